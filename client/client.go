@@ -1,0 +1,452 @@
+// Package client talks to ServiceTitan's CRM v2 API: customers and their
+// contacts. It owns authentication (OAuth 2.0 client credentials with one
+// shared, cached token), retries that are safe for each method, and typed
+// errors that callers inspect with errors.Is and errors.As.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment selects ServiceTitan's base URLs.
+type Environment string
+
+// ServiceTitan's environments.
+const (
+	Production  Environment = "production"
+	Integration Environment = "integration"
+)
+
+var environments = map[Environment]struct{ api, auth string }{
+	Production:  {"https://api.servicetitan.io", "https://auth.servicetitan.io/connect/token"},
+	Integration: {"https://api-integration.servicetitan.io", "https://auth-integration.servicetitan.io/connect/token"},
+}
+
+// Defaults for Config fields left zero.
+const (
+	DefaultTimeout      = 15 * time.Second
+	DefaultUserAgent    = "contactdesk"
+	DefaultMaxRetryWait = 5 * time.Second
+)
+
+// Config says where ServiceTitan is and who we are to it.
+type Config struct {
+	// Environment picks the base URLs; APIURL and AuthURL override it.
+	Environment Environment
+	// APIURL is the API host root, e.g. https://api.servicetitan.io; the
+	// client appends /crm/v2/tenant/{tenant}/...
+	APIURL string
+	// AuthURL is the full token URL.
+	AuthURL      string
+	TenantID     int64
+	ClientID     string
+	ClientSecret string
+	AppKey       string
+	// Timeout bounds each HTTP attempt (default 15 s).
+	Timeout   time.Duration
+	UserAgent string
+}
+
+// Client is a ServiceTitan CRM v2 client. It is safe for concurrent use.
+type Client struct {
+	apiBase      string // .../crm/v2/tenant/{tenant}
+	appKey       string
+	userAgent    string
+	timeout      time.Duration
+	maxRetryWait time.Duration
+	backoff      time.Duration
+	http         *http.Client
+	tokens       *tokenCache
+	log          *slog.Logger
+	observe      Observer
+	now          func() time.Time
+}
+
+// Observer is told about every HTTP attempt (for metrics). status is 0 when
+// no response arrived.
+type Observer func(operation string, status int, took time.Duration)
+
+// Option customises a Client.
+type Option func(*Client)
+
+// WithHTTPClient sets the HTTP client used for API and token calls. Its
+// Timeout should be zero: the client applies Config.Timeout per attempt.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+
+// WithLogger logs one line per upstream attempt (operation, status,
+// duration, traceId) at debug level, failures at warn.
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithMaxRetryWait sets the longest Retry-After that is waited out (once)
+// before retrying; longer waits are returned to the caller (default 5 s).
+func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxRetryWait = d } }
+
+// WithBackoff sets the base delay between retries of failed reads (default
+// 200 ms, doubled each time, with jitter).
+func WithBackoff(d time.Duration) Option { return func(c *Client) { c.backoff = d } }
+
+// WithObserver reports every HTTP attempt, e.g. to Prometheus.
+func WithObserver(o Observer) Option { return func(c *Client) { c.observe = o } }
+
+// New checks cfg and returns a Client. It makes no network call.
+func New(cfg Config, opts ...Option) (*Client, error) {
+	apiURL, authURL := cfg.APIURL, cfg.AuthURL
+	if env, ok := environments[cfg.Environment]; ok {
+		apiURL = cmpOr(apiURL, env.api)
+		authURL = cmpOr(authURL, env.auth)
+	} else if cfg.Environment != "" {
+		return nil, fmt.Errorf("client: unknown environment %q (want production or integration)", cfg.Environment)
+	}
+	var missing []string
+	for _, f := range []struct{ name, v string }{
+		{"API URL", apiURL}, {"auth URL", authURL}, {"client id", cfg.ClientID},
+		{"client secret", cfg.ClientSecret}, {"app key", cfg.AppKey},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if cfg.TenantID <= 0 {
+		missing = append(missing, "tenant id")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("client: missing %s", strings.Join(missing, ", "))
+	}
+	for _, u := range []string{apiURL, authURL} {
+		parsed, err := url.Parse(u)
+		if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+			return nil, fmt.Errorf("client: %q is not an http(s) URL", u)
+		}
+	}
+	c := &Client{
+		apiBase:      strings.TrimRight(apiURL, "/") + "/crm/v2/tenant/" + strconv.FormatInt(cfg.TenantID, 10),
+		appKey:       cfg.AppKey,
+		userAgent:    cmpOr(cfg.UserAgent, DefaultUserAgent),
+		timeout:      cfg.Timeout,
+		maxRetryWait: DefaultMaxRetryWait,
+		backoff:      200 * time.Millisecond,
+		http:         &http.Client{},
+		log:          slog.New(slog.DiscardHandler),
+		observe:      func(string, int, time.Duration) {},
+		now:          time.Now,
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.tokens = newTokenCache(authURL, cfg.ClientID, cfg.ClientSecret, c.http, c.timeout, c.userAgent)
+	return c, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Operation names, as in ServiceTitan's reference; they appear in errors,
+// logs and metrics.
+const (
+	OpGetCustomers    = "Customers_GetList"
+	OpGetCustomer     = "Customers_Get"
+	OpGetContactList  = "Customers_GetContactList"
+	OpUpdateContact   = "Customers_UpdateContact"
+	opToken           = "token"
+	listContactsLimit = 100 // pages followed at most, so a broken hasMore cannot loop forever
+)
+
+// contactPageSize keeps a typical customer's contacts in one round trip.
+const contactPageSize = 100
+
+// UpdateContact PATCHes a contact and returns it as ServiceTitan stored it.
+// Only the fields set in req are sent. A PATCH is retried only when it
+// provably never reached ServiceTitan; when its answer is lost the error
+// matches ErrOutcomeUnknown and the caller must re-read.
+func (c *Client) UpdateContact(ctx context.Context, customerID, contactID int64, req UpdateContactRequest) (Contact, error) {
+	var out Contact
+	path := fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID)
+	err := c.do(ctx, OpUpdateContact, http.MethodPatch, path, nil, req, &out)
+	return out, err
+}
+
+// ListContacts returns all of a customer's contacts, following hasMore.
+func (c *Client) ListContacts(ctx context.Context, customerID int64) ([]Contact, error) {
+	var all []Contact
+	for page := 1; page <= listContactsLimit; page++ {
+		q := url.Values{"page": {strconv.Itoa(page)}, "pageSize": {strconv.Itoa(contactPageSize)}}
+		var p Page[Contact]
+		if err := c.do(ctx, OpGetContactList, http.MethodGet, fmt.Sprintf("/customers/%d/contacts", customerID), q, nil, &p); err != nil {
+			return nil, err
+		}
+		all = append(all, p.Data...)
+		if !p.HasMore || len(p.Data) == 0 {
+			return all, nil
+		}
+	}
+	return nil, fmt.Errorf("servicetitan: %s: more than %d pages: %w", OpGetContactList, listContactsLimit, ErrMalformedResponse)
+}
+
+// GetContact finds one contact of a customer. ServiceTitan has no endpoint
+// for a single contact, so it reads the customer's list.
+func (c *Client) GetContact(ctx context.Context, customerID, contactID int64) (Contact, error) {
+	contacts, err := c.ListContacts(ctx, customerID)
+	if err != nil {
+		return Contact{}, err
+	}
+	for _, ct := range contacts {
+		if ct.ID == contactID {
+			return ct, nil
+		}
+	}
+	return Contact{}, &APIError{Operation: OpGetContactList, StatusCode: http.StatusNotFound, Title: "Contact not found"}
+}
+
+// GetCustomer reads one customer.
+func (c *Client) GetCustomer(ctx context.Context, id int64) (Customer, error) {
+	var out Customer
+	err := c.do(ctx, OpGetCustomer, http.MethodGet, fmt.Sprintf("/customers/%d", id), nil, nil, &out)
+	return out, err
+}
+
+// SearchCustomers returns one page of customers matching q.
+func (c *Client) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[Customer], error) {
+	v := url.Values{}
+	if q.Name != "" {
+		v.Set("name", q.Name)
+	}
+	if q.Phone != "" {
+		v.Set("phone", q.Phone)
+	}
+	if len(q.IDs) > 0 {
+		ids := make([]string, len(q.IDs))
+		for i, id := range q.IDs {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		v.Set("ids", strings.Join(ids, ","))
+	}
+	v.Set("page", strconv.Itoa(max(q.Page, 1)))
+	if q.PageSize > 0 {
+		v.Set("pageSize", strconv.Itoa(q.PageSize))
+	}
+	var out Page[Customer]
+	err := c.do(ctx, OpGetCustomers, http.MethodGet, "/customers", v, nil, &out)
+	return out, err
+}
+
+// CheckToken obtains a token (or reuses the cached one). Readiness checks
+// use it to tell whether the app can sign in to ServiceTitan.
+func (c *Client) CheckToken(ctx context.Context) error {
+	_, err := c.tokens.token(ctx)
+	return err
+}
+
+// maxSuccessBody caps a success body; the largest page of contacts is far
+// smaller.
+const maxSuccessBody = 16 << 20
+
+// do sends one logical call with the retries that are safe for its method.
+func (c *Client) do(ctx context.Context, op, method, path string, query url.Values, body, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("servicetitan: %s: encode request: %w", op, err)
+		}
+	}
+	u := c.apiBase + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	isRead := method == http.MethodGet
+	var refreshedToken, waitedOut bool
+	retries := 0
+	for {
+		tok, err := c.tokens.token(ctx)
+		if err != nil {
+			return err
+		}
+		resp, cancel, err := c.send(ctx, op, method, u, payload, tok)
+		if err != nil {
+			neverSent := isDialError(err)
+			if (isRead || neverSent) && ctx.Err() == nil && retries < 2 && !isTimeout(err) {
+				retries++
+				if c.sleep(ctx, c.jitter(retries)) == nil {
+					continue
+				}
+			}
+			return c.transportError(op, isRead || neverSent, err)
+		}
+		status := resp.StatusCode
+		if status >= 200 && status < 300 {
+			err := decodeSuccess(resp.Body, out)
+			resp.Body.Close()
+			cancel()
+			if err != nil {
+				if isRead {
+					return fmt.Errorf("servicetitan: %s: %w: %w: %w", op, ErrMalformedResponse, ErrUnavailable, err)
+				}
+				return fmt.Errorf("servicetitan: %s: %w: %w: %w: %w", op, ErrOutcomeUnknown, ErrMalformedResponse, ErrUnavailable, err)
+			}
+			return nil
+		}
+		errBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		cancel()
+		apiErr := newAPIError(op, resp, errBody, c.now())
+		c.log.LogAttrs(ctx, slog.LevelWarn, "servicetitan error",
+			slog.String("op", op), slog.Int("status", status), slog.String("traceId", apiErr.TraceID),
+			slog.String("title", cmpOr(apiErr.Title, apiErr.Detail)))
+		switch {
+		case status == http.StatusUnauthorized && !refreshedToken:
+			// The token may have been revoked or expired early: fetch a new
+			// one and try once more. ServiceTitan did not process the call.
+			refreshedToken = true
+			c.tokens.invalidate(tok)
+			continue
+		case status == http.StatusTooManyRequests && !waitedOut && apiErr.RetryAfter <= c.maxRetryWait:
+			// Rejected before processing, so even a PATCH may be retried.
+			waitedOut = true
+			wait := apiErr.RetryAfter
+			if wait == 0 {
+				wait = c.jitter(1)
+			}
+			if c.sleep(ctx, wait) != nil {
+				return apiErr
+			}
+			continue
+		case isRead && retries < 2 && (status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout):
+			retries++
+			if c.sleep(ctx, max(c.jitter(retries), min(apiErr.RetryAfter, c.maxRetryWait))) != nil {
+				return apiErr
+			}
+			continue
+		}
+		return apiErr
+	}
+}
+
+// send makes one HTTP attempt bounded by the per-call timeout. The caller
+// must close the body and call cancel when err is nil.
+func (c *Client) send(ctx context.Context, op, method, u string, payload []byte, token string) (*http.Response, context.CancelFunc, error) {
+	attemptCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(attemptCtx, method, u, body)
+	if err != nil {
+		cancel()
+		return nil, nil, fmt.Errorf("servicetitan: %s: %w", op, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("ST-App-Key", c.appKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	took := time.Since(start)
+	if err != nil {
+		cancel()
+		c.observe(op, 0, took)
+		c.log.LogAttrs(ctx, slog.LevelWarn, "servicetitan call failed",
+			slog.String("op", op), slog.String("method", method), slog.Duration("took", took), slog.String("error", redact(err.Error(), token)))
+		return nil, nil, err
+	}
+	c.observe(op, resp.StatusCode, took)
+	c.log.LogAttrs(ctx, slog.LevelDebug, "servicetitan call",
+		slog.String("op", op), slog.String("method", method), slog.Int("status", resp.StatusCode), slog.Duration("took", took))
+	return resp, cancel, nil
+}
+
+func decodeSuccess(r io.Reader, out any) error {
+	b, err := io.ReadAll(io.LimitReader(r, maxSuccessBody))
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("decode body: %w", err)
+	}
+	return nil
+}
+
+// transportError describes a call that got no HTTP answer. For a write
+// that may have reached ServiceTitan the error also matches
+// ErrOutcomeUnknown.
+func (c *Client) transportError(op string, safe bool, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("servicetitan: %s: %w", op, err)
+	}
+	if safe {
+		return fmt.Errorf("servicetitan: %s: %w: %w", op, ErrUnavailable, err)
+	}
+	return fmt.Errorf("servicetitan: %s: %w: %w: %w", op, ErrOutcomeUnknown, ErrUnavailable, err)
+}
+
+// isDialError reports whether the request failed before a connection was
+// made, so ServiceTitan cannot have seen it.
+func isDialError(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+func (c *Client) jitter(attempt int) time.Duration {
+	ceiling := c.backoff << (attempt - 1)
+	if ceiling <= 0 {
+		return 0
+	}
+	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// redact removes a secret from a string that is about to be logged or
+// returned, in case a transport error echoes a header.
+func redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[redacted]")
+}

@@ -1,0 +1,684 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The test double mounts ServiceTitan's paths under a non-empty base path,
+// so a client that drops or doubles the base is caught.
+const (
+	basePath   = "/st-root"
+	tenantPath = basePath + "/crm/v2/tenant/42"
+	tokenPath  = "/auth/connect/token"
+)
+
+type fakeST struct {
+	t          *testing.T
+	srv        *httptest.Server
+	mux        *http.ServeMux
+	tokenCalls atomic.Int32
+	tokenDelay time.Duration
+	expiresIn  int
+	tokenFail  func(w http.ResponseWriter) bool
+	issued     atomic.Int32
+}
+
+func newFakeST(t *testing.T) *fakeST {
+	t.Helper()
+	f := &fakeST{t: t, mux: http.NewServeMux(), expiresIn: 900}
+	root := http.NewServeMux()
+	root.HandleFunc("POST "+tokenPath, f.token)
+	root.Handle(basePath+"/", http.StripPrefix(basePath, f.mux))
+	f.srv = httptest.NewServer(root)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeST) token(w http.ResponseWriter, r *http.Request) {
+	f.tokenCalls.Add(1)
+	if f.tokenDelay > 0 {
+		time.Sleep(f.tokenDelay)
+	}
+	if f.tokenFail != nil && f.tokenFail(w) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	if r.PostForm.Get("grant_type") != "client_credentials" || r.PostForm.Get("client_id") != "cid" || r.PostForm.Get("client_secret") != "s3cret-value" {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":"invalid_client"}`)
+		return
+	}
+	n := f.issued.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"access_token":"tok-%d","expires_in":%d,"token_type":"Bearer"}`, n, f.expiresIn)
+}
+
+func (f *fakeST) client(t *testing.T, opts ...Option) *Client {
+	t.Helper()
+	opts = append([]Option{WithBackoff(time.Millisecond)}, opts...)
+	c, err := New(Config{
+		APIURL: f.srv.URL + basePath, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
+		ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key", Timeout: 2 * time.Second,
+		UserAgent: "contactdesk-test",
+	}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+const contactJSON = `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Cell",
+	"modifiedOn":"2026-03-04T15:04:05.1234567","createdOn":"2025-01-02T03:04:05Z",
+	"phoneSettings":{"phoneNumber":"2175550177","doNotText":true},
+	"preferences":{"jobRemindersEnabled":true,"marketingUpdatesEnabled":false,"invoiceStatementNotification":true}}`
+
+func TestUpdateContactSendsOnlyWhatWasSet(t *testing.T) {
+	memo := "Front desk"
+	typ := ContactEmail
+	value := "ada@example.com"
+	yes, no := true, false
+	tests := []struct {
+		name string
+		req  UpdateContactRequest
+		want string
+	}{
+		{"ok, memo only", UpdateContactRequest{Memo: &memo}, `{"memo":"Front desk"}`},
+		{"ok, empty memo is still sent", UpdateContactRequest{Memo: new("")}, `{"memo":""}`},
+		{"ok, type and value", UpdateContactRequest{Type: &typ, Value: &value}, `{"type":"Email","value":"ada@example.com"}`},
+		{"ok, three-flag preferences", UpdateContactRequest{Preferences: &Preferences{JobRemindersEnabled: true}},
+			`{"preferences":{"jobRemindersEnabled":true,"marketingUpdatesEnabled":false,"invoiceStatementNotification":false}}`},
+		{"ok, five-flag preferences keep the 2026 flags", UpdateContactRequest{Preferences: &Preferences{
+			InvoiceStatementNotification: true, InvoiceNotification: &yes, StatementNotification: &no}},
+			`{"preferences":{"jobRemindersEnabled":false,"marketingUpdatesEnabled":false,"invoiceStatementNotification":true,"invoiceNotification":true,"statementNotification":false}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeST(t)
+			var calls atomic.Int32
+			f.mux.HandleFunc("/crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				if r.Method != http.MethodPatch {
+					t.Errorf("method = %s, want PATCH", r.Method)
+				}
+				for h, want := range map[string]string{
+					"Authorization": "Bearer tok-1", "ST-App-Key": "app-key", "Content-Type": "application/json",
+					"Accept": "application/json", "User-Agent": "contactdesk-test",
+				} {
+					if got := r.Header.Get(h); got != want {
+						t.Errorf("header %s = %q, want %q", h, got, want)
+					}
+				}
+				body, _ := io.ReadAll(r.Body)
+				if string(body) != tt.want {
+					t.Errorf("body = %s\nwant   %s", body, tt.want)
+				}
+				writeJSON(w, http.StatusOK, contactJSON)
+			})
+			got, err := f.client(t).UpdateContact(context.Background(), 5, 7, tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != 7 || got.Type != ContactMobilePhone || got.Memo != "Cell" {
+				t.Errorf("contact = %+v", got)
+			}
+			if calls.Load() != 1 {
+				t.Errorf("PATCH calls = %d, want 1", calls.Load())
+			}
+		})
+	}
+}
+
+func TestContactDecoding(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		check func(t *testing.T, c Contact)
+	}{
+		{"ok, zone-less 7-digit times are UTC", contactJSON, func(t *testing.T, c Contact) {
+			want := time.Date(2026, 3, 4, 15, 4, 5, 123456700, time.UTC)
+			if !c.ModifiedOn.Equal(want) || c.ModifiedOn.Location() != time.UTC {
+				t.Errorf("modifiedOn = %v, want %v", c.ModifiedOn, want)
+			}
+			if !c.CreatedOn.Equal(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)) {
+				t.Errorf("createdOn = %v", c.CreatedOn)
+			}
+			if c.PhoneSettings == nil || !c.PhoneSettings.DoNotText {
+				t.Errorf("phoneSettings = %+v", c.PhoneSettings)
+			}
+			if c.Preferences == nil || c.Preferences.HasSplitInvoiceFlags() {
+				t.Errorf("preferences = %+v, want three flags", c.Preferences)
+			}
+		}},
+		{"ok, null phoneSettings and preferences", `{"id":1,"type":"Email","value":"a@example.com","memo":null,
+			"modifiedOn":"2026-01-01T00:00:00","createdOn":"2026-01-01T00:00:00+02:00","phoneSettings":null,"preferences":null}`,
+			func(t *testing.T, c Contact) {
+				if c.PhoneSettings != nil || c.Preferences != nil {
+					t.Errorf("want nil settings, got %+v %+v", c.PhoneSettings, c.Preferences)
+				}
+				if c.CreatedOn.Hour() != 22 || c.CreatedOn.Location() != time.UTC {
+					t.Errorf("createdOn = %v, want 22:00 UTC", c.CreatedOn)
+				}
+			}},
+		{"ok, five flags", `{"id":1,"type":"LandlinePhone","value":"2175550100","modifiedOn":"2026-01-01T00:00:00.1Z","createdOn":"2026-01-01T00:00:00",
+			"preferences":{"jobRemindersEnabled":false,"marketingUpdatesEnabled":true,"invoiceStatementNotification":false,"invoiceNotification":true,"statementNotification":false}}`,
+			func(t *testing.T, c Contact) {
+				if c.Type != ContactPhone {
+					t.Errorf("LandlinePhone decoded as %q, want Phone", c.Type)
+				}
+				p := c.Preferences
+				if p == nil || !p.HasSplitInvoiceFlags() || !*p.InvoiceNotification || *p.StatementNotification || !p.MarketingUpdatesEnabled {
+					t.Errorf("preferences = %+v", p)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c Contact
+			if err := json.Unmarshal([]byte(tt.body), &c); err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+	var c Contact
+	if err := json.Unmarshal([]byte(`{"modifiedOn":"yesterday"}`), &c); err == nil {
+		t.Error("nok, an unknown time format must fail to decode")
+	}
+}
+
+func TestTokenSharedByConcurrentCallers(t *testing.T) {
+	f := newFakeST(t)
+	f.tokenDelay = 50 * time.Millisecond // keep the first fetch in flight while the others arrive
+	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/1", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"id":1,"name":"Ada"}`)
+	})
+	c := f.client(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for range 100 {
+		wg.Go(func() {
+			if _, err := c.GetCustomer(context.Background(), 1); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := f.tokenCalls.Load(); got != 1 {
+		t.Errorf("token requests = %d, want 1", got)
+	}
+}
+
+func TestTokenRenewedBeforeExpiry(t *testing.T) {
+	tests := []struct {
+		name       string
+		expiresIn  int
+		wantTokens int32
+	}{
+		{"ok, long-lived token is reused", 900, 1},
+		{"ok, token within the renewal margin is replaced", int(renewBefore / time.Second), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeST(t)
+			f.expiresIn = tt.expiresIn
+			c := f.client(t)
+			for range 3 {
+				if err := c.CheckToken(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := f.tokenCalls.Load(); got != tt.wantTokens {
+				t.Errorf("token requests = %d, want %d", got, tt.wantTokens)
+			}
+		})
+	}
+}
+
+func TestUnauthorizedRefreshesTokenOnce(t *testing.T) {
+	tests := []struct {
+		name       string
+		rejectAll  bool
+		wantErr    error
+		wantCalls  int32
+		wantTokens int32
+	}{
+		{"ok, stale token replaced and call retried", false, nil, 2, 2},
+		{"nok, still refused after a fresh token", true, ErrUnauthorized, 2, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeST(t)
+			var calls atomic.Int32
+			f.mux.HandleFunc("PATCH /crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				if tt.rejectAll || r.Header.Get("Authorization") == "Bearer tok-1" {
+					w.WriteHeader(http.StatusUnauthorized)
+					io.WriteString(w, "Unauthorized")
+					return
+				}
+				writeJSON(w, http.StatusOK, contactJSON)
+			})
+			_, err := f.client(t).UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if calls.Load() != tt.wantCalls || f.tokenCalls.Load() != tt.wantTokens {
+				t.Errorf("PATCH calls = %d, token calls = %d; want %d, %d", calls.Load(), f.tokenCalls.Load(), tt.wantCalls, tt.wantTokens)
+			}
+		})
+	}
+}
+
+func TestBadCredentials(t *testing.T) {
+	tests := []struct {
+		name    string
+		fail    func(w http.ResponseWriter) bool
+		secret  string
+		wantErr error
+	}{
+		{"nok, invalid_client is bad credentials", nil, "wrong-secret", ErrBadCredentials},
+		{"nok, 401 from the token endpoint is bad credentials", func(w http.ResponseWriter) bool {
+			w.WriteHeader(http.StatusUnauthorized)
+			return true
+		}, "s3cret-value", ErrBadCredentials},
+		{"nok, token endpoint down is unavailable", func(w http.ResponseWriter) bool {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			io.WriteString(w, "<html><title>502 Bad Gateway</title></html>")
+			return true
+		}, "s3cret-value", ErrUnavailable},
+		{"nok, token endpoint answers garbage", func(w http.ResponseWriter) bool {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"access_token":`)
+			return true
+		}, "s3cret-value", ErrUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeST(t)
+			f.tokenFail = tt.fail
+			c, err := New(Config{APIURL: f.srv.URL + basePath, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
+				ClientID: "cid", ClientSecret: tt.secret, AppKey: "app-key"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.GetCustomer(context.Background(), 1)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != ErrBadCredentials && errors.Is(err, ErrBadCredentials) {
+				t.Errorf("err = %v must not claim bad credentials", err)
+			}
+			if strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("error %q leaks the client secret", err)
+			}
+		})
+	}
+}
+
+func TestRateLimited(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		retryAfter string
+		wantErr    error
+		wantCalls  int32
+		wantWait   time.Duration
+	}{
+		{"ok, short Retry-After in seconds is waited out once", "1", nil, 2, 0},
+		{"ok, short Retry-After as an HTTP date is waited out once", now.Add(time.Second).Format(http.TimeFormat), nil, 2, 0},
+		{"nok, long Retry-After is returned to the caller", "120", ErrRateLimited, 1, 120 * time.Second},
+		{"nok, long Retry-After as an HTTP date", now.Add(10 * time.Minute).Format(http.TimeFormat), ErrRateLimited, 1, 10 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeST(t)
+			var calls atomic.Int32
+			f.mux.HandleFunc("PATCH /crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					w.Header().Set("Retry-After", tt.retryAfter)
+					writeJSON(w, http.StatusTooManyRequests, `{"title":"Too many requests","status":429}`)
+					return
+				}
+				writeJSON(w, http.StatusOK, contactJSON)
+			})
+			c := f.client(t)
+			c.now = func() time.Time { return now }
+			_, err := c.UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if calls.Load() != tt.wantCalls {
+				t.Errorf("PATCH calls = %d, want %d", calls.Load(), tt.wantCalls)
+			}
+			var apiErr *APIError
+			if tt.wantErr != nil && (!errors.As(err, &apiErr) || apiErr.RetryAfter != tt.wantWait) {
+				t.Errorf("RetryAfter = %v, want %v", apiErr, tt.wantWait)
+			}
+		})
+	}
+}
+
+func TestRateLimitWaitIsBoundedByContext(t *testing.T) {
+	f := newFakeST(t)
+	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3")
+		writeJSON(w, http.StatusTooManyRequests, `{}`)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := f.client(t).GetCustomer(ctx, 1)
+	if !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err = %v, want ErrRateLimited", err)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Errorf("waited %v past the caller's deadline", time.Since(start))
+	}
+}
+
+func TestPatchIsNeverRetriedOnceItMayHaveArrived(t *testing.T) {
+	tests := []struct {
+		name     string
+		handler  func(w http.ResponseWriter, r *http.Request)
+		wantErrs []error
+	}{
+		{"nok, timeout", func(w http.ResponseWriter, r *http.Request) {
+			// The server notices the client hanging up only once the body is read.
+			io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
+		},
+			[]error{ErrOutcomeUnknown, ErrUnavailable, context.DeadlineExceeded}},
+		{"nok, dropped connection", func(w http.ResponseWriter, r *http.Request) {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+		}, []error{ErrOutcomeUnknown, ErrUnavailable}},
+		{"nok, 503 with an HTML page", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "<html><head><title>Service Unavailable</title></head><body><h1>503</h1></body></html>")
+		}, []error{ErrUnavailable}},
+		{"nok, 200 with malformed JSON", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, `{"id": 7, "type": "Pho`)
+		}, []error{ErrOutcomeUnknown, ErrMalformedResponse, ErrUnavailable}},
+		{"nok, 200 with an HTML body", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<html>Login</html>")
+		}, []error{ErrOutcomeUnknown, ErrMalformedResponse}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeST(t)
+			var calls atomic.Int32
+			f.mux.HandleFunc("PATCH /crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				tt.handler(w, r)
+			})
+			c, err := New(Config{APIURL: f.srv.URL + basePath, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
+				ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key", Timeout: 100 * time.Millisecond},
+				WithBackoff(time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
+			for _, want := range tt.wantErrs {
+				if !errors.Is(err, want) {
+					t.Errorf("err = %v, want it to match %v", err, want)
+				}
+			}
+			if calls.Load() != 1 {
+				t.Errorf("PATCH calls = %d, want exactly 1", calls.Load())
+			}
+		})
+	}
+}
+
+func TestRefusedConnectionIsSafeToRetry(t *testing.T) {
+	// A port nobody listens on: the request never reaches ServiceTitan, so
+	// a write's outcome is known (not applied).
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String()
+	l.Close()
+	f := newFakeST(t)
+	c, err := New(Config{APIURL: dead, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
+		ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key"}, WithBackoff(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrOutcomeUnknown) {
+		t.Errorf("err = %v, want ErrUnavailable without ErrOutcomeUnknown", err)
+	}
+}
+
+func TestReadsRetryGatewayErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		failures  int32
+		wantErr   error
+		wantCalls int32
+	}{
+		{"ok, two 503s then success", 2, nil, 3},
+		{"nok, gives up after two retries", 5, ErrUnavailable, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeST(t)
+			var calls atomic.Int32
+			f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/1", func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) <= tt.failures {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				writeJSON(w, http.StatusOK, `{"id":1,"name":"Ada","createdOn":"2026-01-01T00:00:00"}`)
+			})
+			_, err := f.client(t).GetCustomer(context.Background(), 1)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if calls.Load() != tt.wantCalls {
+				t.Errorf("GET calls = %d, want %d", calls.Load(), tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestErrorResponses(t *testing.T) {
+	tests := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		wantErr     error
+		check       func(t *testing.T, e *APIError)
+	}{
+		{"nok, 400 problem with field errors", 400, "application/problem+json",
+			`{"type":"https://tools.ietf.org/html/rfc7231#section-6.5.1","title":"One or more validation errors occurred.","status":400,"traceId":"abc123","errors":{"Value":["Phone must be 10 digits."],"":["Request is invalid."]},"data":{}}`,
+			ErrValidation, func(t *testing.T, e *APIError) {
+				if e.TraceID != "abc123" || e.Title != "One or more validation errors occurred." {
+					t.Errorf("got %+v", e)
+				}
+				fields, other := e.FieldErrors()
+				if len(fields["value"]) != 1 || len(other) != 1 {
+					t.Errorf("fields = %v, other = %v", fields, other)
+				}
+			}},
+		{"nok, 404 problem", 404, "application/json", `{"title":"Contact not found","status":404,"traceId":"t1"}`, ErrNotFound, nil},
+		{"nok, 404 HTML from a gateway", 404, "text/html", `<!DOCTYPE html><html><head><title>Not Found</title></head><body>nope</body></html>`,
+			ErrNotFound, func(t *testing.T, e *APIError) {
+				if e.Detail != "Not Found" {
+					t.Errorf("Detail = %q", e.Detail)
+				}
+			}},
+		{"nok, 409 problem", 409, "application/json", `{"title":"Duplicate","status":409}`, ErrConflict, nil},
+		{"nok, 422 is a validation error too", 422, "application/json", `{"title":"Unprocessable","errors":{"memo":["too long"]}}`, ErrValidation, nil},
+		{"nok, 400 that is not JSON", 400, "text/plain", "Bad Request\r\n", ErrValidation, func(t *testing.T, e *APIError) {
+			if e.Detail != "Bad Request" {
+				t.Errorf("Detail = %q", e.Detail)
+			}
+		}},
+		{"nok, truncated JSON body", 400, "application/json", `{"title":"One or more","errors":{"Val`, ErrValidation, func(t *testing.T, e *APIError) {
+			if !strings.HasPrefix(e.Detail, `{"title":"One or more"`) {
+				t.Errorf("Detail = %q", e.Detail)
+			}
+		}},
+		{"nok, other JSON shape", 403, "application/json", `{"message":"Tenant not connected"}`, ErrForbidden, func(t *testing.T, e *APIError) {
+			if e.Title != "Tenant not connected" {
+				t.Errorf("Title = %q", e.Title)
+			}
+		}},
+		{"nok, 500 HTML without a title", 500, "text/html", "<html><body><h1>Oops</h1><script>x()</script></body></html>", ErrUnavailable, func(t *testing.T, e *APIError) {
+			if e.Detail != "Oops" {
+				t.Errorf("Detail = %q", e.Detail)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeST(t)
+			f.mux.HandleFunc("PATCH /crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			})
+			_, err := f.client(t).UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status {
+				t.Fatalf("want *APIError with status %d, got %v", tt.status, err)
+			}
+			if tt.check != nil {
+				tt.check(t, apiErr)
+			}
+		})
+	}
+}
+
+func TestErrorBodyIsCapped(t *testing.T) {
+	f := newFakeST(t)
+	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, strings.Repeat("x", 3<<20))
+	})
+	_, err := f.client(t).GetCustomer(context.Background(), 1)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || len(apiErr.Detail) > 300 {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestListContactsFollowsPages(t *testing.T) {
+	f := newFakeST(t)
+	var pages []string
+	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/9/contacts", func(w http.ResponseWriter, r *http.Request) {
+		page := r.URL.Query().Get("page")
+		pages = append(pages, page)
+		var data []string
+		n := map[string]int{"1": 25, "2": 25, "3": 10}[page]
+		for i := range n {
+			data = append(data, fmt.Sprintf(`{"id":%s%02d,"type":"Email","value":"c%d@example.com","modifiedOn":"2026-01-01T00:00:00","createdOn":"2026-01-01T00:00:00"}`, page, i, i))
+		}
+		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"page":%s,"pageSize":25,"hasMore":%t,"totalCount":null,"data":[%s]}`,
+			page, page != "3", strings.Join(data, ",")))
+	})
+	got, err := f.client(t).ListContacts(context.Background(), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 60 {
+		t.Errorf("contacts = %d, want 60", len(got))
+	}
+	if strings.Join(pages, ",") != "1,2,3" {
+		t.Errorf("pages requested = %v", pages)
+	}
+}
+
+func TestGetContact(t *testing.T) {
+	f := newFakeST(t)
+	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/5/contacts", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"page":1,"pageSize":100,"hasMore":false,"data":[`+contactJSON+`]}`)
+	})
+	c := f.client(t)
+	if got, err := c.GetContact(context.Background(), 5, 7); err != nil || got.Value != "2175550177" {
+		t.Errorf("ok, found: %+v, %v", got, err)
+	}
+	if _, err := c.GetContact(context.Background(), 5, 8); !errors.Is(err, ErrNotFound) {
+		t.Errorf("nok, missing contact: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestSearchCustomersQuery(t *testing.T) {
+	f := newFakeST(t)
+	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers", func(w http.ResponseWriter, r *http.Request) {
+		if got, want := r.URL.RawQuery, "ids=1%2C2&name=Ada+L&page=2&pageSize=10&phone=2175550177"; got != want {
+			t.Errorf("query = %s, want %s", got, want)
+		}
+		writeJSON(w, http.StatusOK, `{"page":2,"pageSize":10,"hasMore":true,"totalCount":null,"data":[{"id":1,"name":"Ada L","address":{"street":"1 Main St","city":"Springfield","state":"IL","zip":"62701"}}]}`)
+	})
+	p, err := f.client(t).SearchCustomers(context.Background(), CustomerQuery{Name: "Ada L", Phone: "2175550177", IDs: []int64{1, 2}, Page: 2, PageSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.HasMore || len(p.Data) != 1 || p.Data[0].Address.String() != "1 Main St, Springfield, IL 62701" {
+		t.Errorf("page = %+v", p)
+	}
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	ok := Config{Environment: Integration, TenantID: 1, ClientID: "a", ClientSecret: "b", AppKey: "c"}
+	tests := []struct {
+		name    string
+		mutate  func(*Config)
+		wantErr string
+	}{
+		{"ok, integration", func(*Config) {}, ""},
+		{"ok, explicit URLs", func(c *Config) { c.Environment = ""; c.APIURL = "http://127.0.0.1:1"; c.AuthURL = "http://127.0.0.1:1/t" }, ""},
+		{"nok, unknown environment", func(c *Config) { c.Environment = "staging" }, "unknown environment"},
+		{"nok, no URLs", func(c *Config) { c.Environment = "" }, "missing API URL, auth URL"},
+		{"nok, missing secret", func(c *Config) { c.ClientSecret = "" }, "missing client secret"},
+		{"nok, missing tenant", func(c *Config) { c.TenantID = 0 }, "missing tenant id"},
+		{"nok, bad URL", func(c *Config) { c.APIURL = "ftp://x" }, "not an http(s) URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ok
+			tt.mutate(&cfg)
+			_, err := New(cfg)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

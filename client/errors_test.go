@@ -1,0 +1,159 @@
+package client
+
+import (
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNormalizeFieldKey(t *testing.T) {
+	tests := []struct {
+		key    string
+		want   string
+		wantOK bool
+	}{
+		{"Value", FieldValue, true},
+		{"value", FieldValue, true},
+		{"$.value", FieldValue, true},
+		{"$.Memo", FieldMemo, true},
+		{"request.value", FieldValue, true},
+		{"model.Type", FieldType, true},
+		{"/value", FieldValue, true},
+		{"$['memo']", FieldMemo, true},
+		{"Preferences", FieldPreferences, true},
+		{"Preferences.JobRemindersEnabled", FieldJobRemindersEnabled, true},
+		{"preferences.marketingUpdatesEnabled", FieldMarketingUpdatesEnabled, true},
+		{"$.preferences.invoiceStatementNotification", FieldInvoiceStatementNotification, true},
+		{"request.Preferences.InvoiceNotification", FieldInvoiceNotification, true},
+		{"StatementNotification", FieldStatementNotification, true},
+		{" value ", FieldValue, true},
+		{"", "", false},
+		{"$", "", false},
+		{"CustomerId", "", false},
+		{"value.extra", "", false},
+		{"preferences.unknownFlag", "", false},
+		{"phoneSettings.doNotText", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := NormalizeFieldKey(tt.key)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("NormalizeFieldKey(%q) = %q, %v; want %q, %v", tt.key, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func TestFieldErrorsDropsNothing(t *testing.T) {
+	e := &APIError{Errors: map[string][]string{
+		"Value":                           {"Phone must be 10 digits."},
+		"$.value":                         {"Value is required."},
+		"Preferences.JobRemindersEnabled": {"The JobRemindersEnabled field is required."},
+		"":                                {"The request is invalid."},
+		"CustomerId":                      {"Customer is inactive.", "Try again."},
+	}}
+	fields, other := e.FieldErrors()
+	wantFields := map[string][]string{
+		FieldValue:               {"Value is required.", "Phone must be 10 digits."},
+		FieldJobRemindersEnabled: {"The JobRemindersEnabled field is required."},
+	}
+	for k := range fields {
+		sort.Strings(fields[k])
+	}
+	for k := range wantFields {
+		sort.Strings(wantFields[k])
+	}
+	if !reflect.DeepEqual(fields, wantFields) {
+		t.Errorf("fields = %v, want %v", fields, wantFields)
+	}
+	wantOther := []string{"The request is invalid.", "CustomerId: Customer is inactive.", "CustomerId: Try again."}
+	if !reflect.DeepEqual(other, wantOther) {
+		t.Errorf("unmatched = %q, want %q", other, wantOther)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0},
+		{"7", 7 * time.Second},
+		{" 30 ", 30 * time.Second},
+		{"-1", 0},
+		{"1.5", 0},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
+		{"soon", 0},
+	}
+	for _, tt := range tests {
+		if got := parseRetryAfter(tt.in, now); got != tt.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAPIErrorMessage(t *testing.T) {
+	e := &APIError{Operation: OpUpdateContact, StatusCode: 400, Title: "One or more validation errors occurred.", TraceID: "t-1"}
+	want := "servicetitan: Customers_UpdateContact: 400 Bad Request: One or more validation errors occurred. (traceId t-1)"
+	if e.Error() != want {
+		t.Errorf("Error() = %q, want %q", e.Error(), want)
+	}
+	long := &APIError{Operation: "op", StatusCode: 502, Detail: excerpt(strings.Repeat("é", 500))}
+	if !strings.HasSuffix(long.Error(), "…") || len(long.Detail) > 210 {
+		t.Errorf("long detail not capped: %d bytes", len(long.Detail))
+	}
+}
+
+func TestContactTypeLabels(t *testing.T) {
+	want := map[ContactType]string{ContactPhone: "Landline", ContactMobilePhone: "Mobile", ContactEmail: "Email", ContactFax: "Fax"}
+	for _, ct := range ContactTypes() {
+		if ct.Label() != want[ct] || !ct.Valid() {
+			t.Errorf("%s: label %q valid %v", ct, ct.Label(), ct.Valid())
+		}
+	}
+	if ct, ok := ParseContactType("mobilephone"); !ok || ct != ContactMobilePhone {
+		t.Errorf("ParseContactType(mobilephone) = %q, %v", ct, ok)
+	}
+	if _, ok := ParseContactType("Pager"); ok {
+		t.Error("Pager must not parse")
+	}
+	if ContactEmail.IsPhoneNumber() || !ContactFax.IsPhoneNumber() {
+		t.Error("IsPhoneNumber wrong")
+	}
+}
+
+// FuzzErrorBody checks that any error body decodes without panicking and
+// that FieldErrors accounts for every message.
+func FuzzErrorBody(f *testing.F) {
+	for _, seed := range []string{
+		`{"type":"x","title":"One or more validation errors occurred.","status":400,"traceId":"t","errors":{"Value":["bad"],"":["req"],"$.preferences.jobRemindersEnabled":["x"]},"data":{}}`,
+		`<html><head><title>502 Bad Gateway</title></head></html>`,
+		`{"errors":["a","b"]}`,
+		`{"message":"nope"}`,
+		`{"title":"trunc`,
+		"plain text\x00\xff",
+		``,
+	} {
+		f.Add(seed, "application/json")
+	}
+	f.Fuzz(func(t *testing.T, body, contentType string) {
+		e := &APIError{StatusCode: 400}
+		decodeErrorBody(e, contentType, []byte(body))
+		total := 0
+		for _, msgs := range e.Errors {
+			total += len(msgs)
+		}
+		fields, other := e.FieldErrors()
+		got := len(other)
+		for _, msgs := range fields {
+			got += len(msgs)
+		}
+		if got != total {
+			t.Fatalf("FieldErrors returned %d messages, body had %d", got, total)
+		}
+		_ = e.Error()
+	})
+}

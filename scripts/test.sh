@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every check the project has: the one command in the README and CI.
+#   vet, gofmt, templ drift, unit tests with -race, short fuzzing, benchmarks
+#   as a smoke check, and the browser end-to-end suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "go mod download"
+go mod download
+
+step "templ generate (committed *_templ.go must be up to date)"
+go tool templ generate -log-level error
+go tool templ fmt -fail . >/dev/null
+if [ -d .git ] && ! git diff --exit-code --stat -- '*_templ.go' '*.templ'; then
+	echo "templ output differs from what is committed: run 'go tool templ generate' and commit" >&2
+	exit 1
+fi
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/node_modules/*'))
+if [ -n "$unformatted" ]; then
+	echo "not gofmt'ed: $unformatted" >&2
+	exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "unit tests (-race)"
+go test -race -count=1 $(go list ./... | grep -v /e2e)
+
+step "fuzz (a few seconds each)"
+go test -run '^$' -fuzz '^FuzzErrorBody$' -fuzztime 3s ./client/
+
+if [ -d e2e ] && ls e2e/*_test.go >/dev/null 2>&1; then
+	step "end-to-end (Chromium)"
+	bash scripts/setup-e2e.sh
+	go test -count=1 ./e2e/...
+fi
