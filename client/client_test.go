@@ -664,7 +664,11 @@ func TestNewValidatesConfig(t *testing.T) {
 		wantErr string
 	}{
 		{"ok, integration", func(*Config) {}, ""},
-		{"ok, explicit URLs", func(c *Config) { c.Environment = ""; c.APIURL = "http://127.0.0.1:1"; c.AuthURL = "http://127.0.0.1:1/t" }, ""},
+		{"ok, explicit URLs", func(c *Config) {
+			c.Environment = ""
+			c.APIURL = "http://127.0.0.1:1"
+			c.AuthURL = "http://127.0.0.1:1/t"
+		}, ""},
 		{"nok, unknown environment", func(c *Config) { c.Environment = "staging" }, "unknown environment"},
 		{"nok, no URLs", func(c *Config) { c.Environment = "" }, "missing API URL, auth URL"},
 		{"nok, missing secret", func(c *Config) { c.ClientSecret = "" }, "missing client secret"},
