@@ -1,0 +1,116 @@
+// Package handlers is the web layer: Echo handlers (one action per file),
+// their middleware and the central HTML error handler. A handler reads top
+// to bottom: parse, validate, call ServiceTitan, render a view.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/static"
+)
+
+// ServiceTitan is what the handlers need from the CRM client; *client.Client
+// implements it.
+type ServiceTitan interface {
+	SearchCustomers(ctx context.Context, q client.CustomerQuery) (client.Page[client.Customer], error)
+	GetCustomer(ctx context.Context, id int64) (client.Customer, error)
+	ListContacts(ctx context.Context, customerID int64) ([]client.Contact, error)
+	GetContact(ctx context.Context, customerID, contactID int64) (client.Contact, error)
+	UpdateContact(ctx context.Context, customerID, contactID int64, req client.UpdateContactRequest) (client.Contact, error)
+	CheckToken(ctx context.Context) error
+}
+
+// Config wires the handlers to their dependencies.
+type Config struct {
+	ServiceTitan ServiceTitan
+	// Sessions stores per-person state (flash messages, recent customers,
+	// the CSRF token) in a signed, encrypted cookie.
+	Sessions *sessions.CookieStore
+	Logger   *slog.Logger
+	// DisplayTZ is the zone times are shown in.
+	DisplayTZ *time.Location
+	// PhoneRegion is the default region for parsing phone numbers (US).
+	PhoneRegion string
+	// Sandbox shows the "not connected to ServiceTitan" banner.
+	Sandbox bool
+	Version string
+	// RequestTimeout bounds each request, upstream calls included.
+	RequestTimeout time.Duration
+}
+
+// App holds the handlers' dependencies.
+type App struct {
+	st       ServiceTitan
+	sessions *sessions.CookieStore
+	log      *slog.Logger
+	tz       *time.Location
+	region   string
+	sandbox  bool
+	version  string
+	ready    *readiness
+}
+
+// New returns the app's router with every route and middleware.
+func New(cfg Config) *echo.Echo {
+	a := &App{
+		st:       cfg.ServiceTitan,
+		sessions: cfg.Sessions,
+		log:      cfg.Logger,
+		tz:       cfg.DisplayTZ,
+		region:   cfg.PhoneRegion,
+		sandbox:  cfg.Sandbox,
+		version:  cfg.Version,
+		ready:    &readiness{ttl: 10 * time.Second},
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.tz == nil {
+		a.tz = time.UTC
+	}
+	if a.region == "" {
+		a.region = "US"
+	}
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.handleError
+	e.Pre(middleware.RemoveTrailingSlash())
+	e.Use(
+		middleware.RequestID(),
+		a.logRequests,
+		a.recoverPanics,
+		securityHeaders,
+		middleware.BodyLimit("1M"),
+		middleware.ContextTimeout(timeout),
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		a.csrf,
+	)
+
+	e.GET("/healthz", a.healthz)
+	e.GET("/readyz", a.readyz)
+	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		return c.Redirect(http.StatusMovedPermanently, static.URL("favicon.svg"))
+	})
+
+	e.GET("/", a.home)
+	e.GET("/customers", a.customerSearch)
+	e.GET("/customers/:id", a.customerShow)
+	e.GET("/customers/:id/contacts/:contactId", a.contactShow)
+	e.GET("/customers/:id/contacts/:contactId/edit", a.contactEdit)
+	e.POST("/customers/:id/contacts/:contactId", a.contactUpdate)
+	return e
+}

@@ -1,0 +1,40 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// contactEdit shows the edit form, prefilled from the current record.
+func (a *App) contactEdit(c echo.Context) error {
+	customerID, contactID, err := contactIDs(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	customer, err := a.st.GetCustomer(ctx, customerID)
+	if err != nil {
+		return upstreamError(err, fmt.Sprintf("customer with ID %d", customerID))
+	}
+	contact, err := a.st.GetContact(ctx, customerID, contactID)
+	if err != nil {
+		return upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, customer.Name))
+	}
+	form := formFromContact(customer.Name, contact)
+	form.Value = a.displayValue(contact.Type, contact.Value) // staff read and type "(217) 555-0177"
+	return a.renderForm(c, http.StatusOK, form, customerID, contactID, fieldErrors{}, nil)
+}
+
+// renderForm is the one render path of the edit form, for GET and for
+// every outcome of a POST.
+func (a *App) renderForm(c echo.Context, status int, form contactForm, customerID, contactID int64, errs fieldErrors, alert *views.Alert) error {
+	m := withErrors(form.view(customerID, contactID), errs)
+	m.Layout = a.layout(c, "Edit contact · "+form.CustomerName)
+	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
+	m.Alert = alert
+	return a.render(c, status, views.EditContact(m))
+}

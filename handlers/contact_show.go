@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// contactShow shows one contact record. Right after a save it shows the
+// record exactly as the PATCH returned it (carried in the session), without
+// reading it again.
+func (a *App) contactShow(c echo.Context) error {
+	customerID, contactID, err := contactIDs(c)
+	if err != nil {
+		return err
+	}
+	saved, ok := a.takeSaved(c, customerID, contactID)
+	if !ok {
+		ctx := c.Request().Context()
+		customer, err := a.st.GetCustomer(ctx, customerID)
+		if err != nil {
+			return upstreamError(err, fmt.Sprintf("customer with ID %d", customerID))
+		}
+		contact, err := a.st.GetContact(ctx, customerID, contactID)
+		if err != nil {
+			return upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, customer.Name))
+		}
+		saved = savedContact{CustomerID: customerID, CustomerName: customer.Name, Contact: contact}
+	}
+	return a.render(c, http.StatusOK, views.Record(a.recordPage(c, saved)))
+}
+
+func (a *App) recordPage(c echo.Context, s savedContact) views.RecordPage {
+	fields, prefs := a.recordFields(s.Contact)
+	return views.RecordPage{
+		Layout:       a.layout(c, contactTitle(s.Contact)+" · "+s.CustomerName),
+		CustomerID:   s.CustomerID,
+		CustomerName: s.CustomerName,
+		CustomerURL:  customerURL(s.CustomerID),
+		ContactID:    s.Contact.ID,
+		EditURL:      contactURL(s.CustomerID, s.Contact.ID) + "/edit",
+		Fields:       fields,
+		Preferences:  prefs,
+	}
+}
+
+func contactTitle(ct client.Contact) string {
+	return ct.Type.Label() + " contact"
+}

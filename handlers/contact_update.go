@@ -1,0 +1,206 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// contactUpdate saves the edit form through Customers_UpdateContact.
+// Saved: 303 to the record. Invalid: 422 with the messages next to their
+// fields. Any failure: the form again with the person's input and a plain
+// statement of whether anything was saved.
+func (a *App) contactUpdate(c echo.Context) error {
+	customerID, contactID, err := contactIDs(c)
+	if err != nil {
+		return err
+	}
+	params, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.").WithInternal(err)
+	}
+	form := parseContactForm(params)
+
+	value, errs := form.validate(a.region)
+	if !errs.empty() {
+		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, errs, nil)
+	}
+	req := form.changes(value)
+	if req.IsEmpty() {
+		a.addFlash(c, flashNote, "No changes to save.")
+		return a.redirect(c, contactURL(customerID, contactID))
+	}
+
+	ctx := c.Request().Context()
+	updated, err := a.st.UpdateContact(ctx, customerID, contactID, req)
+	if errors.Is(err, client.ErrOutcomeUnknown) {
+		updated, err = a.confirmLostSave(ctx, customerID, contactID, req, err)
+		if err == nil {
+			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: your change is there.")
+		}
+	}
+	if err != nil {
+		return a.saveFailed(c, form, customerID, contactID, err)
+	}
+
+	a.keepSaved(c, savedContact{CustomerID: customerID, CustomerName: form.CustomerName, Contact: updated})
+	a.addFlash(c, flashOK, "Contact updated")
+	return a.redirect(c, contactURL(customerID, contactID))
+}
+
+// confirmLostSave re-reads a contact after a PATCH whose answer was lost
+// and tells whether the change is there, instead of guessing or sending it
+// again.
+func (a *App) confirmLostSave(ctx context.Context, customerID, contactID int64, req client.UpdateContactRequest, lost error) (client.Contact, error) {
+	// The request's own deadline may be what expired; give the check its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+	defer cancel()
+	current, err := a.st.GetContact(ctx, customerID, contactID)
+	if err != nil {
+		return client.Contact{}, &unconfirmedSave{lost: lost, check: err}
+	}
+	if !applied(req, current) {
+		return client.Contact{}, &notSaved{lost: lost}
+	}
+	return current, nil
+}
+
+// applied reports whether every field of req already has its value in ct.
+func applied(req client.UpdateContactRequest, ct client.Contact) bool {
+	if req.Type != nil && *req.Type != ct.Type ||
+		req.Value != nil && *req.Value != ct.Value ||
+		req.Memo != nil && *req.Memo != ct.Memo {
+		return false
+	}
+	if req.Preferences != nil {
+		if ct.Preferences == nil {
+			return false
+		}
+		want, got := *req.Preferences, *ct.Preferences
+		if want.JobRemindersEnabled != got.JobRemindersEnabled || want.MarketingUpdatesEnabled != got.MarketingUpdatesEnabled ||
+			want.InvoiceStatementNotification != got.InvoiceStatementNotification ||
+			!sameFlag(want.InvoiceNotification, got.InvoiceNotification) || !sameFlag(want.StatementNotification, got.StatementNotification) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameFlag(want, got *bool) bool { return want == nil || got != nil && *want == *got }
+
+// notSaved: the answer to a PATCH was lost and a re-read shows the change
+// is not there.
+type notSaved struct{ lost error }
+
+func (e *notSaved) Error() string { return "save not applied after a lost response: " + e.lost.Error() }
+func (e *notSaved) Unwrap() error { return e.lost }
+
+// unconfirmedSave: the answer was lost and the re-read failed too.
+type unconfirmedSave struct{ lost, check error }
+
+func (e *unconfirmedSave) Error() string {
+	return fmt.Sprintf("save outcome unknown: %v; re-read failed: %v", e.lost, e.check)
+}
+func (e *unconfirmedSave) Unwrap() []error { return []error{e.lost, e.check} }
+
+// saveFailed renders the form again with the person's input and says what
+// happened: field errors next to their fields, or a page-level alert.
+func (a *App) saveFailed(c echo.Context, form contactForm, customerID, contactID int64, err error) error {
+	var apiErr *client.APIError
+	errors.As(err, &apiErr)
+	a.log.WarnContext(c.Request().Context(), "save failed",
+		"customer_id", customerID, "contact_id", contactID, "error", err.Error())
+
+	if errors.Is(err, client.ErrValidation) && apiErr != nil {
+		errs := form.apiErrors(apiErr)
+		if errs.empty() {
+			errs.other = []string{firstNonEmpty(apiErr.Title, apiErr.Detail, "ServiceTitan rejected the change.")}
+		}
+		alert := &views.Alert{TraceID: apiErr.TraceID}
+		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, errs, withTrace(alert))
+	}
+
+	f := describe(err, fmt.Sprintf("contact with ID %d", contactID))
+	alert := &views.Alert{Title: f.Title, Body: f.Body, NotSaved: true, TraceID: f.TraceID}
+	var unconfirmed *unconfirmedSave
+	var errs fieldErrors
+	switch {
+	case errors.As(err, &unconfirmed):
+		f.Status = http.StatusGatewayTimeout
+		alert.NotSaved = false
+		alert.Title = "We could not confirm whether your change was saved"
+		alert.Body = "ServiceTitan's answer was lost and checking the contact failed too. Open the contact in a new tab to see whether your change is there before trying again."
+	case errors.As(err, new(*notSaved)):
+		f.Status = http.StatusGatewayTimeout
+		alert.Title = "ServiceTitan did not answer in time"
+		alert.Body = "We checked the contact afterwards and your change is not there. Your input is still below; try again."
+		alert.Retry = true
+	case errors.Is(err, client.ErrConflict) && apiErr != nil:
+		errs = form.apiErrors(apiErr)
+	case f.Status == http.StatusNotFound:
+		alert.Body += " Your input is still below so you can copy it."
+	default:
+		alert.Retry = true
+	}
+	return a.renderForm(c, f.Status, form, customerID, contactID, errs, alert)
+}
+
+// withTrace returns nil when an alert would only hold an empty reference.
+func withTrace(a *views.Alert) *views.Alert {
+	if a.TraceID == "" {
+		return nil
+	}
+	return a
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// readBackTimeout bounds the re-read after a lost PATCH answer.
+const readBackTimeout = 5 * time.Second
+
+// savedContact is the record as the PATCH returned it, carried to the
+// record page in the session so that page needs no second read.
+type savedContact struct {
+	CustomerID   int64          `json:"customerId"`
+	CustomerName string         `json:"customerName"`
+	Contact      client.Contact `json:"contact"`
+}
+
+func (a *App) keepSaved(c echo.Context, s savedContact) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return
+	}
+	a.session(c).Values[sessSaved] = string(b)
+}
+
+// takeSaved returns the saved record for this contact, if the session
+// carries it, and forgets it.
+func (a *App) takeSaved(c echo.Context, customerID, contactID int64) (savedContact, bool) {
+	sess := a.session(c)
+	raw, _ := sess.Values[sessSaved].(string)
+	if raw == "" {
+		return savedContact{}, false
+	}
+	delete(sess.Values, sessSaved)
+	var s savedContact
+	if json.Unmarshal([]byte(raw), &s) != nil || s.CustomerID != customerID || s.Contact.ID != contactID {
+		return savedContact{}, false
+	}
+	return s, true
+}

@@ -1,0 +1,120 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// searchPageSize keeps a results page short enough to scan at a glance.
+const searchPageSize = 10
+
+// summaryConcurrency bounds the contact-list reads for one results page;
+// ServiceTitan throttles parallel requests.
+const summaryConcurrency = 4
+
+// customerSearch finds customers by name, phone number or customer ID. An
+// ID that matches exactly goes straight to that customer.
+func (a *App) customerSearch(c echo.Context) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	m := views.SearchPage{Layout: a.layout(c, "Search results"), Query: q, Searched: true, Page: page, Recent: a.recentLinks(c)}
+	if q == "" {
+		m.Searched = false
+		m.Problem = "Type a name, phone number or customer ID to search."
+		return a.render(c, http.StatusOK, views.Search(m))
+	}
+
+	query := parseSearch(q)
+	query.Page, query.PageSize = page, searchPageSize
+	ctx := c.Request().Context()
+	result, err := a.st.SearchCustomers(ctx, query)
+	if err != nil {
+		return upstreamError(err, "search")
+	}
+	if len(query.IDs) == 1 && len(result.Data) == 1 && page == 1 {
+		return a.redirect(c, customerURL(result.Data[0].ID))
+	}
+	if len(result.Data) == 0 && len(query.IDs) == 1 {
+		// Digits that are not an id may be part of a phone number.
+		query = client.CustomerQuery{Phone: q, Page: page, PageSize: searchPageSize}
+		if result, err = a.st.SearchCustomers(ctx, query); err != nil {
+			return upstreamError(err, "search")
+		}
+	}
+
+	m.Results = a.resultLinks(ctx, result.Data)
+	if page > 1 {
+		m.PrevURL = searchURL(q, page-1)
+	}
+	if result.HasMore {
+		m.NextURL = searchURL(q, page+1)
+	}
+	return a.render(c, http.StatusOK, views.Search(m))
+}
+
+// parseSearch decides what the words in the box are: a customer id (digits
+// only, short), a phone number (mostly digits, ten or more), or a name.
+func parseSearch(q string) client.CustomerQuery {
+	digits := strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, q)
+	isNumeric := strings.IndexFunc(q, func(r rune) bool {
+		return !unicode.IsDigit(r) && !strings.ContainsRune(" ()-.+", r)
+	}) < 0
+	switch {
+	case isNumeric && digits == q && len(digits) < 10:
+		id, err := strconv.ParseInt(digits, 10, 64)
+		if err == nil && id > 0 {
+			return client.CustomerQuery{IDs: []int64{id}}
+		}
+	case isNumeric && len(digits) >= 7:
+		return client.CustomerQuery{Phone: digits}
+	}
+	return client.CustomerQuery{Name: q}
+}
+
+func searchURL(q string, page int) string {
+	v := url.Values{"q": {q}}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return "/customers?" + v.Encode()
+}
+
+// resultLinks adds a contact summary to each customer, reading their
+// contact lists a few at a time. A list that cannot be read leaves a plain
+// note instead of failing the whole page.
+func (a *App) resultLinks(ctx context.Context, customers []client.Customer) []views.CustomerLink {
+	links := make([]views.CustomerLink, len(customers))
+	sem := make(chan struct{}, summaryConcurrency)
+	var wg sync.WaitGroup
+	for i, cu := range customers {
+		links[i] = views.CustomerLink{ID: cu.ID, URL: customerURL(cu.ID), Name: cu.Name, Address: cu.Address.String()}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			contacts, err := a.st.ListContacts(ctx, cu.ID)
+			if err != nil {
+				links[i].ContactSummary = "Contacts could not be loaded"
+				return
+			}
+			links[i].ContactSummary = a.contactSummary(contacts)
+		})
+	}
+	wg.Wait()
+	return links
+}

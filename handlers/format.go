@@ -1,0 +1,193 @@
+package handlers
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// isoMillis is RFC 3339 in UTC with at most three fractional digits: HTML's
+// <time datetime> allows no more.
+const isoMillis = "2006-01-02T15:04:05.999Z07:00"
+
+// displayTime is how people read a time: local to the office, zone named.
+const displayTime = "Jan 2, 2006, 3:04 PM MST"
+
+func (a *App) timeView(t time.Time) views.Time {
+	if t.IsZero() {
+		return views.Time{}
+	}
+	return views.Time{ISO: isoTime(t), Display: t.In(a.tz).Format(displayTime)}
+}
+
+func isoTime(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format(isoMillis)
+}
+
+// displayValue formats a phone number for people ("(217) 555-0177") and
+// leaves anything else as stored.
+func (a *App) displayValue(t client.ContactType, value string) string {
+	if !t.IsPhoneNumber() {
+		return value
+	}
+	num, err := phonenumbers.Parse(value, a.region)
+	if err != nil {
+		return value
+	}
+	if phonenumbers.GetRegionCodeForNumber(num) == a.region || num.GetCountryCode() == int32(phonenumbers.GetCountryCodeForRegion(a.region)) {
+		return phonenumbers.Format(num, phonenumbers.NATIONAL)
+	}
+	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
+// preference describes one flag of client.Preferences.
+type preference struct {
+	Name  string // API and form field name
+	Label string
+	get   func(p client.Preferences) bool
+	// split is true for the 2026 flags, present only on some records.
+	split bool
+}
+
+var preferences = []preference{
+	{"jobRemindersEnabled", "Job reminders", func(p client.Preferences) bool { return p.JobRemindersEnabled }, false},
+	{"marketingUpdatesEnabled", "Marketing updates", func(p client.Preferences) bool { return p.MarketingUpdatesEnabled }, false},
+	{"invoiceStatementNotification", "Invoices and statements", func(p client.Preferences) bool { return p.InvoiceStatementNotification }, false},
+	{"invoiceNotification", "Invoices", func(p client.Preferences) bool { return p.InvoiceNotification != nil && *p.InvoiceNotification }, true},
+	{"statementNotification", "Statements", func(p client.Preferences) bool { return p.StatementNotification != nil && *p.StatementNotification }, true},
+}
+
+// shownFlags are the preference checkboxes staff see for a record: the two
+// 2026 flags replace the legacy combined one when the record has them.
+func shownFlags(p *client.Preferences) []preference {
+	split := p != nil && p.HasSplitInvoiceFlags()
+	var out []preference
+	for _, pref := range preferences {
+		if pref.split == split || pref.Name == "jobRemindersEnabled" || pref.Name == "marketingUpdatesEnabled" {
+			out = append(out, pref)
+		}
+	}
+	return out
+}
+
+func flagViews(p *client.Preferences) []views.Flag {
+	if p == nil {
+		return nil
+	}
+	var out []views.Flag
+	for _, pref := range shownFlags(p) {
+		out = append(out, views.Flag{Name: pref.Name, Label: pref.Label, Value: pref.get(*p)})
+	}
+	return out
+}
+
+func customerURL(id int64) string { return fmt.Sprintf("/customers/%d", id) }
+func contactURL(customerID, contactID int64) string {
+	return fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID)
+}
+
+func (a *App) contactRow(customerID int64, ct client.Contact) views.ContactRow {
+	return views.ContactRow{
+		ID:         ct.ID,
+		TypeLabel:  ct.Type.Label(),
+		Value:      a.displayValue(ct.Type, ct.Value),
+		Memo:       ct.Memo,
+		IsPhone:    ct.Type.IsPhoneNumber(),
+		DoNotText:  ct.PhoneSettings != nil && ct.PhoneSettings.DoNotText,
+		Flags:      flagViews(ct.Preferences),
+		ModifiedOn: a.timeView(ct.ModifiedOn),
+		URL:        contactURL(customerID, ct.ID),
+		EditURL:    contactURL(customerID, ct.ID) + "/edit",
+	}
+}
+
+// recordFields lays out a contact as the record page shows it, each field
+// with its API path and raw value.
+func (a *App) recordFields(ct client.Contact) (fields, prefs []views.RecordField) {
+	fields = []views.RecordField{
+		{Label: "Contact ID", Field: "id", Raw: strconv.FormatInt(ct.ID, 10), Text: strconv.FormatInt(ct.ID, 10)},
+		{Label: "Type", Field: "type", Raw: string(ct.Type), Text: ct.Type.Label()},
+		{Label: "Value", Field: "value", Raw: ct.Value, Text: a.displayValue(ct.Type, ct.Value)},
+		{Label: "Memo", Field: "memo", Raw: ct.Memo, Text: orNone(ct.Memo)},
+		{Label: "Created", Field: "createdOn", Raw: isoTimeOrEmpty(ct.CreatedOn), Time: a.timeView(ct.CreatedOn)},
+		{Label: "Last changed", Field: "modifiedOn", Raw: isoTimeOrEmpty(ct.ModifiedOn), Time: a.timeView(ct.ModifiedOn)},
+	}
+	if ps := ct.PhoneSettings; ps != nil {
+		fields = append(fields,
+			views.RecordField{Label: "Phone number", Field: "phoneSettings.phoneNumber", Raw: ps.PhoneNumber,
+				Text: a.displayValue(client.ContactPhone, ps.PhoneNumber)},
+			views.RecordField{Label: "Texting", Field: "phoneSettings.doNotText", Raw: strconv.FormatBool(ps.DoNotText),
+				Text: doNotTextText(ps.DoNotText), Hint: doNotTextHint(ps.DoNotText)},
+		)
+	}
+	if p := ct.Preferences; p != nil {
+		for _, pref := range preferences {
+			if pref.split && !p.HasSplitInvoiceFlags() {
+				continue
+			}
+			v := pref.get(*p)
+			prefs = append(prefs, views.RecordField{Label: pref.Label, Field: "preferences." + pref.Name,
+				Raw: strconv.FormatBool(v), Text: onOff(v)})
+		}
+	}
+	return fields, prefs
+}
+
+func isoTimeOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return isoTime(t)
+}
+
+func orNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "None"
+	}
+	return s
+}
+
+func onOff(v bool) string {
+	if v {
+		return "On"
+	}
+	return "Off"
+}
+
+func doNotTextText(v bool) string {
+	if v {
+		return "Opted out (texted STOP)"
+	}
+	return "Allowed"
+}
+
+func doNotTextHint(v bool) string {
+	if v {
+		return "The customer texted STOP to this number, so ServiceTitan will not send it texts. Only the customer can opt back in, by texting START."
+	}
+	return "If the customer texts STOP to this number, ServiceTitan stops texting it. Staff cannot change this."
+}
+
+// contactSummary is a one-line digest of a customer's contacts for search
+// results.
+func (a *App) contactSummary(contacts []client.Contact) string {
+	const shown = 2
+	var parts []string
+	for i, ct := range contacts {
+		if i == shown {
+			parts = append(parts, fmt.Sprintf("%d more", len(contacts)-shown))
+			break
+		}
+		parts = append(parts, a.displayValue(ct.Type, ct.Value))
+	}
+	if len(parts) == 0 {
+		return "No contacts"
+	}
+	return strings.Join(parts, " · ")
+}

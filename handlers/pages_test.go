@@ -1,0 +1,254 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSearch(t *testing.T) {
+	tests := []struct {
+		name         string
+		path         string
+		wantStatus   int
+		wantLocation string
+		wantResult   string
+		wantText     string
+	}{
+		{"ok, by name", "/customers?q=lovelace", 200, "", "Ada Lovelace", ""},
+		{"ok, by formatted phone", "/customers?q=%28217%29+555-0177", 200, "", "Ada Lovelace", ""},
+		{"ok, exact id goes straight to the customer", "/customers?q=5", 303, "/customers/5", "", ""},
+		{"ok, nothing found", "/customers?q=nobody", 200, "", "", "No customers match"},
+		{"nok, empty query explains itself", "/customers?q=+", 200, "", "", "Type a name, phone number or customer ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := newUpstream(t)
+			b := newBrowser(t, up.app(t, time.Second).URL)
+			p := b.get(tt.path)
+			if p.status != tt.wantStatus || p.location != tt.wantLocation {
+				t.Fatalf("status %d location %q", p.status, p.location)
+			}
+			if tt.wantResult != "" {
+				link := p.doc.Find("a[href='/customers/5']")
+				if !strings.Contains(link.Text(), tt.wantResult) {
+					t.Errorf("result link %q", link.Text())
+				}
+				if !strings.Contains(text(p, "main"), "12 Analytical Way") || !strings.Contains(text(p, "main"), "(217) 555-0177") {
+					t.Errorf("address or contact summary missing: %s", text(p, "main"))
+				}
+			}
+			if tt.wantText != "" && !strings.Contains(text(p, "main"), tt.wantText) {
+				t.Errorf("page lacks %q: %s", tt.wantText, text(p, "main"))
+			}
+		})
+	}
+}
+
+func TestRecentCustomersAreRemembered(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	if got := b.get("/"); got.doc.Find("a[href='/customers/5']").Length() != 0 {
+		t.Fatal("a new session has no recent customers")
+	}
+	b.get("/customers/5")
+	home := b.get("/")
+	if !strings.Contains(home.doc.Find("a[href='/customers/5']").Text(), "Ada Lovelace") {
+		t.Errorf("recently opened customer not listed: %s", text(home, "main"))
+	}
+}
+
+func TestCustomerPageListsAllContacts(t *testing.T) {
+	up := newUpstream(t)
+	up.listPage = 2 // three contacts over two pages
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	p := b.get("/customers/5")
+	if p.status != 200 {
+		t.Fatalf("status %d", p.status)
+	}
+	if n := p.doc.Find("[data-contact-id]").Length(); n != 3 {
+		t.Errorf("contacts shown = %d, want 3", n)
+	}
+	for _, want := range []string{"Ada Lovelace", "12 Analytical Way", "(217) 555-0177", "ada@example.com", "Cell", "Opted out"} {
+		if !strings.Contains(text(p, "main"), want) {
+			t.Errorf("customer page lacks %q", want)
+		}
+	}
+	if p.doc.Find("a[href='/customers/5/contacts/7/edit']").Length() != 1 {
+		t.Error("edit link missing")
+	}
+}
+
+func TestRecordPageFields(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	p := b.get("/customers/5/contacts/8")
+	if p.status != 200 {
+		t.Fatalf("status %d", p.status)
+	}
+	want := map[string]string{
+		"id": "8", "type": "Email", "value": "ada@example.com", "memo": "",
+		"createdOn": "2026-03-04T15:04:05.123Z", "modifiedOn": "2026-03-04T15:04:05.123Z",
+		"preferences.invoiceNotification": "true", "preferences.statementNotification": "false",
+		"preferences.invoiceStatementNotification": "false",
+	}
+	for field, v := range want {
+		sel := p.doc.Find("[data-field='" + field + "']")
+		if sel.Length() != 1 {
+			t.Errorf("%s shown %d times", field, sel.Length())
+			continue
+		}
+		if got, _ := sel.Attr("data-value"); got != v {
+			t.Errorf("%s data-value = %q, want %q", field, got, v)
+		}
+	}
+	if p.doc.Find("[data-field='phoneSettings.doNotText']").Length() != 0 {
+		t.Error("an email has no phone settings")
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	tests := []struct {
+		name       string
+		path       string
+		setup      func(u *upstream)
+		wantStatus int
+		wantText   string
+		wantCalls  int32
+	}{
+		{"nok, unknown customer", "/customers/6", nil, 404, "ServiceTitan has no customer with ID 6", 1},
+		{"nok, unknown contact", "/customers/5/contacts/99", nil, 404, "ServiceTitan has no contact with ID 99 for Ada Lovelace", 2},
+		{"nok, id that is not a number makes no call", "/customers/abc", nil, 404, "There is no customer with the ID", 0},
+		{"nok, negative id makes no call", "/customers/5/contacts/-1/edit", nil, 404, "There is no contact with the ID", 0},
+		{"nok, unknown page", "/nowhere", nil, 404, "There is no page at this address", 0},
+		{"nok, credentials refused", "/customers/5", func(u *upstream) {
+			u.onToken = func(w http.ResponseWriter) bool {
+				writeJSON(w, 400, `{"error":"invalid_client"}`)
+				return true
+			}
+		}, 503, "The app cannot sign in to ServiceTitan", 0},
+		{"nok, token endpoint down", "/customers/5", func(u *upstream) {
+			u.onToken = func(w http.ResponseWriter) bool {
+				w.WriteHeader(502)
+				return true
+			}
+		}, 503, "ServiceTitan is unavailable", 0},
+		{"nok, contact list answers garbage", "/customers/5", func(u *upstream) {
+			u.onList = func(w http.ResponseWriter) bool {
+				writeJSON(w, 200, `<html>`)
+				return true
+			}
+		}, 502, "ServiceTitan is unavailable", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := newUpstream(t)
+			if tt.setup != nil {
+				tt.setup(up)
+			}
+			b := newBrowser(t, up.app(t, time.Second).URL)
+			p := b.get(tt.path)
+			if p.status != tt.wantStatus {
+				t.Fatalf("status %d, want %d\n%s", p.status, tt.wantStatus, p.body)
+			}
+			if !strings.Contains(text(p, "main"), tt.wantText) {
+				t.Errorf("page lacks %q: %s", tt.wantText, text(p, "main"))
+			}
+			if !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") || p.doc.Find("h1").Length() != 1 {
+				t.Errorf("error page is not HTML with one h1")
+			}
+			if calls := up.customers.Load() + up.lists.Load(); calls != tt.wantCalls {
+				t.Errorf("upstream reads = %d, want %d", calls, tt.wantCalls)
+			}
+			for _, leak := range []string{"servicetitan:", "client-secret-value", "goroutine"} {
+				if strings.Contains(p.body, leak) {
+					t.Errorf("page leaks %q", leak)
+				}
+			}
+		})
+	}
+}
+
+func TestHealth(t *testing.T) {
+	up := newUpstream(t)
+	srv := up.app(t, time.Second)
+	for _, tt := range []struct {
+		path   string
+		status int
+		field  string
+		want   string
+	}{
+		{"/healthz", 200, "status", "ok"},
+		{"/readyz", 200, "status", "ready"},
+	} {
+		resp, err := http.Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]string
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || body[tt.field] != tt.want {
+			t.Errorf("%s: %d %v", tt.path, resp.StatusCode, body)
+		}
+	}
+	up2 := newUpstream(t)
+	up2.onToken = func(w http.ResponseWriter) bool { writeJSON(w, 401, `{"error":"invalid_client"}`); return true }
+	resp, _ := http.Get(up2.app(t, time.Second).URL + "/readyz")
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz with refused credentials: %d, want 503", resp.StatusCode)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	p := b.get("/")
+	csp := p.header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("CSP allows inline or eval: %q", csp)
+	}
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-XSS-Protection": "0", "Cross-Origin-Opener-Policy": "same-origin"} {
+		if p.header.Get(h) != want {
+			t.Errorf("%s = %q", h, p.header.Get(h))
+		}
+	}
+	if p.doc.Find("script:not([src])").Length() != 0 || p.doc.Find("[style]").Length() != 0 {
+		t.Error("inline script or style on the page")
+	}
+	css := attr(p, "link[rel=stylesheet]", "href")
+	resp, err := http.Get(up.app(t, time.Second).URL + css)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("stylesheet %s: %d %q", css, resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+}
+
+func TestHostileTextRendersInert(t *testing.T) {
+	up := newUpstream(t)
+	up.contacts[0].Memo = `<script>alert(1)</script>"><img src=x onerror=alert(1)>`
+	up.contacts[1].Value = `"><svg onload=alert(1)>@example.com`
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	for _, path := range []string{"/customers/5", "/customers/5/contacts/7", "/customers/5/contacts/7/edit", "/customers/5/contacts/8/edit"} {
+		p := b.get(path)
+		if p.status != 200 {
+			t.Fatalf("%s: %d", path, p.status)
+		}
+		if n := p.doc.Find("script:not([src]), img, svg, [onerror], [onload]").Length(); n != 0 {
+			t.Errorf("%s: %d live elements from hostile text", path, n)
+		}
+	}
+}

@@ -1,0 +1,305 @@
+// Command contactdesk serves the contact editor: office staff find a
+// ServiceTitan customer and edit one of their contacts. With no ServiceTitan
+// credentials it runs against an embedded sandbox.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // DISPLAY_TZ must work in a static binary on a bare image
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/handlers"
+)
+
+// setting is one environment variable, as --help lists it.
+type setting struct {
+	name, def, help string
+}
+
+var settings = []setting{
+	{"ADDR", "127.0.0.1:8080", "address to listen on"},
+	{"ST_ENV", "sandbox when no credentials are set", "sandbox | integration | production"},
+	{"ST_TENANT_ID", "", "ServiceTitan tenant id"},
+	{"ST_CLIENT_ID", "", "OAuth client id (per environment and tenant)"},
+	{"ST_CLIENT_SECRET", "", "OAuth client secret"},
+	{"ST_APP_KEY", "", "ServiceTitan app key, sent as ST-App-Key"},
+	{"ST_API_URL", "the environment's", "API host root, e.g. https://api.servicetitan.io"},
+	{"ST_AUTH_URL", "the environment's", "full token URL, e.g. https://auth.servicetitan.io/connect/token"},
+	{"ST_TIMEOUT", "15s", "timeout of each ServiceTitan call (a Go duration)"},
+	{"SESSION_SECRET", "random in sandbox mode", "secret for the session cookie (32+ characters); required in production"},
+	{"SESSION_SECRET_PREVIOUS", "", "the previous SESSION_SECRET, still accepted during a rotation"},
+	{"COOKIE_SECURE", "true unless ST_ENV=sandbox", "mark cookies Secure (HTTPS only)"},
+	{"DISPLAY_TZ", "UTC", "IANA time zone times are shown in, e.g. America/Chicago"},
+	{"PHONE_REGION", "US", "region for reading phone numbers as people type them"},
+	{"LOG_LEVEL", "info", "debug | info | warn | error"},
+}
+
+// config is the validated environment.
+type config struct {
+	Addr           string
+	Env            string // sandbox, integration, production
+	ST             client.Config
+	SessionSecret  []byte
+	SessionPrev    []byte
+	RandomSession  bool
+	CookieSecure   bool
+	DisplayTZ      *time.Location
+	PhoneRegion    string
+	LogLevel       slog.Level
+	RequestTimeout time.Duration
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "contactdesk:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("contactdesk", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() { usage(stdout) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	if cfg.Env == "sandbox" {
+		sb := sandbox.New()
+		_, stop, err := sb.Start()
+		if err != nil {
+			return fmt.Errorf("start the embedded sandbox: %w", err)
+		}
+		defer stop()
+		creds := sb.Credentials()
+		cfg.ST.APIURL, cfg.ST.AuthURL, cfg.ST.TenantID = sb.APIURL(), sb.TokenURL(), creds.TenantID
+		cfg.ST.ClientID, cfg.ST.ClientSecret, cfg.ST.AppKey = creds.ClientID, creds.ClientSecret, creds.AppKey
+	}
+	if cfg.RandomSession {
+		log.Warn("SESSION_SECRET is not set: using a random key, so sessions end when the app restarts")
+	}
+	st, err := client.New(cfg.ST, client.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	version := buildVersion()
+	app := handlers.New(handlers.Config{
+		ServiceTitan: st,
+		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
+			Secret: cfg.SessionSecret, Previous: cfg.SessionPrev, Secure: cfg.CookieSecure, MaxAge: 12 * 60 * 60,
+		}),
+		Logger:         log,
+		DisplayTZ:      cfg.DisplayTZ,
+		PhoneRegion:    cfg.PhoneRegion,
+		Sandbox:        cfg.Env == "sandbox",
+		Version:        version,
+		RequestTimeout: cfg.RequestTimeout,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR=%s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 15*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	url := "http://" + ln.Addr().String()
+	log.Info("listening", "url", url, "st_env", cfg.Env, "version", version)
+	fmt.Fprintf(stdout, "contactdesk %s: serving %s at %s\n", version, envDescription(cfg.Env), url)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	// Let in-flight saves finish and deliver their pages before exiting.
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.RequestTimeout+5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func envDescription(env string) string {
+	if env == "sandbox" {
+		return "the embedded sandbox (not connected to ServiceTitan)"
+	}
+	return "ServiceTitan " + env
+}
+
+// loadConfig reads and checks the environment. Every message names the
+// variable to fix.
+func loadConfig(getenv func(string) string) (config, error) {
+	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	cfg := config{
+		Addr:        cmpOr(env("ADDR"), "127.0.0.1:8080"),
+		PhoneRegion: strings.ToUpper(cmpOr(env("PHONE_REGION"), "US")),
+	}
+
+	creds := map[string]string{}
+	var set, missing []string
+	for _, name := range []string{"ST_TENANT_ID", "ST_CLIENT_ID", "ST_CLIENT_SECRET", "ST_APP_KEY"} {
+		creds[name] = env(name)
+		if creds[name] != "" {
+			set = append(set, name)
+		} else {
+			missing = append(missing, name)
+		}
+	}
+	cfg.Env = strings.ToLower(env("ST_ENV"))
+	if cfg.Env == "" {
+		cfg.Env = "production"
+		if len(set) == 0 {
+			cfg.Env = "sandbox"
+		}
+	}
+	switch cfg.Env {
+	case "sandbox":
+	case "integration", "production":
+		if len(missing) > 0 {
+			return cfg, fmt.Errorf("ST_ENV=%s needs ServiceTitan credentials: set %s", cfg.Env, strings.Join(missing, ", "))
+		}
+		tenant, err := strconv.ParseInt(creds["ST_TENANT_ID"], 10, 64)
+		if err != nil || tenant <= 0 {
+			return cfg, fmt.Errorf("ST_TENANT_ID=%q is not a tenant id (a positive number)", creds["ST_TENANT_ID"])
+		}
+		cfg.ST = client.Config{
+			Environment: client.Environment(cfg.Env), APIURL: env("ST_API_URL"), AuthURL: env("ST_AUTH_URL"),
+			TenantID: tenant, ClientID: creds["ST_CLIENT_ID"], ClientSecret: creds["ST_CLIENT_SECRET"], AppKey: creds["ST_APP_KEY"],
+		}
+	default:
+		return cfg, fmt.Errorf("ST_ENV=%q: want sandbox, integration or production", cfg.Env)
+	}
+	if cfg.Env == "sandbox" && len(set) > 0 {
+		return cfg, fmt.Errorf("ST_ENV=sandbox but %s set: unset them, or set ST_ENV=integration or production", strings.Join(set, ", "))
+	}
+	for _, name := range []string{"ST_API_URL", "ST_AUTH_URL"} {
+		if v := env(name); v != "" && !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+			return cfg, fmt.Errorf("%s=%q is not an http(s) URL", name, v)
+		}
+	}
+
+	cfg.ST.Timeout = client.DefaultTimeout
+	if v := env("ST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("ST_TIMEOUT=%q is not a positive Go duration such as 15s", v)
+		}
+		cfg.ST.Timeout = d
+	}
+	cfg.ST.UserAgent = "contactdesk/" + buildVersion()
+	// A save makes up to three calls (read, write, read back after a lost
+	// answer); the page must still answer within its own deadline.
+	cfg.RequestTimeout = 2*cfg.ST.Timeout + 5*time.Second
+
+	secret, prev := env("SESSION_SECRET"), env("SESSION_SECRET_PREVIOUS")
+	switch {
+	case secret == "" && cfg.Env == "production":
+		return cfg, errors.New("SESSION_SECRET must be set in production (32 or more random characters)")
+	case secret == "":
+		cfg.SessionSecret, cfg.RandomSession = []byte(rand.Text()+rand.Text()), true
+	case len(secret) < 32:
+		return cfg, errors.New("SESSION_SECRET is too short: use 32 or more random characters")
+	default:
+		cfg.SessionSecret = []byte(secret)
+	}
+	if prev != "" {
+		cfg.SessionPrev = []byte(prev)
+	}
+	cfg.CookieSecure = cfg.Env != "sandbox"
+	if v := env("COOKIE_SECURE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return cfg, fmt.Errorf("COOKIE_SECURE=%q: want true or false", v)
+		}
+		cfg.CookieSecure = b
+	}
+
+	tz, err := time.LoadLocation(cmpOr(env("DISPLAY_TZ"), "UTC"))
+	if err != nil {
+		return cfg, fmt.Errorf("DISPLAY_TZ=%q is not an IANA time zone such as America/Chicago", env("DISPLAY_TZ"))
+	}
+	cfg.DisplayTZ = tz
+	if phonenumbers.GetCountryCodeForRegion(cfg.PhoneRegion) == 0 {
+		return cfg, fmt.Errorf("PHONE_REGION=%q is not a region code such as US or CA", cfg.PhoneRegion)
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(cmpOr(env("LOG_LEVEL"), "info"))); err != nil {
+		return cfg, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", env("LOG_LEVEL"))
+	}
+	return cfg, nil
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: contactdesk [--help]\n\nServes the contact editor. Configuration comes from the environment:\n\n")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(w, "  %-24s %s\n  %-24s default: %s\n", s.name, s.help, "", def)
+	}
+	fmt.Fprintf(w, "\nWith none of ST_TENANT_ID, ST_CLIENT_ID, ST_CLIENT_SECRET, ST_APP_KEY set, the app runs\nagainst an embedded ServiceTitan sandbox.\n")
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// buildVersion is the module version, or the VCS revision when built from
+// a checkout, or "dev".
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return s.Value[:12]
+		}
+	}
+	return "dev"
+}

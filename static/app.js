@@ -1,0 +1,114 @@
+// Contact desk: progressive enhancement only. Every page works without it.
+(function () {
+  "use strict";
+
+  var SAVING = "Saving\u2026";
+
+  // (1) Move focus to the error summary so screen readers and keyboard
+  // users start from the list of problems.
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary && document.activeElement !== summary) {
+      summary.focus();
+    }
+  }
+
+  // (2) Keep the value input's type in step with the contact type, so
+  // phones get the phone keypad and emails the email keyboard.
+  function syncValueType(form) {
+    var select = form.querySelector("select[name=type]");
+    var input = form.querySelector("input[name=value]");
+    if (!select || !input) {
+      return;
+    }
+    var update = function () {
+      input.type = select.value.toLowerCase() === "email" ? "email" : "tel";
+    };
+    select.addEventListener("change", update);
+    update();
+  }
+
+  // (3) Prevent double submits and say that saving is under way.
+  function buttonsOf(form) {
+    var list = [];
+    var own = form.querySelectorAll("[data-save-button]");
+    var i;
+    for (i = 0; i < own.length; i++) {
+      list.push(own[i]);
+    }
+    if (form.id) {
+      var outside = document.querySelectorAll("button[form='" + form.id + "']");
+      for (i = 0; i < outside.length; i++) {
+        list.push(outside[i]);
+      }
+    }
+    return list;
+  }
+
+  function startSaving(form) {
+    form.setAttribute("data-submitting", "");
+    var save = form.querySelector("[data-save-button]");
+    if (save) {
+      if (!save.hasAttribute("data-label")) {
+        save.setAttribute("data-label", save.textContent);
+      }
+      save.textContent = SAVING;
+    }
+    var buttons = buttonsOf(form);
+    buttons.forEach(function (b) {
+      b.setAttribute("aria-disabled", "true");
+    });
+    // Disabling a submit button before the submission has started would
+    // drop its value from the request: wait until it is under way.
+    window.setTimeout(function () {
+      if (!form.hasAttribute("data-submitting")) {
+        return;
+      }
+      buttons.forEach(function (b) {
+        b.disabled = true;
+      });
+    }, 0);
+  }
+
+  function resetSaving(form) {
+    form.removeAttribute("data-submitting");
+    var save = form.querySelector("[data-save-button]");
+    if (save && save.hasAttribute("data-label")) {
+      save.textContent = save.getAttribute("data-label");
+    }
+    buttonsOf(form).forEach(function (b) {
+      b.disabled = false;
+      b.removeAttribute("aria-disabled");
+    });
+  }
+
+  function guardSubmit(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.hasAttribute("data-submitting")) {
+        event.preventDefault();
+        return;
+      }
+      startSaving(form);
+    });
+  }
+
+  function forms() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-contact-form]"));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusErrorSummary();
+    forms().forEach(function (form) {
+      syncValueType(form);
+      guardSubmit(form);
+    });
+  });
+
+  // A page restored from the back/forward cache keeps its "Saving…" state:
+  // put the buttons back.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      forms().forEach(resetSaving);
+    }
+  });
+})();

@@ -1,0 +1,236 @@
+package views
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+)
+
+// appName is the product name shown in the header, titles and footer.
+const appName = "Contact desk"
+
+// pageTitle is the <title> text: "Find a customer · Contact desk".
+func pageTitle(l Layout) string {
+	if strings.TrimSpace(l.Title) == "" {
+		return appName
+	}
+	return l.Title + " · " + appName
+}
+
+// withTitle fills in a default title when the handler left it empty.
+func withTitle(l Layout, title string) Layout {
+	if strings.TrimSpace(l.Title) == "" {
+		l.Title = title
+	}
+	return l
+}
+
+// footerText is "Contact desk v1.2.3", or just the name without a version.
+func footerText(l Layout) string {
+	if l.Version == "" {
+		return appName
+	}
+	return appName + " " + l.Version
+}
+
+// hintID and errorID are the ids a control's aria-describedby points at.
+func hintID(name string) string  { return name + "-hint" }
+func errorID(name string) string { return name + "-error" }
+
+// fieldID is the id of the control for form field name: "field-value".
+func fieldID(name string) string { return "field-" + name }
+
+// errorsFor returns the messages for form field name.
+func (f ContactForm) errorsFor(name string) []string {
+	if f.FieldErrors == nil {
+		return nil
+	}
+	return f.FieldErrors[name]
+}
+
+// hasError reports whether form field name has at least one message.
+func (f ContactForm) hasError(name string) bool { return len(f.errorsFor(name)) > 0 }
+
+// describedBy joins the hint id (when the control has a hint) and the error
+// id (when the field has errors) for aria-describedby.
+func (f ContactForm) describedBy(name string, hasHint bool) string {
+	var ids []string
+	if hasHint {
+		ids = append(ids, hintID(name))
+	}
+	if f.hasError(name) {
+		ids = append(ids, errorID(name))
+	}
+	return strings.Join(ids, " ")
+}
+
+// controlAttrs are the accessibility attributes of the control for form
+// field name: aria-invalid when it has errors, aria-describedby naming its
+// hint and error message.
+func (f ContactForm) controlAttrs(name string, hasHint bool) templ.Attributes {
+	a := templ.Attributes{}
+	if f.hasError(name) {
+		a["aria-invalid"] = "true"
+	}
+	if d := f.describedBy(name, hasHint); d != "" {
+		a["aria-describedby"] = d
+	}
+	return a
+}
+
+// groupAttrs are controlAttrs for a fieldset: aria-describedby only, since
+// aria-invalid does not belong on a group.
+func (f ContactForm) groupAttrs(name string, hasHint bool) templ.Attributes {
+	a := templ.Attributes{}
+	if d := f.describedBy(name, hasHint); d != "" {
+		a["aria-describedby"] = d
+	}
+	return a
+}
+
+// fieldClass is the wrapper class of a field, marked when it has errors.
+func (f ContactForm) fieldClass(name string) string {
+	if f.hasError(name) {
+		return "field field-has-error"
+	}
+	return "field"
+}
+
+// valueInputType is the value input's type, "text" when unset.
+func (f ContactForm) valueInputType() string {
+	switch f.ValueInputType {
+	case "tel", "email", "text":
+		return f.ValueInputType
+	default:
+		return "text"
+	}
+}
+
+// traceID is the reference shown with a failed save: the alert's own, else
+// the form's.
+func (f ContactForm) traceID() string {
+	if f.Alert != nil && f.Alert.TraceID != "" {
+		return f.Alert.TraceID
+	}
+	return f.TraceID
+}
+
+// alertRole is "alert" unless the error summary already is the alert.
+func (f ContactForm) alertRole() string {
+	if f.HasErrors() {
+		return "status"
+	}
+	return "alert"
+}
+
+// memoHint is the memo field's hint text.
+func (f ContactForm) memoHint() string {
+	const examples = "e.g. “work #” or “Owner’s daughter - Kelly”"
+	if f.MemoMax > 0 {
+		return "Optional, up to " + strconv.Itoa(f.MemoMax) + " characters, " + examples
+	}
+	return "Optional, " + examples
+}
+
+// formTitle is the default <title> of the contact form; "Error: " first
+// when there are errors, so screen readers hear it on load.
+func formTitle(f ContactForm) Layout {
+	l := withTitle(f.Layout, "Edit contact")
+	if f.HasErrors() && !strings.HasPrefix(l.Title, "Error: ") {
+		l.Title = "Error: " + l.Title
+	}
+	return l
+}
+
+// recordTitle is the contact's value for the record page heading: the
+// value field's text, when there is one.
+func (r RecordPage) recordTitle() string {
+	for _, f := range r.Fields {
+		if f.Field == "value" {
+			if f.Text != "" {
+				return f.Text
+			}
+			return f.Raw
+		}
+	}
+	return ""
+}
+
+// recordLayout fills in the record page's default title.
+func recordLayout(r RecordPage) Layout {
+	title := "Contact"
+	if v := r.recordTitle(); v != "" {
+		title = "Contact " + v
+	}
+	return withTitle(r.Layout, title)
+}
+
+// backText is the error page's back link text, "Back to search" by default.
+func (e ErrorPage) backText() string {
+	if e.Back == "" {
+		return "Back to search"
+	}
+	return e.Back
+}
+
+// backURL is the error page's back link target, "/" by default.
+func (e ErrorPage) backURL() string {
+	if e.BackURL == "" {
+		return "/"
+	}
+	return e.BackURL
+}
+
+// heading is the error page's h1, with a fallback for a bare status.
+func (e ErrorPage) heading() string {
+	if e.Heading != "" {
+		return e.Heading
+	}
+	switch e.Status {
+	case 403:
+		return "You do not have access to this page"
+	case 404:
+		return "Page not found"
+	default:
+		return "Sorry, something went wrong"
+	}
+}
+
+// texting is the customer page's Texting cell for a row.
+func (c ContactRow) texting() string {
+	if !c.IsPhone {
+		return ""
+	}
+	if c.DoNotText {
+		return "Opted out (texted STOP)"
+	}
+	return "Allowed"
+}
+
+// onOff is "On" or "Off".
+func onOff(v bool) string {
+	if v {
+		return "On"
+	}
+	return "Off"
+}
+
+// boolString is the data-value of a bool: "true" or "false".
+func boolString(v bool) string { return strconv.FormatBool(v) }
+
+// resultsHeading is "Results", or "Results, page 2" after the first page.
+func (s SearchPage) resultsHeading() string {
+	if s.Page > 1 {
+		return "Results, page " + strconv.Itoa(s.Page)
+	}
+	return "Results"
+}
+
+// orDefault is s, or def when s is empty.
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,197 @@
+// Package views holds the app's templ components and the typed view models
+// they take. Views never call ServiceTitan: handlers map client results
+// onto these models, already formatted for people.
+package views
+
+// Layout is what every page needs around its content.
+type Layout struct {
+	Title string
+	// Sandbox shows the "Sandbox — not connected to ServiceTitan" banner.
+	Sandbox bool
+	// Asset URLs are fingerprinted, e.g. /static/app.3f2a9c1b.css.
+	CSSURL     string
+	JSURL      string
+	FaviconURL string
+	// Flash is a one-time success message ("Contact updated").
+	Flash string
+	// Notice is a one-time informational message ("No changes to save").
+	Notice  string
+	Version string
+	// User is the signed-in person's display name or email, when known.
+	User       string
+	SignOutURL string
+}
+
+// Time is a moment shown to people in the display zone. ISO is UTC RFC 3339
+// with at most millisecond precision, for <time datetime> and data-value.
+type Time struct {
+	ISO     string
+	Display string
+}
+
+// IsZero reports whether there is no time to show.
+func (t Time) IsZero() bool { return t.ISO == "" }
+
+// CustomerLink is a customer in a list (recently opened, search results).
+type CustomerLink struct {
+	ID      int64
+	URL     string
+	Name    string
+	Address string
+	// ContactSummary is e.g. "(217) 555-0177 · ada@example.com · 1 more".
+	ContactSummary string
+}
+
+// SearchPage is GET / and GET /customers.
+type SearchPage struct {
+	Layout
+	Query string
+	// Searched is true when a query was run (GET /customers).
+	Searched bool
+	Results  []CustomerLink
+	Recent   []CustomerLink
+	Page     int
+	PrevURL  string
+	NextURL  string
+	// Problem explains an empty or rejected query, e.g. "Type a name,
+	// phone number or customer ID."
+	Problem string
+}
+
+// Flag is one preference checkbox or value.
+type Flag struct {
+	// Name is the form field name and the API name, e.g. jobRemindersEnabled.
+	Name  string
+	Label string
+	Value bool
+}
+
+// ContactRow is one contact on the customer page.
+type ContactRow struct {
+	ID         int64
+	TypeLabel  string
+	Value      string // formatted for people
+	Memo       string
+	IsPhone    bool
+	DoNotText  bool
+	Flags      []Flag // empty when the record has no preferences
+	ModifiedOn Time
+	URL        string
+	EditURL    string
+}
+
+// CustomerPage is GET /customers/{id}.
+type CustomerPage struct {
+	Layout
+	ID       int64
+	Name     string
+	Address  string
+	Active   bool
+	Contacts []ContactRow
+	BackURL  string
+}
+
+// RecordField is one line of the contact record. Field is the API path
+// (data-field) and Raw the raw API value (data-value).
+type RecordField struct {
+	Label string
+	Field string
+	Raw   string
+	// Text is what people read; Time is set instead for date-times.
+	Text string
+	Time Time
+	// Hint is a plain explanation shown under the value.
+	Hint string
+}
+
+// RecordPage is GET /customers/{id}/contacts/{contactId}.
+type RecordPage struct {
+	Layout
+	CustomerID   int64
+	CustomerName string
+	CustomerURL  string
+	ContactID    int64
+	EditURL      string
+	Fields       []RecordField
+	// Preferences are shown as their own list; nil when the record has none.
+	Preferences []RecordField
+}
+
+// Option is an <option> of a select.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Hidden is a hidden form field.
+type Hidden struct {
+	Name  string
+	Value string
+}
+
+// SummaryItem is one line of the error summary; Href points at the field
+// ("#field-value") or is empty for request-level messages.
+type SummaryItem struct {
+	Message string
+	Href    string
+}
+
+// Alert is a page-level message about a failed save.
+type Alert struct {
+	Title string
+	Body  string
+	// Saved says plainly whether anything was saved; shown in bold.
+	NotSaved bool
+	// Retry shows a "Try again" button that resubmits the form.
+	Retry   bool
+	TraceID string
+}
+
+// ContactForm is GET .../edit and every re-render of a POST.
+type ContactForm struct {
+	Layout
+	Action       string
+	CancelURL    string
+	CustomerName string
+	ContactID    int64
+	CSRFToken    string
+	CSRFField    string
+
+	Type        string
+	TypeOptions []Option
+	// ValueInputType is "tel" or "email", following Type.
+	ValueInputType string
+	Value          string
+	Memo           string
+	MemoMax        int
+	Flags          []Flag
+	// PhoneNumber and DoNotText are read-only; DoNotText is nil for email.
+	PhoneNumber string
+	DoNotText   *bool
+
+	// Hidden carries the values the form was loaded with (the diff base),
+	// modifiedOn and the form instance nonce.
+	Hidden []Hidden
+
+	// FieldErrors are messages per form field name (type, value, memo, a
+	// flag name, or "preferences" for the group).
+	FieldErrors map[string][]string
+	Summary     []SummaryItem
+	Alert       *Alert
+	TraceID     string
+}
+
+// HasErrors reports whether the summary should be shown.
+func (f ContactForm) HasErrors() bool { return len(f.Summary) > 0 }
+
+// ErrorPage is every error: 403, 404, 5xx.
+type ErrorPage struct {
+	Layout
+	Status  int
+	Heading string
+	Message string
+	BackURL string
+	Back    string
+	TraceID string
+}
