@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+var fullCreds = map[string]string{
+	"ST_TENANT_ID": "123", "ST_CLIENT_ID": "cid", "ST_CLIENT_SECRET": "secret", "ST_APP_KEY": "ak",
+	"SESSION_SECRET": strings.Repeat("s", 32),
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		check   func(t *testing.T, c config)
+	}{
+		{"ok, nothing set runs the sandbox", nil, "", func(t *testing.T, c config) {
+			if c.Env != "sandbox" || c.Addr != "127.0.0.1:8080" || !c.RandomSession || c.CookieSecure {
+				t.Errorf("%+v", c)
+			}
+			if c.ST.Timeout != 15*time.Second || c.PhoneRegion != "US" || c.DisplayTZ.String() != "UTC" {
+				t.Errorf("defaults: %+v", c)
+			}
+		}},
+		{"ok, credentials mean production", fullCreds, "", func(t *testing.T, c config) {
+			if c.Env != "production" || c.ST.TenantID != 123 || !c.CookieSecure || c.RandomSession {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"ok, integration with explicit URLs and settings", merge(fullCreds, map[string]string{
+			"ST_ENV": "integration", "ST_API_URL": "http://127.0.0.1:9", "ST_AUTH_URL": "http://127.0.0.1:9/connect/token",
+			"ST_TIMEOUT": "3s", "DISPLAY_TZ": "America/Chicago", "PHONE_REGION": "ca", "LOG_LEVEL": "debug", "COOKIE_SECURE": "false",
+		}), "", func(t *testing.T, c config) {
+			if c.ST.APIURL != "http://127.0.0.1:9" || c.ST.Timeout != 3*time.Second || c.PhoneRegion != "CA" ||
+				c.DisplayTZ.String() != "America/Chicago" || c.CookieSecure || c.RequestTimeout != 11*time.Second {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"nok, partial credentials name what is missing", map[string]string{"ST_CLIENT_ID": "cid"}, "set ST_TENANT_ID, ST_CLIENT_SECRET, ST_APP_KEY", nil},
+		{"nok, sandbox with credentials", merge(fullCreds, map[string]string{"ST_ENV": "sandbox"}), "ST_ENV=sandbox but", nil},
+		{"nok, unknown ST_ENV", map[string]string{"ST_ENV": "staging"}, `ST_ENV="staging"`, nil},
+		{"nok, tenant not a number", merge(fullCreds, map[string]string{"ST_TENANT_ID": "acme"}), "ST_TENANT_ID", nil},
+		{"nok, production without SESSION_SECRET", merge(fullCreds, map[string]string{"SESSION_SECRET": ""}), "SESSION_SECRET must be set", nil},
+		{"nok, short SESSION_SECRET", map[string]string{"SESSION_SECRET": "short"}, "SESSION_SECRET is too short", nil},
+		{"nok, bad timeout", map[string]string{"ST_TIMEOUT": "15"}, "ST_TIMEOUT", nil},
+		{"nok, bad zone", map[string]string{"DISPLAY_TZ": "Mars/Olympus"}, "DISPLAY_TZ", nil},
+		{"nok, bad region", map[string]string{"PHONE_REGION": "XX"}, "PHONE_REGION", nil},
+		{"nok, bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
+		{"nok, bad API URL", merge(fullCreds, map[string]string{"ST_API_URL": "api.example.com"}), "ST_API_URL", nil},
+		{"nok, bad COOKIE_SECURE", map[string]string{"COOKIE_SECURE": "maybe"}, "COOKIE_SECURE", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfig(envOf(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "secret\"") || strings.Contains(err.Error(), strings.Repeat("s", 32)) {
+					t.Errorf("error leaks a secret: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"--help"}, envOf(nil), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), s.name) {
+			t.Errorf("--help lacks %s", s.name)
+		}
+	}
+}
