@@ -68,13 +68,17 @@ type config struct {
 }
 
 func main() {
-	if err := run(os.Args[1:], os.Getenv, os.Stdout); err != nil {
+	// SIGINT/SIGTERM cancel ctx: the server stops accepting connections and
+	// lets requests in flight, saves included, finish.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "contactdesk:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, getenv func(string) string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("contactdesk", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Usage = func() { usage(stdout) }
@@ -138,8 +142,6 @@ func run(args []string, getenv func(string) string, stdout io.Writer) error {
 	log.Info("listening", "url", url, "st_env", cfg.Env, "version", version)
 	fmt.Fprintf(stdout, "contactdesk %s: serving %s at %s\n", version, envDescription(cfg.Env), url)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	select {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func TestLoadConfig(t *testing.T) {
 
 func TestHelpListsEverySetting(t *testing.T) {
 	var out bytes.Buffer
-	if err := run([]string{"--help"}, envOf(nil), &out); err != nil {
+	if err := run(context.Background(), []string{"--help"}, envOf(nil), &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range settings {

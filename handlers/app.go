@@ -56,6 +56,8 @@ type App struct {
 	sandbox  bool
 	version  string
 	ready    *readiness
+	// submissions deduplicates posts of the same form instance.
+	submissions *submissions
 }
 
 // New returns the app's router with every route and middleware.
@@ -69,6 +71,8 @@ func New(cfg Config) *echo.Echo {
 		sandbox:  cfg.Sandbox,
 		version:  cfg.Version,
 		ready:    &readiness{ttl: 10 * time.Second},
+
+		submissions: newSubmissions(),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

@@ -29,6 +29,7 @@ const (
 	fieldLoadedDoNotText   = "loaded.doNotText"   // "true", "false", or "" without phone settings
 	fieldCustomerName      = "customerName"
 	fieldModifiedOn        = "modifiedOn"
+	fieldNonce             = "nonce" // identifies one form instance: at most one PATCH each
 )
 
 // contactForm is what the edit form posts. Field names mirror the API.
@@ -41,6 +42,7 @@ type contactForm struct {
 	Flags map[string]bool
 
 	CustomerName string
+	Nonce        string
 	Loaded       loadedContact
 }
 
@@ -55,16 +57,35 @@ type loadedContact struct {
 	ModifiedOn time.Time
 }
 
+// loadedFromContact is the diff base for a form opened on ct.
+func loadedFromContact(ct client.Contact) loadedContact {
+	l := loadedContact{Type: ct.Type, Value: ct.Value, Memo: ct.Memo, Preferences: ct.Preferences, ModifiedOn: ct.ModifiedOn}
+	if ct.PhoneSettings != nil {
+		l.DoNotText = new(ct.PhoneSettings.DoNotText)
+	}
+	return l
+}
+
+// changedIn reports whether the contact moved on since the form was opened:
+// its modifiedOn, or, for a form that lacks one, any value the form shows.
+func (l loadedContact) changedIn(current client.Contact) bool {
+	if !l.ModifiedOn.IsZero() {
+		return !l.ModifiedOn.Equal(current.ModifiedOn)
+	}
+	if l.Type != current.Type || l.Value != current.Value || l.Memo != current.Memo {
+		return true
+	}
+	if (l.Preferences == nil) != (current.Preferences == nil) {
+		return true
+	}
+	return l.Preferences != nil && !applied(client.UpdateContactRequest{Preferences: l.Preferences}, current)
+}
+
 // formFromContact fills the form for GET .../edit.
 func formFromContact(customerName string, ct client.Contact) contactForm {
 	f := contactForm{
 		Type: string(ct.Type), Value: ct.Value, Memo: ct.Memo, Flags: map[string]bool{},
-		CustomerName: customerName,
-		Loaded: loadedContact{Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
-			Preferences: ct.Preferences, ModifiedOn: ct.ModifiedOn},
-	}
-	if ct.PhoneSettings != nil {
-		f.Loaded.DoNotText = new(ct.PhoneSettings.DoNotText)
+		CustomerName: customerName, Nonce: newNonce(), Loaded: loadedFromContact(ct),
 	}
 	var p client.Preferences
 	if ct.Preferences != nil {
@@ -84,6 +105,7 @@ func parseContactForm(v url.Values) contactForm {
 		Value:        v.Get("value"),
 		Memo:         v.Get("memo"),
 		CustomerName: v.Get(fieldCustomerName),
+		Nonce:        v.Get(fieldNonce),
 		Flags:        map[string]bool{},
 	}
 	f.Loaded.Type, _ = client.ParseContactType(v.Get(fieldLoadedType))
@@ -317,6 +339,7 @@ func (f contactForm) view(customerID, contactID int64) views.ContactForm {
 		{Name: fieldLoadedMemo, Value: f.Loaded.Memo},
 		{Name: fieldLoadedPreferences, Value: string(loadedPrefs)},
 		{Name: fieldModifiedOn, Value: modifiedOn},
+		{Name: fieldNonce, Value: f.Nonce},
 	}
 	if f.Loaded.DoNotText != nil {
 		m.Hidden = append(m.Hidden, views.Hidden{Name: fieldLoadedDoNotText, Value: boolText(*f.Loaded.DoNotText)})
@@ -346,4 +369,30 @@ func withErrors(m views.ContactForm, errs fieldErrors) views.ContactForm {
 		m.Summary = append(m.Summary, views.SummaryItem{Message: msg})
 	}
 	return m
+}
+
+// conflictRows lists each field that changed on either side since the form
+// was opened, formatted for people.
+func (a *App) conflictRows(opened loadedContact, current client.Contact, mine contactForm) []views.ConflictRow {
+	var rows []views.ConflictRow
+	add := func(field, label, was, now, yours string) {
+		if was != now || was != yours {
+			rows = append(rows, views.ConflictRow{Field: field, Label: label, Opened: was, Current: now, Mine: yours})
+		}
+	}
+	mineType, _ := client.ParseContactType(mine.Type)
+	add("type", "Type", opened.Type.Label(), current.Type.Label(), mineType.Label())
+	add("value", "Value", a.displayValue(opened.Type, opened.Value), a.displayValue(current.Type, current.Value), mine.Value)
+	add("memo", "Memo", orNone(opened.Memo), orNone(current.Memo), orNone(mine.Memo))
+	var was, now client.Preferences
+	if opened.Preferences != nil {
+		was = *opened.Preferences
+	}
+	if current.Preferences != nil {
+		now = *current.Preferences
+	}
+	for _, pref := range shownFlags(opened.Preferences) {
+		add(pref.Name, pref.Label, onOff(pref.get(was)), onOff(pref.get(now)), onOff(mine.Flags[pref.Name]))
+	}
+	return rows
 }

@@ -16,8 +16,9 @@ import (
 
 // contactUpdate saves the edit form through Customers_UpdateContact.
 // Saved: 303 to the record. Invalid: 422 with the messages next to their
-// fields. Any failure: the form again with the person's input and a plain
-// statement of whether anything was saved.
+// fields. Changed by someone else meanwhile: 409 with both versions. Any
+// failure: the form again with the person's input and a plain statement of
+// whether anything was saved.
 func (a *App) contactUpdate(c echo.Context) error {
 	customerID, contactID, err := contactIDs(c)
 	if err != nil {
@@ -33,27 +34,104 @@ func (a *App) contactUpdate(c echo.Context) error {
 	if !errs.empty() {
 		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, errs, nil)
 	}
-	req := form.changes(value)
-	if req.IsEmpty() {
+	if form.changes(value).IsEmpty() {
 		a.addFlash(c, flashNote, "No changes to save.")
 		return a.redirect(c, contactURL(customerID, contactID))
 	}
 
+	if form.Nonce == "" {
+		form.Nonce = newNonce() // a form without one (an old tab) is simply not deduplicated
+		return a.save(c, form, value, customerID, contactID, nil)
+	}
+	sub, first := a.submissions.claim(form.Nonce)
+	if !first {
+		return a.replay(c, sub, customerID, contactID)
+	}
+	rec := &recorder{ResponseWriter: c.Response().Writer}
+	c.Response().Writer = rec
+	err = a.save(c, form, value, customerID, contactID, sub)
+	if sub.saved == nil {
+		sub.status, sub.page, sub.header = rec.status, rec.body.Bytes(), c.Response().Header().Clone()
+	}
+	a.submissions.finish(form.Nonce, sub)
+	return err
+}
+
+// save checks that nobody changed the contact since the form was opened,
+// then sends the PATCH. At most two ServiceTitan calls: the read and the
+// write. A successful outcome is recorded in sub (when there is one) for
+// repeated posts of the same form.
+func (a *App) save(c echo.Context, form contactForm, value string, customerID, contactID int64, sub *submission) error {
 	ctx := c.Request().Context()
+	current, err := a.st.GetContact(ctx, customerID, contactID)
+	if err != nil {
+		return a.saveFailed(c, form, customerID, contactID, err)
+	}
+	if form.Loaded.changedIn(current) {
+		return a.renderConflict(c, form, current, customerID, contactID)
+	}
+
+	req := form.changes(value)
 	updated, err := a.st.UpdateContact(ctx, customerID, contactID, req)
+	notice := ""
 	if errors.Is(err, client.ErrOutcomeUnknown) {
 		updated, err = a.confirmLostSave(ctx, customerID, contactID, req, err)
-		if err == nil {
-			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: your change is there.")
-		}
+		notice = "ServiceTitan's confirmation was lost on the way, so we checked: your change is there."
 	}
 	if err != nil {
 		return a.saveFailed(c, form, customerID, contactID, err)
 	}
 
-	a.keepSaved(c, savedContact{CustomerID: customerID, CustomerName: form.CustomerName, Contact: updated})
+	saved := savedContact{CustomerID: customerID, CustomerName: form.CustomerName, Contact: updated}
+	if sub != nil {
+		sub.saved, sub.notice = &saved, notice
+	}
+	return a.showSaved(c, saved, notice)
+}
+
+// showSaved answers a successful save: 303 to the record, which shows it as
+// ServiceTitan returned it.
+func (a *App) showSaved(c echo.Context, saved savedContact, notice string) error {
+	a.keepSaved(c, saved)
 	a.addFlash(c, flashOK, "Contact updated")
-	return a.redirect(c, contactURL(customerID, contactID))
+	if notice != "" {
+		a.addFlash(c, flashNote, notice)
+	}
+	return a.redirect(c, contactURL(saved.CustomerID, saved.Contact.ID))
+}
+
+// replay answers a repeated post of a form instance with the first post's
+// outcome, waiting for it if it is still under way.
+func (a *App) replay(c echo.Context, sub *submission, customerID, contactID int64) error {
+	select {
+	case <-sub.done:
+	case <-c.Request().Context().Done():
+		return c.Request().Context().Err()
+	}
+	if sub.saved != nil {
+		return a.showSaved(c, *sub.saved, sub.notice)
+	}
+	a.saveSession(c)
+	for _, h := range []string{"Content-Type", "Cache-Control"} {
+		c.Response().Header().Set(h, sub.header.Get(h))
+	}
+	return c.Blob(sub.status, sub.header.Get("Content-Type"), sub.page)
+}
+
+// renderConflict shows, for each field that changed on either side, the
+// value when the form was opened, the value now and the person's own, and
+// rebases the form on the current record so "Save mine anyway" is a fresh
+// save against it.
+func (a *App) renderConflict(c echo.Context, form contactForm, current client.Contact, customerID, contactID int64) error {
+	opened := form.Loaded
+	mine := form
+	rebased := form
+	rebased.Loaded = loadedFromContact(current)
+	m := withErrors(rebased.view(customerID, contactID), fieldErrors{})
+	m.Layout = a.layout(c, "Edit contact · "+form.CustomerName)
+	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
+	m.Conflict = &views.Conflict{Rows: a.conflictRows(opened, current, mine), DiscardURL: contactURL(customerID, contactID) + "/edit"}
+	return a.render(c, http.StatusConflict, views.EditContact(m))
 }
 
 // confirmLostSave re-reads a contact after a PATCH whose answer was lost

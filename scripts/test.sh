@@ -31,8 +31,21 @@ go vet ./...
 step "unit tests (-race)"
 go test -race -count=1 $(go list ./... | grep -v /e2e)
 
-step "fuzz (a few seconds each)"
-go test -run '^$' -fuzz '^FuzzErrorBody$' -fuzztime 3s ./client/
+step "fuzz (a few seconds each; new finds are added to testdata/fuzz)"
+fuzz() { # package, target
+	go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-3s}" "./$1/"
+	# Let the committed corpus grow from what the fuzzer found (capped).
+	local cache corpus
+	cache="$(go env GOCACHE)/fuzz/$(go list "./$1/")/$2"
+	corpus="$1/testdata/fuzz/$2"
+	if [ -d "$cache" ] && [ "$(ls "$corpus" 2>/dev/null | wc -l)" -lt 64 ]; then
+		mkdir -p "$corpus"
+		ls "$cache" | head -n 8 | while read -r f; do [ -e "$corpus/$f" ] || cp "$cache/$f" "$corpus/"; done
+	fi
+}
+fuzz client FuzzErrorBody
+fuzz handlers FuzzContactForm
+fuzz handlers FuzzErrorMapping
 
 if [ -d e2e ] && ls e2e/*_test.go >/dev/null 2>&1; then
 	step "end-to-end (Chromium)"

@@ -180,6 +180,26 @@ type ContactForm struct {
 	Summary     []SummaryItem
 	Alert       *Alert
 	TraceID     string
+	// Conflict is set when someone else changed the contact since the form
+	// was opened; the form then saves against the current record.
+	Conflict *Conflict
+}
+
+// Conflict compares, per field that changed on either side, the value when
+// the form was opened, the value in ServiceTitan now, and the person's own.
+type Conflict struct {
+	Rows []ConflictRow
+	// DiscardURL reloads the form from the current record.
+	DiscardURL string
+}
+
+// ConflictRow is one field of a Conflict, formatted for people.
+type ConflictRow struct {
+	Field   string // form field name
+	Label   string
+	Opened  string
+	Current string
+	Mine    string
 }
 
 // HasErrors reports whether the summary should be shown.

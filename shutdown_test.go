@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// TestShutdownFinishesSaveInFlight starts the real app against a slow
+// upstream, stops it (as SIGTERM does) while a save is under way, and checks
+// that the save completes and its answer is delivered before run returns.
+func TestShutdownFinishesSaveInFlight(t *testing.T) {
+	patchStarted := make(chan struct{})
+	var once sync.Once
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/connect/token":
+			io.WriteString(w, `{"access_token":"t","expires_in":900,"token_type":"Bearer"}`)
+		case r.Method == http.MethodPatch:
+			once.Do(func() { close(patchStarted) })
+			time.Sleep(300 * time.Millisecond) // the save is slow; shutdown begins meanwhile
+			io.WriteString(w, `{"id":7,"type":"Email","value":"a@example.com","memo":"new","modifiedOn":"2026-01-01T00:01:00","createdOn":"2026-01-01T00:00:00"}`)
+		case strings.HasSuffix(r.URL.Path, "/contacts"):
+			io.WriteString(w, `{"page":1,"pageSize":100,"hasMore":false,"data":[{"id":7,"type":"Email","value":"a@example.com","memo":"old","modifiedOn":"2026-01-01T00:00:00","createdOn":"2026-01-01T00:00:00"}]}`)
+		default:
+			io.WriteString(w, `{"id":5,"name":"Ada","active":true}`)
+		}
+	}))
+	defer upstream.Close()
+
+	env := map[string]string{
+		"ADDR": "127.0.0.1:0", "ST_ENV": "integration", "ST_API_URL": upstream.URL, "ST_AUTH_URL": upstream.URL + "/connect/token",
+		"ST_TENANT_ID": "1", "ST_CLIENT_ID": "c", "ST_CLIENT_SECRET": "s", "ST_APP_KEY": "k",
+		"SESSION_SECRET": strings.Repeat("x", 32), "COOKIE_SECURE": "false", "LOG_LEVEL": "error",
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	out := &lineBuffer{lines: make(chan string, 4)}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, envOf(env), out) }()
+
+	var base string
+	select {
+	case line := <-out.lines:
+		base = regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	case err := <-done:
+		t.Fatalf("run returned early: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("app did not start")
+	}
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(base + "/customers/5/contacts/7/edit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := goquery.NewDocumentFromReader(resp.Body)
+	resp.Body.Close()
+	form := url.Values{}
+	doc.Find("form#contact-form input, form#contact-form textarea, form#contact-form select").Each(func(_ int, s *goquery.Selection) {
+		name, _ := s.Attr("name")
+		val, _ := s.Attr("value")
+		if s.Is("textarea") {
+			val = s.Text()
+		}
+		if s.Is("select") {
+			val, _ = s.Find("option[selected]").Attr("value")
+		}
+		if typ, _ := s.Attr("type"); typ != "checkbox" || s.Is("[checked]") {
+			form.Set(name, val)
+		}
+	})
+	form.Set("memo", "new")
+
+	saved := make(chan *http.Response, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, base+"/customers/5/contacts/7", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Errorf("save: %v", err)
+			saved <- nil
+			return
+		}
+		resp.Body.Close()
+		saved <- resp
+	}()
+	<-patchStarted
+	stop() // what SIGTERM does
+
+	resp = <-saved
+	if resp == nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save during shutdown: %v", resp)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("server still accepting after shutdown")
+	}
+}
+
+type lineBuffer struct{ lines chan string }
+
+func (b *lineBuffer) Write(p []byte) (int, error) {
+	select {
+	case b.lines <- string(p):
+	default:
+	}
+	return len(p), nil
+}
