@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -27,6 +28,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/identity"
 )
 
 // setting is one environment variable, as --help lists it.
@@ -46,7 +48,21 @@ var settings = []setting{
 	{"ST_TIMEOUT", "15s", "timeout of each ServiceTitan call (a Go duration)"},
 	{"SESSION_SECRET", "random in sandbox mode", "secret for the session cookie (32+ characters); required in production"},
 	{"SESSION_SECRET_PREVIOUS", "", "the previous SESSION_SECRET, still accepted during a rotation"},
-	{"COOKIE_SECURE", "true unless ST_ENV=sandbox", "mark cookies Secure (HTTPS only)"},
+	{"AUTH_MODE", "none in sandbox, else proxy", "proxy | jwt | none (none only with ST_ENV=sandbox)"},
+	{"AUTH_TRUSTED_PROXIES", "", "comma-separated CIDRs of the SSO proxy; only these peers' identity and X-Forwarded-* headers count"},
+	{"AUTH_EMAIL_HEADER", "X-Forwarded-Email", "proxy mode: header with the person's email"},
+	{"AUTH_USER_HEADER", "X-Forwarded-User", "proxy mode: header with the person's name"},
+	{"AUTH_GROUPS_HEADER", "X-Forwarded-Groups", "proxy mode: header with comma-separated groups"},
+	{"AUTH_JWT_HEADER", "", "jwt mode: header with the signed assertion, e.g. Cf-Access-Jwt-Assertion"},
+	{"AUTH_JWKS_URL", "", "jwt mode: URL of the issuer's public keys"},
+	{"AUTH_JWT_ISSUER", "", "jwt mode: expected iss"},
+	{"AUTH_JWT_AUDIENCE", "", "jwt mode: expected aud"},
+	{"AUTH_JWT_EMAIL_CLAIM", "email", "jwt mode: claim holding the email"},
+	{"AUTH_ALLOWED_EMAILS", "", "comma-separated emails allowed in (empty lists: everyone the SSO lets through)"},
+	{"AUTH_ALLOWED_DOMAINS", "", "comma-separated email domains allowed in"},
+	{"AUTH_ALLOWED_GROUPS", "", "comma-separated groups allowed in"},
+	{"AUTH_SIGNOUT_URL", "", "sign-out link on every page, e.g. /oauth2/sign_out"},
+	{"AUTH_SSO_ORIGIN", "the origin of AUTH_SIGNOUT_URL", "SSO origin allowed as a form target (CSP form-action)"},
 	{"DISPLAY_TZ", "UTC", "IANA time zone times are shown in, e.g. America/Chicago"},
 	{"PHONE_REGION", "US", "region for reading phone numbers as people type them"},
 	{"LOG_LEVEL", "info", "debug | info | warn | error"},
@@ -60,7 +76,11 @@ type config struct {
 	SessionSecret  []byte
 	SessionPrev    []byte
 	RandomSession  bool
-	CookieSecure   bool
+	Identity       identity.Source
+	Policy         identity.Policy
+	Proxies        identity.Proxies
+	SignOutURL     string
+	SSOOrigin      string
 	DisplayTZ      *time.Location
 	PhoneRegion    string
 	LogLevel       slog.Level
@@ -116,8 +136,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	app := handlers.New(handlers.Config{
 		ServiceTitan: st,
 		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
-			Secret: cfg.SessionSecret, Previous: cfg.SessionPrev, Secure: cfg.CookieSecure, MaxAge: 12 * 60 * 60,
+			Secret: cfg.SessionSecret, Previous: cfg.SessionPrev, MaxAge: 12 * 60 * 60,
 		}),
+		Identity:       cfg.Identity,
+		Policy:         cfg.Policy,
+		TrustedProxies: cfg.Proxies,
+		SignOutURL:     cfg.SignOutURL,
+		SSOOrigin:      cfg.SSOOrigin,
 		Logger:         log,
 		DisplayTZ:      cfg.DisplayTZ,
 		PhoneRegion:    cfg.PhoneRegion,
@@ -246,13 +271,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if prev != "" {
 		cfg.SessionPrev = []byte(prev)
 	}
-	cfg.CookieSecure = cfg.Env != "sandbox"
-	if v := env("COOKIE_SECURE"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return cfg, fmt.Errorf("COOKIE_SECURE=%q: want true or false", v)
-		}
-		cfg.CookieSecure = b
+	if err := loadAuth(&cfg, env); err != nil {
+		return cfg, err
 	}
 
 	tz, err := time.LoadLocation(cmpOr(env("DISPLAY_TZ"), "UTC"))
@@ -267,6 +287,74 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", env("LOG_LEVEL"))
 	}
 	return cfg, nil
+}
+
+// loadAuth reads who may use the app and how they are identified.
+func loadAuth(cfg *config, env func(string) string) error {
+	var err error
+	if cfg.Proxies, err = identity.ParseProxies(env("AUTH_TRUSTED_PROXIES")); err != nil {
+		return fmt.Errorf("AUTH_TRUSTED_PROXIES: %w", err)
+	}
+	mode := strings.ToLower(env("AUTH_MODE"))
+	if mode == "" {
+		mode = "proxy"
+		if cfg.Env == "sandbox" {
+			mode = "none"
+		}
+	}
+	switch mode {
+	case "none":
+		if cfg.Env != "sandbox" {
+			return fmt.Errorf("AUTH_MODE=none is for the sandbox only (ST_ENV=%s): use AUTH_MODE=proxy or jwt", cfg.Env)
+		}
+		cfg.Identity = identity.SandboxUser
+	case "proxy":
+		if len(cfg.Proxies) == 0 {
+			return errors.New("AUTH_MODE=proxy needs AUTH_TRUSTED_PROXIES (the SSO proxy's addresses, e.g. 10.0.0.0/8)")
+		}
+		cfg.Identity = identity.ProxyHeaders{
+			EmailHeader: env("AUTH_EMAIL_HEADER"), UserHeader: env("AUTH_USER_HEADER"), GroupsHeader: env("AUTH_GROUPS_HEADER"),
+			Trusted: cfg.Proxies,
+		}
+	case "jwt":
+		var missing []string
+		for _, name := range []string{"AUTH_JWT_HEADER", "AUTH_JWKS_URL", "AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE"} {
+			if env(name) == "" {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("AUTH_MODE=jwt needs %s", strings.Join(missing, ", "))
+		}
+		if cfg.Identity, err = identity.NewJWT(identity.JWTConfig{
+			Header: env("AUTH_JWT_HEADER"), JWKSURL: env("AUTH_JWKS_URL"), Issuer: env("AUTH_JWT_ISSUER"),
+			Audience: env("AUTH_JWT_AUDIENCE"), EmailClaim: env("AUTH_JWT_EMAIL_CLAIM"),
+		}); err != nil {
+			return fmt.Errorf("AUTH_MODE=jwt: %w", err)
+		}
+	default:
+		return fmt.Errorf("AUTH_MODE=%q: want proxy, jwt or none", mode)
+	}
+	cfg.Policy = identity.Policy{
+		Emails:  identity.SplitList(env("AUTH_ALLOWED_EMAILS")),
+		Domains: identity.SplitList(env("AUTH_ALLOWED_DOMAINS")),
+		Groups:  identity.SplitList(env("AUTH_ALLOWED_GROUPS")),
+	}
+	cfg.SignOutURL = env("AUTH_SIGNOUT_URL")
+	cfg.SSOOrigin = env("AUTH_SSO_ORIGIN")
+	if cfg.SSOOrigin == "" && strings.HasPrefix(cfg.SignOutURL, "http") {
+		if u, err := url.Parse(cfg.SignOutURL); err == nil {
+			cfg.SSOOrigin = u.Scheme + "://" + u.Host
+		}
+	}
+	if cfg.SSOOrigin != "" {
+		u, err := url.Parse(cfg.SSOOrigin)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(cfg.SSOOrigin, " ;'") {
+			return fmt.Errorf("AUTH_SSO_ORIGIN=%q is not an origin such as https://sso.example.com", cfg.SSOOrigin)
+		}
+		cfg.SSOOrigin = u.Scheme + "://" + u.Host
+	}
+	return nil
 }
 
 func usage(w io.Writer) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/contactdesk/contactdesk/identity"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -14,7 +16,7 @@ func envOf(m map[string]string) func(string) string {
 
 var fullCreds = map[string]string{
 	"ST_TENANT_ID": "123", "ST_CLIENT_ID": "cid", "ST_CLIENT_SECRET": "secret", "ST_APP_KEY": "ak",
-	"SESSION_SECRET": strings.Repeat("s", 32),
+	"SESSION_SECRET": strings.Repeat("s", 32), "AUTH_TRUSTED_PROXIES": "10.0.0.0/8",
 }
 
 func merge(a, b map[string]string) map[string]string {
@@ -36,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 		check   func(t *testing.T, c config)
 	}{
 		{"ok, nothing set runs the sandbox", nil, "", func(t *testing.T, c config) {
-			if c.Env != "sandbox" || c.Addr != "127.0.0.1:8080" || !c.RandomSession || c.CookieSecure {
+			if c.Env != "sandbox" || c.Addr != "127.0.0.1:8080" || !c.RandomSession || !isSandboxUser(c.Identity) {
 				t.Errorf("%+v", c)
 			}
 			if c.ST.Timeout != 15*time.Second || c.PhoneRegion != "US" || c.DisplayTZ.String() != "UTC" {
@@ -44,16 +46,18 @@ func TestLoadConfig(t *testing.T) {
 			}
 		}},
 		{"ok, credentials mean production", fullCreds, "", func(t *testing.T, c config) {
-			if c.Env != "production" || c.ST.TenantID != 123 || !c.CookieSecure || c.RandomSession {
+			if _, isProxy := c.Identity.(identity.ProxyHeaders); c.Env != "production" || c.ST.TenantID != 123 || !isProxy || c.RandomSession {
 				t.Errorf("%+v", c)
 			}
 		}},
 		{"ok, integration with explicit URLs and settings", merge(fullCreds, map[string]string{
 			"ST_ENV": "integration", "ST_API_URL": "http://127.0.0.1:9", "ST_AUTH_URL": "http://127.0.0.1:9/connect/token",
-			"ST_TIMEOUT": "3s", "DISPLAY_TZ": "America/Chicago", "PHONE_REGION": "ca", "LOG_LEVEL": "debug", "COOKIE_SECURE": "false",
+			"ST_TIMEOUT": "3s", "DISPLAY_TZ": "America/Chicago", "PHONE_REGION": "ca", "LOG_LEVEL": "debug",
+			"AUTH_SIGNOUT_URL": "https://sso.example.com/oauth2/sign_out", "AUTH_ALLOWED_DOMAINS": "acme.example, example.org",
 		}), "", func(t *testing.T, c config) {
 			if c.ST.APIURL != "http://127.0.0.1:9" || c.ST.Timeout != 3*time.Second || c.PhoneRegion != "CA" ||
-				c.DisplayTZ.String() != "America/Chicago" || c.CookieSecure || c.RequestTimeout != 11*time.Second {
+				c.DisplayTZ.String() != "America/Chicago" || c.RequestTimeout != 11*time.Second ||
+				c.SSOOrigin != "https://sso.example.com" || len(c.Policy.Domains) != 2 {
 				t.Errorf("%+v", c)
 			}
 		}},
@@ -68,7 +72,19 @@ func TestLoadConfig(t *testing.T) {
 		{"nok, bad region", map[string]string{"PHONE_REGION": "XX"}, "PHONE_REGION", nil},
 		{"nok, bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
 		{"nok, bad API URL", merge(fullCreds, map[string]string{"ST_API_URL": "api.example.com"}), "ST_API_URL", nil},
-		{"nok, bad COOKIE_SECURE", map[string]string{"COOKIE_SECURE": "maybe"}, "COOKIE_SECURE", nil},
+		{"ok, jwt mode", merge(fullCreds, map[string]string{"AUTH_MODE": "jwt", "AUTH_JWT_HEADER": "Cf-Access-Jwt-Assertion",
+			"AUTH_JWKS_URL": "https://team.example/certs", "AUTH_JWT_ISSUER": "https://team.example", "AUTH_JWT_AUDIENCE": "aud"}), "",
+			func(t *testing.T, c config) {
+				if _, ok := c.Identity.(*identity.JWT); !ok {
+					t.Errorf("identity = %T", c.Identity)
+				}
+			}},
+		{"nok, AUTH_MODE=none outside the sandbox", merge(fullCreds, map[string]string{"AUTH_MODE": "none"}), "AUTH_MODE=none is for the sandbox only", nil},
+		{"nok, proxy mode without trusted proxies", merge(fullCreds, map[string]string{"AUTH_TRUSTED_PROXIES": ""}), "AUTH_TRUSTED_PROXIES", nil},
+		{"nok, jwt mode missing settings", merge(fullCreds, map[string]string{"AUTH_MODE": "jwt", "AUTH_JWT_HEADER": "X"}), "AUTH_JWKS_URL, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE", nil},
+		{"nok, unknown AUTH_MODE", map[string]string{"AUTH_MODE": "basic"}, "AUTH_MODE", nil},
+		{"nok, bad trusted proxy", map[string]string{"AUTH_TRUSTED_PROXIES": "10.0.0.0/99"}, "AUTH_TRUSTED_PROXIES", nil},
+		{"nok, bad SSO origin", merge(fullCreds, map[string]string{"AUTH_SSO_ORIGIN": "https://x.example; script-src *"}), "AUTH_SSO_ORIGIN", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,4 +116,9 @@ func TestHelpListsEverySetting(t *testing.T) {
 			t.Errorf("--help lacks %s", s.name)
 		}
 	}
+}
+
+func isSandboxUser(s identity.Source) bool {
+	f, ok := s.(identity.Fixed)
+	return ok && f.Email == identity.SandboxUser.Email
 }

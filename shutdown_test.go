@@ -43,7 +43,7 @@ func TestShutdownFinishesSaveInFlight(t *testing.T) {
 	env := map[string]string{
 		"ADDR": "127.0.0.1:0", "ST_ENV": "integration", "ST_API_URL": upstream.URL, "ST_AUTH_URL": upstream.URL + "/connect/token",
 		"ST_TENANT_ID": "1", "ST_CLIENT_ID": "c", "ST_CLIENT_SECRET": "s", "ST_APP_KEY": "k",
-		"SESSION_SECRET": strings.Repeat("x", 32), "COOKIE_SECURE": "false", "LOG_LEVEL": "error",
+		"SESSION_SECRET": strings.Repeat("x", 32), "LOG_LEVEL": "error", "AUTH_TRUSTED_PROXIES": "127.0.0.1/32",
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	out := &lineBuffer{lines: make(chan string, 4)}
@@ -62,7 +62,9 @@ func TestShutdownFinishesSaveInFlight(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(base + "/customers/5/contacts/7/edit")
+	get, _ := http.NewRequest(http.MethodGet, base+"/customers/5/contacts/7/edit", nil)
+	get.Header.Set("X-Forwarded-Email", "kelly@example.com")
+	resp, err := hc.Do(get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +91,7 @@ func TestShutdownFinishesSaveInFlight(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, base+"/customers/5/contacts/7", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("X-Forwarded-Email", "kelly@example.com")
 		resp, err := hc.Do(req)
 		if err != nil {
 			t.Errorf("save: %v", err)

@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/static"
 )
 
@@ -44,6 +46,20 @@ type Config struct {
 	Version string
 	// RequestTimeout bounds each request, upstream calls included.
 	RequestTimeout time.Duration
+
+	// Identity says who is making each request (the SSO proxy's headers, a
+	// verified assertion, or the fake sandbox user); Policy says who may.
+	Identity identity.Source
+	Policy   identity.Policy
+	// TrustedProxies are the only peers whose X-Forwarded-* headers count.
+	TrustedProxies identity.Proxies
+	// SignOutURL is shown as "Sign out" on every page.
+	SignOutURL string
+	// SSOOrigin is allowed as a form target in the CSP, so an expired proxy
+	// session can redirect a POST to the login page.
+	SSOOrigin string
+	// BodyLimit caps request bodies, e.g. "1M".
+	BodyLimit string
 }
 
 // App holds the handlers' dependencies.
@@ -56,6 +72,11 @@ type App struct {
 	sandbox  bool
 	version  string
 	ready    *readiness
+	identity identity.Source
+	policy   identity.Policy
+	proxies  identity.Proxies
+	signOut  string
+	csp      string
 	// submissions deduplicates posts of the same form instance.
 	submissions *submissions
 }
@@ -71,6 +92,11 @@ func New(cfg Config) *echo.Echo {
 		sandbox:  cfg.Sandbox,
 		version:  cfg.Version,
 		ready:    &readiness{ttl: 10 * time.Second},
+		identity: cfg.Identity,
+		policy:   cfg.Policy,
+		proxies:  cfg.TrustedProxies,
+		signOut:  cfg.SignOutURL,
+		csp:      contentSecurityPolicy(cfg.SSOOrigin),
 
 		submissions: newSubmissions(),
 	}
@@ -79,6 +105,9 @@ func New(cfg Config) *echo.Echo {
 	}
 	if a.tz == nil {
 		a.tz = time.UTC
+	}
+	if a.identity == nil {
+		a.identity = identity.SandboxUser
 	}
 	if a.region == "" {
 		a.region = "US"
@@ -91,15 +120,22 @@ func New(cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
+	bodyLimit := cfg.BodyLimit
+	if bodyLimit == "" {
+		bodyLimit = "1M"
+	}
+	// Client IPs in logs come from X-Forwarded-For only through trusted proxies.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(trustRanges(a.proxies)...)
 	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(
 		middleware.RequestID(),
 		a.logRequests,
 		a.recoverPanics,
-		securityHeaders,
-		middleware.BodyLimit("1M"),
+		a.securityHeaders,
+		middleware.BodyLimit(bodyLimit),
 		middleware.ContextTimeout(timeout),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		a.authenticate,
 		a.csrf,
 	)
 
@@ -117,4 +153,16 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/customers/:id/contacts/:contactId/edit", a.contactEdit)
 	e.POST("/customers/:id/contacts/:contactId", a.contactUpdate)
 	return e
+}
+
+// trustRanges turns the trusted proxies into Echo's IP trust options.
+func trustRanges(p identity.Proxies) []echo.TrustOption {
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, prefix := range p {
+		_, ipNet, err := net.ParseCIDR(prefix.String())
+		if err == nil {
+			opts = append(opts, echo.TrustIPRange(ipNet))
+		}
+	}
+	return opts
 }

@@ -43,19 +43,33 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// securityHeaders sets the headers every response carries. The CSP allows
-// only this origin's files: no inline script or style, no eval.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+// contentSecurityPolicy allows only this origin's files: no inline script
+// or style, no eval. Forms may also post to the SSO origin, so a proxy whose
+// session expired can send a POST to its login page.
+func contentSecurityPolicy(ssoOrigin string) string {
+	formAction := "'self'"
+	if ssoOrigin != "" {
+		formAction += " " + ssoOrigin
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+		"object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action " + formAction
+}
+
+// securityHeaders sets the headers every response carries.
+func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "+
-			"object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("Content-Security-Policy", a.csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-XSS-Protection", "0")
+		if a.isHTTPS(c.Request()) {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
 		return next(c)
 	}
 }
@@ -79,8 +93,14 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
+		who := ""
+		if id, ok := actor(c); ok {
+			who = id.Email
+		}
 		a.log.LogAttrs(c.Request().Context(), level, "request",
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			slog.String("actor", who),
+			slog.String("ip", c.RealIP()),
 			slog.String("method", c.Request().Method),
 			slog.String("route", route),
 			slog.Int("status", status),

@@ -36,7 +36,13 @@ func (a *App) redirect(c echo.Context, url string) error {
 
 // layout fills what every page needs, taking one-time messages.
 func (a *App) layout(c echo.Context, title string) views.Layout {
+	user := ""
+	if id, ok := actor(c); ok {
+		user = id.Display()
+	}
 	return views.Layout{
+		User:       user,
+		SignOutURL: a.signOut,
 		Title:      title,
 		Sandbox:    a.sandbox,
 		CSSURL:     static.URL("app.css"),

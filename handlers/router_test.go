@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -41,6 +42,8 @@ type upstream struct {
 	onList   func(w http.ResponseWriter) bool
 	listPage int // contacts per page of the contact list (default 50)
 }
+
+const sessionSecret = "0123456789abcdef0123456789abcdef"
 
 var baseTime = time.Date(2026, 3, 4, 15, 4, 5, 123456700, time.UTC)
 
@@ -187,22 +190,36 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 
 // app starts the real router wired to a real client that talks to u.
 func (u *upstream) app(t *testing.T, timeout time.Duration) *httptest.Server {
+	return u.appWith(t, timeout, nil, nil)
+}
+
+// appWith is app with a logger for both the client and the handlers, and a
+// hook to change the handlers' configuration.
+func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger, configure func(*handlers.Config)) *httptest.Server {
 	t.Helper()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	st, err := client.New(client.Config{
 		APIURL: u.srv.URL, AuthURL: u.srv.URL + "/connect/token", TenantID: 77,
 		ClientID: "id", ClientSecret: "client-secret-value", AppKey: "app-key-value", Timeout: timeout,
-	}, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(50*time.Millisecond))
+	}, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(50*time.Millisecond), client.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tz, _ := time.LoadLocation("America/Chicago")
-	e := handlers.New(handlers.Config{
+	cfg := handlers.Config{
 		ServiceTitan: st,
-		Sessions:     handlers.NewSessionStore(handlers.SessionOptions{Secret: []byte("0123456789abcdef0123456789abcdef"), MaxAge: 3600}),
+		Sessions:     handlers.NewSessionStore(handlers.SessionOptions{Secret: []byte(sessionSecret), MaxAge: 3600}),
 		DisplayTZ:    tz,
 		PhoneRegion:  "US",
 		Version:      "test",
-	})
+		Logger:       log,
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	e := handlers.New(cfg)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv

@@ -67,11 +67,23 @@ func deriveKeys(secret []byte) [][]byte {
 }
 
 // session returns this request's session. A cookie that cannot be decoded
-// (tampered, old keys, expired) silently starts a fresh session.
+// (tampered, old keys, expired) silently starts a fresh session. Over HTTPS
+// the cookie is Secure and named with the __Host- prefix, which browsers
+// only accept from a secure origin, for the whole host.
 func (a *App) session(c echo.Context) *sessions.Session {
+	name := sessionName
+	https := a.isHTTPS(c.Request())
+	if https {
+		name = "__Host-" + sessionName
+	}
 	// On a decode error the store hands back a new, empty session, and the
 	// registry keeps returning that same one for the rest of the request.
-	s, _ := sessions.GetRegistry(c.Request()).Get(a.sessions, sessionName)
+	s, _ := sessions.GetRegistry(c.Request()).Get(a.sessions, name)
+	if https && !s.Options.Secure {
+		opts := *s.Options
+		opts.Secure, opts.Domain, opts.Path = true, "", "/"
+		s.Options = &opts
+	}
 	return s
 }
 

@@ -1,0 +1,235 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/identity"
+)
+
+// behindProxy configures proxy-header identity with the test's own peer
+// address (127.0.0.1) trusted or not.
+func behindProxy(trusted string, policy identity.Policy) func(*handlers.Config) {
+	return func(c *handlers.Config) {
+		proxies, _ := identity.ParseProxies(trusted)
+		c.TrustedProxies = proxies
+		c.Identity = identity.ProxyHeaders{Trusted: proxies}
+		c.Policy = policy
+		c.SignOutURL = "/oauth2/sign_out"
+		c.SSOOrigin = "https://sso.example.com"
+	}
+}
+
+func getAs(t *testing.T, b *browser, path string, headers map[string]string) page {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return b.do(req)
+}
+
+func TestIdentityAndAccess(t *testing.T) {
+	kelly := map[string]string{"X-Forwarded-Email": "kelly@acme.example", "X-Forwarded-User": "Kelly Ng", "X-Forwarded-Groups": "csr"}
+	tests := []struct {
+		name       string
+		trusted    string
+		policy     identity.Policy
+		headers    map[string]string
+		wantStatus int
+		wantText   string
+	}{
+		{"ok, trusted proxy, no allow-lists", "127.0.0.1/32", identity.Policy{}, kelly, 200, "Kelly Ng (kelly@acme.example)"},
+		{"ok, allowed by group", "127.0.0.1/32", identity.Policy{Groups: []string{"csr"}}, kelly, 200, "Kelly Ng"},
+		{"nok, spoofed headers from an untrusted peer", "10.0.0.0/8", identity.Policy{}, kelly, 401, "You are not signed in"},
+		{"nok, no identity from the proxy", "127.0.0.1/32", identity.Policy{}, nil, 401, "You are not signed in"},
+		{"nok, outside the allow-lists", "127.0.0.1/32", identity.Policy{Domains: []string{"other.example"}}, kelly, 403,
+			"You are signed in as Kelly Ng (kelly@acme.example)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := newUpstream(t)
+			b := newBrowser(t, up.appWith(t, time.Second, nil, behindProxy(tt.trusted, tt.policy)).URL)
+			p := getAs(t, b, "/customers/5", tt.headers)
+			if p.status != tt.wantStatus {
+				t.Fatalf("status %d, want %d", p.status, tt.wantStatus)
+			}
+			if !strings.Contains(strings.Join(strings.Fields(p.doc.Text()), " "), tt.wantText) {
+				t.Errorf("page lacks %q", tt.wantText)
+			}
+			if tt.wantStatus != 200 && up.customers.Load() != 0 {
+				t.Error("an unauthenticated request reached ServiceTitan")
+			}
+			if tt.wantStatus == 200 && attr(p, "a[href='/oauth2/sign_out']", "href") == "" {
+				t.Error("sign-out link missing")
+			}
+			if h := getAs(t, b, "/healthz", nil); h.status != 200 {
+				t.Errorf("healthz needs no identity, got %d", h.status)
+			}
+		})
+	}
+}
+
+func TestHTTPSBehindTrustedProxy(t *testing.T) {
+	kelly := map[string]string{"X-Forwarded-Email": "kelly@acme.example", "X-Forwarded-Proto": "https"}
+	tests := []struct {
+		name      string
+		trusted   string
+		wantHSTS  bool
+		wantHost  bool
+		wantCSPTo string
+	}{
+		{"ok, trusted proxy says https", "127.0.0.1/32", true, true, "form-action 'self' https://sso.example.com"},
+		{"nok, untrusted peer cannot claim https", "10.0.0.0/8", false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := newUpstream(t)
+			configure := behindProxy(tt.trusted, identity.Policy{})
+			if tt.trusted == "10.0.0.0/8" {
+				configure = func(c *handlers.Config) {
+					proxies, _ := identity.ParseProxies(tt.trusted)
+					c.TrustedProxies = proxies
+					c.SSOOrigin = "https://sso.example.com"
+				}
+			}
+			b := newBrowser(t, up.appWith(t, time.Second, nil, configure).URL)
+			p := getAs(t, b, "/", kelly)
+			if got := p.header.Get("Strict-Transport-Security") != ""; got != tt.wantHSTS {
+				t.Errorf("HSTS = %v, want %v", got, tt.wantHSTS)
+			}
+			cookies := (&http.Response{Header: p.header}).Cookies()
+			var hostCookie bool
+			for _, c := range cookies {
+				if c.Name == "__Host-contactdesk" {
+					hostCookie = c.Secure && c.Path == "/" && c.Domain == "" && c.HttpOnly
+				}
+			}
+			if hostCookie != tt.wantHost {
+				t.Errorf("__Host- secure cookie = %v, want %v (%v)", hostCookie, tt.wantHost, cookies)
+			}
+			if !strings.Contains(p.header.Get("Content-Security-Policy"), "form-action 'self' https://sso.example.com") {
+				t.Errorf("CSP = %q", p.header.Get("Content-Security-Policy"))
+			}
+		})
+	}
+}
+
+func TestOversizedFormIsRefused(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	form := b.openForm(7)
+	form.Set("memo", strings.Repeat("x", 5<<20))
+	p := b.post("/customers/5/contacts/7", form)
+	if p.status != http.StatusRequestEntityTooLarge || up.patches.Load() != 0 {
+		t.Errorf("status %d, PATCHes %d; want 413, 0", p.status, up.patches.Load())
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestLogsHoldNoSecrets(t *testing.T) {
+	var debugLogs, infoLogs syncBuffer
+	log := slog.New(teeHandler{
+		slog.NewJSONHandler(&debugLogs, &slog.HandlerOptions{Level: slog.LevelDebug}),
+		slog.NewJSONHandler(&infoLogs, &slog.HandlerOptions{Level: slog.LevelInfo}),
+	})
+	up := newUpstream(t)
+	calls := 0
+	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		calls++
+		switch calls {
+		case 1:
+			writeJSON(w, 400, `{"title":"One or more validation errors occurred.","traceId":"t1","errors":{"Value":["Bad."]}}`)
+		case 2:
+			w.WriteHeader(http.StatusUnauthorized) // forces a token refresh
+		case 3:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			apply()
+			writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550166","memo":"ok","modifiedOn":"2026-03-04T15:05:05Z","createdOn":"2026-03-04T15:04:05Z"}`)
+		}
+	}
+	b := newBrowser(t, up.appWith(t, time.Second, log, nil).URL)
+	for range 3 {
+		form := b.openForm(7)
+		form.Set("value", "(217) 555-0166")
+		form.Set("memo", "ok")
+		b.post("/customers/5/contacts/7", form)
+	}
+	b.get("/customers?q=2175550177")
+	b.get("/customers?q=ada%40example.com")
+	all := debugLogs.String()
+	if !strings.Contains(all, `"msg":"request"`) {
+		t.Fatal("no request logs captured")
+	}
+	for _, secret := range []string{"client-secret-value", "app-key-value", "secret-token-value", sessionSecret} {
+		if strings.Contains(all, secret) {
+			t.Errorf("logs contain the secret %q", secret)
+		}
+	}
+	for _, pii := range []string{"2175550166", "555-0166", "2175550177", "ada@example.com", "ada%40example.com"} {
+		if strings.Contains(infoLogs.String(), pii) {
+			t.Errorf("info-level logs contain customer data %q", pii)
+		}
+	}
+}
+
+type teeHandler []slog.Handler
+
+func (h teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	for _, x := range h {
+		if x.Enabled(ctx, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	for _, x := range h {
+		if x.Enabled(ctx, r.Level) {
+			x.Handle(ctx, r.Clone())
+		}
+	}
+	return nil
+}
+
+func (h teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	out := make(teeHandler, len(h))
+	for i, x := range h {
+		out[i] = x.WithAttrs(as)
+	}
+	return out
+}
+
+func (h teeHandler) WithGroup(name string) slog.Handler {
+	out := make(teeHandler, len(h))
+	for i, x := range h {
+		out[i] = x.WithGroup(name)
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+// Package identity says who is making a request. The app runs behind an
+// authenticating proxy (SSO); identity comes only from that trusted source:
+// headers set by the proxy, believed only from the proxy's own addresses, or
+// a signed assertion verified against the issuer's published keys.
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// Identity is a signed-in person.
+type Identity struct {
+	Email  string
+	Name   string
+	Groups []string
+}
+
+// Display is how the person is named on pages and in the audit trail.
+func (i Identity) Display() string {
+	if i.Name != "" && i.Name != i.Email {
+		return i.Name + " (" + i.Email + ")"
+	}
+	return i.Email
+}
+
+// Errors a Source returns; all mean "not signed in" (401).
+var (
+	ErrNoIdentity      = errors.New("identity: the request carries no identity")
+	ErrUntrustedPeer   = errors.New("identity: identity headers from a peer that is not a trusted proxy")
+	ErrInvalidToken    = errors.New("identity: the signed assertion is not valid")
+	ErrKeysUnavailable = errors.New("identity: the signing keys could not be fetched")
+)
+
+// Source identifies the person behind a request.
+type Source interface {
+	Identify(ctx context.Context, r *http.Request) (Identity, error)
+}
+
+// Proxies is a set of trusted proxy address ranges.
+type Proxies []netip.Prefix
+
+// ParseProxies reads comma-separated CIDRs (a bare address is a /32 or
+// /128).
+func ParseProxies(s string) (Proxies, error) {
+	var out Proxies
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			addr, err := netip.ParseAddr(part)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", part)
+			}
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", part)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// Trusts reports whether the direct peer of r is a trusted proxy. Only the
+// TCP peer counts: X-Forwarded-For is whatever the client wrote.
+func (p Proxies) Trusts(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, prefix := range p {
+		if prefix.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// ProxyHeaders reads the identity an authenticating proxy (oauth2-proxy,
+// Authelia, ...) put in request headers.
+type ProxyHeaders struct {
+	EmailHeader  string // default X-Forwarded-Email
+	UserHeader   string // default X-Forwarded-User
+	GroupsHeader string // default X-Forwarded-Groups
+	Trusted      Proxies
+}
+
+// Identify believes the headers only when the request comes straight from
+// a trusted proxy; it never falls back to anonymous.
+func (p ProxyHeaders) Identify(_ context.Context, r *http.Request) (Identity, error) {
+	email := strings.TrimSpace(r.Header.Get(orDefault(p.EmailHeader, "X-Forwarded-Email")))
+	user := strings.TrimSpace(r.Header.Get(orDefault(p.UserHeader, "X-Forwarded-User")))
+	if !p.Trusted.Trusts(r) {
+		if email != "" || user != "" {
+			return Identity{}, ErrUntrustedPeer
+		}
+		return Identity{}, ErrNoIdentity
+	}
+	if email == "" && strings.Contains(user, "@") {
+		email = user
+	}
+	if email == "" {
+		return Identity{}, ErrNoIdentity
+	}
+	return Identity{Email: strings.ToLower(email), Name: user, Groups: splitList(r.Header.Get(orDefault(p.GroupsHeader, "X-Forwarded-Groups")))}, nil
+}
+
+// Fixed is a constant identity: the clearly fake sandbox user.
+type Fixed Identity
+
+// SandboxUser is who makes changes when AUTH_MODE=none (sandbox only).
+var SandboxUser = Fixed{Email: "sandbox.user@example.invalid", Name: "Sandbox user"}
+
+// Identify returns the fixed identity.
+func (f Fixed) Identify(context.Context, *http.Request) (Identity, error) { return Identity(f), nil }
+
+// Policy is who may use the app. An empty policy allows everyone the
+// identity source vouches for (the proxy decides who gets in).
+type Policy struct {
+	Emails  []string
+	Domains []string
+	Groups  []string
+}
+
+// Empty reports whether no allow-list is configured.
+func (p Policy) Empty() bool { return len(p.Emails) == 0 && len(p.Domains) == 0 && len(p.Groups) == 0 }
+
+// Allows reports whether id may use the app: listed by email, by the
+// email's domain, or by one of its groups.
+func (p Policy) Allows(id Identity) bool {
+	if p.Empty() {
+		return true
+	}
+	email := strings.ToLower(id.Email)
+	for _, e := range p.Emails {
+		if strings.EqualFold(e, email) {
+			return true
+		}
+	}
+	if at := strings.LastIndexByte(email, '@'); at >= 0 {
+		for _, d := range p.Domains {
+			if strings.EqualFold(strings.TrimPrefix(d, "@"), email[at+1:]) {
+				return true
+			}
+		}
+	}
+	for _, g := range p.Groups {
+		for _, have := range id.Groups {
+			if g == have {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SplitList splits a comma-separated setting, dropping blanks.
+func SplitList(s string) []string { return splitList(s) }
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,254 @@
+package identity
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+func TestProxyHeaders(t *testing.T) {
+	trusted, err := ParseProxies("10.0.0.0/8, 127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := ProxyHeaders{Trusted: trusted}
+	tests := []struct {
+		name    string
+		peer    string
+		headers map[string]string
+		src     ProxyHeaders
+		want    Identity
+		wantErr error
+	}{
+		{"ok, trusted peer", "10.1.2.3:5000", map[string]string{"X-Forwarded-Email": "Kelly@Example.com", "X-Forwarded-User": "kelly", "X-Forwarded-Groups": "csr, dispatch"},
+			src, Identity{Email: "kelly@example.com", Name: "kelly", Groups: []string{"csr", "dispatch"}}, nil},
+		{"ok, user header holding an email", "127.0.0.1:1", map[string]string{"X-Forwarded-User": "kelly@example.com"}, src,
+			Identity{Email: "kelly@example.com", Name: "kelly@example.com"}, nil},
+		{"ok, Authelia header names", "10.0.0.9:1", map[string]string{"Remote-Email": "a@example.com", "Remote-Name": "A", "Remote-Groups": "admins"},
+			ProxyHeaders{EmailHeader: "Remote-Email", UserHeader: "Remote-Name", GroupsHeader: "Remote-Groups", Trusted: trusted},
+			Identity{Email: "a@example.com", Name: "A", Groups: []string{"admins"}}, nil},
+		{"nok, spoofed headers from an untrusted peer", "192.0.2.7:443", map[string]string{"X-Forwarded-Email": "boss@example.com", "X-Forwarded-For": "10.0.0.1"},
+			src, Identity{}, ErrUntrustedPeer},
+		{"nok, trusted peer without identity", "10.0.0.1:1", nil, src, Identity{}, ErrNoIdentity},
+		{"nok, untrusted peer without identity", "192.0.2.7:1", nil, src, Identity{}, ErrNoIdentity},
+		{"nok, IPv6 peer outside the list", "[2001:db8::1]:1", map[string]string{"X-Forwarded-Email": "a@example.com"}, src, Identity{}, ErrUntrustedPeer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.RemoteAddr = tt.peer
+			for k, v := range tt.headers {
+				r.Header.Set(k, v)
+			}
+			got, err := tt.src.Identify(context.Background(), r)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if got.Email != tt.want.Email || got.Name != tt.want.Name || strings.Join(got.Groups, "|") != strings.Join(tt.want.Groups, "|") {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if _, err := ParseProxies("10.0.0.0/33"); err == nil {
+		t.Error("nok, a bad CIDR must be refused")
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	kelly := Identity{Email: "kelly@acme.example", Groups: []string{"csr"}}
+	tests := []struct {
+		name   string
+		policy Policy
+		want   bool
+	}{
+		{"ok, no lists allow everyone the proxy vouches for", Policy{}, true},
+		{"ok, listed email", Policy{Emails: []string{"KELLY@acme.example"}}, true},
+		{"ok, listed domain", Policy{Domains: []string{"acme.example"}}, true},
+		{"ok, listed group", Policy{Groups: []string{"dispatch", "csr"}}, true},
+		{"nok, other email", Policy{Emails: []string{"boss@acme.example"}}, false},
+		{"nok, lookalike domain", Policy{Domains: []string{"cme.example"}}, false},
+		{"nok, other group", Policy{Groups: []string{"admins"}}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.policy.Allows(kelly); got != tt.want {
+			t.Errorf("%s: Allows = %v", tt.name, got)
+		}
+	}
+}
+
+// jwks is a local key server whose key set can change (key rotation).
+type jwks struct {
+	mu      sync.Mutex
+	keys    []jose.JSONWebKey
+	fetches atomic.Int32
+	srv     *httptest.Server
+}
+
+func newJWKS(t *testing.T, keys ...jose.JSONWebKey) *jwks {
+	j := &jwks{keys: keys}
+	j.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		j.fetches.Add(1)
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		var pub []jose.JSONWebKey
+		for _, k := range j.keys {
+			pub = append(pub, k.Public())
+		}
+		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: pub})
+	}))
+	t.Cleanup(j.srv.Close)
+	return j
+}
+
+func (j *jwks) add(k jose.JSONWebKey) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.keys = append(j.keys, k)
+}
+
+func rsaKey(t *testing.T, kid string) jose.JSONWebKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jose.JSONWebKey{Key: k, KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"}
+}
+
+func sign(t *testing.T, key jose.JSONWebKey, alg jose.SignatureAlgorithm, claims any) string {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.Signed(signer).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+type claims struct {
+	jwt.Claims
+	Email  string   `json:"email,omitempty"`
+	Name   string   `json:"name,omitempty"`
+	Groups []string `json:"groups,omitempty"`
+}
+
+func TestJWT(t *testing.T) {
+	now := time.Now()
+	good := rsaKey(t, "k1")
+	other := rsaKey(t, "k1") // same kid, different key
+	rotated := rsaKey(t, "k2")
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ec := jose.JSONWebKey{Key: ecKey, KeyID: "ec1", Algorithm: string(jose.ES256)}
+	server := newJWKS(t, good, ec)
+
+	valid := func() claims {
+		return claims{Claims: jwt.Claims{Issuer: "https://team.example/", Audience: jwt.Audience{"aud-1"},
+			Expiry: jwt.NewNumericDate(now.Add(time.Hour)), IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-time.Minute))},
+			Email: "Kelly@Acme.example", Name: "Kelly", Groups: []string{"csr"}}
+	}
+	with := func(f func(*claims)) claims { c := valid(); f(&c); return c }
+	unsigned := func(c claims) string {
+		h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT","kid":"k1"}`))
+		b, _ := json.Marshal(c)
+		return h + "." + base64.RawURLEncoding.EncodeToString(b) + "."
+	}
+	hmacWithPublicKey := func(c claims) string {
+		pub := good.Public().Key.(*rsa.PublicKey)
+		secret := pub.N.Bytes()
+		return sign(t, jose.JSONWebKey{Key: secret, KeyID: "k1"}, jose.HS256, c)
+	}
+
+	tests := []struct {
+		name      string
+		token     func() string
+		wantEmail string
+		wantErr   error
+	}{
+		{"ok, valid RS256", func() string { return sign(t, good, jose.RS256, valid()) }, "kelly@acme.example", nil},
+		{"ok, valid ES256", func() string { return sign(t, ec, jose.ES256, valid()) }, "kelly@acme.example", nil},
+		{"ok, within the expiry skew", func() string {
+			return sign(t, good, jose.RS256, with(func(c *claims) { c.Expiry = jwt.NewNumericDate(now.Add(-10 * time.Second)) }))
+		}, "kelly@acme.example", nil},
+		{"ok, rotated key is fetched on an unknown kid", func() string {
+			server.add(rotated)
+			return sign(t, rotated, jose.RS256, valid())
+		}, "kelly@acme.example", nil},
+		{"nok, expired", func() string {
+			return sign(t, good, jose.RS256, with(func(c *claims) { c.Expiry = jwt.NewNumericDate(now.Add(-time.Hour)) }))
+		}, "", ErrInvalidToken},
+		{"nok, wrong audience", func() string {
+			return sign(t, good, jose.RS256, with(func(c *claims) { c.Audience = jwt.Audience{"someone-else"} }))
+		}, "", ErrInvalidToken},
+		{"nok, wrong issuer", func() string {
+			return sign(t, good, jose.RS256, with(func(c *claims) { c.Issuer = "https://evil.example/" }))
+		}, "", ErrInvalidToken},
+		{"nok, signed by another key with the same kid", func() string { return sign(t, other, jose.RS256, valid()) }, "", ErrInvalidToken},
+		{"nok, unknown kid", func() string { return sign(t, rsaKey(t, "k9"), jose.RS256, valid()) }, "", ErrInvalidToken},
+		{"nok, alg none", func() string { return unsigned(valid()) }, "", ErrInvalidToken},
+		{"nok, HMAC keyed with the public key", func() string { return hmacWithPublicKey(valid()) }, "", ErrInvalidToken},
+		{"nok, no email claim", func() string { return sign(t, good, jose.RS256, with(func(c *claims) { c.Email = "" })) }, "", ErrInvalidToken},
+		{"nok, garbage", func() string { return "not.a.jwt" }, "", ErrInvalidToken},
+		{"nok, missing header", func() string { return "" }, "", ErrNoIdentity},
+	}
+	src, err := NewJWT(JWTConfig{Header: "Cf-Access-Jwt-Assertion", JWKSURL: server.srv.URL, Issuer: "https://team.example/", Audience: "aud-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			if tok := tt.token(); tok != "" {
+				r.Header.Set("Cf-Access-Jwt-Assertion", tok)
+			}
+			got, err := src.Identify(context.Background(), r)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if got.Email != tt.wantEmail {
+				t.Errorf("email = %q, want %q", got.Email, tt.wantEmail)
+			}
+		})
+	}
+	if n := server.fetches.Load(); n > 4 {
+		t.Errorf("keys fetched %d times: they must be cached", n)
+	}
+	for _, bad := range []JWTConfig{
+		{JWKSURL: "x", Issuer: "i", Audience: "a"},
+		{Header: "h", JWKSURL: "x", Issuer: "i", Audience: "a", Algorithms: []string{"HS256"}},
+		{Header: "h", JWKSURL: "x", Issuer: "i", Audience: "a", Algorithms: []string{"none"}},
+	} {
+		if _, err := NewJWT(bad); err == nil {
+			t.Errorf("nok, config %+v must be refused", bad)
+		}
+	}
+}
+
+func TestJWTKeysUnavailable(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+	defer down.Close()
+	src, _ := NewJWT(JWTConfig{Header: "X-Jwt", JWKSURL: down.URL, Issuer: "https://team.example/", Audience: "aud-1"})
+	key := rsaKey(t, "k1")
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("X-Jwt", sign(t, key, jose.RS256, claims{Claims: jwt.Claims{Issuer: "https://team.example/", Audience: jwt.Audience{"aud-1"},
+		Expiry: jwt.NewNumericDate(time.Now().Add(time.Hour))}, Email: "a@example.com"}))
+	_, err := src.Identify(context.Background(), r)
+	if !IsUnavailable(err) {
+		t.Errorf("err = %v, want keys unavailable", err)
+	}
+}
