@@ -25,10 +25,12 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/identity"
+	"github.com/contactdesk/contactdesk/metrics"
 )
 
 // setting is one environment variable, as --help lists it.
@@ -66,6 +68,10 @@ var settings = []setting{
 	{"DISPLAY_TZ", "UTC", "IANA time zone times are shown in, e.g. America/Chicago"},
 	{"PHONE_REGION", "US", "region for reading phone numbers as people type them"},
 	{"LOG_LEVEL", "info", "debug | info | warn | error"},
+	{"AUDIT_DB", "data/audit.db", "SQLite file of the audit trail (ignored when DATABASE_URL is set)"},
+	{"DATABASE_URL", "", "PostgreSQL URL for the audit trail, for several instances"},
+	{"AUDIT_RETENTION_DAYS", "keep forever", "delete audit entries older than this many days"},
+	{"METRICS_ADDR", "", "serve Prometheus /metrics on this separate address instead of ADDR (keeps it off the proxy)"},
 }
 
 // config is the validated environment.
@@ -84,6 +90,10 @@ type config struct {
 	DisplayTZ      *time.Location
 	PhoneRegion    string
 	LogLevel       slog.Level
+	MetricsAddr    string
+	AuditDB        string
+	DatabaseURL    string
+	RetentionDays  int
 	RequestTimeout time.Duration
 }
 
@@ -128,11 +138,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.RandomSession {
 		log.Warn("SESSION_SECRET is not set: using a random key, so sessions end when the app restarts")
 	}
-	st, err := client.New(cfg.ST, client.WithLogger(log))
+	store, err := audit.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
+	if err != nil {
+		setting := "AUDIT_DB=" + cfg.AuditDB
+		if cfg.DatabaseURL != "" {
+			setting = "DATABASE_URL"
+		}
+		return fmt.Errorf("the audit trail cannot be opened (%s): %w", setting, err)
+	}
+	defer store.Close()
+	if cfg.RetentionDays > 0 {
+		go pruneAudit(ctx, store, cfg.RetentionDays, log)
+	}
+
+	version := buildVersion()
+	meter := metrics.New(version)
+	st, err := client.New(cfg.ST, client.WithLogger(log), client.WithObserver(meter))
 	if err != nil {
 		return err
 	}
-	version := buildVersion()
+	var metricsOnMain http.Handler
+	if cfg.MetricsAddr == "" {
+		metricsOnMain = meter.Handler()
+	} else {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", meter.Handler())
+		msrv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR=%s: %w", cfg.MetricsAddr, err)
+		}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
+	}
 	app := handlers.New(handlers.Config{
 		ServiceTitan: st,
 		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
@@ -143,6 +182,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		TrustedProxies: cfg.Proxies,
 		SignOutURL:     cfg.SignOutURL,
 		SSOOrigin:      cfg.SSOOrigin,
+		Metrics:        meter,
+		MetricsHandler: metricsOnMain,
+		Audit:          store,
+		TenantID:       cfg.ST.TenantID,
 		Logger:         log,
 		DisplayTZ:      cfg.DisplayTZ,
 		PhoneRegion:    cfg.PhoneRegion,
@@ -183,6 +226,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// pruneAudit deletes entries past the retention period now and daily.
+func pruneAudit(ctx context.Context, store audit.Store, days int, log *slog.Logger) {
+	for {
+		n, err := store.Prune(ctx, time.Now().AddDate(0, 0, -days))
+		if err != nil {
+			log.Error("audit retention", "error", err)
+		} else if n > 0 {
+			log.Info("audit retention", "deleted", n, "days", days)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(24 * time.Hour):
+		}
+	}
 }
 
 func envDescription(env string) string {
@@ -270,6 +330,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if prev != "" {
 		cfg.SessionPrev = []byte(prev)
+	}
+	cfg.MetricsAddr = env("METRICS_ADDR")
+	cfg.AuditDB = cmpOr(env("AUDIT_DB"), "data/audit.db")
+	cfg.DatabaseURL = env("DATABASE_URL")
+	if v := env("AUDIT_RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return cfg, fmt.Errorf("AUDIT_RETENTION_DAYS=%q: want a positive number of days", v)
+		}
+		cfg.RetentionDays = n
 	}
 	if err := loadAuth(&cfg, env); err != nil {
 		return cfg, err

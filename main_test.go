@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -121,4 +123,15 @@ func TestHelpListsEverySetting(t *testing.T) {
 func isSandboxUser(s identity.Source) bool {
 	f, ok := s.(identity.Fixed)
 	return ok && f.Email == identity.SandboxUser.Email
+}
+
+func TestRefusesToStartWithoutAudit(t *testing.T) {
+	notADir := t.TempDir() + "/file"
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), nil, envOf(map[string]string{"AUDIT_DB": notADir + "/audit.db", "ADDR": "127.0.0.1:0"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "AUDIT_DB="+notADir+"/audit.db") {
+		t.Errorf("err = %v, want a refusal naming AUDIT_DB", err)
+	}
 }

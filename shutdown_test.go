@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/contactdesk/contactdesk/audit"
 )
 
 // TestShutdownFinishesSaveInFlight starts the real app against a slow
@@ -40,10 +42,11 @@ func TestShutdownFinishesSaveInFlight(t *testing.T) {
 	}))
 	defer upstream.Close()
 
+	auditDB := t.TempDir() + "/audit.db"
 	env := map[string]string{
 		"ADDR": "127.0.0.1:0", "ST_ENV": "integration", "ST_API_URL": upstream.URL, "ST_AUTH_URL": upstream.URL + "/connect/token",
 		"ST_TENANT_ID": "1", "ST_CLIENT_ID": "c", "ST_CLIENT_SECRET": "s", "ST_APP_KEY": "k",
-		"SESSION_SECRET": strings.Repeat("x", 32), "LOG_LEVEL": "error", "AUTH_TRUSTED_PROXIES": "127.0.0.1/32",
+		"SESSION_SECRET": strings.Repeat("x", 32), "LOG_LEVEL": "error", "AUTH_TRUSTED_PROXIES": "127.0.0.1/32", "AUDIT_DB": auditDB,
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	out := &lineBuffer{lines: make(chan string, 4)}
@@ -113,6 +116,16 @@ func TestShutdownFinishesSaveInFlight(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("server still accepting after shutdown")
+	}
+	// The save was audited, and the entry outlives the process.
+	store, err := audit.OpenSQLite(context.Background(), auditDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	entries, _, err := store.List(context.Background(), audit.Filter{ContactID: 7})
+	if err != nil || len(entries) != 1 || entries[0].Outcome != audit.OutcomeSaved || entries[0].ActorEmail != "kelly@example.com" {
+		t.Errorf("audit entries after restart: %+v, %v", entries, err)
 	}
 }
 

@@ -75,9 +75,21 @@ type Client struct {
 	now          func() time.Time
 }
 
-// Observer is told about every HTTP attempt (for metrics). status is 0 when
-// no response arrived.
-type Observer func(operation string, status int, took time.Duration)
+// Observer is told what the client does, for metrics.
+type Observer interface {
+	// Call reports one HTTP attempt; status is 0 when no response arrived.
+	Call(operation string, status int, took time.Duration)
+	// Retry reports that an attempt is repeated, and why.
+	Retry(operation, reason string)
+	// TokenFetch reports one request to the token endpoint.
+	TokenFetch(ok bool)
+}
+
+type noObserver struct{}
+
+func (noObserver) Call(string, int, time.Duration) {}
+func (noObserver) Retry(string, string)            {}
+func (noObserver) TokenFetch(bool)                 {}
 
 // Option customises a Client.
 type Option func(*Client)
@@ -140,7 +152,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		backoff:      200 * time.Millisecond,
 		http:         &http.Client{},
 		log:          slog.New(slog.DiscardHandler),
-		observe:      func(string, int, time.Duration) {},
+		observe:      noObserver{},
 		now:          time.Now,
 	}
 	if c.timeout <= 0 {
@@ -149,7 +161,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(c)
 	}
-	c.tokens = newTokenCache(authURL, cfg.ClientID, cfg.ClientSecret, c.http, c.timeout, c.userAgent)
+	c.tokens = newTokenCache(authURL, cfg.ClientID, cfg.ClientSecret, c.http, c.timeout, c.userAgent, c.observe)
 	return c, nil
 }
 
@@ -286,6 +298,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 			neverSent := isDialError(err)
 			if (isRead || neverSent) && ctx.Err() == nil && retries < 2 && !isTimeout(err) {
 				retries++
+				c.observe.Retry(op, "connection")
 				if c.sleep(ctx, c.jitter(retries)) == nil {
 					continue
 				}
@@ -317,11 +330,13 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 			// The token may have been revoked or expired early: fetch a new
 			// one and try once more. ServiceTitan did not process the call.
 			refreshedToken = true
+			c.observe.Retry(op, "unauthorized")
 			c.tokens.invalidate(tok)
 			continue
 		case status == http.StatusTooManyRequests && !waitedOut && apiErr.RetryAfter <= c.maxRetryWait:
 			// Rejected before processing, so even a PATCH may be retried.
 			waitedOut = true
+			c.observe.Retry(op, "rate_limited")
 			wait := apiErr.RetryAfter
 			if wait == 0 {
 				wait = c.jitter(1)
@@ -332,6 +347,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 			continue
 		case isRead && retries < 2 && (status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout):
 			retries++
+			c.observe.Retry(op, "gateway")
 			if c.sleep(ctx, max(c.jitter(retries), min(apiErr.RetryAfter, c.maxRetryWait))) != nil {
 				return apiErr
 			}
@@ -366,13 +382,13 @@ func (c *Client) send(ctx context.Context, op, method, u string, payload []byte,
 	took := time.Since(start)
 	if err != nil {
 		cancel()
-		c.observe(op, 0, took)
+		c.observe.Call(op, 0, took)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "servicetitan call failed",
 			slog.String("op", op), slog.String("method", method), slog.Duration("took", took), slog.String("error", redact(err.Error(), token)))
 		return nil, nil, err
 	}
-	c.observe(op, resp.StatusCode, took)
-	c.log.LogAttrs(ctx, slog.LevelDebug, "servicetitan call",
+	c.observe.Call(op, resp.StatusCode, took)
+	c.log.LogAttrs(ctx, slog.LevelInfo, "servicetitan call",
 		slog.String("op", op), slog.String("method", method), slog.Int("status", resp.StatusCode), slog.Duration("took", took))
 	return resp, cancel, nil
 }

@@ -27,7 +27,7 @@ type tokenCache struct {
 	last string // the access token most recently handed out
 }
 
-func newTokenCache(authURL, clientID, clientSecret string, hc *http.Client, timeout time.Duration, userAgent string) *tokenCache {
+func newTokenCache(authURL, clientID, clientSecret string, hc *http.Client, timeout time.Duration, userAgent string, observe Observer) *tokenCache {
 	conf := &clientcredentials.Config{
 		ClientID:     clientID,
 		ClientSecret: clientSecret,
@@ -35,7 +35,7 @@ func newTokenCache(authURL, clientID, clientSecret string, hc *http.Client, time
 		// ServiceTitan expects the id and secret in the form body.
 		AuthStyle: oauth2.AuthStyleInParams,
 	}
-	fetcher := credentialsFetcher{conf: conf, http: withUserAgent(hc, userAgent), timeout: timeout}
+	fetcher := credentialsFetcher{conf: conf, http: withUserAgent(hc, userAgent), timeout: timeout, observe: observe}
 	tc := &tokenCache{newSource: func() oauth2.TokenSource {
 		return oauth2.ReuseTokenSourceWithExpiry(nil, fetcher, renewBefore)
 	}}
@@ -79,12 +79,15 @@ type credentialsFetcher struct {
 	conf    *clientcredentials.Config
 	http    *http.Client
 	timeout time.Duration
+	observe Observer
 }
 
 func (f credentialsFetcher) Token() (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
-	return f.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, f.http))
+	t, err := f.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, f.http))
+	f.observe.TokenFetch(err == nil)
+	return t, err
 }
 
 // tokenError maps a token failure to ErrBadCredentials (the endpoint refused

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/static"
@@ -60,7 +61,27 @@ type Config struct {
 	SSOOrigin string
 	// BodyLimit caps request bodies, e.g. "1M".
 	BodyLimit string
+	// Metrics records requests and saves; MetricsHandler, when set, is
+	// served at /metrics without identity (set it only when the metrics are
+	// not served on a separate, unproxied address).
+	Metrics        Recorder
+	MetricsHandler http.Handler
+	// Audit records every save attempt; with none, saves are not audited
+	// (tests only: main always opens one).
+	Audit    audit.Store
+	TenantID int64
 }
+
+// Recorder is what the handlers report for metrics.
+type Recorder interface {
+	Request(route, method string, status int, took time.Duration)
+	Save(outcome string)
+}
+
+type noRecorder struct{}
+
+func (noRecorder) Request(string, string, int, time.Duration) {}
+func (noRecorder) Save(string)                                {}
 
 // App holds the handlers' dependencies.
 type App struct {
@@ -77,6 +98,9 @@ type App struct {
 	proxies  identity.Proxies
 	signOut  string
 	csp      string
+	metrics  Recorder
+	audit    audit.Store
+	tenantID int64
 	// submissions deduplicates posts of the same form instance.
 	submissions *submissions
 }
@@ -97,6 +121,9 @@ func New(cfg Config) *echo.Echo {
 		proxies:  cfg.TrustedProxies,
 		signOut:  cfg.SignOutURL,
 		csp:      contentSecurityPolicy(cfg.SSOOrigin),
+		metrics:  cfg.Metrics,
+		audit:    cfg.Audit,
+		tenantID: cfg.TenantID,
 
 		submissions: newSubmissions(),
 	}
@@ -105,6 +132,9 @@ func New(cfg Config) *echo.Echo {
 	}
 	if a.tz == nil {
 		a.tz = time.UTC
+	}
+	if a.metrics == nil {
+		a.metrics = noRecorder{}
 	}
 	if a.identity == nil {
 		a.identity = identity.SandboxUser
@@ -141,6 +171,9 @@ func New(cfg Config) *echo.Echo {
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
+	if cfg.MetricsHandler != nil {
+		e.GET("/metrics", echo.WrapHandler(cfg.MetricsHandler))
+	}
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 	e.GET("/favicon.ico", func(c echo.Context) error {
 		return c.Redirect(http.StatusMovedPermanently, static.URL("favicon.svg"))
@@ -152,6 +185,8 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/customers/:id/contacts/:contactId", a.contactShow)
 	e.GET("/customers/:id/contacts/:contactId/edit", a.contactEdit)
 	e.POST("/customers/:id/contacts/:contactId", a.contactUpdate)
+	e.GET("/audit", a.auditList)
+	e.GET("/audit.csv", a.auditCSV)
 	return e
 }
 

@@ -18,7 +18,7 @@ const identityKey = "identity"
 func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := c.Request().URL.Path
-		if p == "/healthz" || p == "/readyz" || p == "/favicon.ico" || strings.HasPrefix(p, "/static/") {
+		if p == "/healthz" || p == "/readyz" || p == "/metrics" || p == "/favicon.ico" || strings.HasPrefix(p, "/static/") {
 			return next(c)
 		}
 		id, err := a.identity.Identify(c.Request().Context(), c.Request())

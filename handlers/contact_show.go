@@ -3,9 +3,11 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
@@ -31,8 +33,20 @@ func (a *App) contactShow(c echo.Context) error {
 		}
 		saved = savedContact{CustomerID: customerID, CustomerName: customer.Name, Contact: contact}
 	}
-	return a.render(c, http.StatusOK, views.Record(a.recordPage(c, saved)))
+	m := a.recordPage(c, saved)
+	if a.audit != nil {
+		entries, _, err := a.audit.List(c.Request().Context(), audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit})
+		if err != nil {
+			a.log.ErrorContext(c.Request().Context(), "history not shown", "error", err)
+		}
+		m.History = a.historyViews(entries)
+		m.HistoryURL = "/audit?customer=" + strconv.FormatInt(customerID, 10)
+	}
+	return a.render(c, http.StatusOK, views.Record(m))
 }
+
+// historyLimit is how many past attempts the record page shows.
+const historyLimit = 20
 
 func (a *App) recordPage(c echo.Context, s savedContact) views.RecordPage {
 	fields, prefs := a.recordFields(s.Contact)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
@@ -32,9 +33,11 @@ func (a *App) contactUpdate(c echo.Context) error {
 
 	value, errs := form.validate(a.region)
 	if !errs.empty() {
+		a.metrics.Save("invalid")
 		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, errs, nil)
 	}
 	if form.changes(value).IsEmpty() {
+		a.metrics.Save("no_change")
 		a.addFlash(c, flashNote, "No changes to save.")
 		return a.redirect(c, contactURL(customerID, contactID))
 	}
@@ -45,6 +48,7 @@ func (a *App) contactUpdate(c echo.Context) error {
 	}
 	sub, first := a.submissions.claim(form.Nonce)
 	if !first {
+		a.metrics.Save("replayed")
 		return a.replay(c, sub, customerID, contactID)
 	}
 	rec := &recorder{ResponseWriter: c.Response().Writer}
@@ -62,22 +66,31 @@ func (a *App) contactUpdate(c echo.Context) error {
 // write. A successful outcome is recorded in sub (when there is one) for
 // repeated posts of the same form.
 func (a *App) save(c echo.Context, form contactForm, value string, customerID, contactID int64, sub *submission) error {
+	req := form.changes(value)
+	at, err := a.beginAttempt(c, customerID, contactID, auditChanges(form.Loaded, req))
+	if err != nil {
+		a.metrics.Save("audit_failed")
+		return a.saveFailed(c, form, customerID, contactID, err)
+	}
+
 	ctx := c.Request().Context()
 	current, err := a.st.GetContact(ctx, customerID, contactID)
 	if err != nil {
+		at.completeWith(err, describe(err, "contact"))
 		return a.saveFailed(c, form, customerID, contactID, err)
 	}
 	if form.Loaded.changedIn(current) {
+		at.complete(audit.OutcomeConflict, []string{"Changed in ServiceTitan since the form was opened; nothing was written."}, "")
 		return a.renderConflict(c, form, current, customerID, contactID)
 	}
 
-	req := form.changes(value)
 	updated, err := a.st.UpdateContact(ctx, customerID, contactID, req)
 	notice := ""
 	if errors.Is(err, client.ErrOutcomeUnknown) {
 		updated, err = a.confirmLostSave(ctx, customerID, contactID, req, err)
 		notice = "ServiceTitan's confirmation was lost on the way, so we checked: your change is there."
 	}
+	at.completeWith(err, describe(err, "contact"))
 	if err != nil {
 		return a.saveFailed(c, form, customerID, contactID, err)
 	}
@@ -211,6 +224,11 @@ func (a *App) saveFailed(c echo.Context, form contactForm, customerID, contactID
 	var unconfirmed *unconfirmedSave
 	var errs fieldErrors
 	switch {
+	case errors.Is(err, errAuditUnavailable):
+		f.Status = http.StatusServiceUnavailable
+		alert.Title = "The change could not be recorded, so it was not sent"
+		alert.Body = "Every change is written to the audit trail first, and that failed just now. Tell your administrator; try again in a minute."
+		alert.Retry = true
 	case errors.As(err, &unconfirmed):
 		f.Status = http.StatusGatewayTimeout
 		alert.NotSaved = false

@@ -14,16 +14,21 @@ func (a *App) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": a.version})
 }
 
-// readyz answers 200 when a ServiceTitan token can be obtained. The answer
-// is cached briefly so a busy load balancer does not hammer the token
-// endpoint.
+// readyz answers 200 when a ServiceTitan token can be obtained and the
+// audit trail can be written to. The token answer is cached briefly so a
+// busy load balancer does not hammer the token endpoint.
 func (a *App) readyz(c echo.Context) error {
-	err := a.ready.check(c.Request().Context(), a.st.CheckToken)
-	if err != nil {
-		f := describe(err, "token")
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "token": f.Title})
+	body := map[string]string{"status": "ready", "token": "ok", "audit": "ok", "version": a.version}
+	status := http.StatusOK
+	if err := a.ready.check(c.Request().Context(), a.st.CheckToken); err != nil {
+		status, body["status"], body["token"] = http.StatusServiceUnavailable, "unavailable", describe(err, "token").Title
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready", "token": "ok"})
+	if a.audit == nil {
+		body["audit"] = "off"
+	} else if err := a.audit.Ping(c.Request().Context()); err != nil {
+		status, body["status"], body["audit"] = http.StatusServiceUnavailable, "unavailable", "the audit trail cannot be reached"
+	}
+	return c.JSON(status, body)
 }
 
 type readiness struct {

@@ -90,9 +90,11 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelWarn
 		}
 		route := c.Path()
-		if route == "" {
+		if route == "" || status == http.StatusNotFound && c.Path() == "/*" {
 			route = "unmatched"
 		}
+		took := time.Since(start)
+		a.metrics.Request(route, c.Request().Method, status, took)
 		who := ""
 		if id, ok := actor(c); ok {
 			who = id.Email
@@ -104,7 +106,7 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("method", c.Request().Method),
 			slog.String("route", route),
 			slog.Int("status", status),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 			slog.Int64("bytes", c.Response().Size),
 		)
 		return nil

@@ -115,6 +115,47 @@ type RecordPage struct {
 	Fields       []RecordField
 	// Preferences are shown as their own list; nil when the record has none.
 	Preferences []RecordField
+	// History is the contact's audit trail, newest first.
+	History []HistoryEntry
+	// HistoryURL lists the whole trail of this customer.
+	HistoryURL string
+}
+
+// HistoryEntry is one save attempt from the audit trail.
+type HistoryEntry struct {
+	Time         Time
+	ActorEmail   string
+	ActorName    string
+	Outcome      string // saved, rejected, conflict, not_found, failed, unknown
+	OutcomeLabel string
+	CustomerID   int64
+	ContactID    int64
+	ContactURL   string
+	Changes      []ChangeView
+	Messages     []string
+	TraceID      string
+}
+
+// ChangeView is one changed field, formatted for people.
+type ChangeView struct {
+	Label  string
+	Before string
+	After  string
+}
+
+// AuditPage is GET /audit: the whole trail, filtered and paged.
+type AuditPage struct {
+	Layout
+	Actor    string
+	Customer string
+	From     string // YYYY-MM-DD
+	To       string // YYYY-MM-DD, inclusive
+	Entries  []HistoryEntry
+	Total    int
+	Problem  string
+	PrevURL  string
+	NextURL  string
+	CSVURL   string
 }
 
 // Option is an <option> of a select.

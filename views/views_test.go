@@ -348,7 +348,7 @@ func TestLayout(t *testing.T) {
 			if got := strings.TrimSpace(doc.Find("footer").Text()); got != tt.version {
 				t.Errorf("footer = %q, want %q", got, tt.version)
 			}
-			if doc.Find(`header a[href="/"]`).Text() != "Contact desk" {
+			if doc.Find(`header a.app-name[href="/"]`).Text() != "Contact desk" || doc.Find(`header nav a[href="/audit"]`).Length() != 1 {
 				t.Error("no home link in header")
 			}
 			wantAssets := tt.layout.CSSURL != ""
@@ -554,7 +554,7 @@ func TestRecord(t *testing.T) {
 	if doc.Find(`a.button[href="/customers/10000001/contacts/501/edit"]`).Text() != "Edit contact" {
 		t.Error("no Edit contact link")
 	}
-	if doc.Find("h2").Text() != "Notification preferences" || doc.Find("dl").Length() != 2 {
+	if doc.Find("h2#preferences-title").Text() != "Notification preferences" || doc.Find("dl").Length() != 2 {
 		t.Error("preferences list")
 	}
 	if hint := doc.Find(`[data-field="phoneSettings.doNotText"] + dd.hint`).Text(); !strings.Contains(hint, "texted STOP") {

@@ -1,0 +1,158 @@
+// Package audit keeps the audit trail of every contact save attempt: who
+// changed which contact, when, from what to what, and how it ended.
+//
+// ServiceTitan attributes changes made through its API to the integration,
+// not to a person, so this trail is the only record of who made a change.
+// A save is recorded in two steps: Store.Begin before the PATCH is sent (the
+// row then says OutcomeUnknown, so a crash mid-save still leaves a row), and
+// Store.Complete once the outcome is known.
+//
+// Two backends share one implementation over database/sql: SQLite (pure Go,
+// modernc.org/sqlite; the default, a file such as data/audit.db) and
+// PostgreSQL (github.com/jackc/pgx/v5). Both create and migrate their schema
+// on open from migrations embedded in the binary.
+//
+// The store records exactly the values the caller passes; it never logs them.
+package audit
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Outcome is how a save attempt ended.
+type Outcome string
+
+// The outcomes of a save attempt.
+const (
+	// OutcomeUnknown is the outcome of an attempt that has begun but not
+	// completed: still in flight, or the process stopped mid-save.
+	OutcomeUnknown Outcome = "unknown"
+	// OutcomeSaved means ServiceTitan accepted the change.
+	OutcomeSaved Outcome = "saved"
+	// OutcomeRejected means ServiceTitan refused the change as invalid
+	// (e.g. 422); Entry.Messages holds its messages.
+	OutcomeRejected Outcome = "rejected"
+	// OutcomeConflict means the contact changed underneath the edit (409).
+	OutcomeConflict Outcome = "conflict"
+	// OutcomeNotFound means the customer or contact no longer exists (404).
+	OutcomeNotFound Outcome = "not_found"
+	// OutcomeFailed means the attempt failed for another reason (rate limit,
+	// ServiceTitan down or slow, ...); Entry.Messages holds the reason.
+	OutcomeFailed Outcome = "failed"
+)
+
+// Outcomes lists every outcome, OutcomeUnknown first.
+var Outcomes = []Outcome{OutcomeUnknown, OutcomeSaved, OutcomeRejected, OutcomeConflict, OutcomeNotFound, OutcomeFailed}
+
+// Valid reports whether o is one of the outcomes in Outcomes.
+func (o Outcome) Valid() bool {
+	for _, v := range Outcomes {
+		if o == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Change is one field changed by an attempt.
+type Change struct {
+	// Field is the API path of the field, e.g. "memo" or
+	// "preferences.jobRemindersEnabled".
+	Field string
+	// Before is the value shown to the person when they started editing.
+	Before string
+	// After is the value the attempt tried to save.
+	After string
+}
+
+// Entry is one save attempt.
+type Entry struct {
+	// ID identifies the entry; assigned by Store.Begin.
+	ID int64
+	// Time is when the attempt started, in UTC. Stored with microsecond
+	// precision; Store.Begin uses the current time when it is zero.
+	Time time.Time
+	// ActorEmail is the email of the person who made the attempt (required).
+	ActorEmail string
+	// ActorName is the display name of that person, if known.
+	ActorName string
+	// TenantID is the ServiceTitan tenant.
+	TenantID int64
+	// CustomerID is the ServiceTitan customer the contact belongs to.
+	CustomerID int64
+	// ContactID is the ServiceTitan contact that was edited.
+	ContactID int64
+	// Changes are the fields the attempt tried to change, in order.
+	Changes []Change
+	// Outcome is how the attempt ended; OutcomeUnknown until completed.
+	Outcome Outcome
+	// Messages are ServiceTitan's rejection messages or the failure reason.
+	Messages []string
+	// TraceID is the trace ID of the attempt (e.g. ServiceTitan's), if any.
+	TraceID string
+	// RequestID is this app's ID of the HTTP request that made the attempt.
+	RequestID string
+	// CompletedAt is when the outcome was recorded, in UTC; zero while the
+	// outcome is unknown.
+	CompletedAt time.Time
+}
+
+// Filter selects entries for Store.List. Zero fields do not filter.
+type Filter struct {
+	// Actor matches ActorEmail exactly, ignoring case.
+	Actor string
+	// CustomerID matches Entry.CustomerID when non-zero.
+	CustomerID int64
+	// ContactID matches Entry.ContactID when non-zero.
+	ContactID int64
+	// From and To select entries whose Time is in [From, To); a zero bound
+	// is open.
+	From, To time.Time
+	// Limit is the maximum number of entries returned; zero or less means
+	// no limit.
+	Limit int
+	// Offset is the number of matching entries skipped, newest first;
+	// negative means zero.
+	Offset int
+}
+
+// Store is where the audit trail is kept. Its methods are safe for
+// concurrent use.
+type Store interface {
+	// Begin records an attempt before the PATCH is sent, with outcome
+	// unknown, so a crash mid-save leaves a row. It stores e's Time (now
+	// when zero), actor, IDs, changes, TraceID and RequestID; e.ID,
+	// e.Outcome, e.Messages and e.CompletedAt are ignored. It returns the
+	// new entry's ID. e.ActorEmail and every Change.Field must be non-empty.
+	Begin(ctx context.Context, e Entry) (id int64, err error)
+	// Complete sets the outcome of an attempt, its messages and its
+	// completion time (now). An empty traceID keeps the trace ID given to
+	// Begin. outcome must be valid and not OutcomeUnknown. It returns an
+	// error wrapping ErrNotFound when no attempt has that id. Callers
+	// should pass a context that outlives the HTTP request (for instance
+	// context.WithoutCancel) so that an abandoned request is still recorded.
+	Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error
+	// List returns entries matching f, newest first, and the total count
+	// matching f (ignoring Limit/Offset).
+	List(ctx context.Context, f Filter) ([]Entry, int, error)
+	// Prune deletes entries older than before; returns how many.
+	Prune(ctx context.Context, before time.Time) (int64, error)
+	// Ping checks that the database can be reached.
+	Ping(ctx context.Context) error
+	// Close releases the database; the Store cannot be used afterwards.
+	Close() error
+}
+
+// ErrNotFound is returned (wrapped) by Store.Complete for an unknown id.
+var ErrNotFound = errors.New("audit: no such attempt")
+
+// Open opens the audit store: PostgreSQL at databaseURL when databaseURL is
+// not empty, else SQLite at sqlitePath.
+func Open(ctx context.Context, sqlitePath, databaseURL string) (Store, error) {
+	if databaseURL != "" {
+		return OpenPostgres(ctx, databaseURL)
+	}
+	return OpenSQLite(ctx, sqlitePath)
+}

@@ -1,0 +1,340 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dialect is what differs between the SQL backends.
+type dialect struct {
+	// name is the backend, also the migrations directory: "sqlite", "postgres".
+	name string
+	// numbered placeholders ($1, $2, ...) instead of "?".
+	numbered bool
+	// encodeTime turns a time into the value stored for it.
+	encodeTime func(time.Time) any
+	// migrationLock, when set, runs first in the migration transaction.
+	migrationLock string
+	// createSchemaMigrations creates the schema_migrations table if missing.
+	createSchemaMigrations string
+	// noLimit is the LIMIT that means "all rows".
+	noLimit string
+	// listTx are the options of List's transaction (one snapshot for the
+	// count, the entries and their changes).
+	listTx *sql.TxOptions
+}
+
+// rebind turns the "?" placeholders of q into the dialect's. The queries of
+// this package have no "?" other than placeholders.
+func (d *dialect) rebind(q string) string {
+	if !d.numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// storedTime is the precision kept: PostgreSQL's timestamptz has microseconds.
+const storedTime = time.Microsecond
+
+// normTime is t as stored: UTC, microsecond precision, no monotonic reading.
+func normTime(t time.Time) time.Time {
+	return t.UTC().Truncate(storedTime)
+}
+
+// sqlStore is the Store of both backends.
+type sqlStore struct {
+	db *sql.DB
+	d  *dialect
+}
+
+var _ Store = (*sqlStore)(nil)
+
+// newSQLStore migrates db and returns the Store over it.
+func newSQLStore(ctx context.Context, db *sql.DB, d *dialect) (*sqlStore, error) {
+	if err := migrate(ctx, db, d); err != nil {
+		return nil, err
+	}
+	return &sqlStore{db: db, d: d}, nil
+}
+
+const attemptColumns = `id, started_at, actor_email, actor_name, tenant_id, customer_id, contact_id,
+	outcome, messages, trace_id, request_id, completed_at`
+
+// Begin implements Store.
+func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
+	if strings.TrimSpace(e.ActorEmail) == "" {
+		return 0, errors.New("audit: begin: the actor's email is empty")
+	}
+	for i, c := range e.Changes {
+		if c.Field == "" {
+			return 0, fmt.Errorf("audit: begin: change %d has no field", i)
+		}
+	}
+	t := e.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	t = normTime(t)
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("audit: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	var id int64
+	err = tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO attempts
+		(started_at, actor_email, actor_email_lower, actor_name, tenant_id, customer_id, contact_id,
+		 outcome, messages, trace_id, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)
+		RETURNING id`),
+		s.d.encodeTime(t), e.ActorEmail, strings.ToLower(e.ActorEmail), e.ActorName,
+		e.TenantID, e.CustomerID, e.ContactID, string(OutcomeUnknown), e.TraceID, e.RequestID,
+	).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("audit: begin: insert attempt: %w", err)
+	}
+	if len(e.Changes) > 0 {
+		var q strings.Builder
+		q.WriteString("INSERT INTO changes (attempt_id, position, field, before_value, after_value) VALUES ")
+		args := make([]any, 0, 5*len(e.Changes))
+		for i, c := range e.Changes {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?)")
+			args = append(args, id, i, c.Field, c.Before, c.After)
+		}
+		if _, err := tx.ExecContext(ctx, s.d.rebind(q.String()), args...); err != nil {
+			return 0, fmt.Errorf("audit: begin: insert changes: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("audit: begin: commit: %w", err)
+	}
+	return id, nil
+}
+
+// Complete implements Store.
+func (s *sqlStore) Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error {
+	if !outcome.Valid() || outcome == OutcomeUnknown {
+		return fmt.Errorf("audit: complete attempt %d: invalid outcome %q", id, outcome)
+	}
+	if messages == nil {
+		messages = []string{}
+	}
+	msgs, err := json.Marshal(messages)
+	if err != nil {
+		return fmt.Errorf("audit: complete attempt %d: %w", id, err)
+	}
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE attempts
+		SET outcome = ?, messages = ?, trace_id = COALESCE(NULLIF(?, ''), trace_id), completed_at = ?
+		WHERE id = ?`),
+		string(outcome), string(msgs), traceID, s.d.encodeTime(normTime(time.Now())), id)
+	if err != nil {
+		return fmt.Errorf("audit: complete attempt %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("audit: complete attempt %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("audit: complete attempt %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// where returns the WHERE clause (with "?" placeholders) and arguments of f.
+func (s *sqlStore) where(f Filter) (string, []any) {
+	var conds []string
+	var args []any
+	if f.Actor != "" {
+		conds = append(conds, "actor_email_lower = ?")
+		args = append(args, strings.ToLower(f.Actor))
+	}
+	if f.CustomerID != 0 {
+		conds = append(conds, "customer_id = ?")
+		args = append(args, f.CustomerID)
+	}
+	if f.ContactID != 0 {
+		conds = append(conds, "contact_id = ?")
+		args = append(args, f.ContactID)
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, "started_at >= ?")
+		args = append(args, s.d.encodeTime(normTime(f.From)))
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, "started_at < ?")
+		args = append(args, s.d.encodeTime(normTime(f.To)))
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// List implements Store.
+func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
+	where, args := s.where(f)
+	page := " ORDER BY started_at DESC, id DESC LIMIT " + s.d.noLimit
+	pageArgs := append([]any(nil), args...)
+	if f.Limit > 0 {
+		page = " ORDER BY started_at DESC, id DESC LIMIT ?"
+		pageArgs = append(pageArgs, f.Limit)
+	}
+	if f.Offset > 0 {
+		page += " OFFSET ?"
+		pageArgs = append(pageArgs, f.Offset)
+	}
+
+	tx, err := s.db.BeginTx(ctx, s.d.listTx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+
+	var total int
+	if err := tx.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM attempts"+where), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
+	}
+
+	rows, err := tx.QueryContext(ctx, s.d.rebind("SELECT "+attemptColumns+" FROM attempts"+where+page), pageArgs...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	var entries []Entry
+	index := map[int64]int{}
+	for rows.Next() {
+		var e Entry
+		var outcome, msgs string
+		var started, completed dbTime
+		if err := rows.Scan(&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
+			&e.ContactID, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed); err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("audit: list: %w", err)
+		}
+		e.Time, e.CompletedAt, e.Outcome = started.t, completed.t, Outcome(outcome)
+		if err := json.Unmarshal([]byte(msgs), &e.Messages); err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("audit: list: messages of attempt %d: %w", e.ID, err)
+		}
+		if len(e.Messages) == 0 {
+			e.Messages = nil
+		}
+		index[e.ID] = len(entries)
+		entries = append(entries, e)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+
+	if len(entries) > 0 {
+		// The changes of the same page of attempts, in one query.
+		rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT c.attempt_id, c.field, c.before_value, c.after_value
+			FROM changes c JOIN (SELECT id FROM attempts`+where+page+`) p ON p.id = c.attempt_id
+			ORDER BY c.attempt_id, c.position`), pageArgs...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var c Change
+			if err := rows.Scan(&id, &c.Field, &c.Before, &c.After); err != nil {
+				rows.Close()
+				return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
+			}
+			if i, ok := index[id]; ok {
+				entries[i].Changes = append(entries[i].Changes, c)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	return entries, total, nil
+}
+
+// Prune implements Store.
+func (s *sqlStore) Prune(ctx context.Context, before time.Time) (int64, error) {
+	// Changes go with their attempt (ON DELETE CASCADE).
+	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM attempts WHERE started_at < ?"),
+		s.d.encodeTime(normTime(before)))
+	if err != nil {
+		return 0, fmt.Errorf("audit: prune: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("audit: prune: %w", err)
+	}
+	return n, nil
+}
+
+// Ping implements Store.
+func (s *sqlStore) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("audit: ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (s *sqlStore) Close() error {
+	return s.db.Close()
+}
+
+// dbTime scans a stored time, NULL as the zero time: a time.Time from
+// PostgreSQL, or SQLite's text.
+type dbTime struct{ t time.Time }
+
+// Scan implements sql.Scanner.
+func (d *dbTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		d.t = time.Time{}
+	case time.Time:
+		d.t = x.UTC()
+	case string:
+		return d.parse(x)
+	case []byte:
+		return d.parse(string(x))
+	default:
+		return fmt.Errorf("audit: cannot read a time from %T", v)
+	}
+	return nil
+}
+
+func (d *dbTime) parse(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("audit: stored time %q: %w", s, err)
+	}
+	d.t = t.UTC()
+	return nil
+}

@@ -1,0 +1,161 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+const auditPageSize = 50
+
+// auditQuery is the filter of GET /audit and GET /audit.csv.
+type auditQuery struct {
+	Actor, Customer, From, To string
+	Page                      int
+}
+
+func parseAuditQuery(c echo.Context) auditQuery {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	return auditQuery{
+		Actor:    strings.TrimSpace(c.QueryParam("actor")),
+		Customer: strings.TrimSpace(c.QueryParam("customer")),
+		From:     strings.TrimSpace(c.QueryParam("from")),
+		To:       strings.TrimSpace(c.QueryParam("to")),
+		Page:     max(page, 1),
+	}
+}
+
+// filter checks the query; dates are days in the display zone, "to"
+// inclusive. It returns a message for people when something is off.
+func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
+	f := audit.Filter{Actor: q.Actor}
+	if q.Customer != "" {
+		id, err := strconv.ParseInt(q.Customer, 10, 64)
+		if err != nil || id <= 0 {
+			return f, "Customer ID must be a number, like 10000001."
+		}
+		f.CustomerID = id
+	}
+	for _, d := range []struct {
+		v    string
+		into *time.Time
+		next bool
+	}{{q.From, &f.From, false}, {q.To, &f.To, true}} {
+		if d.v == "" {
+			continue
+		}
+		day, err := time.ParseInLocation("2006-01-02", d.v, tz)
+		if err != nil {
+			return f, "Dates must look like 2026-11-27."
+		}
+		if d.next {
+			day = day.AddDate(0, 0, 1)
+		}
+		*d.into = day.UTC()
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return f, "“From” must be on or before “To”."
+	}
+	return f, ""
+}
+
+func (q auditQuery) url(path string, page int) string {
+	v := url.Values{}
+	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "from": q.From, "to": q.To} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// auditList shows the audit trail: who changed which contact, when, from
+// what to what.
+func (a *App) auditList(c echo.Context) error {
+	q := parseAuditQuery(c)
+	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To,
+		CSVURL: q.url("/audit.csv", 1)}
+	f, problem := q.filter(a.tz)
+	if problem != "" || a.audit == nil {
+		m.Problem = cmpOr(problem, "The audit trail is not configured.")
+		return a.render(c, http.StatusOK, views.Audit(m))
+	}
+	f.Limit, f.Offset = auditPageSize, (q.Page-1)*auditPageSize
+	entries, total, err := a.audit.List(c.Request().Context(), f)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The audit trail cannot be read just now. Try again in a minute.").WithInternal(err)
+	}
+	m.Total = total
+	m.Entries = a.historyViews(entries)
+	if q.Page > 1 {
+		m.PrevURL = q.url("/audit", q.Page-1)
+	}
+	if q.Page*auditPageSize < total {
+		m.NextURL = q.url("/audit", q.Page+1)
+	}
+	return a.render(c, http.StatusOK, views.Audit(m))
+}
+
+var outcomeLabels = map[audit.Outcome]string{
+	audit.OutcomeSaved:    "Saved",
+	audit.OutcomeRejected: "Rejected by ServiceTitan",
+	audit.OutcomeConflict: "Not saved: changed by someone else",
+	audit.OutcomeNotFound: "Not saved: contact not found",
+	audit.OutcomeFailed:   "Not saved: failed",
+	audit.OutcomeUnknown:  "Unknown: the answer was lost",
+}
+
+// fieldLabels name the API paths of audited fields for people.
+func fieldLabel(field string) string {
+	switch field {
+	case "type":
+		return "Type"
+	case "value":
+		return "Value"
+	case "memo":
+		return "Memo"
+	}
+	for _, p := range preferences {
+		if field == "preferences."+p.Name {
+			return p.Label
+		}
+	}
+	return field
+}
+
+func (a *App) historyViews(entries []audit.Entry) []views.HistoryEntry {
+	out := make([]views.HistoryEntry, 0, len(entries))
+	for _, e := range entries {
+		h := views.HistoryEntry{
+			Time: a.timeView(e.Time), ActorEmail: e.ActorEmail, ActorName: e.ActorName,
+			Outcome: string(e.Outcome), OutcomeLabel: cmpOr(outcomeLabels[e.Outcome], string(e.Outcome)),
+			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: contactURL(e.CustomerID, e.ContactID),
+			Messages: e.Messages, TraceID: e.TraceID,
+		}
+		for _, ch := range e.Changes {
+			h.Changes = append(h.Changes, views.ChangeView{Label: fieldLabel(ch.Field), Before: ch.Before, After: ch.After})
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

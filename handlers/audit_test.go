@@ -1,0 +1,211 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/identity"
+)
+
+func withAudit(store audit.Store) func(*handlers.Config) {
+	return func(c *handlers.Config) {
+		c.Audit, c.TenantID = store, 77
+		c.Identity = identity.Fixed{Email: "kelly@acme.example", Name: "Kelly Ng"}
+	}
+}
+
+func openAudit(t *testing.T) audit.Store {
+	t.Helper()
+	store, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+func TestEveryOutcomeIsAudited(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(u *upstream)
+		edit    func(u *upstream) // between opening the form and saving
+		want    audit.Outcome
+		wantMsg string
+	}{
+		{"ok, saved", nil, nil, audit.OutcomeSaved, ""},
+		{"nok, rejected", func(u *upstream) {
+			u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+				writeJSON(w, 400, `{"title":"One or more validation errors occurred.","traceId":"tr-1","errors":{"Memo":["Memo is not allowed."]}}`)
+			}
+		}, nil, audit.OutcomeRejected, "memo: Memo is not allowed."},
+		{"nok, conflict", nil, func(u *upstream) {
+			u.mu.Lock()
+			u.contacts[0].ModifiedOn = u.contacts[0].ModifiedOn.Add(time.Second)
+			u.mu.Unlock()
+		}, audit.OutcomeConflict, "Changed in ServiceTitan"},
+		{"nok, not found", func(u *upstream) {
+			u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+				writeJSON(w, 404, `{"title":"Contact not found"}`)
+			}
+		}, nil, audit.OutcomeNotFound, "ServiceTitan has no contact"},
+		{"nok, failed", func(u *upstream) {
+			u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) { w.WriteHeader(503) }
+		}, nil, audit.OutcomeFailed, "ServiceTitan is unavailable (502 Bad Gateway)"},
+		{"nok, unknown when the answer and the check are both lost", func(u *upstream) {
+			u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+				u.onList = func(w http.ResponseWriter) bool { w.WriteHeader(500); return true }
+				io.Copy(io.Discard, r.Body)
+				<-r.Context().Done()
+			}
+		}, nil, audit.OutcomeUnknown, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := openAudit(t)
+			up := newUpstream(t)
+			b := newBrowser(t, up.appWith(t, 300*time.Millisecond, nil, withAudit(store)).URL)
+			form := b.openForm(7)
+			if tt.setup != nil {
+				tt.setup(up)
+			}
+			if tt.edit != nil {
+				tt.edit(up)
+			}
+			form.Set("memo", "Audited <memo>")
+			form.Del("jobRemindersEnabled")
+			b.post("/customers/5/contacts/7", form)
+
+			entries, total, err := store.List(context.Background(), audit.Filter{ContactID: 7})
+			if err != nil || total != 1 {
+				t.Fatalf("entries = %d, %v", total, err)
+			}
+			e := entries[0]
+			if e.Outcome != tt.want || e.ActorEmail != "kelly@acme.example" || e.ActorName != "Kelly Ng" || e.TenantID != 77 || e.CustomerID != 5 || e.RequestID == "" {
+				t.Errorf("entry = %+v", e)
+			}
+			if tt.wantMsg != "" && !strings.Contains(strings.Join(e.Messages, "|"), tt.wantMsg) {
+				t.Errorf("messages = %q, want %q", e.Messages, tt.wantMsg)
+			}
+			want := []audit.Change{{Field: "memo", Before: "Cell", After: "Audited <memo>"}, {Field: "preferences.jobRemindersEnabled", Before: "true", After: "false"}}
+			if len(e.Changes) != 2 || e.Changes[0] != want[0] || e.Changes[1] != want[1] {
+				t.Errorf("changes = %+v", e.Changes)
+			}
+		})
+	}
+}
+
+// failingStore is an audit store that cannot be written.
+type failingStore struct{ audit.Store }
+
+func (failingStore) Begin(context.Context, audit.Entry) (int64, error) {
+	return 0, errors.New("disk full")
+}
+
+func TestUnauditableSaveIsRefused(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(failingStore{openAudit(t)})).URL)
+	form := b.openForm(7)
+	form.Set("memo", "Must be audited")
+	p := b.post("/customers/5/contacts/7", form)
+	if p.status != http.StatusServiceUnavailable || up.patches.Load() != 0 {
+		t.Fatalf("status %d, PATCHes %d; want 503, 0", p.status, up.patches.Load())
+	}
+	if !strings.Contains(text(p, "[data-alert]"), "could not be recorded") || formValues(p.doc, "form#contact-form").Get("memo") != "Must be audited" {
+		t.Errorf("alert %q", text(p, "[data-alert]"))
+	}
+}
+
+func TestHistoryAndAuditPages(t *testing.T) {
+	store := openAudit(t)
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(store)).URL)
+	for _, memo := range []string{"First", `=HYPERLINK("x") <script>`} {
+		form := b.openForm(7)
+		form.Set("memo", memo)
+		if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
+			t.Fatalf("save: %d", p.status)
+		}
+	}
+	rec := b.get("/customers/5/contacts/7")
+	entries := rec.doc.Find("[data-history] [data-outcome]")
+	if entries.Length() != 2 {
+		t.Fatalf("history entries = %d", entries.Length())
+	}
+	if a, _ := entries.First().Attr("data-actor"); a != "kelly@acme.example" {
+		t.Errorf("data-actor = %q", a)
+	}
+	if !strings.Contains(entries.First().Text(), `=HYPERLINK("x") <script>`) || rec.doc.Find("[data-history] script").Length() != 0 {
+		t.Error("newest entry first, shown as escaped text")
+	}
+
+	tests := []struct {
+		name, query string
+		want        int
+	}{
+		{"ok, all", "", 2},
+		{"ok, by actor any case", "?actor=KELLY@acme.example", 2},
+		{"ok, other actor", "?actor=someone@acme.example", 0},
+		{"ok, by customer", "?customer=5", 2},
+		{"ok, today in the display zone", "?from=" + time.Now().In(chicago()).Format("2006-01-02") + "&to=" + time.Now().In(chicago()).Format("2006-01-02"), 2},
+		{"ok, before today", "?to=2020-01-01", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := b.get("/audit" + tt.query)
+			if p.status != 200 || p.doc.Find("[data-outcome]").Length() != tt.want {
+				t.Errorf("status %d, entries %d, want %d", p.status, p.doc.Find("[data-outcome]").Length(), tt.want)
+			}
+			resp, err := b.c.Get(b.base + "/audit.csv" + tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(resp.Body).ReadAll()
+			resp.Body.Close()
+			if err != nil || len(rows) != 1+tt.want || rows[0][0] != "time_utc" {
+				t.Fatalf("csv rows = %d (%v)", len(rows), err)
+			}
+			for _, row := range rows[1:] {
+				if row[7] == `=HYPERLINK("x") <script>` {
+					t.Error("a formula reached the CSV unescaped")
+				}
+			}
+		})
+	}
+	if p := b.get("/audit?customer=abc"); !strings.Contains(text(p, "[data-problem]"), "Customer ID must be a number") {
+		t.Errorf("bad filter: %q", text(p, "[data-problem]"))
+	}
+}
+
+func TestConcurrentSavesAllAudited(t *testing.T) {
+	store := openAudit(t)
+	up := newUpstream(t)
+	srv := up.appWith(t, 2*time.Second, nil, withAudit(store))
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			b := newBrowser(t, srv.URL)
+			form := b.openForm(8)
+			form.Set("memo", "writer "+itoa(i))
+			b.post("/customers/5/contacts/8", form)
+		})
+	}
+	wg.Wait()
+	_, total, err := store.List(context.Background(), audit.Filter{ContactID: 8})
+	if err != nil || total != 8 {
+		t.Errorf("audited attempts = %d (%v), want 8", total, err)
+	}
+}
+
+func chicago() *time.Location {
+	tz, _ := time.LoadLocation("America/Chicago")
+	return tz
+}

@@ -1,0 +1,95 @@
+// Package metrics exposes what the app does as Prometheus metrics: requests
+// by route and status, ServiceTitan calls by operation and status, saves by
+// outcome, token fetches and retries.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds the app's collectors in their own registry. It implements
+// client.Observer.
+type Metrics struct {
+	registry  *prometheus.Registry
+	requests  *prometheus.HistogramVec
+	upstream  *prometheus.HistogramVec
+	saves     *prometheus.CounterVec
+	tokens    *prometheus.CounterVec
+	retries   *prometheus.CounterVec
+	buildInfo *prometheus.GaugeVec
+}
+
+// New registers the collectors, plus the Go runtime and process ones.
+func New(version string) *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "contactdesk_http_request_duration_seconds",
+			Help:    "Time to answer HTTP requests, by route pattern, method and status.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 15, 30},
+		}, []string{"route", "method", "status"}),
+		upstream: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "contactdesk_servicetitan_call_duration_seconds",
+			Help:    "Time of each ServiceTitan HTTP attempt, by operation and status (0: no response).",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 15, 30},
+		}, []string{"operation", "status"}),
+		saves: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contactdesk_saves_total",
+			Help: "Contact save attempts by outcome.",
+		}, []string{"outcome"}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contactdesk_servicetitan_token_fetches_total",
+			Help: "Requests to ServiceTitan's token endpoint, by result.",
+		}, []string{"result"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contactdesk_servicetitan_retries_total",
+			Help: "ServiceTitan attempts repeated, by operation and reason.",
+		}, []string{"operation", "reason"}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "contactdesk_build_info",
+			Help: "Always 1; the version label says which build runs.",
+		}, []string{"version"}),
+	}
+	m.registry.MustRegister(m.requests, m.upstream, m.saves, m.tokens, m.retries, m.buildInfo,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.buildInfo.WithLabelValues(version).Set(1)
+	return m
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	// Compression is left to the router's gzip middleware: doing it here too
+	// would compress twice.
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry, DisableCompression: true})
+}
+
+// Request records one answered HTTP request.
+func (m *Metrics) Request(route, method string, status int, took time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Observe(took.Seconds())
+}
+
+// Save records the outcome of one save attempt.
+func (m *Metrics) Save(outcome string) { m.saves.WithLabelValues(outcome).Inc() }
+
+// Call implements client.Observer.
+func (m *Metrics) Call(operation string, status int, took time.Duration) {
+	m.upstream.WithLabelValues(operation, strconv.Itoa(status)).Observe(took.Seconds())
+}
+
+// Retry implements client.Observer.
+func (m *Metrics) Retry(operation, reason string) { m.retries.WithLabelValues(operation, reason).Inc() }
+
+// TokenFetch implements client.Observer.
+func (m *Metrics) TokenFetch(ok bool) {
+	result := "ok"
+	if !ok {
+		result = "error"
+	}
+	m.tokens.WithLabelValues(result).Inc()
+}

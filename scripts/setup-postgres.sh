@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL server for the tests of audit/ and prints its
+# URL as the last line of stdout (everything else goes to stderr):
+#
+#   export AUDIT_TEST_DATABASE_URL=$(bash scripts/setup-postgres.sh | tail -1)
+#
+#   - installs Debian's `postgresql` if its server binaries are missing
+#     (they live in /usr/lib/postgresql/<version>/bin);
+#   - keeps the cluster in .cache/postgres/ (git-ignored), owned by the
+#     `postgres` OS user (root may not run the server);
+#   - listens on 127.0.0.1 only, port $AUDIT_PG_PORT (default 54329), no Unix
+#     socket, trust authentication: a test server, with durability off;
+#   - creates the database contactdesk_test.
+#
+# Idempotent and quick when the server is already up. Safe to run
+# non-interactively (CI=true, no stdin) as root on Debian 12, and as a normal
+# user (who then owns the cluster; installing needs passwordless sudo).
+# Stop it with: runuser -u postgres -- /usr/lib/postgresql/*/bin/pg_ctl -D .cache/postgres/data stop
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PORT="${AUDIT_PG_PORT:-54329}"
+DB="contactdesk_test"
+URL="postgres://postgres@127.0.0.1:${PORT}/${DB}?sslmode=disable"
+
+export DEBIAN_FRONTEND=noninteractive
+# Only what this script says: no client settings from the environment.
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGDATABASE PGSERVICE PGSSLMODE PGOPTIONS
+
+log() { printf 'setup-postgres: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+SUDO=()
+if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null 2>&1; then
+	SUDO=(sudo -n)
+fi
+
+APT_UPDATED=0
+apt_update() {
+	if [[ "$APT_UPDATED" -eq 0 ]]; then
+		log "apt-get update"
+		"${SUDO[@]}" apt-get update -qq </dev/null >&2
+		APT_UPDATED=1
+	fi
+}
+
+# apt_install PKG... : installs with the current package lists when they know
+# the packages, otherwise (or when the lists are stale) updates them first.
+apt_install() {
+	local pkg policy need_update=0
+	for pkg in "$@"; do
+		policy="$(apt-cache policy "$pkg" 2>/dev/null || true)"
+		if [[ "$policy" != *"Candidate: "* || "$policy" == *"Candidate: (none)"* ]]; then
+			need_update=1
+		fi
+	done
+	if [[ "$need_update" -eq 1 ]]; then
+		apt_update
+	fi
+	log "apt-get install $*"
+	if ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2; then
+		[[ "$APT_UPDATED" -eq 0 ]] || return 1
+		apt_update
+		"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2
+	fi
+}
+
+# find_bindir prints the newest directory holding the server binaries.
+find_bindir() {
+	local d best=""
+	while IFS= read -r d; do
+		if [[ -x "$d/initdb" && -x "$d/pg_ctl" && -x "$d/postgres" ]]; then
+			best="$d"
+		fi
+	done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V)
+	if [[ -z "$best" ]] && command -v pg_ctl >/dev/null 2>&1; then
+		d="$(dirname "$(readlink -f "$(command -v pg_ctl)")")"
+		if [[ -x "$d/initdb" && -x "$d/postgres" ]]; then
+			best="$d"
+		fi
+	fi
+	[[ -n "$best" ]] && printf '%s\n' "$best"
+}
+
+# 1. The server binaries.
+BIN="$(find_bindir || true)"
+if [[ -z "$BIN" ]]; then
+	apt_install postgresql
+	BIN="$(find_bindir || true)"
+	[[ -n "$BIN" ]] || die "postgresql is installed but no initdb/pg_ctl/postgres under /usr/lib/postgresql/*/bin"
+fi
+if [[ "$BIN" =~ ^/usr/lib/postgresql/([0-9]+)/bin$ ]]; then
+	MAJOR="${BASH_REMATCH[1]}"
+else # "postgres (PostgreSQL) 15.18 (Debian ...)"
+	MAJOR="$("$BIN/postgres" --version | awk '{ split($3, v, "."); print v[1] }')"
+fi
+
+# 2. Who runs the server: root may not, so the `postgres` OS user (created by
+#    the Debian package) does; anyone else runs it as themselves.
+if [[ "$(id -u)" -eq 0 ]]; then
+	id postgres >/dev/null 2>&1 || die "no 'postgres' OS user (it comes with Debian's postgresql-common)"
+	OWNER="postgres"
+	if command -v runuser >/dev/null 2>&1; then
+		as_owner() { runuser -u postgres -- "$@"; }
+	else
+		# shellcheck disable=SC2016 # $0 and $@ are the inner shell's
+		as_owner() { su postgres -s /bin/sh -c '"$0" "$@"' -- "$@"; }
+	fi
+else
+	OWNER="$(id -un)"
+	as_owner() { "$@"; }
+fi
+
+# 3. Where the cluster lives: .cache/postgres in the project, unless the
+#    owner cannot reach it (a checkout under a private home directory), then
+#    a directory of its own under /var/tmp named after the checkout.
+CACHE="$ROOT/.cache/postgres"
+mkdir -p "$CACHE"
+if [[ "$OWNER" == "postgres" ]]; then
+	chown postgres:postgres "$CACHE"
+	chmod 0700 "$CACHE"
+fi
+if ! as_owner test -w "$CACHE" -a -x "$CACHE" 2>/dev/null; then
+	CACHE="/var/tmp/contactdesk-postgres-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
+	log "the '$OWNER' user cannot reach $ROOT/.cache/postgres; using $CACHE"
+	mkdir -p "$CACHE"
+	[[ "$OWNER" != "postgres" ]] || chown postgres:postgres "$CACHE"
+	chmod 0700 "$CACHE"
+fi
+DATA="$CACHE/data"
+LOGFILE="$CACHE/server.log"
+
+# One run at a time (two test jobs starting together). The server must not
+# inherit this descriptor, or it would hold the lock for as long as it runs.
+LOCK="$ROOT/.cache/postgres-setup.lock"
+exec 9>"$LOCK"
+flock -w 120 9 || die "another run of this script holds $LOCK"
+
+ready() { "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -d postgres -U postgres -t 2; }
+psql_admin() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d postgres "$@"; }
+
+# 4. Fast path: already up and serving our cluster.
+if ready && [[ "$(psql_admin -tAc 'SHOW data_directory' 2>/dev/null || true)" == "$DATA" ]]; then
+	:
+else
+	if ready; then
+		die "port $PORT on 127.0.0.1 is taken by another server; set AUDIT_PG_PORT to another port"
+	fi
+
+	# 5. The cluster: made once; made again if it is of another major version.
+	if [[ -f "$DATA/PG_VERSION" && "$(cat "$DATA/PG_VERSION")" != "$MAJOR" ]]; then
+		log "cluster in $DATA is PostgreSQL $(cat "$DATA/PG_VERSION"), the server is $MAJOR: recreating it"
+		rm -rf "$DATA"
+	fi
+	if [[ ! -f "$DATA/PG_VERSION" ]]; then
+		log "initdb $DATA (PostgreSQL $MAJOR)"
+		rm -rf "$DATA"
+		as_owner "$BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --locale=C --no-sync --no-instructions >&2
+	fi
+
+	# 6. Settings, rewritten on every start (so a new port takes effect).
+	as_owner tee "$DATA/contactdesk.conf" >/dev/null <<EOF
+# Written by scripts/setup-postgres.sh: a local test server.
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = ''
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_min_messages = warning
+EOF
+	if ! grep -qx "include 'contactdesk.conf'" "$DATA/postgresql.conf"; then
+		printf "\ninclude 'contactdesk.conf'\n" | as_owner tee -a "$DATA/postgresql.conf" >/dev/null
+	fi
+	as_owner tee "$DATA/pg_hba.conf" >/dev/null <<'EOF'
+# Written by scripts/setup-postgres.sh: loopback only, no passwords.
+# TYPE  DATABASE  USER  ADDRESS        METHOD
+local   all       all                  trust
+host    all       all   127.0.0.1/32   trust
+EOF
+
+	# 7. Start it. A server of this cluster that runs but does not answer
+	#    here (old settings) is stopped first; a postmaster.pid left by a
+	#    server that is gone (machine restarted, PID since reused by another
+	#    process) is removed, as postgres would refuse to start.
+	PIDFILE="$DATA/postmaster.pid"
+	if [[ -f "$PIDFILE" ]]; then
+		pid="$(head -n 1 "$PIDFILE")"
+		if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- " -D $DATA"; then
+			log "the server of $DATA (PID $pid) does not answer on 127.0.0.1:$PORT: restarting it"
+			as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w -t 30 stop >&2 || true
+		else
+			log "removing the stale $PIDFILE"
+			rm -f "$PIDFILE"
+		fi
+	fi
+	log "starting PostgreSQL $MAJOR on 127.0.0.1:$PORT (log: $LOGFILE)"
+	if ! as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOGFILE" -w -t 60 start >&2 9>&-; then
+		tail -n 30 "$LOGFILE" >&2 || true
+		die "the server did not start"
+	fi
+	ready || die "the server started but does not answer on 127.0.0.1:$PORT"
+fi
+
+# 8. The test database.
+if [[ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != "1" ]]; then
+	log "creating database $DB"
+	psql_admin -c "CREATE DATABASE $DB" >&2
+fi
+
+printf '%s\n' "$URL"
