@@ -129,8 +129,9 @@ type Store interface {
 	Begin(ctx context.Context, e Entry) (id int64, err error)
 	// Complete sets the outcome of an attempt, its messages and its
 	// completion time (now). An empty traceID keeps the trace ID given to
-	// Begin. outcome must be valid and not OutcomeUnknown. It returns an
-	// error wrapping ErrNotFound when no attempt has that id. Callers
+	// Begin. outcome must be valid and not OutcomeUnknown. Completing an
+	// attempt again replaces its outcome. It returns an error wrapping
+	// ErrNotFound when no attempt has that id. Callers
 	// should pass a context that outlives the HTTP request (for instance
 	// context.WithoutCancel) so that an abandoned request is still recorded.
 	Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -37,8 +38,8 @@ func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes 
 	who, _ := actor(c)
 	id, err := a.audit.Begin(context.WithoutCancel(c.Request().Context()), audit.Entry{
 		Time:       time.Now().UTC(),
-		ActorEmail: who.Email,
-		ActorName:  who.Name,
+		ActorEmail: auditText(who.Email),
+		ActorName:  auditText(who.Name),
 		TenantID:   a.tenantID,
 		CustomerID: customerID,
 		ContactID:  contactID,
@@ -117,10 +118,10 @@ func auditChanges(loaded loadedContact, req client.UpdateContactRequest) []audit
 		out = append(out, audit.Change{Field: "type", Before: string(loaded.Type), After: string(*req.Type)})
 	}
 	if req.Value != nil {
-		out = append(out, audit.Change{Field: "value", Before: loaded.Value, After: *req.Value})
+		out = append(out, audit.Change{Field: "value", Before: auditText(loaded.Value), After: auditText(*req.Value)})
 	}
 	if req.Memo != nil {
-		out = append(out, audit.Change{Field: "memo", Before: loaded.Memo, After: *req.Memo})
+		out = append(out, audit.Change{Field: "memo", Before: auditText(loaded.Memo), After: auditText(*req.Memo)})
 	}
 	if p := req.Preferences; p != nil {
 		var before client.Preferences
@@ -138,6 +139,12 @@ func auditChanges(loaded loadedContact, req client.UpdateContactRequest) []audit
 		}
 	}
 	return out
+}
+
+// auditText keeps a value storable everywhere: PostgreSQL refuses NUL bytes
+// and invalid UTF-8, and a save must not fail over how a value is written down.
+func auditText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 func flagText(present, v bool) string {

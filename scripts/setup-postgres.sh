@@ -101,10 +101,11 @@ if [[ "$(id -u)" -eq 0 ]]; then
 	id postgres >/dev/null 2>&1 || die "no 'postgres' OS user (it comes with Debian's postgresql-common)"
 	OWNER="postgres"
 	if command -v runuser >/dev/null 2>&1; then
-		as_owner() { runuser -u postgres -- "$@"; }
+		# (from /, which the postgres user can always enter)
+		as_owner() { (cd / && runuser -u postgres -- "$@"); }
 	else
 		# shellcheck disable=SC2016 # $0 and $@ are the inner shell's
-		as_owner() { su postgres -s /bin/sh -c '"$0" "$@"' -- "$@"; }
+		as_owner() { (cd / && su postgres -s /bin/sh -c '"$0" "$@"' -- "$@"); }
 	fi
 else
 	OWNER="$(id -un)"
