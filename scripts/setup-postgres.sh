@@ -6,7 +6,7 @@
 #
 #   - installs Debian's `postgresql` if its server binaries are missing
 #     (they live in /usr/lib/postgresql/<version>/bin);
-#   - keeps the cluster in .cache/postgres/ (git-ignored), owned by the
+#   - keeps the cluster in /var/tmp/contactdesk-postgres (AUDIT_PG_DIR), owned by the
 #     `postgres` OS user (root may not run the server);
 #   - listens on 127.0.0.1 only, port $AUDIT_PG_PORT (default 54329), no Unix
 #     socket, trust authentication: a test server, with durability off;
@@ -15,7 +15,7 @@
 # Idempotent and quick when the server is already up. Safe to run
 # non-interactively (CI=true, no stdin) as root on Debian 12, and as a normal
 # user (who then owns the cluster; installing needs passwordless sudo).
-# Stop it with: runuser -u postgres -- /usr/lib/postgresql/*/bin/pg_ctl -D .cache/postgres/data stop
+# Stop it with: runuser -u postgres -- /usr/lib/postgresql/*/bin/pg_ctl -D /var/tmp/contactdesk-postgres/data stop
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -112,28 +112,21 @@ else
 	as_owner() { "$@"; }
 fi
 
-# 3. Where the cluster lives: .cache/postgres in the project, unless the
-#    owner cannot reach it (a checkout under a private home directory), then
-#    a directory of its own under /var/tmp named after the checkout.
-CACHE="$ROOT/.cache/postgres"
+# 3. Where the cluster lives: one place per machine (AUDIT_PG_DIR, default
+#    /var/tmp/contactdesk-postgres), shared by every checkout, so a fresh
+#    clone (CI) reuses the server another checkout started on the same port.
+CACHE="${AUDIT_PG_DIR:-/var/tmp/contactdesk-postgres}"
 mkdir -p "$CACHE"
 if [[ "$OWNER" == "postgres" ]]; then
 	chown postgres:postgres "$CACHE"
-	chmod 0700 "$CACHE"
 fi
-if ! as_owner test -w "$CACHE" -a -x "$CACHE" 2>/dev/null; then
-	CACHE="/var/tmp/contactdesk-postgres-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
-	log "the '$OWNER' user cannot reach $ROOT/.cache/postgres; using $CACHE"
-	mkdir -p "$CACHE"
-	[[ "$OWNER" != "postgres" ]] || chown postgres:postgres "$CACHE"
-	chmod 0700 "$CACHE"
-fi
+chmod 0700 "$CACHE"
 DATA="$CACHE/data"
 LOGFILE="$CACHE/server.log"
 
 # One run at a time (two test jobs starting together). The server must not
 # inherit this descriptor, or it would hold the lock for as long as it runs.
-LOCK="$ROOT/.cache/postgres-setup.lock"
+LOCK="$CACHE.lock"
 exec 9>"$LOCK"
 flock -w 120 9 || die "another run of this script holds $LOCK"
 
