@@ -353,6 +353,12 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 			}
 			continue
 		}
+		if !isRead && status >= 500 {
+			// A server or gateway error on a write says nothing about
+			// whether ServiceTitan applied it (a gateway may time out after
+			// the backend saved): the caller must re-read, never resend.
+			return fmt.Errorf("%w: %w", ErrOutcomeUnknown, apiErr)
+		}
 		return apiErr
 	}
 }

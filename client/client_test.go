@@ -423,7 +423,7 @@ func TestPatchIsNeverRetriedOnceItMayHaveArrived(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, "<html><head><title>Service Unavailable</title></head><body><h1>503</h1></body></html>")
-		}, []error{ErrUnavailable}},
+		}, []error{ErrUnavailable, ErrOutcomeUnknown}},
 		{"nok, 200 with malformed JSON", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, `{"id": 7, "type": "Pho`)
 		}, []error{ErrOutcomeUnknown, ErrMalformedResponse, ErrUnavailable}},

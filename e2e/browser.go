@@ -11,7 +11,14 @@
 //
 // Without that setup the tests skip, except under CI=true where they fail.
 // A failing test leaves a full-page screenshot and a Playwright trace in
-// e2e/artifacts/<TestName>/.
+// e2e/artifacts/<TestName>/ (E2E_TRACE_SCREENSHOTS=1 adds a filmstrip to the
+// trace).
+//
+// Each test starts its own app in-process (startApp): a fresh sandbox (the
+// fake ServiceTitan, with fault injection) and the real client and router,
+// on 127.0.0.1 at free ports. The states every sweep visits are listed in
+// states_test.go. UPDATE_SCREENSHOTS=1 makes TestScreenshots rewrite
+// docs/screenshots/*.png.
 package e2e
 
 import (

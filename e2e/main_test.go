@@ -77,6 +77,11 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
+func traceScreenshots() bool {
+	v, _ := strconv.ParseBool(os.Getenv("E2E_TRACE_SCREENSHOTS"))
+	return v
+}
+
 func isCI() bool {
 	v, _ := strconv.ParseBool(os.Getenv("CI"))
 	return v
@@ -109,7 +114,8 @@ func withContextOptions(fn func(*playwright.BrowserNewContextOptions)) pageOptio
 }
 
 // newPage opens a page in a fresh browser context (own cookies and storage)
-// that is closed when the test ends. Tracing runs from the start; if the test
+// that is closed when the test ends. Tracing (DOM snapshots; screencast
+// frames too with E2E_TRACE_SCREENSHOTS=1) runs from the start; if the test
 // has failed by cleanup time, a full-page screenshot and the trace are saved
 // to e2e/artifacts/<TestName>/ and their paths logged, otherwise the trace is
 // discarded.
@@ -130,9 +136,12 @@ func newPage(t testing.TB, opts ...pageOption) playwright.Page {
 	}
 	bctx.SetDefaultTimeout(actionTimeoutMS)
 	bctx.SetDefaultNavigationTimeout(navigationTimeoutMS)
+	// A screencast filmstrip in the trace costs about a quarter of the
+	// suite's time on a 2-core machine; the DOM snapshots and the failure
+	// screenshot are usually enough. E2E_TRACE_SCREENSHOTS=1 turns it on.
 	if err := bctx.Tracing().Start(playwright.TracingStartOptions{
 		Title:       playwright.String(t.Name()),
-		Screenshots: playwright.Bool(true),
+		Screenshots: playwright.Bool(traceScreenshots()),
 		Snapshots:   playwright.Bool(true),
 	}); err != nil {
 		_ = bctx.Close()

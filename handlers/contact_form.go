@@ -396,3 +396,38 @@ func (a *App) conflictRows(opened loadedContact, current client.Contact, mine co
 	}
 	return rows
 }
+
+// rebase moves the form onto the current record: the diff base becomes
+// current, the person's own changes (fields that differ from what they
+// opened) are kept, and every field they did not touch takes the current
+// value. value is the person's value as normalised by validate.
+func (f contactForm) rebase(value string, current client.Contact) contactForm {
+	out := f
+	out.Loaded = loadedFromContact(current)
+	if typ, _ := client.ParseContactType(f.Type); typ == f.Loaded.Type {
+		out.Type = string(current.Type)
+	}
+	if value == f.Loaded.Value {
+		out.Value = current.Value
+	}
+	if f.Memo == f.Loaded.Memo {
+		out.Memo = current.Memo
+	}
+	var opened, now client.Preferences
+	if f.Loaded.Preferences != nil {
+		opened = *f.Loaded.Preferences
+	}
+	if current.Preferences != nil {
+		now = *current.Preferences
+	}
+	out.Flags = map[string]bool{}
+	for _, pref := range shownFlags(current.Preferences) {
+		mine, touched := f.Flags[pref.Name]
+		if touched && mine != pref.get(opened) {
+			out.Flags[pref.Name] = mine
+		} else {
+			out.Flags[pref.Name] = pref.get(now)
+		}
+	}
+	return out
+}

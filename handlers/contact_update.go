@@ -81,7 +81,7 @@ func (a *App) save(c echo.Context, form contactForm, value string, customerID, c
 	}
 	if form.Loaded.changedIn(current) {
 		at.complete(audit.OutcomeConflict, []string{"Changed in ServiceTitan since the form was opened; nothing was written."}, "")
-		return a.renderConflict(c, form, current, customerID, contactID)
+		return a.renderConflict(c, form, value, current, customerID, contactID)
 	}
 
 	updated, err := a.st.UpdateContact(ctx, customerID, contactID, req)
@@ -134,17 +134,26 @@ func (a *App) replay(c echo.Context, sub *submission, customerID, contactID int6
 // renderConflict shows, for each field that changed on either side, the
 // value when the form was opened, the value now and the person's own, and
 // rebases the form on the current record so "Save mine anyway" is a fresh
-// save against it.
-func (a *App) renderConflict(c echo.Context, form contactForm, current client.Contact, customerID, contactID int64) error {
-	opened := form.Loaded
-	mine := form
-	rebased := form
-	rebased.Loaded = loadedFromContact(current)
+// save against it. Fields the person did not touch take the current value,
+// so saving theirs never undoes someone else's change to another field.
+func (a *App) renderConflict(c echo.Context, form contactForm, value string, current client.Contact, customerID, contactID int64) error {
+	rebased := form.rebase(value, current)
+	rebased.Value = a.keepTyped(form, value, rebased)
 	m := withErrors(rebased.view(customerID, contactID), fieldErrors{})
 	m.Layout = a.layout(c, "Edit contact · "+form.CustomerName)
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
-	m.Conflict = &views.Conflict{Rows: a.conflictRows(opened, current, mine), DiscardURL: contactURL(customerID, contactID) + "/edit"}
+	m.Conflict = &views.Conflict{Rows: a.conflictRows(form.Loaded, current, form), DiscardURL: contactURL(customerID, contactID) + "/edit"}
 	return a.render(c, http.StatusConflict, views.EditContact(m))
+}
+
+// keepTyped shows the person's value as they typed it when it is theirs,
+// and the current value formatted for people when it was taken over.
+func (a *App) keepTyped(mine contactForm, value string, rebased contactForm) string {
+	if value != mine.Loaded.Value {
+		return mine.Value
+	}
+	typ, _ := client.ParseContactType(rebased.Type)
+	return a.displayValue(typ, rebased.Value)
 }
 
 // confirmLostSave re-reads a contact after a PATCH whose answer was lost
@@ -235,8 +244,11 @@ func (a *App) saveFailed(c echo.Context, form contactForm, customerID, contactID
 		alert.Title = "We could not confirm whether your change was saved"
 		alert.Body = "ServiceTitan's answer was lost and checking the contact failed too. Open the contact in a new tab to see whether your change is there before trying again."
 	case errors.As(err, new(*notSaved)):
-		f.Status = http.StatusGatewayTimeout
-		alert.Title = "ServiceTitan did not answer in time"
+		// The answer was lost (504), or ServiceTitan failed in a way that
+		// might have saved it anyway; a re-read showed it did not.
+		if !errors.As(err, new(*client.APIError)) {
+			f.Status, alert.Title = http.StatusGatewayTimeout, "ServiceTitan did not answer in time"
+		}
 		alert.Body = "We checked the contact afterwards and your change is not there. Your input is still below; try again."
 		alert.Retry = true
 	case errors.Is(err, client.ErrConflict) && apiErr != nil:

@@ -201,3 +201,66 @@ func (u *upstream) revokeToken() {
 		return true
 	}
 }
+
+func TestSaveMineKeepsTheirChangeToOtherFields(t *testing.T) {
+	up := newUpstream(t)
+	srv := up.app(t, time.Second)
+	alice, bob := newBrowser(t, srv.URL), newBrowser(t, srv.URL)
+	aliceForm, bobForm := alice.openForm(7), bob.openForm(7)
+	aliceForm.Set("memo", "Alice's memo")
+	aliceForm.Set("marketingUpdatesEnabled", "true")
+	alice.post("/customers/5/contacts/7", aliceForm)
+
+	bobForm.Set("value", "(217) 555-0150") // Bob touches only the number
+	p := bob.post("/customers/5/contacts/7", bobForm)
+	if p.status != http.StatusConflict {
+		t.Fatalf("status %d", p.status)
+	}
+	kept := formValues(p.doc, "form#contact-form")
+	if kept.Get("memo") != "Alice's memo" || kept.Get("marketingUpdatesEnabled") != "true" || kept.Get("value") != "(217) 555-0150" {
+		t.Errorf("rebased form = %v", kept)
+	}
+	if p = bob.post("/customers/5/contacts/7", kept); p.status != http.StatusSeeOther {
+		t.Fatalf("save mine anyway: %d", p.status)
+	}
+	if got := up.lastPatch(); got != `{"value":"2175550150"}` {
+		t.Errorf("PATCH = %s, want only Bob's change", got)
+	}
+	if ct := up.contact(7); ct.Memo != "Alice's memo" || !ct.Preferences.MarketingUpdatesEnabled {
+		t.Errorf("Alice's changes lost: %+v", ct)
+	}
+}
+
+func TestGatewayErrorAfterApplyingIsChecked(t *testing.T) {
+	tests := []struct {
+		name       string
+		apply      bool
+		wantStatus int
+	}{
+		{"ok, 504 after ServiceTitan saved counts as saved", true, http.StatusSeeOther},
+		{"nok, 504 without saving says NOT saved", false, http.StatusBadGateway},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up := newUpstream(t)
+			up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+				if tt.apply {
+					apply()
+				}
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusGatewayTimeout)
+				io.WriteString(w, "<html><title>504 Gateway Time-out</title></html>")
+			}
+			b := newBrowser(t, up.app(t, time.Second).URL)
+			form := b.openForm(7)
+			form.Set("memo", "Behind a gateway")
+			p := b.post("/customers/5/contacts/7", form)
+			if p.status != tt.wantStatus || up.patches.Load() != 1 {
+				t.Fatalf("status %d, PATCHes %d", p.status, up.patches.Load())
+			}
+			if !tt.apply && (p.doc.Find("[data-not-saved]").Length() != 1 || !strings.Contains(text(p, "[data-alert]"), "your change is not there")) {
+				t.Errorf("alert = %q", text(p, "[data-alert]"))
+			}
+		})
+	}
+}

@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/handlers"
+)
+
+// testApp is one ContactDesk instance for one test: the real router and a
+// real ServiceTitan client talking to a fresh in-process sandbox.
+type testApp struct {
+	// URL is the app's base URL, e.g. http://127.0.0.1:41234 (no slash).
+	URL string
+	// SB is the fake ServiceTitan behind the app: inject faults, count
+	// requests, read and overwrite records.
+	SB *sandbox.Server
+}
+
+// url joins the base URL and an absolute path ("/customers/1").
+func (a *testApp) url(path string) string { return a.URL + path }
+
+// appConfig is what startApp's options adjust.
+type appConfig struct {
+	clientTimeout  time.Duration
+	requestTimeout time.Duration
+	clientOptions  []client.Option
+	version        string
+}
+
+type appOption func(*appConfig)
+
+// withClientTimeout sets the ServiceTitan client's per-call timeout (2 s by
+// default, so hang and lost-answer tests stay quick).
+func withClientTimeout(d time.Duration) appOption {
+	return func(c *appConfig) { c.clientTimeout = d }
+}
+
+// startApp starts a fresh sandbox and the app in-process, each on
+// 127.0.0.1 at a free port, and stops both when the test ends. The client
+// never waits out a 429 (WithMaxRetryWait(0)), so rate limits surface.
+func startApp(t testing.TB, opts ...appOption) *testApp {
+	t.Helper()
+	cfg := appConfig{clientTimeout: 2 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.requestTimeout == 0 {
+		// As main.go: a save may take a PATCH and a read-back.
+		cfg.requestTimeout = 2*cfg.clientTimeout + 2*time.Second
+	}
+
+	sb := sandbox.New()
+	if _, stop, err := sb.Start(); err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	} else {
+		t.Cleanup(stop)
+	}
+
+	logger := slog.New(slog.NewTextHandler(newTestLogWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	creds := sb.Credentials()
+	st, err := client.New(client.Config{
+		APIURL:       sb.APIURL(),
+		AuthURL:      sb.TokenURL(),
+		TenantID:     creds.TenantID,
+		ClientID:     creds.ClientID,
+		ClientSecret: creds.ClientSecret,
+		AppKey:       creds.AppKey,
+		Timeout:      cfg.clientTimeout,
+		UserAgent:    "contactdesk-e2e",
+	}, append([]client.Option{
+		client.WithLogger(logger),
+		client.WithMaxRetryWait(0),
+		client.WithBackoff(10 * time.Millisecond),
+	}, cfg.clientOptions...)...)
+	if err != nil {
+		t.Fatalf("client.New: %v", err)
+	}
+
+	chicago, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatalf("load America/Chicago: %v", err)
+	}
+	app := handlers.New(handlers.Config{
+		ServiceTitan: st,
+		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
+			Secret: []byte(rand.Text() + rand.Text()), MaxAge: 60 * 60,
+		}),
+		Logger:         logger,
+		DisplayTZ:      chicago,
+		PhoneRegion:    "US",
+		Sandbox:        true,
+		Version:        cfg.version,
+		RequestTimeout: cfg.requestTimeout,
+	})
+	srv := httptest.NewServer(app) // 127.0.0.1:0
+	// Close waits for requests in flight, so it runs before the sandbox stops
+	// (cleanups run last-in, first-out).
+	t.Cleanup(srv.Close)
+	return &testApp{URL: srv.URL, SB: sb}
+}
+
+// testLogWriter sends the app's log lines to the test log (shown with -v or
+// when the test fails) and drops them once the test has finished, so a late
+// line can never panic.
+type testLogWriter struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func newTestLogWriter(t testing.TB) io.Writer {
+	w := &testLogWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	return w
+}
+
+func (w *testLogWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log("app: " + strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}

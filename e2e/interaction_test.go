@@ -1,0 +1,336 @@
+package e2e
+
+import (
+	"net/http"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/playwright-community/playwright-go"
+
+	"github.com/contactdesk/contactdesk/client/sandbox"
+)
+
+// Keyboard only: Tab reaches every control of the edit form in reading
+// order, each with a visible focus indicator; Enter in the memo adds a line
+// and Enter in the value field saves.
+func TestKeyboardOnlyEditing(t *testing.T) {
+	app := startApp(t)
+	page := newPage(t)
+	errs := watchPageErrors(page)
+
+	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
+	expectEditForm(t, page)
+	checkA11y(t, page)
+
+	// The skip link comes first; then the site header, whatever links it
+	// has; then the form. Every stop shows where the focus is.
+	must(t, page.Keyboard().Press("Tab"))
+	must(t, expect.Locator(link(page, "Skip to main content")).ToBeFocused())
+	expectVisibleFocus(t, page)
+	for i := 0; ; i++ {
+		if i == 15 {
+			t.Fatal("Tab never reached the Type select")
+		}
+		must(t, page.Keyboard().Press("Tab"))
+		expectVisibleFocus(t, page)
+		where, err := page.Evaluate(`(sel) => {
+			const el = document.activeElement;
+			if (el === document.querySelector(sel)) return 'type';
+			return el.closest('main') ? 'main' : 'chrome';
+		}`, "#field-type")
+		must(t, err)
+		if where == "type" {
+			break
+		}
+		if where != "chrome" {
+			t.Fatal("Tab reached something in the page before the form's first control (Type)")
+		}
+	}
+
+	order := []struct {
+		name string
+		loc  playwright.Locator
+	}{
+		{"Type", typeSelect(page)},
+		{"Value", valueInput(page)},
+		{"Memo", memoInput(page)},
+		{"Job reminders", byLabel(page, "Job reminders")},
+		{"Marketing updates", byLabel(page, "Marketing updates")},
+		{"Invoices and statements", byLabel(page, "Invoices and statements")},
+		{"Save", saveButton(page)},
+		{"Cancel", link(page, "Cancel")},
+	}
+	must(t, expect.Locator(order[0].loc).ToBeFocused())
+	for _, step := range order[1:] {
+		must(t, page.Keyboard().Press("Tab"))
+		if err := expect.Locator(step.loc).ToBeFocused(); err != nil {
+			t.Fatalf("after Tab, %s should have focus: %v", step.name, err)
+		}
+		expectVisibleFocus(t, page)
+	}
+
+	// Back to the memo: Shift+Tab walks the same order backwards.
+	for i := len(order) - 2; order[i].name != "Memo"; i-- {
+		must(t, page.Keyboard().Press("Shift+Tab"))
+		must(t, expect.Locator(order[i].loc).ToBeFocused())
+	}
+	must(t, page.Keyboard().Press("Shift+Tab"))
+	must(t, expect.Locator(memoInput(page)).ToBeFocused())
+
+	// Enter in the memo starts a new line; it does not submit.
+	must(t, page.Keyboard().Press("ControlOrMeta+End"))
+	must(t, page.Keyboard().Press("Enter"))
+	must(t, expect.Locator(memoInput(page)).ToHaveValue("Cell\n"))
+	must(t, page.Keyboard().Press("Backspace"))
+	must(t, page.Keyboard().Type(" (new number)"))
+	must(t, expect.Locator(memoInput(page)).ToHaveValue("Cell (new number)"))
+	expectEditForm(t, page)
+	expectPatches(t, app, 0)
+
+	// A checkbox toggles with Space.
+	must(t, page.Keyboard().Press("Tab"))
+	must(t, page.Keyboard().Press("Tab"))
+	must(t, expect.Locator(byLabel(page, "Marketing updates")).ToBeFocused())
+	must(t, page.Keyboard().Press("Space"))
+	must(t, expect.Locator(byLabel(page, "Marketing updates")).ToBeChecked())
+
+	// Enter in the value field submits the form.
+	for range 3 {
+		must(t, page.Keyboard().Press("Shift+Tab"))
+	}
+	must(t, expect.Locator(valueInput(page)).ToBeFocused())
+	must(t, page.Keyboard().Press("ControlOrMeta+A"))
+	must(t, page.Keyboard().Type("217 555 0150"))
+	resp := submit(t, page, func() error { return page.Keyboard().Press("Enter") })
+	expectStatus(t, resp, http.StatusSeeOther)
+	expectRecord(t, page, map[string]string{
+		"value":                               "2175550150",
+		"memo":                                "Cell (new number)",
+		"preferences.marketingUpdatesEnabled": "true",
+	})
+	expectPatches(t, app, 1)
+
+	// On the record page the keyboard reaches "Edit contact" as well.
+	edit := link(page, "Edit contact")
+	for range 25 {
+		if focused, _ := edit.Evaluate("el => el === document.activeElement", nil); focused == true {
+			break
+		}
+		must(t, page.Keyboard().Press("Tab"))
+	}
+	must(t, expect.Locator(edit).ToBeFocused())
+	expectVisibleFocus(t, page)
+	must(t, page.Keyboard().Press("Enter"))
+	expectEditForm(t, page)
+	must(t, expect.Locator(valueInput(page)).ToHaveValue("(217) 555-0150"))
+
+	assertNoPageErrors(t, errs)
+}
+
+// With JavaScript off the app is plain HTML forms and links: search, open,
+// edit, save, and the 422 error flow all work.
+func TestWorksWithJavaScriptDisabled(t *testing.T) {
+	app := startApp(t)
+	page := newPage(t, withJavaScriptDisabled())
+	errs := watchPageErrors(page)
+
+	visit(t, page, app, "/")
+	expectH1(t, page, "Find a customer")
+	search(t, page, "Lovelace")
+	checkA11y(t, page)
+	must(t, link(page, "Ada Lovelace").Click())
+	expectH1(t, page, "Ada Lovelace")
+	must(t, link(page, "Edit (217) 555-0177").Click())
+	expectEditForm(t, page)
+	// The page's script really is off (also after the checkA11y above,
+	// which lifts it for axe): with it, choosing Email would switch the
+	// value input to type=email.
+	_, err := typeSelect(page).SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Email"}})
+	must(t, err)
+	must(t, expect.Locator(valueInput(page)).ToHaveAttribute("type", "tel"))
+	_, err = typeSelect(page).SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Mobile"}})
+	must(t, err)
+	checkA11y(t, page)
+
+	must(t, memoInput(page).Fill("Cell, no JavaScript"))
+	must(t, byLabel(page, "Job reminders").Uncheck())
+	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
+	expectRecord(t, page, map[string]string{
+		"memo":                            "Cell, no JavaScript",
+		"preferences.jobRemindersEnabled": "false",
+		"value":                           sandbox.SeedMobileValue,
+	})
+	must(t, expect.Locator(flash(page)).ToHaveCount(1))
+	checkA11y(t, page)
+	expectPatches(t, app, 1)
+
+	// The error flow: the 422 page is complete without script.
+	must(t, link(page, "Edit contact").Click())
+	expectEditForm(t, page)
+	must(t, valueInput(page).Fill("555-01"))
+	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusUnprocessableEntity)
+	must(t, expect.Locator(errorSummary(page)).ToBeVisible())
+	must(t, expect.Locator(errorSummary(page)).ToBeFocused()) // the autofocus attribute, not script
+	expectFieldError(t, page, valueInput(page), "Enter a 10-digit phone number, like (217) 555-0177.")
+	must(t, expect.Locator(valueInput(page)).ToHaveValue("555-01"))
+	must(t, expect.Locator(memoInput(page)).ToHaveValue("Cell, no JavaScript"))
+	checkA11y(t, page)
+	expectPatches(t, app, 1)
+
+	must(t, valueInput(page).Fill("(217) 555-0188"))
+	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
+	expectRecord(t, page, map[string]string{"value": "2175550188", "memo": "Cell, no JavaScript"})
+	expectPatches(t, app, 2)
+
+	assertNoPageErrors(t, errs)
+}
+
+// A double click on Save sends one update: the first submit marks the
+// button "Saving…" (aria-disabled) and any further submit is refused while
+// the first is under way.
+func TestDoubleClickSaveSendsOneUpdate(t *testing.T) {
+	app := startApp(t)
+	page := newPage(t)
+	errs := watchPageErrors(page)
+	// Every submit event the page sees, after the app's own handler ran:
+	// kept in sessionStorage so it survives the navigation to the record.
+	must(t, page.AddInitScript(playwright.Script{Content: playwright.String(submitLogJS)}))
+
+	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
+	expectEditForm(t, page)
+	must(t, memoInput(page).Fill("Clicked twice"))
+
+	// A slow ServiceTitan keeps the first save in flight while the second
+	// click arrives.
+	app.SB.SetLatency(300 * time.Millisecond)
+	must(t, saveButton(page).Dblclick())
+	must(t, expect.Page(page).ToHaveURL(app.url(recordPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))))
+	expectRecord(t, page, map[string]string{"memo": "Clicked twice"})
+	app.SB.SetLatency(0)
+	must(t, page.WaitForLoadState(playwright.PageWaitForLoadStateOptions{State: playwright.LoadStateNetworkidle}))
+	must(t, expect.Locator(flash(page)).ToHaveCount(1))
+	expectPatches(t, app, 1)
+
+	raw, err := page.Evaluate(`() => JSON.parse(sessionStorage.getItem('e2e-submits') || '[]')`)
+	must(t, err)
+	submits, _ := raw.([]interface{})
+	sent := 0
+	for i, s := range submits {
+		e, _ := s.(map[string]interface{})
+		if e["prevented"] == true {
+			continue
+		}
+		sent++
+		if e["text"] != "Saving…" || e["ariaDisabled"] != "true" {
+			t.Errorf("submit %d went out with the Save button reading %q, aria-disabled=%v; want \"Saving…\", true", i+1, e["text"], e["ariaDisabled"])
+		}
+	}
+	if len(submits) == 0 || sent != 1 {
+		t.Errorf("submit events: %v; want exactly one that was not prevented", submits)
+	}
+
+	assertNoPageErrors(t, errs)
+}
+
+// Without JavaScript the app's guard is gone: a double click must still make
+// one update and land on the saved record. (Chromium usually drops the second
+// submit itself; when it does post twice, the form's nonce makes the server
+// send one PATCH. The test logs how many posts went out.)
+func TestDoubleClickSaveWithoutJavaScriptSendsOneUpdate(t *testing.T) {
+	app := startApp(t)
+	page := newPage(t, withJavaScriptDisabled())
+	errs := watchPageErrors(page)
+	var mu sync.Mutex
+	posts := 0
+	page.OnRequest(func(r playwright.Request) {
+		if r.Method() == "POST" {
+			mu.Lock()
+			posts++
+			mu.Unlock()
+		}
+	})
+
+	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
+	expectEditForm(t, page)
+	must(t, memoInput(page).Fill("Clicked twice, no script"))
+	app.SB.SetLatency(300 * time.Millisecond)
+	must(t, saveButton(page).Dblclick())
+	must(t, expect.Page(page).ToHaveURL(app.url(recordPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))))
+	expectRecord(t, page, map[string]string{"memo": "Clicked twice, no script"})
+	app.SB.SetLatency(0)
+	must(t, page.WaitForLoadState(playwright.PageWaitForLoadStateOptions{State: playwright.LoadStateNetworkidle}))
+	must(t, expect.Locator(flash(page)).ToHaveCount(1))
+	expectPatches(t, app, 1)
+	mu.Lock()
+	t.Logf("the browser posted the form %d time(s)", posts)
+	mu.Unlock()
+
+	assertNoPageErrors(t, errs)
+}
+
+// submitLogJS records, in sessionStorage, each submit event that reaches the
+// document: whether the app prevented it and the Save button's state then.
+const submitLogJS = `document.addEventListener('submit', (event) => {
+	const log = JSON.parse(sessionStorage.getItem('e2e-submits') || '[]');
+	const save = event.target.querySelector('[data-save-button]');
+	log.push({
+		prevented: event.defaultPrevented,
+		text: save ? save.textContent : null,
+		ariaDisabled: save ? save.getAttribute('aria-disabled') : null,
+	});
+	sessionStorage.setItem('e2e-submits', JSON.stringify(log));
+});`
+
+// After a save the browser's Back button returns to the form (the POST's
+// answer was a 303, so its history entry is a GET): nothing is sent again and
+// no "Confirm Form Resubmission" appears.
+func TestBackAfterSaveDoesNotResubmit(t *testing.T) {
+	app := startApp(t)
+	page := newPage(t)
+	errs := watchPageErrors(page)
+
+	var posts int
+	page.OnRequest(func(r playwright.Request) {
+		if r.Method() == "POST" {
+			posts++
+		}
+	})
+
+	visit(t, page, app, recordPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
+	must(t, link(page, "Edit contact").Click())
+	expectEditForm(t, page)
+	must(t, memoInput(page).Fill("Saved once"))
+	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
+	recordURL := app.url(recordPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
+	must(t, expect.Page(page).ToHaveURL(recordURL))
+	expectRecord(t, page, map[string]string{"memo": "Saved once"})
+	must(t, expect.Locator(flash(page)).ToHaveCount(1))
+	expectPatches(t, app, 1)
+
+	resp, err := page.GoBack()
+	must(t, err)
+	if resp != nil && resp.Request().Method() != "GET" {
+		t.Fatalf("Back re-sent a %s to %s", resp.Request().Method(), resp.URL())
+	}
+	must(t, expect.Page(page).ToHaveURL(regexp.MustCompile(`/edit$`)))
+	expectEditForm(t, page)
+	must(t, expect.Locator(saveButton(page)).ToBeEnabled())
+	must(t, expect.Locator(page.Locator("[data-save-button]")).ToHaveText("Save"))
+	checkA11y(t, page)
+	expectPatches(t, app, 1)
+
+	// Forward again shows the record, without the one-time message.
+	_, err = page.GoForward()
+	must(t, err)
+	must(t, expect.Page(page).ToHaveURL(recordURL))
+	expectRecord(t, page, map[string]string{"memo": "Saved once"})
+	must(t, expect.Locator(flash(page)).ToHaveCount(0))
+	expectPatches(t, app, 1)
+	if posts != 1 {
+		t.Errorf("the browser sent %d POSTs, want 1", posts)
+	}
+
+	assertNoPageErrors(t, errs)
+}
