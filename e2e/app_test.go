@@ -34,6 +34,12 @@ type appConfig struct {
 	requestTimeout time.Duration
 	clientOptions  []client.Option
 	version        string
+	configure      func(*handlers.Config)
+}
+
+// withHandlers adjusts the app's configuration (identity, audit, ...).
+func withHandlers(f func(*handlers.Config)) appOption {
+	return func(c *appConfig) { c.configure = f }
 }
 
 type appOption func(*appConfig)
@@ -89,7 +95,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatalf("load America/Chicago: %v", err)
 	}
-	app := handlers.New(handlers.Config{
+	hcfg := handlers.Config{
 		ServiceTitan: st,
 		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
 			Secret: []byte(rand.Text() + rand.Text()), MaxAge: 60 * 60,
@@ -100,8 +106,11 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 		Sandbox:        true,
 		Version:        cfg.version,
 		RequestTimeout: cfg.requestTimeout,
-	})
-	srv := httptest.NewServer(app) // 127.0.0.1:0
+	}
+	if cfg.configure != nil {
+		cfg.configure(&hcfg)
+	}
+	srv := httptest.NewServer(handlers.New(hcfg)) // 127.0.0.1:0
 	// Close waits for requests in flight, so it runs before the sandbox stops
 	// (cleanups run last-in, first-out).
 	t.Cleanup(srv.Close)
