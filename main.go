@@ -48,8 +48,10 @@ var settings = []setting{
 	{"ST_API_URL", "the environment's", "API host root, e.g. https://api.servicetitan.io"},
 	{"ST_AUTH_URL", "the environment's", "full token URL, e.g. https://auth.servicetitan.io/connect/token"},
 	{"ST_TIMEOUT", "15s", "timeout of each ServiceTitan call (a Go duration)"},
+	{"ST_SANDBOX_LATENCY", "0", "sandbox only: delay every sandbox answer by this long (a Go duration), for load tests"},
 	{"SESSION_SECRET", "random in sandbox mode", "secret for the session cookie (32+ characters); required in production"},
 	{"SESSION_SECRET_PREVIOUS", "", "the previous SESSION_SECRET, still accepted during a rotation"},
+	{"COOKIE_SECURE", "true unless ST_ENV=sandbox", "always mark the session cookie Secure (__Host- prefix); it is also Secure whenever HTTPS is seen"},
 	{"AUTH_MODE", "none in sandbox, else proxy", "proxy | jwt | none (none only with ST_ENV=sandbox)"},
 	{"AUTH_TRUSTED_PROXIES", "", "comma-separated CIDRs of the SSO proxy; only these peers' identity and X-Forwarded-* headers count"},
 	{"AUTH_EMAIL_HEADER", "X-Forwarded-Email", "proxy mode: header with the person's email"},
@@ -82,6 +84,7 @@ type config struct {
 	SessionSecret  []byte
 	SessionPrev    []byte
 	RandomSession  bool
+	CookieSecure   bool
 	Identity       identity.Source
 	Policy         identity.Policy
 	Proxies        identity.Proxies
@@ -95,6 +98,7 @@ type config struct {
 	DatabaseURL    string
 	RetentionDays  int
 	RequestTimeout time.Duration
+	SandboxLatency time.Duration
 }
 
 func main() {
@@ -125,7 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	if cfg.Env == "sandbox" {
-		sb := sandbox.New()
+		sb := sandbox.New(sandbox.WithLatency(cfg.SandboxLatency))
 		_, stop, err := sb.Start()
 		if err != nil {
 			return fmt.Errorf("start the embedded sandbox: %w", err)
@@ -182,6 +186,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		TrustedProxies: cfg.Proxies,
 		SignOutURL:     cfg.SignOutURL,
 		SSOOrigin:      cfg.SSOOrigin,
+		SecureCookies:  cfg.CookieSecure,
 		Metrics:        meter,
 		MetricsHandler: metricsOnMain,
 		Audit:          store,
@@ -312,6 +317,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		cfg.ST.Timeout = d
 	}
+	if v := env("ST_SANDBOX_LATENCY"); v != "" {
+		if cfg.Env != "sandbox" {
+			return cfg, fmt.Errorf("ST_SANDBOX_LATENCY is for the sandbox only (ST_ENV=%s): unset it", cfg.Env)
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return cfg, fmt.Errorf("ST_SANDBOX_LATENCY=%q is not a Go duration such as 20ms", v)
+		}
+		cfg.SandboxLatency = d
+	}
 	cfg.ST.UserAgent = "contactdesk/" + buildVersion()
 	// A save makes up to three calls (read, write, read back after a lost
 	// answer); the page must still answer within its own deadline.
@@ -330,6 +345,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if prev != "" {
 		cfg.SessionPrev = []byte(prev)
+	}
+	cfg.CookieSecure = cfg.Env != "sandbox"
+	if v := env("COOKIE_SECURE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return cfg, fmt.Errorf("COOKIE_SECURE=%q: want true or false", v)
+		}
+		cfg.CookieSecure = b
 	}
 	cfg.MetricsAddr = env("METRICS_ADDR")
 	cfg.AuditDB = cmpOr(env("AUDIT_DB"), "data/audit.db")

@@ -73,6 +73,14 @@ func TestLoadConfig(t *testing.T) {
 		{"nok, bad zone", map[string]string{"DISPLAY_TZ": "Mars/Olympus"}, "DISPLAY_TZ", nil},
 		{"nok, bad region", map[string]string{"PHONE_REGION": "XX"}, "PHONE_REGION", nil},
 		{"nok, bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
+		{"nok, bad COOKIE_SECURE", map[string]string{"COOKIE_SECURE": "maybe"}, "COOKIE_SECURE", nil},
+		{"ok, sandbox latency", map[string]string{"ST_SANDBOX_LATENCY": "20ms"}, "", func(t *testing.T, c config) {
+			if c.SandboxLatency != 20*time.Millisecond {
+				t.Errorf("SandboxLatency = %v", c.SandboxLatency)
+			}
+		}},
+		{"nok, sandbox latency outside the sandbox", merge(fullCreds, map[string]string{"ST_SANDBOX_LATENCY": "20ms"}), "ST_SANDBOX_LATENCY is for the sandbox only", nil},
+		{"nok, bad sandbox latency", map[string]string{"ST_SANDBOX_LATENCY": "20"}, "ST_SANDBOX_LATENCY", nil},
 		{"nok, bad API URL", merge(fullCreds, map[string]string{"ST_API_URL": "api.example.com"}), "ST_API_URL", nil},
 		{"ok, jwt mode", merge(fullCreds, map[string]string{"AUTH_MODE": "jwt", "AUTH_JWT_HEADER": "Cf-Access-Jwt-Assertion",
 			"AUTH_JWKS_URL": "https://team.example/certs", "AUTH_JWT_ISSUER": "https://team.example", "AUTH_JWT_AUDIENCE": "aud"}), "",

@@ -46,7 +46,7 @@ func TestShutdownFinishesSaveInFlight(t *testing.T) {
 	env := map[string]string{
 		"ADDR": "127.0.0.1:0", "ST_ENV": "integration", "ST_API_URL": upstream.URL, "ST_AUTH_URL": upstream.URL + "/connect/token",
 		"ST_TENANT_ID": "1", "ST_CLIENT_ID": "c", "ST_CLIENT_SECRET": "s", "ST_APP_KEY": "k",
-		"SESSION_SECRET": strings.Repeat("x", 32), "LOG_LEVEL": "error", "AUTH_TRUSTED_PROXIES": "127.0.0.1/32", "AUDIT_DB": auditDB,
+		"SESSION_SECRET": strings.Repeat("x", 32), "LOG_LEVEL": "error", "AUTH_TRUSTED_PROXIES": "127.0.0.1/32", "AUDIT_DB": auditDB, "COOKIE_SECURE": "false",
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	out := &lineBuffer{lines: make(chan string, 4)}

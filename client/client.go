@@ -390,7 +390,7 @@ func (c *Client) send(ctx context.Context, op, method, u string, payload []byte,
 		cancel()
 		c.observe.Call(op, 0, took)
 		c.log.LogAttrs(ctx, slog.LevelWarn, "servicetitan call failed",
-			slog.String("op", op), slog.String("method", method), slog.Duration("took", took), slog.String("error", redact(err.Error(), token)))
+			slog.String("op", op), slog.String("method", method), slog.Duration("took", took), slog.String("error", redact(withoutURL(err).Error(), token)))
 		return nil, nil, err
 	}
 	c.observe.Call(op, resp.StatusCode, took)
@@ -414,16 +414,27 @@ func decodeSuccess(r io.Reader, out any) error {
 }
 
 // transportError describes a call that got no HTTP answer. For a write
-// that may have reached ServiceTitan the error also matches
-// ErrOutcomeUnknown.
+// that may have reached ServiceTitan (even one the caller cancelled) the
+// error also matches ErrOutcomeUnknown. The request URL is left out: its
+// query may hold a customer's name or phone number.
 func (c *Client) transportError(op string, safe bool, err error) error {
-	if errors.Is(err, context.Canceled) {
+	err = withoutURL(err)
+	switch {
+	case !safe:
+		return fmt.Errorf("servicetitan: %s: %w: %w: %w", op, ErrOutcomeUnknown, ErrUnavailable, err)
+	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("servicetitan: %s: %w", op, err)
 	}
-	if safe {
-		return fmt.Errorf("servicetitan: %s: %w: %w", op, ErrUnavailable, err)
+	return fmt.Errorf("servicetitan: %s: %w: %w", op, ErrUnavailable, err)
+}
+
+// withoutURL unwraps a *url.Error to its cause, dropping the URL.
+func withoutURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return fmt.Errorf("%s: %w", uerr.Op, uerr.Err)
 	}
-	return fmt.Errorf("servicetitan: %s: %w: %w: %w", op, ErrOutcomeUnknown, ErrUnavailable, err)
+	return err
 }
 
 // isDialError reports whether the request failed before a connection was

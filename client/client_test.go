@@ -686,3 +686,56 @@ func TestNewValidatesConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestTokenWaitIsBoundedByEachCaller(t *testing.T) {
+	f := newFakeST(t)
+	release := make(chan struct{})
+	f.tokenFail = func(w http.ResponseWriter) bool { <-release; return false }
+	t.Cleanup(func() { close(release) })
+	c := f.client(t)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 4 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			if err := c.CheckToken(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("err = %v, want the caller's deadline", err)
+			}
+		})
+	}
+	wg.Wait()
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("4 callers with 300ms deadlines took %v: they must not queue behind each other", took)
+	}
+	if n := f.tokenCalls.Load(); n != 1 {
+		t.Errorf("token requests = %d, want 1 shared", n)
+	}
+}
+
+func TestTokenFailureIsRememberedBriefly(t *testing.T) {
+	f := newFakeST(t)
+	f.tokenFail = func(w http.ResponseWriter) bool { w.WriteHeader(http.StatusBadGateway); return true }
+	c := f.client(t)
+	for range 10 {
+		if err := c.CheckToken(context.Background()); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	if n := f.tokenCalls.Load(); n != 1 {
+		t.Errorf("token requests = %d, want 1 while the failure is remembered", n)
+	}
+}
+
+func TestTransportErrorsHideTheURL(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := "http://" + l.Addr().String()
+	l.Close()
+	f := newFakeST(t)
+	c, _ := New(Config{APIURL: dead, AuthURL: f.srv.URL + tokenPath, TenantID: 42, ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key"},
+		WithBackoff(time.Millisecond))
+	_, err := c.SearchCustomers(context.Background(), CustomerQuery{Phone: "2175550177", Name: "Ada"})
+	if err == nil || strings.Contains(err.Error(), "2175550177") || strings.Contains(err.Error(), "Ada") {
+		t.Errorf("err = %v: must not carry the query", err)
+	}
+}

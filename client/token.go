@@ -16,16 +16,33 @@ import (
 // never leaves with a token that expires on the way.
 const renewBefore = 60 * time.Second
 
-// tokenCache shares one access token among all callers. The oauth2 reuse
-// source holds a lock while it fetches, so concurrent callers from cold wait
-// for a single token request.
+// tokenCache shares one access token among all callers. Concurrent callers
+// from cold wait for a single token request; each waits only as long as its
+// own context allows. A failed request is remembered briefly, so a token
+// endpoint that is down is not asked again by every waiting page.
 type tokenCache struct {
-	newSource func() oauth2.TokenSource
+	fetch func(ctx context.Context) (*oauth2.Token, error)
+	// timeout bounds one token request, whoever is waiting for it.
+	timeout time.Duration
+	now     func() time.Time
 
-	mu   sync.Mutex
-	src  oauth2.TokenSource
-	last string // the access token most recently handed out
+	mu       sync.Mutex
+	current  *oauth2.Token
+	inflight *tokenCall
+	failed   error
+	failedAt time.Time
 }
+
+// tokenCall is one request to the token endpoint that callers wait on.
+type tokenCall struct {
+	done  chan struct{}
+	token *oauth2.Token
+	err   error
+}
+
+// failureMemory is how long a failed token request answers for the next
+// callers.
+const failureMemory = 2 * time.Second
 
 func newTokenCache(authURL, clientID, clientSecret string, hc *http.Client, timeout time.Duration, userAgent string, observe Observer) *tokenCache {
 	conf := &clientcredentials.Config{
@@ -35,12 +52,16 @@ func newTokenCache(authURL, clientID, clientSecret string, hc *http.Client, time
 		// ServiceTitan expects the id and secret in the form body.
 		AuthStyle: oauth2.AuthStyleInParams,
 	}
-	fetcher := credentialsFetcher{conf: conf, http: withUserAgent(hc, userAgent), timeout: timeout, observe: observe}
-	tc := &tokenCache{newSource: func() oauth2.TokenSource {
-		return oauth2.ReuseTokenSourceWithExpiry(nil, fetcher, renewBefore)
-	}}
-	tc.src = tc.newSource()
-	return tc
+	client := withUserAgent(hc, userAgent)
+	return &tokenCache{
+		timeout: timeout,
+		now:     time.Now,
+		fetch: func(ctx context.Context) (*oauth2.Token, error) {
+			t, err := conf.Token(context.WithValue(ctx, oauth2.HTTPClient, client))
+			observe.TokenFetch(err == nil)
+			return t, err
+		},
+	}
 }
 
 // token returns a valid access token, fetching one if needed.
@@ -49,45 +70,66 @@ func (tc *tokenCache) token(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("servicetitan: %s: %w", opToken, err)
 	}
 	tc.mu.Lock()
-	src := tc.src
+	now := tc.now()
+	if t := tc.current; t != nil && t.AccessToken != "" && (t.Expiry.IsZero() || now.Add(renewBefore).Before(t.Expiry)) {
+		tc.mu.Unlock()
+		return t.AccessToken, nil
+	}
+	if tc.failed != nil && now.Sub(tc.failedAt) < failureMemory {
+		err := tc.failed
+		tc.mu.Unlock()
+		return "", err
+	}
+	call := tc.inflight
+	if call == nil {
+		call = &tokenCall{done: make(chan struct{})}
+		tc.inflight = call
+		go tc.run(call)
+	}
 	tc.mu.Unlock()
-	t, err := src.Token()
-	if err != nil {
-		return "", tokenError(err)
+
+	select {
+	case <-call.done:
+		if call.err != nil {
+			return "", call.err
+		}
+		return call.token.AccessToken, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("servicetitan: %s: %w", opToken, ctx.Err())
+	}
+}
+
+// run makes one token request on its own deadline: a caller that gives up
+// does not cancel it for the others.
+func (tc *tokenCache) run(call *tokenCall) {
+	ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
+	defer cancel()
+	t, err := tc.fetch(ctx)
+	if err == nil && (t == nil || t.AccessToken == "") {
+		err = errors.New("no access token in the answer")
 	}
 	tc.mu.Lock()
-	tc.last = t.AccessToken
+	if err != nil {
+		call.err = tokenError(err)
+		tc.failed, tc.failedAt = call.err, tc.now()
+	} else {
+		call.token = t
+		tc.current, tc.failed = t, nil
+	}
+	tc.inflight = nil
 	tc.mu.Unlock()
-	return t.AccessToken, nil
+	close(call.done)
 }
 
 // invalidate drops the cached token after the API refused it. Only the
-// first of many concurrent callers that saw the same bad token replaces
-// the source, so a burst of 401s still makes one token request.
+// first of many concurrent callers that saw the same bad token drops it,
+// so a burst of 401s still makes one token request.
 func (tc *tokenCache) invalidate(bad string) {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	if tc.last == bad {
-		tc.src = tc.newSource()
-		tc.last = ""
+	if tc.current != nil && tc.current.AccessToken == bad {
+		tc.current = nil
 	}
-}
-
-// credentialsFetcher asks the token endpoint for a new token on every call;
-// the reuse source in front of it does the caching.
-type credentialsFetcher struct {
-	conf    *clientcredentials.Config
-	http    *http.Client
-	timeout time.Duration
-	observe Observer
-}
-
-func (f credentialsFetcher) Token() (*oauth2.Token, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
-	defer cancel()
-	t, err := f.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, f.http))
-	f.observe.TokenFetch(err == nil)
-	return t, err
 }
 
 // tokenError maps a token failure to ErrBadCredentials (the endpoint refused

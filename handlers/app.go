@@ -61,6 +61,9 @@ type Config struct {
 	SSOOrigin string
 	// BodyLimit caps request bodies, e.g. "1M".
 	BodyLimit string
+	// SecureCookies marks the session cookie Secure (and names it with the
+	// __Host- prefix) on every request, not only those seen to be HTTPS.
+	SecureCookies bool
 	// Metrics records requests and saves; MetricsHandler, when set, is
 	// served at /metrics without identity (set it only when the metrics are
 	// not served on a separate, unproxied address).
@@ -101,6 +104,11 @@ type App struct {
 	metrics  Recorder
 	audit    audit.Store
 	tenantID int64
+	// requestTimeout is each request's time budget, a save's included.
+	requestTimeout time.Duration
+	// secureCookies forces Secure, __Host- cookies even when HTTPS is not
+	// seen on the request (a TLS proxy that is not in the trusted list).
+	secureCookies bool
 	// submissions deduplicates posts of the same form instance.
 	submissions *submissions
 }
@@ -146,6 +154,8 @@ func New(cfg Config) *echo.Echo {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	a.requestTimeout = timeout
+	a.secureCookies = cfg.SecureCookies
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -156,7 +166,7 @@ func New(cfg Config) *echo.Echo {
 	}
 	// Client IPs in logs come from X-Forwarded-For only through trusted proxies.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(trustRanges(a.proxies)...)
-	e.Pre(middleware.RemoveTrailingSlash())
+	e.Pre(middleware.RemoveTrailingSlash(), a.untrustedRequestIDs)
 	e.Use(
 		middleware.RequestID(),
 		a.logRequests,
@@ -164,7 +174,9 @@ func New(cfg Config) *echo.Echo {
 		a.securityHeaders,
 		middleware.BodyLimit(bodyLimit),
 		middleware.ContextTimeout(timeout),
-		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		// Fastest level: pages are small, and CPU is what a busy page shares
+		// with everything else.
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Level: 1}),
 		a.authenticate,
 		a.csrf,
 	)

@@ -52,7 +52,7 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 			continue
 		}
 		day, err := time.ParseInLocation("2006-01-02", d.v, tz)
-		if err != nil {
+		if err != nil || day.Year() < 2000 || day.Year() > 9998 {
 			return f, "Dates must look like 2026-11-27."
 		}
 		if d.next {

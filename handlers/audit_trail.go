@@ -36,7 +36,11 @@ func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes 
 		return at, nil
 	}
 	who, _ := actor(c)
-	id, err := a.audit.Begin(context.WithoutCancel(c.Request().Context()), audit.Entry{
+	// The row must be written before anything is sent, but a stuck store
+	// must not hold the save (and the person) forever.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+	defer cancel()
+	id, err := a.audit.Begin(ctx, audit.Entry{
 		Time:       time.Now().UTC(),
 		ActorEmail: auditText(who.Email),
 		ActorName:  auditText(who.Name),

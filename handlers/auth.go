@@ -35,6 +35,7 @@ func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				cause: errors.New("identity outside the allow-lists: " + id.Email)}
 		}
 		c.Set(identityKey, id)
+		a.bindToIdentity(c, id.Email)
 		return next(c)
 	}
 }

@@ -16,15 +16,15 @@ func (a *App) contactEdit(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	customer, err := a.st.GetCustomer(ctx, customerID)
+	name, err := a.customerName(c, customerID)
 	if err != nil {
-		return upstreamError(err, fmt.Sprintf("customer with ID %d", customerID))
+		return err
 	}
 	contact, err := a.st.GetContact(ctx, customerID, contactID)
 	if err != nil {
-		return upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, customer.Name))
+		return upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, name))
 	}
-	form := formFromContact(customer.Name, contact)
+	form := formFromContact(name, contact)
 	form.Value = a.displayValue(contact.Type, contact.Value) // staff read and type "(217) 555-0177"
 	return a.renderForm(c, http.StatusOK, form, customerID, contactID, fieldErrors{}, nil)
 }
@@ -37,4 +37,18 @@ func (a *App) renderForm(c echo.Context, status int, form contactForm, customerI
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
 	m.Alert = alert
 	return a.render(c, status, views.EditContact(m))
+}
+
+// customerName is the customer's name: from this person's recently opened
+// customers when it is there (staff reach a contact from its customer's
+// page), else from ServiceTitan. It saves an upstream call on most pages.
+func (a *App) customerName(c echo.Context, customerID int64) (string, error) {
+	if name, ok := a.recentName(c, customerID); ok {
+		return name, nil
+	}
+	customer, err := a.st.GetCustomer(c.Request().Context(), customerID)
+	if err != nil {
+		return "", upstreamError(err, fmt.Sprintf("customer with ID %d", customerID))
+	}
+	return customer.Name, nil
 }

@@ -170,6 +170,10 @@ func (f contactForm) validate(region string) (value string, errs fieldErrors) {
 	value = strings.TrimSpace(f.Value)
 	switch {
 	case !ok:
+	case typ == f.Loaded.Type && f.untouchedValue(value):
+		// What ServiceTitan already holds is not re-judged: a stored value
+		// our rules would reject must not block a change to the memo.
+		value = f.Loaded.Value
 	case value == "" && typ == client.ContactEmail:
 		errs.add("value", "Enter the email address.")
 	case value == "":
@@ -430,4 +434,24 @@ func (f contactForm) rebase(value string, current client.Contact) contactForm {
 		}
 	}
 	return out
+}
+
+// untouchedValue reports whether the typed value is the loaded one, as
+// loaded or as the form showed it (a phone number formatted for people).
+func (f contactForm) untouchedValue(typed string) bool {
+	if typed == f.Loaded.Value {
+		return true
+	}
+	if !f.Loaded.Type.IsPhoneNumber() {
+		return false
+	}
+	digits := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	return f.Loaded.Value != "" && digits(typed) == digits(f.Loaded.Value) && strings.Trim(typed, "0123456789()-. +") == ""
 }

@@ -22,22 +22,22 @@ func (a *App) contactShow(c echo.Context) error {
 	}
 	saved, ok := a.takeSaved(c, customerID, contactID)
 	if !ok {
-		ctx := c.Request().Context()
-		customer, err := a.st.GetCustomer(ctx, customerID)
+		name, err := a.customerName(c, customerID)
 		if err != nil {
-			return upstreamError(err, fmt.Sprintf("customer with ID %d", customerID))
+			return err
 		}
-		contact, err := a.st.GetContact(ctx, customerID, contactID)
+		contact, err := a.st.GetContact(c.Request().Context(), customerID, contactID)
 		if err != nil {
-			return upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, customer.Name))
+			return upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, name))
 		}
-		saved = savedContact{CustomerID: customerID, CustomerName: customer.Name, Contact: contact}
+		saved = savedContact{CustomerID: customerID, CustomerName: name, Contact: contact}
 	}
 	m := a.recordPage(c, saved)
 	if a.audit != nil {
 		entries, _, err := a.audit.List(c.Request().Context(), audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit})
 		if err != nil {
 			a.log.ErrorContext(c.Request().Context(), "history not shown", "error", err)
+			m.HistoryUnavailable = true
 		}
 		m.History = a.historyViews(entries)
 		m.HistoryURL = "/audit?customer=" + strconv.FormatInt(customerID, 10)

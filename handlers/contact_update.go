@@ -30,6 +30,14 @@ func (a *App) contactUpdate(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.").WithInternal(err)
 	}
 	form := parseContactForm(params)
+	if stale, _ := c.Get(csrfStaleKey).(bool); stale {
+		// The session expired or the app restarted: nothing is sent, but
+		// the person's input comes back with a fresh token.
+		return a.renderForm(c, http.StatusForbidden, form, customerID, contactID, fieldErrors{}, &views.Alert{
+			Title: "Your session expired, so nothing was saved", NotSaved: true, Retry: true,
+			Body: "Check the form below (it still holds what you typed) and save again.",
+		})
+	}
 
 	value, errs := form.validate(a.region)
 	if !errs.empty() {
@@ -53,12 +61,18 @@ func (a *App) contactUpdate(c echo.Context) error {
 	}
 	rec := &recorder{ResponseWriter: c.Response().Writer}
 	c.Response().Writer = rec
-	err = a.save(c, form, value, customerID, contactID, sub)
-	if sub.saved == nil {
-		sub.status, sub.page, sub.header = rec.status, rec.body.Bytes(), c.Response().Header().Clone()
-	}
-	a.submissions.finish(form.Nonce, sub)
-	return err
+	defer func() {
+		// Whatever happens (even a panic), posts waiting on this one are
+		// released with what it answered.
+		if sub.saved == nil {
+			sub.status, sub.page, sub.header = rec.status, rec.body.Bytes(), c.Response().Header().Clone()
+			if sub.status == 0 {
+				sub.status = http.StatusInternalServerError
+			}
+		}
+		a.submissions.finish(form.Nonce, sub)
+	}()
+	return a.save(c, form, value, customerID, contactID, sub)
 }
 
 // save checks that nobody changed the contact since the form was opened,
@@ -66,6 +80,13 @@ func (a *App) contactUpdate(c echo.Context) error {
 // write. A successful outcome is recorded in sub (when there is one) for
 // repeated posts of the same form.
 func (a *App) save(c echo.Context, form contactForm, value string, customerID, contactID int64, sub *submission) error {
+	// Once sent, a save runs to its end even if the browser goes away
+	// (a reload, a second click): its outcome is audited and shown to any
+	// repeated post of the form. It keeps the request's time budget.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), a.requestTimeout)
+	defer cancel()
+	c.SetRequest(c.Request().WithContext(ctx))
+
 	req := form.changes(value)
 	at, err := a.beginAttempt(c, customerID, contactID, auditChanges(form.Loaded, req))
 	if err != nil {
@@ -73,7 +94,6 @@ func (a *App) save(c echo.Context, form contactForm, value string, customerID, c
 		return a.saveFailed(c, form, customerID, contactID, err)
 	}
 
-	ctx := c.Request().Context()
 	current, err := a.st.GetContact(ctx, customerID, contactID)
 	if err != nil {
 		at.completeWith(err, describe(err, "contact"))
@@ -290,11 +310,8 @@ type savedContact struct {
 }
 
 func (a *App) keepSaved(c echo.Context, s savedContact) {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return
-	}
-	a.session(c).Values[sessSaved] = string(b)
+	a.session(c).Values[sessSaved] = compactJSON(s)
+	changedSession(c)
 }
 
 // takeSaved returns the saved record for this contact, if the session
@@ -306,6 +323,7 @@ func (a *App) takeSaved(c echo.Context, customerID, contactID int64) (savedConta
 		return savedContact{}, false
 	}
 	delete(sess.Values, sessSaved)
+	changedSession(c)
 	var s savedContact
 	if json.Unmarshal([]byte(raw), &s) != nil || s.CustomerID != customerID || s.Contact.ID != contactID {
 		return savedContact{}, false

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,7 +15,12 @@ import (
 // csrfField is the hidden form field that carries the CSRF token.
 const csrfField = "_csrf"
 
-const csrfContextKey = "csrf"
+const (
+	csrfContextKey = "csrf"
+	// csrfStaleKey marks a same-origin save whose token is from a session
+	// that no longer exists.
+	csrfStaleKey = "csrf.stale"
+)
 
 var crossOrigin = http.NewCrossOriginProtection()
 
@@ -33,8 +40,23 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		sent := c.FormValue(csrfField)
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			var he *echo.HTTPError
+			if errors.As(err, &tooBig) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge).WithInternal(err)
+			}
+			return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.").WithInternal(err)
+		}
+		sent := r.PostForm.Get(csrfField)
 		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+			if c.Path() == "/customers/:id/contacts/:contactId" && sent != "" {
+				// Same origin, but the session the form was made in is gone
+				// (expired, or the app restarted): the save handler shows
+				// the form again with the input and sends nothing.
+				c.Set(csrfStaleKey, true)
+				return next(c)
+			}
 			return echo.NewHTTPError(http.StatusForbidden,
 				"This form has expired or did not come from this app, so nothing was saved. Go back, reload the page and submit it again.").
 				WithInternal(fmt.Errorf("csrf token missing or wrong (sent %d bytes)", len(sent)))
@@ -124,6 +146,21 @@ func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				err = echo.NewHTTPError(http.StatusInternalServerError).WithInternal(fmt.Errorf("panic: %v", r))
 			}
 		}()
+		return next(c)
+	}
+}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// untrustedRequestIDs drops an X-Request-Id that does not come from a
+// trusted proxy or does not look like an id, so the request id in logs and
+// the audit trail is always ours or the proxy's.
+func (a *App) untrustedRequestIDs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if id := r.Header.Get(echo.HeaderXRequestID); id != "" && (!a.proxies.Trusts(r) || !requestIDPattern.MatchString(id)) {
+			r.Header.Del(echo.HeaderXRequestID)
+		}
 		return next(c)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -20,6 +21,7 @@ const (
 	sessCSRF   = "csrf"
 	sessRecent = "recent"
 	sessSaved  = "saved"
+	sessWho    = "who"
 	flashOK    = "flash"
 	flashNote  = "notice"
 )
@@ -72,7 +74,7 @@ func deriveKeys(secret []byte) [][]byte {
 // only accept from a secure origin, for the whole host.
 func (a *App) session(c echo.Context) *sessions.Session {
 	name := sessionName
-	https := a.isHTTPS(c.Request())
+	https := a.secureCookies || a.isHTTPS(c.Request())
 	if https {
 		name = "__Host-" + sessionName
 	}
@@ -87,10 +89,31 @@ func (a *App) session(c echo.Context) *sessions.Session {
 	return s
 }
 
-// saveSession writes the session cookie; call before the response starts.
+const sessionDirtyKey = "session.dirty"
+
+// changedSession notes that the session must be written back. Most page
+// views change nothing, and encrypting and signing the cookie again costs
+// as much as a tenth of a page.
+func changedSession(c echo.Context) { c.Set(sessionDirtyKey, true) }
+
+// saveSession writes the session cookie if it changed; call before the
+// response starts.
 func (a *App) saveSession(c echo.Context) {
-	if err := a.session(c).Save(c.Request(), c.Response()); err != nil {
-		a.log.ErrorContext(c.Request().Context(), "session not saved", "error", err)
+	if dirty, _ := c.Get(sessionDirtyKey).(bool); !dirty {
+		return
+	}
+	s := a.session(c)
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		// Most likely too large for a cookie: drop what can be fetched
+		// again (the saved record, recent customers) and try once more,
+		// so the old cookie's content is never what the next page shows.
+		delete(s.Values, sessSaved)
+		delete(s.Values, sessRecent)
+		if err2 := s.Save(c.Request(), c.Response()); err2 != nil {
+			a.log.ErrorContext(c.Request().Context(), "session not saved", "error", err2)
+		} else {
+			a.log.WarnContext(c.Request().Context(), "session trimmed to fit its cookie", "error", err)
+		}
 	}
 }
 
@@ -104,17 +127,23 @@ func (a *App) csrfToken(c echo.Context) string {
 	rand.Read(b)
 	t := base64.RawURLEncoding.EncodeToString(b)
 	s.Values[sessCSRF] = t
+	changedSession(c)
 	return t
 }
 
 // addFlash queues a one-time message for the next page.
 func (a *App) addFlash(c echo.Context, key, msg string) {
 	a.session(c).AddFlash(msg, key)
+	changedSession(c)
 }
 
 // takeFlash returns and clears the queued message.
 func (a *App) takeFlash(c echo.Context, key string) string {
-	for _, f := range a.session(c).Flashes(key) {
+	flashes := a.session(c).Flashes(key)
+	if len(flashes) > 0 {
+		changedSession(c)
+	}
+	for _, f := range flashes {
 		if s, ok := f.(string); ok {
 			return s
 		}
@@ -128,7 +157,12 @@ type recentCustomer struct {
 	Name string `json:"name"`
 }
 
-const maxRecent = 8
+// maxRecent and maxRecentName keep the session cookie well under the 4 KB
+// browsers accept.
+const (
+	maxRecent     = 6
+	maxRecentName = 60
+)
 
 func (a *App) recentCustomers(c echo.Context) []recentCustomer {
 	raw, _ := a.session(c).Values[sessRecent].(string)
@@ -140,11 +174,52 @@ func (a *App) recentCustomers(c echo.Context) []recentCustomer {
 }
 
 func (a *App) rememberCustomer(c echo.Context, id int64, name string) {
+	if old := a.recentCustomers(c); len(old) > 0 && old[0].ID == id && old[0].Name == name {
+		return // already first: nothing to write
+	}
+	changedSession(c)
+	if r := []rune(name); len(r) > maxRecentName {
+		name = string(r[:maxRecentName-1]) + "…"
+	}
 	recent := slices.DeleteFunc(a.recentCustomers(c), func(r recentCustomer) bool { return r.ID == id })
 	recent = append([]recentCustomer{{ID: id, Name: name}}, recent...)
 	if len(recent) > maxRecent {
 		recent = recent[:maxRecent]
 	}
-	b, _ := json.Marshal(recent)
-	a.session(c).Values[sessRecent] = string(b)
+	a.session(c).Values[sessRecent] = compactJSON(recent)
+}
+
+// recentName is the name of a customer this person opened recently, so a
+// page about one of their contacts need not ask ServiceTitan for it again.
+func (a *App) recentName(c echo.Context, id int64) (string, bool) {
+	for _, r := range a.recentCustomers(c) {
+		if r.ID == id && r.Name != "" {
+			return r.Name, true
+		}
+	}
+	return "", false
+}
+
+// compactJSON encodes v without escaping <, > and & (6 bytes each), which
+// matters in a 4 KB cookie.
+func compactJSON(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// bindToIdentity starts a fresh session when a different person signs in
+// on the same browser (a shared office PC), so nothing of the previous
+// person's session carries over.
+func (a *App) bindToIdentity(c echo.Context, email string) {
+	s := a.session(c)
+	if who, _ := s.Values[sessWho].(string); who != email {
+		for k := range s.Values {
+			delete(s.Values, k)
+		}
+		s.Values[sessWho] = email
+		changedSession(c)
+	}
 }

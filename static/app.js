@@ -7,7 +7,8 @@
   // (1) Move focus to the error summary so screen readers and keyboard
   // users start from the list of problems.
   function focusErrorSummary() {
-    var summary = document.querySelector("[data-error-summary]");
+    // The error summary, else a "not saved" alert or the conflict view.
+    var summary = document.querySelector("[data-error-summary]") || document.querySelector("[data-focus-on-load]");
     if (summary && document.activeElement !== summary) {
       summary.focus();
     }

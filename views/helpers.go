@@ -137,8 +137,11 @@ func (f ContactForm) memoHint() string {
 // when there are errors, so screen readers hear it on load.
 func formTitle(f ContactForm) Layout {
 	l := withTitle(f.Layout, "Edit contact")
-	if f.HasErrors() && !strings.HasPrefix(l.Title, "Error: ") {
+	switch {
+	case f.HasErrors() && !strings.HasPrefix(l.Title, "Error: "):
 		l.Title = "Error: " + l.Title
+	case (f.Conflict != nil || f.Alert != nil && f.Alert.NotSaved) && !strings.HasPrefix(l.Title, "Not saved: "):
+		l.Title = "Not saved: " + l.Title
 	}
 	return l
 }

@@ -119,6 +119,8 @@ type RecordPage struct {
 	History []HistoryEntry
 	// HistoryURL lists the whole trail of this customer.
 	HistoryURL string
+	// HistoryUnavailable: the audit trail could not be read.
+	HistoryUnavailable bool
 }
 
 // HistoryEntry is one save attempt from the audit trail.

@@ -1,0 +1,294 @@
+package handlers_test
+
+// Benchmarks of the web layer against the scripted upstream double of
+// router_test.go (newUpstream, in process, no latency). Timing targets live
+// here and in docs/load-report.md, never in unit tests; each figure is read
+// beside its baseline from the same run:
+//
+//	BenchmarkUpstreamDirect/*   the double's own calls, made directly with
+//	                            net/http: what the app's calls cost without it
+//	BenchmarkEditPage           GET .../edit (Customers_Get + contact list)
+//	                            vs BenchmarkUpstreamDirect/EditCalls
+//	BenchmarkSave/audit=*       POST + the record page it redirects to
+//	                            (contact list + PATCH) vs .../SaveCalls,
+//	                            without and with the SQLite audit trail
+//	BenchmarkErrorMapping       POST answered 400 by the upstream -> the 422
+//	                            form with the messages on their fields
+//
+// Run them (several counts, so benchstat can judge the noise) and compare
+// with a run of another revision:
+//
+//	go test -run '^$' -bench . -benchmem -count 6 ./handlers/ | tee new.txt
+//	git stash && go test -run '^$' -bench . -benchmem -count 6 ./handlers/ | tee old.txt; git stash pop
+//	go run golang.org/x/perf/cmd/benchstat@latest old.txt new.txt
+//
+// The app's own cost per page is the page's ns/op minus its baseline's.
+// Only BenchmarkSave/audit=sqlite writes an audit trail, and the upstream
+// answers at once; the load tool (go run ./loadtest) measures the real
+// binary.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/handlers"
+)
+
+// benchSetup starts the upstream double and the real router in front of
+// it, for a benchmark. The helpers of router_test.go take a *testing.T, so
+// they are lent a detached one: with this fixed configuration they only
+// call its Helper and Cleanup (their Fatal/Errorf paths are for a broken
+// setup or a non-JSON PATCH; on a detached T they would panic, loudly), and
+// as its cleanups never run, the servers are closed through b.Cleanup.
+func benchSetup(b *testing.B, configure func(*handlers.Config)) (*upstream, *benchClient) {
+	b.Helper()
+	detached := &testing.T{}
+	up := newUpstream(detached)
+	b.Cleanup(up.srv.Close)
+	app := up.appWith(detached, 5*time.Second, nil, configure)
+	b.Cleanup(app.Close)
+	return up, newBenchClient(b, app.URL)
+}
+
+// benchClient is a lean browser for benchmarks: it keeps cookies, does not
+// follow redirects and discards bodies unless asked, so the client costs
+// little beside the server.
+type benchClient struct {
+	b    *testing.B
+	base string
+	c    *http.Client
+}
+
+func newBenchClient(b *testing.B, base string) *benchClient {
+	jar, _ := cookiejar.New(nil)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	b.Cleanup(tr.CloseIdleConnections)
+	return &benchClient{b: b, base: base, c: &http.Client{
+		Jar:           jar,
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// do sends req and checks the status; with keep it returns the body.
+func (c *benchClient) do(req *http.Request, want int, keep bool) (location, body string) {
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if keep || resp.StatusCode != want {
+		raw, _ := io.ReadAll(resp.Body)
+		body = string(raw)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+	}
+	if resp.StatusCode != want {
+		c.b.Fatalf("%s %s: status %d, want %d\n%.2000s", req.Method, req.URL.Path, resp.StatusCode, want, body)
+	}
+	return resp.Header.Get("Location"), body
+}
+
+func (c *benchClient) get(path string, want int) {
+	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+	c.do(req, want, false)
+}
+
+// post submits a form as router_test.go's browser does (same origin).
+func (c *benchClient) post(path string, form url.Values, want int, keep bool) (location, body string) {
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", c.base)
+	return c.do(req, want, keep)
+}
+
+// openForm GETs the edit form and returns what it would submit.
+func (c *benchClient) openForm(contactID int) url.Values {
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/customers/5/contacts/%d/edit", c.base, contactID), nil)
+	_, body := c.do(req, http.StatusOK, true)
+	return formValues(c.parse(body), "form#contact-form")
+}
+
+func (c *benchClient) parse(body string) *goquery.Document {
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		c.b.Fatal(err)
+	}
+	return doc
+}
+
+// BenchmarkUpstreamDirect is the baseline: the upstream double's answers
+// to exactly the calls the app makes, sent straight from net/http with the
+// headers the client sends.
+func BenchmarkUpstreamDirect(b *testing.B) {
+	up := newUpstream(&testing.T{}) // detached T: see benchSetup
+	b.Cleanup(up.srv.Close)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	b.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: tr}
+	tenant := up.srv.URL + "/crm/v2/tenant/77"
+	call := func(b *testing.B, method, url, body string) {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, _ := http.NewRequest(method, url, rd)
+		req.Header.Set("Authorization", "Bearer secret-token-value")
+		req.Header.Set("ST-App-Key", "app-key-value")
+		req.Header.Set("Accept", "application/json")
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("%s %s: status %d", method, url, resp.StatusCode)
+		}
+	}
+	customer := func(b *testing.B) { call(b, http.MethodGet, tenant+"/customers/5", "") }
+	list := func(b *testing.B) { call(b, http.MethodGet, tenant+"/customers/5/contacts?page=1&pageSize=100", "") }
+	n := 0
+	patch := func(b *testing.B) {
+		n++
+		call(b, http.MethodPatch, tenant+"/customers/5/contacts/7", fmt.Sprintf(`{"memo":"Bench memo %d"}`, n))
+	}
+
+	b.Run("ContactList", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			list(b)
+		}
+	})
+	b.Run("Patch", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			patch(b)
+		}
+	})
+	// The calls behind one edit page, and behind one save.
+	b.Run("EditCalls", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			customer(b)
+			list(b)
+		}
+	})
+	b.Run("SaveCalls", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			list(b)
+			patch(b)
+		}
+	})
+}
+
+// BenchmarkEditPage opens the edit form through the real router with a
+// warm session (cookie set, token fetched).
+func BenchmarkEditPage(b *testing.B) {
+	_, c := benchSetup(b, nil)
+	c.get("/customers/5/contacts/7/edit", http.StatusOK)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.get("/customers/5/contacts/7/edit", http.StatusOK)
+	}
+}
+
+// BenchmarkSave is one full save: the POST (lost-update read, PATCH, 303)
+// and the record page it redirects to. Each iteration posts a new form
+// instance (a fresh nonce: a repeated one would be answered from the
+// deduplication registry without a PATCH) with a changed memo, based on the
+// record as the previous save left it (so it is no conflict). With
+// audit=sqlite the save is recorded as the app does it (Begin before the
+// PATCH, Complete after, the history on the record page), in a SQLite file.
+func BenchmarkSave(b *testing.B) {
+	b.Run("audit=none", func(b *testing.B) { benchmarkSave(b, nil) })
+	b.Run("audit=sqlite", func(b *testing.B) {
+		store, err := audit.Open(context.Background(), filepath.Join(b.TempDir(), "audit.db"), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { store.Close() })
+		benchmarkSave(b, store)
+	})
+}
+
+func benchmarkSave(b *testing.B, store audit.Store) {
+	up, c := benchSetup(b, func(cfg *handlers.Config) {
+		if store != nil {
+			cfg.Audit = store
+		}
+	})
+	form := c.openForm(7)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		memo := fmt.Sprintf("Bench memo %d", i)
+		form.Set("nonce", fmt.Sprintf("bench-save-%d", i))
+		form.Set("memo", memo)
+		location, _ := c.post("/customers/5/contacts/7", form, http.StatusSeeOther, false)
+		c.get(location, http.StatusOK)
+		form.Set("loaded.memo", memo)
+		form.Set("modifiedOn", up.contact(7).ModifiedOn.UTC().Format(time.RFC3339Nano))
+	}
+	if got := up.patches.Load(); int(got) != i {
+		b.Fatalf("PATCHes = %d for %d saves", got, i)
+	}
+}
+
+// errorMappingProblem is a 400 whose `errors` keys come in every style
+// ServiceTitan uses: JSON path, PascalCase, nested, request-prefixed,
+// bracketed, and one that names no field.
+const errorMappingProblem = `{"type":"https://tools.ietf.org/html/rfc7231#section-6.5.1",
+	"title":"One or more validation errors occurred.","status":400,"traceId":"trace-bench",
+	"errors":{"$.memo":["Memo contains a forbidden word."],"Value":["Value is not allowed."],
+	"Preferences.JobRemindersEnabled":["The JobRemindersEnabled field is required."],
+	"request.type":["Type cannot change."],"$['value']":["Value is on a blocklist."],
+	"CustomerId":["Customer is on hold."]}}`
+
+// BenchmarkErrorMapping posts a change the upstream rejects with a 400
+// problem body and renders the 422 form with each message on its field.
+func BenchmarkErrorMapping(b *testing.B) {
+	up, c := benchSetup(b, nil)
+	up.onPatch = func(w http.ResponseWriter, _ *http.Request, _ func()) {
+		writeJSON(w, http.StatusBadRequest, errorMappingProblem)
+	}
+	form := c.openForm(7)
+	form.Set("memo", "A forbidden word")
+
+	// Check once, untimed, that the messages land where the page shows them.
+	_, body := c.post("/customers/5/contacts/7", form, http.StatusUnprocessableEntity, true)
+	doc := c.parse(body)
+	for _, field := range []string{"memo", "value", "type", "jobRemindersEnabled"} {
+		if v, _ := doc.Find("#field-" + field).Attr("aria-invalid"); v != "true" {
+			b.Fatalf("#field-%s is not marked invalid", field)
+		}
+	}
+	if !strings.Contains(doc.Find("#error-summary").Text(), "Customer is on hold.") {
+		b.Fatal("the message that names no field is not in the summary")
+	}
+
+	b.ReportAllocs()
+	for b.Loop() {
+		// A failed save releases its nonce: the same form may be posted again.
+		c.post("/customers/5/contacts/7", form, http.StatusUnprocessableEntity, false)
+	}
+}

@@ -1,0 +1,220 @@
+// Command loadtest measures contactdesk on this machine and writes the load
+// report (docs/load-report.md). It builds the app, runs it as a subprocess
+// in sandbox mode on a loopback port and drives it with the vegeta library:
+//
+//  1. a realistic mix (search, customer page, edit form, save) at a fixed
+//     rate, with the sandbox answering after -latency, as ServiceTitan would;
+//  2. baselines with -clients concurrent clients and no injected latency: a
+//     second sandbox, in this process, called directly (its contact list),
+//     and the app's edit page, in alternating rounds, so the two
+//     throughputs can be compared; then a few saves without latency.
+//
+// It talks to loopback addresses only, runs for a bounded time (about a
+// minute with the defaults) and stops the app when it ends or is
+// interrupted.
+//
+//	go run ./loadtest            # writes docs/load-report.md
+//	go run ./loadtest -h
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the command's flags.
+type options struct {
+	duration   time.Duration
+	rate       int
+	workers    int
+	maxWorkers int
+	latency    time.Duration
+	clients    int
+	baseline   time.Duration
+	host       string
+	out        string
+	timeout    time.Duration
+}
+
+// Bounds that keep a run short and local.
+const (
+	maxDuration = 2 * time.Minute
+	maxBaseline = 30 * time.Second
+	maxRate     = 1000
+	// warmup runs before each baseline measurement and is discarded.
+	warmup = time.Second
+	// zeroLatencySaveRate paces the saves of the no-latency cross-check
+	// (each with an edit form before it): far below saturation, so their
+	// latency is the app's own work.
+	zeroLatencySaveRate = 10
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted: the app was stopped, no report written")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, string, error) {
+	var o options
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "how long the mix runs (at most "+maxDuration.String()+")")
+	fs.IntVar(&o.rate, "rate", 50, fmt.Sprintf("requests per second of the mix (at most %d)", maxRate))
+	fs.IntVar(&o.workers, "workers", 8, "vegeta workers the mix starts with")
+	fs.IntVar(&o.maxWorkers, "max-workers", 64, "vegeta workers the mix may grow to when the app falls behind")
+	fs.DurationVar(&o.latency, "latency", 20*time.Millisecond, "ST_SANDBOX_LATENCY of the app during the mix: the time each sandbox (ServiceTitan) answer takes")
+	fs.IntVar(&o.clients, "clients", 16, "concurrent clients of the baselines (no injected latency)")
+	fs.DurationVar(&o.baseline, "baseline", 5*time.Second, fmt.Sprintf("how long each baseline runs, after a 1s warm-up; %d rounds of each (at most %s)", baselineRounds, maxBaseline))
+	fs.StringVar(&o.host, "host", "127.0.0.1", "loopback address the app listens on: 127.0.0.1, localhost or ::1")
+	fs.StringVar(&o.out, "out", filepath.Join("docs", "load-report.md"), "where to write the Markdown report")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each request")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: go run ./loadtest [flags]\n\n"+
+			"Builds contactdesk, runs it in sandbox mode on a loopback port and measures it with\n"+
+			"vegeta: a request mix at -rate for -duration with -latency per sandbox answer, then\n"+
+			"-clients concurrent clients against a sandbox called directly and against the app's\n"+
+			"edit page (no latency). Writes a Markdown report to -out.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, "", err
+	}
+	if fs.NArg() > 0 {
+		return o, "", fmt.Errorf("unexpected arguments %q (see -h)", fs.Args())
+	}
+	command := []string{"go run ./loadtest"}
+	fs.Visit(func(f *flag.Flag) { command = append(command, "-"+f.Name+"="+f.Value.String()) })
+
+	switch {
+	case o.duration <= 0 || o.duration > maxDuration:
+		return o, "", fmt.Errorf("-duration=%s: want more than 0 and at most %s", o.duration, maxDuration)
+	case o.rate < 1 || o.rate > maxRate:
+		return o, "", fmt.Errorf("-rate=%d: want 1 to %d", o.rate, maxRate)
+	case o.workers < 1 || o.workers > 1024:
+		return o, "", fmt.Errorf("-workers=%d: want 1 to 1024", o.workers)
+	case o.maxWorkers < o.workers || o.maxWorkers > 1024:
+		return o, "", fmt.Errorf("-max-workers=%d: want -workers (%d) to 1024", o.maxWorkers, o.workers)
+	case o.latency < 0 || o.latency > time.Second:
+		return o, "", fmt.Errorf("-latency=%s: want 0 to 1s", o.latency)
+	case o.clients < 1 || o.clients > 256:
+		return o, "", fmt.Errorf("-clients=%d: want 1 to 256", o.clients)
+	case o.baseline < time.Second || o.baseline > maxBaseline:
+		return o, "", fmt.Errorf("-baseline=%s: want 1s to %s", o.baseline, maxBaseline)
+	case o.timeout <= 0 || o.timeout > time.Minute:
+		return o, "", fmt.Errorf("-timeout=%s: want more than 0 and at most 1m", o.timeout)
+	case !isLoopbackHost(o.host):
+		return o, "", fmt.Errorf("-host=%q: the load tool runs against loopback only (127.0.0.1, localhost or ::1)", o.host)
+	}
+	return o, strings.Join(command, " "), nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, command, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	// A hard stop whatever happens: the phases, the build and the starts.
+	ctx, cancel := context.WithTimeout(ctx, o.duration+(2*baselineRounds+1)*(o.baseline+warmup)+4*time.Minute)
+	defer cancel()
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "loadtest: "+format+"\n", args...) }
+
+	tmp, err := os.MkdirTemp("", "contactdesk-loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	rep := report{Command: command, Options: o, Started: time.Now()}
+	rep.Machine = describeMachine()
+	rep.Revision = gitRevision(ctx)
+	rep.LoadBefore = loadAverage()
+	if l := rep.LoadBefore; l.one > 0.5*float64(rep.Machine.CPUs) {
+		logf("warning: load average %.2f on %d CPUs before the run: other work will show in the figures", l.one, rep.Machine.CPUs)
+	}
+
+	logf("building the app")
+	bin, err := buildApp(ctx, tmp)
+	if err != nil {
+		return err
+	}
+	hc := newClient(o.timeout, max(o.maxWorkers, o.clients)+8)
+
+	// 1. The mix, with ServiceTitan's latency.
+	logf("mix: starting the app (ST_SANDBOX_LATENCY=%s)", o.latency)
+	a, err := startApp(ctx, bin, tmp, "mix", o.host, o.latency)
+	if err != nil {
+		return err
+	}
+	defer a.stop()
+	rep.Version = a.version(ctx, hc)
+	logf("mix: %d req/s for %s against %s", o.rate, o.duration, a.url)
+	rep.Mix, err = runMix(ctx, hc, a, plan{weights: realistic, rate: o.rate, duration: o.duration, workers: o.workers, maxWorkers: o.maxWorkers})
+	if err != nil {
+		return err
+	}
+	if err := a.collect(ctx, hc, &rep.MixApp); err != nil {
+		return err
+	}
+	a.stop()
+
+	// 2. Baselines without latency: the sandbox directly and the app, in
+	// alternating rounds.
+	logf("baseline: starting the app (ST_SANDBOX_LATENCY=0)")
+	a0, err := startApp(ctx, bin, tmp, "baseline", o.host, 0)
+	if err != nil {
+		return err
+	}
+	defer a0.stop()
+	logf("baseline: %d rounds of %d clients for %s on a sandbox contact list (directly), then on the app's edit page",
+		baselineRounds, o.clients, o.baseline)
+	if rep.Base, err = runBaselines(ctx, hc, a0, o); err != nil {
+		return err
+	}
+	logf("baseline: saves at %d/s for %s (no latency)", zeroLatencySaveRate, o.baseline)
+	rep.ZeroSaves, err = runMix(ctx, hc, a0, plan{weights: savesOnly, rate: 2 * zeroLatencySaveRate, duration: o.baseline, workers: 4, maxWorkers: 16})
+	if err != nil {
+		return err
+	}
+	if err := a0.collect(ctx, hc, &rep.BaselineApp); err != nil {
+		return err
+	}
+	a0.stop()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped before the end (%w): no report written", err)
+	}
+
+	rep.Finished = time.Now()
+	rep.LoadAfter = loadAverage()
+	md := rep.markdown()
+	if dir := filepath.Dir(o.out); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, rep.summary())
+	logf("report written to %s (%s)", o.out, rep.Finished.Sub(rep.Started).Round(time.Second))
+	return nil
+}
