@@ -73,8 +73,12 @@ var settings = []setting{
 	{"AUDIT_DB", "data/audit.db", "SQLite file of the audit trail (ignored when DATABASE_URL is set)"},
 	{"DATABASE_URL", "", "PostgreSQL URL for the audit trail, for several instances"},
 	{"AUDIT_RETENTION_DAYS", "keep forever", "delete audit entries older than this many days"},
+	{"GOMEMLIMIT", "40MiB", "the Go runtime's soft memory limit (read by the runtime)"},
 	{"METRICS_ADDR", "", "serve Prometheus /metrics on this separate address instead of ADDR (keeps it off the proxy)"},
 }
+
+// defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT is set.
+const defaultMemoryLimit = 40 << 20
 
 // config is the validated environment.
 type config struct {
@@ -127,6 +131,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if getenv("GOMEMLIMIT") == "" {
+		// A soft heap limit keeps a busy instance small: the collector runs
+		// more often as the heap nears it (the runtime reads GOMEMLIMIT
+		// itself when an operator sets one).
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 
 	if cfg.Env == "sandbox" {
 		sb := sandbox.New(sandbox.WithLatency(cfg.SandboxLatency))
