@@ -176,6 +176,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	a.stop()
+	logf("baseline: the two calls of a save made directly, %d times, latency %s", directSaveRounds, o.latency)
+	if rep.DirectSave, err = measureDirectSave(ctx, hc, o.latency); err != nil {
+		return err
+	}
 
 	// 2. Baselines without latency: the sandbox directly and the app, in
 	// alternating rounds.
