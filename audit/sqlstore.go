@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,6 +63,91 @@ func normTime(t time.Time) time.Time {
 type sqlStore struct {
 	db *sql.DB
 	d  *dialect
+
+	// stmts caches prepared statements by query text. Parsing is a large
+	// part of a small query's cost in SQLite; the query shapes are few (the
+	// filter combinations of List and the fixed writes), so the cache stays
+	// small.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
+}
+
+// queryRow, query and exec run a query through the statement cache, inside
+// tx when it is not nil.
+func (s *sqlStore) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	st, err := s.prepared(ctx, tx, query)
+	switch {
+	case err == nil:
+		return st.QueryRowContext(ctx, args...)
+	case tx != nil:
+		return tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.db.QueryRowContext(ctx, query, args...)
+}
+
+func (s *sqlStore) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(ctx, tx, query)
+	switch {
+	case err == nil:
+		return st.QueryContext(ctx, args...)
+	case tx != nil:
+		return tx.QueryContext(ctx, query, args...)
+	}
+	return s.db.QueryContext(ctx, query, args...)
+}
+
+func (s *sqlStore) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.prepared(ctx, tx, query)
+	switch {
+	case err == nil:
+		return st.ExecContext(ctx, args...)
+	case tx != nil:
+		return tx.ExecContext(ctx, query, args...)
+	}
+	return s.db.ExecContext(ctx, query, args...)
+}
+
+// errNotPrepared: the query is not in the cache and cannot be prepared
+// inside a transaction (SQLite's single connection is the transaction's).
+var errNotPrepared = errors.New("audit: statement not prepared")
+
+// warm prepares queries outside any transaction, so the transaction that
+// follows finds them in the cache.
+func (s *sqlStore) warm(ctx context.Context, queries ...string) {
+	for _, q := range queries {
+		if q != "" {
+			s.prepared(ctx, nil, q) //nolint:errcheck // a failure only means the slow path
+		}
+	}
+}
+
+// prepared returns the cached statement for query, bound to tx when tx is
+// not nil. Inside a transaction only cached statements are used (see warm).
+func (s *sqlStore) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	st, ok := s.stmts[query]
+	s.stmtMu.Unlock()
+	switch {
+	case ok && tx != nil:
+		return tx.StmtContext(ctx, st), nil
+	case ok:
+		return st, nil
+	case tx != nil:
+		return nil, errNotPrepared
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmtMu.Lock()
+	if old, ok := s.stmts[query]; ok {
+		st.Close()
+		st = old
+	} else {
+		s.stmts[query] = st
+	}
+	s.stmtMu.Unlock()
+	return st, nil
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -71,7 +157,7 @@ func newSQLStore(ctx context.Context, db *sql.DB, d *dialect) (*sqlStore, error)
 	if err := migrate(ctx, db, d); err != nil {
 		return nil, err
 	}
-	return &sqlStore{db: db, d: d}, nil
+	return &sqlStore{db: db, d: d, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 const attemptColumns = `id, started_at, actor_email, actor_name, tenant_id, customer_id, contact_id,
@@ -93,6 +179,24 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 	}
 	t = normTime(t)
 
+	insertAttempt := s.d.rebind(`INSERT INTO attempts
+		(started_at, actor_email, actor_email_lower, actor_name, tenant_id, customer_id, contact_id,
+		 outcome, messages, trace_id, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)
+		RETURNING id`)
+	var q strings.Builder
+	if len(e.Changes) > 0 {
+		q.WriteString("INSERT INTO changes (attempt_id, position, field, before_value, after_value) VALUES ")
+		for i := range e.Changes {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?)")
+		}
+	}
+	insertChanges := s.d.rebind(q.String())
+	s.warm(ctx, insertAttempt, insertChanges)
+
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("audit: begin: %w", err)
@@ -100,11 +204,7 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
 	var id int64
-	err = tx.QueryRowContext(ctx, s.d.rebind(`INSERT INTO attempts
-		(started_at, actor_email, actor_email_lower, actor_name, tenant_id, customer_id, contact_id,
-		 outcome, messages, trace_id, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)
-		RETURNING id`),
+	err = s.queryRow(ctx, tx, insertAttempt,
 		s.d.encodeTime(t), e.ActorEmail, strings.ToLower(e.ActorEmail), e.ActorName,
 		e.TenantID, e.CustomerID, e.ContactID, string(OutcomeUnknown), e.TraceID, e.RequestID,
 	).Scan(&id)
@@ -112,17 +212,11 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 		return 0, fmt.Errorf("audit: begin: insert attempt: %w", err)
 	}
 	if len(e.Changes) > 0 {
-		var q strings.Builder
-		q.WriteString("INSERT INTO changes (attempt_id, position, field, before_value, after_value) VALUES ")
 		args := make([]any, 0, 5*len(e.Changes))
 		for i, c := range e.Changes {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?)")
 			args = append(args, id, i, c.Field, c.Before, c.After)
 		}
-		if _, err := tx.ExecContext(ctx, s.d.rebind(q.String()), args...); err != nil {
+		if _, err := s.exec(ctx, tx, insertChanges, args...); err != nil {
 			return 0, fmt.Errorf("audit: begin: insert changes: %w", err)
 		}
 	}
@@ -144,7 +238,7 @@ func (s *sqlStore) Complete(ctx context.Context, id int64, outcome Outcome, mess
 	if err != nil {
 		return fmt.Errorf("audit: complete attempt %d: %w", id, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE attempts
+	res, err := s.exec(ctx, nil, s.d.rebind(`UPDATE attempts
 		SET outcome = ?, messages = ?, trace_id = COALESCE(NULLIF(?, ''), trace_id), completed_at = ?
 		WHERE id = ?`),
 		string(outcome), string(msgs), traceID, s.d.encodeTime(normTime(time.Now())), id)
@@ -205,6 +299,13 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 		pageArgs = append(pageArgs, f.Offset)
 	}
 
+	countQuery := s.d.rebind("SELECT COUNT(*) FROM attempts" + where)
+	pageQuery := s.d.rebind("SELECT " + attemptColumns + " FROM attempts" + where + page)
+	changesQuery := s.d.rebind(`SELECT c.attempt_id, c.field, c.before_value, c.after_value
+			FROM changes c JOIN (SELECT id FROM attempts` + where + page + `) p ON p.id = c.attempt_id
+			ORDER BY c.attempt_id, c.position`)
+	s.warm(ctx, countQuery, pageQuery, changesQuery)
+
 	tx, err := s.db.BeginTx(ctx, s.d.listTx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
@@ -212,11 +313,11 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	defer tx.Rollback() //nolint:errcheck // read-only
 
 	var total int
-	if err := tx.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM attempts"+where), args...).Scan(&total); err != nil {
+	if err := s.queryRow(ctx, tx, countQuery, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
 	}
 
-	rows, err := tx.QueryContext(ctx, s.d.rebind("SELECT "+attemptColumns+" FROM attempts"+where+page), pageArgs...)
+	rows, err := s.query(ctx, tx, pageQuery, pageArgs...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
@@ -251,9 +352,7 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 
 	if len(entries) > 0 {
 		// The changes of the same page of attempts, in one query.
-		rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT c.attempt_id, c.field, c.before_value, c.after_value
-			FROM changes c JOIN (SELECT id FROM attempts`+where+page+`) p ON p.id = c.attempt_id
-			ORDER BY c.attempt_id, c.position`), pageArgs...)
+		rows, err := s.query(ctx, tx, changesQuery, pageArgs...)
 		if err != nil {
 			return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
 		}
@@ -284,7 +383,7 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 // Prune implements Store.
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) (int64, error) {
 	// Changes go with their attempt (ON DELETE CASCADE).
-	res, err := s.db.ExecContext(ctx, s.d.rebind("DELETE FROM attempts WHERE started_at < ?"),
+	res, err := s.exec(ctx, nil, s.d.rebind("DELETE FROM attempts WHERE started_at < ?"),
 		s.d.encodeTime(normTime(before)))
 	if err != nil {
 		return 0, fmt.Errorf("audit: prune: %w", err)
@@ -306,6 +405,12 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 
 // Close implements Store.
 func (s *sqlStore) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	s.stmtMu.Unlock()
 	return s.db.Close()
 }
 
