@@ -116,6 +116,9 @@ type Filter struct {
 	// Offset is the number of matching entries skipped, newest first;
 	// negative means zero.
 	Offset int
+	// SkipTotal spares the count of all matching entries (List then
+	// returns -1 as the total), for callers that only show a page.
+	SkipTotal bool
 }
 
 // Store is where the audit trail is kept. Its methods are safe for

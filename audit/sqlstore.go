@@ -304,6 +304,9 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	changesQuery := s.d.rebind(`SELECT c.attempt_id, c.field, c.before_value, c.after_value
 			FROM changes c JOIN (SELECT id FROM attempts` + where + page + `) p ON p.id = c.attempt_id
 			ORDER BY c.attempt_id, c.position`)
+	if f.SkipTotal {
+		countQuery = ""
+	}
 	s.warm(ctx, countQuery, pageQuery, changesQuery)
 
 	tx, err := s.db.BeginTx(ctx, s.d.listTx)
@@ -312,9 +315,11 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 
-	var total int
-	if err := s.queryRow(ctx, tx, countQuery, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
+	total := -1
+	if !f.SkipTotal {
+		if err := s.queryRow(ctx, tx, countQuery, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("audit: list: count: %w", err)
+		}
 	}
 
 	rows, err := s.query(ctx, tx, pageQuery, pageArgs...)

@@ -848,3 +848,21 @@ func assertMigrations(t *testing.T, s Store) {
 		t.Fatalf("schema_migrations has %d rows (%d versions); want %d", n, distinct, len(ms))
 	}
 }
+
+func TestSkipTotal(t *testing.T) {
+	ctx := context.Background()
+	store, err := OpenSQLite(ctx, t.TempDir()+"/audit.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for range 3 {
+		if _, err := store.Begin(ctx, Entry{ActorEmail: "a@example.com", CustomerID: 1, ContactID: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, total, err := store.List(ctx, Filter{ContactID: 2, Limit: 2, SkipTotal: true})
+	if err != nil || len(entries) != 2 || total != -1 {
+		t.Errorf("entries %d, total %d, err %v; want 2, -1", len(entries), total, err)
+	}
+}

@@ -34,7 +34,7 @@ func (a *App) contactShow(c echo.Context) error {
 	}
 	m := a.recordPage(c, saved)
 	if a.audit != nil {
-		entries, _, err := a.audit.List(c.Request().Context(), audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit})
+		entries, _, err := a.audit.List(c.Request().Context(), audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
 		if err != nil {
 			a.log.ErrorContext(c.Request().Context(), "history not shown", "error", err)
 			m.HistoryUnavailable = true
