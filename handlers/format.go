@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -36,6 +37,15 @@ func (a *App) displayValue(t client.ContactType, value string) string {
 	if !t.IsPhoneNumber() {
 		return value
 	}
+	if shown, ok := a.phones.get(value); ok {
+		return shown
+	}
+	shown := a.formatPhone(value)
+	a.phones.put(value, shown)
+	return shown
+}
+
+func (a *App) formatPhone(value string) string {
 	num, err := phonenumbers.Parse(value, a.region)
 	if err != nil {
 		return value
@@ -190,4 +200,30 @@ func (a *App) contactSummary(contacts []client.Contact) string {
 		return "No contacts"
 	}
 	return strings.Join(parts, " · ")
+}
+
+// phoneCache remembers how numbers are shown: parsing one is the costliest
+// step of a small page, and staff see the same customers' numbers again and
+// again. It is bounded; when full it starts over.
+type phoneCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const phoneCacheSize = 4096
+
+func (p *phoneCache) get(raw string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.m[raw]
+	return s, ok
+}
+
+func (p *phoneCache) put(raw, shown string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil || len(p.m) >= phoneCacheSize {
+		p.m = make(map[string]string, 256)
+	}
+	p.m[raw] = shown
 }
