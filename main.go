@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -272,8 +273,8 @@ func envDescription(env string) string {
 func loadConfig(getenv func(string) string) (config, error) {
 	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	cfg := config{
-		Addr:        cmpOr(env("ADDR"), "127.0.0.1:8080"),
-		PhoneRegion: strings.ToUpper(cmpOr(env("PHONE_REGION"), "US")),
+		Addr:        cmp.Or(env("ADDR"), "127.0.0.1:8080"),
+		PhoneRegion: strings.ToUpper(cmp.Or(env("PHONE_REGION"), "US")),
 	}
 
 	creds := map[string]string{}
@@ -365,7 +366,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		cfg.CookieSecure = b
 	}
 	cfg.MetricsAddr = env("METRICS_ADDR")
-	cfg.AuditDB = cmpOr(env("AUDIT_DB"), "data/audit.db")
+	cfg.AuditDB = cmp.Or(env("AUDIT_DB"), "data/audit.db")
 	cfg.DatabaseURL = env("DATABASE_URL")
 	if v := env("AUDIT_RETENTION_DAYS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -378,7 +379,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, err
 	}
 
-	tz, err := time.LoadLocation(cmpOr(env("DISPLAY_TZ"), "UTC"))
+	tz, err := time.LoadLocation(cmp.Or(env("DISPLAY_TZ"), "UTC"))
 	if err != nil {
 		return cfg, fmt.Errorf("DISPLAY_TZ=%q is not an IANA time zone such as America/Chicago", env("DISPLAY_TZ"))
 	}
@@ -386,7 +387,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if phonenumbers.GetCountryCodeForRegion(cfg.PhoneRegion) == 0 {
 		return cfg, fmt.Errorf("PHONE_REGION=%q is not a region code such as US or CA", cfg.PhoneRegion)
 	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(cmpOr(env("LOG_LEVEL"), "info"))); err != nil {
+	if err := cfg.LogLevel.UnmarshalText([]byte(cmp.Or(env("LOG_LEVEL"), "info"))); err != nil {
 		return cfg, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", env("LOG_LEVEL"))
 	}
 	return cfg, nil
@@ -470,13 +471,6 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-24s %s\n  %-24s default: %s\n", s.name, s.help, "", def)
 	}
 	fmt.Fprintf(w, "\nWith none of ST_TENANT_ID, ST_CLIENT_ID, ST_CLIENT_SECRET, ST_APP_KEY set, the app runs\nagainst an embedded ServiceTitan sandbox.\n")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // buildVersion is the module version, or the VCS revision when built from

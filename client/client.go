@@ -6,6 +6,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,8 +118,8 @@ func WithObserver(o Observer) Option { return func(c *Client) { c.observe = o } 
 func New(cfg Config, opts ...Option) (*Client, error) {
 	apiURL, authURL := cfg.APIURL, cfg.AuthURL
 	if env, ok := environments[cfg.Environment]; ok {
-		apiURL = cmpOr(apiURL, env.api)
-		authURL = cmpOr(authURL, env.auth)
+		apiURL = cmp.Or(apiURL, env.api)
+		authURL = cmp.Or(authURL, env.auth)
 	} else if cfg.Environment != "" {
 		return nil, fmt.Errorf("client: unknown environment %q (want production or integration)", cfg.Environment)
 	}
@@ -146,7 +147,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	c := &Client{
 		apiBase:      strings.TrimRight(apiURL, "/") + "/crm/v2/tenant/" + strconv.FormatInt(cfg.TenantID, 10),
 		appKey:       cfg.AppKey,
-		userAgent:    cmpOr(cfg.UserAgent, DefaultUserAgent),
+		userAgent:    cmp.Or(cfg.UserAgent, DefaultUserAgent),
 		timeout:      cfg.Timeout,
 		maxRetryWait: DefaultMaxRetryWait,
 		backoff:      200 * time.Millisecond,
@@ -163,13 +164,6 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	c.tokens = newTokenCache(authURL, cfg.ClientID, cfg.ClientSecret, c.http, c.timeout, c.userAgent, c.observe)
 	return c, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Operation names, as in ServiceTitan's reference; they appear in errors,
@@ -324,7 +318,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 		apiErr := newAPIError(op, resp, errBody, c.now())
 		c.log.LogAttrs(ctx, slog.LevelWarn, "servicetitan error",
 			slog.String("op", op), slog.Int("status", status), slog.String("traceId", apiErr.TraceID),
-			slog.String("title", cmpOr(apiErr.Title, apiErr.Detail)))
+			slog.String("title", cmp.Or(apiErr.Title, apiErr.Detail)))
 		switch {
 		case status == http.StatusUnauthorized && !refreshedToken:
 			// The token may have been revoked or expired early: fetch a new

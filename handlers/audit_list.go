@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -90,7 +91,7 @@ func (a *App) auditList(c echo.Context) error {
 		CSVURL: q.url("/audit.csv", 1)}
 	f, problem := q.filter(a.tz)
 	if problem != "" || a.audit == nil {
-		m.Problem = cmpOr(problem, "The audit trail is not configured.")
+		m.Problem = cmp.Or(problem, "The audit trail is not configured.")
 		return a.render(c, http.StatusOK, views.Audit(m))
 	}
 	f.Limit, f.Offset = auditPageSize, (q.Page-1)*auditPageSize
@@ -141,7 +142,7 @@ func (a *App) historyViews(entries []audit.Entry) []views.HistoryEntry {
 	for _, e := range entries {
 		h := views.HistoryEntry{
 			Time: a.timeView(e.Time), ActorEmail: e.ActorEmail, ActorName: e.ActorName,
-			Outcome: string(e.Outcome), OutcomeLabel: cmpOr(outcomeLabels[e.Outcome], string(e.Outcome)),
+			Outcome: string(e.Outcome), OutcomeLabel: cmp.Or(outcomeLabels[e.Outcome], string(e.Outcome)),
 			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: contactURL(e.CustomerID, e.ContactID),
 			Messages: e.Messages, TraceID: e.TraceID,
 		}
@@ -151,11 +152,4 @@ func (a *App) historyViews(entries []audit.Entry) []views.HistoryEntry {
 		out = append(out, h)
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

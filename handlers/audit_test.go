@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,8 +62,16 @@ func TestEveryOutcomeIsAudited(t *testing.T) {
 			u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) { w.WriteHeader(503) }
 		}, nil, audit.OutcomeFailed, "ServiceTitan is unavailable (502 Bad Gateway)"},
 		{"nok, unknown when the answer and the check are both lost", func(u *upstream) {
+			var patched atomic.Bool // set from the PATCH handler, read by the list handler
+			u.onList = func(w http.ResponseWriter) bool {
+				if !patched.Load() {
+					return false
+				}
+				w.WriteHeader(500)
+				return true
+			}
 			u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
-				u.onList = func(w http.ResponseWriter) bool { w.WriteHeader(500); return true }
+				patched.Store(true)
 				io.Copy(io.Discard, r.Body)
 				<-r.Context().Done()
 			}

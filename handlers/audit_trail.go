@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -98,7 +99,7 @@ func (at *attempt) completeWith(err error, f failure) {
 		}
 		msgs = append(msgs, other...)
 		if len(msgs) == 0 {
-			msgs = []string{firstNonEmpty(apiErr.Title, apiErr.Detail)}
+			msgs = []string{cmp.Or(apiErr.Title, apiErr.Detail)}
 		}
 		at.complete(audit.OutcomeRejected, msgs, traceID)
 	case errors.Is(err, client.ErrConflict):

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -15,14 +16,9 @@ func (a *App) contactEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	name, err := a.customerName(c, customerID)
+	name, contact, err := a.loadContact(c, customerID, contactID)
 	if err != nil {
 		return err
-	}
-	contact, err := a.st.GetContact(ctx, customerID, contactID)
-	if err != nil {
-		return upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, name))
 	}
 	form := formFromContact(name, contact)
 	form.Value = a.displayValue(contact.Type, contact.Value) // staff read and type "(217) 555-0177"
@@ -37,6 +33,20 @@ func (a *App) renderForm(c echo.Context, status int, form contactForm, customerI
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
 	m.Alert = alert
 	return a.render(c, status, views.EditContact(m))
+}
+
+// loadContact reads a contact and its customer's name, as the record page
+// and the edit form show them.
+func (a *App) loadContact(c echo.Context, customerID, contactID int64) (string, client.Contact, error) {
+	name, err := a.customerName(c, customerID)
+	if err != nil {
+		return "", client.Contact{}, err
+	}
+	contact, err := a.st.GetContact(c.Request().Context(), customerID, contactID)
+	if err != nil {
+		return "", client.Contact{}, upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, name))
+	}
+	return name, contact, nil
 }
 
 // customerName is the customer's name: from this person's recently opened

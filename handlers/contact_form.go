@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -125,13 +126,6 @@ func parseContactForm(v url.Values) contactForm {
 		f.Flags[pref.Name] = isChecked(v.Get(pref.Name))
 	}
 	return f
-}
-
-func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }
 
 func isChecked(v string) bool {
@@ -346,7 +340,7 @@ func (f contactForm) view(customerID, contactID int64) views.ContactForm {
 		{Name: fieldNonce, Value: f.Nonce},
 	}
 	if f.Loaded.DoNotText != nil {
-		m.Hidden = append(m.Hidden, views.Hidden{Name: fieldLoadedDoNotText, Value: boolText(*f.Loaded.DoNotText)})
+		m.Hidden = append(m.Hidden, views.Hidden{Name: fieldLoadedDoNotText, Value: strconv.FormatBool(*f.Loaded.DoNotText)})
 	}
 	return m
 }
@@ -445,13 +439,5 @@ func (f contactForm) untouchedValue(typed string) bool {
 	if !f.Loaded.Type.IsPhoneNumber() {
 		return false
 	}
-	digits := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, s)
-	}
-	return f.Loaded.Value != "" && digits(typed) == digits(f.Loaded.Value) && strings.Trim(typed, "0123456789()-. +") == ""
+	return f.Loaded.Value != "" && digitsOf(typed) == digitsOf(f.Loaded.Value) && strings.Trim(typed, "0123456789()-. +") == ""
 }

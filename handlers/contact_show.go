@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -22,13 +21,9 @@ func (a *App) contactShow(c echo.Context) error {
 	}
 	saved, ok := a.takeSaved(c, customerID, contactID)
 	if !ok {
-		name, err := a.customerName(c, customerID)
+		name, contact, err := a.loadContact(c, customerID, contactID)
 		if err != nil {
 			return err
-		}
-		contact, err := a.st.GetContact(c.Request().Context(), customerID, contactID)
-		if err != nil {
-			return upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, name))
 		}
 		saved = savedContact{CustomerID: customerID, CustomerName: name, Contact: contact}
 	}

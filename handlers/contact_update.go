@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -242,7 +243,7 @@ func (a *App) saveFailed(c echo.Context, form contactForm, customerID, contactID
 	if errors.Is(err, client.ErrValidation) && apiErr != nil {
 		errs := form.apiErrors(apiErr)
 		if errs.empty() {
-			errs.other = []string{firstNonEmpty(apiErr.Title, apiErr.Detail, "ServiceTitan rejected the change.")}
+			errs.other = []string{cmp.Or(apiErr.Title, apiErr.Detail, "ServiceTitan rejected the change.")}
 		}
 		alert := &views.Alert{TraceID: apiErr.TraceID}
 		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, errs, withTrace(alert))
@@ -287,15 +288,6 @@ func withTrace(a *views.Alert) *views.Alert {
 		return nil
 	}
 	return a
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // readBackTimeout bounds the re-read after a lost PATCH answer.

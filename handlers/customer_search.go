@@ -66,12 +66,7 @@ func (a *App) customerSearch(c echo.Context) error {
 // parseSearch decides what the words in the box are: a customer id (digits
 // only, short), a phone number (mostly digits, ten or more), or a name.
 func parseSearch(q string) client.CustomerQuery {
-	digits := strings.Map(func(r rune) rune {
-		if unicode.IsDigit(r) {
-			return r
-		}
-		return -1
-	}, q)
+	digits := digitsOf(q)
 	isNumeric := strings.IndexFunc(q, func(r rune) bool {
 		return !unicode.IsDigit(r) && !strings.ContainsRune(" ()-.+", r)
 	}) < 0

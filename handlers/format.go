@@ -56,6 +56,16 @@ func (a *App) formatPhone(value string) string {
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 }
 
+// digitsOf keeps only the ASCII digits of s: "(217) 555-0177" is 2175550177.
+func digitsOf(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
 // preference describes one flag of client.Preferences.
 type preference struct {
 	Name  string // API and form field name

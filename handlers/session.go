@@ -174,14 +174,15 @@ func (a *App) recentCustomers(c echo.Context) []recentCustomer {
 }
 
 func (a *App) rememberCustomer(c echo.Context, id int64, name string) {
-	if old := a.recentCustomers(c); len(old) > 0 && old[0].ID == id && old[0].Name == name {
-		return // already first: nothing to write
-	}
-	changedSession(c)
 	if r := []rune(name); len(r) > maxRecentName {
 		name = string(r[:maxRecentName-1]) + "…"
 	}
-	recent := slices.DeleteFunc(a.recentCustomers(c), func(r recentCustomer) bool { return r.ID == id })
+	recent := a.recentCustomers(c)
+	if len(recent) > 0 && recent[0].ID == id && recent[0].Name == name {
+		return // already first: nothing to write
+	}
+	changedSession(c)
+	recent = slices.DeleteFunc(recent, func(r recentCustomer) bool { return r.ID == id })
 	recent = append([]recentCustomer{{ID: id, Name: name}}, recent...)
 	if len(recent) > maxRecent {
 		recent = recent[:maxRecent]

@@ -5,6 +5,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -103,8 +104,8 @@ type ProxyHeaders struct {
 // Identify believes the headers only when the request comes straight from
 // a trusted proxy; it never falls back to anonymous.
 func (p ProxyHeaders) Identify(_ context.Context, r *http.Request) (Identity, error) {
-	email := strings.TrimSpace(r.Header.Get(orDefault(p.EmailHeader, "X-Forwarded-Email")))
-	user := strings.TrimSpace(r.Header.Get(orDefault(p.UserHeader, "X-Forwarded-User")))
+	email := strings.TrimSpace(r.Header.Get(cmp.Or(p.EmailHeader, "X-Forwarded-Email")))
+	user := strings.TrimSpace(r.Header.Get(cmp.Or(p.UserHeader, "X-Forwarded-User")))
 	if !p.Trusted.Trusts(r) {
 		if email != "" || user != "" {
 			return Identity{}, ErrUntrustedPeer
@@ -117,7 +118,7 @@ func (p ProxyHeaders) Identify(_ context.Context, r *http.Request) (Identity, er
 	if email == "" {
 		return Identity{}, ErrNoIdentity
 	}
-	return Identity{Email: strings.ToLower(email), Name: user, Groups: splitList(r.Header.Get(orDefault(p.GroupsHeader, "X-Forwarded-Groups")))}, nil
+	return Identity{Email: strings.ToLower(email), Name: user, Groups: splitList(r.Header.Get(cmp.Or(p.GroupsHeader, "X-Forwarded-Groups")))}, nil
 }
 
 // Fixed is a constant identity: the clearly fake sandbox user.
@@ -180,11 +181,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,7 +78,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 		// the issuer's does not reject fresh tokens.
 		Now: func() time.Time { return now().Add(-skew) },
 	})
-	return &JWT{header: cfg.Header, emailClaim: orDefault(cfg.EmailClaim, "email"), verifier: verifier}, nil
+	return &JWT{header: cfg.Header, emailClaim: cmp.Or(cfg.EmailClaim, "email"), verifier: verifier}, nil
 }
 
 // Identify verifies the assertion and reads the person's email (and name

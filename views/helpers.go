@@ -230,14 +230,6 @@ func (s SearchPage) resultsHeading() string {
 	return "Results"
 }
 
-// orDefault is s, or def when s is empty.
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // plural picks the word for n things.
 func plural(n int, one, many string) string {
 	if n == 1 {
