@@ -133,6 +133,58 @@ func TestUnauditableSaveIsRefused(t *testing.T) {
 	}
 }
 
+// slowStore is an audit store whose Begin takes its time, as a busy disk
+// or a remote PostgreSQL does.
+type slowStore struct {
+	audit.Store
+	delay time.Duration
+}
+
+func (s slowStore) Begin(ctx context.Context, e audit.Entry) (int64, error) {
+	time.Sleep(s.delay)
+	return s.Store.Begin(ctx, e)
+}
+
+// The row is written before the PATCH leaves, however slow the store: the
+// PATCH finds it there, still "unknown". The lost-update read does not
+// wait for it (the two run side by side), so a save costs the slower of
+// the two, not both.
+func TestAuditRowIsWrittenBeforeThePatch(t *testing.T) {
+	store := openAudit(t)
+	up := newUpstream(t)
+	const delay = 300 * time.Millisecond
+	var readDuringBegin atomic.Bool
+	var began atomic.Int64 // when the save's POST was sent, in UnixNano
+	up.onList = func(http.ResponseWriter) bool {
+		if start := began.Load(); start != 0 && time.Since(time.Unix(0, start)) < delay {
+			readDuringBegin.Store(true)
+		}
+		return false
+	}
+	var atPatch []audit.Entry
+	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		atPatch, _, _ = store.List(context.Background(), audit.Filter{ContactID: 7})
+		apply()
+		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Slow store"}`)
+	}
+	b := newBrowser(t, up.appWith(t, 5*time.Second, nil, withAudit(slowStore{store, delay})).URL)
+	form := b.openForm(7)
+	form.Set("memo", "Slow store")
+	began.Store(time.Now().UnixNano())
+	if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d", p.status)
+	}
+	if len(atPatch) != 1 || atPatch[0].Outcome != audit.OutcomeUnknown || len(atPatch[0].Changes) != 1 {
+		t.Fatalf("audit rows when the PATCH arrived = %+v; want the attempt, outcome unknown", atPatch)
+	}
+	if !readDuringBegin.Load() {
+		t.Error("the lost-update read waited for the audit row; want both side by side")
+	}
+	if entries, _, _ := store.List(context.Background(), audit.Filter{ContactID: 7}); len(entries) != 1 || entries[0].Outcome != audit.OutcomeSaved {
+		t.Errorf("audit rows after the save = %+v; want one, saved", entries)
+	}
+}
+
 func TestHistoryAndAuditPages(t *testing.T) {
 	store := openAudit(t)
 	up := newUpstream(t)

@@ -30,18 +30,19 @@ type attempt struct {
 	log *slog.Logger
 }
 
-// beginAttempt records the attempt with the fields it means to change.
-func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes []audit.Change) (*attempt, error) {
+// beginAttempt starts recording the attempt with the fields it means to
+// change and returns a function that waits for the row. The row must be
+// written before the PATCH is sent, but not before the lost-update read:
+// the save runs both side by side and waits for the slower, instead of
+// one after the other. Everything taken from c is read here, before the
+// caller goes on with c.
+func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes []audit.Change) (wait func() (*attempt, error)) {
 	at := &attempt{a: a, c: c}
 	if a.audit == nil {
-		return at, nil
+		return func() (*attempt, error) { return at, nil }
 	}
 	who, _ := actor(c)
-	// The row must be written before anything is sent, but a stuck store
-	// must not hold the save (and the person) forever.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
-	defer cancel()
-	id, err := a.audit.Begin(ctx, audit.Entry{
+	entry := audit.Entry{
 		Time:       time.Now().UTC(),
 		ActorEmail: auditText(who.Email),
 		ActorName:  auditText(who.Name),
@@ -50,12 +51,27 @@ func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes 
 		ContactID:  contactID,
 		Changes:    changes,
 		RequestID:  c.Response().Header().Get(echo.HeaderXRequestID),
-	})
-	if err != nil {
-		return nil, errors.Join(errAuditUnavailable, err)
 	}
-	at.id = id
-	return at, nil
+	// A stuck store must not hold the save (and the person) forever.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+	type begun struct {
+		id  int64
+		err error
+	}
+	done := make(chan begun, 1)
+	go func() {
+		defer cancel()
+		id, err := a.audit.Begin(ctx, entry)
+		done <- begun{id, err}
+	}()
+	return func() (*attempt, error) {
+		b := <-done
+		if b.err != nil {
+			return nil, errors.Join(errAuditUnavailable, b.err)
+		}
+		at.id = b.id
+		return at, nil
+	}
 }
 
 // complete records how the attempt ended, in the audit trail, the metrics

@@ -89,14 +89,15 @@ func (a *App) save(c echo.Context, form contactForm, value string, customerID, c
 	c.SetRequest(c.Request().WithContext(ctx))
 
 	req := form.changes(value)
-	at, err := a.beginAttempt(c, customerID, contactID, auditChanges(form.Loaded, req))
+	begun := a.beginAttempt(c, customerID, contactID, auditChanges(form.Loaded, req))
+	current, readErr := a.st.GetContact(ctx, customerID, contactID)
+	at, err := begun()
 	if err != nil {
+		// Nothing was sent: the read changes nothing.
 		a.metrics.Save("audit_failed")
 		return a.saveFailed(c, form, customerID, contactID, err)
 	}
-
-	current, err := a.st.GetContact(ctx, customerID, contactID)
-	if err != nil {
+	if err := readErr; err != nil {
 		at.completeWith(err, describe(err, "contact"))
 		return a.saveFailed(c, form, customerID, contactID, err)
 	}
