@@ -286,6 +286,10 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 }
 
 // List implements Store.
+//
+// The page and its changes come from one statement, so they are one
+// snapshot without a transaction; only the total, when asked for, needs
+// one around the count and the page.
 func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	where, args := s.where(f)
 	page := " ORDER BY started_at DESC, id DESC LIMIT " + s.d.noLimit
@@ -298,91 +302,78 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 		page += " OFFSET ?"
 		pageArgs = append(pageArgs, f.Offset)
 	}
+	pageQuery := s.d.rebind(`SELECT a.id, a.started_at, a.actor_email, a.actor_name, a.tenant_id, a.customer_id,
+			a.contact_id, a.outcome, a.messages, a.trace_id, a.request_id, a.completed_at,
+			c.field, c.before_value, c.after_value
+		FROM (SELECT ` + attemptColumns + ` FROM attempts` + where + page + `) a
+		LEFT JOIN changes c ON c.attempt_id = a.id
+		ORDER BY a.started_at DESC, a.id DESC, c.position`)
 
-	countQuery := s.d.rebind("SELECT COUNT(*) FROM attempts" + where)
-	pageQuery := s.d.rebind("SELECT " + attemptColumns + " FROM attempts" + where + page)
-	changesQuery := s.d.rebind(`SELECT c.attempt_id, c.field, c.before_value, c.after_value
-			FROM changes c JOIN (SELECT id FROM attempts` + where + page + `) p ON p.id = c.attempt_id
-			ORDER BY c.attempt_id, c.position`)
 	if f.SkipTotal {
-		countQuery = ""
+		entries, err := s.listPage(ctx, nil, pageQuery, pageArgs)
+		return entries, -1, err
 	}
-	s.warm(ctx, countQuery, pageQuery, changesQuery)
-
+	countQuery := s.d.rebind("SELECT COUNT(*) FROM attempts" + where)
+	s.warm(ctx, countQuery, pageQuery)
 	tx, err := s.db.BeginTx(ctx, s.d.listTx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-
-	total := -1
-	if !f.SkipTotal {
-		if err := s.queryRow(ctx, tx, countQuery, args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("audit: list: count: %w", err)
-		}
+	var total int
+	if err := s.queryRow(ctx, tx, countQuery, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
 	}
-
-	rows, err := s.query(ctx, tx, pageQuery, pageArgs...)
+	entries, err := s.listPage(ctx, tx, pageQuery, pageArgs)
 	if err != nil {
-		return nil, 0, fmt.Errorf("audit: list: %w", err)
-	}
-	var entries []Entry
-	index := map[int64]int{}
-	for rows.Next() {
-		var e Entry
-		var outcome, msgs string
-		var started, completed dbTime
-		if err := rows.Scan(&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
-			&e.ContactID, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed); err != nil {
-			rows.Close()
-			return nil, 0, fmt.Errorf("audit: list: %w", err)
-		}
-		e.Time, e.CompletedAt, e.Outcome = started.t, completed.t, Outcome(outcome)
-		if err := json.Unmarshal([]byte(msgs), &e.Messages); err != nil {
-			rows.Close()
-			return nil, 0, fmt.Errorf("audit: list: messages of attempt %d: %w", e.ID, err)
-		}
-		if len(e.Messages) == 0 {
-			e.Messages = nil
-		}
-		index[e.ID] = len(entries)
-		entries = append(entries, e)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, 0, fmt.Errorf("audit: list: %w", err)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("audit: list: %w", err)
-	}
-
-	if len(entries) > 0 {
-		// The changes of the same page of attempts, in one query.
-		rows, err := s.query(ctx, tx, changesQuery, pageArgs...)
-		if err != nil {
-			return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var c Change
-			if err := rows.Scan(&id, &c.Field, &c.Before, &c.After); err != nil {
-				rows.Close()
-				return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
-			}
-			if i, ok := index[id]; ok {
-				entries[i].Changes = append(entries[i].Changes, c)
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, 0, fmt.Errorf("audit: list: changes: %w", err)
-		}
+		return nil, 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
 	return entries, total, nil
+}
+
+// listPage runs List's page query: one row per change (or one for an
+// attempt without changes), attempts in page order, their changes in
+// order.
+func (s *sqlStore) listPage(ctx context.Context, tx *sql.Tx, query string, args []any) ([]Entry, error) {
+	rows, err := s.query(ctx, tx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: list: %w", err)
+	}
+	defer rows.Close()
+	var entries []Entry
+	for rows.Next() {
+		var e Entry
+		var outcome, msgs string
+		var started, completed dbTime
+		var field, before, after sql.NullString
+		if err := rows.Scan(&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
+			&e.ContactID, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &field, &before, &after); err != nil {
+			return nil, fmt.Errorf("audit: list: %w", err)
+		}
+		if n := len(entries); n == 0 || entries[n-1].ID != e.ID {
+			e.Time, e.CompletedAt, e.Outcome = started.t, completed.t, Outcome(outcome)
+			if msgs != "[]" {
+				if err := json.Unmarshal([]byte(msgs), &e.Messages); err != nil {
+					return nil, fmt.Errorf("audit: list: messages of attempt %d: %w", e.ID, err)
+				}
+				if len(e.Messages) == 0 {
+					e.Messages = nil
+				}
+			}
+			entries = append(entries, e)
+		}
+		if field.Valid {
+			last := &entries[len(entries)-1]
+			last.Changes = append(last.Changes, Change{Field: field.String, Before: before.String, After: after.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: list: %w", err)
+	}
+	return entries, nil
 }
 
 // Prune implements Store.
