@@ -6,17 +6,21 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 )
 
 const sessionName = "contactdesk"
 
-// Session keys. Values are strings so nothing needs gob registration.
+// Session keys. Values are strings (or flash lists of strings), which the
+// cookie's JSON carries as they are.
 const (
 	sessCSRF   = "csrf"
 	sessRecent = "recent"
@@ -46,6 +50,11 @@ func NewSessionStore(o SessionOptions) *sessions.CookieStore {
 		keys = append(keys, deriveKeys(o.Previous)...)
 	}
 	store := sessions.NewCookieStore(keys...)
+	for _, codec := range store.Codecs {
+		if sc, ok := codec.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(sessionSerializer{})
+		}
+	}
 	store.Options = &sessions.Options{
 		Path:     "/",
 		HttpOnly: true,
@@ -56,6 +65,52 @@ func NewSessionStore(o SessionOptions) *sessions.CookieStore {
 	// codecs' signature lifetime (otherwise 30-day-old cookies still decode).
 	store.MaxAge(o.MaxAge)
 	return store
+}
+
+// sessionSerializer writes the session's values as JSON instead of gob.
+// Gob describes its types again in every cookie, and reading them back was
+// the largest part of decoding the cookie, which every request does. The
+// keys are strings and the values strings or flash lists ([]any of
+// strings), which JSON carries unchanged. Cookies written as gob (by
+// versions before this one) are still read, so a deploy logs nobody out.
+type sessionSerializer struct{}
+
+func (sessionSerializer) Serialize(src any) ([]byte, error) {
+	values, ok := src.(map[any]any)
+	if !ok {
+		return nil, fmt.Errorf("session: cannot serialize %T", src)
+	}
+	m := make(map[string]any, len(values))
+	for k, v := range values {
+		key, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("session: key %v is a %T, not a string", k, k)
+		}
+		m[key] = v
+	}
+	return json.Marshal(m)
+}
+
+func (sessionSerializer) Deserialize(src []byte, dst any) error {
+	values, ok := dst.(*map[any]any)
+	if !ok {
+		return fmt.Errorf("session: cannot deserialize into %T", dst)
+	}
+	if len(src) == 0 || src[0] != '{' {
+		// Not JSON, which always starts with '{' here: an older gob cookie.
+		return securecookie.GobEncoder{}.Deserialize(src, dst)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(src, &m); err != nil {
+		return errors.Join(errors.New("session: cookie is not a JSON object"), err)
+	}
+	if *values == nil {
+		*values = make(map[any]any, len(m))
+	}
+	for k, v := range m {
+		(*values)[k] = v
+	}
+	return nil
 }
 
 // deriveKeys turns one secret into a 32-byte signing key and a 32-byte
