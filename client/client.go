@@ -185,10 +185,10 @@ const contactPageSize = 100
 // provably never reached ServiceTitan; when its answer is lost the error
 // matches ErrOutcomeUnknown and the caller must re-read.
 func (c *Client) UpdateContact(ctx context.Context, customerID, contactID int64, req UpdateContactRequest) (Contact, error) {
-	var out Contact
+	var out contactWire
 	path := fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID)
 	err := c.do(ctx, OpUpdateContact, http.MethodPatch, path, nil, req, &out)
-	return out, err
+	return out.contact(), err
 }
 
 // ListContacts returns all of a customer's contacts, following hasMore.
@@ -196,11 +196,13 @@ func (c *Client) ListContacts(ctx context.Context, customerID int64) ([]Contact,
 	var all []Contact
 	for page := 1; page <= listContactsLimit; page++ {
 		q := url.Values{"page": {strconv.Itoa(page)}, "pageSize": {strconv.Itoa(contactPageSize)}}
-		var p Page[Contact]
+		var p Page[contactWire]
 		if err := c.do(ctx, OpGetContactList, http.MethodGet, fmt.Sprintf("/customers/%d/contacts", customerID), q, nil, &p); err != nil {
 			return nil, err
 		}
-		all = append(all, p.Data...)
+		for _, w := range p.Data {
+			all = append(all, w.contact())
+		}
 		if !p.HasMore || len(p.Data) == 0 {
 			return all, nil
 		}
@@ -225,9 +227,9 @@ func (c *Client) GetContact(ctx context.Context, customerID, contactID int64) (C
 
 // GetCustomer reads one customer.
 func (c *Client) GetCustomer(ctx context.Context, id int64) (Customer, error) {
-	var out Customer
+	var out customerWire
 	err := c.do(ctx, OpGetCustomer, http.MethodGet, fmt.Sprintf("/customers/%d", id), nil, nil, &out)
-	return out, err
+	return out.customer(), err
 }
 
 // SearchCustomers returns one page of customers matching q.
@@ -250,8 +252,15 @@ func (c *Client) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[Cus
 	if q.PageSize > 0 {
 		v.Set("pageSize", strconv.Itoa(q.PageSize))
 	}
-	var out Page[Customer]
-	err := c.do(ctx, OpGetCustomers, http.MethodGet, "/customers", v, nil, &out)
+	var wire Page[customerWire]
+	err := c.do(ctx, OpGetCustomers, http.MethodGet, "/customers", v, nil, &wire)
+	out := Page[Customer]{Page: wire.Page, PageSize: wire.PageSize, HasMore: wire.HasMore, TotalCount: wire.TotalCount}
+	if wire.Data != nil {
+		out.Data = make([]Customer, len(wire.Data))
+		for i, w := range wire.Data {
+			out.Data[i] = w.customer()
+		}
+	}
 	return out, err
 }
 

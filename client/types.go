@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ContactType is how a contact is reached. ServiceTitan calls a landline
@@ -72,8 +73,8 @@ func ParseContactType(s string) (ContactType, bool) {
 // UnmarshalJSON normalises the spelling of known types and keeps unknown
 // ones verbatim, so a new type from ServiceTitan does not break decoding.
 func (t *ContactType) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return fmt.Errorf("contact type: %w", err)
 	}
 	*t, _ = ParseContactType(s)
@@ -120,19 +121,32 @@ type Contact struct {
 // UnmarshalJSON accepts ServiceTitan's timestamps, which may carry seven
 // fractional digits and no zone designator.
 func (c *Contact) UnmarshalJSON(b []byte) error {
-	type plain Contact
-	var wire struct {
-		plain
-		CreatedOn  apiTime `json:"createdOn"`
-		ModifiedOn apiTime `json:"modifiedOn"`
-	}
-	if err := json.Unmarshal(b, &wire); err != nil {
+	var w contactWire
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*c = Contact(wire.plain)
-	c.CreatedOn = time.Time(wire.CreatedOn)
-	c.ModifiedOn = time.Time(wire.ModifiedOn)
+	*c = w.contact()
 	return nil
+}
+
+// contactWire is a Contact as ServiceTitan sends it: the same fields, its
+// times read by apiTime. The client decodes answers into it directly: a
+// custom UnmarshalJSON on each element of a list makes the decoder skip
+// over the element, then validate and decode it again in a nested call,
+// which was most of the time spent reading a contact list.
+type contactWire struct {
+	plainContact
+	CreatedOn  apiTime `json:"createdOn"`
+	ModifiedOn apiTime `json:"modifiedOn"`
+}
+
+// plainContact is Contact without its methods (its UnmarshalJSON).
+type plainContact Contact
+
+func (w contactWire) contact() Contact {
+	c := Contact(w.plainContact)
+	c.CreatedOn, c.ModifiedOn = time.Time(w.CreatedOn), time.Time(w.ModifiedOn)
+	return c
 }
 
 // UpdateContactRequest is the body of Customers_UpdateContact. A nil field
@@ -199,19 +213,28 @@ type Customer struct {
 
 // UnmarshalJSON accepts ServiceTitan's zone-less timestamps.
 func (c *Customer) UnmarshalJSON(b []byte) error {
-	type plain Customer
-	var wire struct {
-		plain
-		CreatedOn  apiTime `json:"createdOn"`
-		ModifiedOn apiTime `json:"modifiedOn"`
-	}
-	if err := json.Unmarshal(b, &wire); err != nil {
+	var w customerWire
+	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*c = Customer(wire.plain)
-	c.CreatedOn = time.Time(wire.CreatedOn)
-	c.ModifiedOn = time.Time(wire.ModifiedOn)
+	*c = w.customer()
 	return nil
+}
+
+// customerWire is to Customer what contactWire is to Contact.
+type customerWire struct {
+	plainCustomer
+	CreatedOn  apiTime `json:"createdOn"`
+	ModifiedOn apiTime `json:"modifiedOn"`
+}
+
+// plainCustomer is Customer without its methods.
+type plainCustomer Customer
+
+func (w customerWire) customer() Customer {
+	c := Customer(w.plainCustomer)
+	c.CreatedOn, c.ModifiedOn = time.Time(w.CreatedOn), time.Time(w.ModifiedOn)
+	return c
 }
 
 // Page is one page of a paged list.
@@ -247,8 +270,8 @@ func (t *apiTime) UnmarshalJSON(b []byte) error {
 		*t = apiTime{}
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return fmt.Errorf("date-time: %w", err)
 	}
 	parsed, err := ParseTime(s)
@@ -266,8 +289,12 @@ func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if ts, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return ts.UTC(), nil
+	// ServiceTitan's usual form has no zone: try RFC 3339 only when s ends
+	// with one, as a failed time.Parse costs an error value.
+	if hasZone(s) {
+		if ts, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return ts.UTC(), nil
+		}
 	}
 	for _, layout := range zonelessLayouts {
 		if ts, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
@@ -275,4 +302,38 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("date-time %q is not in a known format", s)
+}
+
+// hasZone reports whether a date-time ends with a zone designator: "Z" or
+// an offset such as "+02:00" after the time of day.
+func hasZone(s string) bool {
+	if strings.HasSuffix(s, "Z") || strings.HasSuffix(s, "z") {
+		return true
+	}
+	const dateAndHour = len("2006-01-02T15")
+	return len(s) > dateAndHour && strings.ContainsAny(s[dateAndHour:], "+-")
+}
+
+// jsonString returns the string a JSON string literal holds. A literal
+// with no escapes, quotes or control characters, in valid UTF-8, is its
+// own content; only the rest goes through a nested json.Unmarshal, which
+// validates and allocates again (a cost paid for every time and type of
+// every contact otherwise).
+func jsonString(b []byte) (string, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		inner := b[1 : len(b)-1]
+		plain := utf8.Valid(inner)
+		for _, c := range inner {
+			if c == '\\' || c == '"' || c < 0x20 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(inner), nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
