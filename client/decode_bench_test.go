@@ -65,3 +65,21 @@ func TestContactListDecodesAlike(t *testing.T) {
 		}
 	}
 }
+
+// jsonString takes the fast path only where it gives what json.Unmarshal
+// gives.
+func TestJSONString(t *testing.T) {
+	for _, lit := range []string{`"MobilePhone"`, `""`, `"Mobile\u0050hone"`, `"say \"hi\""`, `"caf\u00e9 café"`, "\"bad \xff utf-8\"", `"tab\tescaped"`} {
+		var want string
+		wantErr := json.Unmarshal([]byte(lit), &want)
+		got, err := jsonString([]byte(lit))
+		if got != want || (err == nil) != (wantErr == nil) {
+			t.Errorf("jsonString(%s) = %q, %v; json.Unmarshal gives %q, %v", lit, got, err, want, wantErr)
+		}
+	}
+	for _, bad := range []string{"\"raw\ttab\"", `"unterminated`, `42`} {
+		if _, err := jsonString([]byte(bad)); err == nil {
+			t.Errorf("jsonString(%q) accepted", bad)
+		}
+	}
+}
