@@ -151,7 +151,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		timeout:      cfg.Timeout,
 		maxRetryWait: DefaultMaxRetryWait,
 		backoff:      200 * time.Millisecond,
-		http:         &http.Client{},
+		http:         &http.Client{Transport: newTransport()},
 		log:          slog.New(slog.DiscardHandler),
 		observe:      noObserver{},
 		now:          time.Now,
@@ -164,6 +164,22 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	c.tokens = newTokenCache(authURL, cfg.ClientID, cfg.ClientSecret, c.http, c.timeout, c.userAgent, c.observe)
 	return c, nil
+}
+
+// maxIdleConns is how many connections to ServiceTitan are kept open
+// between calls: about as many as staff make calls at once.
+const maxIdleConns = 64
+
+// newTransport is http.DefaultTransport's configuration with room for
+// maxIdleConns idle connections to the one host the client talks to. The
+// default keeps 2 per host, so as soon as three saves overlap, connections
+// are closed after use and opened again (with a TLS handshake each) for
+// calls that could have reused them.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = maxIdleConns
+	t.MaxIdleConnsPerHost = maxIdleConns
+	return t
 }
 
 // Operation names, as in ServiceTitan's reference; they appear in errors,

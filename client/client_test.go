@@ -739,3 +739,57 @@ func TestTransportErrorsHideTheURL(t *testing.T) {
 		t.Errorf("err = %v: must not carry the query", err)
 	}
 }
+
+// Calls that overlap keep their connections for the next calls: a second
+// wave of concurrent reads opens none (with the default transport's two
+// idle connections per host, it opened all but two again).
+func TestConcurrentCallsReuseConnections(t *testing.T) {
+	f := newFakeST(t)
+	const wave = 12
+	var inFlight sync.WaitGroup
+	var release atomic.Pointer[chan struct{}] // the current wave's gate
+	var mu sync.Mutex
+	conns := map[string]bool{} // client address of every connection seen
+	fresh := 0
+	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if !conns[r.RemoteAddr] {
+			conns[r.RemoteAddr] = true
+			fresh++
+		}
+		mu.Unlock()
+		gate := *release.Load()
+		inFlight.Done()
+		<-gate // hold every call of the wave open at once
+		writeJSON(w, 200, `{"id":1,"name":"Ada"}`)
+	})
+	c := f.client(t)
+	runWave := func() int {
+		mu.Lock()
+		fresh = 0
+		mu.Unlock()
+		inFlight.Add(wave)
+		gate := make(chan struct{})
+		release.Store(&gate)
+		var done sync.WaitGroup
+		for range wave {
+			done.Go(func() {
+				if _, err := c.GetCustomer(context.Background(), 1); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		inFlight.Wait()
+		close(gate)
+		done.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return fresh
+	}
+	if n := runWave(); n < wave-1 { // the token's connection may be reused
+		t.Fatalf("first wave used %d new connections, want at least %d (the calls did not overlap)", n, wave-1)
+	}
+	if n := runWave(); n != 0 {
+		t.Errorf("second wave opened %d new connections, want 0: idle connections were closed", n)
+	}
+}
