@@ -161,6 +161,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		return fmt.Errorf("the audit trail cannot be opened (%s): %w", setting, err)
 	}
+	// A save's answer does not wait for its outcome's write; the record page
+	// after it, and the shutdown below, do.
+	store = audit.CompleteInBackground(store, func(id int64, err error) {
+		log.Error("audit outcome not recorded", "audit_id", id, "error", err)
+	})
 	defer store.Close()
 	if cfg.RetentionDays > 0 {
 		go pruneAudit(ctx, store, cfg.RetentionDays, log)

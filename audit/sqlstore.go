@@ -228,8 +228,8 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 
 // Complete implements Store.
 func (s *sqlStore) Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error {
-	if !outcome.Valid() || outcome == OutcomeUnknown {
-		return fmt.Errorf("audit: complete attempt %d: invalid outcome %q", id, outcome)
+	if err := checkOutcome(id, outcome); err != nil {
+		return err
 	}
 	if messages == nil {
 		messages = []string{}
@@ -251,6 +251,15 @@ func (s *sqlStore) Complete(ctx context.Context, id int64, outcome Outcome, mess
 	}
 	if n == 0 {
 		return fmt.Errorf("audit: complete attempt %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// checkOutcome refuses what Complete cannot record: an invalid outcome, or
+// OutcomeUnknown (which only Begin writes).
+func checkOutcome(id int64, outcome Outcome) error {
+	if !outcome.Valid() || outcome == OutcomeUnknown {
+		return fmt.Errorf("audit: complete attempt %d: invalid outcome %q", id, outcome)
 	}
 	return nil
 }

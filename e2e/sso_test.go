@@ -22,8 +22,9 @@ import (
 // trail. A save in the browser appears in the contact's History under the
 // signed-in person's email.
 func TestBehindSSOProxyWithAuditHistory(t *testing.T) {
-	store, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
+	sqlite, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
 	must(t, err)
+	store := audit.CompleteInBackground(sqlite, func(id int64, err error) { t.Errorf("audit outcome %d: %v", id, err) })
 	t.Cleanup(func() { store.Close() })
 	app := startApp(t, withHandlers(func(c *handlers.Config) {
 		proxies, _ := identity.ParseProxies("127.0.0.1/32")

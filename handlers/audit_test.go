@@ -185,6 +185,37 @@ func TestAuditRowIsWrittenBeforeThePatch(t *testing.T) {
 	}
 }
 
+// slowOutcomes is an audit store whose Complete takes its time.
+type slowOutcomes struct {
+	audit.Store
+	delay time.Duration
+}
+
+func (s slowOutcomes) Complete(ctx context.Context, id int64, o audit.Outcome, msgs []string, trace string) error {
+	time.Sleep(s.delay)
+	return s.Store.Complete(ctx, id, o, msgs, trace)
+}
+
+// With the outcome written in the background (as main.go runs it), the
+// record page the save leads to still shows the save's outcome, not
+// "unknown": its history waits for the write.
+func TestRecordPageShowsTheOutcomeWrittenInBackground(t *testing.T) {
+	store := audit.CompleteInBackground(slowOutcomes{openAudit(t), 200 * time.Millisecond},
+		func(id int64, err error) { t.Errorf("audit outcome %d: %v", id, err) })
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, 5*time.Second, nil, withAudit(store)).URL)
+	form := b.openForm(7)
+	form.Set("memo", "Written later")
+	p := b.post("/customers/5/contacts/7", form)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d", p.status)
+	}
+	rec := b.get(p.location)
+	if got, _ := rec.doc.Find("[data-history] [data-outcome]").First().Attr("data-outcome"); got != string(audit.OutcomeSaved) {
+		t.Errorf("newest history entry outcome = %q, want saved", got)
+	}
+}
+
 func TestHistoryAndAuditPages(t *testing.T) {
 	store := openAudit(t)
 	up := newUpstream(t)

@@ -1,0 +1,109 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// completeTimeout bounds one background Complete.
+const completeTimeout = 10 * time.Second
+
+// ErrClosed is returned by a Store from CompleteInBackground once closed.
+var ErrClosed = errors.New("audit: store closed")
+
+// CompleteInBackground returns a Store whose Complete returns at once and
+// writes the outcome in the background, so a save's answer does not wait
+// for the second write of its audit row (the first, Begin, still comes
+// before the PATCH and is not deferred).
+//
+// What it keeps of Store's promises:
+//   - List waits for every Complete that returned before List was called,
+//     so the record page that follows a save shows its outcome;
+//   - Close waits for every pending Complete, then closes s: a graceful
+//     stop loses none;
+//   - an invalid outcome is refused at once, as s would refuse it; other
+//     failures (an unknown id, the database gone) go to onError, since the
+//     caller has moved on. The row then keeps its "unknown" outcome, as
+//     after a crash mid-save.
+//
+// The write keeps ctx's values but not its cancellation or deadline; it
+// has completeTimeout of its own.
+func CompleteInBackground(s Store, onError func(id int64, err error)) Store {
+	if onError == nil {
+		onError = func(int64, error) {}
+	}
+	return &background{Store: s, onError: onError, pending: map[uint64]chan struct{}{}}
+}
+
+type background struct {
+	Store
+	onError func(id int64, err error)
+
+	mu      sync.Mutex
+	closed  bool
+	next    uint64
+	pending map[uint64]chan struct{} // closed when that write is done
+	writes  sync.WaitGroup
+}
+
+func (b *background) Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error {
+	if err := checkOutcome(id, outcome); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return fmt.Errorf("audit: complete attempt %d: %w", id, ErrClosed)
+	}
+	key, done := b.next, make(chan struct{})
+	b.next++
+	b.pending[key] = done
+	b.writes.Add(1)
+	b.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), completeTimeout)
+	go func() {
+		defer b.writes.Done()
+		defer cancel()
+		err := b.Store.Complete(ctx, id, outcome, messages, traceID)
+		b.mu.Lock()
+		delete(b.pending, key)
+		b.mu.Unlock()
+		close(done)
+		if err != nil {
+			b.onError(id, err)
+		}
+	}()
+	return nil
+}
+
+// List waits for the Completes pending when it is called (not for those
+// that start meanwhile, so a steady stream of saves cannot hold it up).
+func (b *background) List(ctx context.Context, f Filter) ([]Entry, int, error) {
+	b.mu.Lock()
+	waits := make([]chan struct{}, 0, len(b.pending))
+	for _, done := range b.pending {
+		waits = append(waits, done)
+	}
+	b.mu.Unlock()
+	for _, done := range waits {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, 0, fmt.Errorf("audit: list: waiting for outcomes being written: %w", ctx.Err())
+		}
+	}
+	return b.Store.List(ctx, f)
+}
+
+// Close waits for the pending Completes, then closes the store.
+func (b *background) Close() error {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.writes.Wait()
+	return b.Store.Close()
+}

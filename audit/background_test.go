@@ -1,0 +1,181 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// gatedStore holds every Complete until its gate is closed.
+type gatedStore struct {
+	Store
+	gate    chan struct{}
+	started chan struct{} // one value per Complete that reached the store
+}
+
+func (g *gatedStore) Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error {
+	g.started <- struct{}{}
+	<-g.gate
+	return g.Store.Complete(ctx, id, outcome, messages, traceID)
+}
+
+func newGated(t *testing.T) (*gatedStore, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &gatedStore{Store: s, gate: make(chan struct{}), started: make(chan struct{}, 16)}, path
+}
+
+func begin(t *testing.T, s Store) int64 {
+	t.Helper()
+	id, err := s.Begin(context.Background(), Entry{ActorEmail: "kelly@acme.example", CustomerID: 5, ContactID: 7,
+		Changes: []Change{{Field: "memo", Before: "a", After: "b"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// returnsBefore reports whether f returns within a short while.
+func returnsBefore(f func()) bool {
+	done := make(chan struct{})
+	go func() { f(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(100 * time.Millisecond):
+		return false
+	}
+}
+
+func TestCompleteInBackground(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("ok, Complete returns at once and List waits for it", func(t *testing.T) {
+		inner, _ := newGated(t)
+		s := CompleteInBackground(inner, func(id int64, err error) { t.Errorf("attempt %d: %v", id, err) })
+		defer s.Close()
+		id := begin(t, s)
+		cctx, cancel := context.WithCancel(ctx)
+		if !returnsBefore(func() {
+			if err := s.Complete(cctx, id, OutcomeSaved, nil, "tr-1"); err != nil {
+				t.Error(err)
+			}
+		}) {
+			t.Fatal("Complete waited for the write")
+		}
+		cancel() // the caller's context ends with its request: the write goes on
+		<-inner.started
+
+		var entries []Entry
+		listed := make(chan error, 1)
+		go func() {
+			var err error
+			entries, _, err = s.List(ctx, Filter{ContactID: 7})
+			listed <- err
+		}()
+		select {
+		case <-listed:
+			t.Fatal("List returned before the pending outcome was written")
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(inner.gate)
+		if err := <-listed; err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 1 || entries[0].Outcome != OutcomeSaved || entries[0].TraceID != "tr-1" {
+			t.Errorf("entries = %+v, want the attempt saved", entries)
+		}
+	})
+
+	t.Run("ok, Close writes what is pending, then closes", func(t *testing.T) {
+		inner, path := newGated(t)
+		s := CompleteInBackground(inner, nil)
+		id := begin(t, s)
+		if err := s.Complete(ctx, id, OutcomeRejected, []string{"memo: too long"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		<-inner.started
+		closed := make(chan error, 1)
+		go func() { closed <- s.Close() }()
+		select {
+		case <-closed:
+			t.Fatal("Close did not wait for the pending write")
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(inner.gate)
+		if err := <-closed; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); !errors.Is(err, ErrClosed) {
+			t.Errorf("Complete after Close = %v, want ErrClosed", err)
+		}
+
+		reopened, err := OpenSQLite(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reopened.Close()
+		entries, _, err := reopened.List(ctx, Filter{})
+		if err != nil || len(entries) != 1 || entries[0].Outcome != OutcomeRejected {
+			t.Errorf("after Close: %+v, %v; want the attempt rejected", entries, err)
+		}
+	})
+
+	t.Run("nok, an invalid outcome is refused at once", func(t *testing.T) {
+		inner, _ := newGated(t)
+		s := CompleteInBackground(inner, nil)
+		defer s.Close()
+		for _, o := range []Outcome{OutcomeUnknown, "maybe"} {
+			if err := s.Complete(ctx, 1, o, nil, ""); err == nil {
+				t.Errorf("Complete(%q) accepted", o)
+			}
+		}
+		if len(inner.started) != 0 {
+			t.Error("an invalid outcome reached the store")
+		}
+	})
+
+	t.Run("nok, a failed write goes to onError", func(t *testing.T) {
+		inner, _ := newGated(t)
+		close(inner.gate)
+		failed := make(chan error, 1)
+		s := CompleteInBackground(inner, func(id int64, err error) {
+			if id == 999 {
+				failed <- err
+			}
+		})
+		defer s.Close()
+		if err := s.Complete(ctx, 999, OutcomeSaved, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-failed:
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("onError got %v, want ErrNotFound", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("onError was not called")
+		}
+	})
+
+	t.Run("nok, List gives up when its context ends", func(t *testing.T) {
+		inner, _ := newGated(t)
+		s := CompleteInBackground(inner, nil)
+		defer func() { close(inner.gate); s.Close() }()
+		id := begin(t, s)
+		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		lctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		if _, _, err := s.List(lctx, Filter{}); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("List = %v, want the deadline", err)
+		}
+	})
+}
