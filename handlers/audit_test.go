@@ -216,6 +216,28 @@ func TestRecordPageShowsTheOutcomeWrittenInBackground(t *testing.T) {
 	}
 }
 
+// brokenHistory is an audit store that cannot be read.
+type brokenHistory struct{ audit.Store }
+
+func (brokenHistory) List(context.Context, audit.Filter) ([]audit.Entry, int, error) {
+	return nil, 0, errors.New("disk unreadable")
+}
+
+// The record page does not depend on the audit trail: when the history
+// cannot be read, the record is shown and the page says the history is
+// missing, rather than failing.
+func TestRecordPageWithoutItsHistory(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(brokenHistory{openAudit(t)})).URL)
+	p := b.get("/customers/5/contacts/7")
+	if p.status != http.StatusOK || !strings.Contains(text(p, "[data-history]"), "could not be loaded") || !strings.Contains(p.body, "2175550177") {
+		t.Errorf("status %d, history %q", p.status, text(p, "[data-history]"))
+	}
+	if p := b.get("/customers/5/contacts/99"); p.status != http.StatusNotFound {
+		t.Errorf("unknown contact: status %d, want 404 (history or not)", p.status)
+	}
+}
+
 func TestHistoryAndAuditPages(t *testing.T) {
 	store := openAudit(t)
 	up := newUpstream(t)

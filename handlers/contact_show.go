@@ -19,25 +19,56 @@ func (a *App) contactShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The history comes from the audit store and the record from the
+	// session or ServiceTitan: read them side by side.
+	history := a.readHistory(c, customerID, contactID)
 	saved, ok := a.takeSaved(c, customerID, contactID)
 	if !ok {
 		name, contact, err := a.loadContact(c, customerID, contactID)
 		if err != nil {
+			history() // let the read finish before the request's context goes
 			return err
 		}
 		saved = savedContact{CustomerID: customerID, CustomerName: name, Contact: contact}
 	}
 	m := a.recordPage(c, saved)
 	if a.audit != nil {
-		entries, _, err := a.audit.List(c.Request().Context(), audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
-		if err != nil {
-			a.log.ErrorContext(c.Request().Context(), "history not shown", "error", err)
-			m.HistoryUnavailable = true
-		}
-		m.History = a.historyViews(entries)
+		m.History, m.HistoryUnavailable = history()
 		m.HistoryURL = "/audit?customer=" + strconv.FormatInt(customerID, 10)
 	}
 	return a.render(c, http.StatusOK, views.Record(m))
+}
+
+// readHistory starts reading a contact's latest audit entries and returns
+// a function that waits for them: the entries as the page shows them, or
+// unavailable when the store failed (the page then says so).
+func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool)) {
+	if a.audit == nil {
+		return func() ([]views.HistoryEntry, bool) { return nil, false }
+	}
+	ctx := c.Request().Context()
+	type result struct {
+		entries     []views.HistoryEntry
+		unavailable bool
+	}
+	done := make(chan result, 1)
+	go func() {
+		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
+		if err != nil {
+			a.log.ErrorContext(ctx, "history not shown", "error", err)
+			done <- result{unavailable: true}
+			return
+		}
+		done <- result{entries: a.historyViews(entries)}
+	}()
+	var r *result
+	return func() ([]views.HistoryEntry, bool) {
+		if r == nil {
+			got := <-done
+			r = &got
+		}
+		return r.entries, r.unavailable
+	}
 }
 
 // historyLimit is how many past attempts the record page shows.
