@@ -15,29 +15,41 @@ import (
 	"github.com/contactdesk/contactdesk/client/sandbox"
 )
 
-// directSaveRounds is how many list+PATCH pairs the direct baseline times.
+// directSaveRounds is how many list+PATCH pairs the direct baseline times
+// alone, after the mix.
 const directSaveRounds = 60
+
+// directSaveEvery paces the pairs timed beside the mix: a few per second,
+// a load the mix hardly notices.
+const directSaveEvery = 250 * time.Millisecond
+
+// directSave is a direct baseline: the p50 of its pairs, and how many.
+type directSave struct {
+	P50   time.Duration
+	Pairs int
+}
 
 // measureDirectSave times, on a sandbox with the same latency as the mix,
 // the two calls a save makes (the contact-list read and the PATCH) made
 // directly, one after the other: the upstream's own time per save, measured
 // in the same run. The app's overhead per save is the save's p50 minus this
-// p50.
-func measureDirectSave(ctx context.Context, hc *http.Client, latency time.Duration) (time.Duration, error) {
+// p50. It times n pairs, starting one every `every` (or back to back when
+// every is 0).
+func measureDirectSave(ctx context.Context, hc *http.Client, latency time.Duration, n int, every time.Duration) (directSave, error) {
 	sb := sandbox.New(sandbox.WithLatency(latency))
 	base, stop, err := sb.Start()
 	if err != nil {
-		return 0, err
+		return directSave{}, err
 	}
 	defer stop()
 	if err := checkLoopbackURL(base); err != nil {
-		return 0, err
+		return directSave{}, err
 	}
 	creds := sb.Credentials()
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {creds.ClientID}, "client_secret": {creds.ClientSecret}}
 	resp, err := hc.PostForm(sb.TokenURL(), form)
 	if err != nil {
-		return 0, fmt.Errorf("direct save baseline: token: %w", err)
+		return directSave{}, fmt.Errorf("direct save baseline: token: %w", err)
 	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
@@ -45,7 +57,7 @@ func measureDirectSave(ctx context.Context, hc *http.Client, latency time.Durati
 	err = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
 	if err != nil || tok.AccessToken == "" {
-		return 0, fmt.Errorf("direct save baseline: token: status %d, %v", resp.StatusCode, err)
+		return directSave{}, fmt.Errorf("direct save baseline: token: status %d, %v", resp.StatusCode, err)
 	}
 	call := func(method, u string, body []byte) error {
 		req, _ := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
@@ -68,18 +80,30 @@ func measureDirectSave(ctx context.Context, hc *http.Client, latency time.Durati
 	}
 	list := fmt.Sprintf("%s/customers/%d/contacts?page=1&pageSize=100", sb.TenantURL(), sandbox.SeedCustomerID)
 	patch := fmt.Sprintf("%s/customers/%d/contacts/%d", sb.TenantURL(), sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
-	took := make([]time.Duration, 0, directSaveRounds)
-	for i := range directSaveRounds {
+	took := make([]time.Duration, 0, n)
+	next := time.Now()
+	for i := range n {
+		if wait := time.Until(next); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return directSave{}, ctx.Err()
+			}
+		}
+		next = next.Add(every)
 		start := time.Now()
 		if err := call(http.MethodGet, list, nil); err != nil {
-			return 0, fmt.Errorf("direct save baseline: %w", err)
+			return directSave{}, fmt.Errorf("direct save baseline: %w", err)
 		}
 		body, _ := json.Marshal(map[string]string{"memo": fmt.Sprintf("direct %d", i)})
 		if err := call(http.MethodPatch, patch, body); err != nil {
-			return 0, fmt.Errorf("direct save baseline: %w", err)
+			return directSave{}, fmt.Errorf("direct save baseline: %w", err)
 		}
 		took = append(took, time.Since(start))
 	}
+	if len(took) == 0 {
+		return directSave{}, nil
+	}
 	slices.Sort(took)
-	return took[len(took)/2], nil
+	return directSave{P50: took[len(took)/2], Pairs: len(took)}, nil
 }

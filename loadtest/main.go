@@ -167,17 +167,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer a.stop()
 	rep.Version = a.version(ctx, hc)
-	logf("mix: %d req/s for %s against %s", o.rate, o.duration, a.url)
+	logf("mix: %d req/s for %s against %s, beside it the two calls of a save made directly every %s", o.rate, o.duration, a.url, directSaveEvery)
+	// The direct baseline runs beside the mix, so that both meet the same
+	// machine: timers waking late, CPUs shared with everything else.
+	type directResult struct {
+		d   directSave
+		err error
+	}
+	beside := make(chan directResult, 1)
+	go func() {
+		d, err := measureDirectSave(ctx, hc, o.latency, int(o.duration/directSaveEvery), directSaveEvery)
+		beside <- directResult{d, err}
+	}()
 	rep.Mix, err = runMix(ctx, hc, a, plan{weights: realistic, rate: o.rate, duration: o.duration, workers: o.workers, maxWorkers: o.maxWorkers})
 	if err != nil {
 		return err
 	}
+	d := <-beside
+	if d.err != nil {
+		return d.err
+	}
+	rep.DirectSave = d.d
 	if err := a.collect(ctx, hc, &rep.MixApp); err != nil {
 		return err
 	}
 	a.stop()
-	logf("baseline: the two calls of a save made directly, %d times, latency %s", directSaveRounds, o.latency)
-	if rep.DirectSave, err = measureDirectSave(ctx, hc, o.latency); err != nil {
+	logf("baseline: the two calls of a save made directly, %d times alone, latency %s", directSaveRounds, o.latency)
+	if rep.DirectSaveAlone, err = measureDirectSave(ctx, hc, o.latency, directSaveRounds, 0); err != nil {
 		return err
 	}
 
