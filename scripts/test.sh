@@ -59,7 +59,7 @@ fuzz handlers FuzzContactForm
 fuzz handlers FuzzErrorMapping
 
 step "benchmarks (a smoke run: each a few times, no thresholds; see docs/load-report.md)"
-go test -run '^$' -bench . -benchtime 20x ./handlers/
+go test -run '^$' -bench . -benchtime 20x ./handlers/ ./audit/ ./client/
 
 if [ -d e2e ] && ls e2e/*_test.go >/dev/null 2>&1; then
 	step "end-to-end (Chromium)"
