@@ -117,6 +117,9 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		took := time.Since(start)
 		a.metrics.Request(route, c.Request().Method, status, took)
+		if !a.log.Enabled(c.Request().Context(), level) {
+			return nil // LOG_LEVEL filters it: spare building the line
+		}
 		who := ""
 		if id, ok := actor(c); ok {
 			who = id.Email
