@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
@@ -71,9 +72,20 @@ func NewSessionStore(o SessionOptions) *sessions.CookieStore {
 // Gob describes its types again in every cookie, and reading them back was
 // the largest part of decoding the cookie, which every request does. The
 // keys are strings and the values strings or flash lists ([]any of
-// strings), which JSON carries unchanged. Cookies written as gob (by
+// strings). A string that is itself compact JSON (the saved record, the
+// recent customers) is embedded as it is, as {"j": ...}, rather than
+// escaped into a string, so the cookie is no larger than gob's: every
+// quote would otherwise cost a backslash. Cookies written as gob (by
 // versions before this one) are still read, so a deploy logs nobody out.
 type sessionSerializer struct{}
+
+// embeddedJSON carries a string value that is a JSON document.
+type embeddedJSON struct {
+	J json.RawMessage `json:"j"`
+}
+
+// embeddedPrefix starts an embeddedJSON as Serialize writes it.
+var embeddedPrefix = []byte(`{"j":`)
 
 func (sessionSerializer) Serialize(src any) ([]byte, error) {
 	values, ok := src.(map[any]any)
@@ -86,9 +98,30 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("session: key %v is a %T, not a string", k, k)
 		}
+		if s, ok := v.(string); ok && isCompactJSONDocument(s) {
+			v = embeddedJSON{J: json.RawMessage(s)}
+		}
 		m[key] = v
 	}
-	return json.Marshal(m)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "<" as one byte, not six: the cookie is no page
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// isCompactJSONDocument reports whether s is a JSON object or array
+// written without spaces, so that embedding it and reading it back gives s
+// byte for byte.
+func isCompactJSONDocument(s string) bool {
+	if s == "" || s[0] != '{' && s[0] != '[' {
+		return false
+	}
+	var b bytes.Buffer
+	b.Grow(len(s))
+	return json.Compact(&b, []byte(s)) == nil && b.String() == s // Compact refuses invalid JSON
 }
 
 func (sessionSerializer) Deserialize(src []byte, dst any) error {
@@ -100,15 +133,35 @@ func (sessionSerializer) Deserialize(src []byte, dst any) error {
 		// Not JSON, which always starts with '{' here: an older gob cookie.
 		return securecookie.GobEncoder{}.Deserialize(src, dst)
 	}
-	var m map[string]any
+	var m map[string]json.RawMessage
 	if err := json.Unmarshal(src, &m); err != nil {
 		return errors.Join(errors.New("session: cookie is not a JSON object"), err)
 	}
 	if *values == nil {
 		*values = make(map[any]any, len(m))
 	}
-	for k, v := range m {
-		(*values)[k] = v
+	for k, raw := range m {
+		var err error
+		switch {
+		case bytes.HasPrefix(raw, embeddedPrefix) && bytes.HasSuffix(raw, []byte("}")):
+			// As Serialize wrote it: the document is what lies between.
+			(*values)[k] = string(raw[len(embeddedPrefix) : len(raw)-1])
+		case len(raw) > 0 && raw[0] == '{':
+			var e embeddedJSON
+			err = json.Unmarshal(raw, &e)
+			(*values)[k] = string(e.J)
+		case len(raw) > 0 && raw[0] == '"':
+			var s string
+			err = json.Unmarshal(raw, &s)
+			(*values)[k] = s
+		default:
+			var v any
+			err = json.Unmarshal(raw, &v)
+			(*values)[k] = v
+		}
+		if err != nil {
+			return fmt.Errorf("session: value %q: %w", k, err)
+		}
 	}
 	return nil
 }

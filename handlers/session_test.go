@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/securecookie"
+
+	"github.com/contactdesk/contactdesk/client"
 )
 
 // typicalSession is what the cookie holds right after a save.
@@ -71,6 +73,67 @@ func TestSessionSerializerRefusesWhatJSONWouldChange(t *testing.T) {
 	}
 	if err := (sessionSerializer{}).Deserialize([]byte(`{"a":"b"}`), &m); err != nil || m["a"] != "b" {
 		t.Errorf("into a nil map: %v, %v", m, err)
+	}
+}
+
+// worstSession is the largest session the app writes: a saved record whose
+// memo is 255 characters JSON must escape, six recent customers with long
+// names full of them, both flash messages.
+func worstSession() map[any]any {
+	ct := client.Contact{ID: 20000001, Type: client.ContactEmail, Value: strings.Repeat("a", 240) + "@example.com",
+		Memo:        strings.Repeat(`"`, memoMax),
+		Preferences: &client.Preferences{InvoiceNotification: new(true), StatementNotification: new(false)}}
+	var recent []recentCustomer
+	for i := range maxRecent {
+		recent = append(recent, recentCustomer{ID: int64(10000001 + i), Name: strings.Repeat(`"&<`, maxRecentName/3)})
+	}
+	v := typicalSession()
+	v[sessSaved] = compactJSON(savedContact{CustomerID: 10000001, CustomerName: strings.Repeat(`"`, maxRecentName), Contact: ct})
+	v[sessRecent] = compactJSON(recent)
+	v["_"+flashNote] = []any{"ServiceTitan's confirmation was lost on the way, so we checked: your change is there."}
+	return v
+}
+
+// The cookie is JSON with the saved record and the recent customers
+// embedded as they are, so it is no larger than gob's and fits the 4 KB a
+// browser keeps even for the largest session.
+func TestSessionCookieSize(t *testing.T) {
+	raw, err := (sessionSerializer{}).Serialize(typicalSession())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(raw), "{") || !strings.Contains(string(raw), `"saved":{"j":{"customerId":10000001`) {
+		t.Errorf("serialized session = %s; want JSON with the saved record embedded", raw)
+	}
+	store := NewSessionStore(SessionOptions{Secret: []byte("a session secret of thirty-two bytes or more"), MaxAge: 3600})
+	worst := worstSession()
+	encoded, err := securecookie.EncodeMulti(sessionName, worst, store.Codecs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asGob, err := testCodec().MaxLength(0).Encode(sessionName, worst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(encoded) >= len(asGob) || len(sessionName)+1+len(encoded) > 4000 {
+		t.Errorf("largest cookie: %d bytes as JSON, %d as gob; want less than gob (the store must use sessionSerializer), under 4000", len(encoded), len(asGob))
+	}
+	got := map[any]any{}
+	if err := securecookie.DecodeMulti(sessionName, encoded, &got, store.Codecs...); err != nil || !reflect.DeepEqual(got, worst) {
+		t.Errorf("largest session did not survive the round trip: %v", err)
+	}
+}
+
+// Strings that only look like JSON stay strings.
+func TestSessionSerializerKeepsStringsAsTheyAre(t *testing.T) {
+	want := map[any]any{"a": `{"spaced": 1}`, "b": "{not json", "c": "[", "d": `"quoted"`, "e": "", "f": `[1,2]`}
+	raw, err := (sessionSerializer{}).Serialize(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[any]any{}
+	if err := (sessionSerializer{}).Deserialize(raw, &got); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("got %#v, %v\nwant %#v", got, err, want)
 	}
 }
 
