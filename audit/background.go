@@ -20,8 +20,11 @@ var ErrClosed = errors.New("audit: store closed")
 // before the PATCH and is not deferred).
 //
 // What it keeps of Store's promises:
-//   - List waits for every Complete that returned before List was called,
-//     so the record page that follows a save shows its outcome;
+//   - List waits for every Complete that returned before List was called
+//     (up to listWaitLimit), so the record page that follows a save shows
+//     its outcome; this holds within one process: with several instances
+//     sharing PostgreSQL, a page served by another instance may still show
+//     the outcome as unknown for a moment;
 //   - Close waits for every pending Complete, then closes s: a graceful
 //     stop loses none;
 //   - an invalid outcome is refused at once, as s would refuse it; other
@@ -35,12 +38,13 @@ func CompleteInBackground(s Store, onError func(id int64, err error)) Store {
 	if onError == nil {
 		onError = func(int64, error) {}
 	}
-	return &background{Store: s, onError: onError, pending: map[uint64]chan struct{}{}}
+	return &background{Store: s, onError: onError, pending: map[uint64]chan struct{}{}, waitLimit: listWaitLimit}
 }
 
 type background struct {
 	Store
-	onError func(id int64, err error)
+	onError   func(id int64, err error)
+	waitLimit time.Duration // listWaitLimit, shorter in tests
 
 	mu      sync.Mutex
 	closed  bool
@@ -81,7 +85,10 @@ func (b *background) Complete(ctx context.Context, id int64, outcome Outcome, me
 }
 
 // List waits for the Completes pending when it is called (not for those
-// that start meanwhile, so a steady stream of saves cannot hold it up).
+// that start meanwhile, so a steady stream of saves cannot hold it up),
+// for at most listWaitLimit: a database too slow to write them in that time
+// still gets the read, and the page shows those outcomes as unknown rather
+// than showing nothing.
 func (b *background) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	b.mu.Lock()
 	waits := make([]chan struct{}, 0, len(b.pending))
@@ -89,15 +96,25 @@ func (b *background) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 		waits = append(waits, done)
 	}
 	b.mu.Unlock()
-	for _, done := range waits {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return nil, 0, fmt.Errorf("audit: list: waiting for outcomes being written: %w", ctx.Err())
+	if len(waits) > 0 {
+		limit := time.NewTimer(b.waitLimit)
+		defer limit.Stop()
+	wait:
+		for _, done := range waits {
+			select {
+			case <-done:
+			case <-limit.C:
+				break wait
+			case <-ctx.Done():
+				return nil, 0, fmt.Errorf("audit: list: waiting for outcomes being written: %w", ctx.Err())
+			}
 		}
 	}
 	return b.Store.List(ctx, f)
 }
+
+// listWaitLimit bounds List's wait for pending outcomes.
+const listWaitLimit = 2 * time.Second
 
 // Close waits for the pending Completes, then closes the store.
 func (b *background) Close() error {

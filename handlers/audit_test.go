@@ -133,31 +133,44 @@ func TestUnauditableSaveIsRefused(t *testing.T) {
 	}
 }
 
-// slowStore is an audit store whose Begin takes its time, as a busy disk
-// or a remote PostgreSQL does.
-type slowStore struct {
+// waitingStore is an audit store whose Begin waits for a signal (at most a
+// few seconds), as a busy disk or a remote PostgreSQL makes it wait.
+type waitingStore struct {
 	audit.Store
-	delay time.Duration
+	waiting chan struct{} // closed when Begin starts waiting
+	proceed chan struct{} // Begin goes on when this is closed
+	waited  *atomic.Bool  // set when Begin stops waiting
 }
 
-func (s slowStore) Begin(ctx context.Context, e audit.Entry) (int64, error) {
-	time.Sleep(s.delay)
+func (s waitingStore) Begin(ctx context.Context, e audit.Entry) (int64, error) {
+	close(s.waiting)
+	select {
+	case <-s.proceed:
+	case <-time.After(3 * time.Second):
+	}
+	s.waited.Store(true)
 	return s.Store.Begin(ctx, e)
 }
 
 // The row is written before the PATCH leaves, however slow the store: the
 // PATCH finds it there, still "unknown". The lost-update read does not
-// wait for it (the two run side by side), so a save costs the slower of
-// the two, not both.
+// wait for it: here Begin holds until the read has arrived, which with the
+// two one after the other would never happen.
 func TestAuditRowIsWrittenBeforeThePatch(t *testing.T) {
 	store := openAudit(t)
 	up := newUpstream(t)
-	const delay = 300 * time.Millisecond
-	var readDuringBegin atomic.Bool
-	var began atomic.Int64 // when the save's POST was sent, in UnixNano
+	slow := waitingStore{Store: store, waiting: make(chan struct{}), proceed: make(chan struct{}), waited: new(atomic.Bool)}
+	var saving, readDuringBegin atomic.Bool
 	up.onList = func(http.ResponseWriter) bool {
-		if start := began.Load(); start != 0 && time.Since(time.Unix(0, start)) < delay {
-			readDuringBegin.Store(true)
+		if saving.Load() {
+			select {
+			case <-slow.waiting: // Begin has started
+				if !slow.waited.Load() { // and is still waiting
+					readDuringBegin.Store(true)
+					close(slow.proceed)
+				}
+			default:
+			}
 		}
 		return false
 	}
@@ -167,10 +180,10 @@ func TestAuditRowIsWrittenBeforeThePatch(t *testing.T) {
 		apply()
 		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Slow store"}`)
 	}
-	b := newBrowser(t, up.appWith(t, 5*time.Second, nil, withAudit(slowStore{store, delay})).URL)
+	b := newBrowser(t, up.appWith(t, 10*time.Second, nil, withAudit(slow)).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Slow store")
-	began.Store(time.Now().UnixNano())
+	saving.Store(true)
 	if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
 		t.Fatalf("save: %d", p.status)
 	}
@@ -182,6 +195,65 @@ func TestAuditRowIsWrittenBeforeThePatch(t *testing.T) {
 	}
 	if entries, _, _ := store.List(context.Background(), audit.Filter{ContactID: 7}); len(entries) != 1 || entries[0].Outcome != audit.OutcomeSaved {
 		t.Errorf("audit rows after the save = %+v; want one, saved", entries)
+	}
+}
+
+// When the audit row cannot be written and the read fails too, the save is
+// refused for the audit trail (nothing was sent either way).
+func TestUnauditableSaveWithFailedReadIsRefused(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(failingStore{openAudit(t)})).URL)
+	form := b.openForm(7)
+	up.onList = func(w http.ResponseWriter) bool { w.WriteHeader(http.StatusBadGateway); return true }
+	form.Set("memo", "Must be audited")
+	p := b.post("/customers/5/contacts/7", form)
+	if p.status != http.StatusServiceUnavailable || up.patches.Load() != 0 || !strings.Contains(text(p, "[data-alert]"), "could not be recorded") {
+		t.Errorf("status %d, PATCHes %d, alert %q; want 503, 0, the audit message", p.status, up.patches.Load(), text(p, "[data-alert]"))
+	}
+}
+
+// waitingHistory is an audit store whose List waits for a signal (at most
+// a few seconds).
+type waitingHistory struct {
+	audit.Store
+	listing chan struct{} // closed when List starts
+	proceed chan struct{}
+	waited  *atomic.Bool // set when List stops waiting
+}
+
+func (s waitingHistory) List(ctx context.Context, f audit.Filter) ([]audit.Entry, int, error) {
+	close(s.listing)
+	select {
+	case <-s.proceed:
+	case <-time.After(3 * time.Second):
+	}
+	s.waited.Store(true)
+	return s.Store.List(ctx, f)
+}
+
+// The record page reads its history beside the contact: here the history
+// holds until ServiceTitan's read has arrived, which with the two one
+// after the other would never happen.
+func TestRecordPageReadsHistoryBesideTheContact(t *testing.T) {
+	up := newUpstream(t)
+	slow := waitingHistory{Store: openAudit(t), listing: make(chan struct{}), proceed: make(chan struct{}), waited: new(atomic.Bool)}
+	var side atomic.Bool
+	up.onList = func(http.ResponseWriter) bool {
+		select {
+		case <-slow.listing: // the history read has started
+			if !slow.waited.Load() && side.CompareAndSwap(false, true) { // and still waits
+				close(slow.proceed)
+			}
+		default:
+		}
+		return false
+	}
+	b := newBrowser(t, up.appWith(t, 10*time.Second, nil, withAudit(slow)).URL)
+	if p := b.get("/customers/5/contacts/7"); p.status != http.StatusOK {
+		t.Fatalf("record page: %d", p.status)
+	}
+	if !side.Load() {
+		t.Error("the contact was read after the history; want both side by side")
 	}
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -21,13 +23,13 @@ func (a *App) contactShow(c echo.Context) error {
 	}
 	// The history comes from the audit store and the record from the
 	// session or ServiceTitan: read them side by side.
-	history := a.readHistory(c, customerID, contactID)
+	history, stop := a.readHistory(c, customerID, contactID)
+	defer stop()
 	saved, ok := a.takeSaved(c, customerID, contactID)
 	if !ok {
 		name, contact, err := a.loadContact(c, customerID, contactID)
 		if err != nil {
-			history() // let the read finish before the request's context goes
-			return err
+			return err // stop cancels the history read: no page shows it
 		}
 		saved = savedContact{CustomerID: customerID, CustomerName: name, Contact: contact}
 	}
@@ -39,14 +41,15 @@ func (a *App) contactShow(c echo.Context) error {
 	return a.render(c, http.StatusOK, views.Record(m))
 }
 
-// readHistory starts reading a contact's latest audit entries and returns
-// a function that waits for them: the entries as the page shows them, or
-// unavailable when the store failed (the page then says so).
-func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool)) {
+// readHistory starts reading a contact's latest audit entries. wait
+// returns them as the page shows them, or unavailable when the store failed
+// (the page then says so); stop cancels the read if it is still going and
+// waits for it to end.
+func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
 	if a.audit == nil {
-		return func() ([]views.HistoryEntry, bool) { return nil, false }
+		return func() ([]views.HistoryEntry, bool) { return nil, false }, func() {}
 	}
-	ctx := c.Request().Context()
+	ctx, cancel := context.WithCancel(c.Request().Context())
 	type result struct {
 		entries     []views.HistoryEntry
 		unavailable bool
@@ -54,21 +57,25 @@ func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait fun
 	done := make(chan result, 1)
 	go func() {
 		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
-		if err != nil {
+		switch {
+		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+			done <- result{unavailable: true} // stopped: nobody shows it
+		case err != nil:
 			a.log.ErrorContext(ctx, "history not shown", "error", err)
 			done <- result{unavailable: true}
-			return
+		default:
+			done <- result{entries: a.historyViews(entries)}
 		}
-		done <- result{entries: a.historyViews(entries)}
 	}()
 	var r *result
-	return func() ([]views.HistoryEntry, bool) {
+	wait = func() ([]views.HistoryEntry, bool) {
 		if r == nil {
 			got := <-done
 			r = &got
 		}
 		return r.entries, r.unavailable
 	}
+	return wait, func() { cancel(); wait() }
 }
 
 // historyLimit is how many past attempts the record page shows.

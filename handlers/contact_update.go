@@ -94,6 +94,9 @@ func (a *App) save(c echo.Context, form contactForm, value string, customerID, c
 	at, err := begun()
 	if err != nil {
 		// Nothing was sent: the read changes nothing.
+		if readErr != nil {
+			a.log.WarnContext(ctx, "lost-update read failed too", "error", readErr.Error())
+		}
 		a.metrics.Save("audit_failed")
 		return a.saveFailed(c, form, customerID, contactID, err)
 	}
