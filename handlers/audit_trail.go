@@ -52,24 +52,18 @@ func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes 
 		Changes:    changes,
 		RequestID:  c.Response().Header().Get(echo.HeaderXRequestID),
 	}
-	// A stuck store must not hold the save (and the person) forever.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
-	type begun struct {
-		id  int64
-		err error
-	}
-	done := make(chan begun, 1)
-	go func() {
+	begun := aside(func() (int64, error) {
+		// A stuck store must not hold the save (and the person) forever.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
 		defer cancel()
-		id, err := a.audit.Begin(ctx, entry)
-		done <- begun{id, err}
-	}()
+		return a.audit.Begin(ctx, entry)
+	})
 	return func() (*attempt, error) {
-		b := <-done
-		if b.err != nil {
-			return nil, errors.Join(errAuditUnavailable, b.err)
+		id, err := begun()
+		if err != nil {
+			return nil, errors.Join(errAuditUnavailable, err)
 		}
-		at.id = b.id
+		at.id = id
 		return at, nil
 	}
 }

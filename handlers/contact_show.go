@@ -50,32 +50,21 @@ func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait fun
 		return func() ([]views.HistoryEntry, bool) { return nil, false }, func() {}
 	}
 	ctx, cancel := context.WithCancel(c.Request().Context())
-	type result struct {
-		entries     []views.HistoryEntry
-		unavailable bool
-	}
-	done := make(chan result, 1)
-	go func() {
+	read := aside(func() ([]views.HistoryEntry, error) {
 		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
-		switch {
-		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-			done <- result{unavailable: true} // stopped: nobody shows it
-		case err != nil:
-			a.log.ErrorContext(ctx, "history not shown", "error", err)
-			done <- result{unavailable: true}
-		default:
-			done <- result{entries: a.historyViews(entries)}
+		if err != nil {
+			if !errors.Is(ctx.Err(), context.Canceled) { // not stopped: a page says it is missing
+				a.log.ErrorContext(ctx, "history not shown", "error", err)
+			}
+			return nil, err
 		}
-	}()
-	var r *result
+		return a.historyViews(entries), nil
+	})
 	wait = func() ([]views.HistoryEntry, bool) {
-		if r == nil {
-			got := <-done
-			r = &got
-		}
-		return r.entries, r.unavailable
+		entries, err := read()
+		return entries, err != nil
 	}
-	return wait, func() { cancel(); wait() }
+	return wait, func() { cancel(); read() }
 }
 
 // historyLimit is how many past attempts the record page shows.
