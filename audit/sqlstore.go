@@ -72,81 +72,28 @@ type sqlStore struct {
 	stmts  map[string]*sql.Stmt
 }
 
-// queryRow, query and exec run a query through the statement cache, inside
-// tx when it is not nil.
-func (s *sqlStore) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
-	st, err := s.prepared(ctx, tx, query)
-	switch {
-	case err == nil:
-		return st.QueryRowContext(ctx, args...)
-	case tx != nil:
-		return tx.QueryRowContext(ctx, query, args...)
-	}
-	return s.db.QueryRowContext(ctx, query, args...)
-}
-
-func (s *sqlStore) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	st, err := s.prepared(ctx, tx, query)
-	switch {
-	case err == nil:
-		return st.QueryContext(ctx, args...)
-	case tx != nil:
-		return tx.QueryContext(ctx, query, args...)
-	}
-	return s.db.QueryContext(ctx, query, args...)
-}
-
-func (s *sqlStore) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	st, err := s.prepared(ctx, tx, query)
-	switch {
-	case err == nil:
-		return st.ExecContext(ctx, args...)
-	case tx != nil:
-		return tx.ExecContext(ctx, query, args...)
-	}
-	return s.db.ExecContext(ctx, query, args...)
-}
-
-// errNotPrepared: the query is not in the cache and cannot be prepared
-// inside a transaction (SQLite's single connection is the transaction's).
-var errNotPrepared = errors.New("audit: statement not prepared")
-
-// warm prepares queries outside any transaction, so the transaction that
-// follows finds them in the cache.
-func (s *sqlStore) warm(ctx context.Context, queries ...string) {
-	for _, q := range queries {
-		if q != "" {
-			s.prepared(ctx, nil, q) //nolint:errcheck // a failure only means the slow path
-		}
-	}
-}
-
-// prepared returns the cached statement for query, bound to tx when tx is
-// not nil. Inside a transaction only cached statements are used (see warm).
-func (s *sqlStore) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+// stmt returns the prepared statement for query, preparing and caching it
+// the first time. Get statements before beginning a transaction (SQLite's
+// one connection then belongs to the transaction) and use them inside it
+// through tx.StmtContext.
+func (s *sqlStore) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	s.stmtMu.Lock()
 	st, ok := s.stmts[query]
 	s.stmtMu.Unlock()
-	switch {
-	case ok && tx != nil:
-		return tx.StmtContext(ctx, st), nil
-	case ok:
+	if ok {
 		return st, nil
-	case tx != nil:
-		return nil, errNotPrepared
 	}
 	st, err := s.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	s.stmtMu.Lock()
-	if old, ok := s.stmts[query]; ok {
+	defer s.stmtMu.Unlock()
+	if old, ok := s.stmts[query]; ok { // prepared meanwhile by another caller
 		st.Close()
-		st = old
-	} else {
-		s.stmts[query] = st
+		return old, nil
 	}
-	s.stmtMu.Unlock()
+	s.stmts[query] = st
 	return st, nil
 }
 
@@ -194,8 +141,16 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 			q.WriteString("(?, ?, ?, ?, ?)")
 		}
 	}
-	insertChanges := s.d.rebind(q.String())
-	s.warm(ctx, insertAttempt, insertChanges)
+	insertAttemptStmt, err := s.stmt(ctx, insertAttempt)
+	if err != nil {
+		return 0, fmt.Errorf("audit: begin: insert attempt: %w", err)
+	}
+	var insertChangesStmt *sql.Stmt
+	if len(e.Changes) > 0 {
+		if insertChangesStmt, err = s.stmt(ctx, s.d.rebind(q.String())); err != nil {
+			return 0, fmt.Errorf("audit: begin: insert changes: %w", err)
+		}
+	}
 
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -204,7 +159,7 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
 	var id int64
-	err = s.queryRow(ctx, tx, insertAttempt,
+	err = tx.StmtContext(ctx, insertAttemptStmt).QueryRowContext(ctx,
 		s.d.encodeTime(t), e.ActorEmail, strings.ToLower(e.ActorEmail), e.ActorName,
 		e.TenantID, e.CustomerID, e.ContactID, string(OutcomeUnknown), e.TraceID, e.RequestID,
 	).Scan(&id)
@@ -216,7 +171,7 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 		for i, c := range e.Changes {
 			args = append(args, id, i, c.Field, c.Before, c.After)
 		}
-		if _, err := s.exec(ctx, tx, insertChanges, args...); err != nil {
+		if _, err := tx.StmtContext(ctx, insertChangesStmt).ExecContext(ctx, args...); err != nil {
 			return 0, fmt.Errorf("audit: begin: insert changes: %w", err)
 		}
 	}
@@ -238,10 +193,13 @@ func (s *sqlStore) Complete(ctx context.Context, id int64, outcome Outcome, mess
 	if err != nil {
 		return fmt.Errorf("audit: complete attempt %d: %w", id, err)
 	}
-	res, err := s.exec(ctx, nil, s.d.rebind(`UPDATE attempts
+	update, err := s.stmt(ctx, s.d.rebind(`UPDATE attempts
 		SET outcome = ?, messages = ?, trace_id = COALESCE(NULLIF(?, ''), trace_id), completed_at = ?
-		WHERE id = ?`),
-		string(outcome), string(msgs), traceID, s.d.encodeTime(normTime(time.Now())), id)
+		WHERE id = ?`))
+	if err != nil {
+		return fmt.Errorf("audit: complete attempt %d: %w", id, err)
+	}
+	res, err := update.ExecContext(ctx, string(outcome), string(msgs), traceID, s.d.encodeTime(normTime(time.Now())), id)
 	if err != nil {
 		return fmt.Errorf("audit: complete attempt %d: %w", id, err)
 	}
@@ -318,22 +276,28 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 		LEFT JOIN changes c ON c.attempt_id = a.id
 		ORDER BY a.started_at DESC, a.id DESC, c.position`)
 
+	pageStmt, err := s.stmt(ctx, pageQuery)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
 	if f.SkipTotal {
-		entries, err := s.listPage(ctx, nil, pageQuery, pageArgs)
+		entries, err := listPage(ctx, pageStmt, pageArgs)
 		return entries, -1, err
 	}
-	countQuery := s.d.rebind("SELECT COUNT(*) FROM attempts" + where)
-	s.warm(ctx, countQuery, pageQuery)
+	countStmt, err := s.stmt(ctx, s.d.rebind("SELECT COUNT(*) FROM attempts"+where))
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
+	}
 	tx, err := s.db.BeginTx(ctx, s.d.listTx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 	var total int
-	if err := s.queryRow(ctx, tx, countQuery, args...).Scan(&total); err != nil {
+	if err := tx.StmtContext(ctx, countStmt).QueryRowContext(ctx, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
 	}
-	entries, err := s.listPage(ctx, tx, pageQuery, pageArgs)
+	entries, err := listPage(ctx, tx.StmtContext(ctx, pageStmt), pageArgs)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -346,8 +310,8 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 // listPage runs List's page query: one row per change (or one for an
 // attempt without changes), attempts in page order, their changes in
 // order.
-func (s *sqlStore) listPage(ctx context.Context, tx *sql.Tx, query string, args []any) ([]Entry, error) {
-	rows, err := s.query(ctx, tx, query, args...)
+func listPage(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, error) {
+	rows, err := page.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit: list: %w", err)
 	}
@@ -388,8 +352,11 @@ func (s *sqlStore) listPage(ctx context.Context, tx *sql.Tx, query string, args 
 // Prune implements Store.
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) (int64, error) {
 	// Changes go with their attempt (ON DELETE CASCADE).
-	res, err := s.exec(ctx, nil, s.d.rebind("DELETE FROM attempts WHERE started_at < ?"),
-		s.d.encodeTime(normTime(before)))
+	del, err := s.stmt(ctx, s.d.rebind("DELETE FROM attempts WHERE started_at < ?"))
+	if err != nil {
+		return 0, fmt.Errorf("audit: prune: %w", err)
+	}
+	res, err := del.ExecContext(ctx, s.d.encodeTime(normTime(before)))
 	if err != nil {
 		return 0, fmt.Errorf("audit: prune: %w", err)
 	}
