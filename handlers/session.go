@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
@@ -103,13 +102,11 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 		}
 		m[key] = v
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // "<" as one byte, not six: the cookie is no page
-	if err := enc.Encode(m); err != nil {
+	b, err := marshalUnescaped(m)
+	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return b, nil
 }
 
 // isCompactJSONDocument reports whether s is a JSON object or array
@@ -144,12 +141,9 @@ func (sessionSerializer) Deserialize(src []byte, dst any) error {
 		var err error
 		switch {
 		case bytes.HasPrefix(raw, embeddedPrefix) && bytes.HasSuffix(raw, []byte("}")):
-			// As Serialize wrote it: the document is what lies between.
+			// As Serialize wrote it (the cookie is signed, so only it did):
+			// the document is what lies between.
 			(*values)[k] = string(raw[len(embeddedPrefix) : len(raw)-1])
-		case len(raw) > 0 && raw[0] == '{':
-			var e embeddedJSON
-			err = json.Unmarshal(raw, &e)
-			(*values)[k] = string(e.J)
 		case len(raw) > 0 && raw[0] == '"':
 			var s string
 			err = json.Unmarshal(raw, &s)
@@ -309,14 +303,22 @@ func (a *App) recentName(c echo.Context, id int64) (string, bool) {
 	return "", false
 }
 
-// compactJSON encodes v without escaping <, > and & (6 bytes each), which
-// matters in a 4 KB cookie.
+// compactJSON encodes a session value (see marshalUnescaped).
 func compactJSON(v any) string {
-	var b strings.Builder
+	b, _ := marshalUnescaped(v)
+	return string(b)
+}
+
+// marshalUnescaped is json.Marshal without escaping <, > and & (6 bytes
+// each), which matters in a 4 KB cookie.
+func marshalUnescaped(v any) ([]byte, error) {
+	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v)
-	return strings.TrimSuffix(b.String(), "\n")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // bindToIdentity starts a fresh session when a different person signs in
