@@ -36,34 +36,14 @@ type directSave struct {
 // p50. It times n pairs, starting one every `every` (or back to back when
 // every is 0).
 func measureDirectSave(ctx context.Context, hc *http.Client, latency time.Duration, n int, every time.Duration) (directSave, error) {
-	sb := sandbox.New(sandbox.WithLatency(latency))
-	base, stop, err := sb.Start()
+	sb, err := startDirectSandbox(ctx, hc, sandbox.WithLatency(latency))
 	if err != nil {
-		return directSave{}, err
+		return directSave{}, fmt.Errorf("direct save baseline: %w", err)
 	}
-	defer stop()
-	if err := checkLoopbackURL(base); err != nil {
-		return directSave{}, err
-	}
-	creds := sb.Credentials()
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {creds.ClientID}, "client_secret": {creds.ClientSecret}}
-	resp, err := hc.PostForm(sb.TokenURL(), form)
-	if err != nil {
-		return directSave{}, fmt.Errorf("direct save baseline: token: %w", err)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if err != nil || tok.AccessToken == "" {
-		return directSave{}, fmt.Errorf("direct save baseline: token: status %d, %v", resp.StatusCode, err)
-	}
+	defer sb.stop()
 	call := func(method, u string, body []byte) error {
 		req, _ := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		req.Header.Set("ST-App-Key", creds.AppKey)
-		req.Header.Set("Accept", "application/json")
+		req.Header = sb.header()
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
@@ -74,7 +54,7 @@ func measureDirectSave(ctx context.Context, hc *http.Client, latency time.Durati
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s %s: status %d", method, strings.TrimPrefix(u, base), resp.StatusCode)
+			return fmt.Errorf("%s %s: status %d", method, strings.TrimPrefix(u, sb.base), resp.StatusCode)
 		}
 		return nil
 	}
@@ -106,4 +86,53 @@ func measureDirectSave(ctx context.Context, hc *http.Client, latency time.Durati
 	}
 	slices.Sort(took)
 	return directSave{P50: took[len(took)/2], Pairs: len(took)}, nil
+}
+
+// directSandbox is a second sandbox, in the load tool's process, that the
+// baselines call directly, with a token already fetched.
+type directSandbox struct {
+	*sandbox.Server
+	base, token string
+	stop        func()
+}
+
+// startDirectSandbox starts one on loopback and fetches its token.
+func startDirectSandbox(ctx context.Context, hc *http.Client, opts ...sandbox.Option) (*directSandbox, error) {
+	sb := sandbox.New(opts...)
+	base, stop, err := sb.Start()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLoopbackURL(base); err != nil {
+		stop()
+		return nil, err
+	}
+	creds := sb.Credentials()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {creds.ClientID}, "client_secret": {creds.ClientSecret}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, sb.TokenURL(), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := hc.Do(req)
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("sandbox token: %w", err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		stop()
+		return nil, fmt.Errorf("sandbox token: status %d, %v", resp.StatusCode, err)
+	}
+	return &directSandbox{Server: sb, base: base, token: tok.AccessToken, stop: stop}, nil
+}
+
+// header is what the app's client sends with every call.
+func (d *directSandbox) header() http.Header {
+	return http.Header{
+		"Authorization": {"Bearer " + d.token},
+		"St-App-Key":    {d.Credentials().AppKey},
+		"Accept":        {"application/json"},
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -628,38 +627,14 @@ func (b *baselines) median(f func(round) float64) float64 {
 // a second sandbox, in this process, called directly on the contact list
 // the edit page reads; and the app's edit page with a warm session.
 func runBaselines(ctx context.Context, hc *http.Client, a *app, o options) (*baselines, error) {
-	sb := sandbox.New()
-	base, stop, err := sb.Start()
+	sb, err := startDirectSandbox(ctx, hc)
 	if err != nil {
 		return nil, err
 	}
-	defer stop()
-	if err := checkLoopbackURL(base); err != nil {
-		return nil, err
-	}
-	creds := sb.Credentials()
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {creds.ClientID}, "client_secret": {creds.ClientSecret}}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, sb.TokenURL(), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox token: %w", err)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	if err != nil || tok.AccessToken == "" {
-		return nil, fmt.Errorf("sandbox token: status %d, %v", resp.StatusCode, err)
-	}
+	defer sb.stop()
 	// The same request the app's client sends for the edit page's read.
 	u := fmt.Sprintf("%s/customers/%d/contacts?page=1&pageSize=100", sb.TenantURL(), sandbox.SeedCustomerID)
-	direct := vegeta.Target{Method: http.MethodGet, URL: u, Header: http.Header{
-		"Authorization": {"Bearer " + tok.AccessToken},
-		"St-App-Key":    {creds.AppKey},
-		"Accept":        {"application/json"},
-	}}
+	direct := vegeta.Target{Method: http.MethodGet, URL: u, Header: sb.header()}
 
 	cookies, err := openSessions(ctx, hc, a.url, 1)
 	if err != nil {
@@ -668,7 +643,7 @@ func runBaselines(ctx context.Context, hc *http.Client, a *app, o options) (*bas
 	path := fmt.Sprintf("/customers/%d/contacts/%d/edit", sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	edit := vegeta.Target{Method: http.MethodGet, URL: a.url + path, Header: http.Header{"Cookie": {cookies[0]}}}
 
-	b := &baselines{DirectURL: strings.TrimPrefix(u, base), AppPath: path}
+	b := &baselines{DirectURL: strings.TrimPrefix(u, sb.base), AppPath: path}
 	for range baselineRounds {
 		var rd round
 		if rd.Direct, err = hammer(ctx, hc, direct, o.clients, o.baseline, "direct", sb.ResetCounters, &b.Direct); err != nil {
