@@ -55,8 +55,9 @@ var settings = []setting{
 	{"COOKIE_SECURE", "true unless ST_ENV=sandbox", "always mark the session cookie Secure (__Host- prefix); it is also Secure whenever HTTPS is seen"},
 	{"AUTH_MODE", "none in sandbox, else proxy", "proxy | jwt | none (none only with ST_ENV=sandbox)"},
 	{"AUTH_TRUSTED_PROXIES", "", "comma-separated CIDRs of the SSO proxy; only these peers' identity and X-Forwarded-* headers count"},
+	{"AUTH_TRUST_ALL_PROXIES", "false", "true accepts an AUTH_TRUSTED_PROXIES range covering every address (0.0.0.0/0, ::/0); refused otherwise, since anyone reaching the port could then claim any identity"},
 	{"AUTH_EMAIL_HEADER", "X-Forwarded-Email", "proxy mode: header with the person's email"},
-	{"AUTH_USER_HEADER", "X-Forwarded-User", "proxy mode: header with the person's name"},
+	{"AUTH_USER_HEADER", "X-Forwarded-User", "proxy mode: header with the person's name (shown, never taken as the email)"},
 	{"AUTH_GROUPS_HEADER", "X-Forwarded-Groups", "proxy mode: header with comma-separated groups"},
 	{"AUTH_JWT_HEADER", "", "jwt mode: header with the signed assertion, e.g. Cf-Access-Jwt-Assertion"},
 	{"AUTH_JWKS_URL", "", "jwt mode: URL of the issuer's public keys"},
@@ -403,6 +404,13 @@ func loadAuth(cfg *config, env func(string) string) error {
 	var err error
 	if cfg.Proxies, err = identity.ParseProxies(env("AUTH_TRUSTED_PROXIES")); err != nil {
 		return fmt.Errorf("AUTH_TRUSTED_PROXIES: %w", err)
+	}
+	if cfg.Proxies.TrustsEveryone() {
+		force, _ := strconv.ParseBool(cmp.Or(env("AUTH_TRUST_ALL_PROXIES"), "false"))
+		if !force {
+			return errors.New("AUTH_TRUSTED_PROXIES covers every address, so anyone who reaches the port could claim any identity: " +
+				"list the SSO proxy's addresses, or set AUTH_TRUST_ALL_PROXIES=true if the network really lets only the proxy in")
+		}
 	}
 	mode := strings.ToLower(env("AUTH_MODE"))
 	if mode == "" {

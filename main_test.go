@@ -93,6 +93,14 @@ func TestLoadConfig(t *testing.T) {
 		{"nok, proxy mode without trusted proxies", merge(fullCreds, map[string]string{"AUTH_TRUSTED_PROXIES": ""}), "AUTH_TRUSTED_PROXIES", nil},
 		{"nok, jwt mode missing settings", merge(fullCreds, map[string]string{"AUTH_MODE": "jwt", "AUTH_JWT_HEADER": "X"}), "AUTH_JWKS_URL, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE", nil},
 		{"nok, unknown AUTH_MODE", map[string]string{"AUTH_MODE": "basic"}, "AUTH_MODE", nil},
+		{"nok, trusted proxies covering everyone", merge(fullCreds, map[string]string{"AUTH_TRUSTED_PROXIES": "10.0.0.0/8, 0.0.0.0/0"}), "AUTH_TRUST_ALL_PROXIES=true", nil},
+		{"nok, trusted proxies covering every IPv6 peer", merge(fullCreds, map[string]string{"AUTH_TRUSTED_PROXIES": "::/0"}), "covers every address", nil},
+		{"ok, trusting everyone when forced", merge(fullCreds, map[string]string{"AUTH_TRUSTED_PROXIES": "0.0.0.0/0", "AUTH_TRUST_ALL_PROXIES": "true"}), "",
+			func(t *testing.T, c config) {
+				if !c.Proxies.TrustsEveryone() {
+					t.Errorf("proxies = %v", c.Proxies)
+				}
+			}},
 		{"nok, bad trusted proxy", map[string]string{"AUTH_TRUSTED_PROXIES": "10.0.0.0/99"}, "AUTH_TRUSTED_PROXIES", nil},
 		{"nok, bad SSO origin", merge(fullCreds, map[string]string{"AUTH_SSO_ORIGIN": "https://x.example; script-src *"}), "AUTH_SSO_ORIGIN", nil},
 	}

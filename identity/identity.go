@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/mail"
 	"net/netip"
 	"strings"
 )
@@ -34,6 +35,8 @@ func (i Identity) Display() string {
 var (
 	ErrNoIdentity      = errors.New("identity: the request carries no identity")
 	ErrUntrustedPeer   = errors.New("identity: identity headers from a peer that is not a trusted proxy")
+	ErrAmbiguous       = errors.New("identity: an identity header appears more than once")
+	ErrInvalidEmail    = errors.New("identity: the email is not a single valid address")
 	ErrInvalidToken    = errors.New("identity: the signed assertion is not valid")
 	ErrKeysUnavailable = errors.New("identity: the signing keys could not be fetched")
 )
@@ -72,6 +75,17 @@ func ParseProxies(s string) (Proxies, error) {
 	return out, nil
 }
 
+// TrustsEveryone reports whether a range covers every address (0.0.0.0/0,
+// ::/0): then anyone who reaches the port could claim any identity.
+func (p Proxies) TrustsEveryone() bool {
+	for _, prefix := range p {
+		if prefix.Bits() == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Trusts reports whether the direct peer of r is a trusted proxy. Only the
 // TCP peer counts: X-Forwarded-For is whatever the client wrote.
 func (p Proxies) Trusts(r *http.Request) bool {
@@ -102,23 +116,51 @@ type ProxyHeaders struct {
 }
 
 // Identify believes the headers only when the request comes straight from
-// a trusted proxy; it never falls back to anonymous.
+// a trusted proxy; it never falls back to anonymous. The email must be one
+// valid address in one header: a second copy of a header (one from the
+// client, one from the proxy) or a list of addresses is refused rather
+// than guessed at. The user header is a display name only, never the email.
 func (p ProxyHeaders) Identify(_ context.Context, r *http.Request) (Identity, error) {
-	email := strings.TrimSpace(r.Header.Get(cmp.Or(p.EmailHeader, "X-Forwarded-Email")))
-	user := strings.TrimSpace(r.Header.Get(cmp.Or(p.UserHeader, "X-Forwarded-User")))
+	emailHeader := cmp.Or(p.EmailHeader, "X-Forwarded-Email")
+	userHeader := cmp.Or(p.UserHeader, "X-Forwarded-User")
+	groupsHeader := cmp.Or(p.GroupsHeader, "X-Forwarded-Groups")
+	present := false
+	for _, h := range []string{emailHeader, userHeader, groupsHeader} {
+		if n := len(r.Header.Values(h)); n > 1 {
+			return Identity{}, fmt.Errorf("%w: %s", ErrAmbiguous, h)
+		} else if n == 1 {
+			present = true
+		}
+	}
 	if !p.Trusted.Trusts(r) {
-		if email != "" || user != "" {
+		if present {
 			return Identity{}, ErrUntrustedPeer
 		}
 		return Identity{}, ErrNoIdentity
 	}
-	if email == "" && strings.Contains(user, "@") {
-		email = user
-	}
+	email := strings.TrimSpace(r.Header.Get(emailHeader))
 	if email == "" {
 		return Identity{}, ErrNoIdentity
 	}
-	return Identity{Email: strings.ToLower(email), Name: user, Groups: splitList(r.Header.Get(cmp.Or(p.GroupsHeader, "X-Forwarded-Groups")))}, nil
+	if !ValidEmail(email) {
+		return Identity{}, ErrInvalidEmail
+	}
+	return Identity{Email: strings.ToLower(email), Name: strings.TrimSpace(r.Header.Get(userHeader)), Groups: splitList(r.Header.Get(groupsHeader))}, nil
+}
+
+// ValidEmail reports whether s is exactly one bare address (no display
+// name, no list, one "@", a domain after it), so an allow-list of domains
+// judges the domain the address really has.
+func ValidEmail(s string) bool {
+	if len(s) > 254 || strings.Count(s, "@") != 1 {
+		return false
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return false
+	}
+	local, domain, _ := strings.Cut(s, "@")
+	return local != "" && domain != "" && !strings.ContainsAny(domain, "[]") && strings.Trim(domain, ".") == domain
 }
 
 // Fixed is a constant identity: the clearly fake sandbox user.
@@ -153,7 +195,7 @@ func (p Policy) Allows(id Identity) bool {
 			return true
 		}
 	}
-	if at := strings.LastIndexByte(email, '@'); at >= 0 {
+	if at := strings.LastIndexByte(email, '@'); at >= 0 && ValidEmail(email) {
 		for _, d := range p.Domains {
 			if strings.EqualFold(strings.TrimPrefix(d, "@"), email[at+1:]) {
 				return true

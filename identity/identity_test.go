@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,8 +38,14 @@ func TestProxyHeaders(t *testing.T) {
 	}{
 		{"ok, trusted peer", "10.1.2.3:5000", map[string]string{"X-Forwarded-Email": "Kelly@Example.com", "X-Forwarded-User": "kelly", "X-Forwarded-Groups": "csr, dispatch"},
 			src, Identity{Email: "kelly@example.com", Name: "kelly", Groups: []string{"csr", "dispatch"}}, nil},
-		{"ok, user header holding an email", "127.0.0.1:1", map[string]string{"X-Forwarded-User": "kelly@example.com"}, src,
-			Identity{Email: "kelly@example.com", Name: "kelly@example.com"}, nil},
+		{"nok, user header holding an email is never the email", "127.0.0.1:1", map[string]string{"X-Forwarded-User": "kelly@example.com"}, src,
+			Identity{}, ErrNoIdentity},
+		{"nok, two addresses in the email header", "10.1.2.3:1", map[string]string{"X-Forwarded-Email": "m@evil.example, x@corp.example"}, src,
+			Identity{}, ErrInvalidEmail},
+		{"nok, an address with two @", "10.1.2.3:1", map[string]string{"X-Forwarded-Email": "m@evil.example@corp.example"}, src,
+			Identity{}, ErrInvalidEmail},
+		{"nok, a display name around the address", "10.1.2.3:1", map[string]string{"X-Forwarded-Email": "Boss <boss@corp.example>"}, src,
+			Identity{}, ErrInvalidEmail},
 		{"ok, Authelia header names", "10.0.0.9:1", map[string]string{"Remote-Email": "a@example.com", "Remote-Name": "A", "Remote-Groups": "admins"},
 			ProxyHeaders{EmailHeader: "Remote-Email", UserHeader: "Remote-Name", GroupsHeader: "Remote-Groups", Trusted: trusted},
 			Identity{Email: "a@example.com", Name: "A", Groups: []string{"admins"}}, nil},
@@ -250,5 +257,139 @@ func TestJWTKeysUnavailable(t *testing.T) {
 	_, err := src.Identify(context.Background(), r)
 	if !IsUnavailable(err) {
 		t.Errorf("err = %v, want keys unavailable", err)
+	}
+}
+
+// A client can add its own copy of an identity header beside the proxy's;
+// which one an app reads first is an accident, so two copies are refused.
+func TestDuplicateIdentityHeadersAreRefused(t *testing.T) {
+	trusted, _ := ParseProxies("10.0.0.0/8")
+	src := ProxyHeaders{Trusted: trusted}
+	for _, h := range []string{"X-Forwarded-Email", "X-Forwarded-User", "X-Forwarded-Groups"} {
+		t.Run(h, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.RemoteAddr = "10.1.2.3:5000"
+			r.Header.Set("X-Forwarded-Email", "kelly@corp.example")
+			r.Header.Set(h, "kelly@corp.example")
+			r.Header.Add(h, "boss@corp.example")
+			if _, err := src.Identify(context.Background(), r); !errors.Is(err, ErrAmbiguous) {
+				t.Errorf("err = %v, want ErrAmbiguous", err)
+			}
+		})
+	}
+}
+
+func TestDomainAllowListJudgesOneValidAddress(t *testing.T) {
+	policy := Policy{Domains: []string{"corp.example"}}
+	for email, want := range map[string]bool{
+		"kelly@corp.example":                       true,
+		"m@evil.example, x@corp.example":           false,
+		"m@evil.example@corp.example":              false,
+		"<x@corp.example>":                         false,
+		"kelly@corp.example.":                      false,
+		strings.Repeat("a", 250) + "@corp.example": false,
+	} {
+		if got := policy.Allows(Identity{Email: email}); got != want {
+			t.Errorf("Allows(%q) = %v, want %v", email, got, want)
+		}
+	}
+}
+
+func TestTrustsEveryone(t *testing.T) {
+	for in, want := range map[string]bool{"0.0.0.0/0": true, "10.0.0.0/8, ::/0": true, "10.0.0.0/8,127.0.0.1": false, "": false} {
+		p, err := ParseProxies(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.TrustsEveryone(); got != want {
+			t.Errorf("%q: TrustsEveryone = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// Each token naming a key id the app does not hold used to cost a request
+// to the issuer; anyone can send such tokens.
+func TestUnknownKeyIDsDoNotFetchTheKeysEachTime(t *testing.T) {
+	good := rsaKey(t, "k1")
+	server := newJWKS(t, good)
+	clock := time.Now()
+	var clockMu sync.Mutex
+	now := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return clock }
+	advance := func(d time.Duration) { clockMu.Lock(); clock = clock.Add(d); clockMu.Unlock() }
+	src, err := NewJWT(JWTConfig{Header: "X-Jwt", JWKSURL: server.srv.URL, Issuer: "https://team.example/", Audience: "aud-1", Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimsNow := func() claims {
+		return claims{Claims: jwt.Claims{Issuer: "https://team.example/", Audience: jwt.Audience{"aud-1"},
+			Expiry: jwt.NewNumericDate(now().Add(time.Hour)), IssuedAt: jwt.NewNumericDate(now())}, Email: "kelly@acme.example"}
+	}
+	identify := func(tok string) error {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("X-Jwt", tok)
+		_, err := src.Identify(context.Background(), r)
+		return err
+	}
+	if err := identify(sign(t, good, jose.RS256, claimsNow())); err != nil {
+		t.Fatalf("valid token: %v", err)
+	}
+	stranger := rsaKey(t, "k9")
+	forged := sign(t, stranger, jose.RS256, claimsNow())
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if err := identify(forged); !errors.Is(err, ErrInvalidToken) {
+				t.Errorf("forged token: err = %v, want invalid", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := server.fetches.Load(); n != 2 {
+		t.Errorf("after 50 tokens with an unknown kid: %d fetches, want 2 (the first load and one refetch)", n)
+	}
+	// Made-up key ids, one per request: still rationed overall.
+	for i := range 20 {
+		identify(sign(t, rsaKey(t, fmt.Sprintf("made-up-%d", i)), jose.RS256, claimsNow()))
+	}
+	if n := server.fetches.Load(); n != 2 {
+		t.Errorf("after 20 made-up kids within seconds: %d fetches, want still 2", n)
+	}
+	// A real rotation later is still picked up.
+	advance(refetchInterval + time.Second)
+	rotated := rsaKey(t, "k2")
+	server.add(rotated)
+	if err := identify(sign(t, rotated, jose.RS256, claimsNow())); err != nil {
+		t.Errorf("rotated key: %v", err)
+	}
+	// The same unknown kid again within 5 minutes: no fetch.
+	advance(refetchInterval + time.Second)
+	before := server.fetches.Load()
+	identify(forged)
+	if n := server.fetches.Load(); n != before {
+		t.Errorf("k9 again within 5 minutes fetched the keys (%d -> %d)", before, n)
+	}
+}
+
+func TestTokensFromTheFutureAreRefused(t *testing.T) {
+	key := rsaKey(t, "k1")
+	server := newJWKS(t, key)
+	now := time.Now()
+	src, _ := NewJWT(JWTConfig{Header: "X-Jwt", JWKSURL: server.srv.URL, Issuer: "https://team.example/", Audience: "aud-1"})
+	for name, c := range map[string]jwt.Claims{
+		"issued in an hour":       {IssuedAt: jwt.NewNumericDate(now.Add(time.Hour))},
+		"valid from in 2 minutes": {IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(2 * time.Minute))},
+	} {
+		c.Issuer, c.Audience, c.Expiry = "https://team.example/", jwt.Audience{"aud-1"}, jwt.NewNumericDate(now.Add(2*time.Hour))
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("X-Jwt", sign(t, key, jose.RS256, claims{Claims: c, Email: "a@example.com"}))
+		if _, err := src.Identify(context.Background(), r); !errors.Is(err, ErrInvalidToken) {
+			t.Errorf("%s: err = %v, want invalid", name, err)
+		}
+	}
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Add("X-Jwt", "a")
+	r.Header.Add("X-Jwt", "b")
+	if _, err := src.Identify(context.Background(), r); !errors.Is(err, ErrAmbiguous) {
+		t.Errorf("two assertions: err = %v, want ErrAmbiguous", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,11 +33,16 @@ type JWTConfig struct {
 
 // JWT verifies assertions with github.com/coreos/go-oidc: keys come from
 // the JWKS URL, are cached, and are fetched again when a token names an
-// unknown key id.
+// unknown key id, at most once per ~5 minutes per key id and one fetch at
+// a time (see keySet). Tokens issued or valid only in the future (beyond
+// the skew) are refused.
 type JWT struct {
 	header     string
 	emailClaim string
 	verifier   *oidc.IDTokenVerifier
+	keys       *keySet
+	skew       time.Duration
+	now        func() time.Time
 }
 
 var publicKeyAlgs = []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.ES256, oidc.ES384, oidc.ES512, oidc.PS256, oidc.PS384, oidc.PS512, oidc.EdDSA}
@@ -54,7 +60,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 		algs = []string{oidc.RS256, oidc.ES256, oidc.PS256, oidc.EdDSA}
 	}
 	for _, a := range algs {
-		if !contains(publicKeyAlgs, a) {
+		if !slices.Contains(publicKeyAlgs, a) {
 			return nil, fmt.Errorf("jwt: algorithm %q is not allowed (want public-key algorithms such as RS256 or ES256)", a)
 		}
 	}
@@ -66,11 +72,7 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 	if now == nil {
 		now = time.Now
 	}
-	ctx := context.Background()
-	if cfg.HTTPClient != nil {
-		ctx = oidc.ClientContext(ctx, cfg.HTTPClient)
-	}
-	keys := oidc.NewRemoteKeySet(ctx, cfg.JWKSURL)
+	keys := newKeySet(cfg.JWKSURL, cfg.HTTPClient, algs, now)
 	verifier := oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{
 		ClientID:             cfg.Audience,
 		SupportedSigningAlgs: algs,
@@ -78,12 +80,15 @@ func NewJWT(cfg JWTConfig) (*JWT, error) {
 		// the issuer's does not reject fresh tokens.
 		Now: func() time.Time { return now().Add(-skew) },
 	})
-	return &JWT{header: cfg.Header, emailClaim: cmp.Or(cfg.EmailClaim, "email"), verifier: verifier}, nil
+	return &JWT{header: cfg.Header, emailClaim: cmp.Or(cfg.EmailClaim, "email"), verifier: verifier, keys: keys, skew: skew, now: now}, nil
 }
 
 // Identify verifies the assertion and reads the person's email (and name
 // and groups when present).
 func (j *JWT) Identify(ctx context.Context, r *http.Request) (Identity, error) {
+	if len(r.Header.Values(j.header)) > 1 {
+		return Identity{}, fmt.Errorf("%w: %s", ErrAmbiguous, j.header)
+	}
 	raw := strings.TrimSpace(r.Header.Get(j.header))
 	if raw == "" {
 		return Identity{}, ErrNoIdentity
@@ -99,9 +104,20 @@ func (j *JWT) Identify(ctx context.Context, r *http.Request) (Identity, error) {
 	if err := tok.Claims(&claims); err != nil {
 		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	// go-oidc checks expiry but not iat, and allows nbf five minutes ahead:
+	// a token from the future is a forged or mis-clocked one.
+	latest := j.now().Add(j.skew)
+	for _, name := range []string{"iat", "nbf"} {
+		if at, ok := claims[name].(float64); ok && time.Unix(int64(at), 0).After(latest) {
+			return Identity{}, fmt.Errorf("%w: %s is in the future", ErrInvalidToken, name)
+		}
+	}
 	email, _ := claims[j.emailClaim].(string)
 	if email == "" {
 		return Identity{}, fmt.Errorf("%w: no %q claim", ErrInvalidToken, j.emailClaim)
+	}
+	if !ValidEmail(email) {
+		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, ErrInvalidEmail)
 	}
 	id := Identity{Email: strings.ToLower(email)}
 	id.Name, _ = claims["name"].(string)
@@ -118,12 +134,3 @@ func (j *JWT) Identify(ctx context.Context, r *http.Request) (Identity, error) {
 // IsUnavailable reports whether err means the keys could not be fetched
 // (a 503, not the person's fault) rather than a bad token.
 func IsUnavailable(err error) bool { return errors.Is(err, ErrKeysUnavailable) }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
