@@ -112,6 +112,9 @@ type App struct {
 	// submissions deduplicates posts of the same form instance.
 	submissions *submissions
 	phones      phoneCache
+	// routes are the registered route templates: the only route labels
+	// metrics and logs use.
+	routes map[string]bool
 }
 
 // New returns the app's router with every route and middleware.
@@ -201,6 +204,10 @@ func New(cfg Config) *echo.Echo {
 	e.POST("/customers/:id/contacts/:contactId", a.contactUpdate)
 	e.GET("/audit", a.auditList)
 	e.GET("/audit.csv", a.auditCSV)
+	a.routes = map[string]bool{}
+	for _, r := range e.Routes() {
+		a.routes[r.Path] = true
+	}
 	return e
 }
 

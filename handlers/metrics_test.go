@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -38,5 +39,51 @@ func TestMetricsEndpoint(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// Anyone who reaches the port chooses a request's method and path; neither
+// may become a label value, or each request grows /metrics for good.
+func TestMetricLabelsAreAClosedSet(t *testing.T) {
+	up := newUpstream(t)
+	m := metrics.New("test")
+	srv := up.appWith(t, time.Second, nil, func(c *handlers.Config) {
+		c.Metrics, c.MetricsHandler = m, m.Handler()
+	})
+	size := func() int {
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return len(body)
+	}
+	http.Get(srv.URL + "/healthz")
+	before := size()
+	for i := range 300 {
+		method := fmt.Sprintf("M%s%d", strings.Repeat("X", 200), i)
+		req, _ := http.NewRequest(method, fmt.Sprintf("%s/no/such/%d/%s", srv.URL, i, strings.Repeat("p", 100)), nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		req, _ = http.NewRequest(http.MethodGet, fmt.Sprintf("%s/customers/%d/contacts/x%d", srv.URL, i, i), nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+	resp, _ := http.Get(srv.URL + "/metrics")
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if after := len(body); after > before+8<<10 {
+		t.Errorf("/metrics grew from %d to %d bytes after 600 made-up requests", before, after)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.Contains(line, "XXXX") || strings.Contains(line, "/no/such") || strings.Contains(line, "pppp") {
+			t.Fatalf("a client-chosen value became a label: %s", line)
+		}
+	}
+	if !strings.Contains(string(body), `method="other",route="unmatched"`) {
+		t.Errorf("made-up methods are not counted as other/unmatched:\n%s", body)
 	}
 }

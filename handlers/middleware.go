@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/metrics"
 )
 
 // csrfField is the hidden form field that carries the CSRF token.
@@ -112,8 +114,8 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelWarn
 		}
 		route := c.Path()
-		if route == "" || status == http.StatusNotFound && c.Path() == "/*" {
-			route = "unmatched"
+		if !a.routes[route] {
+			route = "unmatched" // a metrics label must never be a raw path
 		}
 		took := time.Since(start)
 		a.metrics.Request(route, c.Request().Method, status, took)
@@ -128,7 +130,7 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 			slog.String("actor", who),
 			slog.String("ip", c.RealIP()),
-			slog.String("method", c.Request().Method),
+			slog.String("method", metrics.MethodLabel(c.Request().Method)),
 			slog.String("route", route),
 			slog.Int("status", status),
 			slog.Duration("duration", took),

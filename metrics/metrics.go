@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -69,9 +70,42 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry, DisableCompression: true})
 }
 
-// Request records one answered HTTP request.
+// Request records one answered HTTP request. route must be a route
+// template (never a raw path); method and status are mapped onto closed
+// sets here, since any client, signed in or not, chooses its method: each
+// new label value would be a new series kept forever.
 func (m *Metrics) Request(route, method string, status int, took time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Observe(took.Seconds())
+	m.requests.WithLabelValues(route, MethodLabel(method), StatusLabel(status)).Observe(took.Seconds())
+}
+
+// methods are the request methods counted by name; any other is "other".
+var methods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace,
+}
+
+// MethodLabel is method when it is a standard one, else "other".
+func MethodLabel(method string) string {
+	if slices.Contains(methods, method) {
+		return method
+	}
+	return "other"
+}
+
+// statuses are the codes the app answers with, counted by number; any
+// other is counted by its class ("4xx").
+var statuses = []int{200, 204, 301, 302, 303, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 431, 499, 500, 502, 503, 504}
+
+// StatusLabel is the status code when it is one the app uses, else its
+// class, so the label has a fixed set of values.
+func StatusLabel(status int) string {
+	if slices.Contains(statuses, status) {
+		return strconv.Itoa(status)
+	}
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status/100) + "xx"
 }
 
 // Save records the outcome of one save attempt.
