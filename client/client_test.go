@@ -552,8 +552,9 @@ func TestErrorResponses(t *testing.T) {
 			}
 		}},
 		{"nok, other JSON shape", 403, "application/json", `{"message":"Tenant not connected"}`, ErrForbidden, func(t *testing.T, e *APIError) {
-			if e.Title != "Tenant not connected" {
-				t.Errorf("Title = %q", e.Title)
+			// Not the error object's title: kept for logs, never shown.
+			if e.Title != "" || e.Detail != "Tenant not connected" {
+				t.Errorf("Title = %q, Detail = %q", e.Title, e.Detail)
 			}
 		}},
 		{"nok, 500 HTML without a title", 500, "text/html", "<html><body><h1>Oops</h1><script>x()</script></body></html>", ErrUnavailable, func(t *testing.T, e *APIError) {

@@ -130,19 +130,21 @@ func decodeErrorBody(e *APIError, contentType string, body []byte) {
 	if strings.HasPrefix(trimmed, "{") {
 		var p problem
 		if err := json.Unmarshal([]byte(trimmed), &p); err == nil {
-			e.Type, e.Title, e.TraceID, e.Data = p.Type, p.Title, p.TraceID, p.Data
-			e.Errors = p.Errors
+			e.Type, e.Data = cleanText(p.Type, maxTraceText), p.Data
+			e.Title, e.TraceID = cleanText(p.Title, maxMessageText), cleanText(p.TraceID, maxTraceText)
+			e.Errors = cleanErrors(p.Errors)
 			if e.Title != "" || len(e.Errors) > 0 {
 				return
 			}
 		}
 		// Some gateways send other JSON shapes, e.g. {"message": "..."} or
-		// {"errors": ["..."]}; take a readable sentence or an excerpt.
+		// {"errors": ["..."]}; take a readable sentence or an excerpt, for
+		// logs and support only: it is not the error object's title.
 		var loose map[string]any
 		if err := json.Unmarshal([]byte(trimmed), &loose); err == nil {
 			for _, k := range []string{"message", "error_description", "error", "detail"} {
 				if s, ok := loose[k].(string); ok && s != "" {
-					e.Title = excerpt(s)
+					e.Detail = excerpt(s)
 					return
 				}
 			}
@@ -189,13 +191,63 @@ func htmlText(s string) string {
 	return text.String()
 }
 
+// Caps on text taken from an error body: it is shown to staff (title and
+// errors), written to logs and stored in the audit trail, and ServiceTitan,
+// or whatever answers in its place, decides how long it is.
+const (
+	maxMessageText = 300 // a title or one message
+	maxTraceText   = 100 // a traceId, a type, an errors key
+	maxMessages    = 50  // messages kept from an errors object
+)
+
+// cleanText strips control characters (collapsing whitespace) and caps s.
+func cleanText(s string, max int) string {
+	if s == "" {
+		return ""
+	}
+	return capText(strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r)
+	}), " "), max)
+}
+
+// cleanErrors cleans every key and message of an errors object and keeps
+// at most maxMessages messages, saying how many more there were.
+func cleanErrors(in map[string][]string) map[string][]string {
+	if len(in) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(map[string][]string, len(in))
+	kept, dropped := 0, 0
+	for _, k := range keys {
+		key := cleanText(k, maxTraceText)
+		for _, m := range in[k] {
+			if kept == maxMessages {
+				dropped++
+				continue
+			}
+			out[key] = append(out[key], cleanText(m, maxMessageText))
+			kept++
+		}
+	}
+	if dropped > 0 {
+		out[""] = append(out[""], fmt.Sprintf("ServiceTitan sent %d more messages.", dropped))
+	}
+	return out
+}
+
 // excerpt collapses whitespace and control characters and caps the length,
 // so an error body can go in a log line or a message.
 func excerpt(s string) string {
-	const max = 200
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}), " ")
+	return cleanText(s, 200)
+}
+
+// capText keeps s valid UTF-8 and at most max bytes, marking a cut with "…".
+func capText(s string, max int) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "?")
 	}

@@ -95,6 +95,38 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
+// Text from an error body reaches pages, logs and the audit trail: it is
+// capped and carries no control characters, whatever ServiceTitan (or a
+// gateway in its place) sends.
+func TestErrorBodyTextIsCleanedAndCapped(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	body := `{"title":"Bad\u0000 request\r\nSet-Cookie: a=b\u001b[31m` + long + `","traceId":"t\u0007-` + long + `","errors":{"Value\u0000":["one\u0000two"],"k":[` +
+		strings.TrimSuffix(strings.Repeat(`"m",`, 80), ",") + `]}}`
+	e := &APIError{StatusCode: 400}
+	decodeErrorBody(e, "application/json", []byte(body))
+	all := []string{e.Title, e.TraceID}
+	n := 0
+	for k, msgs := range e.Errors {
+		all = append(all, k)
+		all = append(all, msgs...)
+		n += len(msgs)
+	}
+	for _, s := range all {
+		if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+			t.Errorf("control character kept in %q", s)
+		}
+		if len(s) > maxMessageText+len("…") {
+			t.Errorf("text of %d bytes kept", len(s))
+		}
+	}
+	if n > maxMessages+1 {
+		t.Errorf("%d messages kept, want at most %d and a count of the rest", n, maxMessages+1)
+	}
+	if !strings.HasPrefix(e.Title, "Bad request Set-Cookie") {
+		t.Errorf("Title = %q", e.Title)
+	}
+}
+
 func TestAPIErrorMessage(t *testing.T) {
 	e := &APIError{Operation: OpUpdateContact, StatusCode: 400, Title: "One or more validation errors occurred.", TraceID: "t-1"}
 	want := "servicetitan: Customers_UpdateContact: 400 Bad Request: One or more validation errors occurred. (traceId t-1)"
