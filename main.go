@@ -220,6 +220,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("ADDR=%s: %w", cfg.Addr, err)
 	}
+	// Answers net/http makes itself (431, 400 for a malformed request)
+	// carry the security headers too.
+	ln = handlers.GuardListener(ln, handlers.SecurityHeaders(cfg.SSOOrigin))
 	srv := &http.Server{
 		Handler:           app,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -100,7 +100,7 @@ type App struct {
 	policy   identity.Policy
 	proxies  identity.Proxies
 	signOut  string
-	csp      string
+	headers  http.Header
 	metrics  Recorder
 	audit    audit.Store
 	tenantID int64
@@ -132,7 +132,7 @@ func New(cfg Config) *echo.Echo {
 		policy:   cfg.Policy,
 		proxies:  cfg.TrustedProxies,
 		signOut:  cfg.SignOutURL,
-		csp:      contentSecurityPolicy(cfg.SSOOrigin),
+		headers:  SecurityHeaders(cfg.SSOOrigin),
 		metrics:  cfg.Metrics,
 		audit:    cfg.Audit,
 		tenantID: cfg.TenantID,

@@ -79,18 +79,28 @@ func contentSecurityPolicy(ssoOrigin string) string {
 		"object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action " + formAction
 }
 
+// SecurityHeaders are the headers every response carries (HSTS is added
+// when the request came over HTTPS).
+func SecurityHeaders(ssoOrigin string) http.Header {
+	return http.Header{
+		"Content-Security-Policy":      {contentSecurityPolicy(ssoOrigin)},
+		"X-Content-Type-Options":       {"nosniff"},
+		"Referrer-Policy":              {"same-origin"},
+		"Permissions-Policy":           {"camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
+		"Cross-Origin-Opener-Policy":   {"same-origin"},
+		"Cross-Origin-Resource-Policy": {"same-origin"},
+		"X-Frame-Options":              {"DENY"},
+		"X-Xss-Protection":             {"0"},
+	}
+}
+
 // securityHeaders sets the headers every response carries.
 func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", a.csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("X-XSS-Protection", "0")
+		for k, v := range a.headers {
+			h[k] = v
+		}
 		if a.isHTTPS(c.Request()) {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
