@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
@@ -18,6 +19,9 @@ import (
 
 // memoMax is ServiceTitan's limit on a contact's memo, in characters.
 const memoMax = 255
+
+// emailMax is the longest email address that can be delivered to (RFC 5321).
+const emailMax = 254
 
 // Hidden form fields that carry the contact as it was when the form was
 // opened: the base the save is diffed against, so only real changes are
@@ -80,6 +84,14 @@ func (l loadedContact) changedIn(current client.Contact) bool {
 		return true
 	}
 	return l.Preferences != nil && !applied(client.UpdateContactRequest{Preferences: l.Preferences}, current)
+}
+
+// withBase is the form with ct as the contact it changes: the diff and
+// the "untouched value" rule then judge against ct, not against the
+// form's own copy.
+func (f contactForm) withBase(ct client.Contact) contactForm {
+	f.Loaded = loadedFromContact(ct)
+	return f
 }
 
 // formFromContact fills the form for GET .../edit.
@@ -172,6 +184,10 @@ func (f contactForm) validate(region string) (value string, errs fieldErrors) {
 		errs.add("value", "Enter the email address.")
 	case value == "":
 		errs.add("value", "Enter the phone number.")
+	case hasControl(value, false):
+		errs.add("value", "Remove the invisible control character from the value (it may have come with a paste).")
+	case typ == client.ContactEmail && utf8.RuneCountInString(value) > emailMax:
+		errs.add("value", fmt.Sprintf("An email address has at most %d characters; this one has %d.", emailMax, utf8.RuneCountInString(value)))
 	case typ == client.ContactEmail:
 		if !isEmailAddress(value) {
 			errs.add("value", "Enter an email address like name@example.com.")
@@ -186,8 +202,24 @@ func (f contactForm) validate(region string) (value string, errs fieldErrors) {
 	}
 	if n := utf8.RuneCountInString(f.Memo); n > memoMax {
 		errs.add("memo", fmt.Sprintf("Memo must be %d characters or fewer; it has %d.", memoMax, n))
+	} else if f.Memo != f.Loaded.Memo && hasControl(f.Memo, true) {
+		errs.add("memo", "Remove the invisible control character from the memo (line breaks are fine).")
 	}
 	return value, errs
+}
+
+// hasControl reports whether s holds a control character (NUL, escape,
+// tab, ...) or invalid UTF-8; line breaks pass when lineBreaks is set.
+func hasControl(s string, lineBreaks bool) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	return strings.IndexFunc(s, func(r rune) bool {
+		if lineBreaks && (r == '\n' || r == '\r') {
+			return false
+		}
+		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	}) >= 0
 }
 
 func isEmailAddress(s string) bool {

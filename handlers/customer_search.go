@@ -2,18 +2,23 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
+
+// maxQuery is the longest search accepted, in characters.
+const maxQuery = 200
 
 // searchPageSize keeps a results page short enough to scan at a glance.
 const searchPageSize = 10
@@ -33,6 +38,13 @@ func (a *App) customerSearch(c echo.Context) error {
 		m.Searched = false
 		m.Problem = "Type a name, phone number or customer ID to search."
 		return a.render(c, http.StatusOK, views.Search(m))
+	}
+	if n := utf8.RuneCountInString(q); n > maxQuery {
+		// ServiceTitan answers a long query with a 414; say it plainly
+		// instead, and keep what was typed.
+		m.Searched = false
+		m.Problem = fmt.Sprintf("That search is %d characters long; search with at most %d (a name, a phone number or an ID).", n, maxQuery)
+		return a.render(c, http.StatusUnprocessableEntity, views.Search(m))
 	}
 
 	query := parseSearch(q)
