@@ -61,7 +61,9 @@ type Change struct {
 	// Field is the API path of the field, e.g. "memo" or
 	// "preferences.jobRemindersEnabled".
 	Field string
-	// Before is the value shown to the person when they started editing.
+	// Before is the value ServiceTitan held just before the attempt, as
+	// the app read it then (never the browser's copy); empty when the
+	// contact could not be read, as nothing was sent then.
 	Before string
 	// After is the value the attempt tried to save.
 	After string

@@ -30,16 +30,12 @@ type attempt struct {
 	log *slog.Logger
 }
 
-// beginAttempt starts recording the attempt with the fields it means to
-// change and returns a function that waits for the row. The row must be
-// written before the PATCH is sent, but not before the lost-update read:
-// the save runs both side by side and waits for the slower, instead of
-// one after the other. Everything taken from c is read here, before the
-// caller goes on with c.
-func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes []audit.Change) (wait func() (*attempt, error)) {
+// beginAttempt records the attempt with the fields it means to change,
+// before anything is sent. Everything taken from c is read here.
+func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes []audit.Change) (*attempt, error) {
 	at := &attempt{a: a, c: c}
 	if a.audit == nil {
-		return func() (*attempt, error) { return at, nil }
+		return at, nil
 	}
 	who, _ := actor(c)
 	entry := audit.Entry{
@@ -52,20 +48,15 @@ func (a *App) beginAttempt(c echo.Context, customerID, contactID int64, changes 
 		Changes:    changes,
 		RequestID:  c.Response().Header().Get(echo.HeaderXRequestID),
 	}
-	begun := aside(func() (int64, error) {
-		// A stuck store must not hold the save (and the person) forever.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
-		defer cancel()
-		return a.audit.Begin(ctx, entry)
-	})
-	return func() (*attempt, error) {
-		id, err := begun()
-		if err != nil {
-			return nil, errors.Join(errAuditUnavailable, err)
-		}
-		at.id = id
-		return at, nil
+	// A stuck store must not hold the save (and the person) forever.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+	defer cancel()
+	id, err := a.audit.Begin(ctx, entry)
+	if err != nil {
+		return nil, errors.Join(errAuditUnavailable, err)
 	}
+	at.id = id
+	return at, nil
 }
 
 // complete records how the attempt ended, in the audit trail, the metrics
@@ -125,31 +116,31 @@ func (at *attempt) completeWith(err error, f failure) {
 	}
 }
 
-// auditChanges lists each field req changes, with the value the person
-// saw when they opened the form and the value they asked for.
-func auditChanges(loaded loadedContact, req client.UpdateContactRequest) []audit.Change {
+// auditChanges lists each field req changes, with the value ServiceTitan
+// held just before (was, as the app read it) and the value asked for.
+func auditChanges(was loadedContact, req client.UpdateContactRequest) []audit.Change {
 	var out []audit.Change
 	if req.Type != nil {
-		out = append(out, audit.Change{Field: "type", Before: string(loaded.Type), After: string(*req.Type)})
+		out = append(out, audit.Change{Field: "type", Before: string(was.Type), After: string(*req.Type)})
 	}
 	if req.Value != nil {
-		out = append(out, audit.Change{Field: "value", Before: auditText(loaded.Value), After: auditText(*req.Value)})
+		out = append(out, audit.Change{Field: "value", Before: auditText(was.Value), After: auditText(*req.Value)})
 	}
 	if req.Memo != nil {
-		out = append(out, audit.Change{Field: "memo", Before: auditText(loaded.Memo), After: auditText(*req.Memo)})
+		out = append(out, audit.Change{Field: "memo", Before: auditText(was.Memo), After: auditText(*req.Memo)})
 	}
 	if p := req.Preferences; p != nil {
 		var before client.Preferences
-		if loaded.Preferences != nil {
-			before = *loaded.Preferences
+		if was.Preferences != nil {
+			before = *was.Preferences
 		}
 		for _, pref := range preferences {
 			if pref.split && !p.HasSplitInvoiceFlags() {
 				continue
 			}
-			was, now := pref.get(before), pref.get(*p)
-			if was != now || loaded.Preferences == nil {
-				out = append(out, audit.Change{Field: "preferences." + pref.Name, Before: flagText(loaded.Preferences != nil, was), After: strconv.FormatBool(now)})
+			old, now := pref.get(before), pref.get(*p)
+			if old != now || was.Preferences == nil {
+				out = append(out, audit.Change{Field: "preferences." + pref.Name, Before: flagText(was.Preferences != nil, old), After: strconv.FormatBool(now)})
 			}
 		}
 	}
@@ -160,6 +151,15 @@ func auditChanges(loaded loadedContact, req client.UpdateContactRequest) []audit
 // and invalid UTF-8, and a save must not fail over how a value is written down.
 func auditText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// unread blanks the old values of changes: for an attempt whose contact
+// could not be read, they are unknown (the form's copy is not evidence).
+func unread(changes []audit.Change) []audit.Change {
+	for i := range changes {
+		changes[i].Before = ""
+	}
+	return changes
 }
 
 func flagText(present, v bool) string {

@@ -55,7 +55,8 @@ func (a *App) contactUpdate(c echo.Context) error {
 		form.Nonce = newNonce() // a form without one (an old tab) is simply not deduplicated
 		return a.save(c, form, value, customerID, contactID, nil)
 	}
-	sub, first := a.submissions.claim(form.Nonce)
+	key := submissionKey(c, form.Nonce, customerID, contactID)
+	sub, first := a.submissions.claim(key)
 	if !first {
 		a.metrics.Save("replayed")
 		return a.replay(c, sub, customerID, contactID)
@@ -71,7 +72,7 @@ func (a *App) contactUpdate(c echo.Context) error {
 				sub.status = http.StatusInternalServerError
 			}
 		}
-		a.submissions.finish(form.Nonce, sub)
+		a.submissions.finish(key, sub)
 	}()
 	return a.save(c, form, value, customerID, contactID, sub)
 }
@@ -80,6 +81,11 @@ func (a *App) contactUpdate(c echo.Context) error {
 // then sends the PATCH. At most two ServiceTitan calls: the read and the
 // write. A successful outcome is recorded in sub (when there is one) for
 // repeated posts of the same form.
+//
+// What ServiceTitan holds now, read here, is the base of both the change
+// sent and its audit record. The form's hidden copy of the contact only
+// detects a conflict (its modifiedOn) and shows one: the browser can send
+// anything there, and the audit trail must say what really changed.
 func (a *App) save(c echo.Context, form contactForm, value string, customerID, contactID int64, sub *submission) error {
 	// Once sent, a save runs to its end even if the browser goes away
 	// (a reload, a second click): its outcome is audited and shown to any
@@ -88,27 +94,46 @@ func (a *App) save(c echo.Context, form contactForm, value string, customerID, c
 	defer cancel()
 	c.SetRequest(c.Request().WithContext(ctx))
 
-	req := form.changes(value)
-	begun := a.beginAttempt(c, customerID, contactID, auditChanges(form.Loaded, req))
-	current, readErr := a.st.GetContact(ctx, customerID, contactID)
-	at, err := begun()
+	current, err := a.st.GetContact(ctx, customerID, contactID)
 	if err != nil {
-		// Nothing was sent: the read changes nothing.
-		if readErr != nil {
-			a.log.WarnContext(ctx, "lost-update read failed too", "error", readErr.Error())
+		// Nothing is sent; the attempt is still recorded, with the fields
+		// it asked to change and their old values unknown (not read).
+		at, auditErr := a.beginAttempt(c, customerID, contactID, unread(auditChanges(form.Loaded, form.changes(value))))
+		if auditErr != nil {
+			a.log.WarnContext(ctx, "lost-update read failed too", "error", err.Error())
+			return a.saveFailed(c, form, customerID, contactID, auditErr)
 		}
-		a.metrics.Save("audit_failed")
-		return a.saveFailed(c, form, customerID, contactID, err)
-	}
-	if err := readErr; err != nil {
 		at.completeWith(err, describe(err, "contact"))
 		return a.saveFailed(c, form, customerID, contactID, err)
 	}
+	fresh := form.withBase(current)
 	if form.Loaded.changedIn(current) {
+		at, err := a.beginAttempt(c, customerID, contactID, auditChanges(fresh.Loaded, fresh.changes(value)))
+		if err != nil {
+			return a.saveFailed(c, form, customerID, contactID, err)
+		}
 		at.complete(audit.OutcomeConflict, []string{"Changed in ServiceTitan since the form was opened; nothing was written."}, "")
 		return a.renderConflict(c, form, value, current, customerID, contactID)
 	}
+	// Judged again on the stored record: a value is exempt from our rules
+	// only when it is the one ServiceTitan really holds.
+	value, errs := fresh.validate(a.region)
+	if !errs.empty() {
+		a.metrics.Save("invalid")
+		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, errs, nil)
+	}
+	req := fresh.changes(value)
+	if req.IsEmpty() {
+		a.metrics.Save("no_change")
+		a.addFlash(c, flashNote, "No changes to save: ServiceTitan already holds these values.")
+		return a.redirect(c, contactURL(customerID, contactID))
+	}
 
+	at, err := a.beginAttempt(c, customerID, contactID, auditChanges(fresh.Loaded, req))
+	if err != nil {
+		a.metrics.Save("audit_failed")
+		return a.saveFailed(c, form, customerID, contactID, err)
+	}
 	updated, err := a.st.UpdateContact(ctx, customerID, contactID, req)
 	notice := ""
 	if errors.Is(err, client.ErrOutcomeUnknown) {
@@ -247,7 +272,9 @@ func (a *App) saveFailed(c echo.Context, form contactForm, customerID, contactID
 	if errors.Is(err, client.ErrValidation) && apiErr != nil {
 		errs := form.apiErrors(apiErr)
 		if errs.empty() {
-			errs.other = []string{cmp.Or(apiErr.Title, apiErr.Detail, "ServiceTitan rejected the change.")}
+			// Only the error object's title and errors are shown: Detail is
+			// whatever else answered (a gateway page), kept for logs.
+			errs.other = []string{cmp.Or(apiErr.Title, fmt.Sprintf("ServiceTitan rejected the change (%d %s).", apiErr.StatusCode, http.StatusText(apiErr.StatusCode)))}
 		}
 		alert := &views.Alert{TraceID: apiErr.TraceID}
 		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, errs, withTrace(alert))

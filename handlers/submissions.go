@@ -3,9 +3,14 @@ package handlers
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // submissions makes one form instance (identified by the nonce it was
@@ -40,6 +45,19 @@ type submission struct {
 
 func newSubmissions() *submissions {
 	return &submissions{byID: map[string]*submission{}, ttl: submissionTTL}
+}
+
+// submissionKey names one form instance: its nonce, for the session it
+// was rendered in (the session's CSRF token, which a change of person
+// replaces) and the contact it is about. The same nonce from another
+// session or for another contact is another form, never a replay of this
+// one's outcome.
+func submissionKey(c echo.Context, nonce string, customerID, contactID int64) string {
+	token, _ := c.Get(csrfContextKey).(string)
+	who, _ := actor(c)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%s", token, who.Email, customerID, contactID, nonce)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // newNonce returns a fresh form instance id.
