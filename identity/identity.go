@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"net/mail"
@@ -75,11 +76,32 @@ func ParseProxies(s string) (Proxies, error) {
 	return out, nil
 }
 
-// TrustsEveryone reports whether a range covers every address (0.0.0.0/0,
-// ::/0): then anyone who reaches the port could claim any identity.
+// TrustsEveryone reports whether the ranges together cover every IPv4 or
+// every IPv6 address (0.0.0.0/0, or 0.0.0.0/1 and 128.0.0.0/1, ...): then
+// anyone who reaches the port could claim any identity.
 func (p Proxies) TrustsEveryone() bool {
-	for _, prefix := range p {
-		if prefix.Bits() == 0 {
+	for _, family := range []int{32, 128} {
+		var mine []netip.Prefix
+		for _, prefix := range p {
+			if prefix.Addr().BitLen() == family {
+				mine = append(mine, prefix.Masked())
+			}
+		}
+		// Count the addresses of the ranges that no other range contains.
+		covered := new(big.Int)
+		for i, a := range mine {
+			inside := false
+			for j, b := range mine {
+				if i != j && b.Bits() <= a.Bits() && b.Contains(a.Addr()) && (b.Bits() < a.Bits() || j < i) {
+					inside = true
+					break
+				}
+			}
+			if !inside {
+				covered.Add(covered, new(big.Int).Lsh(big.NewInt(1), uint(family-a.Bits())))
+			}
+		}
+		if covered.Cmp(new(big.Int).Lsh(big.NewInt(1), uint(family))) >= 0 {
 			return true
 		}
 	}

@@ -296,7 +296,11 @@ func TestDomainAllowListJudgesOneValidAddress(t *testing.T) {
 }
 
 func TestTrustsEveryone(t *testing.T) {
-	for in, want := range map[string]bool{"0.0.0.0/0": true, "10.0.0.0/8, ::/0": true, "10.0.0.0/8,127.0.0.1": false, "": false} {
+	for in, want := range map[string]bool{
+		"0.0.0.0/0": true, "10.0.0.0/8, ::/0": true, "0.0.0.0/1, 128.0.0.0/1": true, "0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/2": true,
+		"0.0.0.0/1, 0.0.0.0/1": false, "0.0.0.0/1, 0.0.0.0/2, 128.0.0.0/2": false, "::/1, 8000::/1": true,
+		"10.0.0.0/8,127.0.0.1": false, "": false,
+	} {
 		p, err := ParseProxies(in)
 		if err != nil {
 			t.Fatal(err)
@@ -391,5 +395,102 @@ func TestTokensFromTheFutureAreRefused(t *testing.T) {
 	r.Header.Add("X-Jwt", "b")
 	if _, err := src.Identify(context.Background(), r); !errors.Is(err, ErrAmbiguous) {
 		t.Errorf("two assertions: err = %v, want ErrAmbiguous", err)
+	}
+}
+
+// blockingJWKS serves keys, holding each answer while hold is set until
+// release is closed.
+type blockingJWKS struct {
+	*jwks
+	hold    atomic.Bool
+	started chan struct{}
+	release chan struct{}
+}
+
+func newBlockingJWKS(t *testing.T, keys ...jose.JSONWebKey) *blockingJWKS {
+	b := &blockingJWKS{jwks: &jwks{keys: keys}, started: make(chan struct{}, 16), release: make(chan struct{})}
+	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.fetches.Add(1)
+		if b.hold.Load() {
+			b.started <- struct{}{}
+			<-b.release
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		var pub []jose.JSONWebKey
+		for _, k := range b.keys {
+			pub = append(pub, k.Public())
+		}
+		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: pub})
+	}))
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+// A refetch caused by an unknown key id (anyone can send one) must not
+// hold up people whose tokens name a key the app already has.
+func TestKnownKeysDoNotWaitForARefetch(t *testing.T) {
+	good := rsaKey(t, "k1")
+	server := newBlockingJWKS(t, good)
+	src, _ := NewJWT(JWTConfig{Header: "X-Jwt", JWKSURL: server.srv.URL, Issuer: "https://team.example/", Audience: "aud-1"})
+	c := func() claims {
+		return claims{Claims: jwt.Claims{Issuer: "https://team.example/", Audience: jwt.Audience{"aud-1"},
+			Expiry: jwt.NewNumericDate(time.Now().Add(time.Hour))}, Email: "kelly@acme.example"}
+	}
+	identify := func(ctx context.Context, tok string) error {
+		r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
+		r.Header.Set("X-Jwt", tok)
+		_, err := src.Identify(ctx, r)
+		return err
+	}
+	if err := identify(context.Background(), sign(t, good, jose.RS256, c())); err != nil {
+		t.Fatal(err)
+	}
+	server.hold.Store(true)
+	forged := make(chan error, 1)
+	go func() { forged <- identify(context.Background(), sign(t, rsaKey(t, "k9"), jose.RS256, c())) }()
+	<-server.started // the refetch is under way, and held
+	valid := make(chan error, 1)
+	go func() { valid <- identify(context.Background(), sign(t, good, jose.RS256, c())) }()
+	select {
+	case err := <-valid:
+		if err != nil {
+			t.Errorf("valid token during a refetch: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a valid token waited for the refetch of an unknown key id")
+	}
+	close(server.release)
+	if err := <-forged; !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("forged token: %v", err)
+	}
+}
+
+// The first fetch of the keys runs for everyone waiting: the caller who
+// started it hanging up must not fail it for the others.
+func TestAbandonedFirstFetchStillServesTheOthers(t *testing.T) {
+	good := rsaKey(t, "k1")
+	server := newBlockingJWKS(t, good)
+	server.hold.Store(true)
+	src, _ := NewJWT(JWTConfig{Header: "X-Jwt", JWKSURL: server.srv.URL, Issuer: "https://team.example/", Audience: "aud-1"})
+	tok := sign(t, good, jose.RS256, claims{Claims: jwt.Claims{Issuer: "https://team.example/", Audience: jwt.Audience{"aud-1"},
+		Expiry: jwt.NewNumericDate(time.Now().Add(time.Hour))}, Email: "kelly@acme.example"})
+	identify := func(ctx context.Context) error {
+		r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
+		r.Header.Set("X-Jwt", tok)
+		_, err := src.Identify(ctx, r)
+		return err
+	}
+	ctx, hangUp := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { first <- identify(ctx) }()
+	<-server.started
+	second := make(chan error, 1)
+	go func() { second <- identify(context.Background()) }()
+	hangUp()
+	<-first
+	close(server.release)
+	if err := <-second; err != nil {
+		t.Errorf("the second caller failed with the first one's hang-up: %v", err)
 	}
 }

@@ -106,10 +106,14 @@ func (j *JWT) Identify(ctx context.Context, r *http.Request) (Identity, error) {
 	}
 	// go-oidc checks expiry but not iat, and allows nbf five minutes ahead:
 	// a token from the future is a forged or mis-clocked one.
-	latest := j.now().Add(j.skew)
+	latest := float64(j.now().Add(j.skew).Unix())
 	for _, name := range []string{"iat", "nbf"} {
-		if at, ok := claims[name].(float64); ok && time.Unix(int64(at), 0).After(latest) {
-			return Identity{}, fmt.Errorf("%w: %s is in the future", ErrInvalidToken, name)
+		v, present := claims[name]
+		if !present {
+			continue
+		}
+		if at, ok := v.(float64); !ok || at > latest {
+			return Identity{}, fmt.Errorf("%w: %s is not a time in the past", ErrInvalidToken, name)
 		}
 	}
 	email, _ := claims[j.emailClaim].(string)

@@ -25,6 +25,8 @@ const (
 	triedKidsMax = 1024
 	// maxKeySetBody caps the issuer's answer.
 	maxKeySetBody = 1 << 20
+	// fetchTimeout bounds one fetch of the keys.
+	fetchTimeout = 10 * time.Second
 )
 
 // errKeyFetch marks a failure to fetch the keys. Its text contains
@@ -93,10 +95,17 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 }
 
 // keysFor returns the keys to try for kid, fetching the set when it was
-// never loaded, or again when kid is unknown and the ration allows.
+// never loaded, or again when kid is unknown and the ration allows. A kid
+// the set holds never waits for a fetch under way. The fetch runs on its
+// own context: a caller who hangs up must not fail it for the others.
 func (k *keySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
 	k.mu.Lock()
 	for {
+		if k.loaded && k.has(kid) {
+			keys := k.keys
+			k.mu.Unlock()
+			return keys, nil
+		}
 		if k.inflight != nil {
 			wait := k.inflight
 			k.mu.Unlock()
@@ -106,9 +115,14 @@ func (k *keySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, er
 				return nil, ctx.Err()
 			}
 			k.mu.Lock()
+			if k.loaded && !k.has(kid) {
+				keys := k.keys // that fetch did not bring kid: no second one now
+				k.mu.Unlock()
+				return keys, nil
+			}
 			continue
 		}
-		if k.loaded && (k.has(kid) || !k.mayRefetch(kid)) {
+		if k.loaded && !k.mayRefetch(kid) {
 			keys := k.keys
 			k.mu.Unlock()
 			return keys, nil
@@ -120,32 +134,53 @@ func (k *keySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, er
 		}
 		break
 	}
+	// Start the fetch for everyone, then wait for it like everyone.
 	refetch := k.loaded
 	if refetch {
-		now := k.now()
-		k.lastRefetch = now
-		k.rememberTried(kid, now)
+		k.lastRefetch = k.now()
 	}
 	done := make(chan struct{})
 	k.inflight = done
 	k.fetches++
 	k.mu.Unlock()
+	go k.fetchInBackground(kid, refetch, done)
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.loaded {
+		return nil, k.failed
+	}
+	return k.keys, nil
+}
 
+// fetchInBackground fetches the keys on a context of its own and records
+// the result, then closes done.
+func (k *keySet) fetchInBackground(kid string, refetch bool, done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
 	keys, err := k.fetch(ctx)
+	cancel()
 
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.inflight = nil
 	close(done)
-	if err != nil {
-		if !k.loaded {
-			k.failed, k.failedAt = err, k.now()
-			return nil, err
+	switch {
+	case err != nil && !k.loaded:
+		k.failed, k.failedAt = err, k.now()
+	case err != nil:
+		// Keep the keys held; tokens are judged on them.
+	default:
+		k.keys, k.loaded, k.failed = keys, true, nil
+		if refetch {
+			// Only a fetch that answered uses up kid's allowance: an
+			// issuer's blip must not lock a new key out for minutes.
+			k.rememberTried(kid, k.now())
 		}
-		return k.keys, nil // keep the keys held; the token is judged on them
 	}
-	k.keys, k.loaded = keys, true
-	return keys, nil
 }
 
 func (k *keySet) has(kid string) bool {
