@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -131,7 +132,7 @@ func decodeErrorBody(e *APIError, contentType string, body []byte) {
 		var p problem
 		if err := json.Unmarshal([]byte(trimmed), &p); err == nil {
 			e.Type, e.Data = cleanText(p.Type, maxTraceText), p.Data
-			e.Title, e.TraceID = cleanText(p.Title, maxMessageText), cleanText(p.TraceID, maxTraceText)
+			e.Title, e.TraceID = cleanText(p.Title, maxMessageText), traceID(p.TraceID)
 			e.Errors = cleanErrors(p.Errors)
 			if e.Title != "" || len(e.Errors) > 0 {
 				return
@@ -199,6 +200,17 @@ const (
 	maxTraceText   = 100 // a traceId, a type, an errors key
 	maxMessages    = 50  // messages kept from an errors object
 )
+
+// traceIDPattern is what a traceId looks like; anything else is dropped,
+// since pages show it as a reference for support.
+var traceIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:|/+=-]{1,100}$`)
+
+func traceID(s string) string {
+	if !traceIDPattern.MatchString(s) {
+		return ""
+	}
+	return s
+}
 
 // cleanText strips control characters (collapsing whitespace) and caps s.
 func cleanText(s string, max int) string {

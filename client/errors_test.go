@@ -122,6 +122,18 @@ func TestErrorBodyTextIsCleanedAndCapped(t *testing.T) {
 	if n > maxMessages+1 {
 		t.Errorf("%d messages kept, want at most %d and a count of the rest", n, maxMessages+1)
 	}
+	if e.TraceID != "" {
+		t.Errorf("a traceId that is not an id was kept: %q", e.TraceID)
+	}
+	decodeErrorBody(e, "application/json", []byte(`{"title":"x","traceId":"00-4bf92f3577b34da6-00f067aa0ba902b7-01"}`))
+	if e.TraceID != "00-4bf92f3577b34da6-00f067aa0ba902b7-01" {
+		t.Errorf("TraceID = %q", e.TraceID)
+	}
+	if !strings.HasPrefix(e.Title, "x") {
+		t.Errorf("Title = %q", e.Title)
+	}
+	e = &APIError{StatusCode: 400}
+	decodeErrorBody(e, "application/json", []byte(body))
 	if !strings.HasPrefix(e.Title, "Bad request Set-Cookie") {
 		t.Errorf("Title = %q", e.Title)
 	}

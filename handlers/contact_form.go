@@ -209,7 +209,8 @@ func (f contactForm) validate(region string) (value string, errs fieldErrors) {
 }
 
 // hasControl reports whether s holds a control character (NUL, escape,
-// tab, ...) or invalid UTF-8; line breaks pass when lineBreaks is set.
+// tab, a bidirectional override that reorders what staff read, ...) or
+// invalid UTF-8; line breaks pass when lineBreaks is set.
 func hasControl(s string, lineBreaks bool) bool {
 	if !utf8.ValidString(s) {
 		return true
@@ -218,7 +219,7 @@ func hasControl(s string, lineBreaks bool) bool {
 		if lineBreaks && (r == '\n' || r == '\r') {
 			return false
 		}
-		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r)
 	}) >= 0
 }
 
@@ -283,6 +284,7 @@ func (f contactForm) preferences() (client.Preferences, bool) {
 			*flag, changed = checked, true
 		}
 	}
+	split := p.HasSplitInvoiceFlags()
 	for name, checked := range f.Flags {
 		switch name {
 		case "jobRemindersEnabled":
@@ -292,9 +294,13 @@ func (f contactForm) preferences() (client.Preferences, bool) {
 		case "invoiceStatementNotification":
 			set(&p.InvoiceStatementNotification, checked)
 		case "invoiceNotification":
-			set(p.InvoiceNotification, checked)
+			if split { // a flag the record does not carry is not invented
+				set(p.InvoiceNotification, checked)
+			}
 		case "statementNotification":
-			set(p.StatementNotification, checked)
+			if split {
+				set(p.StatementNotification, checked)
+			}
 		}
 	}
 	if p.HasSplitInvoiceFlags() {

@@ -108,7 +108,13 @@ func (a *App) save(c echo.Context, form contactForm, value string, customerID, c
 	}
 	fresh := form.withBase(current)
 	if form.Loaded.changedIn(current) {
-		at, err := a.beginAttempt(c, customerID, contactID, auditChanges(fresh.Loaded, fresh.changes(value)))
+		// Recorded as what "Save mine anyway" would send: the person's own
+		// changes against the current record, not reverts of someone else's.
+		mine, mineValue := form.rebase(value, current), value
+		if value == form.Loaded.Value {
+			mineValue = current.Value
+		}
+		at, err := a.beginAttempt(c, customerID, contactID, auditChanges(mine.Loaded, mine.changes(mineValue)))
 		if err != nil {
 			return a.saveFailed(c, form, customerID, contactID, err)
 		}

@@ -39,7 +39,7 @@ func (a *App) customerSearch(c echo.Context) error {
 		m.Problem = "Type a name, phone number or customer ID to search."
 		return a.render(c, http.StatusOK, views.Search(m))
 	}
-	if n := utf8.RuneCountInString(q); n > maxQuery {
+	if n := utf8.RuneCountInString(q); n > maxQuery || len(q) > 4*maxQuery {
 		// ServiceTitan answers a long query with a 414; say it plainly
 		// instead, and keep what was typed.
 		m.Searched = false

@@ -68,6 +68,11 @@ func describe(err error, what string) failure {
 	case errors.Is(err, context.Canceled):
 		f.Status, f.Title = 499, "Request cancelled"
 		f.Body = "The request was cancelled."
+	case apiErr != nil:
+		// Any other answer from ServiceTitan (a 414, a 405 from a gateway)
+		// is its failure to answer, not this app's.
+		f.Status, f.Title = http.StatusBadGateway, "ServiceTitan could not answer"
+		f.Body = fmt.Sprintf("ServiceTitan answered %d %s. Try again; if it keeps happening, tell your administrator.", apiErr.StatusCode, http.StatusText(apiErr.StatusCode))
 	default:
 		f.Status, f.Title = http.StatusInternalServerError, "Something went wrong"
 		f.Body = "The app hit an unexpected problem. Try again; if it keeps happening, tell your administrator."

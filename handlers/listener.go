@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -67,14 +68,44 @@ func (c *guardedConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// CloseWrite keeps the half-close net/http does after an error answer.
+func (c *guardedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// ReadFrom keeps sendfile for static files (body bytes only).
+func (c *guardedConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}
+
 // frameworkErrorAt returns where the headers of a net/http error answer
-// start in p, or -1 when p is not one.
+// start in p, or -1 when p is not exactly one. net/http writes such an
+// answer whole, in one Write: the status line, the two fixed headers, and
+// the status line again as the body (or, for 501, a fixed sentence). A
+// page's bytes can contain that text anywhere (a search box echoes what
+// was typed), but a Write of a page never consists of it alone: it either
+// fills net/http's buffer or ends with the rest of the page.
 func frameworkErrorAt(p []byte) int {
-	if !bytes.HasPrefix(p, []byte("HTTP/1.1 4")) && !bytes.HasPrefix(p, []byte("HTTP/1.1 5")) {
+	const proto = "HTTP/1.1 "
+	if !bytes.HasPrefix(p, []byte(proto)) || len(p) > 512 {
 		return -1
 	}
 	eol := bytes.Index(p, []byte("\r\n"))
-	if eol < 0 || !bytes.HasPrefix(p[eol+2:], []byte(frameworkErrorHeaders)) {
+	if eol < 0 {
+		return -1
+	}
+	line, rest := p[len(proto):eol], p[eol+2:]
+	body, ok := bytes.CutPrefix(rest, []byte(frameworkErrorHeaders))
+	if !ok || len(line) < 4 || (line[0] != '4' && line[0] != '5') {
+		return -1
+	}
+	if !bytes.Equal(body, line) && !(bytes.HasPrefix(line, []byte("501 ")) && string(body) == "Unsupported transfer encoding") {
 		return -1
 	}
 	return eol + 2

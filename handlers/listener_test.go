@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +59,42 @@ func TestAnswersTheFrameworkWritesCarrySecurityHeaders(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A page can carry the text of a framework error anywhere in its body (the
+// search box echoes what was typed): it must arrive intact, at every
+// offset against net/http's 4 KB write buffer.
+func TestPagesQuotingAFrameworkErrorAreNotRewritten(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := newUpstream(t)
+	srv := &http.Server{Handler: up.appWith(t, time.Second, nil, nil).Config.Handler}
+	go srv.Serve(handlers.GuardListener(ln, handlers.SecurityHeaders("")))
+	t.Cleanup(func() { srv.Close() })
+	for _, quoted := range []string{
+		"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request",
+		"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n",
+	} {
+		for pad := 0; pad < 4200; pad++ {
+			q := strings.Repeat("a", pad) + quoted
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			go io.WriteString(conn, "GET /customers?q="+url.QueryEscape(q)+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("pad %d: %v", pad, err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			conn.Close()
+			if err != nil || strings.Contains(string(body), "X-Frame-Options") {
+				t.Fatalf("pad %d: body corrupted (%v)", pad, err)
+			}
+		}
 	}
 }

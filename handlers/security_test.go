@@ -129,6 +129,7 @@ func TestControlCharactersAndOverlongValuesAreRefused(t *testing.T) {
 		{"nok, escape in an email", "value", "ada\x1b@example.com", "control character", 8},
 		{"nok, tab in the memo", "memo", "one\ttwo", "control character", 7},
 		{"nok, NUL in the memo", "memo", "a\x00b", "control character", 7},
+		{"nok, a right-to-left override in the memo", "memo", "pay \u202egnp.exe", "control character", 7},
 		{"nok, an email over 254 characters", "value", strings.Repeat("a", 250) + "@example.com", "at most 254 characters", 8},
 	}
 	for _, tt := range tests {
@@ -197,5 +198,58 @@ func TestUpstreamTextOutsideTheErrorObjectIsNotShown(t *testing.T) {
 	entries, _, _ := store.List(context.Background(), audit.Filter{ContactID: 7})
 	if len(entries) != 1 || !strings.Contains(strings.Join(entries[0].Messages, " "), "SqlException") {
 		t.Errorf("the audit trail keeps the text for support: %+v", entries)
+	}
+}
+
+// Between opening the form and saving, a colleague's change can give the
+// record another shape of preferences (split invoice and statement flags,
+// or none): still a 409 with both versions, never a crash.
+func TestConflictWhenPreferencesChangeShape(t *testing.T) {
+	for name, prefs := range map[string]*client.Preferences{
+		"split to legacy": {InvoiceStatementNotification: true},
+		"split to none":   nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			store := openAudit(t)
+			up := newUpstream(t)
+			b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(store)).URL)
+			form := b.openForm(8)
+			form.Set("memo", "mine")
+			up.mu.Lock()
+			for i := range up.contacts {
+				if up.contacts[i].ID == 8 {
+					up.contacts[i].Preferences = prefs
+					up.contacts[i].ModifiedOn = up.contacts[i].ModifiedOn.Add(time.Minute)
+				}
+			}
+			up.mu.Unlock()
+			if p := b.post("/customers/5/contacts/8", form); p.status != http.StatusConflict || up.patches.Load() != 0 {
+				t.Fatalf("status %d, PATCHes %d; want 409 and none", p.status, up.patches.Load())
+			}
+			entries, _, _ := store.List(context.Background(), audit.Filter{ContactID: 8})
+			if len(entries) != 1 || entries[0].Outcome != audit.OutcomeConflict {
+				t.Fatalf("audit = %+v", entries)
+			}
+			for _, ch := range entries[0].Changes {
+				if ch.Field != "memo" {
+					t.Errorf("the conflict row records %s, which the person did not change", ch.Field)
+				}
+			}
+		})
+	}
+}
+
+// An answer from ServiceTitan the app has no words for (a 414 for a long
+// URL, a gateway's 405) is ServiceTitan's failure: 502, never a 500.
+func TestUnexpectedUpstreamStatusIsABadGateway(t *testing.T) {
+	up := newUpstream(t)
+	up.onList = func(w http.ResponseWriter) bool {
+		w.WriteHeader(http.StatusRequestURITooLong)
+		return true
+	}
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	p := b.get("/customers/5/contacts/7/edit")
+	if p.status != http.StatusBadGateway || !strings.Contains(text(p, "main"), "414") {
+		t.Errorf("status %d, page %q; want 502 naming ServiceTitan's 414", p.status, text(p, "main"))
 	}
 }
