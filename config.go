@@ -1,0 +1,393 @@
+package main
+
+import (
+	"cmp"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/identity"
+)
+
+// defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT is set.
+const defaultMemoryLimit = 40 << 20
+
+// config is the validated environment.
+type config struct {
+	Addr           string
+	Env            string // sandbox, integration, production
+	ST             client.Config
+	SessionSecret  []byte
+	SessionPrev    []byte
+	RandomSession  bool
+	CookieSecure   bool
+	Identity       identity.Source
+	Policy         identity.Policy
+	Proxies        identity.Proxies
+	SignOutURL     string
+	SSOOrigin      string
+	DisplayTZ      *time.Location
+	PhoneRegion    string
+	LogLevel       slog.Level
+	MetricsAddr    string
+	AuditDB        string
+	DatabaseURL    string
+	RetentionDays  int
+	RequestTimeout time.Duration
+	SandboxLatency time.Duration
+
+	// Read by the table pass, used by checkAuth: which identity source
+	// applies depends on AUTH_MODE and ST_ENV together.
+	authMode        string
+	trustAllProxies bool
+	proxyHeaders    identity.ProxyHeaders
+	jwt             identity.JWTConfig
+}
+
+// setting is one environment variable: what --help (and the README) say
+// about it, and how loadConfig reads it.
+type setting struct {
+	name string
+	// def is the value used when the variable is unset or blank.
+	def string
+	// defNote describes a default worked out elsewhere (from other settings,
+	// by the client or by the Go runtime); it is only shown.
+	defNote string
+	help    string
+	// parse reads a value (or def) into the config on its own; rules that tie
+	// settings together run after every setting is read. nil when only those
+	// rules, or the Go runtime, read the variable.
+	parse func(c *config, v string) error
+}
+
+var settings = []setting{
+	{name: "ADDR", def: "127.0.0.1:8080", help: "address to listen on",
+		parse: func(c *config, v string) error { c.Addr = v; return nil }},
+	{name: "ST_ENV", defNote: "sandbox when no credentials are set", help: "sandbox | integration | production",
+		parse: func(c *config, v string) (err error) {
+			c.Env, err = oneOf("ST_ENV", v, "sandbox", "integration", "production")
+			return err
+		}},
+	// The credentials are read by checkServiceTitan: all four or none, and
+	// what they must look like depends on ST_ENV.
+	{name: "ST_TENANT_ID", help: "ServiceTitan tenant id"},
+	{name: "ST_CLIENT_ID", help: "OAuth client id (per environment and tenant)"},
+	{name: "ST_CLIENT_SECRET", help: "OAuth client secret"},
+	{name: "ST_APP_KEY", help: "ServiceTitan app key, sent as ST-App-Key"},
+	{name: "ST_API_URL", defNote: "the environment's", help: "API host root, e.g. https://api.servicetitan.io",
+		parse: func(c *config, v string) error { c.ST.APIURL = v; return checkHTTPURL("ST_API_URL", v) }},
+	{name: "ST_AUTH_URL", defNote: "the environment's", help: "full token URL, e.g. https://auth.servicetitan.io/connect/token",
+		parse: func(c *config, v string) error { c.ST.AuthURL = v; return checkHTTPURL("ST_AUTH_URL", v) }},
+	{name: "ST_TIMEOUT", def: client.DefaultTimeout.String(), help: "timeout of each ServiceTitan call (a Go duration)",
+		parse: func(c *config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("ST_TIMEOUT=%q is not a positive Go duration such as 15s", v)
+			}
+			c.ST.Timeout = d
+			return nil
+		}},
+	// Read by checkServiceTitan: outside the sandbox any value is refused,
+	// however it is written.
+	{name: "ST_SANDBOX_LATENCY", def: "0", help: "sandbox only: delay every sandbox answer by this long (a Go duration), for load tests"},
+	{name: "SESSION_SECRET", defNote: "random in sandbox mode", help: "secret for the session cookie (32+ characters); required in production",
+		parse: func(c *config, v string) error {
+			// The message leaves the value out: it is a secret.
+			if len(v) < 32 {
+				return errors.New("SESSION_SECRET is too short: use 32 or more random characters")
+			}
+			c.SessionSecret = []byte(v)
+			return nil
+		}},
+	{name: "SESSION_SECRET_PREVIOUS", help: "the previous SESSION_SECRET, still accepted during a rotation",
+		parse: func(c *config, v string) error { c.SessionPrev = []byte(v); return nil }},
+	{name: "COOKIE_SECURE", defNote: "true unless ST_ENV=sandbox", help: "always mark the session cookie Secure (__Host- prefix); it is also Secure whenever HTTPS is seen",
+		parse: func(c *config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("COOKIE_SECURE=%q: want true or false", v)
+			}
+			c.CookieSecure = b
+			return nil
+		}},
+	{name: "AUTH_MODE", defNote: "none in sandbox, else proxy", help: "proxy | jwt | none (none only with ST_ENV=sandbox)",
+		parse: func(c *config, v string) (err error) {
+			c.authMode, err = oneOf("AUTH_MODE", v, "proxy", "jwt", "none")
+			return err
+		}},
+	{name: "AUTH_TRUSTED_PROXIES", help: "comma-separated CIDRs of the SSO proxy; only these peers' identity and X-Forwarded-* headers count",
+		parse: func(c *config, v string) (err error) {
+			if c.Proxies, err = identity.ParseProxies(v); err != nil {
+				return fmt.Errorf("AUTH_TRUSTED_PROXIES: %w", err)
+			}
+			return nil
+		}},
+	{name: "AUTH_TRUST_ALL_PROXIES", def: "false", help: "true accepts an AUTH_TRUSTED_PROXIES range covering every address (0.0.0.0/0, ::/0); refused otherwise, since anyone reaching the port could then claim any identity",
+		parse: func(c *config, v string) error {
+			// Anything but a true value leaves the refusal in place, the
+			// safe side, and its message says to write "true".
+			c.trustAllProxies, _ = strconv.ParseBool(v)
+			return nil
+		}},
+	{name: "AUTH_EMAIL_HEADER", def: "X-Forwarded-Email", help: "proxy mode: header with the person's email",
+		parse: func(c *config, v string) error { c.proxyHeaders.EmailHeader = v; return nil }},
+	{name: "AUTH_USER_HEADER", def: "X-Forwarded-User", help: "proxy mode: header with the person's name (shown, never taken as the email)",
+		parse: func(c *config, v string) error { c.proxyHeaders.UserHeader = v; return nil }},
+	{name: "AUTH_GROUPS_HEADER", def: "X-Forwarded-Groups", help: "proxy mode: header with comma-separated groups",
+		parse: func(c *config, v string) error { c.proxyHeaders.GroupsHeader = v; return nil }},
+	{name: "AUTH_JWT_HEADER", help: "jwt mode: header with the signed assertion, e.g. Cf-Access-Jwt-Assertion",
+		parse: func(c *config, v string) error { c.jwt.Header = v; return nil }},
+	{name: "AUTH_JWKS_URL", help: "jwt mode: URL of the issuer's public keys",
+		parse: func(c *config, v string) error { c.jwt.JWKSURL = v; return nil }},
+	{name: "AUTH_JWT_ISSUER", help: "jwt mode: expected iss",
+		parse: func(c *config, v string) error { c.jwt.Issuer = v; return nil }},
+	{name: "AUTH_JWT_AUDIENCE", help: "jwt mode: expected aud",
+		parse: func(c *config, v string) error { c.jwt.Audience = v; return nil }},
+	{name: "AUTH_JWT_EMAIL_CLAIM", def: "email", help: "jwt mode: claim holding the email",
+		parse: func(c *config, v string) error { c.jwt.EmailClaim = v; return nil }},
+	{name: "AUTH_ALLOWED_EMAILS", help: "comma-separated emails allowed in (empty lists: everyone the SSO lets through)",
+		parse: func(c *config, v string) error { c.Policy.Emails = identity.SplitList(v); return nil }},
+	{name: "AUTH_ALLOWED_DOMAINS", help: "comma-separated email domains allowed in",
+		parse: func(c *config, v string) error { c.Policy.Domains = identity.SplitList(v); return nil }},
+	{name: "AUTH_ALLOWED_GROUPS", help: "comma-separated groups allowed in",
+		parse: func(c *config, v string) error { c.Policy.Groups = identity.SplitList(v); return nil }},
+	{name: "AUTH_SIGNOUT_URL", help: "sign-out link on every page, e.g. /oauth2/sign_out",
+		parse: func(c *config, v string) error { c.SignOutURL = v; return nil }},
+	// Checked by checkAuth, which also checks the origin it derives.
+	{name: "AUTH_SSO_ORIGIN", defNote: "the origin of AUTH_SIGNOUT_URL", help: "SSO origin allowed as a form target (CSP form-action)",
+		parse: func(c *config, v string) error { c.SSOOrigin = v; return nil }},
+	{name: "DISPLAY_TZ", def: "UTC", help: "IANA time zone times are shown in, e.g. America/Chicago",
+		parse: func(c *config, v string) (err error) {
+			if c.DisplayTZ, err = time.LoadLocation(v); err != nil {
+				return fmt.Errorf("DISPLAY_TZ=%q is not an IANA time zone such as America/Chicago", v)
+			}
+			return nil
+		}},
+	{name: "PHONE_REGION", def: "US", help: "region for reading phone numbers as people type them",
+		parse: func(c *config, v string) error {
+			c.PhoneRegion = strings.ToUpper(v)
+			if phonenumbers.GetCountryCodeForRegion(c.PhoneRegion) == 0 {
+				return fmt.Errorf("PHONE_REGION=%q is not a region code such as US or CA", c.PhoneRegion)
+			}
+			return nil
+		}},
+	{name: "LOG_LEVEL", def: "info", help: "debug | info | warn | error",
+		parse: func(c *config, v string) error {
+			if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+				return fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v)
+			}
+			return nil
+		}},
+	{name: "AUDIT_DB", def: "data/audit.db", help: "SQLite file of the audit trail (ignored when DATABASE_URL is set)",
+		parse: func(c *config, v string) error { c.AuditDB = v; return nil }},
+	{name: "DATABASE_URL", help: "PostgreSQL URL for the audit trail, for several instances",
+		parse: func(c *config, v string) error { c.DatabaseURL = v; return nil }},
+	{name: "AUDIT_RETENTION_DAYS", defNote: "keep forever", help: "delete audit entries older than this many days",
+		parse: func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("AUDIT_RETENTION_DAYS=%q: want a positive number of days", v)
+			}
+			c.RetentionDays = n
+			return nil
+		}},
+	// The runtime reads GOMEMLIMIT itself; run sets the default when it is unset.
+	{name: "GOMEMLIMIT", defNote: fmt.Sprintf("%dMiB", defaultMemoryLimit>>20), help: "the Go runtime's soft memory limit (read by the runtime)"},
+	{name: "METRICS_ADDR", help: "serve Prometheus /metrics on this separate address instead of ADDR (keeps it off the proxy)",
+		parse: func(c *config, v string) error { c.MetricsAddr = v; return nil }},
+}
+
+// loadConfig reads and checks the environment: each setting on its own
+// through the table, then the rules that tie settings together. Every
+// message names the variable to fix.
+func loadConfig(getenv func(string) string) (config, error) {
+	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	var cfg config
+	for _, s := range settings {
+		v := cmp.Or(env(s.name), s.def)
+		if v == "" || s.parse == nil {
+			continue
+		}
+		if err := s.parse(&cfg, v); err != nil {
+			return cfg, err
+		}
+	}
+	if err := checkServiceTitan(&cfg, env); err != nil {
+		return cfg, err
+	}
+	if err := checkSession(&cfg, env); err != nil {
+		return cfg, err
+	}
+	if err := checkAuth(&cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// credentialNames are the ServiceTitan credentials: set all four or none.
+var credentialNames = []string{"ST_TENANT_ID", "ST_CLIENT_ID", "ST_CLIENT_SECRET", "ST_APP_KEY"}
+
+// checkServiceTitan picks the environment (credentials mean production) and
+// checks that the credentials and sandbox-only settings fit it.
+func checkServiceTitan(cfg *config, env func(string) string) error {
+	var set, missing []string
+	for _, name := range credentialNames {
+		if env(name) != "" {
+			set = append(set, name)
+		} else {
+			missing = append(missing, name)
+		}
+	}
+	if cfg.Env == "" {
+		cfg.Env = "production"
+		if len(set) == 0 {
+			cfg.Env = "sandbox"
+		}
+	}
+	if cfg.Env == "sandbox" {
+		if len(set) > 0 {
+			return fmt.Errorf("ST_ENV=sandbox but %s set: unset them, or set ST_ENV=integration or production", strings.Join(set, ", "))
+		}
+	} else {
+		if len(missing) > 0 {
+			return fmt.Errorf("ST_ENV=%s needs ServiceTitan credentials: set %s", cfg.Env, strings.Join(missing, ", "))
+		}
+		tenant, err := strconv.ParseInt(env("ST_TENANT_ID"), 10, 64)
+		if err != nil || tenant <= 0 {
+			return fmt.Errorf("ST_TENANT_ID=%q is not a tenant id (a positive number)", env("ST_TENANT_ID"))
+		}
+		cfg.ST.Environment, cfg.ST.TenantID = client.Environment(cfg.Env), tenant
+		cfg.ST.ClientID, cfg.ST.ClientSecret, cfg.ST.AppKey = env("ST_CLIENT_ID"), env("ST_CLIENT_SECRET"), env("ST_APP_KEY")
+	}
+	if v := env("ST_SANDBOX_LATENCY"); v != "" {
+		if cfg.Env != "sandbox" {
+			return fmt.Errorf("ST_SANDBOX_LATENCY is for the sandbox only (ST_ENV=%s): unset it", cfg.Env)
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("ST_SANDBOX_LATENCY=%q is not a Go duration such as 20ms", v)
+		}
+		cfg.SandboxLatency = d
+	}
+	cfg.ST.UserAgent = "contactdesk/" + buildVersion()
+	// A save makes up to three calls (read, write, read back after a lost
+	// answer); the page must still answer within its own deadline.
+	cfg.RequestTimeout = 2*cfg.ST.Timeout + 5*time.Second
+	return nil
+}
+
+// checkSession requires a session secret in production and secure cookies
+// outside the sandbox, unless told otherwise.
+func checkSession(cfg *config, env func(string) string) error {
+	if cfg.SessionSecret == nil {
+		if cfg.Env == "production" {
+			return errors.New("SESSION_SECRET must be set in production (32 or more random characters)")
+		}
+		cfg.SessionSecret, cfg.RandomSession = []byte(rand.Text()+rand.Text()), true
+	}
+	if env("COOKIE_SECURE") == "" {
+		cfg.CookieSecure = cfg.Env != "sandbox"
+	}
+	return nil
+}
+
+// checkAuth decides who may use the app and how they are identified.
+func checkAuth(cfg *config) error {
+	if cfg.Proxies.TrustsEveryone() && !cfg.trustAllProxies {
+		return errors.New("AUTH_TRUSTED_PROXIES covers every address, so anyone who reaches the port could claim any identity: " +
+			"list the SSO proxy's addresses, or set AUTH_TRUST_ALL_PROXIES=true if the network really lets only the proxy in")
+	}
+	mode := cfg.authMode
+	if mode == "" {
+		mode = "proxy"
+		if cfg.Env == "sandbox" {
+			mode = "none"
+		}
+	}
+	switch mode { // the table pass refused any other mode
+	case "none":
+		if cfg.Env != "sandbox" {
+			return fmt.Errorf("AUTH_MODE=none is for the sandbox only (ST_ENV=%s): use AUTH_MODE=proxy or jwt", cfg.Env)
+		}
+		cfg.Identity = identity.SandboxUser
+	case "proxy":
+		if len(cfg.Proxies) == 0 {
+			return errors.New("AUTH_MODE=proxy needs AUTH_TRUSTED_PROXIES (the SSO proxy's addresses, e.g. 10.0.0.0/8)")
+		}
+		headers := cfg.proxyHeaders
+		headers.Trusted = cfg.Proxies
+		cfg.Identity = headers
+	case "jwt":
+		var missing []string
+		for _, s := range []struct{ name, value string }{
+			{"AUTH_JWT_HEADER", cfg.jwt.Header}, {"AUTH_JWKS_URL", cfg.jwt.JWKSURL},
+			{"AUTH_JWT_ISSUER", cfg.jwt.Issuer}, {"AUTH_JWT_AUDIENCE", cfg.jwt.Audience},
+		} {
+			if s.value == "" {
+				missing = append(missing, s.name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("AUTH_MODE=jwt needs %s", strings.Join(missing, ", "))
+		}
+		jwt, err := identity.NewJWT(cfg.jwt)
+		if err != nil {
+			return fmt.Errorf("AUTH_MODE=jwt: %w", err)
+		}
+		cfg.Identity = jwt
+	}
+
+	// The origin goes into the CSP header (form-action), so it must be a
+	// bare origin that cannot add a directive of its own.
+	if cfg.SSOOrigin == "" && strings.HasPrefix(cfg.SignOutURL, "http") {
+		if u, err := url.Parse(cfg.SignOutURL); err == nil {
+			cfg.SSOOrigin = u.Scheme + "://" + u.Host
+		}
+	}
+	if cfg.SSOOrigin != "" {
+		u, err := url.Parse(cfg.SSOOrigin)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(cfg.SSOOrigin, " ;'") {
+			return fmt.Errorf("AUTH_SSO_ORIGIN=%q is not an origin such as https://sso.example.com", cfg.SSOOrigin)
+		}
+		cfg.SSOOrigin = u.Scheme + "://" + u.Host
+	}
+	return nil
+}
+
+// oneOf returns v in lower case, or an error naming the choices when it is
+// none of them.
+func oneOf(name, v string, choices ...string) (string, error) {
+	v = strings.ToLower(v)
+	if slices.Contains(choices, v) {
+		return v, nil
+	}
+	last := len(choices) - 1
+	return v, fmt.Errorf("%s=%q: want %s or %s", name, v, strings.Join(choices[:last], ", "), choices[last])
+}
+
+// checkHTTPURL refuses a URL the client could not call.
+func checkHTTPURL(name, v string) error {
+	if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+		return fmt.Errorf("%s=%q is not an http(s) URL", name, v)
+	}
+	return nil
+}
+
+// usage prints --help from the settings table.
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: contactdesk [--help]\n\nServes the contact editor. Configuration comes from the environment:\n\n")
+	for _, s := range settings {
+		fmt.Fprintf(w, "  %-24s %s\n  %-24s default: %s\n", s.name, s.help, "", cmp.Or(s.def, s.defNote, "(none)"))
+	}
+	fmt.Fprintf(w, "\nWith none of %s set, the app runs\nagainst an embedded ServiceTitan sandbox.\n", strings.Join(credentialNames, ", "))
+}
