@@ -7,7 +7,8 @@
 #     (package -> e2e/node_modules/playwright-core, node -> the system node).
 #
 # Idempotent: when everything is already in place it only re-checks and exits.
-# Safe to run non-interactively (CI=true, no stdin) as root on Debian 12.
+# Safe to run non-interactively (CI=true, no stdin) as root on Debian 12, and as
+# a normal user with passwordless sudo.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,51 +17,10 @@ DRIVER_DIR="$E2E/.driver"
 CHROMIUM="/usr/bin/chromium"
 STAMP="$E2E/node_modules/.setup-e2e.stamp"
 
-export DEBIAN_FRONTEND=noninteractive
-
 log() { printf 'setup-e2e: %s\n' "$*"; }
 
-SUDO=()
-if [[ "$(id -u)" -ne 0 ]]; then
-	if command -v sudo >/dev/null 2>&1; then
-		SUDO=(sudo -n)
-	else
-		log "not root and no sudo: cannot install system packages" >&2
-	fi
-fi
-
-APT_UPDATED=0
-apt_update() {
-	if [[ "$APT_UPDATED" -eq 0 ]]; then
-		log "apt-get update"
-		"${SUDO[@]}" apt-get update -qq </dev/null
-		APT_UPDATED=1
-	fi
-}
-
-# apt_install PKG... : installs with the current package lists when they know
-# the packages, otherwise (or when the lists are stale) updates them first.
-apt_install() {
-	local pkg policy need_update=0
-	for pkg in "$@"; do
-		# Capture first: with pipefail, `apt-cache ... | grep -q` can fail on SIGPIPE.
-		policy="$(apt-cache policy "$pkg" 2>/dev/null || true)"
-		if [[ "$policy" != *"Candidate: "* || "$policy" == *"Candidate: (none)"* ]]; then
-			need_update=1
-		fi
-	done
-	if [[ "$need_update" -eq 1 ]]; then
-		apt_update
-	fi
-	log "apt-get install $*"
-	if ! "${SUDO[@]}" apt-get install -y -qq --no-install-suggests "$@" </dev/null; then
-		if [[ "$APT_UPDATED" -eq 1 ]]; then
-			return 1
-		fi
-		apt_update
-		"${SUDO[@]}" apt-get install -y -qq --no-install-suggests "$@" </dev/null
-	fi
-}
+# shellcheck source=lib/apt.sh
+source "$ROOT/scripts/lib/apt.sh"
 
 # 1. Node.js (normally already on the machine).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

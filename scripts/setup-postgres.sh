@@ -23,47 +23,14 @@ PORT="${AUDIT_PG_PORT:-54329}"
 DB="contactdesk_test"
 URL="postgres://postgres@127.0.0.1:${PORT}/${DB}?sslmode=disable"
 
-export DEBIAN_FRONTEND=noninteractive
 # Only what this script says: no client settings from the environment.
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGDATABASE PGSERVICE PGSSLMODE PGOPTIONS
 
 log() { printf 'setup-postgres: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-SUDO=()
-if [[ "$(id -u)" -ne 0 ]] && command -v sudo >/dev/null 2>&1; then
-	SUDO=(sudo -n)
-fi
-
-APT_UPDATED=0
-apt_update() {
-	if [[ "$APT_UPDATED" -eq 0 ]]; then
-		log "apt-get update"
-		"${SUDO[@]}" apt-get update -qq </dev/null >&2
-		APT_UPDATED=1
-	fi
-}
-
-# apt_install PKG... : installs with the current package lists when they know
-# the packages, otherwise (or when the lists are stale) updates them first.
-apt_install() {
-	local pkg policy need_update=0
-	for pkg in "$@"; do
-		policy="$(apt-cache policy "$pkg" 2>/dev/null || true)"
-		if [[ "$policy" != *"Candidate: "* || "$policy" == *"Candidate: (none)"* ]]; then
-			need_update=1
-		fi
-	done
-	if [[ "$need_update" -eq 1 ]]; then
-		apt_update
-	fi
-	log "apt-get install $*"
-	if ! "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2; then
-		[[ "$APT_UPDATED" -eq 0 ]] || return 1
-		apt_update
-		"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" </dev/null >&2
-	fi
-}
+# shellcheck source=lib/apt.sh
+source "$ROOT/scripts/lib/apt.sh"
 
 # find_bindir prints the newest directory holding the server binaries.
 find_bindir() {
@@ -85,7 +52,7 @@ find_bindir() {
 # 1. The server binaries.
 BIN="$(find_bindir || true)"
 if [[ -z "$BIN" ]]; then
-	apt_install postgresql
+	apt_install --no-install-recommends postgresql
 	BIN="$(find_bindir || true)"
 	[[ -n "$BIN" ]] || die "postgresql is installed but no initdb/pg_ctl/postgres under /usr/lib/postgresql/*/bin"
 fi
