@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer msrv.Close()
 		log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
-	app := handlers.New(handlers.Config{
+	app, err := handlers.New(handlers.Config{
 		ServiceTitan: st,
 		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
 			Secret: cfg.SessionSecret, Previous: cfg.SessionPrev, MaxAge: 12 * 60 * 60,
@@ -134,6 +134,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Version:        version,
 		RequestTimeout: cfg.RequestTimeout,
 	})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

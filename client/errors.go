@@ -309,10 +309,14 @@ const (
 
 var topLevelFields = []string{FieldType, FieldValue, FieldMemo, FieldPreferences}
 
-var preferenceFields = []string{
-	FieldJobRemindersEnabled, FieldMarketingUpdatesEnabled, FieldInvoiceStatementNotification,
-	FieldInvoiceNotification, FieldStatementNotification,
-}
+// preferenceFields are the field paths of every preference flag.
+var preferenceFields = func() []string {
+	out := make([]string, len(Flags))
+	for i, f := range Flags {
+		out[i] = f.Path()
+	}
+	return out
+}()
 
 // NormalizeFieldKey maps a key of a 400 `errors` object to a canonical field
 // path of UpdateContactRequest. It accepts the spellings ServiceTitan might

@@ -55,6 +55,17 @@ func (t ContactType) IsPhoneNumber() bool {
 	return t == ContactPhone || t == ContactMobilePhone || t == ContactFax
 }
 
+// Digits keeps only the ASCII digits of s: "(217) 555-0177" is 2175550177,
+// the form ServiceTitan stores phone numbers in.
+func Digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
 // ParseContactType reads a type case-insensitively, accepting the legacy
 // "LandlinePhone" name.
 func ParseContactType(s string) (ContactType, bool) {

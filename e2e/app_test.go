@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/rand"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
@@ -95,8 +97,15 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatalf("load America/Chicago: %v", err)
 	}
+	store, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
+	if err != nil {
+		t.Fatalf("open the audit trail: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
 	hcfg := handlers.Config{
 		ServiceTitan: st,
+		Audit:        store,
+		TenantID:     creds.TenantID,
 		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
 			Secret: []byte(rand.Text() + rand.Text()), MaxAge: 60 * 60,
 		}),
@@ -110,7 +119,11 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	if cfg.configure != nil {
 		cfg.configure(&hcfg)
 	}
-	srv := httptest.NewServer(handlers.New(hcfg)) // 127.0.0.1:0
+	app, err := handlers.New(hcfg)
+	if err != nil {
+		t.Fatalf("handlers.New: %v", err)
+	}
+	srv := httptest.NewServer(app) // 127.0.0.1:0
 	// Close waits for requests in flight, so it runs before the sandbox stops
 	// (cleanups run last-in, first-out).
 	t.Cleanup(srv.Close)

@@ -4,7 +4,9 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/static"
@@ -23,19 +26,28 @@ import (
 // ServiceTitan is what the handlers need from the CRM client; *client.Client
 // implements it.
 type ServiceTitan interface {
+	change.ServiceTitan
 	SearchCustomers(ctx context.Context, q client.CustomerQuery) (client.Page[client.Customer], error)
 	GetCustomer(ctx context.Context, id int64) (client.Customer, error)
 	ListContacts(ctx context.Context, customerID int64) ([]client.Contact, error)
-	GetContact(ctx context.Context, customerID, contactID int64) (client.Contact, error)
-	UpdateContact(ctx context.Context, customerID, contactID int64, req client.UpdateContactRequest) (client.Contact, error)
 	CheckToken(ctx context.Context) error
 }
 
 // Config wires the handlers to their dependencies.
 type Config struct {
 	ServiceTitan ServiceTitan
-	// Sessions stores per-person state (flash messages, recent customers,
-	// the CSRF token) in a signed, encrypted cookie.
+	// Audit is the audit trail (required): every change is recorded in it
+	// before it is sent, and pages show it.
+	Audit    audit.Store
+	TenantID int64
+	// Forms deduplicates posts of one form across instances; in memory
+	// (this instance only) when nil.
+	Forms change.Forms
+	// Caches are told about every contact a change wrote (the tenant
+	// index); the handlers' own cache of just-saved records is added.
+	Caches []change.Cache
+	// Sessions stores per-person state (flash messages, recent customers'
+	// ids, the CSRF token) in a signed, encrypted cookie.
 	Sessions *sessions.CookieStore
 	Logger   *slog.Logger
 	// DisplayTZ is the zone times are shown in.
@@ -45,7 +57,8 @@ type Config struct {
 	// Sandbox shows the "not connected to ServiceTitan" banner.
 	Sandbox bool
 	Version string
-	// RequestTimeout bounds each request, upstream calls included.
+	// RequestTimeout bounds each request, and a change from its first call
+	// to its outcome.
 	RequestTimeout time.Duration
 
 	// Identity says who is making each request (the SSO proxy's headers, a
@@ -64,15 +77,11 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure (and names it with the
 	// __Host- prefix) on every request, not only those seen to be HTTPS.
 	SecureCookies bool
-	// Metrics records requests and saves; MetricsHandler, when set, is
+	// Metrics records requests and changes; MetricsHandler, when set, is
 	// served at /metrics without identity (set it only when the metrics are
 	// not served on a separate, unproxied address).
 	Metrics        Recorder
 	MetricsHandler http.Handler
-	// Audit records every save attempt; with none, saves are not audited
-	// (tests only: main always opens one).
-	Audit    audit.Store
-	TenantID int64
 }
 
 // Recorder is what the handlers report for metrics.
@@ -89,6 +98,8 @@ func (noRecorder) Save(string)                                {}
 // App holds the handlers' dependencies.
 type App struct {
 	st       ServiceTitan
+	changes  *change.Service
+	audit    audit.Store
 	sessions *sessions.CookieStore
 	log      *slog.Logger
 	tz       *time.Location
@@ -102,48 +113,47 @@ type App struct {
 	signOut  string
 	headers  http.Header
 	metrics  Recorder
-	audit    audit.Store
-	tenantID int64
-	// requestTimeout is each request's time budget, a save's included.
-	requestTimeout time.Duration
 	// secureCookies forces Secure, __Host- cookies even when HTTPS is not
 	// seen on the request (a TLS proxy that is not in the trusted list).
 	secureCookies bool
-	// submissions deduplicates posts of the same form instance.
-	submissions *submissions
-	phones      phoneCache
+	phones        phoneCache
+	// names caches customers' names from ServiceTitan for a few minutes;
+	// written holds the records changes just wrote.
+	names   *ttlCache[int64, string]
+	written writtenContacts
 	// routes are the registered route templates: the only route labels
 	// metrics and logs use.
 	routes map[string]bool
+	// staleForms answer a form posted from a session that no longer
+	// exists, by route: the form again with the input kept, nothing sent.
+	staleForms map[string]echo.HandlerFunc
 }
 
 // New returns the app's router with every route and middleware.
-func New(cfg Config) *echo.Echo {
+func New(cfg Config) (*echo.Echo, error) {
+	if cfg.ServiceTitan == nil || cfg.Audit == nil {
+		return nil, errors.New("handlers: a ServiceTitan client and an audit store are required")
+	}
 	a := &App{
-		st:       cfg.ServiceTitan,
-		sessions: cfg.Sessions,
-		log:      cfg.Logger,
-		tz:       cfg.DisplayTZ,
-		region:   cfg.PhoneRegion,
-		sandbox:  cfg.Sandbox,
-		version:  cfg.Version,
-		ready:    &readiness{ttl: 10 * time.Second},
-		identity: cfg.Identity,
-		policy:   cfg.Policy,
-		proxies:  cfg.TrustedProxies,
-		signOut:  cfg.SignOutURL,
-		headers:  SecurityHeaders(cfg.SSOOrigin),
-		metrics:  cfg.Metrics,
-		audit:    cfg.Audit,
-		tenantID: cfg.TenantID,
-
-		submissions: newSubmissions(),
-	}
-	if a.log == nil {
-		a.log = slog.New(slog.DiscardHandler)
-	}
-	if a.tz == nil {
-		a.tz = time.UTC
+		st:            cfg.ServiceTitan,
+		audit:         cfg.Audit,
+		sessions:      cfg.Sessions,
+		log:           cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
+		tz:            cmp.Or(cfg.DisplayTZ, time.UTC),
+		region:        cmp.Or(cfg.PhoneRegion, "US"),
+		sandbox:       cfg.Sandbox,
+		version:       cfg.Version,
+		ready:         &readiness{ttl: 10 * time.Second},
+		identity:      cfg.Identity,
+		policy:        cfg.Policy,
+		proxies:       cfg.TrustedProxies,
+		signOut:       cfg.SignOutURL,
+		headers:       SecurityHeaders(cfg.SSOOrigin),
+		metrics:       cfg.Metrics,
+		secureCookies: cfg.SecureCookies,
+		names:         newTTLCache[int64, string](nameTTL, cacheMax),
+		written:       newWrittenContacts(),
+		staleForms:    map[string]echo.HandlerFunc{},
 	}
 	if a.metrics == nil {
 		a.metrics = noRecorder{}
@@ -151,23 +161,24 @@ func New(cfg Config) *echo.Echo {
 	if a.identity == nil {
 		a.identity = identity.SandboxUser
 	}
-	if a.region == "" {
-		a.region = "US"
-	}
 	timeout := cfg.RequestTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	a.requestTimeout = timeout
-	a.secureCookies = cfg.SecureCookies
+	changes, err := change.New(change.Config{
+		ServiceTitan: cfg.ServiceTitan, Audit: cfg.Audit, Forms: cfg.Forms, TenantID: cfg.TenantID,
+		Region: a.region, Budget: timeout, Logger: a.log, Metrics: a.metrics,
+		Caches: append([]change.Cache{a.written}, cfg.Caches...),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.changes = changes
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
-	bodyLimit := cfg.BodyLimit
-	if bodyLimit == "" {
-		bodyLimit = "1M"
-	}
+	bodyLimit := cmp.Or(cfg.BodyLimit, "1M")
 	// Client IPs in logs come from X-Forwarded-For only through trusted proxies.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(trustRanges(a.proxies)...)
 	e.Pre(middleware.RemoveTrailingSlash(), a.untrustedRequestIDs)
@@ -182,10 +193,9 @@ func New(cfg Config) *echo.Echo {
 		// at the fastest level: a typical page is a few KB, where gzip costs
 		// a tenth of the page's CPU and saves a millisecond on no network.
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 8 << 10, Level: 1}),
-		a.authenticate,
-		a.csrf,
 	)
 
+	// Public: health checks, metrics (when served here), static files.
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 	if cfg.MetricsHandler != nil {
@@ -196,19 +206,32 @@ func New(cfg Config) *echo.Echo {
 		return c.Redirect(http.StatusMovedPermanently, static.URL("favicon.svg"))
 	})
 
-	e.GET("/", a.home)
-	e.GET("/customers", a.customerSearch)
-	e.GET("/customers/:id", a.customerShow)
-	e.GET("/customers/:id/contacts/:contactId", a.contactShow)
-	e.GET("/customers/:id/contacts/:contactId/edit", a.contactEdit)
-	e.POST("/customers/:id/contacts/:contactId", a.contactUpdate)
-	e.GET("/audit", a.auditList)
-	e.GET("/audit.csv", a.auditCSV)
+	// Everything else needs a signed-in person, and every post a form token.
+	app := e.Group("", a.authenticate, a.csrf)
+	app.GET("/", a.home)
+	app.GET("/customers", a.customerSearch)
+	app.GET("/customers/:id", a.customerShow)
+	app.GET("/customers/:id/contacts/:contactId", a.contactShow)
+	app.GET("/customers/:id/contacts/:contactId/edit", a.contactEdit)
+	a.formPost(app, "/customers/:id/contacts/:contactId", a.contactUpdate, a.contactUpdateStale)
+	app.GET("/audit", a.auditList)
+	app.GET("/audit.csv", a.auditCSV)
+
 	a.routes = map[string]bool{}
 	for _, r := range e.Routes() {
-		a.routes[r.Path] = true
+		if r.Method != echo.RouteNotFound { // the group's catch-all for 404s
+			a.routes[r.Path] = true
+		}
 	}
-	return e
+	return e, nil
+}
+
+// formPost registers a form's POST route with what answers it when the
+// form comes from a session that no longer exists: stale shows the form
+// again with what was typed, and sends nothing.
+func (a *App) formPost(g *echo.Group, path string, h, stale echo.HandlerFunc) {
+	g.POST(path, h)
+	a.staleForms[path] = stale
 }
 
 // trustRanges turns the trusted proxies into Echo's IP trust options.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,15 +24,12 @@ func (a *App) auditCSV(c echo.Context) error {
 	q := parseAuditQuery(c)
 	f, problem := q.filter(a.tz)
 	if problem != "" {
-		return echo.NewHTTPError(http.StatusBadRequest, problem).WithInternal(echo.ErrBadRequest)
-	}
-	if a.audit == nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The audit trail is not configured.").WithInternal(echo.ErrServiceUnavailable)
+		return failPage(http.StatusBadRequest, "", problem, errors.New("bad audit filter"))
 	}
 	f.Limit = auditCSVLimit
 	entries, _, err := a.audit.List(c.Request().Context(), f)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The audit trail cannot be read just now. Try again in a minute.").WithInternal(err)
+		return failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)

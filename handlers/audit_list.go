@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -90,14 +91,14 @@ func (a *App) auditList(c echo.Context) error {
 	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To,
 		CSVURL: q.url("/audit.csv", 1)}
 	f, problem := q.filter(a.tz)
-	if problem != "" || a.audit == nil {
-		m.Problem = cmp.Or(problem, "The audit trail is not configured.")
+	if problem != "" {
+		m.Problem = problem
 		return a.render(c, http.StatusOK, views.Audit(m))
 	}
 	f.Limit, f.Offset = auditPageSize, (q.Page-1)*auditPageSize
 	entries, total, err := a.audit.List(c.Request().Context(), f)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The audit trail cannot be read just now. Try again in a minute.").WithInternal(err)
+		return failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
 	}
 	m.Total = total
 	m.Entries = a.historyViews(entries)
@@ -129,9 +130,9 @@ func fieldLabel(field string) string {
 	case "memo":
 		return "Memo"
 	}
-	for _, p := range preferences {
-		if field == "preferences."+p.Name {
-			return p.Label
+	for _, flag := range client.Flags {
+		if field == flag.Path() {
+			return flag.Label
 		}
 	}
 	return field

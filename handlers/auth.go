@@ -12,27 +12,23 @@ import (
 
 const identityKey = "identity"
 
-// authenticate puts the signed-in person on every page request. Identity
-// comes only from the configured trusted source; there is no anonymous
-// fallback. Health checks and static files need no identity.
+// authenticate puts the signed-in person on every request of the routes
+// that need one. Identity comes only from the configured trusted source;
+// there is no anonymous fallback.
 func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		p := c.Request().URL.Path
-		if p == "/healthz" || p == "/readyz" || p == "/metrics" || p == "/favicon.ico" || strings.HasPrefix(p, "/static/") {
-			return next(c)
-		}
 		id, err := a.identity.Identify(c.Request().Context(), c.Request())
 		switch {
 		case identity.IsUnavailable(err):
-			return &pageError{failure: failure{Status: http.StatusServiceUnavailable, Title: "Sign-in check unavailable",
-				Body: "The app could not check your sign-in just now. Try again in a minute."}, cause: err}
+			return failPage(http.StatusServiceUnavailable, "Sign-in check unavailable",
+				"The app could not check your sign-in just now. Try again in a minute.", err)
 		case err != nil:
-			return &pageError{failure: failure{Status: http.StatusUnauthorized, Title: "You are not signed in",
-				Body: "This app only works through your company's sign-in. Open it from the usual link, sign in, and try again."}, cause: err}
+			return failPage(http.StatusUnauthorized, "You are not signed in",
+				"This app only works through your company's sign-in. Open it from the usual link, sign in, and try again.", err)
 		case !a.policy.Allows(id):
-			return &pageError{failure: failure{Status: http.StatusForbidden, Title: "Not allowed",
-				Body: "You are signed in as " + id.Display() + ", but that account may not use this app. Ask your administrator for access, or sign out and sign in with another account."},
-				cause: errors.New("identity outside the allow-lists: " + id.Email)}
+			return failPage(http.StatusForbidden, "Not allowed",
+				"You are signed in as "+id.Display()+", but that account may not use this app. Ask your administrator for access, or sign out and sign in with another account.",
+				errors.New("identity outside the allow-lists: "+id.Email))
 		}
 		c.Set(identityKey, id)
 		a.bindToIdentity(c, id.Email)

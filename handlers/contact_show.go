@@ -14,30 +14,33 @@ import (
 )
 
 // contactShow shows one contact record. Right after a save it shows the
-// record exactly as the PATCH returned it (carried in the session), without
-// reading it again.
+// record exactly as ServiceTitan answered the save, without reading it
+// again.
 func (a *App) contactShow(c echo.Context) error {
 	customerID, contactID, err := contactIDs(c)
 	if err != nil {
 		return err
 	}
-	// The history comes from the audit store and the record from the
-	// session or ServiceTitan: read them side by side.
+	// The history comes from the audit store and the record from
+	// ServiceTitan (or the save just made): read them side by side.
 	history, stop := a.readHistory(c, customerID, contactID)
 	defer stop()
-	saved, ok := a.takeSaved(c, customerID, contactID)
-	if !ok {
-		name, contact, err := a.loadContact(c, customerID, contactID)
-		if err != nil {
-			return err // stop cancels the history read: no page shows it
-		}
-		saved = savedContact{CustomerID: customerID, CustomerName: name, Contact: contact}
+	var name string
+	contact, justSaved := client.Contact{}, false
+	if a.takeWritten(c, customerID, contactID) {
+		contact, justSaved = a.written.get(writtenKey(customerID, contactID))
 	}
-	m := a.recordPage(c, saved)
-	if a.audit != nil {
-		m.History, m.HistoryUnavailable = history()
-		m.HistoryURL = "/audit?customer=" + strconv.FormatInt(customerID, 10)
+	if justSaved {
+		name, err = a.customerName(c, customerID)
+	} else {
+		name, contact, err = a.loadContact(c, customerID, contactID)
 	}
+	if err != nil {
+		return err // stop cancels the history read: no page shows it
+	}
+	m := a.recordPage(c, customerID, name, contact)
+	m.History, m.HistoryUnavailable = history()
+	m.HistoryURL = "/audit?customer=" + strconv.FormatInt(customerID, 10)
 	return a.render(c, http.StatusOK, views.Record(m))
 }
 
@@ -46,9 +49,6 @@ func (a *App) contactShow(c echo.Context) error {
 // (the page then says so); stop cancels the read if it is still going and
 // waits for it to end.
 func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
-	if a.audit == nil {
-		return func() ([]views.HistoryEntry, bool) { return nil, false }, func() {}
-	}
 	ctx, cancel := context.WithCancel(c.Request().Context())
 	read := aside(func() ([]views.HistoryEntry, error) {
 		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
@@ -70,15 +70,15 @@ func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait fun
 // historyLimit is how many past attempts the record page shows.
 const historyLimit = 20
 
-func (a *App) recordPage(c echo.Context, s savedContact) views.RecordPage {
-	fields, prefs := a.recordFields(s.Contact)
+func (a *App) recordPage(c echo.Context, customerID int64, customerName string, ct client.Contact) views.RecordPage {
+	fields, prefs := a.recordFields(ct)
 	return views.RecordPage{
-		Layout:       a.layout(c, contactTitle(s.Contact)+" · "+s.CustomerName),
-		CustomerID:   s.CustomerID,
-		CustomerName: s.CustomerName,
-		CustomerURL:  customerURL(s.CustomerID),
-		ContactID:    s.Contact.ID,
-		EditURL:      contactURL(s.CustomerID, s.Contact.ID) + "/edit",
+		Layout:       a.layout(c, contactTitle(ct)+" · "+customerName),
+		CustomerID:   customerID,
+		CustomerName: customerName,
+		CustomerURL:  customerURL(customerID),
+		ContactID:    ct.ID,
+		EditURL:      contactURL(customerID, ct.ID) + "/edit",
 		Fields:       fields,
 		Preferences:  prefs,
 	}

@@ -78,7 +78,7 @@ func (a *App) customerSearch(c echo.Context) error {
 // parseSearch decides what the words in the box are: a customer id (digits
 // only, short), a phone number (mostly digits, ten or more), or a name.
 func parseSearch(q string) client.CustomerQuery {
-	digits := digitsOf(q)
+	digits := client.Digits(q)
 	isNumeric := strings.IndexFunc(q, func(r rune) bool {
 		return !unicode.IsDigit(r) && !strings.ContainsRune(" ()-.+", r)
 	}) < 0

@@ -26,7 +26,8 @@ func (a *App) customerShow(c echo.Context) error {
 		return upstreamError(err, fmt.Sprintf("contact list for %s", customer.Name))
 	}
 
-	a.rememberCustomer(c, customer.ID, customer.Name)
+	a.rememberCustomer(c, customer.ID)
+	a.names.put(customer.ID, customer.Name)
 	m := views.CustomerPage{
 		Layout:  a.layout(c, customer.Name),
 		ID:      customer.ID,

@@ -56,53 +56,13 @@ func (a *App) formatPhone(value string) string {
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 }
 
-// digitsOf keeps only the ASCII digits of s: "(217) 555-0177" is 2175550177.
-func digitsOf(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
-}
-
-// preference describes one flag of client.Preferences.
-type preference struct {
-	Name  string // API and form field name
-	Label string
-	get   func(p client.Preferences) bool
-	// split is true for the 2026 flags, present only on some records.
-	split bool
-}
-
-var preferences = []preference{
-	{"jobRemindersEnabled", "Job reminders", func(p client.Preferences) bool { return p.JobRemindersEnabled }, false},
-	{"marketingUpdatesEnabled", "Marketing updates", func(p client.Preferences) bool { return p.MarketingUpdatesEnabled }, false},
-	{"invoiceStatementNotification", "Invoices and statements", func(p client.Preferences) bool { return p.InvoiceStatementNotification }, false},
-	{"invoiceNotification", "Invoices", func(p client.Preferences) bool { return p.InvoiceNotification != nil && *p.InvoiceNotification }, true},
-	{"statementNotification", "Statements", func(p client.Preferences) bool { return p.StatementNotification != nil && *p.StatementNotification }, true},
-}
-
-// shownFlags are the preference checkboxes staff see for a record: the two
-// 2026 flags replace the legacy combined one when the record has them.
-func shownFlags(p *client.Preferences) []preference {
-	split := p != nil && p.HasSplitInvoiceFlags()
-	var out []preference
-	for _, pref := range preferences {
-		if pref.split == split || pref.Name == "jobRemindersEnabled" || pref.Name == "marketingUpdatesEnabled" {
-			out = append(out, pref)
-		}
-	}
-	return out
-}
-
 func flagViews(p *client.Preferences) []views.Flag {
 	if p == nil {
 		return nil
 	}
 	var out []views.Flag
-	for _, pref := range shownFlags(p) {
-		out = append(out, views.Flag{Name: pref.Name, Label: pref.Label, Value: pref.get(*p)})
+	for _, flag := range client.Shown(p) {
+		out = append(out, views.Flag{Name: flag.Name, Label: flag.Label, Value: flag.Get(*p)})
 	}
 	return out
 }
@@ -147,12 +107,9 @@ func (a *App) recordFields(ct client.Contact) (fields, prefs []views.RecordField
 		)
 	}
 	if p := ct.Preferences; p != nil {
-		for _, pref := range preferences {
-			if pref.split && !p.HasSplitInvoiceFlags() {
-				continue
-			}
-			v := pref.get(*p)
-			prefs = append(prefs, views.RecordField{Label: pref.Label, Field: "preferences." + pref.Name,
+		for _, flag := range client.Carried(*p) {
+			v := flag.Get(*p)
+			prefs = append(prefs, views.RecordField{Label: flag.Label, Field: flag.Path(),
 				Raw: strconv.FormatBool(v), Text: onOff(v)})
 		}
 	}

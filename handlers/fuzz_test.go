@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 )
 
@@ -27,16 +28,16 @@ func FuzzContactForm(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		values, _ := url.ParseQuery(body)
 		form := parseContactForm(values)
-		value, errs := form.validate("US")
-		_ = form.view(1, 2)
-		if !errs.empty() {
+		value, errs := change.Check(form.Fields, form.Opened, "US")
+		_ = withErrors(form.view(1, 2, "Ada"), errs)
+		if !errs.Empty() {
 			return
 		}
 		typ, ok := client.ParseContactType(form.Type)
 		if !ok {
 			t.Fatalf("type %q passed validation", form.Type)
 		}
-		req := form.changes(value)
+		req := change.Patch(form.Fields, form.Opened, value)
 		if req.Value != nil {
 			v := *req.Value
 			if typ.IsPhoneNumber() && (len(v) != 10 || strings.Trim(v, "0123456789") != "") {
@@ -46,7 +47,7 @@ func FuzzContactForm(f *testing.F) {
 				t.Fatalf("email %q sent as %q", form.Value, v)
 			}
 		}
-		if req.Memo != nil && utf8.RuneCountInString(*req.Memo) > memoMax {
+		if req.Memo != nil && utf8.RuneCountInString(*req.Memo) > change.MemoMax {
 			t.Fatalf("memo of %d characters passed", utf8.RuneCountInString(*req.Memo))
 		}
 		if p := req.Preferences; p != nil && (p.InvoiceNotification == nil) != (p.StatementNotification == nil) {
@@ -67,14 +68,13 @@ func FuzzErrorMapping(f *testing.F) {
 		if split {
 			loaded.InvoiceNotification, loaded.StatementNotification = new(false), new(true)
 		}
-		form := formFromContact("Ada", client.Contact{Type: client.ContactEmail, Preferences: loaded})
+		form := formFromContact(client.Contact{Type: client.ContactEmail, Preferences: loaded})
 		apiErr := &client.APIError{StatusCode: 400, Errors: map[string][]string{key: {msg, msg + "!"}}}
-		errs := form.apiErrors(apiErr)
-		m := withErrors(form.view(1, 2), errs)
+		m := withErrors(form.view(1, 2, "Ada"), change.PlaceErrors(apiErr))
 		if len(m.Summary) != 2 {
 			t.Fatalf("key %q: %d summary lines, want 2", key, len(m.Summary))
 		}
-		for field, msgs := range errs.byField {
+		for field, msgs := range m.FieldErrors {
 			known := field == "type" || field == "value" || field == "memo" || field == "preferences"
 			if _, shown := form.Flags[field]; !known && !shown {
 				t.Fatalf("key %q placed on %q, which the form does not show (%d messages)", key, field, len(msgs))

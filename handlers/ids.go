@@ -13,8 +13,8 @@ import (
 func pathID(c echo.Context, name, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("There is no %s with the ID %q.", what, c.Param(name))).
-			WithInternal(fmt.Errorf("bad %s id %q", what, c.Param(name)))
+		return 0, failPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no %s with the ID %q.", what, c.Param(name)),
+			fmt.Errorf("bad %s id %q", what, c.Param(name)))
 	}
 	return id, nil
 }

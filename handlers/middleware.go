@@ -17,12 +17,7 @@ import (
 // csrfField is the hidden form field that carries the CSRF token.
 const csrfField = "_csrf"
 
-const (
-	csrfContextKey = "csrf"
-	// csrfStaleKey marks a same-origin save whose token is from a session
-	// that no longer exists.
-	csrfStaleKey = "csrf.stale"
-)
+const csrfContextKey = "csrf"
 
 var crossOrigin = http.NewCrossOriginProtection()
 
@@ -34,7 +29,7 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if err := crossOrigin.Check(r); err != nil {
-			return echo.NewHTTPError(http.StatusForbidden, "This request came from another site and was blocked.").WithInternal(err)
+			return failPage(http.StatusForbidden, "Not allowed", "This request came from another site and was blocked.", err)
 		}
 		token := a.csrfToken(c)
 		c.Set(csrfContextKey, token)
@@ -46,22 +41,21 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			var tooBig *http.MaxBytesError
 			var he *echo.HTTPError
 			if errors.As(err, &tooBig) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
-				return echo.NewHTTPError(http.StatusRequestEntityTooLarge).WithInternal(err)
+				return failPage(http.StatusRequestEntityTooLarge, http.StatusText(http.StatusRequestEntityTooLarge), "What you sent is too large.", err)
 			}
-			return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.").WithInternal(err)
+			return failPage(http.StatusBadRequest, http.StatusText(http.StatusBadRequest), "The form could not be read.", err)
 		}
 		sent := r.PostForm.Get(csrfField)
 		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
-			if c.Path() == "/customers/:id/contacts/:contactId" && sent != "" {
+			if stale, ok := a.staleForms[c.Path()]; ok && sent != "" {
 				// Same origin, but the session the form was made in is gone
-				// (expired, or the app restarted): the save handler shows
-				// the form again with the input and sends nothing.
-				c.Set(csrfStaleKey, true)
-				return next(c)
+				// (expired, or the app restarted): the form comes back with
+				// the input and a fresh token, and nothing is sent.
+				return stale(c)
 			}
-			return echo.NewHTTPError(http.StatusForbidden,
-				"This form has expired or did not come from this app, so nothing was saved. Go back, reload the page and submit it again.").
-				WithInternal(fmt.Errorf("csrf token missing or wrong (sent %d bytes)", len(sent)))
+			return failPage(http.StatusForbidden, "Not allowed",
+				"This form has expired or did not come from this app, so nothing was saved. Go back, reload the page and submit it again.",
+				fmt.Errorf("csrf token missing or wrong (sent %d bytes)", len(sent)))
 		}
 		return next(c)
 	}
@@ -158,7 +152,7 @@ func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				err = echo.NewHTTPError(http.StatusInternalServerError).WithInternal(fmt.Errorf("panic: %v", r))
+				err = failPage(http.StatusInternalServerError, "", "", fmt.Errorf("panic: %v", r))
 			}
 		}()
 		return next(c)

@@ -210,6 +210,7 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 	tz, _ := time.LoadLocation("America/Chicago")
 	cfg := handlers.Config{
 		ServiceTitan: st,
+		Audit:        openAudit(t),
 		Sessions:     handlers.NewSessionStore(handlers.SessionOptions{Secret: []byte(sessionSecret), MaxAge: 3600}),
 		DisplayTZ:    tz,
 		PhoneRegion:  "US",
@@ -219,7 +220,10 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 	if configure != nil {
 		configure(&cfg)
 	}
-	e := handlers.New(cfg)
+	e, err := handlers.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv

@@ -1,16 +1,15 @@
 package handlers
 
 import (
-	"bytes"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
@@ -19,15 +18,16 @@ import (
 
 const sessionName = "contactdesk"
 
-// Session keys. Values are strings (or flash lists of strings), which the
-// cookie's JSON carries as they are.
+// Session keys. The session carries ids and flashes only: names and
+// records come from ServiceTitan (or a short cache of its answers), never
+// from a copy in the cookie that goes stale.
 const (
-	sessCSRF   = "csrf"
-	sessRecent = "recent"
-	sessSaved  = "saved"
-	sessWho    = "who"
-	flashOK    = "flash"
-	flashNote  = "notice"
+	sessCSRF    = "csrf"
+	sessRecent  = "recent"  // ids of the customers opened recently, newest first: "12,7"
+	sessWritten = "written" // the contact just saved: "customerID/contactID"
+	sessWho     = "who"
+	flashOK     = "flash"
+	flashNote   = "notice"
 )
 
 // SessionOptions configure the session cookie.
@@ -67,24 +67,12 @@ func NewSessionStore(o SessionOptions) *sessions.CookieStore {
 	return store
 }
 
-// sessionSerializer writes the session's values as JSON instead of gob.
-// Gob describes its types again in every cookie, and reading them back was
-// the largest part of decoding the cookie, which every request does. The
-// keys are strings and the values strings or flash lists ([]any of
-// strings). A string that is itself compact JSON (the saved record, the
-// recent customers) is embedded as it is, as {"j": ...}, rather than
-// escaped into a string, so the cookie is no larger than gob's: every
-// quote would otherwise cost a backslash. Cookies written as gob (by
-// versions before this one) are still read, so a deploy logs nobody out.
+// sessionSerializer stores the session's values with securecookie's JSON
+// encoder. gorilla/sessions keeps values in a map[interface{}]interface{},
+// which encoding/json cannot encode, so the keys (always strings here) are
+// carried over to a map[string]any and back. Values are strings, or flash
+// lists of strings.
 type sessionSerializer struct{}
-
-// embeddedJSON carries a string value that is a JSON document.
-type embeddedJSON struct {
-	J json.RawMessage `json:"j"`
-}
-
-// embeddedPrefix starts an embeddedJSON as Serialize writes it.
-var embeddedPrefix = []byte(`{"j":`)
 
 func (sessionSerializer) Serialize(src any) ([]byte, error) {
 	values, ok := src.(map[any]any)
@@ -97,28 +85,9 @@ func (sessionSerializer) Serialize(src any) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("session: key %v is a %T, not a string", k, k)
 		}
-		if s, ok := v.(string); ok && isCompactJSONDocument(s) {
-			v = embeddedJSON{J: json.RawMessage(s)}
-		}
 		m[key] = v
 	}
-	b, err := marshalUnescaped(m)
-	if err != nil {
-		return nil, fmt.Errorf("session: %w", err)
-	}
-	return b, nil
-}
-
-// isCompactJSONDocument reports whether s is a JSON object or array
-// written without spaces, so that embedding it and reading it back gives s
-// byte for byte.
-func isCompactJSONDocument(s string) bool {
-	if s == "" || s[0] != '{' && s[0] != '[' {
-		return false
-	}
-	var b bytes.Buffer
-	b.Grow(len(s))
-	return json.Compact(&b, []byte(s)) == nil && b.String() == s // Compact refuses invalid JSON
+	return securecookie.JSONEncoder{}.Serialize(m)
 }
 
 func (sessionSerializer) Deserialize(src []byte, dst any) error {
@@ -126,36 +95,15 @@ func (sessionSerializer) Deserialize(src []byte, dst any) error {
 	if !ok {
 		return fmt.Errorf("session: cannot deserialize into %T", dst)
 	}
-	if len(src) == 0 || src[0] != '{' {
-		// Not JSON, which always starts with '{' here: an older gob cookie.
-		return securecookie.GobEncoder{}.Deserialize(src, dst)
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(src, &m); err != nil {
-		return errors.Join(errors.New("session: cookie is not a JSON object"), err)
+	var m map[string]any
+	if err := (securecookie.JSONEncoder{}).Deserialize(src, &m); err != nil {
+		return err
 	}
 	if *values == nil {
 		*values = make(map[any]any, len(m))
 	}
-	for k, raw := range m {
-		var err error
-		switch {
-		case bytes.HasPrefix(raw, embeddedPrefix) && bytes.HasSuffix(raw, []byte("}")):
-			// As Serialize wrote it (the cookie is signed, so only it did):
-			// the document is what lies between.
-			(*values)[k] = string(raw[len(embeddedPrefix) : len(raw)-1])
-		case len(raw) > 0 && raw[0] == '"':
-			var s string
-			err = json.Unmarshal(raw, &s)
-			(*values)[k] = s
-		default:
-			var v any
-			err = json.Unmarshal(raw, &v)
-			(*values)[k] = v
-		}
-		if err != nil {
-			return fmt.Errorf("session: value %q: %w", k, err)
-		}
+	for k, v := range m {
+		(*values)[k] = v
 	}
 	return nil
 }
@@ -206,10 +154,9 @@ func (a *App) saveSession(c echo.Context) {
 	}
 	s := a.session(c)
 	if err := s.Save(c.Request(), c.Response()); err != nil {
-		// Most likely too large for a cookie: drop what can be fetched
-		// again (the saved record, recent customers) and try once more,
-		// so the old cookie's content is never what the next page shows.
-		delete(s.Values, sessSaved)
+		// Most likely too large for a cookie: drop what can be found
+		// again (recent customers) and try once more, so the old cookie's
+		// content is never what the next page shows.
 		delete(s.Values, sessRecent)
 		if err2 := s.Save(c.Request(), c.Response()); err2 != nil {
 			a.log.ErrorContext(c.Request().Context(), "session not saved", "error", err2)
@@ -253,72 +200,58 @@ func (a *App) takeFlash(c echo.Context, key string) string {
 	return ""
 }
 
-// recentCustomer is a customer this person opened, newest first.
-type recentCustomer struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-}
+// maxRecent keeps the list of recently opened customers short.
+const maxRecent = 6
 
-// maxRecent and maxRecentName keep the session cookie well under the 4 KB
-// browsers accept.
-const (
-	maxRecent     = 6
-	maxRecentName = 60
-)
-
-func (a *App) recentCustomers(c echo.Context) []recentCustomer {
+// recentCustomers are the ids of the customers this person opened, newest
+// first.
+func (a *App) recentCustomers(c echo.Context) []int64 {
 	raw, _ := a.session(c).Values[sessRecent].(string)
-	var out []recentCustomer
-	if raw != "" {
-		json.Unmarshal([]byte(raw), &out)
+	var out []int64
+	for _, part := range strings.Split(raw, ",") {
+		if id, err := strconv.ParseInt(part, 10, 64); err == nil && id > 0 {
+			out = append(out, id)
+		}
 	}
 	return out
 }
 
-func (a *App) rememberCustomer(c echo.Context, id int64, name string) {
-	if r := []rune(name); len(r) > maxRecentName {
-		name = string(r[:maxRecentName-1]) + "…"
-	}
+func (a *App) rememberCustomer(c echo.Context, id int64) {
 	recent := a.recentCustomers(c)
-	if len(recent) > 0 && recent[0].ID == id && recent[0].Name == name {
+	if len(recent) > 0 && recent[0] == id {
 		return // already first: nothing to write
 	}
-	changedSession(c)
-	recent = slices.DeleteFunc(recent, func(r recentCustomer) bool { return r.ID == id })
-	recent = append([]recentCustomer{{ID: id, Name: name}}, recent...)
+	recent = slices.DeleteFunc(recent, func(r int64) bool { return r == id })
+	recent = append([]int64{id}, recent...)
 	if len(recent) > maxRecent {
 		recent = recent[:maxRecent]
 	}
-	a.session(c).Values[sessRecent] = compactJSON(recent)
-}
-
-// recentName is the name of a customer this person opened recently, so a
-// page about one of their contacts need not ask ServiceTitan for it again.
-func (a *App) recentName(c echo.Context, id int64) (string, bool) {
-	for _, r := range a.recentCustomers(c) {
-		if r.ID == id && r.Name != "" {
-			return r.Name, true
-		}
+	ids := make([]string, len(recent))
+	for i, r := range recent {
+		ids[i] = strconv.FormatInt(r, 10)
 	}
-	return "", false
+	a.session(c).Values[sessRecent] = strings.Join(ids, ",")
+	changedSession(c)
 }
 
-// compactJSON encodes a session value (see marshalUnescaped).
-func compactJSON(v any) string {
-	b, _ := marshalUnescaped(v)
-	return string(b)
+// keepWritten notes, for the next page, which contact was just saved: the
+// record page then shows it as ServiceTitan answered the save.
+func (a *App) keepWritten(c echo.Context, customerID, contactID int64) {
+	a.session(c).Values[sessWritten] = writtenKey(customerID, contactID)
+	changedSession(c)
 }
 
-// marshalUnescaped is json.Marshal without escaping <, > and & (6 bytes
-// each), which matters in a 4 KB cookie.
-func marshalUnescaped(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+// takeWritten reports whether the contact is the one just saved, and
+// forgets it.
+func (a *App) takeWritten(c echo.Context, customerID, contactID int64) bool {
+	sess := a.session(c)
+	key, _ := sess.Values[sessWritten].(string)
+	if key == "" {
+		return false
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	delete(sess.Values, sessWritten)
+	changedSession(c)
+	return key == writtenKey(customerID, contactID)
 }
 
 // bindToIdentity starts a fresh session when a different person signs in

@@ -1,0 +1,311 @@
+// Package change makes every change to ServiceTitan's contacts. Each kind
+// of change (an update now; a create, a delete, an undo, a bulk row next)
+// is one function that runs the same steps in the same order:
+//
+//  1. check what was asked, without calling anyone;
+//  2. claim the form: a form posted again (a double click, a second tab,
+//     Back and resubmit, another instance) waits for the first post and
+//     gets its outcome instead of writing twice;
+//  3. re-read the record: the base of the change and of its audit entry
+//     (never the browser's copy), and the conflict check;
+//  4. record the attempt in the audit trail before anything is sent (a
+//     change that cannot be recorded is not sent);
+//  5. write once;
+//  6. when the answer is lost, read to tell whether the change is there,
+//     never send it again;
+//  7. record the outcome (audit trail, metrics, one log line) and tell the
+//     caches what was written.
+//
+// One context policy holds for all of them: once a change starts, it runs
+// to its end within the Service's budget even if the person's browser goes
+// away, since a repeated post may be waiting for its outcome and the audit
+// trail must say how it ended.
+//
+// The package knows nothing of HTTP or HTML: it takes plain inputs and
+// returns an Outcome, which handlers map to pages.
+package change
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
+)
+
+// ServiceTitan is what changes need from the CRM client; *client.Client
+// implements it.
+type ServiceTitan interface {
+	GetContact(ctx context.Context, customerID, contactID int64) (client.Contact, error)
+	UpdateContact(ctx context.Context, customerID, contactID int64, req client.UpdateContactRequest) (client.Contact, error)
+}
+
+// Recorder counts changes by how they ended, for metrics.
+type Recorder interface {
+	Save(outcome string)
+}
+
+// Cache is told about every contact a change wrote, so that pages (and
+// the tenant index) show it at once without asking ServiceTitan again.
+type Cache interface {
+	Wrote(customerID int64, ct client.Contact)
+}
+
+// Actor is who asks for a change, and the request that carries it.
+type Actor struct {
+	Email     string
+	Name      string
+	RequestID string
+}
+
+// Config wires a Service.
+type Config struct {
+	ServiceTitan ServiceTitan
+	// Audit is required: no change is sent without its entry.
+	Audit audit.Store
+	// Forms deduplicates posts of one form; NewMemoryForms() by default.
+	Forms    Forms
+	TenantID int64
+	// Region reads phone numbers as typed (PHONE_REGION, e.g. "US").
+	Region string
+	// Budget bounds a change from its first call to its outcome.
+	Budget  time.Duration
+	Logger  *slog.Logger
+	Metrics Recorder
+	Caches  []Cache
+}
+
+// Service makes changes. It is safe for concurrent use.
+type Service struct {
+	st      ServiceTitan
+	audit   audit.Store
+	forms   Forms
+	tenant  int64
+	region  string
+	budget  time.Duration
+	log     *slog.Logger
+	metrics Recorder
+	caches  []Cache
+}
+
+// Timeouts of the steps that must happen even after the budget is spent.
+const (
+	// auditTimeout bounds writing the attempt: a stuck store must not hold
+	// the person forever.
+	auditTimeout = 5 * time.Second
+	// confirmTimeout bounds the read after a lost answer: the budget may be
+	// what ran out.
+	confirmTimeout = 5 * time.Second
+)
+
+// New returns a Service; cfg.ServiceTitan and cfg.Audit are required.
+func New(cfg Config) (*Service, error) {
+	if cfg.ServiceTitan == nil || cfg.Audit == nil {
+		return nil, errors.New("change: a ServiceTitan client and an audit store are required")
+	}
+	s := &Service{
+		st: cfg.ServiceTitan, audit: cfg.Audit, forms: cfg.Forms, tenant: cfg.TenantID,
+		region: cfg.Region, budget: cfg.Budget, log: cfg.Logger, metrics: cfg.Metrics, caches: cfg.Caches,
+	}
+	if s.forms == nil {
+		s.forms = NewMemoryForms()
+	}
+	if s.region == "" {
+		s.region = "US"
+	}
+	if s.budget <= 0 {
+		s.budget = 30 * time.Second
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.metrics == nil {
+		s.metrics = noRecorder{}
+	}
+	return s, nil
+}
+
+type noRecorder struct{}
+
+func (noRecorder) Save(string) {}
+
+// Region is where phone numbers are read as typed.
+func (s *Service) Region() string { return s.region }
+
+// once runs a change for the form named key at most once: the first post
+// does the work, later posts wait for it (as long as their own ctx lets
+// them) and get its outcome. An empty key (a form from before nonces) is
+// not deduplicated. The work runs detached from ctx's cancellation, within
+// the budget.
+func (s *Service) once(ctx context.Context, key string, work func(ctx context.Context) Outcome) Outcome {
+	if key == "" {
+		return s.detached(ctx, work)
+	}
+	first, err := s.forms.Claim(ctx, key)
+	if err != nil {
+		s.log.ErrorContext(ctx, "form registry unavailable", "error", err)
+		return Outcome{Result: NotSaved, Problem: client.Problem{Kind: client.ProblemInternal}}
+	}
+	if !first {
+		o, err := s.forms.Wait(ctx, key)
+		if err != nil {
+			return Outcome{Result: NotSaved, Problem: client.Classify(err)}
+		}
+		s.metrics.Save("replayed")
+		o.Replayed = true
+		return o
+	}
+	finished := false
+	defer func() {
+		if !finished { // a panic: release waiting posts before it goes on
+			s.forms.Finish(context.WithoutCancel(ctx), key, Outcome{Result: NotSaved, Problem: client.Problem{Kind: client.ProblemInternal}})
+		}
+	}()
+	o := s.detached(ctx, work)
+	finished = true
+	if err := s.forms.Finish(context.WithoutCancel(ctx), key, o); err != nil {
+		s.log.ErrorContext(ctx, "form outcome not kept for repeated posts", "error", err)
+	}
+	return o
+}
+
+// detached runs work on a context that keeps ctx's values but not its
+// cancellation, bounded by the budget.
+func (s *Service) detached(ctx context.Context, work func(ctx context.Context) Outcome) Outcome {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.budget)
+	defer cancel()
+	return work(ctx)
+}
+
+// attempt is one change on its way through the audit trail.
+type attempt struct {
+	id    int64
+	actor Actor
+}
+
+// begin records the attempt before anything is sent.
+func (s *Service) begin(ctx context.Context, e audit.Entry, actor Actor) (*attempt, error) {
+	e.Time = time.Now().UTC()
+	e.ActorEmail, e.ActorName = auditText(actor.Email), auditText(actor.Name)
+	e.TenantID, e.RequestID = s.tenant, actor.RequestID
+	ctx, cancel := context.WithTimeout(ctx, auditTimeout)
+	defer cancel()
+	id, err := s.audit.Begin(ctx, e)
+	if err != nil {
+		s.metrics.Save("audit_failed")
+		s.log.ErrorContext(ctx, "audit attempt not recorded; nothing sent", "request_id", actor.RequestID, "error", err)
+		return nil, err
+	}
+	return &attempt{id: id, actor: actor}, nil
+}
+
+// unrecorded is the outcome of a change whose attempt could not be recorded.
+func unrecorded() Outcome { return Outcome{Result: Unrecorded} }
+
+// finish records how the attempt ended: its audit outcome, the metrics and
+// one log line (without field values: those stay in the audit trail).
+func (s *Service) finish(ctx context.Context, at *attempt, o Outcome, cause error, what string) Outcome {
+	outcome, messages := auditOutcome(o, cause, what)
+	o.AuditID = at.id
+	s.metrics.Save(string(outcome))
+	level := slog.LevelInfo
+	if cause != nil {
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", at.actor.RequestID), slog.String("outcome", string(outcome)),
+		slog.Int64("audit_id", at.id), slog.String("traceId", o.Problem.TraceID),
+	}
+	if cause != nil {
+		attrs = append(attrs, slog.String("error", cause.Error()))
+	}
+	s.log.LogAttrs(ctx, level, "change attempt", attrs...)
+	if outcome == audit.OutcomeUnknown {
+		return o // unknown stays as begin wrote it
+	}
+	if err := s.audit.Complete(context.WithoutCancel(ctx), at.id, outcome, messages, o.Problem.TraceID); err != nil {
+		s.log.ErrorContext(ctx, "audit outcome not recorded", "audit_id", at.id, "error", err)
+	}
+	return o
+}
+
+// wrote tells the caches about a contact ServiceTitan now holds.
+func (s *Service) wrote(customerID int64, ct client.Contact) {
+	for _, c := range s.caches {
+		c.Wrote(customerID, ct)
+	}
+}
+
+// auditOutcome is how the audit trail words an outcome; what names the
+// record, as pages do.
+func auditOutcome(o Outcome, cause error, what string) (audit.Outcome, []string) {
+	switch o.Result {
+	case Saved, NoChange:
+		return audit.OutcomeSaved, nil
+	case Invalid:
+		return audit.OutcomeRejected, rejectionMessages(cause)
+	case Conflict:
+		return audit.OutcomeConflict, []string{"Changed in ServiceTitan since the form was opened; nothing was written."}
+	case Duplicate:
+		return audit.OutcomeConflict, []string{Explain(o.Problem, what).Body}
+	case NotFound:
+		return audit.OutcomeNotFound, []string{Explain(o.Problem, what).Body}
+	case Unknown:
+		return audit.OutcomeUnknown, nil
+	case Unrecorded:
+		return audit.OutcomeFailed, []string{"The attempt could not be recorded; nothing was sent."}
+	}
+	e := Explain(o.Problem, what)
+	reason := fmt.Sprintf("%s (%d %s)", e.Title, e.Status, http.StatusText(e.Status))
+	if o.Confirmed {
+		reason += "; the answer was lost and a read showed the change is not there"
+	}
+	return audit.OutcomeFailed, []string{reason}
+}
+
+// fieldOrder lists the request's field paths in the order a form shows
+// them, so messages are recorded in a stable order.
+var fieldOrder = func() []string {
+	out := []string{client.FieldType, client.FieldValue, client.FieldMemo, client.FieldPreferences}
+	for _, flag := range client.Flags {
+		out = append(out, flag.Path())
+	}
+	return out
+}()
+
+// rejectionMessages lists ServiceTitan's reasons for a 400, field by
+// field, as the audit trail keeps them; text outside the error object (a
+// gateway's) is kept there too, for support, but never shown on a page.
+func rejectionMessages(cause error) []string {
+	var apiErr *client.APIError
+	if !errors.As(cause, &apiErr) {
+		return nil
+	}
+	byField, other := apiErr.FieldErrors()
+	var msgs []string
+	for _, field := range fieldOrder {
+		for _, m := range byField[field] {
+			msgs = append(msgs, field+": "+m)
+		}
+	}
+	msgs = append(msgs, other...)
+	if len(msgs) == 0 {
+		if m := cmp.Or(apiErr.Title, apiErr.Detail); m != "" {
+			msgs = []string{m}
+		}
+	}
+	return msgs
+}
+
+// auditText keeps a value storable everywhere: PostgreSQL refuses NUL bytes
+// and invalid UTF-8, and a change must not fail over how a value is written
+// down.
+func auditText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
