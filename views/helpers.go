@@ -107,13 +107,20 @@ func (f ContactForm) valueInputType() string {
 	}
 }
 
-// traceID is the reference shown with a failed save: the alert's own, else
-// the form's.
+// traceID is the reference shown with a failed save: ServiceTitan's
+// traceId, carried by the alert.
 func (f ContactForm) traceID() string {
-	if f.Alert != nil && f.Alert.TraceID != "" {
-		return f.Alert.TraceID
+	if f.Alert == nil {
+		return ""
 	}
-	return f.TraceID
+	return f.Alert.TraceID
+}
+
+// hasAlert reports whether the alert says more than ServiceTitan's
+// reference; a reference alone goes under the error summary.
+func (f ContactForm) hasAlert() bool {
+	a := f.Alert
+	return a != nil && (a.Title != "" || a.Body != "" || a.NotSaved || a.Retry)
 }
 
 // alertRole is "alert" unless the error summary already is the alert.

@@ -209,9 +209,8 @@ type ContactForm struct {
 	Memo           string
 	MemoMax        int
 	Flags          []Flag
-	// PhoneNumber and DoNotText are read-only; DoNotText is nil for email.
-	PhoneNumber string
-	DoNotText   *bool
+	// DoNotText is read-only; nil for a contact without phone settings.
+	DoNotText *bool
 
 	// Hidden carries the values the form was loaded with (the diff base),
 	// modifiedOn and the form instance nonce.
@@ -222,7 +221,6 @@ type ContactForm struct {
 	FieldErrors map[string][]string
 	Summary     []SummaryItem
 	Alert       *Alert
-	TraceID     string
 	// Conflict is set when someone else changed the contact since the form
 	// was opened; the form then saves against the current record.
 	Conflict *Conflict

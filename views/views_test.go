@@ -114,7 +114,6 @@ func testForm() ContactForm {
 		Memo:           "work #",
 		MemoMax:        255,
 		Flags:          testFlags(),
-		PhoneNumber:    "2175550177",
 		DoNotText:      boolPtr(false),
 		Hidden: []Hidden{
 			{Name: "loaded.value", Value: "2175550177"},
@@ -138,7 +137,7 @@ func testFormWithErrors() ContactForm {
 		{Message: "Marketing updates cannot be turned on for this contact", Href: "#field-marketingUpdatesEnabled"},
 		{Message: "ServiceTitan rejected the change"},
 	}
-	m.TraceID = "00-abc123-01"
+	m.Alert = &Alert{TraceID: "00-abc123-01"} // ServiceTitan's reference for its 400
 	return m
 }
 
@@ -589,7 +588,7 @@ func TestEditContact(t *testing.T) {
 	alert := testForm()
 	alert.Alert = &Alert{Title: "ServiceTitan did not answer", Body: "We could not tell whether the change was saved.", NotSaved: true, Retry: true, TraceID: "trace-1"}
 	both := testFormWithErrors()
-	both.Alert = &Alert{Title: "Someone else changed this contact", Body: "Check the values below."}
+	both.Alert = &Alert{Title: "Someone else changed this contact", Body: "Check the values below.", TraceID: "00-abc123-01"}
 	prefsOnly := testForm()
 	prefsOnly.FieldErrors = map[string][]string{"preferences": {"Preferences could not be saved"}}
 	prefsOnly.Summary = []SummaryItem{{Message: "Preferences could not be saved", Href: "#field-jobRemindersEnabled"}}
