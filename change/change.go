@@ -163,8 +163,10 @@ func (s *Service) once(ctx context.Context, key string, work func(ctx context.Co
 	}
 	finished := false
 	defer func() {
-		if !finished { // a panic: release waiting posts before it goes on
-			s.forms.Finish(context.WithoutCancel(ctx), key, Outcome{Result: NotSaved, Problem: client.Problem{Kind: client.ProblemInternal}})
+		if !finished {
+			// A panic: nobody knows how far the change got, so waiting
+			// posts are told exactly that, before the panic goes on.
+			s.forms.Finish(context.WithoutCancel(ctx), key, Outcome{Result: Unknown, Problem: client.Problem{Kind: client.ProblemInternal}})
 		}
 	}()
 	o := s.detached(ctx, work)

@@ -1,0 +1,60 @@
+package change
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestMemoryForms(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemoryForms()
+	if first, _ := m.Claim(ctx, "a"); !first {
+		t.Fatal("the first claim of a form must do the work")
+	}
+	if first, _ := m.Claim(ctx, "a"); first {
+		t.Fatal("a second claim while the first is under way must wait")
+	}
+	if first, _ := m.Claim(ctx, "b"); !first {
+		t.Fatal("another form is independent")
+	}
+
+	// A post waiting on a failed first post gets that failure; the form is
+	// then free for a fresh attempt ("Try again").
+	waited := make(chan Outcome, 1)
+	go func() { o, _ := m.Wait(ctx, "a"); waited <- o }()
+	m.Finish(ctx, "a", Outcome{Result: NotSaved})
+	if o := <-waited; o.Result != NotSaved {
+		t.Errorf("waiting post got %s, want the first post's not_saved", o.Result)
+	}
+	if o, _ := m.Wait(ctx, "a"); o.Result != NotSaved {
+		t.Errorf("a post that claimed before the failure finished still reads it: %s", o.Result)
+	}
+	if first, _ := m.Claim(ctx, "a"); !first {
+		t.Error("after a failure the form may be posted again as a fresh attempt")
+	}
+
+	// A saved form stays saved for repeated posts until it expires.
+	m.Finish(ctx, "a", Outcome{Result: Saved})
+	if first, _ := m.Claim(ctx, "a"); first {
+		t.Error("a saved form posted again must not write again")
+	}
+	if o, _ := m.Wait(ctx, "a"); o.Result != Saved {
+		t.Errorf("repeated post got %s, want saved", o.Result)
+	}
+	m.ttl = 0
+	m.Claim(ctx, "c")
+	m.Finish(ctx, "c", Outcome{Result: Saved})
+	time.Sleep(time.Millisecond)
+	if first, _ := m.Claim(ctx, "c"); !first {
+		t.Error("an expired form is forgotten")
+	}
+
+	// A waiting post gives up with its own request.
+	m.Claim(ctx, "d")
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if _, err := m.Wait(short, "d"); err == nil {
+		t.Error("Wait outlived its context")
+	}
+}

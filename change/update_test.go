@@ -1,0 +1,322 @@
+package change_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/change"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+)
+
+// harness is a change.Service against the sandbox, with a real audit trail.
+type harness struct {
+	svc   *change.Service
+	sb    *sandbox.Server
+	store audit.Store
+	cache *recorded
+}
+
+// recorded is a change.Cache that remembers what it was told.
+type recorded struct {
+	mu    sync.Mutex
+	wrote []client.Contact
+}
+
+func (r *recorded) Wrote(_ int64, ct client.Contact) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.wrote = append(r.wrote, ct)
+}
+
+func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
+	t.Helper()
+	sb := sandbox.New()
+	if _, stop, err := sb.Start(); err != nil {
+		t.Fatal(err)
+	} else {
+		t.Cleanup(stop)
+	}
+	creds := sb.Credentials()
+	st, err := client.New(client.Config{
+		APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
+		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey, Timeout: 500 * time.Millisecond,
+	}, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	h := &harness{sb: sb, store: store, cache: &recorded{}}
+	cfg := change.Config{ServiceTitan: st, Audit: store, TenantID: creds.TenantID, Region: "US", Budget: 5 * time.Second,
+		Caches: []change.Cache{h.cache}}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	if h.svc, err = change.New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+var kelly = change.Actor{Email: "kelly@acme.example", Name: "Kelly Ng", RequestID: "req-1"}
+
+// opened is the update a form opened on the stored contact would post,
+// with edit applied to its fields.
+func (h *harness) opened(t *testing.T, customerID, contactID int64, edit func(*change.Fields)) change.UpdateRequest {
+	t.Helper()
+	ct, ok := h.sb.Contact(customerID, contactID)
+	if !ok {
+		t.Fatalf("no contact %d/%d in the sandbox", customerID, contactID)
+	}
+	snap := change.SnapshotOf(ct)
+	fields := change.FieldsOf(snap)
+	edit(&fields)
+	return change.UpdateRequest{Actor: kelly, CustomerID: customerID, ContactID: contactID, Opened: snap, Asked: fields, Form: "form-1"}
+}
+
+func (h *harness) entries(t *testing.T, contactID int64) []audit.Entry {
+	t.Helper()
+	entries, _, err := h.store.List(context.Background(), audit.Filter{ContactID: contactID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}
+
+func (h *harness) calls() (reads, patches int) {
+	return h.sb.Requests(sandbox.OpListContacts), h.sb.Requests(sandbox.OpUpdateContact)
+}
+
+func TestUpdateSavesReadingOnceAndWritingOnce(t *testing.T) {
+	h := newHarness(t)
+	r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Work cell" })
+	o := h.svc.Update(context.Background(), r)
+	if o.Result != change.Saved || o.Contact.Memo != "Work cell" || o.Confirmed || o.AuditID == 0 {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if reads, patches := h.calls(); reads != 1 || patches != 1 {
+		t.Errorf("calls: %d reads, %d PATCHes; want 1 and 1", reads, patches)
+	}
+	e := h.entries(t, sandbox.SeedMobileContactID)
+	if len(e) != 1 || e[0].Outcome != audit.OutcomeSaved || e[0].ActorEmail != kelly.Email || e[0].RequestID != "req-1" ||
+		len(e[0].Changes) != 1 || e[0].Changes[0] != (audit.Change{Field: "memo", Before: "Cell", After: "Work cell"}) {
+		t.Errorf("audit = %+v", e)
+	}
+	if len(h.cache.wrote) != 1 || h.cache.wrote[0].Memo != "Work cell" {
+		t.Errorf("caches told %+v", h.cache.wrote)
+	}
+}
+
+func TestUpdateChecksCostNoCall(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(*change.Fields)
+		want   change.Result
+		field  string
+		substr string
+	}{
+		{"nok, a short number", func(f *change.Fields) { f.Value = "555-01" }, change.Invalid, "value", "10-digit"},
+		{"nok, a memo of 256 characters", func(f *change.Fields) { f.Memo = strings.Repeat("é", 256) }, change.Invalid, "memo", "255 characters or fewer"},
+		{"nok, a control character", func(f *change.Fields) { f.Memo = "a\x1bb" }, change.Invalid, "memo", "control character"},
+		{"ok, the number as formatted for people is no change", func(f *change.Fields) { f.Value = "(217) 555-0177" }, change.NoChange, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			o := h.svc.Update(context.Background(), h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, tt.edit))
+			if o.Result != tt.want {
+				t.Fatalf("result = %s, want %s", o.Result, tt.want)
+			}
+			if tt.field != "" && !strings.Contains(strings.Join(o.Errors.ByField[tt.field], " "), tt.substr) {
+				t.Errorf("errors = %+v, want %q on %s", o.Errors, tt.substr, tt.field)
+			}
+			if reads, patches := h.calls(); reads+patches != 0 {
+				t.Errorf("%d calls to ServiceTitan, want none", reads+patches)
+			}
+		})
+	}
+}
+
+// A memo of exactly ServiceTitan's limit is accepted.
+func TestMemoOfExactly255CharactersIsSaved(t *testing.T) {
+	h := newHarness(t)
+	memo := strings.Repeat("é", change.MemoMax)
+	o := h.svc.Update(context.Background(), h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = memo }))
+	if o.Result != change.Saved || o.Contact.Memo != memo {
+		t.Fatalf("outcome = %s %+v", o.Result, o.Errors)
+	}
+}
+
+func TestUpdateConflictWritesNothing(t *testing.T) {
+	h := newHarness(t)
+	r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Mine" })
+	theirs, _ := h.sb.Contact(sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	theirs.Value, theirs.ModifiedOn = "2175550199", theirs.ModifiedOn.Add(time.Minute)
+	h.sb.SetContact(sandbox.SeedCustomerID, theirs)
+	o := h.svc.Update(context.Background(), r)
+	if o.Result != change.Conflict || o.Contact.Value != "2175550199" {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if _, patches := h.calls(); patches != 0 {
+		t.Errorf("%d PATCHes after a conflict", patches)
+	}
+	// Recorded as the person's own change against the current record, not
+	// as a revert of the colleague's number.
+	e := h.entries(t, sandbox.SeedMobileContactID)
+	if len(e) != 1 || e[0].Outcome != audit.OutcomeConflict || len(e[0].Changes) != 1 || e[0].Changes[0].Field != "memo" {
+		t.Errorf("audit = %+v", e)
+	}
+}
+
+func TestLostAnswerIsSettledByReading(t *testing.T) {
+	tests := []struct {
+		name      string
+		fault     sandbox.Fault
+		want      change.Result
+		outcome   audit.Outcome
+		wantMemo  string
+		confirmed bool
+	}{
+		{"ok, applied, then the connection dropped", sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, DropConnection: true},
+			change.Saved, audit.OutcomeSaved, "Lost", true},
+		{"nok, never applied, no answer in time", sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, Hang: true},
+			change.NotSaved, audit.OutcomeFailed, "Cell", true},
+		{"ok, a gateway 504 after ServiceTitan saved", sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, Status: 504},
+			change.Saved, audit.OutcomeSaved, "Lost", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.sb.InjectFault(tt.fault)
+			o := h.svc.Update(context.Background(), h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Lost" }))
+			if o.Result != tt.want || o.Confirmed != tt.confirmed {
+				t.Fatalf("outcome = %s (confirmed %v), want %s", o.Result, o.Confirmed, tt.want)
+			}
+			if _, patches := h.calls(); patches != 1 {
+				t.Errorf("%d PATCHes; a lost answer is never resent", patches)
+			}
+			if ct, _ := h.sb.Contact(sandbox.SeedCustomerID, sandbox.SeedMobileContactID); ct.Memo != tt.wantMemo {
+				t.Errorf("memo now %q, want %q", ct.Memo, tt.wantMemo)
+			}
+			if e := h.entries(t, sandbox.SeedMobileContactID); len(e) != 1 || e[0].Outcome != tt.outcome {
+				t.Errorf("audit = %+v", e)
+			}
+		})
+	}
+}
+
+// When the answer is lost and the read fails too, nobody can tell: the
+// outcome and the audit trail say unknown.
+func TestLostAnswerAndFailedReadIsUnknown(t *testing.T) {
+	h := newHarness(t)
+	// The PATCH is applied, then hangs until the client gives up (500 ms);
+	// meanwhile every read starts failing, so the read that would settle it
+	// fails too.
+	h.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, Hang: true})
+	go func() {
+		for h.sb.Requests(sandbox.OpUpdateContact) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		h.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpListContacts, Status: 500})
+	}()
+	o := h.svc.Update(context.Background(), h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Lost" }))
+	if o.Result != change.Unknown {
+		t.Fatalf("outcome = %s", o.Result)
+	}
+	if e := h.entries(t, sandbox.SeedMobileContactID); len(e) != 1 || e[0].Outcome != audit.OutcomeUnknown {
+		t.Errorf("audit = %+v", e)
+	}
+}
+
+func TestUnrecordedChangeIsNotSent(t *testing.T) {
+	h := newHarness(t, func(c *change.Config) { c.Audit = failingStore{c.Audit} })
+	o := h.svc.Update(context.Background(), h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "x" }))
+	if o.Result != change.Unrecorded {
+		t.Fatalf("outcome = %s", o.Result)
+	}
+	if _, patches := h.calls(); patches != 0 {
+		t.Errorf("%d PATCHes without an audit row", patches)
+	}
+}
+
+type failingStore struct{ audit.Store }
+
+func (failingStore) Begin(context.Context, audit.Entry) (int64, error) {
+	return 0, errors.New("disk full")
+}
+
+// A form posted again while its first post is under way makes no second
+// write: it gets the first post's outcome. So does a post that comes
+// after a first post that failed (it was an empty 500 before).
+func TestRepeatedPostsOfOneFormShareItsOutcome(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fault *sandbox.Fault
+		want  change.Result
+	}{
+		{"ok, saved once", nil, change.Saved},
+		{"nok, the first post is rejected", &sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, Status: 400,
+			Body: `{"title":"One or more validation errors occurred.","status":400,"errors":{"Memo":["Memo is not allowed."]}}`}, change.Invalid},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			if tt.fault != nil {
+				h.sb.InjectFault(*tt.fault)
+			}
+			h.sb.SetLatency(150 * time.Millisecond)
+			r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Once" })
+			results := make([]change.Outcome, 2)
+			var wg sync.WaitGroup
+			wg.Go(func() { results[0] = h.svc.Update(context.Background(), r) })
+			for h.sb.Requests(sandbox.OpUpdateContact) == 0 { // the first post is writing
+				time.Sleep(time.Millisecond)
+			}
+			wg.Go(func() { results[1] = h.svc.Update(context.Background(), r) })
+			wg.Wait()
+			if _, patches := h.calls(); patches != 1 {
+				t.Errorf("%d PATCHes, want 1", patches)
+			}
+			for i, o := range results {
+				if o.Result != tt.want {
+					t.Errorf("post %d: %s, want %s", i, o.Result, tt.want)
+				}
+			}
+			if results[0].Replayed || !results[1].Replayed {
+				t.Errorf("replayed = %v, %v; want the second", results[0].Replayed, results[1].Replayed)
+			}
+			if tt.want == change.Invalid && strings.Join(results[1].Errors.ByField["memo"], "") != "Memo is not allowed." {
+				t.Errorf("the waiting post got %+v", results[1].Errors)
+			}
+		})
+	}
+}
+
+// A change, once started, runs to its end and is recorded even when the
+// person's request is cancelled (a reload, a closed tab).
+func TestChangeOutlivesTheRequest(t *testing.T) {
+	h := newHarness(t)
+	h.sb.SetLatency(100 * time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for h.sb.Requests(sandbox.OpListContacts) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	o := h.svc.Update(ctx, h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Kept" }))
+	if o.Result != change.Saved {
+		t.Fatalf("outcome = %s", o.Result)
+	}
+	if e := h.entries(t, sandbox.SeedMobileContactID); len(e) != 1 || e[0].Outcome != audit.OutcomeSaved {
+		t.Errorf("audit = %+v", e)
+	}
+}

@@ -1,0 +1,91 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/change"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers"
+)
+
+// A post of a form whose first post is still under way waits for it and
+// shows the first post's outcome. When the first post failed, that is its
+// failure page with the input kept (it was an empty text/plain 500).
+func TestPostWaitingOnAFailedFirstPostGetsItsPage(t *testing.T) {
+	up := newUpstream(t)
+	release := make(chan struct{})
+	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		<-release
+		writeJSON(w, 400, `{"title":"One or more validation errors occurred.","status":400,"traceId":"tr-9","errors":{"Memo":["Memo is not allowed."]}}`)
+	}
+	b := newBrowser(t, up.app(t, 2*time.Second).URL)
+	form := b.openForm(7)
+	form.Set("memo", "Twice")
+	results := make([]page, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { results[0] = b.post("/customers/5/contacts/7", form) })
+	for up.patches.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	wg.Go(func() { results[1] = b.post("/customers/5/contacts/7", form) })
+	time.Sleep(50 * time.Millisecond) // the second post is waiting on the first
+	close(release)
+	wg.Wait()
+	for i, p := range results {
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p, "#memo-error"), "Memo is not allowed.") {
+			t.Errorf("post %d: status %d, memo error %q; want 422 with ServiceTitan's message", i, p.status, text(p, "#memo-error"))
+		}
+		if got := formValues(p.doc, "form#contact-form").Get("memo"); got != "Twice" {
+			t.Errorf("post %d: memo kept = %q", i, got)
+		}
+	}
+	if up.patches.Load() != 1 {
+		t.Errorf("PATCHes = %d, want 1", up.patches.Load())
+	}
+}
+
+// panickingCache fails after the write, as a bug would.
+type panickingCache struct{}
+
+func (panickingCache) Wrote(int64, client.Contact) { panic("bug in a cache") }
+
+// When the first post of a form ends in a crash (a bug), a post waiting on
+// it still gets a page that says what is known: the change may or may not
+// be there. Before, it got an empty text/plain 500.
+func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
+	up := newUpstream(t)
+	release := make(chan struct{})
+	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		<-release
+		apply()
+		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Twice"}`)
+	}
+	b := newBrowser(t, up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.Caches = []change.Cache{panickingCache{}} }).URL)
+	form := b.openForm(7)
+	form.Set("memo", "Twice")
+	results := make([]page, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { results[0] = b.post("/customers/5/contacts/7", form) })
+	for up.patches.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	wg.Go(func() { results[1] = b.post("/customers/5/contacts/7", form) })
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if results[0].status != http.StatusInternalServerError {
+		t.Errorf("the crashed post: status %d, want 500", results[0].status)
+	}
+	waiting := results[1]
+	if waiting.status != http.StatusGatewayTimeout || !strings.Contains(text(waiting, "[data-alert]"), "could not confirm") ||
+		formValues(waiting.doc, "form#contact-form").Get("memo") != "Twice" {
+		t.Errorf("the waiting post: status %d, alert %q; want 504 saying it could not confirm, input kept", waiting.status, text(waiting, "[data-alert]"))
+	}
+	if up.patches.Load() != 1 {
+		t.Errorf("PATCHes = %d, want 1", up.patches.Load())
+	}
+}
