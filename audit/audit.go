@@ -18,6 +18,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -47,14 +48,7 @@ const (
 var Outcomes = []Outcome{OutcomeUnknown, OutcomeSaved, OutcomeRejected, OutcomeConflict, OutcomeNotFound, OutcomeFailed}
 
 // Valid reports whether o is one of the outcomes in Outcomes.
-func (o Outcome) Valid() bool {
-	for _, v := range Outcomes {
-		if o == v {
-			return true
-		}
-	}
-	return false
-}
+func (o Outcome) Valid() bool { return slices.Contains(Outcomes, o) }
 
 // Change is one field changed by an attempt.
 type Change struct {

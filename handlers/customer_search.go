@@ -7,11 +7,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
@@ -107,21 +107,20 @@ func searchURL(q string, page int) string {
 // note instead of failing the whole page.
 func (a *App) resultLinks(ctx context.Context, customers []client.Customer) []views.CustomerLink {
 	links := make([]views.CustomerLink, len(customers))
-	sem := make(chan struct{}, summaryConcurrency)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(summaryConcurrency)
 	for i, cu := range customers {
 		links[i] = views.CustomerLink{ID: cu.ID, URL: customerURL(cu.ID), Name: cu.Name, Address: cu.Address.String()}
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			contacts, err := a.st.ListContacts(ctx, cu.ID)
 			if err != nil {
 				links[i].ContactSummary = "Contacts could not be loaded"
-				return
+				return nil
 			}
 			links[i].ContactSummary = a.contactSummary(contacts)
+			return nil
 		})
 	}
-	wg.Wait()
+	g.Wait()
 	return links
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -225,10 +226,8 @@ func (p Policy) Allows(id Identity) bool {
 		}
 	}
 	for _, g := range p.Groups {
-		for _, have := range id.Groups {
-			if g == have {
-				return true
-			}
+		if slices.Contains(id.Groups, g) {
+			return true
 		}
 	}
 	return false
