@@ -100,7 +100,8 @@ type Option func(*Client)
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
 
 // WithLogger logs one line per upstream attempt (operation, status,
-// duration, traceId) at debug level, failures at warn.
+// duration) at info level; an answer that is not a success at warn, with
+// its status, traceId and cleaned title; a call with no answer at warn.
 func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
 
 // WithMaxRetryWait sets the longest Retry-After that is waited out (once)
