@@ -101,7 +101,8 @@ type Entry struct {
 	CompletedAt time.Time
 }
 
-// Filter selects entries for Store.List. Zero fields do not filter.
+// Filter selects entries for Store.List and Store.Each. Zero fields do not
+// filter.
 type Filter struct {
 	// Actor matches ActorEmail exactly, ignoring case.
 	Actor string
@@ -112,11 +113,11 @@ type Filter struct {
 	// From and To select entries whose Time is in [From, To); a zero bound
 	// is open.
 	From, To time.Time
-	// Limit is the maximum number of entries returned; zero or less means
-	// no limit.
+	// Limit is the maximum number of entries List returns; zero or less
+	// means no limit. Each ignores it.
 	Limit int
-	// Offset is the number of matching entries skipped, newest first;
-	// negative means zero.
+	// Offset is the number of matching entries List skips, newest first;
+	// negative means zero. Each ignores it.
 	Offset int
 	// SkipTotal spares the count of all matching entries (List then
 	// returns -1 as the total), for callers that only show a page.
@@ -143,6 +144,15 @@ type Store interface {
 	// List returns entries matching f, newest first, and the total count
 	// matching f (ignoring Limit/Offset).
 	List(ctx context.Context, f Filter) ([]Entry, int, error)
+	// Each calls fn with every entry matching f, newest first, ignoring
+	// f.Limit and f.Offset: it is List for any number of entries, holding
+	// only a few hundred in memory at a time. It reads them a page at a
+	// time, between calls to fn, so fn may take its time and may use the
+	// store; the walk is not one snapshot (an attempt begun meanwhile with
+	// an older Time may be visited or not, an outcome completed meanwhile
+	// may be read before or after). It stops at the first error of fn and
+	// returns it unwrapped.
+	Each(ctx context.Context, f Filter, fn func(Entry) error) error
 	// Prune deletes entries older than before; returns how many.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 	// Ping checks that the database can be reached.

@@ -194,3 +194,54 @@ func TestCompleteInBackground(t *testing.T) {
 		}
 	})
 }
+
+func TestCompleteInBackgroundEach(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("ok, Each waits for a pending Complete", func(t *testing.T) {
+		inner, _ := newGated(t)
+		s := CompleteInBackground(inner, func(id int64, err error) { t.Errorf("attempt %d: %v", id, err) })
+		defer s.Close()
+		id := begin(t, s)
+		if err := s.Complete(ctx, id, OutcomeConflict, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		<-inner.started
+		var outcomes []Outcome
+		walked := make(chan error, 1)
+		go func() {
+			walked <- s.Each(ctx, Filter{}, func(e Entry) error {
+				outcomes = append(outcomes, e.Outcome)
+				return nil
+			})
+		}()
+		select {
+		case <-walked:
+			t.Fatal("Each returned before the pending outcome was written")
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(inner.gate)
+		if err := <-walked; err != nil {
+			t.Fatal(err)
+		}
+		if len(outcomes) != 1 || outcomes[0] != OutcomeConflict {
+			t.Errorf("outcomes = %q, want [conflict]", outcomes)
+		}
+	})
+
+	t.Run("nok, Each gives up when its context ends", func(t *testing.T) {
+		inner, _ := newGated(t)
+		s := CompleteInBackground(inner, nil)
+		defer func() { close(inner.gate); s.Close() }()
+		id := begin(t, s)
+		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		ectx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		err := s.Each(ectx, Filter{}, func(Entry) error { t.Error("fn called"); return nil })
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Each = %v, want the deadline", err)
+		}
+	})
+}

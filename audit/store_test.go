@@ -450,6 +450,116 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("ok, Each visits what List lists, page after page", func(t *testing.T) {
+		s := open(t)
+		s.(*sqlStore).eachPage = 3
+		base := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+		// 10 attempts over 4 instants, so that ties in time straddle the
+		// pages; some with no change, some with several.
+		for i := range 10 {
+			e := entry([]string{"ada@example.com", "grace@example.com"}[i%2], int64(1+i%3), int64(10+i))
+			e.Time = base.Add(time.Duration(i/3) * time.Minute)
+			for j := range i % 4 {
+				e.Changes = append(e.Changes, Change{Field: fmt.Sprintf("f%d", j), Before: fmt.Sprint(i), After: fmt.Sprint(j)})
+			}
+			id := mustBegin(t, s, e)
+			if i%2 == 0 {
+				if err := s.Complete(ctx, id, OutcomeRejected, []string{"no " + fmt.Sprint(i)}, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, tc := range []struct {
+			name string
+			f    Filter
+			want int
+		}{
+			{"ok, all: more than a page, not a multiple of it", Filter{}, 10},
+			{"ok, a filter", Filter{Actor: "ADA@example.com"}, 5},
+			{"ok, exactly a page", Filter{CustomerID: 1, From: base.Add(time.Minute)}, 3},
+			{"ok, none", Filter{CustomerID: 99}, 0},
+			{"ok, Limit and Offset are ignored", Filter{Limit: 2, Offset: 1}, 10},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				want, _ := list(t, s, Filter{Actor: tc.f.Actor, CustomerID: tc.f.CustomerID, From: tc.f.From})
+				got := each(t, s, tc.f)
+				if len(got) != tc.want || !reflect.DeepEqual(got, want) {
+					t.Fatalf("Each(%+v) =\n%+v\nwant (List)\n%+v", tc.f, got, want)
+				}
+			})
+		}
+	})
+
+	t.Run("ok, Each walks more than its default page, in order", func(t *testing.T) {
+		s := open(t)
+		n := defaultEachPage*2 + 7
+		at := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+		for i := range n {
+			e := entry("ada@example.com", 1, int64(i))
+			e.Time = at.Add(time.Duration(i/10) * time.Second) // ties of ten
+			mustBegin(t, s, e)
+		}
+		got := each(t, s, Filter{})
+		if len(got) != n {
+			t.Fatalf("Each visited %d entries; want %d", len(got), n)
+		}
+		for i, e := range got {
+			if e.ContactID != int64(n-1-i) {
+				t.Fatalf("entry %d is contact %d; want %d (newest first, ties by id)", i, e.ContactID, n-1-i)
+			}
+		}
+	})
+
+	t.Run("ok, fn may use the store while Each walks", func(t *testing.T) {
+		s := open(t)
+		s.(*sqlStore).eachPage = 2
+		for range 5 {
+			mustBegin(t, s, entry("ada@example.com", 1, 2))
+		}
+		err := s.Each(ctx, Filter{}, func(e Entry) error {
+			return s.Complete(ctx, e.ID, OutcomeSaved, nil, "")
+		})
+		if err != nil {
+			t.Fatalf("Each: %v", err)
+		}
+		for _, e := range each(t, s, Filter{}) {
+			if e.Outcome != OutcomeSaved {
+				t.Errorf("attempt %d: outcome %q; want saved", e.ID, e.Outcome)
+			}
+		}
+	})
+
+	t.Run("nok, Each stops at fn's error and returns it", func(t *testing.T) {
+		s := open(t)
+		s.(*sqlStore).eachPage = 2
+		for range 5 {
+			mustBegin(t, s, entry("ada@example.com", 1, 2))
+		}
+		stop := errors.New("stop")
+		calls := 0
+		err := s.Each(ctx, Filter{}, func(Entry) error {
+			calls++
+			if calls == 3 {
+				return stop
+			}
+			return nil
+		})
+		if err != stop || calls != 3 {
+			t.Fatalf("Each = %v after %d calls; want fn's own error after 3", err, calls)
+		}
+	})
+
+	t.Run("nok, Each with its context ended", func(t *testing.T) {
+		s := open(t)
+		mustBegin(t, s, entry("ada@example.com", 1, 2))
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		err := s.Each(cctx, Filter{}, func(Entry) error { t.Error("fn called"); return nil })
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Each = %v; want context.Canceled", err)
+		}
+	})
+
 	t.Run("ok, entries survive a restart", func(t *testing.T) {
 		s := open(t)
 		e := entry("ada@example.com", 1, 2)
@@ -806,6 +916,19 @@ func list(t *testing.T, s Store, f Filter) ([]Entry, int) {
 		}
 	}
 	return got, total
+}
+
+// each returns what Each visits.
+func each(t *testing.T, s Store, f Filter) []Entry {
+	t.Helper()
+	var got []Entry
+	if err := s.Each(context.Background(), f, func(e Entry) error {
+		got = append(got, e)
+		return nil
+	}); err != nil {
+		t.Fatalf("Each(%+v): %v", f, err)
+	}
+	return got
 }
 
 // only returns the one entry of s.
