@@ -111,8 +111,11 @@ type Filter struct {
 	// ContactID matches Entry.ContactID when non-zero.
 	ContactID int64
 	// From and To select entries whose Time is in [From, To); a zero bound
-	// is open.
+	// is open, so To alone selects the entries begun before it.
 	From, To time.Time
+	// Outcome matches Entry.Outcome when not empty: OutcomeUnknown, for
+	// instance, finds the attempts in flight or left unfinished by a crash.
+	Outcome Outcome
 	// Limit is the maximum number of entries List returns; zero or less
 	// means no limit. Each ignores it.
 	Limit int

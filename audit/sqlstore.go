@@ -242,6 +242,10 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 		conds = append(conds, "contact_id = ?")
 		args = append(args, f.ContactID)
 	}
+	if f.Outcome != "" {
+		conds = append(conds, "outcome = ?")
+		args = append(args, string(f.Outcome))
+	}
 	if !f.From.IsZero() {
 		conds = append(conds, "started_at >= ?")
 		args = append(args, s.d.encodeTime(normTime(f.From)))

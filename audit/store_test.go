@@ -560,6 +560,41 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("ok, List and Each filter by outcome", func(t *testing.T) {
+		s := open(t)
+		ids := map[Outcome][]int64{} // newest first
+		for i, o := range []Outcome{OutcomeSaved, OutcomeUnknown, OutcomeFailed, OutcomeUnknown, OutcomeSaved, OutcomeUnknown} {
+			id := mustBegin(t, s, entry("ada@example.com", int64(1+i/3), 2))
+			if o != OutcomeUnknown {
+				if err := s.Complete(ctx, id, o, nil, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids[o] = append([]int64{id}, ids[o]...)
+		}
+		for _, tc := range []struct {
+			name string
+			f    Filter
+			want []int64
+		}{
+			{"ok, unknown: left by a crash or in flight", Filter{Outcome: OutcomeUnknown}, ids[OutcomeUnknown]},
+			{"ok, saved", Filter{Outcome: OutcomeSaved}, ids[OutcomeSaved]},
+			{"ok, with another filter", Filter{Outcome: OutcomeUnknown, CustomerID: 2}, ids[OutcomeUnknown][:2]},
+			{"ok, an outcome no attempt has", Filter{Outcome: OutcomeConflict}, nil},
+			{"ok, an outcome that does not exist", Filter{Outcome: "bogus"}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				listed, total := list(t, s, tc.f)
+				if got := entryIDs(listed); !slices.Equal(got, tc.want) || total != len(tc.want) {
+					t.Errorf("List(%+v) = %v, total %d; want %v", tc.f, got, total, tc.want)
+				}
+				if got := entryIDs(each(t, s, tc.f)); !slices.Equal(got, tc.want) {
+					t.Errorf("Each(%+v) = %v; want %v", tc.f, got, tc.want)
+				}
+			})
+		}
+	})
+
 	t.Run("ok, entries survive a restart", func(t *testing.T) {
 		s := open(t)
 		e := entry("ada@example.com", 1, 2)
@@ -929,6 +964,15 @@ func each(t *testing.T, s Store, f Filter) []Entry {
 		t.Fatalf("Each(%+v): %v", f, err)
 	}
 	return got
+}
+
+// entryIDs returns the IDs of entries, in order.
+func entryIDs(entries []Entry) []int64 {
+	var ids []int64
+	for _, e := range entries {
+		ids = append(ids, e.ID)
+	}
+	return ids
 }
 
 // only returns the one entry of s.
