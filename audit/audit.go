@@ -18,6 +18,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -48,12 +49,30 @@ var Outcomes = []Outcome{OutcomeUnknown, OutcomeSaved, OutcomeRejected, OutcomeC
 
 // Valid reports whether o is one of the outcomes in Outcomes.
 func (o Outcome) Valid() bool {
-	for _, v := range Outcomes {
-		if o == v {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Outcomes, o)
+}
+
+// Action is what an attempt set out to do to a contact.
+type Action string
+
+// The actions of an attempt.
+const (
+	// ActionUpdate is an edit of an existing contact; every attempt made
+	// before actions were recorded was one.
+	ActionUpdate Action = "update"
+	// ActionCreate adds a contact (Entry.Undoes names the removal it
+	// re-creates when it is an undo).
+	ActionCreate Action = "create"
+	// ActionDelete removes a contact.
+	ActionDelete Action = "delete"
+)
+
+// Actions lists every action, ActionUpdate first.
+var Actions = []Action{ActionUpdate, ActionCreate, ActionDelete}
+
+// Valid reports whether a is one of the actions in Actions.
+func (a Action) Valid() bool {
+	return slices.Contains(Actions, a)
 }
 
 // Change is one field changed by an attempt.
@@ -84,8 +103,15 @@ type Entry struct {
 	TenantID int64
 	// CustomerID is the ServiceTitan customer the contact belongs to.
 	CustomerID int64
-	// ContactID is the ServiceTitan contact that was edited.
+	// ContactID is the ServiceTitan contact the attempt is about.
 	ContactID int64
+	// Action is what the attempt set out to do. Store.Begin stores an
+	// empty Action as ActionUpdate, so List and Each never return one.
+	Action Action
+	// Undoes is the ID of the attempt (an ActionDelete) that this attempt,
+	// an ActionCreate, undoes by re-creating the contact; 0 for any other
+	// attempt. That attempt may since have been pruned.
+	Undoes int64
 	// Changes are the fields the attempt tried to change, in order.
 	Changes []Change
 	// Outcome is how the attempt ended; OutcomeUnknown until completed.
@@ -116,6 +142,8 @@ type Filter struct {
 	// Outcome matches Entry.Outcome when not empty: OutcomeUnknown, for
 	// instance, finds the attempts in flight or left unfinished by a crash.
 	Outcome Outcome
+	// Action matches Entry.Action when not empty.
+	Action Action
 	// Limit is the maximum number of entries List returns; zero or less
 	// means no limit. Each ignores it.
 	Limit int
@@ -132,9 +160,11 @@ type Filter struct {
 type Store interface {
 	// Begin records an attempt before the PATCH is sent, with outcome
 	// unknown, so a crash mid-save leaves a row. It stores e's Time (now
-	// when zero), actor, IDs, changes, TraceID and RequestID; e.ID,
-	// e.Outcome, e.Messages and e.CompletedAt are ignored. It returns the
-	// new entry's ID. e.ActorEmail and every Change.Field must be non-empty.
+	// when zero), actor, IDs, action (ActionUpdate when empty), Undoes,
+	// changes, TraceID and RequestID; e.ID, e.Outcome, e.Messages and
+	// e.CompletedAt are ignored. It returns the new entry's ID.
+	// e.ActorEmail and every Change.Field must be non-empty, e.Action empty
+	// or valid, and e.Undoes 0 unless e.Action is ActionCreate.
 	Begin(ctx context.Context, e Entry) (id int64, err error)
 	// Complete sets the outcome of an attempt, its messages and its
 	// completion time (now). An empty traceID keeps the trace ID given to

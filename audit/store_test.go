@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -186,6 +187,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 			TenantID:    1234567,
 			CustomerID:  10000001,
 			ContactID:   20000001,
+			Action:      ActionUpdate, // as List returns it; an empty one is stored as this too
 			Changes:     []Change{{Field: "memo", Before: "old", After: "new"}},
 			Outcome:     OutcomeSaved,        // ignored: Begin records unknown
 			Messages:    []string{"ignored"}, // ignored
@@ -592,6 +594,132 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 					t.Errorf("Each(%+v) = %v; want %v", tc.f, got, tc.want)
 				}
 			})
+		}
+	})
+
+	t.Run("ok, actions and undoes round-trip", func(t *testing.T) {
+		s := open(t)
+		edit := mustBegin(t, s, entry("ada@example.com", 1, 2)) // no action: an update
+		removal := entry("ada@example.com", 1, 3)
+		removal.Action = ActionDelete
+		removal.Changes = []Change{{Field: "value", Before: "2175550177"}}
+		removed := mustBegin(t, s, removal)
+		undo := entry("ada@example.com", 1, 3)
+		undo.Action, undo.Undoes = ActionCreate, removed
+		undo.Changes = []Change{{Field: "value", After: "2175550177"}}
+		undone := mustBegin(t, s, undo)
+		add := entry("ada@example.com", 1, 4)
+		add.Action = ActionCreate
+		added := mustBegin(t, s, add)
+		type stored struct {
+			id     int64
+			action Action
+			undoes int64
+		}
+		want := []stored{{added, ActionCreate, 0}, {undone, ActionCreate, removed}, {removed, ActionDelete, 0}, {edit, ActionUpdate, 0}}
+		listed, _ := list(t, s, Filter{})
+		for name, got := range map[string][]Entry{"List": listed, "Each": each(t, s, Filter{})} {
+			var gotStored []stored
+			for _, e := range got {
+				gotStored = append(gotStored, stored{e.ID, e.Action, e.Undoes})
+			}
+			if !slices.Equal(gotStored, want) {
+				t.Errorf("%s = %+v; want %+v", name, gotStored, want)
+			}
+		}
+	})
+
+	t.Run("nok, Begin with an action it cannot record", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			action Action
+			undoes int64
+		}{
+			{"nok, unknown action", "remove", 0},
+			{"nok, action in capitals", "UPDATE", 0},
+			{"nok, an update undoes", ActionUpdate, 1},
+			{"nok, an update with no action undoes", "", 1},
+			{"nok, a delete undoes", ActionDelete, 1},
+			{"nok, a negative attempt id", ActionCreate, -1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := open(t)
+				e := entry("ada@example.com", 1, 2)
+				e.Action, e.Undoes = tc.action, tc.undoes
+				if id, err := s.Begin(ctx, e); err == nil {
+					t.Fatalf("Begin = %d, nil; want an error", id)
+				}
+				if _, total := list(t, s, Filter{}); total != 0 {
+					t.Fatalf("a failed Begin left %d rows", total)
+				}
+			})
+		}
+	})
+
+	t.Run("ok, List and Each filter by action", func(t *testing.T) {
+		s := open(t)
+		ids := map[Action][]int64{} // newest first
+		for i, a := range []Action{"", ActionCreate, ActionDelete, ActionUpdate, ActionCreate, ActionDelete} {
+			e := entry("ada@example.com", int64(1+i/3), 2)
+			e.Action = a
+			id := mustBegin(t, s, e)
+			a = cmp.Or(a, ActionUpdate)
+			ids[a] = append([]int64{id}, ids[a]...)
+		}
+		for _, tc := range []struct {
+			name string
+			f    Filter
+			want []int64
+		}{
+			{"ok, updates, with those begun without an action", Filter{Action: ActionUpdate}, ids[ActionUpdate]},
+			{"ok, creates", Filter{Action: ActionCreate}, ids[ActionCreate]},
+			{"ok, deletes", Filter{Action: ActionDelete}, ids[ActionDelete]},
+			{"ok, with another filter", Filter{Action: ActionDelete, CustomerID: 2}, ids[ActionDelete][:1]},
+			{"ok, an action that does not exist", Filter{Action: "bogus"}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				listed, total := list(t, s, tc.f)
+				if got := entryIDs(listed); !slices.Equal(got, tc.want) || total != len(tc.want) {
+					t.Errorf("List(%+v) = %v, total %d; want %v", tc.f, got, total, tc.want)
+				}
+				if got := entryIDs(each(t, s, tc.f)); !slices.Equal(got, tc.want) {
+					t.Errorf("Each(%+v) = %v; want %v", tc.f, got, tc.want)
+				}
+			})
+		}
+	})
+
+	t.Run("ok, attempts recorded before actions read as updates", func(t *testing.T) {
+		st := open(t).(*sqlStore)
+		// Take the database back to the first migration, with a row of then.
+		for _, table := range []string{"changes", "attempts", "schema_migrations"} {
+			if _, err := st.db.ExecContext(ctx, "DROP TABLE "+table); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ms, err := loadMigrations(migrationFiles, "migrations/"+st.d.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := applyMigrations(ctx, st.db, st.d, ms[:1]); err != nil {
+			t.Fatal(err)
+		}
+		old := st.d.rebind(`INSERT INTO attempts (started_at, actor_email, actor_email_lower, tenant_id, customer_id, contact_id)
+			VALUES (?, 'ada@example.com', 'ada@example.com', 1, 2, 3)`)
+		if _, err := st.db.ExecContext(ctx, old, st.d.encodeTime(time.Now())); err != nil {
+			t.Fatal(err)
+		}
+
+		if err := migrate(ctx, st.db, st.d); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+		assertMigrations(t, st)
+		got := only(t, st)
+		if got.Action != ActionUpdate || got.Undoes != 0 || got.ContactID != 3 {
+			t.Errorf("the older attempt reads back as %+v; want an update undoing nothing", got)
+		}
+		if got := each(t, st, Filter{Action: ActionUpdate}); len(got) != 1 {
+			t.Errorf("Each(update) = %d entries; want the older attempt", len(got))
 		}
 	})
 
