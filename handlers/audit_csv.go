@@ -18,7 +18,7 @@ import (
 // auditCSVHeader names the export's columns. Consumers read them by
 // position: a new column goes last.
 var auditCSVHeader = []string{"time_utc", "actor_email", "actor_name", "tenant_id", "customer_id", "contact_id",
-	"field", "before", "after", "outcome", "messages", "trace_id", "request_id"}
+	"field", "before", "after", "outcome", "messages", "trace_id", "request_id", "action"}
 
 // auditCSVFlushEvery is how many attempts go out between flushes, so the
 // download moves even when the audit store is slow.
@@ -93,7 +93,7 @@ func writeAuditCSV(w *csv.Writer, e audit.Entry) {
 	for _, ch := range changes {
 		row := []string{e.Time.UTC().Format(time.RFC3339Nano), e.ActorEmail, e.ActorName, strconv.FormatInt(e.TenantID, 10),
 			strconv.FormatInt(e.CustomerID, 10), strconv.FormatInt(e.ContactID, 10), ch.Field, ch.Before, ch.After,
-			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID}
+			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID, string(e.Action)}
 		for i := range row {
 			row[i] = csvSafe(row[i])
 		}

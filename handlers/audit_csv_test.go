@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -17,7 +18,7 @@ import (
 )
 
 var wantCSVHeader = []string{"time_utc", "actor_email", "actor_name", "tenant_id", "customer_id", "contact_id",
-	"field", "before", "after", "outcome", "messages", "trace_id", "request_id"}
+	"field", "before", "after", "outcome", "messages", "trace_id", "request_id", "action"}
 
 // The export holds every attempt, however many: here several of the
 // store's pages, each row in order, newest first.
@@ -25,9 +26,11 @@ func TestAuditCSVExportsEveryAttempt(t *testing.T) {
 	store := openAudit(t)
 	const n = 2600
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	actions := []audit.Action{"", audit.ActionCreate, audit.ActionDelete, audit.ActionUpdate}
 	for i := range n {
 		_, err := store.Begin(context.Background(), audit.Entry{
 			Time: at.Add(time.Duration(i/4) * time.Second), ActorEmail: "kelly@acme.example", TenantID: 77, CustomerID: 5, ContactID: 7,
+			Action:  actions[i%len(actions)],
 			Changes: []audit.Change{{Field: "memo", Before: "", After: fmt.Sprintf("memo %d", i)}},
 		})
 		if err != nil {
@@ -55,8 +58,12 @@ func TestAuditCSVExportsEveryAttempt(t *testing.T) {
 		t.Fatalf("%d rows; want %d", len(rows)-1, n)
 	}
 	for k, row := range rows[1:] {
-		if want := fmt.Sprintf("memo %d", n-1-k); row[8] != want {
+		i := n - 1 - k
+		if want := fmt.Sprintf("memo %d", i); row[8] != want {
 			t.Fatalf("row %d: after = %q; want %q", k+1, row[8], want)
+		}
+		if want := string(cmp.Or(actions[i%len(actions)], audit.ActionUpdate)); row[13] != want {
+			t.Fatalf("row %d: action = %q; want %q", k+1, row[13], want)
 		}
 	}
 }
