@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -199,14 +200,7 @@ func TestCompleteInBackgroundEach(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("ok, Each waits for a pending Complete", func(t *testing.T) {
-		inner, _ := newGated(t)
-		s := CompleteInBackground(inner, func(id int64, err error) { t.Errorf("attempt %d: %v", id, err) })
-		defer s.Close()
-		id := begin(t, s)
-		if err := s.Complete(ctx, id, OutcomeConflict, nil, ""); err != nil {
-			t.Fatal(err)
-		}
-		<-inner.started
+		release, s := pendingOutcome(t, OutcomeConflict)
 		var outcomes []Outcome
 		walked := make(chan error, 1)
 		go func() {
@@ -220,7 +214,7 @@ func TestCompleteInBackgroundEach(t *testing.T) {
 			t.Fatal("Each returned before the pending outcome was written")
 		case <-time.After(50 * time.Millisecond):
 		}
-		close(inner.gate)
+		release()
 		if err := <-walked; err != nil {
 			t.Fatal(err)
 		}
@@ -230,13 +224,7 @@ func TestCompleteInBackgroundEach(t *testing.T) {
 	})
 
 	t.Run("nok, Each gives up when its context ends", func(t *testing.T) {
-		inner, _ := newGated(t)
-		s := CompleteInBackground(inner, nil)
-		defer func() { close(inner.gate); s.Close() }()
-		id := begin(t, s)
-		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); err != nil {
-			t.Fatal(err)
-		}
+		_, s := pendingOutcome(t, OutcomeSaved)
 		ectx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		defer cancel()
 		err := s.Each(ectx, Filter{}, func(Entry) error { t.Error("fn called"); return nil })
@@ -244,4 +232,20 @@ func TestCompleteInBackgroundEach(t *testing.T) {
 			t.Errorf("Each = %v, want the deadline", err)
 		}
 	})
+}
+
+// pendingOutcome returns a background store holding one attempt whose
+// outcome is being written, and release, which lets the write through
+// (the test's end does too, then closes the store).
+func pendingOutcome(t *testing.T, outcome Outcome) (release func(), s Store) {
+	t.Helper()
+	inner, _ := newGated(t)
+	s = CompleteInBackground(inner, func(id int64, err error) { t.Errorf("attempt %d: %v", id, err) })
+	release = sync.OnceFunc(func() { close(inner.gate) })
+	t.Cleanup(func() { release(); s.Close() })
+	if err := s.Complete(context.Background(), begin(t, s), outcome, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	<-inner.started
+	return release, s
 }

@@ -585,15 +585,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 			{"ok, an outcome no attempt has", Filter{Outcome: OutcomeConflict}, nil},
 			{"ok, an outcome that does not exist", Filter{Outcome: "bogus"}, nil},
 		} {
-			t.Run(tc.name, func(t *testing.T) {
-				listed, total := list(t, s, tc.f)
-				if got := entryIDs(listed); !slices.Equal(got, tc.want) || total != len(tc.want) {
-					t.Errorf("List(%+v) = %v, total %d; want %v", tc.f, got, total, tc.want)
-				}
-				if got := entryIDs(each(t, s, tc.f)); !slices.Equal(got, tc.want) {
-					t.Errorf("Each(%+v) = %v; want %v", tc.f, got, tc.want)
-				}
-			})
+			t.Run(tc.name, func(t *testing.T) { assertSelects(t, s, tc.f, tc.want) })
 		}
 	})
 
@@ -677,15 +669,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 			{"ok, with another filter", Filter{Action: ActionDelete, CustomerID: 2}, ids[ActionDelete][:1]},
 			{"ok, an action that does not exist", Filter{Action: "bogus"}, nil},
 		} {
-			t.Run(tc.name, func(t *testing.T) {
-				listed, total := list(t, s, tc.f)
-				if got := entryIDs(listed); !slices.Equal(got, tc.want) || total != len(tc.want) {
-					t.Errorf("List(%+v) = %v, total %d; want %v", tc.f, got, total, tc.want)
-				}
-				if got := entryIDs(each(t, s, tc.f)); !slices.Equal(got, tc.want) {
-					t.Errorf("Each(%+v) = %v; want %v", tc.f, got, tc.want)
-				}
-			})
+			t.Run(tc.name, func(t *testing.T) { assertSelects(t, s, tc.f, tc.want) })
 		}
 	})
 
@@ -1101,6 +1085,19 @@ func entryIDs(entries []Entry) []int64 {
 		ids = append(ids, e.ID)
 	}
 	return ids
+}
+
+// assertSelects checks that List and Each both select the entries with
+// the IDs want, in that order.
+func assertSelects(t *testing.T, s Store, f Filter, want []int64) {
+	t.Helper()
+	listed, total := list(t, s, f)
+	if got := entryIDs(listed); !slices.Equal(got, want) || total != len(want) {
+		t.Errorf("List(%+v) = %v, total %d; want %v", f, got, total, want)
+	}
+	if got := entryIDs(each(t, s, f)); !slices.Equal(got, want) {
+		t.Errorf("Each(%+v) = %v; want %v", f, got, want)
+	}
 }
 
 // only returns the one entry of s.
