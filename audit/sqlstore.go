@@ -129,8 +129,11 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 	if !action.Valid() {
 		return 0, fmt.Errorf("audit: begin: invalid action %q", e.Action)
 	}
-	if e.Undoes < 0 || (e.Undoes != 0 && action != ActionCreate) {
-		return 0, fmt.Errorf("audit: begin: a %s cannot undo attempt %d: only a create undoes (a removal)", action, e.Undoes)
+	if e.Undoes < 0 {
+		return 0, fmt.Errorf("audit: begin: it undoes attempt %d, not an attempt id", e.Undoes)
+	}
+	if e.Undoes != 0 && action != ActionCreate {
+		return 0, fmt.Errorf("audit: begin: a %q attempt undoes attempt %d: only a create undoes (a removal)", action, e.Undoes)
 	}
 	undoes := sql.NullInt64{Int64: e.Undoes, Valid: e.Undoes != 0}
 	t := e.Time

@@ -77,7 +77,7 @@ func (a *App) auditCSV(c echo.Context) error {
 	}
 	a.log.LogAttrs(c.Request().Context(), level, "audit export cut short",
 		slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
-		slog.Int("attempts_sent", attempts), slog.String("error", err.Error()))
+		slog.Int("attempts_written", attempts), slog.String("error", err.Error()))
 	// net/http closes the connection without ending the body: the client
 	// sees a failed download, not a short file.
 	panic(http.ErrAbortHandler)
