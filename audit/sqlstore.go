@@ -397,14 +397,20 @@ func readEntries(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, erro
 	}
 	defer rows.Close()
 	var entries []Entry
+	// One set of scan targets for all rows: fresh ones per row would each
+	// be an allocation.
+	var (
+		e                     Entry
+		action, outcome, msgs string
+		undoes                sql.NullInt64
+		started, completed    dbTime
+		field, before, after  sql.NullString
+	)
+	dest := []any{&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
+		&e.ContactID, &action, &undoes, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &field, &before, &after}
 	for rows.Next() {
-		var e Entry
-		var action, outcome, msgs string
-		var undoes sql.NullInt64
-		var started, completed dbTime
-		var field, before, after sql.NullString
-		if err := rows.Scan(&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
-			&e.ContactID, &action, &undoes, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &field, &before, &after); err != nil {
+		e = Entry{}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		if n := len(entries); n == 0 || entries[n-1].ID != e.ID {
