@@ -48,7 +48,32 @@ const (
 var Outcomes = []Outcome{OutcomeUnknown, OutcomeSaved, OutcomeRejected, OutcomeConflict, OutcomeNotFound, OutcomeFailed}
 
 // Valid reports whether o is one of the outcomes in Outcomes.
-func (o Outcome) Valid() bool { return slices.Contains(Outcomes, o) }
+func (o Outcome) Valid() bool {
+	return slices.Contains(Outcomes, o)
+}
+
+// Action is what an attempt set out to do to a contact.
+type Action string
+
+// The actions of an attempt.
+const (
+	// ActionUpdate is an edit of an existing contact; every attempt made
+	// before actions were recorded was one.
+	ActionUpdate Action = "update"
+	// ActionCreate adds a contact (Entry.Undoes names the removal it
+	// re-creates when it is an undo).
+	ActionCreate Action = "create"
+	// ActionDelete removes a contact.
+	ActionDelete Action = "delete"
+)
+
+// Actions lists every action, ActionUpdate first.
+var Actions = []Action{ActionUpdate, ActionCreate, ActionDelete}
+
+// Valid reports whether a is one of the actions in Actions.
+func (a Action) Valid() bool {
+	return slices.Contains(Actions, a)
+}
 
 // Change is one field changed by an attempt.
 type Change struct {
@@ -78,8 +103,15 @@ type Entry struct {
 	TenantID int64
 	// CustomerID is the ServiceTitan customer the contact belongs to.
 	CustomerID int64
-	// ContactID is the ServiceTitan contact that was edited.
+	// ContactID is the ServiceTitan contact the attempt is about.
 	ContactID int64
+	// Action is what the attempt set out to do. Store.Begin stores an
+	// empty Action as ActionUpdate, so List and Each never return one.
+	Action Action
+	// Undoes is the ID of the attempt (an ActionDelete) that this attempt,
+	// an ActionCreate, undoes by re-creating the contact; 0 for any other
+	// attempt. That attempt may since have been pruned.
+	Undoes int64
 	// Changes are the fields the attempt tried to change, in order.
 	Changes []Change
 	// Outcome is how the attempt ended; OutcomeUnknown until completed.
@@ -95,7 +127,8 @@ type Entry struct {
 	CompletedAt time.Time
 }
 
-// Filter selects entries for Store.List. Zero fields do not filter.
+// Filter selects entries for Store.List and Store.Each. Zero fields do not
+// filter.
 type Filter struct {
 	// Actor matches ActorEmail exactly, ignoring case.
 	Actor string
@@ -104,13 +137,18 @@ type Filter struct {
 	// ContactID matches Entry.ContactID when non-zero.
 	ContactID int64
 	// From and To select entries whose Time is in [From, To); a zero bound
-	// is open.
+	// is open, so To alone selects the entries begun before it.
 	From, To time.Time
-	// Limit is the maximum number of entries returned; zero or less means
-	// no limit.
+	// Outcome matches Entry.Outcome when not empty: OutcomeUnknown, for
+	// instance, finds the attempts in flight or left unfinished by a crash.
+	Outcome Outcome
+	// Action matches Entry.Action when not empty.
+	Action Action
+	// Limit is the maximum number of entries List returns; zero or less
+	// means no limit. Each ignores it.
 	Limit int
-	// Offset is the number of matching entries skipped, newest first;
-	// negative means zero.
+	// Offset is the number of matching entries List skips, newest first;
+	// negative means zero. Each ignores it.
 	Offset int
 	// SkipTotal spares the count of all matching entries (List then
 	// returns -1 as the total), for callers that only show a page.
@@ -122,9 +160,11 @@ type Filter struct {
 type Store interface {
 	// Begin records an attempt before the PATCH is sent, with outcome
 	// unknown, so a crash mid-save leaves a row. It stores e's Time (now
-	// when zero), actor, IDs, changes, TraceID and RequestID; e.ID,
-	// e.Outcome, e.Messages and e.CompletedAt are ignored. It returns the
-	// new entry's ID. e.ActorEmail and every Change.Field must be non-empty.
+	// when zero), actor, IDs, action (ActionUpdate when empty), Undoes,
+	// changes, TraceID and RequestID; e.ID, e.Outcome, e.Messages and
+	// e.CompletedAt are ignored. It returns the new entry's ID.
+	// e.ActorEmail and every Change.Field must be non-empty, e.Action empty
+	// or valid, and e.Undoes 0 unless e.Action is ActionCreate.
 	Begin(ctx context.Context, e Entry) (id int64, err error)
 	// Complete sets the outcome of an attempt, its messages and its
 	// completion time (now). An empty traceID keeps the trace ID given to
@@ -137,6 +177,15 @@ type Store interface {
 	// List returns entries matching f, newest first, and the total count
 	// matching f (ignoring Limit/Offset).
 	List(ctx context.Context, f Filter) ([]Entry, int, error)
+	// Each calls fn with every entry matching f, newest first, ignoring
+	// f.Limit and f.Offset: it is List for any number of entries, holding
+	// only a few hundred in memory at a time. It reads them a page at a
+	// time, between calls to fn, so fn may take its time and may use the
+	// store; the walk is not one snapshot (an attempt begun meanwhile with
+	// an older Time may be visited or not, an outcome completed meanwhile
+	// may be read before or after). It stops at the first error of fn and
+	// returns it unwrapped.
+	Each(ctx context.Context, f Filter, fn func(Entry) error) error
 	// Prune deletes entries older than before; returns how many.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 	// Ping checks that the database can be reached.

@@ -20,11 +20,11 @@ var ErrClosed = errors.New("audit: store closed")
 // before the PATCH and is not deferred).
 //
 // What it keeps of Store's promises:
-//   - List waits for every Complete that returned before List was called
-//     (up to listWaitLimit), so the record page that follows a save shows
-//     its outcome; this holds within one process: with several instances
-//     sharing PostgreSQL, a page served by another instance may still show
-//     the outcome as unknown for a moment;
+//   - List and Each wait for every Complete that returned before they
+//     were called (up to listWaitLimit), so the record page that follows a
+//     save shows its outcome; this holds within one process: with several
+//     instances sharing PostgreSQL, a page served by another instance may
+//     still show the outcome as unknown for a moment;
 //   - Close waits for every pending Complete, then closes s: a graceful
 //     stop loses none;
 //   - an invalid outcome is refused at once, as s would refuse it; other
@@ -84,36 +84,52 @@ func (b *background) Complete(ctx context.Context, id int64, outcome Outcome, me
 	return nil
 }
 
-// List waits for the Completes pending when it is called (not for those
-// that start meanwhile, so a steady stream of saves cannot hold it up),
-// for at most listWaitLimit: a database too slow to write them in that time
-// still gets the read, and the page shows those outcomes as unknown rather
-// than showing nothing.
+// List waits for the pending Completes (see waitPending), then lists.
 func (b *background) List(ctx context.Context, f Filter) ([]Entry, int, error) {
+	if err := b.waitPending(ctx); err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	return b.Store.List(ctx, f)
+}
+
+// Each waits for the pending Completes (see waitPending), then walks.
+func (b *background) Each(ctx context.Context, f Filter, fn func(Entry) error) error {
+	if err := b.waitPending(ctx); err != nil {
+		return fmt.Errorf("audit: each: %w", err)
+	}
+	return b.Store.Each(ctx, f, fn)
+}
+
+// waitPending waits for the Completes pending when it is called (not for
+// those that start meanwhile, so a steady stream of saves cannot hold it
+// up), for at most listWaitLimit: a database too slow to write them in that
+// time still gets the read, and the page shows those outcomes as unknown
+// rather than showing nothing. It fails only when ctx ends first.
+func (b *background) waitPending(ctx context.Context) error {
 	b.mu.Lock()
 	waits := make([]chan struct{}, 0, len(b.pending))
 	for _, done := range b.pending {
 		waits = append(waits, done)
 	}
 	b.mu.Unlock()
-	if len(waits) > 0 {
-		limit := time.NewTimer(b.waitLimit)
-		defer limit.Stop()
-	wait:
-		for _, done := range waits {
-			select {
-			case <-done:
-			case <-limit.C:
-				break wait
-			case <-ctx.Done():
-				return nil, 0, fmt.Errorf("audit: list: waiting for outcomes being written: %w", ctx.Err())
-			}
+	if len(waits) == 0 {
+		return nil
+	}
+	limit := time.NewTimer(b.waitLimit)
+	defer limit.Stop()
+	for _, done := range waits {
+		select {
+		case <-done:
+		case <-limit.C:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for outcomes being written: %w", ctx.Err())
 		}
 	}
-	return b.Store.List(ctx, f)
+	return nil
 }
 
-// listWaitLimit bounds List's wait for pending outcomes.
+// listWaitLimit bounds the wait of List and Each for pending outcomes.
 const listWaitLimit = 2 * time.Second
 
 // Close waits for the pending Completes, then closes the store.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -193,4 +194,58 @@ func TestCompleteInBackground(t *testing.T) {
 			t.Errorf("List = %v, want the deadline", err)
 		}
 	})
+}
+
+func TestCompleteInBackgroundEach(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("ok, Each waits for a pending Complete", func(t *testing.T) {
+		release, s := pendingOutcome(t, OutcomeConflict)
+		var outcomes []Outcome
+		walked := make(chan error, 1)
+		go func() {
+			walked <- s.Each(ctx, Filter{}, func(e Entry) error {
+				outcomes = append(outcomes, e.Outcome)
+				return nil
+			})
+		}()
+		select {
+		case <-walked:
+			t.Fatal("Each returned before the pending outcome was written")
+		case <-time.After(50 * time.Millisecond):
+		}
+		release()
+		if err := <-walked; err != nil {
+			t.Fatal(err)
+		}
+		if len(outcomes) != 1 || outcomes[0] != OutcomeConflict {
+			t.Errorf("outcomes = %q, want [conflict]", outcomes)
+		}
+	})
+
+	t.Run("nok, Each gives up when its context ends", func(t *testing.T) {
+		_, s := pendingOutcome(t, OutcomeSaved)
+		ectx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		err := s.Each(ectx, Filter{}, func(Entry) error { t.Error("fn called"); return nil })
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Each = %v, want the deadline", err)
+		}
+	})
+}
+
+// pendingOutcome returns a background store holding one attempt whose
+// outcome is being written, and release, which lets the write through
+// (the test's end does too, then closes the store).
+func pendingOutcome(t *testing.T, outcome Outcome) (release func(), s Store) {
+	t.Helper()
+	inner, _ := newGated(t)
+	s = CompleteInBackground(inner, func(id int64, err error) { t.Errorf("attempt %d: %v", id, err) })
+	release = sync.OnceFunc(func() { close(inner.gate) })
+	t.Cleanup(func() { release(); s.Close() })
+	if err := s.Complete(context.Background(), begin(t, s), outcome, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	<-inner.started
+	return release, s
 }

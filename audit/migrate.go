@@ -78,6 +78,12 @@ func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
 	if err != nil {
 		return err
 	}
+	return applyMigrations(ctx, db, d, ms)
+}
+
+// applyMigrations is migrate with the migrations given (tests give the
+// first few, to make a database as an older release left it).
+func applyMigrations(ctx context.Context, db *sql.DB, d *dialect, ms []migration) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("audit: migrate: begin: %w", err)

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -70,6 +71,10 @@ type sqlStore struct {
 	// small.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+
+	// eachPage is how many attempts Each reads at a time
+	// (defaultEachPage; fewer in tests).
+	eachPage int
 }
 
 // stmt returns the prepared statement for query, preparing and caching it
@@ -104,11 +109,11 @@ func newSQLStore(ctx context.Context, db *sql.DB, d *dialect) (*sqlStore, error)
 	if err := migrate(ctx, db, d); err != nil {
 		return nil, err
 	}
-	return &sqlStore{db: db, d: d, stmts: map[string]*sql.Stmt{}}, nil
+	return &sqlStore{db: db, d: d, stmts: map[string]*sql.Stmt{}, eachPage: defaultEachPage}, nil
 }
 
 const attemptColumns = `id, started_at, actor_email, actor_name, tenant_id, customer_id, contact_id,
-	outcome, messages, trace_id, request_id, completed_at`
+	action, undoes_attempt_id, outcome, messages, trace_id, request_id, completed_at`
 
 // Begin implements Store.
 func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
@@ -120,6 +125,17 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 			return 0, fmt.Errorf("audit: begin: change %d has no field", i)
 		}
 	}
+	action := cmp.Or(e.Action, ActionUpdate)
+	if !action.Valid() {
+		return 0, fmt.Errorf("audit: begin: invalid action %q", e.Action)
+	}
+	if e.Undoes < 0 {
+		return 0, fmt.Errorf("audit: begin: it undoes attempt %d, not an attempt id", e.Undoes)
+	}
+	if e.Undoes != 0 && action != ActionCreate {
+		return 0, fmt.Errorf("audit: begin: a %q attempt undoes attempt %d: only a create undoes (a removal)", action, e.Undoes)
+	}
+	undoes := sql.NullInt64{Int64: e.Undoes, Valid: e.Undoes != 0}
 	t := e.Time
 	if t.IsZero() {
 		t = time.Now()
@@ -128,8 +144,8 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 
 	insertAttempt := s.d.rebind(`INSERT INTO attempts
 		(started_at, actor_email, actor_email_lower, actor_name, tenant_id, customer_id, contact_id,
-		 outcome, messages, trace_id, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)
+		 action, undoes_attempt_id, outcome, messages, trace_id, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)
 		RETURNING id`)
 	var q strings.Builder
 	if len(e.Changes) > 0 {
@@ -161,7 +177,7 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 	var id int64
 	err = tx.StmtContext(ctx, insertAttemptStmt).QueryRowContext(ctx,
 		s.d.encodeTime(t), e.ActorEmail, strings.ToLower(e.ActorEmail), e.ActorName,
-		e.TenantID, e.CustomerID, e.ContactID, string(OutcomeUnknown), e.TraceID, e.RequestID,
+		e.TenantID, e.CustomerID, e.ContactID, string(action), undoes, string(OutcomeUnknown), e.TraceID, e.RequestID,
 	).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("audit: begin: insert attempt: %w", err)
@@ -238,6 +254,14 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 		conds = append(conds, "contact_id = ?")
 		args = append(args, f.ContactID)
 	}
+	if f.Outcome != "" {
+		conds = append(conds, "outcome = ?")
+		args = append(args, string(f.Outcome))
+	}
+	if f.Action != "" {
+		conds = append(conds, "action = ?")
+		args = append(args, string(f.Action))
+	}
 	if !f.From.IsZero() {
 		conds = append(conds, "started_at >= ?")
 		args = append(args, s.d.encodeTime(normTime(f.From)))
@@ -252,6 +276,23 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// entriesQuery is the query of a page of entries and their changes: one
+// row per change (or one for an attempt without changes), attempts in the
+// order page gives them, their changes in order. where filters the
+// attempts; page orders them newest first and bounds them.
+func entriesQuery(where, page string) string {
+	return `SELECT a.id, a.started_at, a.actor_email, a.actor_name, a.tenant_id, a.customer_id,
+			a.contact_id, a.action, a.undoes_attempt_id, a.outcome, a.messages, a.trace_id, a.request_id, a.completed_at,
+			c.field, c.before_value, c.after_value
+		FROM (SELECT ` + attemptColumns + ` FROM attempts` + where + page + `) a
+		LEFT JOIN changes c ON c.attempt_id = a.id
+		ORDER BY a.started_at DESC, a.id DESC, c.position`
+}
+
+// newestFirst is the order of List and Each; ties in time go to the later
+// attempt.
+const newestFirst = " ORDER BY started_at DESC, id DESC"
+
 // List implements Store.
 //
 // The page and its changes come from one statement, so they are one
@@ -259,30 +300,26 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 // one around the count and the page.
 func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	where, args := s.where(f)
-	page := " ORDER BY started_at DESC, id DESC LIMIT " + s.d.noLimit
+	page := newestFirst + " LIMIT " + s.d.noLimit
 	pageArgs := append([]any(nil), args...)
 	if f.Limit > 0 {
-		page = " ORDER BY started_at DESC, id DESC LIMIT ?"
+		page = newestFirst + " LIMIT ?"
 		pageArgs = append(pageArgs, f.Limit)
 	}
 	if f.Offset > 0 {
 		page += " OFFSET ?"
 		pageArgs = append(pageArgs, f.Offset)
 	}
-	pageQuery := s.d.rebind(`SELECT a.id, a.started_at, a.actor_email, a.actor_name, a.tenant_id, a.customer_id,
-			a.contact_id, a.outcome, a.messages, a.trace_id, a.request_id, a.completed_at,
-			c.field, c.before_value, c.after_value
-		FROM (SELECT ` + attemptColumns + ` FROM attempts` + where + page + `) a
-		LEFT JOIN changes c ON c.attempt_id = a.id
-		ORDER BY a.started_at DESC, a.id DESC, c.position`)
-
-	pageStmt, err := s.stmt(ctx, pageQuery)
+	pageStmt, err := s.stmt(ctx, s.d.rebind(entriesQuery(where, page)))
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
 	if f.SkipTotal {
-		entries, err := listPage(ctx, pageStmt, pageArgs)
-		return entries, -1, err
+		entries, err := readEntries(ctx, pageStmt, pageArgs)
+		if err != nil {
+			return nil, 0, fmt.Errorf("audit: list: %w", err)
+		}
+		return entries, -1, nil
 	}
 	countStmt, err := s.stmt(ctx, s.d.rebind("SELECT COUNT(*) FROM attempts"+where))
 	if err != nil {
@@ -297,9 +334,9 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	if err := tx.StmtContext(ctx, countStmt).QueryRowContext(ctx, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
 	}
-	entries, err := listPage(ctx, tx.StmtContext(ctx, pageStmt), pageArgs)
+	entries, err := readEntries(ctx, tx.StmtContext(ctx, pageStmt), pageArgs)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
@@ -307,30 +344,81 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	return entries, total, nil
 }
 
-// listPage runs List's page query: one row per change (or one for an
-// attempt without changes), attempts in page order, their changes in
-// order.
-func listPage(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, error) {
+// defaultEachPage is how many attempts Each reads at a time: enough that
+// the queries cost little per entry, few enough that a page (each attempt
+// with a handful of changes) is small.
+const defaultEachPage = 500
+
+// Each implements Store.
+//
+// It pages by keyset, not by OFFSET: each page starts strictly after the
+// last entry of the one before in (started_at, id) order, so a page costs
+// the same however deep the walk, and entries begun or pruned meanwhile
+// neither shift nor repeat the rest. A page is read whole and its
+// statement closed before fn runs: SQLite's one connection is free again
+// while fn works.
+func (s *sqlStore) Each(ctx context.Context, f Filter, fn func(Entry) error) error {
+	where, args := s.where(f)
+	after := " WHERE (started_at, id) < (?, ?)"
+	if where != "" {
+		after = where + " AND (started_at, id) < (?, ?)"
+	}
+	first := s.d.rebind(entriesQuery(where, newestFirst+" LIMIT ?"))
+	next := s.d.rebind(entriesQuery(after, newestFirst+" LIMIT ?"))
+	query, pageArgs := first, append(args[:len(args):len(args)], s.eachPage)
+	for {
+		st, err := s.stmt(ctx, query)
+		if err != nil {
+			return fmt.Errorf("audit: each: %w", err)
+		}
+		entries, err := readEntries(ctx, st, pageArgs)
+		if err != nil {
+			return fmt.Errorf("audit: each: %w", err)
+		}
+		for _, e := range entries {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(entries) < s.eachPage {
+			return nil
+		}
+		last := entries[len(entries)-1]
+		query, pageArgs = next, append(args[:len(args):len(args)], s.d.encodeTime(last.Time), last.ID, s.eachPage)
+	}
+}
+
+// readEntries runs a query made by entriesQuery and gathers its rows into
+// entries.
+func readEntries(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, error) {
 	rows, err := page.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, fmt.Errorf("audit: list: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var entries []Entry
+	// One set of scan targets for all rows: fresh ones per row would each
+	// be an allocation.
+	var (
+		e                     Entry
+		action, outcome, msgs string
+		undoes                sql.NullInt64
+		started, completed    dbTime
+		field, before, after  sql.NullString
+	)
+	dest := []any{&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
+		&e.ContactID, &action, &undoes, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &field, &before, &after}
 	for rows.Next() {
-		var e Entry
-		var outcome, msgs string
-		var started, completed dbTime
-		var field, before, after sql.NullString
-		if err := rows.Scan(&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
-			&e.ContactID, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &field, &before, &after); err != nil {
-			return nil, fmt.Errorf("audit: list: %w", err)
+		e = Entry{}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
 		}
 		if n := len(entries); n == 0 || entries[n-1].ID != e.ID {
 			e.Time, e.CompletedAt, e.Outcome = started.t, completed.t, Outcome(outcome)
+			e.Action, e.Undoes = Action(action), undoes.Int64
 			if msgs != "[]" {
 				if err := json.Unmarshal([]byte(msgs), &e.Messages); err != nil {
-					return nil, fmt.Errorf("audit: list: messages of attempt %d: %w", e.ID, err)
+					return nil, fmt.Errorf("messages of attempt %d: %w", e.ID, err)
 				}
 				if len(e.Messages) == 0 {
 					e.Messages = nil
@@ -344,7 +432,7 @@ func listPage(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, error) 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit: list: %w", err)
+		return nil, err
 	}
 	return entries, nil
 }

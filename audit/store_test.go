@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -186,6 +187,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 			TenantID:    1234567,
 			CustomerID:  10000001,
 			ContactID:   20000001,
+			Action:      ActionUpdate, // as List returns it; an empty one is stored as this too
 			Changes:     []Change{{Field: "memo", Before: "old", After: "new"}},
 			Outcome:     OutcomeSaved,        // ignored: Begin records unknown
 			Messages:    []string{"ignored"}, // ignored
@@ -447,6 +449,261 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 					t.Fatalf("List(%+v) = %q, total %d; want %q, total %d", tc.f, labels, total, tc.want, tc.total)
 				}
 			})
+		}
+	})
+
+	t.Run("ok, Each visits what List lists, page after page", func(t *testing.T) {
+		s := open(t)
+		s.(*sqlStore).eachPage = 3
+		base := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+		// 10 attempts over 4 instants, so that ties in time straddle the
+		// pages; some with no change, some with several.
+		for i := range 10 {
+			e := entry([]string{"ada@example.com", "grace@example.com"}[i%2], int64(1+i%3), int64(10+i))
+			e.Time = base.Add(time.Duration(i/3) * time.Minute)
+			for j := range i % 4 {
+				e.Changes = append(e.Changes, Change{Field: fmt.Sprintf("f%d", j), Before: fmt.Sprint(i), After: fmt.Sprint(j)})
+			}
+			id := mustBegin(t, s, e)
+			if i%2 == 0 {
+				if err := s.Complete(ctx, id, OutcomeRejected, []string{"no " + fmt.Sprint(i)}, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, tc := range []struct {
+			name string
+			f    Filter
+			want int
+		}{
+			{"ok, all: more than a page, not a multiple of it", Filter{}, 10},
+			{"ok, a filter", Filter{Actor: "ADA@example.com"}, 5},
+			{"ok, exactly a page", Filter{CustomerID: 1, From: base.Add(time.Minute)}, 3},
+			{"ok, none", Filter{CustomerID: 99}, 0},
+			{"ok, Limit and Offset are ignored", Filter{Limit: 2, Offset: 1}, 10},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				want, _ := list(t, s, Filter{Actor: tc.f.Actor, CustomerID: tc.f.CustomerID, From: tc.f.From})
+				got := each(t, s, tc.f)
+				if len(got) != tc.want || !reflect.DeepEqual(got, want) {
+					t.Fatalf("Each(%+v) =\n%+v\nwant (List)\n%+v", tc.f, got, want)
+				}
+			})
+		}
+	})
+
+	t.Run("ok, Each walks more than its default page, in order", func(t *testing.T) {
+		s := open(t)
+		n := defaultEachPage*2 + 7
+		at := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+		for i := range n {
+			e := entry("ada@example.com", 1, int64(i))
+			e.Time = at.Add(time.Duration(i/10) * time.Second) // ties of ten
+			mustBegin(t, s, e)
+		}
+		got := each(t, s, Filter{})
+		if len(got) != n {
+			t.Fatalf("Each visited %d entries; want %d", len(got), n)
+		}
+		for i, e := range got {
+			if e.ContactID != int64(n-1-i) {
+				t.Fatalf("entry %d is contact %d; want %d (newest first, ties by id)", i, e.ContactID, n-1-i)
+			}
+		}
+	})
+
+	t.Run("ok, fn may use the store while Each walks", func(t *testing.T) {
+		s := open(t)
+		s.(*sqlStore).eachPage = 2
+		for range 5 {
+			mustBegin(t, s, entry("ada@example.com", 1, 2))
+		}
+		err := s.Each(ctx, Filter{}, func(e Entry) error {
+			return s.Complete(ctx, e.ID, OutcomeSaved, nil, "")
+		})
+		if err != nil {
+			t.Fatalf("Each: %v", err)
+		}
+		for _, e := range each(t, s, Filter{}) {
+			if e.Outcome != OutcomeSaved {
+				t.Errorf("attempt %d: outcome %q; want saved", e.ID, e.Outcome)
+			}
+		}
+	})
+
+	t.Run("nok, Each stops at fn's error and returns it", func(t *testing.T) {
+		s := open(t)
+		s.(*sqlStore).eachPage = 2
+		for range 5 {
+			mustBegin(t, s, entry("ada@example.com", 1, 2))
+		}
+		stop := errors.New("stop")
+		calls := 0
+		err := s.Each(ctx, Filter{}, func(Entry) error {
+			calls++
+			if calls == 3 {
+				return stop
+			}
+			return nil
+		})
+		if err != stop || calls != 3 {
+			t.Fatalf("Each = %v after %d calls; want fn's own error after 3", err, calls)
+		}
+	})
+
+	t.Run("nok, Each with its context ended", func(t *testing.T) {
+		s := open(t)
+		mustBegin(t, s, entry("ada@example.com", 1, 2))
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		err := s.Each(cctx, Filter{}, func(Entry) error { t.Error("fn called"); return nil })
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Each = %v; want context.Canceled", err)
+		}
+	})
+
+	t.Run("ok, List and Each filter by outcome", func(t *testing.T) {
+		s := open(t)
+		ids := map[Outcome][]int64{} // newest first
+		for i, o := range []Outcome{OutcomeSaved, OutcomeUnknown, OutcomeFailed, OutcomeUnknown, OutcomeSaved, OutcomeUnknown} {
+			id := mustBegin(t, s, entry("ada@example.com", int64(1+i/3), 2))
+			if o != OutcomeUnknown {
+				if err := s.Complete(ctx, id, o, nil, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids[o] = append([]int64{id}, ids[o]...)
+		}
+		for _, tc := range []struct {
+			name string
+			f    Filter
+			want []int64
+		}{
+			{"ok, unknown: left by a crash or in flight", Filter{Outcome: OutcomeUnknown}, ids[OutcomeUnknown]},
+			{"ok, saved", Filter{Outcome: OutcomeSaved}, ids[OutcomeSaved]},
+			{"ok, with another filter", Filter{Outcome: OutcomeUnknown, CustomerID: 2}, ids[OutcomeUnknown][:2]},
+			{"ok, an outcome no attempt has", Filter{Outcome: OutcomeConflict}, nil},
+			{"ok, an outcome that does not exist", Filter{Outcome: "bogus"}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) { assertSelects(t, s, tc.f, tc.want) })
+		}
+	})
+
+	t.Run("ok, actions and undoes round-trip", func(t *testing.T) {
+		s := open(t)
+		edit := mustBegin(t, s, entry("ada@example.com", 1, 2)) // no action: an update
+		removal := entry("ada@example.com", 1, 3)
+		removal.Action = ActionDelete
+		removal.Changes = []Change{{Field: "value", Before: "2175550177"}}
+		removed := mustBegin(t, s, removal)
+		undo := entry("ada@example.com", 1, 3)
+		undo.Action, undo.Undoes = ActionCreate, removed
+		undo.Changes = []Change{{Field: "value", After: "2175550177"}}
+		undone := mustBegin(t, s, undo)
+		add := entry("ada@example.com", 1, 4)
+		add.Action = ActionCreate
+		added := mustBegin(t, s, add)
+		type stored struct {
+			id     int64
+			action Action
+			undoes int64
+		}
+		want := []stored{{added, ActionCreate, 0}, {undone, ActionCreate, removed}, {removed, ActionDelete, 0}, {edit, ActionUpdate, 0}}
+		listed, _ := list(t, s, Filter{})
+		for name, got := range map[string][]Entry{"List": listed, "Each": each(t, s, Filter{})} {
+			var gotStored []stored
+			for _, e := range got {
+				gotStored = append(gotStored, stored{e.ID, e.Action, e.Undoes})
+			}
+			if !slices.Equal(gotStored, want) {
+				t.Errorf("%s = %+v; want %+v", name, gotStored, want)
+			}
+		}
+	})
+
+	t.Run("nok, Begin with an action it cannot record", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			action Action
+			undoes int64
+		}{
+			{"nok, unknown action", "remove", 0},
+			{"nok, action in capitals", "UPDATE", 0},
+			{"nok, an update undoes", ActionUpdate, 1},
+			{"nok, an update with no action undoes", "", 1},
+			{"nok, a delete undoes", ActionDelete, 1},
+			{"nok, a negative attempt id", ActionCreate, -1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := open(t)
+				e := entry("ada@example.com", 1, 2)
+				e.Action, e.Undoes = tc.action, tc.undoes
+				if id, err := s.Begin(ctx, e); err == nil {
+					t.Fatalf("Begin = %d, nil; want an error", id)
+				}
+				if _, total := list(t, s, Filter{}); total != 0 {
+					t.Fatalf("a failed Begin left %d rows", total)
+				}
+			})
+		}
+	})
+
+	t.Run("ok, List and Each filter by action", func(t *testing.T) {
+		s := open(t)
+		ids := map[Action][]int64{} // newest first
+		for i, a := range []Action{"", ActionCreate, ActionDelete, ActionUpdate, ActionCreate, ActionDelete} {
+			e := entry("ada@example.com", int64(1+i/3), 2)
+			e.Action = a
+			id := mustBegin(t, s, e)
+			a = cmp.Or(a, ActionUpdate)
+			ids[a] = append([]int64{id}, ids[a]...)
+		}
+		for _, tc := range []struct {
+			name string
+			f    Filter
+			want []int64
+		}{
+			{"ok, updates, with those begun without an action", Filter{Action: ActionUpdate}, ids[ActionUpdate]},
+			{"ok, creates", Filter{Action: ActionCreate}, ids[ActionCreate]},
+			{"ok, deletes", Filter{Action: ActionDelete}, ids[ActionDelete]},
+			{"ok, with another filter", Filter{Action: ActionDelete, CustomerID: 2}, ids[ActionDelete][:1]},
+			{"ok, an action that does not exist", Filter{Action: "bogus"}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) { assertSelects(t, s, tc.f, tc.want) })
+		}
+	})
+
+	t.Run("ok, attempts recorded before actions read as updates", func(t *testing.T) {
+		st := open(t).(*sqlStore)
+		// Take the database back to the first migration, with a row of then.
+		for _, table := range []string{"changes", "attempts", "schema_migrations"} {
+			if _, err := st.db.ExecContext(ctx, "DROP TABLE "+table); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ms, err := loadMigrations(migrationFiles, "migrations/"+st.d.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := applyMigrations(ctx, st.db, st.d, ms[:1]); err != nil {
+			t.Fatal(err)
+		}
+		old := st.d.rebind(`INSERT INTO attempts (started_at, actor_email, actor_email_lower, tenant_id, customer_id, contact_id)
+			VALUES (?, 'ada@example.com', 'ada@example.com', 1, 2, 3)`)
+		if _, err := st.db.ExecContext(ctx, old, st.d.encodeTime(time.Now())); err != nil {
+			t.Fatal(err)
+		}
+
+		if err := migrate(ctx, st.db, st.d); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+		assertMigrations(t, st)
+		got := only(t, st)
+		if got.Action != ActionUpdate || got.Undoes != 0 || got.ContactID != 3 {
+			t.Errorf("the older attempt reads back as %+v; want an update undoing nothing", got)
+		}
+		if got := each(t, st, Filter{Action: ActionUpdate}); len(got) != 1 {
+			t.Errorf("Each(update) = %d entries; want the older attempt", len(got))
 		}
 	})
 
@@ -806,6 +1063,41 @@ func list(t *testing.T, s Store, f Filter) ([]Entry, int) {
 		}
 	}
 	return got, total
+}
+
+// each returns what Each visits.
+func each(t *testing.T, s Store, f Filter) []Entry {
+	t.Helper()
+	var got []Entry
+	if err := s.Each(context.Background(), f, func(e Entry) error {
+		got = append(got, e)
+		return nil
+	}); err != nil {
+		t.Fatalf("Each(%+v): %v", f, err)
+	}
+	return got
+}
+
+// entryIDs returns the IDs of entries, in order.
+func entryIDs(entries []Entry) []int64 {
+	var ids []int64
+	for _, e := range entries {
+		ids = append(ids, e.ID)
+	}
+	return ids
+}
+
+// assertSelects checks that List and Each both select the entries with
+// the IDs want, in that order.
+func assertSelects(t *testing.T, s Store, f Filter, want []int64) {
+	t.Helper()
+	listed, total := list(t, s, f)
+	if got := entryIDs(listed); !slices.Equal(got, want) || total != len(want) {
+		t.Errorf("List(%+v) = %v, total %d; want %v", f, got, total, want)
+	}
+	if got := entryIDs(each(t, s, f)); !slices.Equal(got, want) {
+		t.Errorf("Each(%+v) = %v; want %v", f, got, want)
+	}
 }
 
 // only returns the one entry of s.

@@ -1,0 +1,126 @@
+package handlers_test
+
+import (
+	"cmp"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/audit"
+)
+
+var wantCSVHeader = []string{"time_utc", "actor_email", "actor_name", "tenant_id", "customer_id", "contact_id",
+	"field", "before", "after", "outcome", "messages", "trace_id", "request_id", "action"}
+
+// The export holds every attempt, however many: here several of the
+// store's pages, each row in order, newest first.
+func TestAuditCSVExportsEveryAttempt(t *testing.T) {
+	store := openAudit(t)
+	const n = 2600
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	actions := []audit.Action{"", audit.ActionCreate, audit.ActionDelete, audit.ActionUpdate}
+	for i := range n {
+		_, err := store.Begin(context.Background(), audit.Entry{
+			Time: at.Add(time.Duration(i/4) * time.Second), ActorEmail: "kelly@acme.example", TenantID: 77, CustomerID: 5, ContactID: 7,
+			Action:  actions[i%len(actions)],
+			Changes: []audit.Change{{Field: "memo", Before: "", After: fmt.Sprintf("memo %d", i)}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, 5*time.Second, nil, withAudit(store)).URL)
+	resp, err := b.c.Get(b.base + "/audit.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, %v", resp.StatusCode, err)
+	}
+	if got := resp.Header.Get("Content-Disposition"); got != `attachment; filename="contact-audit.csv"` {
+		t.Errorf("Content-Disposition = %q", got)
+	}
+	if !slices.Equal(rows[0], wantCSVHeader) {
+		t.Errorf("header = %q", rows[0])
+	}
+	if len(rows) != 1+n {
+		t.Fatalf("%d rows; want %d", len(rows)-1, n)
+	}
+	for k, row := range rows[1:] {
+		i := n - 1 - k
+		if want := fmt.Sprintf("memo %d", i); row[8] != want {
+			t.Fatalf("row %d: after = %q; want %q", k+1, row[8], want)
+		}
+		if want := string(cmp.Or(actions[i%len(actions)], audit.ActionUpdate)); row[13] != want {
+			t.Fatalf("row %d: action = %q; want %q", k+1, row[13], want)
+		}
+	}
+}
+
+// eachFails is an audit store whose Each hands over `after` made-up
+// entries, then fails.
+type eachFails struct {
+	audit.Store
+	after int
+}
+
+func (s eachFails) Each(_ context.Context, _ audit.Filter, fn func(audit.Entry) error) error {
+	for i := range s.after {
+		e := audit.Entry{ID: int64(i), Time: time.Now(), ActorEmail: "kelly@acme.example", Outcome: audit.OutcomeSaved,
+			Changes: []audit.Change{{Field: "memo", Before: "before", After: strings.Repeat("x", 100)}}}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return errors.New("disk unreadable")
+}
+
+func TestAuditCSVFailures(t *testing.T) {
+	t.Run("nok, the store fails before anything is sent: the error page", func(t *testing.T) {
+		up := newUpstream(t)
+		b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(eachFails{openAudit(t), 3})).URL)
+		p := b.get("/audit.csv")
+		if p.status != http.StatusServiceUnavailable || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") ||
+			p.header.Get("Content-Disposition") != "" || !strings.Contains(p.body, "cannot be read just now") {
+			t.Errorf("status %d, Content-Type %q, Content-Disposition %q", p.status, p.header.Get("Content-Type"), p.header.Get("Content-Disposition"))
+		}
+	})
+
+	t.Run("nok, the store fails midway: the download fails, the error is logged", func(t *testing.T) {
+		var logs syncBuffer
+		up := newUpstream(t)
+		srv := up.appWith(t, time.Second, slog.New(slog.NewJSONHandler(&logs, nil)), withAudit(eachFails{openAudit(t), 3000}))
+		b := newBrowser(t, srv.URL)
+		resp, err := b.c.Get(b.base + "/audit.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if _, err := io.ReadAll(resp.Body); err == nil {
+			t.Error("a cut export read as complete")
+		}
+		if !strings.Contains(logs.String(), `"msg":"audit export cut short"`) || !strings.Contains(logs.String(), "disk unreadable") {
+			t.Errorf("logs = %s", logs.String())
+		}
+	})
+
+	t.Run("nok, a bad filter", func(t *testing.T) {
+		up := newUpstream(t)
+		b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(openAudit(t))).URL)
+		p := b.get("/audit.csv?customer=abc")
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Customer ID must be a number") {
+			t.Errorf("status %d", p.status)
+		}
+	})
+}
