@@ -20,6 +20,7 @@ import (
 	_ "time/tzdata" // DISPLAY_TZ must work in a static binary on a bare image
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
@@ -112,8 +113,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer msrv.Close()
 		log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
+	changes, err := change.New(change.Config{
+		ServiceTitan: st, Audit: store, TenantID: cfg.ST.TenantID, Region: cfg.PhoneRegion,
+		Budget: cfg.RequestTimeout, Logger: log, Metrics: meter,
+	})
+	if err != nil {
+		return err
+	}
+	// Attempts a crash left unknown (the process stopped between a write
+	// and its outcome) are settled by reading their contacts; those begun
+	// within a request's time could still be under way on another instance.
+	go resolveUnknown(ctx, changes, time.Now().Add(-2*cfg.RequestTimeout), log)
 	app, err := handlers.New(handlers.Config{
 		ServiceTitan: st,
+		Changes:      changes,
 		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
 			Secret: cfg.SessionSecret, Previous: cfg.SessionPrev, MaxAge: 12 * 60 * 60,
 		}),
@@ -126,7 +139,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Metrics:        meter,
 		MetricsHandler: metricsOnMain,
 		Audit:          store,
-		TenantID:       cfg.ST.TenantID,
 		Logger:         log,
 		DisplayTZ:      cfg.DisplayTZ,
 		PhoneRegion:    cfg.PhoneRegion,
@@ -173,6 +185,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// resolveUnknown settles the attempts a crash left unknown, and logs what
+// it found.
+func resolveUnknown(ctx context.Context, changes *change.Service, olderThan time.Time, log *slog.Logger) {
+	n, err := changes.ResolveUnknown(ctx, olderThan)
+	if err != nil {
+		log.Error("unknown attempts not settled", "error", err)
+		return
+	}
+	if n != (change.Settled{}) {
+		log.Info("unknown attempts settled after a restart", "saved", n.Saved, "not_saved", n.NotSaved, "gone", n.Gone, "still_unknown", n.StillUnknown)
+	}
 }
 
 // pruneAudit deletes entries past the retention period now and daily.

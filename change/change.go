@@ -83,6 +83,7 @@ type Config struct {
 
 // Service makes changes. It is safe for concurrent use.
 type Service struct {
+	written *writtenContacts
 	st      ServiceTitan
 	audit   audit.Store
 	forms   Forms
@@ -110,7 +111,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("change: a ServiceTitan client and an audit store are required")
 	}
 	s := &Service{
-		st: cfg.ServiceTitan, audit: cfg.Audit, forms: cfg.Forms, tenant: cfg.TenantID,
+		written: newWrittenContacts(),
+		st:      cfg.ServiceTitan, audit: cfg.Audit, forms: cfg.Forms, tenant: cfg.TenantID,
 		region: cfg.Region, budget: cfg.Budget, log: cfg.Logger, metrics: cfg.Metrics, caches: cfg.Caches,
 	}
 	if s.forms == nil {
@@ -239,6 +241,7 @@ func (s *Service) finish(ctx context.Context, at *attempt, o Outcome, cause erro
 
 // wrote tells the caches about a contact ServiceTitan now holds.
 func (s *Service) wrote(customerID int64, ct client.Contact) {
+	s.written.put(customerID, ct)
 	for _, c := range s.caches {
 		c.Wrote(customerID, ct)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
@@ -105,7 +106,6 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	hcfg := handlers.Config{
 		ServiceTitan: st,
 		Audit:        store,
-		TenantID:     creds.TenantID,
 		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
 			Secret: []byte(rand.Text() + rand.Text()), MaxAge: 60 * 60,
 		}),
@@ -118,6 +118,13 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	}
 	if cfg.configure != nil {
 		cfg.configure(&hcfg)
+	}
+	// As main.go: every change goes through the change service, into the
+	// same audit trail the pages show.
+	hcfg.Changes, err = change.New(change.Config{ServiceTitan: st, Audit: hcfg.Audit, TenantID: creds.TenantID,
+		Region: "US", Budget: cfg.requestTimeout, Logger: logger})
+	if err != nil {
+		t.Fatalf("change.New: %v", err)
 	}
 	app, err := handlers.New(hcfg)
 	if err != nil {

@@ -36,16 +36,10 @@ type ServiceTitan interface {
 // Config wires the handlers to their dependencies.
 type Config struct {
 	ServiceTitan ServiceTitan
-	// Audit is the audit trail (required): every change is recorded in it
-	// before it is sent, and pages show it.
-	Audit    audit.Store
-	TenantID int64
-	// Forms deduplicates posts of one form across instances; in memory
-	// (this instance only) when nil.
-	Forms change.Forms
-	// Caches are told about every contact a change wrote (the tenant
-	// index); the handlers' own cache of just-saved records is added.
-	Caches []change.Cache
+	// Changes makes every change to ServiceTitan (required).
+	Changes *change.Service
+	// Audit is the audit trail (required): pages show it.
+	Audit audit.Store
 	// Sessions stores per-person state (flash messages, recent customers'
 	// ids, the CSRF token) in a signed, encrypted cookie.
 	Sessions *sessions.CookieStore
@@ -57,8 +51,7 @@ type Config struct {
 	// Sandbox shows the "not connected to ServiceTitan" banner.
 	Sandbox bool
 	Version string
-	// RequestTimeout bounds each request, and a change from its first call
-	// to its outcome.
+	// RequestTimeout bounds each request.
 	RequestTimeout time.Duration
 
 	// Identity says who is making each request (the SSO proxy's headers, a
@@ -77,7 +70,7 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure (and names it with the
 	// __Host- prefix) on every request, not only those seen to be HTTPS.
 	SecureCookies bool
-	// Metrics records requests and changes; MetricsHandler, when set, is
+	// Metrics records requests; MetricsHandler, when set, is
 	// served at /metrics without identity (set it only when the metrics are
 	// not served on a separate, unproxied address).
 	Metrics        Recorder
@@ -87,13 +80,11 @@ type Config struct {
 // Recorder is what the handlers report for metrics.
 type Recorder interface {
 	Request(route, method string, status int, took time.Duration)
-	Save(outcome string)
 }
 
 type noRecorder struct{}
 
 func (noRecorder) Request(string, string, int, time.Duration) {}
-func (noRecorder) Save(string)                                {}
 
 // App holds the handlers' dependencies.
 type App struct {
@@ -117,10 +108,8 @@ type App struct {
 	// seen on the request (a TLS proxy that is not in the trusted list).
 	secureCookies bool
 	phones        phoneCache
-	// names caches customers' names from ServiceTitan for a few minutes;
-	// written holds the records changes just wrote.
-	names   *ttlCache[int64, string]
-	written writtenContacts
+	// names caches customers' names from ServiceTitan for a few minutes.
+	names *ttlCache[int64, string]
 	// routes are the registered route templates: the only route labels
 	// metrics and logs use.
 	routes map[string]bool
@@ -131,8 +120,8 @@ type App struct {
 
 // New returns the app's router with every route and middleware.
 func New(cfg Config) (*echo.Echo, error) {
-	if cfg.ServiceTitan == nil || cfg.Audit == nil {
-		return nil, errors.New("handlers: a ServiceTitan client and an audit store are required")
+	if cfg.ServiceTitan == nil || cfg.Changes == nil || cfg.Audit == nil {
+		return nil, errors.New("handlers: a ServiceTitan client, the change service and an audit store are required")
 	}
 	a := &App{
 		st:            cfg.ServiceTitan,
@@ -152,7 +141,6 @@ func New(cfg Config) (*echo.Echo, error) {
 		metrics:       cfg.Metrics,
 		secureCookies: cfg.SecureCookies,
 		names:         newTTLCache[int64, string](nameTTL, cacheMax),
-		written:       newWrittenContacts(),
 		staleForms:    map[string]echo.HandlerFunc{},
 	}
 	if a.metrics == nil {
@@ -165,15 +153,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	changes, err := change.New(change.Config{
-		ServiceTitan: cfg.ServiceTitan, Audit: cfg.Audit, Forms: cfg.Forms, TenantID: cfg.TenantID,
-		Region: a.region, Budget: timeout, Logger: a.log, Metrics: a.metrics,
-		Caches: append([]change.Cache{a.written}, cfg.Caches...),
-	})
-	if err != nil {
-		return nil, err
-	}
-	a.changes = changes
+	a.changes = cfg.Changes
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -19,7 +19,7 @@ import (
 
 func withAudit(store audit.Store) func(*handlers.Config) {
 	return func(c *handlers.Config) {
-		c.Audit, c.TenantID = store, 77
+		c.Audit = store
 		c.Identity = identity.Fixed{Email: "kelly@acme.example", Name: "Kelly Ng"}
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/contactdesk/contactdesk/client"
 )
 
 // ttlCache is a small in-process map whose entries expire. It is bounded:
@@ -60,27 +58,8 @@ func (c *ttlCache[K, V]) put(k K, v V) {
 const (
 	// nameTTL bounds how stale a customer's name on an edit or record page
 	// can be; the customer page refreshes it.
-	nameTTL   = 5 * time.Minute
-	writtenTT = 2 * time.Minute
-	cacheMax  = 10000
+	nameTTL  = 5 * time.Minute
+	cacheMax = 10000
 )
 
-// writtenContacts are the contacts this instance's changes just wrote, as
-// ServiceTitan answered: the record page right after a save shows it
-// without reading it again. It is a change.Cache.
-type writtenContacts struct {
-	*ttlCache[string, client.Contact]
-}
-
-func newWrittenContacts() writtenContacts {
-	return writtenContacts{newTTLCache[string, client.Contact](writtenTT, cacheMax)}
-}
-
-func writtenKey(customerID, contactID int64) string {
-	return fmt.Sprintf("%d/%d", customerID, contactID)
-}
-
-// Wrote implements change.Cache.
-func (w writtenContacts) Wrote(customerID int64, ct client.Contact) {
-	w.put(writtenKey(customerID, ct.ID), ct)
-}
+func writtenKey(customerID, contactID int64) string { return fmt.Sprintf("%d/%d", customerID, contactID) }

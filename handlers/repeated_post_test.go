@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/handlers"
 )
@@ -64,7 +63,7 @@ func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
 		apply()
 		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Twice"}`)
 	}
-	b := newBrowser(t, up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.Caches = []change.Cache{panickingCache{}} }).URL)
+	b := newBrowser(t, up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.Changes = newChanges(t, *c, panickingCache{}) }).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Twice")
 	results := make([]page, 2)

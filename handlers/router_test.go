@@ -17,6 +17,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/handlers"
 )
@@ -220,6 +221,9 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 	if configure != nil {
 		configure(&cfg)
 	}
+	if cfg.Changes == nil {
+		cfg.Changes = newChanges(t, cfg)
+	}
 	e, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +231,26 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// newChanges is the change service the app of cfg writes through, as
+// main.go builds it (tenant 77, the tests' double).
+func newChanges(t *testing.T, cfg handlers.Config, caches ...change.Cache) *change.Service {
+	t.Helper()
+	svc, err := change.New(change.Config{ServiceTitan: cfg.ServiceTitan, Audit: cfg.Audit, TenantID: 77, Region: cfg.PhoneRegion,
+		Budget: cfg.RequestTimeout, Logger: cfg.Logger, Metrics: saveRecorder(cfg.Metrics), Caches: caches})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// saveRecorder passes the metrics on when they count changes too.
+func saveRecorder(r handlers.Recorder) change.Recorder {
+	if saves, ok := r.(change.Recorder); ok {
+		return saves
+	}
+	return nil
 }
 
 // browser is a cookie-keeping HTTP client that does not follow redirects,

@@ -1,0 +1,106 @@
+package change
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
+)
+
+// Settled counts what ResolveUnknown found.
+type Settled struct {
+	Saved, NotSaved, Gone, StillUnknown int
+}
+
+// ResolveUnknown settles the attempts that a crash left unknown (the
+// process stopped between the write and its outcome): it reads each
+// contact and records whether the change is there, instead of leaving
+// "unknown" in the History for good. Only attempts begun before olderThan
+// are looked at, so a change still under way on another instance is left
+// alone. An attempt whose contact cannot be read stays unknown for the
+// next start.
+func (s *Service) ResolveUnknown(ctx context.Context, olderThan time.Time) (Settled, error) {
+	var pending []audit.Entry
+	err := s.audit.Each(ctx, audit.Filter{Outcome: audit.OutcomeUnknown, To: olderThan}, func(e audit.Entry) error {
+		pending = append(pending, e)
+		return nil
+	})
+	if err != nil {
+		return Settled{}, fmt.Errorf("change: find unknown attempts: %w", err)
+	}
+	var n Settled
+	for _, e := range pending {
+		outcome, message, err := s.settle(ctx, e)
+		if err != nil {
+			n.StillUnknown++
+			s.log.WarnContext(ctx, "unknown attempt not settled", "audit_id", e.ID, "error", err)
+			continue
+		}
+		if err := s.audit.Complete(ctx, e.ID, outcome, []string{message}, ""); err != nil {
+			return n, fmt.Errorf("change: record the outcome of attempt %d: %w", e.ID, err)
+		}
+		switch outcome {
+		case audit.OutcomeSaved:
+			n.Saved++
+		case audit.OutcomeNotFound:
+			n.Gone++
+		default:
+			n.NotSaved++
+		}
+	}
+	return n, nil
+}
+
+// settle reads the contact of an unknown attempt and says how it ended.
+func (s *Service) settle(ctx context.Context, e audit.Entry) (audit.Outcome, string, error) {
+	current, err := s.st.GetContact(ctx, e.CustomerID, e.ContactID)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		return audit.OutcomeNotFound, "Checked after a restart: the contact no longer exists.", nil
+	case err != nil:
+		return "", "", err
+	case holds(current, e.Changes):
+		return audit.OutcomeSaved, "Checked after a restart: the change is in ServiceTitan.", nil
+	}
+	return audit.OutcomeFailed, "Checked after a restart: the change is not in ServiceTitan.", nil
+}
+
+// holds reports whether ct has every value the changes asked for.
+func holds(ct client.Contact, changes []audit.Change) bool {
+	for _, ch := range changes {
+		switch ch.Field {
+		case client.FieldType:
+			if string(ct.Type) != ch.After {
+				return false
+			}
+		case client.FieldValue:
+			if ct.Value != ch.After {
+				return false
+			}
+		case client.FieldMemo:
+			if ct.Memo != ch.After {
+				return false
+			}
+		default:
+			flag, ok := flagByPath(ch.Field)
+			want, err := strconv.ParseBool(ch.After)
+			if !ok || err != nil || ct.Preferences == nil || !flag.In(*ct.Preferences) || flag.Get(*ct.Preferences) != want {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func flagByPath(path string) (client.Flag, bool) {
+	for _, f := range client.Flags {
+		if f.Path() == path {
+			return f, true
+		}
+	}
+	return client.Flag{}, false
+}

@@ -1,0 +1,79 @@
+package change_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/change"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+)
+
+// An attempt left unknown by a crash (the process killed between the PATCH
+// and its outcome) is settled at the next start by reading the contact.
+func TestUnknownAttemptsAreSettledByReading(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	long := time.Now().Add(-time.Hour)
+	begin := func(customerID, contactID int64, at time.Time, changes ...audit.Change) int64 {
+		t.Helper()
+		id, err := h.store.Begin(ctx, audit.Entry{Time: at, ActorEmail: "kelly@acme.example", CustomerID: customerID, ContactID: contactID, Changes: changes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// The PATCH reached ServiceTitan before the crash: the memo is there.
+	ct, _ := h.sb.Contact(sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	ct.Memo = "Written before the crash"
+	h.sb.SetContact(sandbox.SeedCustomerID, ct)
+	applied := begin(sandbox.SeedCustomerID, sandbox.SeedMobileContactID, long,
+		audit.Change{Field: "memo", Before: "Cell", After: "Written before the crash"})
+	// It did not: the flag is still as it was.
+	missing := begin(sandbox.SeedCustomerID, sandbox.SeedEmailContactID, long,
+		audit.Change{Field: "preferences.marketingUpdatesEnabled", Before: "true", After: "false"})
+	// The contact is gone.
+	gone := begin(sandbox.SeedCustomerID, 29999999, long, audit.Change{Field: "memo", After: "x"})
+	// Begun a moment ago: perhaps still under way on another instance.
+	recent := begin(sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID, time.Now(), audit.Change{Field: "memo", After: "y"})
+
+	n, err := h.svc.ResolveUnknown(ctx, time.Now().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != (change.Settled{Saved: 1, NotSaved: 1, Gone: 1}) {
+		t.Errorf("settled %+v", n)
+	}
+	want := map[int64]audit.Outcome{applied: audit.OutcomeSaved, missing: audit.OutcomeFailed, gone: audit.OutcomeNotFound, recent: audit.OutcomeUnknown}
+	entries, _, _ := h.store.List(ctx, audit.Filter{})
+	for _, e := range entries {
+		if e.Outcome != want[e.ID] {
+			t.Errorf("attempt %d (contact %d): %s, want %s", e.ID, e.ContactID, e.Outcome, want[e.ID])
+		}
+		if e.ID != recent && len(e.Messages) != 1 {
+			t.Errorf("attempt %d: messages %q; want one saying it was checked after a restart", e.ID, e.Messages)
+		}
+	}
+	if _, patches := h.calls(); patches != 0 {
+		t.Errorf("settling wrote to ServiceTitan (%d PATCHes)", patches)
+	}
+}
+
+// When the contact cannot be read, the attempt stays unknown for the next
+// start rather than being guessed.
+func TestUnknownAttemptWhoseContactCannotBeReadStaysUnknown(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	id, _ := h.store.Begin(ctx, audit.Entry{Time: time.Now().Add(-time.Hour), ActorEmail: "kelly@acme.example",
+		CustomerID: sandbox.SeedCustomerID, ContactID: sandbox.SeedMobileContactID, Changes: []audit.Change{{Field: "memo", After: "x"}}})
+	h.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpListContacts, Status: 503})
+	n, err := h.svc.ResolveUnknown(ctx, time.Now())
+	if err != nil || n.StillUnknown != 1 {
+		t.Fatalf("settled %+v, %v", n, err)
+	}
+	entries, _, _ := h.store.List(ctx, audit.Filter{})
+	if len(entries) != 1 || entries[0].ID != id || entries[0].Outcome != audit.OutcomeUnknown {
+		t.Errorf("entries = %+v", entries)
+	}
+}
