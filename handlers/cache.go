@@ -62,4 +62,6 @@ const (
 	cacheMax = 10000
 )
 
-func writtenKey(customerID, contactID int64) string { return fmt.Sprintf("%d/%d", customerID, contactID) }
+func writtenKey(customerID, contactID int64) string {
+	return fmt.Sprintf("%d/%d", customerID, contactID)
+}
