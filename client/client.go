@@ -190,6 +190,8 @@ const (
 	OpGetCustomer     = "Customers_Get"
 	OpGetContactList  = "Customers_GetContactList"
 	OpUpdateContact   = "Customers_UpdateContact"
+	OpCreateContact   = "Customers_CreateContact"
+	OpDeleteContact   = "Customers_DeleteContact"
 	opToken           = "token"
 	listContactsLimit = 100 // pages followed at most, so a broken hasMore cannot loop forever
 )
@@ -206,6 +208,26 @@ func (c *Client) UpdateContact(ctx context.Context, customerID, contactID int64,
 	path := fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID)
 	err := c.do(ctx, OpUpdateContact, http.MethodPatch, path, nil, req, &out)
 	return out.contact(), err
+}
+
+// CreateContact adds a contact to a customer and returns it as
+// ServiceTitan stored it. A POST is retried only when it provably never
+// reached ServiceTitan; when its answer is lost the error matches
+// ErrOutcomeUnknown and the caller must re-read (a resend could add the
+// contact twice). ServiceTitan's published spec for it predates
+// preferences, and unknown fields have been seen dropped with a 200:
+// compare the answer's preferences with those sent.
+func (c *Client) CreateContact(ctx context.Context, customerID int64, req CreateContactRequest) (Contact, error) {
+	var out contactWire
+	err := c.do(ctx, OpCreateContact, http.MethodPost, fmt.Sprintf("/customers/%d/contacts", customerID), nil, req, &out)
+	return out.contact(), err
+}
+
+// DeleteContact removes a contact (ServiceTitan answers 200 with no body).
+// Like every write, it is never resent after a lost answer: the error then
+// matches ErrOutcomeUnknown and the caller re-reads.
+func (c *Client) DeleteContact(ctx context.Context, customerID, contactID int64) error {
+	return c.do(ctx, OpDeleteContact, http.MethodDelete, fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID), nil, nil, nil)
 }
 
 // ListContacts returns all of a customer's contacts, following hasMore.

@@ -170,6 +170,14 @@ type UpdateContactRequest struct {
 	Preferences *Preferences `json:"preferences,omitempty"`
 }
 
+// CreateContactRequest is the body of Customers_CreateContact.
+type CreateContactRequest struct {
+	Type        ContactType  `json:"type"`
+	Value       string       `json:"value"`
+	Memo        string       `json:"memo,omitempty"`
+	Preferences *Preferences `json:"preferences,omitempty"`
+}
+
 // IsEmpty reports whether the request would change nothing.
 func (r UpdateContactRequest) IsEmpty() bool {
 	return r.Type == nil && r.Value == nil && r.Memo == nil && r.Preferences == nil
