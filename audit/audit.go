@@ -18,6 +18,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -130,6 +131,8 @@ type Entry struct {
 // Filter selects entries for Store.List and Store.Each. Zero fields do not
 // filter.
 type Filter struct {
+	// ID selects the one entry with that ID when non-zero.
+	ID int64
 	// Actor matches ActorEmail exactly, ignoring case.
 	Actor string
 	// CustomerID matches Entry.CustomerID when non-zero.
@@ -174,6 +177,10 @@ type Store interface {
 	// should pass a context that outlives the HTTP request (for instance
 	// context.WithoutCancel) so that an abandoned request is still recorded.
 	Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error
+	// SetContact records the contact an attempt is about once it is
+	// known: a create learns its contact's ID from ServiceTitan's answer.
+	// It returns an error wrapping ErrNotFound when no attempt has that id.
+	SetContact(ctx context.Context, id, contactID int64) error
 	// List returns entries matching f, newest first, and the total count
 	// matching f (ignoring Limit/Offset).
 	List(ctx context.Context, f Filter) ([]Entry, int, error)
@@ -192,6 +199,18 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database; the Store cannot be used afterwards.
 	Close() error
+}
+
+// Get returns the entry with that id, or an error wrapping ErrNotFound.
+func Get(ctx context.Context, s Store, id int64) (Entry, error) {
+	entries, _, err := s.List(ctx, Filter{ID: id, Limit: 1, SkipTotal: true})
+	if err != nil {
+		return Entry{}, err
+	}
+	if len(entries) == 0 {
+		return Entry{}, fmt.Errorf("audit: attempt %d: %w", id, ErrNotFound)
+	}
+	return entries[0], nil
 }
 
 // ErrNotFound is returned (wrapped) by Store.Complete for an unknown id.

@@ -242,6 +242,10 @@ func checkOutcome(id int64, outcome Outcome) error {
 func (s *sqlStore) where(f Filter) (string, []any) {
 	var conds []string
 	var args []any
+	if f.ID != 0 {
+		conds = append(conds, "id = ?")
+		args = append(args, f.ID)
+	}
 	if f.Actor != "" {
 		conds = append(conds, "actor_email_lower = ?")
 		args = append(args, strings.ToLower(f.Actor))
@@ -292,6 +296,24 @@ func entriesQuery(where, page string) string {
 // newestFirst is the order of List and Each; ties in time go to the later
 // attempt.
 const newestFirst = " ORDER BY started_at DESC, id DESC"
+
+// SetContact implements Store.
+func (s *sqlStore) SetContact(ctx context.Context, id, contactID int64) error {
+	update, err := s.stmt(ctx, s.d.rebind(`UPDATE attempts SET contact_id = ? WHERE id = ?`))
+	if err != nil {
+		return fmt.Errorf("audit: set the contact of attempt %d: %w", id, err)
+	}
+	res, err := update.ExecContext(ctx, contactID, id)
+	if err != nil {
+		return fmt.Errorf("audit: set the contact of attempt %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("audit: set the contact of attempt %d: %w", id, err)
+	} else if n == 0 {
+		return fmt.Errorf("audit: set the contact of attempt %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
 
 // List implements Store.
 //

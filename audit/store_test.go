@@ -621,6 +621,34 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("ok, a create learns its contact; Get and Filter.ID find one entry", func(t *testing.T) {
+		s := open(t)
+		add := entry("ada@example.com", 1, 0)
+		add.Action = ActionCreate
+		add.Changes = []Change{{Field: "value", After: "2175550177"}}
+		id := mustBegin(t, s, add)
+		other := mustBegin(t, s, entry("ada@example.com", 1, 9))
+		if err := s.SetContact(context.Background(), id, 42); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Get(context.Background(), s, id)
+		if err != nil || got.ContactID != 42 || got.Action != ActionCreate || len(got.Changes) != 1 {
+			t.Fatalf("Get = %+v, %v", got, err)
+		}
+		if byContact, _ := list(t, s, Filter{ContactID: 42}); len(byContact) != 1 || byContact[0].ID != id {
+			t.Errorf("the create is not found by its new contact: %+v", byContact)
+		}
+		if one := each(t, s, Filter{ID: other}); len(one) != 1 || one[0].ID != other {
+			t.Errorf("Each by ID = %+v", one)
+		}
+		if _, err := Get(context.Background(), s, 999999); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Get of an unknown id: %v", err)
+		}
+		if err := s.SetContact(context.Background(), 999999, 1); !errors.Is(err, ErrNotFound) {
+			t.Errorf("SetContact of an unknown id: %v", err)
+		}
+	})
+
 	t.Run("nok, Begin with an action it cannot record", func(t *testing.T) {
 		for _, tc := range []struct {
 			name   string
