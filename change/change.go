@@ -42,8 +42,11 @@ import (
 // ServiceTitan is what changes need from the CRM client; *client.Client
 // implements it.
 type ServiceTitan interface {
+	ListContacts(ctx context.Context, customerID int64) ([]client.Contact, error)
 	GetContact(ctx context.Context, customerID, contactID int64) (client.Contact, error)
 	UpdateContact(ctx context.Context, customerID, contactID int64, req client.UpdateContactRequest) (client.Contact, error)
+	CreateContact(ctx context.Context, customerID int64, req client.CreateContactRequest) (client.Contact, error)
+	DeleteContact(ctx context.Context, customerID, contactID int64) error
 }
 
 // Recorder counts changes by how they ended, for metrics.
@@ -252,6 +255,10 @@ func (s *Service) wrote(customerID int64, ct client.Contact) {
 func auditOutcome(o Outcome, cause error, what string) (audit.Outcome, []string) {
 	switch o.Result {
 	case Saved, NoChange:
+		if o.Unfinished != nil {
+			e := Explain(*o.Unfinished, what)
+			return audit.OutcomeSaved, []string{fmt.Sprintf("The contact was added, but its preferences were NOT saved: %s (%d %s).", e.Title, e.Status, http.StatusText(e.Status))}
+		}
 		return audit.OutcomeSaved, nil
 	case Invalid:
 		return audit.OutcomeRejected, rejectionMessages(cause)

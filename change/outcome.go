@@ -52,6 +52,9 @@ type Outcome struct {
 	Errors    FieldErrors `json:"errors"`
 	// Problem is why ServiceTitan did not (or may not have) made the change.
 	Problem client.Problem `json:"problem"`
+	// Unfinished is what a Saved change could not complete, and why: a new
+	// contact whose preferences ServiceTitan did not take.
+	Unfinished *client.Problem `json:"unfinished,omitempty"`
 	// AuditID is the attempt's entry in the audit trail, when there is one.
 	AuditID int64 `json:"auditId,omitempty"`
 	// Replayed: this post repeated a form already posted; the outcome is

@@ -51,3 +51,9 @@ func (s *Service) Written(customerID, contactID int64) (client.Contact, bool) {
 	}
 	return w.ct, true
 }
+
+func (w *writtenContacts) forget(customerID, contactID int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.m, [2]int64{customerID, contactID})
+}

@@ -1,0 +1,179 @@
+package change
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
+)
+
+// DeleteRequest asks to remove a contact, as the confirmation page does.
+type DeleteRequest struct {
+	Actor      Actor
+	CustomerID int64
+	ContactID  int64
+	// Shown is the contact as the confirmation page showed it: its
+	// ModifiedOn is the conflict check.
+	Shown Snapshot
+	Form  string
+}
+
+// Delete removes a contact through Customers_DeleteContact: a read (the
+// record the audit trail keeps, so an Undo can bring it back, and the
+// conflict check), then the DELETE. A lost answer is settled by reading.
+// Outcome.Contact is the contact as it was removed.
+func (s *Service) Delete(ctx context.Context, r DeleteRequest) Outcome {
+	return s.once(ctx, r.Form, func(ctx context.Context) Outcome {
+		return s.remove(ctx, r)
+	})
+}
+
+func (s *Service) remove(ctx context.Context, r DeleteRequest) Outcome {
+	what := fmt.Sprintf("contact with ID %d", r.ContactID)
+	entry := audit.Entry{Action: audit.ActionDelete, CustomerID: r.CustomerID, ContactID: r.ContactID}
+
+	current, err := s.st.GetContact(ctx, r.CustomerID, r.ContactID)
+	if err != nil {
+		at, auditErr := s.begin(ctx, entry, r.Actor)
+		if auditErr != nil {
+			return unrecorded()
+		}
+		return s.finish(ctx, at, failed(err), err, what)
+	}
+	entry.Changes = removed(current)
+	at, err := s.begin(ctx, entry, r.Actor)
+	if err != nil {
+		return unrecorded()
+	}
+	if r.Shown.ChangedIn(current) {
+		return s.finish(ctx, at, Outcome{Result: Conflict, Contact: current}, nil, what)
+	}
+	err = s.st.DeleteContact(ctx, r.CustomerID, r.ContactID)
+	confirmed := false
+	if errors.Is(err, client.ErrOutcomeUnknown) {
+		err = s.confirmDelete(ctx, r.CustomerID, r.ContactID, err)
+		confirmed = true
+	}
+	if err != nil {
+		return s.finish(ctx, at, failed(err), err, what)
+	}
+	s.removedFromCaches(r.CustomerID, r.ContactID)
+	return s.finish(ctx, at, Outcome{Result: Saved, Contact: current, Confirmed: confirmed}, nil, what)
+}
+
+// confirmDelete reads after a DELETE whose answer was lost: gone means
+// removed.
+func (s *Service) confirmDelete(ctx context.Context, customerID, contactID int64, lost error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
+	defer cancel()
+	_, err := s.st.GetContact(ctx, customerID, contactID)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		return nil
+	case err != nil:
+		return &unconfirmed{lost: lost, check: err}
+	}
+	return &notThere{lost: lost}
+}
+
+// removedFromCaches forgets a removed contact.
+func (s *Service) removedFromCaches(customerID, contactID int64) {
+	s.written.forget(customerID, contactID)
+	for _, c := range s.caches {
+		if r, ok := c.(RemovalCache); ok {
+			r.Removed(customerID, contactID)
+		}
+	}
+}
+
+// RemovalCache is a Cache that is also told about removed contacts.
+type RemovalCache interface {
+	Cache
+	Removed(customerID, contactID int64)
+}
+
+// removed lists the fields of a contact being removed, as the audit trail
+// records a delete: the old values, no new ones. An Undo re-creates the
+// contact from them.
+func removed(ct client.Contact) []audit.Change {
+	out := []audit.Change{
+		{Field: client.FieldType, Before: string(ct.Type)},
+		{Field: client.FieldValue, Before: auditText(ct.Value)},
+		{Field: client.FieldMemo, Before: auditText(ct.Memo)},
+	}
+	if p := ct.Preferences; p != nil {
+		for _, flag := range client.Carried(*p) {
+			out = append(out, audit.Change{Field: flag.Path(), Before: strconv.FormatBool(flag.Get(*p))})
+		}
+	}
+	return out
+}
+
+// UndoRequest asks to re-create a contact a removal took away.
+type UndoRequest struct {
+	Actor      Actor
+	CustomerID int64
+	// Removal is the audit entry of the removal (an id: the values come
+	// from the trail, never from the browser).
+	Removal int64
+	Form    string
+}
+
+// ErrNotUndoable: the removal named cannot be undone (no such removal of
+// this customer's, or it did not succeed).
+var ErrNotUndoable = errors.New("change: that removal cannot be undone")
+
+// Undo re-creates the contact a removal took away, with the same type,
+// value, memo and preferences, read from the audit trail. It is a create,
+// recorded as undoing the removal.
+func (s *Service) Undo(ctx context.Context, r UndoRequest) (Outcome, error) {
+	e, err := audit.Get(ctx, s.audit, r.Removal)
+	if err != nil || e.Action != audit.ActionDelete || e.Outcome != audit.OutcomeSaved || e.CustomerID != r.CustomerID {
+		return Outcome{}, fmt.Errorf("%w: attempt %d", ErrNotUndoable, r.Removal)
+	}
+	asked, prefs := fieldsOfRemoval(e.Changes)
+	value, errs := Check(asked, Snapshot{}, s.region)
+	if !errs.Empty() {
+		// A value ServiceTitan held that our rules reject: send it as held.
+		value = asked.Value
+	}
+	return s.once(ctx, r.Form, func(ctx context.Context) Outcome {
+		return s.create(ctx, CreateRequest{Actor: r.Actor, CustomerID: r.CustomerID, Asked: asked, Undoes: r.Removal}, value, prefs)
+	}), nil
+}
+
+// fieldsOfRemoval reads a removed contact back from its audit changes.
+func fieldsOfRemoval(changes []audit.Change) (Fields, *client.Preferences) {
+	f := Fields{Flags: map[string]bool{}}
+	var p client.Preferences
+	hasPrefs := false
+	for _, ch := range changes {
+		switch ch.Field {
+		case client.FieldType:
+			f.Type = ch.Before
+		case client.FieldValue:
+			f.Value = ch.Before
+		case client.FieldMemo:
+			f.Memo = ch.Before
+		default:
+			flag, ok := flagByPath(ch.Field)
+			v, err := strconv.ParseBool(ch.Before)
+			if !ok || err != nil {
+				continue
+			}
+			hasPrefs = true
+			if flag.Split && !p.HasSplitInvoiceFlags() {
+				p.InvoiceNotification, p.StatementNotification = new(false), new(false)
+			}
+			flag.Set(&p, v)
+			f.Flags[flag.Name] = v
+		}
+	}
+	if !hasPrefs {
+		return f, nil
+	}
+	return f, &p
+}
