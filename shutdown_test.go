@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-
-	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,35 +14,37 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
 )
 
 // TestShutdownFinishesSaveInFlight starts the real app against a slow
-// upstream, stops it (as SIGTERM does) while a save is under way, and checks
+// sandbox, stops it (as SIGTERM does) while a save is under way, and checks
 // that the save completes and its answer is delivered before run returns.
 func TestShutdownFinishesSaveInFlight(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	creds := sandbox.Credentials{TenantID: 1, ClientID: "c", ClientSecret: "s", AppKey: "k"}
+	upstream := sandbox.New(sandbox.WithCredentials(creds), sandbox.WithSeed(sandbox.Record{
+		Customer: client.Customer{ID: 5, Name: "Ada", Active: true},
+		Contacts: []client.Contact{{ID: 7, Type: client.ContactEmail, Value: "a@example.com", Memo: "old", CreatedOn: at, ModifiedOn: at}},
+	}))
 	patchStarted := make(chan struct{})
 	var once sync.Once
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.URL.Path == "/connect/token":
-			io.WriteString(w, `{"access_token":"t","expires_in":900,"token_type":"Bearer"}`)
-		case r.Method == http.MethodPatch:
-			once.Do(func() { close(patchStarted) })
-			time.Sleep(300 * time.Millisecond) // the save is slow; shutdown begins meanwhile
-			io.WriteString(w, `{"id":7,"type":"Email","value":"a@example.com","memo":"new","modifiedOn":"2026-01-01T00:01:00","createdOn":"2026-01-01T00:00:00"}`)
-		case strings.HasSuffix(r.URL.Path, "/contacts"):
-			io.WriteString(w, `{"page":1,"pageSize":100,"hasMore":false,"data":[{"id":7,"type":"Email","value":"a@example.com","memo":"old","modifiedOn":"2026-01-01T00:00:00","createdOn":"2026-01-01T00:00:00"}]}`)
-		default:
-			io.WriteString(w, `{"id":5,"name":"Ada","active":true}`)
-		}
-	}))
-	defer upstream.Close()
+	upstream.Intercept(sandbox.OpUpdateContact, func(w http.ResponseWriter, r *http.Request, apply func()) {
+		once.Do(func() { close(patchStarted) })
+		time.Sleep(300 * time.Millisecond) // the save is slow; shutdown begins meanwhile
+		apply()
+	})
+	if _, stopUpstream, err := upstream.Start(); err != nil {
+		t.Fatal(err)
+	} else {
+		defer stopUpstream()
+	}
 
 	auditDB := t.TempDir() + "/audit.db"
 	env := map[string]string{
-		"ADDR": "127.0.0.1:0", "ST_ENV": "integration", "ST_API_URL": upstream.URL, "ST_AUTH_URL": upstream.URL + "/connect/token",
-		"ST_TENANT_ID": "1", "ST_CLIENT_ID": "c", "ST_CLIENT_SECRET": "s", "ST_APP_KEY": "k",
+		"ADDR": "127.0.0.1:0", "ST_ENV": "integration", "ST_API_URL": upstream.APIURL(), "ST_AUTH_URL": upstream.TokenURL(),
+		"ST_TENANT_ID": "1", "ST_CLIENT_ID": creds.ClientID, "ST_CLIENT_SECRET": creds.ClientSecret, "ST_APP_KEY": creds.AppKey,
 		"SESSION_SECRET": strings.Repeat("x", 32), "LOG_LEVEL": "error", "AUTH_TRUSTED_PROXIES": "127.0.0.1/32", "AUDIT_DB": auditDB, "COOKIE_SECURE": "false",
 	}
 	ctx, stop := context.WithCancel(context.Background())

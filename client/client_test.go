@@ -1,4 +1,7 @@
-package client
+// The client's tests run it against the sandbox, the one ServiceTitan
+// double. The sandbox imports this package, so they are in client_test and
+// dot-import client to read as if they were inside it.
+package client_test
 
 import (
 	"context"
@@ -14,60 +17,64 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	. "github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
 )
 
-// The test double mounts ServiceTitan's paths under a non-empty base path,
-// so a client that drops or doubles the base is caught.
+// The sandbox is mounted under a non-empty base path, and its token
+// endpoint under another, so a client that drops or doubles the base is
+// caught.
 const (
-	basePath   = "/st-root"
-	tenantPath = basePath + "/crm/v2/tenant/42"
-	tokenPath  = "/auth/connect/token"
+	basePath  = "/st-root"
+	tokenPath = "/auth/connect/token"
 )
 
+// fakeST is the sandbox as these tests use it: tenant 42; customer 1 with
+// no contacts; customer 5 with contact 7 (contactJSON); customer 9 with 60
+// email contacts.
 type fakeST struct {
-	t          *testing.T
+	*sandbox.Server
 	srv        *httptest.Server
-	mux        *http.ServeMux
-	tokenCalls atomic.Int32
-	tokenDelay time.Duration
-	expiresIn  int
-	tokenFail  func(w http.ResponseWriter) bool
-	issued     atomic.Int32
+	tokenCalls requestCount
 }
 
-func newFakeST(t *testing.T) *fakeST {
+// requestCount reads the sandbox's count of requests for one operation.
+type requestCount struct {
+	sb *sandbox.Server
+	op string
+}
+
+func (c requestCount) Load() int32 { return int32(c.sb.Requests(c.op)) }
+
+func newFakeST(t *testing.T, opts ...sandbox.Option) *fakeST {
 	t.Helper()
-	f := &fakeST{t: t, mux: http.NewServeMux(), expiresIn: 900}
+	var contact7 Contact
+	if err := json.Unmarshal([]byte(contactJSON), &contact7); err != nil {
+		t.Fatal(err)
+	}
+	many := make([]Contact, 60)
+	for i := range many {
+		many[i] = Contact{ID: int64(900 + i), Type: ContactEmail, Value: fmt.Sprintf("c%d@example.com", i)}
+	}
+	sb := sandbox.New(append([]sandbox.Option{
+		sandbox.WithCredentials(sandbox.Credentials{TenantID: 42, ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key"}),
+		sandbox.WithSeed(
+			sandbox.Record{Customer: Customer{ID: 1, Name: "Ada", Active: true}},
+			sandbox.Record{Customer: Customer{ID: 5, Name: "Ada Lovelace", Active: true}, Contacts: []Contact{contact7}},
+			sandbox.Record{Customer: Customer{ID: 9, Name: "Many Contacts Inc", Active: true}, Contacts: many},
+		),
+	}, opts...)...)
 	root := http.NewServeMux()
-	root.HandleFunc("POST "+tokenPath, f.token)
-	root.Handle(basePath+"/", http.StripPrefix(basePath, f.mux))
-	f.srv = httptest.NewServer(root)
+	root.Handle("POST "+tokenPath, http.StripPrefix("/auth", sb))
+	root.Handle(basePath+"/", http.StripPrefix(basePath, sb))
+	f := &fakeST{Server: sb, srv: httptest.NewServer(root), tokenCalls: requestCount{sb, sandbox.OpToken}}
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeST) token(w http.ResponseWriter, r *http.Request) {
-	f.tokenCalls.Add(1)
-	if f.tokenDelay > 0 {
-		time.Sleep(f.tokenDelay)
-	}
-	if f.tokenFail != nil && f.tokenFail(w) {
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	if r.PostForm.Get("grant_type") != "client_credentials" || r.PostForm.Get("client_id") != "cid" || r.PostForm.Get("client_secret") != "s3cret-value" {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		io.WriteString(w, `{"error":"invalid_client"}`)
-		return
-	}
-	n := f.issued.Add(1)
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"access_token":"tok-%d","expires_in":%d,"token_type":"Bearer"}`, n, f.expiresIn)
-}
+// requests counts the requests for one operation (an Op constant).
+func (f *fakeST) requests(op string) requestCount { return requestCount{f.Server, op} }
 
 func (f *fakeST) client(t *testing.T, opts ...Option) *Client {
 	t.Helper()
@@ -115,12 +122,17 @@ func TestUpdateContactSendsOnlyWhatWasSet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeST(t)
+			f := newFakeST(t, sandbox.WithAccessToken("tok-1"))
 			var calls atomic.Int32
-			f.mux.HandleFunc("/crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
+			// The sandbox checks the token, app key and tenant; this checks
+			// the rest and answers with contactJSON, whatever was sent.
+			f.Intercept(sandbox.OpUpdateContact, func(w http.ResponseWriter, r *http.Request, _ func()) {
 				calls.Add(1)
 				if r.Method != http.MethodPatch {
 					t.Errorf("method = %s, want PATCH", r.Method)
+				}
+				if r.URL.Path != "/crm/v2/tenant/42/customers/5/contacts/7" {
+					t.Errorf("path = %s", r.URL.Path)
 				}
 				for h, want := range map[string]string{
 					"Authorization": "Bearer tok-1", "ST-App-Key": "app-key", "Content-Type": "application/json",
@@ -210,9 +222,9 @@ func TestContactDecoding(t *testing.T) {
 
 func TestTokenSharedByConcurrentCallers(t *testing.T) {
 	f := newFakeST(t)
-	f.tokenDelay = 50 * time.Millisecond // keep the first fetch in flight while the others arrive
-	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/1", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, `{"id":1,"name":"Ada"}`)
+	f.Intercept(sandbox.OpToken, func(w http.ResponseWriter, r *http.Request, issue func()) {
+		time.Sleep(50 * time.Millisecond) // keep the first fetch in flight while the others arrive
+		issue()
 	})
 	c := f.client(t)
 	var wg sync.WaitGroup
@@ -241,12 +253,11 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 		wantTokens int32
 	}{
 		{"ok, long-lived token is reused", 900, 1},
-		{"ok, token within the renewal margin is replaced", int(renewBefore / time.Second), 3},
+		{"ok, token within the renewal margin is replaced", int(RenewBefore / time.Second), 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeST(t)
-			f.expiresIn = tt.expiresIn
+			f := newFakeST(t, sandbox.WithTokenLifetime(time.Duration(tt.expiresIn)*time.Second))
 			c := f.client(t)
 			for range 3 {
 				if err := c.CheckToken(context.Background()); err != nil {
@@ -274,17 +285,16 @@ func TestUnauthorizedRefreshesTokenOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeST(t)
-			var calls atomic.Int32
-			f.mux.HandleFunc("PATCH /crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
-				if tt.rejectAll || r.Header.Get("Authorization") == "Bearer tok-1" {
-					w.WriteHeader(http.StatusUnauthorized)
-					io.WriteString(w, "Unauthorized")
-					return
-				}
-				writeJSON(w, http.StatusOK, contactJSON)
-			})
-			_, err := f.client(t).UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
+			calls := f.requests(sandbox.OpUpdateContact)
+			c := f.client(t)
+			if err := c.CheckToken(context.Background()); err != nil { // the client holds a token
+				t.Fatal(err)
+			}
+			f.RevokeTokens() // which ServiceTitan no longer takes
+			if tt.rejectAll {
+				f.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Status: http.StatusUnauthorized, Body: "Unauthorized"})
+			}
+			_, err := c.UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -298,31 +308,26 @@ func TestUnauthorizedRefreshesTokenOnce(t *testing.T) {
 func TestBadCredentials(t *testing.T) {
 	tests := []struct {
 		name    string
-		fail    func(w http.ResponseWriter) bool
+		fault   *sandbox.Fault // of the token endpoint
 		secret  string
 		wantErr error
 	}{
 		{"nok, invalid_client is bad credentials", nil, "wrong-secret", ErrBadCredentials},
-		{"nok, 401 from the token endpoint is bad credentials", func(w http.ResponseWriter) bool {
-			w.WriteHeader(http.StatusUnauthorized)
-			return true
-		}, "s3cret-value", ErrBadCredentials},
-		{"nok, token endpoint down is unavailable", func(w http.ResponseWriter) bool {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusBadGateway)
-			io.WriteString(w, "<html><title>502 Bad Gateway</title></html>")
-			return true
-		}, "s3cret-value", ErrUnavailable},
-		{"nok, token endpoint answers garbage", func(w http.ResponseWriter) bool {
-			w.Header().Set("Content-Type", "application/json")
-			io.WriteString(w, `{"access_token":`)
-			return true
-		}, "s3cret-value", ErrUnavailable},
+		{"nok, 401 from the token endpoint is bad credentials", &sandbox.Fault{Status: http.StatusUnauthorized},
+			"s3cret-value", ErrBadCredentials},
+		{"nok, token endpoint down is unavailable", &sandbox.Fault{Status: http.StatusBadGateway, ContentType: "text/html",
+			Body: "<html><title>502 Bad Gateway</title></html>"}, "s3cret-value", ErrUnavailable},
+		{"nok, token endpoint answers garbage", &sandbox.Fault{Status: http.StatusOK, ContentType: "application/json",
+			Body: `{"access_token":`}, "s3cret-value", ErrUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeST(t)
-			f.tokenFail = tt.fail
+			if tt.fault != nil {
+				fault := *tt.fault
+				fault.Operation = sandbox.OpToken
+				f.InjectFault(fault)
+			}
 			c, err := New(Config{APIURL: f.srv.URL + basePath, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
 				ClientID: "cid", ClientSecret: tt.secret, AppKey: "app-key"})
 			if err != nil {
@@ -359,17 +364,11 @@ func TestRateLimited(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeST(t)
-			var calls atomic.Int32
-			f.mux.HandleFunc("PATCH /crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) == 1 {
-					w.Header().Set("Retry-After", tt.retryAfter)
-					writeJSON(w, http.StatusTooManyRequests, `{"title":"Too many requests","status":429}`)
-					return
-				}
-				writeJSON(w, http.StatusOK, contactJSON)
-			})
+			calls := f.requests(sandbox.OpUpdateContact)
+			f.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, Status: http.StatusTooManyRequests,
+				RetryAfter: tt.retryAfter, Body: `{"title":"Too many requests","status":429}`})
 			c := f.client(t)
-			c.now = func() time.Time { return now }
+			c.SetNow(func() time.Time { return now })
 			_, err := c.UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
@@ -387,10 +386,7 @@ func TestRateLimited(t *testing.T) {
 
 func TestRateLimitWaitIsBoundedByContext(t *testing.T) {
 	f := newFakeST(t)
-	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/1", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "3")
-		writeJSON(w, http.StatusTooManyRequests, `{}`)
-	})
+	f.InjectFault(sandbox.Fault{Operation: sandbox.OpGetCustomer, Status: http.StatusTooManyRequests, RetryAfter: "3", Body: `{}`})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -406,40 +402,26 @@ func TestRateLimitWaitIsBoundedByContext(t *testing.T) {
 func TestPatchIsNeverRetriedOnceItMayHaveArrived(t *testing.T) {
 	tests := []struct {
 		name     string
-		handler  func(w http.ResponseWriter, r *http.Request)
+		fault    sandbox.Fault // of the PATCH
 		wantErrs []error
 	}{
-		{"nok, timeout", func(w http.ResponseWriter, r *http.Request) {
-			// The server notices the client hanging up only once the body is read.
-			io.Copy(io.Discard, r.Body)
-			<-r.Context().Done()
-		},
+		{"nok, timeout", sandbox.Fault{Hang: true},
 			[]error{ErrOutcomeUnknown, ErrUnavailable, context.DeadlineExceeded}},
-		{"nok, dropped connection", func(w http.ResponseWriter, r *http.Request) {
-			conn, _, _ := w.(http.Hijacker).Hijack()
-			conn.Close()
-		}, []error{ErrOutcomeUnknown, ErrUnavailable}},
-		{"nok, 503 with an HTML page", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, "<html><head><title>Service Unavailable</title></head><body><h1>503</h1></body></html>")
-		}, []error{ErrUnavailable, ErrOutcomeUnknown}},
-		{"nok, 200 with malformed JSON", func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusOK, `{"id": 7, "type": "Pho`)
-		}, []error{ErrOutcomeUnknown, ErrMalformedResponse, ErrUnavailable}},
-		{"nok, 200 with an HTML body", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			io.WriteString(w, "<html>Login</html>")
-		}, []error{ErrOutcomeUnknown, ErrMalformedResponse}},
+		{"nok, dropped connection", sandbox.Fault{DropConnection: true}, []error{ErrOutcomeUnknown, ErrUnavailable}},
+		{"nok, 503 with an HTML page", sandbox.Fault{Status: http.StatusServiceUnavailable, ContentType: "text/html",
+			Body: "<html><head><title>Service Unavailable</title></head><body><h1>503</h1></body></html>"},
+			[]error{ErrUnavailable, ErrOutcomeUnknown}},
+		{"nok, 200 with malformed JSON", sandbox.Fault{Status: http.StatusOK, Body: `{"id": 7, "type": "Pho`},
+			[]error{ErrOutcomeUnknown, ErrMalformedResponse, ErrUnavailable}},
+		{"nok, 200 with an HTML body", sandbox.Fault{Status: http.StatusOK, ContentType: "text/html", Body: "<html>Login</html>"},
+			[]error{ErrOutcomeUnknown, ErrMalformedResponse}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeST(t)
-			var calls atomic.Int32
-			f.mux.HandleFunc("PATCH /crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
-				tt.handler(w, r)
-			})
+			calls := f.requests(sandbox.OpUpdateContact)
+			tt.fault.Operation = sandbox.OpUpdateContact
+			f.InjectFault(tt.fault)
 			c, err := New(Config{APIURL: f.srv.URL + basePath, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
 				ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key", Timeout: 100 * time.Millisecond},
 				WithBackoff(time.Millisecond))
@@ -493,14 +475,8 @@ func TestReadsRetryGatewayErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeST(t)
-			var calls atomic.Int32
-			f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/1", func(w http.ResponseWriter, r *http.Request) {
-				if calls.Add(1) <= tt.failures {
-					w.WriteHeader(http.StatusServiceUnavailable)
-					return
-				}
-				writeJSON(w, http.StatusOK, `{"id":1,"name":"Ada","createdOn":"2026-01-01T00:00:00"}`)
-			})
+			calls := f.requests(sandbox.OpGetCustomer)
+			f.InjectFault(sandbox.Fault{Operation: sandbox.OpGetCustomer, Times: int(tt.failures), Status: http.StatusServiceUnavailable})
 			_, err := f.client(t).GetCustomer(context.Background(), 1)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
@@ -566,11 +542,7 @@ func TestErrorResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeST(t)
-			f.mux.HandleFunc("PATCH /crm/v2/tenant/42/customers/5/contacts/7", func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", tt.contentType)
-				w.WriteHeader(tt.status)
-				io.WriteString(w, tt.body)
-			})
+			f.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Status: tt.status, ContentType: tt.contentType, Body: tt.body})
 			_, err := f.client(t).UpdateContact(context.Background(), 5, 7, UpdateContactRequest{Memo: new("x")})
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
@@ -588,11 +560,7 @@ func TestErrorResponses(t *testing.T) {
 
 func TestErrorBodyIsCapped(t *testing.T) {
 	f := newFakeST(t)
-	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/1", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(http.StatusBadRequest)
-		io.WriteString(w, strings.Repeat("x", 3<<20))
-	})
+	f.InjectFault(sandbox.Fault{Operation: sandbox.OpGetCustomer, Status: http.StatusBadRequest, ContentType: "text/plain", Body: strings.Repeat("x", 3<<20)})
 	_, err := f.client(t).GetCustomer(context.Background(), 1)
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || len(apiErr.Detail) > 300 {
@@ -602,17 +570,11 @@ func TestErrorBodyIsCapped(t *testing.T) {
 
 func TestListContactsFollowsPages(t *testing.T) {
 	f := newFakeST(t)
+	f.SetMaxPageSize(25) // customer 9's 60 contacts come in pages of 25, 25 and 10
 	var pages []string
-	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/9/contacts", func(w http.ResponseWriter, r *http.Request) {
-		page := r.URL.Query().Get("page")
-		pages = append(pages, page)
-		var data []string
-		n := map[string]int{"1": 25, "2": 25, "3": 10}[page]
-		for i := range n {
-			data = append(data, fmt.Sprintf(`{"id":%s%02d,"type":"Email","value":"c%d@example.com","modifiedOn":"2026-01-01T00:00:00","createdOn":"2026-01-01T00:00:00"}`, page, i, i))
-		}
-		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"page":%s,"pageSize":25,"hasMore":%t,"totalCount":null,"data":[%s]}`,
-			page, page != "3", strings.Join(data, ",")))
+	f.Intercept(sandbox.OpListContacts, func(w http.ResponseWriter, r *http.Request, list func()) {
+		pages = append(pages, r.URL.Query().Get("page"))
+		list()
 	})
 	got, err := f.client(t).ListContacts(context.Background(), 9)
 	if err != nil {
@@ -627,10 +589,7 @@ func TestListContactsFollowsPages(t *testing.T) {
 }
 
 func TestGetContact(t *testing.T) {
-	f := newFakeST(t)
-	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/5/contacts", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, `{"page":1,"pageSize":100,"hasMore":false,"data":[`+contactJSON+`]}`)
-	})
+	f := newFakeST(t) // customer 5 has contact 7 only
 	c := f.client(t)
 	if got, err := c.GetContact(context.Background(), 5, 7); err != nil || got.Value != "2175550177" {
 		t.Errorf("ok, found: %+v, %v", got, err)
@@ -642,7 +601,9 @@ func TestGetContact(t *testing.T) {
 
 func TestSearchCustomersQuery(t *testing.T) {
 	f := newFakeST(t)
-	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers", func(w http.ResponseWriter, r *http.Request) {
+	// This checks the query and answers a page of its own: the second
+	// page, with more after it, holding one customer.
+	f.Intercept(sandbox.OpListCustomers, func(w http.ResponseWriter, r *http.Request, _ func()) {
 		if got, want := r.URL.RawQuery, "ids=1%2C2&name=Ada+L&page=2&pageSize=10&phone=2175550177"; got != want {
 			t.Errorf("query = %s, want %s", got, want)
 		}
@@ -691,7 +652,7 @@ func TestNewValidatesConfig(t *testing.T) {
 func TestTokenWaitIsBoundedByEachCaller(t *testing.T) {
 	f := newFakeST(t)
 	release := make(chan struct{})
-	f.tokenFail = func(w http.ResponseWriter) bool { <-release; return false }
+	f.Intercept(sandbox.OpToken, func(w http.ResponseWriter, r *http.Request, issue func()) { <-release; issue() })
 	t.Cleanup(func() { close(release) })
 	c := f.client(t)
 	var wg sync.WaitGroup
@@ -716,7 +677,7 @@ func TestTokenWaitIsBoundedByEachCaller(t *testing.T) {
 
 func TestTokenFailureIsRememberedBriefly(t *testing.T) {
 	f := newFakeST(t)
-	f.tokenFail = func(w http.ResponseWriter) bool { w.WriteHeader(http.StatusBadGateway); return true }
+	f.InjectFault(sandbox.Fault{Operation: sandbox.OpToken, Status: http.StatusBadGateway})
 	c := f.client(t)
 	for range 10 {
 		if err := c.CheckToken(context.Background()); !errors.Is(err, ErrUnavailable) {
@@ -752,7 +713,7 @@ func TestConcurrentCallsReuseConnections(t *testing.T) {
 	var mu sync.Mutex
 	conns := map[string]bool{} // client address of every connection seen
 	fresh := 0
-	f.mux.HandleFunc("GET /crm/v2/tenant/42/customers/{id}", func(w http.ResponseWriter, r *http.Request) {
+	f.Intercept(sandbox.OpGetCustomer, func(w http.ResponseWriter, r *http.Request, get func()) {
 		mu.Lock()
 		if !conns[r.RemoteAddr] {
 			conns[r.RemoteAddr] = true
@@ -762,7 +723,7 @@ func TestConcurrentCallsReuseConnections(t *testing.T) {
 		gate := *release.Load()
 		inFlight.Done()
 		<-gate // hold every call of the wave open at once
-		writeJSON(w, 200, `{"id":1,"name":"Ada"}`)
+		get()
 	})
 	c := f.client(t)
 	runWave := func() int {

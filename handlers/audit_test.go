@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/identity"
 )
@@ -49,9 +50,7 @@ func TestEveryOutcomeIsAudited(t *testing.T) {
 			}
 		}, nil, audit.OutcomeRejected, "memo: Memo is not allowed."},
 		{"nok, conflict", nil, func(u *upstream) {
-			u.mu.Lock()
-			u.contacts[0].ModifiedOn = u.contacts[0].ModifiedOn.Add(time.Second)
-			u.mu.Unlock()
+			u.edit(7, func(c *client.Contact) { c.ModifiedOn = c.ModifiedOn.Add(time.Second) })
 		}, audit.OutcomeConflict, "Changed in ServiceTitan"},
 		{"nok, not found", func(u *upstream) {
 			u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {

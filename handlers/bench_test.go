@@ -1,11 +1,11 @@
 package handlers_test
 
-// Benchmarks of the web layer against the scripted upstream double of
-// router_test.go (newUpstream, in process, no latency). Timing targets live
-// here and in docs/load-report.md, never in unit tests; each figure is read
-// beside its baseline from the same run:
+// Benchmarks of the web layer against the ServiceTitan sandbox as
+// router_test.go sets it up (newUpstream, in process, no latency). Timing
+// targets live here and in docs/load-report.md, never in unit tests; each
+// figure is read beside its baseline from the same run:
 //
-//	BenchmarkUpstreamDirect/*   the double's own calls, made directly with
+//	BenchmarkUpstreamDirect/*   the sandbox's own calls, made directly with
 //	                            net/http: what the app's calls cost without it
 //	BenchmarkEditPage           GET .../edit (Customers_Get + contact list)
 //	                            vs BenchmarkUpstreamDirect/EditCalls
@@ -45,12 +45,12 @@ import (
 	"github.com/contactdesk/contactdesk/handlers"
 )
 
-// benchSetup starts the upstream double and the real router in front of
-// it, for a benchmark. The helpers of router_test.go take a *testing.T, so
-// they are lent a detached one: with this fixed configuration they only
-// call its Helper and Cleanup (their Fatal/Errorf paths are for a broken
-// setup or a non-JSON PATCH; on a detached T they would panic, loudly), and
-// as its cleanups never run, the servers are closed through b.Cleanup.
+// benchSetup starts the sandbox and the real router in front of it, for a
+// benchmark. The helpers of router_test.go take a *testing.T, so they are
+// lent a detached one: with this fixed configuration they only call its
+// Helper and Cleanup (their Fatal paths are for a broken setup; on a
+// detached T they would panic, loudly), and as its cleanups never run, the
+// servers are closed through b.Cleanup.
 func benchSetup(b *testing.B, configure func(*handlers.Config)) (*upstream, *benchClient) {
 	b.Helper()
 	detached := &testing.T{}
@@ -130,9 +130,9 @@ func (c *benchClient) parse(body string) *goquery.Document {
 	return doc
 }
 
-// BenchmarkUpstreamDirect is the baseline: the upstream double's answers
-// to exactly the calls the app makes, sent straight from net/http with the
-// headers the client sends.
+// BenchmarkUpstreamDirect is the baseline: the sandbox's answers to
+// exactly the calls the app makes, sent straight from net/http with the
+// headers the client sends and the token it holds.
 func BenchmarkUpstreamDirect(b *testing.B) {
 	up := newUpstream(&testing.T{}) // detached T: see benchSetup
 	b.Cleanup(up.srv.Close)
@@ -140,7 +140,14 @@ func BenchmarkUpstreamDirect(b *testing.B) {
 	tr.MaxIdleConnsPerHost = 16
 	b.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: tr}
-	tenant := up.srv.URL + "/crm/v2/tenant/77"
+	creds := upstreamCredentials
+	resp, err := hc.PostForm(up.srv.URL+"/connect/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {creds.ClientID}, "client_secret": {creds.ClientSecret}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close() // newUpstream's sandbox issues secret-token-value
+	tenant := fmt.Sprintf("%s/crm/v2/tenant/%d", up.srv.URL, creds.TenantID)
 	call := func(b *testing.B, method, url, body string) {
 		var rd io.Reader
 		if body != "" {
@@ -148,7 +155,7 @@ func BenchmarkUpstreamDirect(b *testing.B) {
 		}
 		req, _ := http.NewRequest(method, url, rd)
 		req.Header.Set("Authorization", "Bearer secret-token-value")
-		req.Header.Set("ST-App-Key", "app-key-value")
+		req.Header.Set("ST-App-Key", creds.AppKey)
 		req.Header.Set("Accept", "application/json")
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")

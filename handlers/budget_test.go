@@ -15,7 +15,7 @@ import (
 // Budgets that are counted, not timed: they hold on any machine, so they
 // are unit tests. Timing targets live in bench_test.go and the load report.
 
-// apiRequests counts the requests that reached the upstream double's API,
+// apiRequests counts the requests that reached the sandbox's API,
 // token requests aside.
 func apiRequests(up *upstream) int32 {
 	return up.searches.Load() + up.customers.Load() + up.lists.Load() + up.patches.Load()

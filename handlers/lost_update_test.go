@@ -195,12 +195,7 @@ func TestUpstreamFaultsOnSave(t *testing.T) {
 
 // revokeToken makes the API refuse the token the app holds, so the app must
 // fetch a new one.
-func (u *upstream) revokeToken() {
-	u.onList = func(w http.ResponseWriter) bool {
-		w.WriteHeader(http.StatusUnauthorized)
-		return true
-	}
-}
+func (u *upstream) revokeToken() { u.sb.RevokeTokens() }
 
 func TestSaveMineKeepsTheirChangeToOtherFields(t *testing.T) {
 	up := newUpstream(t)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/contactdesk/contactdesk/client"
 )
 
 func TestSearch(t *testing.T) {
@@ -63,7 +65,7 @@ func TestRecentCustomersAreRemembered(t *testing.T) {
 
 func TestCustomerPageListsAllContacts(t *testing.T) {
 	up := newUpstream(t)
-	up.listPage = 2 // three contacts over two pages
+	up.sb.SetMaxPageSize(2) // three contacts over two pages
 	b := newBrowser(t, up.app(t, time.Second).URL)
 	p := b.get("/customers/5")
 	if p.status != 200 {
@@ -239,8 +241,8 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestHostileTextRendersInert(t *testing.T) {
 	up := newUpstream(t)
-	up.contacts[0].Memo = `<script>alert(1)</script>"><img src=x onerror=alert(1)>`
-	up.contacts[1].Value = `"><svg onload=alert(1)>@example.com`
+	up.edit(7, func(c *client.Contact) { c.Memo = `<script>alert(1)</script>"><img src=x onerror=alert(1)>` })
+	up.edit(8, func(c *client.Contact) { c.Value = `"><svg onload=alert(1)>@example.com` })
 	b := newBrowser(t, up.app(t, time.Second).URL)
 	for _, path := range []string{"/customers/5", "/customers/5/contacts/7", "/customers/5/contacts/7/edit", "/customers/5/contacts/8/edit"} {
 		p := b.get(path)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/identity"
 )
@@ -73,7 +74,7 @@ func TestChunkedOversizedFormIs413(t *testing.T) {
 
 func TestStoredValueOurRulesRejectDoesNotBlockOtherEdits(t *testing.T) {
 	up := newUpstream(t)
-	up.contacts[2].Value = "5555555555" // stored by someone else; not a valid number
+	up.edit(9, func(c *client.Contact) { c.Value = "5555555555" }) // stored by someone else; not a valid number
 	b := newBrowser(t, up.app(t, time.Second).URL)
 	form := b.openForm(9)
 	form.Set("memo", "Back door")

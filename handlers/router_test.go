@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,8 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,169 +16,118 @@ import (
 
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
 )
 
-// upstream is a scripted ServiceTitan double (deliberately not the
-// sandbox): one customer, 5, with contacts it keeps in memory and updates
-// on PATCH. Tests replace individual answers with the on* hooks.
+// upstream is the ServiceTitan sandbox as the handler tests use it: one
+// customer, 5, with contacts 7, 8 and 9, behind tenant 77, served on a
+// loopback port. Tests replace individual answers with the on* hooks and
+// read the sandbox's request counts through the counters.
 type upstream struct {
 	t   *testing.T
+	sb  *sandbox.Server
 	srv *httptest.Server
 
-	mu       sync.Mutex
-	contacts []client.Contact
-	// patchBodies are the raw bodies of every PATCH received.
-	patchBodies []string
-
-	patches, lists, customers, searches, tokens atomic.Int32
+	patches, lists, customers, searches, tokens requestCount
 
 	// onPatch, when set, answers a PATCH instead of the default; apply
 	// applies the request to the stored contact (as ServiceTitan would).
-	onPatch  func(w http.ResponseWriter, r *http.Request, apply func())
-	onToken  func(w http.ResponseWriter) bool
-	onList   func(w http.ResponseWriter) bool
-	listPage int // contacts per page of the contact list (default 50)
+	onPatch func(w http.ResponseWriter, r *http.Request, apply func())
+	// onToken and onList, when set, may answer a token request or a
+	// contact list themselves; when they return false the sandbox answers.
+	onToken func(w http.ResponseWriter) bool
+	onList  func(w http.ResponseWriter) bool
 }
+
+// requestCount reads the sandbox's count of requests for one operation.
+type requestCount struct {
+	sb *sandbox.Server
+	op string
+}
+
+func (c requestCount) Load() int32 { return int32(c.sb.Requests(c.op)) }
 
 const sessionSecret = "0123456789abcdef0123456789abcdef"
 
 var baseTime = time.Date(2026, 3, 4, 15, 4, 5, 123456700, time.UTC)
 
+// upstreamCredentials are what the app's client signs in with; the token
+// is fixed so that tests can look for it.
+var upstreamCredentials = sandbox.Credentials{TenantID: 77, ClientID: "id", ClientSecret: "client-secret-value", AppKey: "app-key-value"}
+
+// ada is customer 5 and its contacts: a three-flag mobile number that
+// texted STOP, a five-flag email and a landline without preferences.
+func ada() sandbox.Record {
+	return sandbox.Record{
+		Customer: client.Customer{ID: 5, Active: true, Name: "Ada Lovelace", Type: "Residential",
+			Address:   client.Address{Street: "12 Analytical Way", City: "Springfield", State: "IL", Zip: "62701"},
+			CreatedOn: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)},
+		Contacts: []client.Contact{
+			{ID: 7, Type: client.ContactMobilePhone, Value: "2175550177", Memo: "Cell", CreatedOn: baseTime.Add(-time.Hour), ModifiedOn: baseTime,
+				PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550177", DoNotText: true},
+				Preferences:   &client.Preferences{JobRemindersEnabled: true, MarketingUpdatesEnabled: false, InvoiceStatementNotification: true}},
+			{ID: 8, Type: client.ContactEmail, Value: "ada@example.com", CreatedOn: baseTime, ModifiedOn: baseTime,
+				Preferences: &client.Preferences{InvoiceStatementNotification: false, InvoiceNotification: new(true), StatementNotification: new(false)}},
+			{ID: 9, Type: client.ContactPhone, Value: "2175550123", CreatedOn: baseTime, ModifiedOn: baseTime,
+				PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550123"}},
+		},
+	}
+}
+
 func newUpstream(t *testing.T) *upstream {
 	t.Helper()
-	u := &upstream{t: t, listPage: 50}
-	u.contacts = []client.Contact{
-		{ID: 7, Type: client.ContactMobilePhone, Value: "2175550177", Memo: "Cell", CreatedOn: baseTime.Add(-time.Hour), ModifiedOn: baseTime,
-			PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550177", DoNotText: true},
-			Preferences:   &client.Preferences{JobRemindersEnabled: true, MarketingUpdatesEnabled: false, InvoiceStatementNotification: true}},
-		{ID: 8, Type: client.ContactEmail, Value: "ada@example.com", CreatedOn: baseTime, ModifiedOn: baseTime,
-			Preferences: &client.Preferences{InvoiceStatementNotification: false, InvoiceNotification: new(true), StatementNotification: new(false)}},
-		{ID: 9, Type: client.ContactPhone, Value: "2175550123", CreatedOn: baseTime, ModifiedOn: baseTime,
-			PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550123"}},
+	// The sandbox's clock stands one minute after baseTime: a save stamps
+	// modifiedOn baseTime + 1 minute (later saves of one contact 1 ms more).
+	sb := sandbox.New(sandbox.WithSeed(ada()), sandbox.WithCredentials(upstreamCredentials),
+		sandbox.WithAccessToken("secret-token-value"),
+		sandbox.WithClock(func() time.Time { return baseTime.Add(time.Minute) }))
+	count := func(op string) requestCount { return requestCount{sb, op} }
+	u := &upstream{t: t, sb: sb,
+		patches: count(sandbox.OpUpdateContact), lists: count(sandbox.OpListContacts),
+		customers: count(sandbox.OpGetCustomer), searches: count(sandbox.OpListCustomers), tokens: count(sandbox.OpToken),
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /connect/token", func(w http.ResponseWriter, r *http.Request) {
-		u.tokens.Add(1)
-		if u.onToken != nil && u.onToken(w) {
-			return
-		}
-		writeJSON(w, 200, `{"access_token":"secret-token-value","expires_in":900,"token_type":"Bearer"}`)
-	})
-	const tenant = "/crm/v2/tenant/77"
-	mux.HandleFunc("GET "+tenant+"/customers", func(w http.ResponseWriter, r *http.Request) {
-		u.searches.Add(1)
-		q := r.URL.Query()
-		match := q.Get("ids") == "5" || strings.Contains(strings.ToLower("Ada Lovelace"), strings.ToLower(q.Get("name"))) && q.Get("name") != "" ||
-			q.Get("phone") != "" && strings.Contains("2175550177", q.Get("phone"))
-		data := ""
-		if match {
-			data = customerJSON
-		}
-		writeJSON(w, 200, fmt.Sprintf(`{"page":1,"pageSize":10,"hasMore":false,"data":[%s]}`, data))
-	})
-	mux.HandleFunc("GET "+tenant+"/customers/{id}", func(w http.ResponseWriter, r *http.Request) {
-		u.customers.Add(1)
-		if r.PathValue("id") != "5" {
-			writeJSON(w, 404, `{"type":"x","title":"Customer not found","status":404,"traceId":"trace-404"}`)
-			return
-		}
-		writeJSON(w, 200, customerJSON)
-	})
-	mux.HandleFunc("GET "+tenant+"/customers/{id}/contacts", func(w http.ResponseWriter, r *http.Request) {
-		u.lists.Add(1)
-		if u.onList != nil && u.onList(w) {
-			return
-		}
-		if r.PathValue("id") != "5" {
-			writeJSON(w, 404, `{"title":"Customer not found","status":404}`)
-			return
-		}
-		page := 1
-		fmt.Sscan(r.URL.Query().Get("page"), &page)
-		u.mu.Lock()
-		all := append([]client.Contact(nil), u.contacts...)
-		u.mu.Unlock()
-		start := min((page-1)*u.listPage, len(all))
-		end := min(start+u.listPage, len(all))
-		b, _ := json.Marshal(all[start:end])
-		writeJSON(w, 200, fmt.Sprintf(`{"page":%d,"pageSize":%d,"hasMore":%t,"data":%s}`, page, u.listPage, end < len(all), b))
-	})
-	mux.HandleFunc("PATCH "+tenant+"/customers/5/contacts/{contactId}", func(w http.ResponseWriter, r *http.Request) {
-		u.patches.Add(1)
-		body, _ := io.ReadAll(r.Body)
-		u.mu.Lock()
-		u.patchBodies = append(u.patchBodies, string(body))
-		u.mu.Unlock()
-		var id int64
-		fmt.Sscan(r.PathValue("contactId"), &id)
-		var updated client.Contact
-		apply := func() { updated = u.apply(id, body) }
+	sb.Intercept(sandbox.OpUpdateContact, func(w http.ResponseWriter, r *http.Request, apply func()) {
 		if u.onPatch != nil {
 			u.onPatch(w, r, apply)
 			return
 		}
 		apply()
-		b, _ := json.Marshal(updated)
-		writeJSON(w, 200, string(b))
 	})
-	u.srv = httptest.NewServer(mux)
+	sb.Intercept(sandbox.OpToken, func(w http.ResponseWriter, r *http.Request, apply func()) {
+		if u.onToken == nil || !u.onToken(w) {
+			apply()
+		}
+	})
+	sb.Intercept(sandbox.OpListContacts, func(w http.ResponseWriter, r *http.Request, apply func()) {
+		if u.onList == nil || !u.onList(w) {
+			apply()
+		}
+	})
+	u.srv = httptest.NewServer(sb)
 	t.Cleanup(u.srv.Close)
 	return u
 }
 
-const customerJSON = `{"id":5,"active":true,"name":"Ada Lovelace","type":"Residential",
-	"address":{"street":"12 Analytical Way","city":"Springfield","state":"IL","zip":"62701"},"createdOn":"2020-01-01T00:00:00"}`
-
-func (u *upstream) apply(id int64, body []byte) client.Contact {
-	var req client.UpdateContactRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		u.t.Errorf("PATCH body is not JSON: %s", body)
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for i := range u.contacts {
-		ct := &u.contacts[i]
-		if ct.ID != id {
-			continue
-		}
-		if req.Type != nil {
-			ct.Type = *req.Type
-		}
-		if req.Value != nil {
-			ct.Value = *req.Value
-		}
-		if req.Memo != nil {
-			ct.Memo = *req.Memo
-		}
-		if req.Preferences != nil {
-			ct.Preferences = req.Preferences
-		}
-		ct.ModifiedOn = ct.ModifiedOn.Add(time.Minute)
-		return *ct
-	}
-	return client.Contact{}
-}
-
+// contact is contact id of customer 5 as the sandbox holds it now.
 func (u *upstream) contact(id int64) client.Contact {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	for _, ct := range u.contacts {
-		if ct.ID == id {
-			return ct
-		}
-	}
-	return client.Contact{}
+	ct, _ := u.sb.Contact(5, id)
+	return ct
 }
 
-func (u *upstream) lastPatch() string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.patchBodies) == 0 {
-		return ""
+// edit changes contact id of customer 5 in the sandbox, as someone else's
+// edit in ServiceTitan would (nothing is validated or stamped).
+func (u *upstream) edit(id int64, change func(*client.Contact)) {
+	u.t.Helper()
+	ct, ok := u.sb.Contact(5, id)
+	if !ok {
+		u.t.Fatalf("no contact %d", id)
 	}
-	return u.patchBodies[len(u.patchBodies)-1]
+	change(&ct)
+	u.sb.SetContact(5, ct)
 }
+
+func (u *upstream) lastPatch() string { return u.sb.LastBody(sandbox.OpUpdateContact) }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -202,8 +148,8 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 		log = slog.New(slog.DiscardHandler)
 	}
 	st, err := client.New(client.Config{
-		APIURL: u.srv.URL, AuthURL: u.srv.URL + "/connect/token", TenantID: 77,
-		ClientID: "id", ClientSecret: "client-secret-value", AppKey: "app-key-value", Timeout: timeout,
+		APIURL: u.srv.URL, AuthURL: u.srv.URL + "/connect/token", TenantID: upstreamCredentials.TenantID,
+		ClientID: upstreamCredentials.ClientID, ClientSecret: upstreamCredentials.ClientSecret, AppKey: upstreamCredentials.AppKey, Timeout: timeout,
 	}, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(50*time.Millisecond), client.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)

@@ -215,14 +215,10 @@ func TestConflictWhenPreferencesChangeShape(t *testing.T) {
 			b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(store)).URL)
 			form := b.openForm(8)
 			form.Set("memo", "mine")
-			up.mu.Lock()
-			for i := range up.contacts {
-				if up.contacts[i].ID == 8 {
-					up.contacts[i].Preferences = prefs
-					up.contacts[i].ModifiedOn = up.contacts[i].ModifiedOn.Add(time.Minute)
-				}
-			}
-			up.mu.Unlock()
+			up.edit(8, func(c *client.Contact) {
+				c.Preferences = prefs
+				c.ModifiedOn = c.ModifiedOn.Add(time.Minute)
+			})
 			if p := b.post("/customers/5/contacts/8", form); p.status != http.StatusConflict || up.patches.Load() != 0 {
 				t.Fatalf("status %d, PATCHes %d; want 409 and none", p.status, up.patches.Load())
 			}

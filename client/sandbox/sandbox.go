@@ -7,8 +7,10 @@
 // It serves three purposes: the app's one-command demo backend when no
 // credentials are configured, a backend for Go tests, and a backend for
 // browser end-to-end tests. Tests can inject faults (error statuses, hangs,
-// dropped connections, lost PATCH responses), count requests per operation
-// and read or overwrite the stored data directly.
+// dropped connections, lost PATCH responses), answer an operation
+// themselves with [Server.Intercept], count requests per operation, read
+// the last body an operation received, start from their own data
+// ([WithSeed]) and read or overwrite the stored data directly.
 //
 // Routes (the same paths as ServiceTitan):
 //
@@ -22,15 +24,19 @@
 // /crm/v2/tenant/{tenant}/...) and AuthURL = root + "/connect/token", using
 // the values of [Server.Credentials]. The seed data is described in seed.go
 // (see [SeedCustomerID] and the other Seed constants); it is the same on
-// every start.
+// every start, unless [WithSeed] replaces it.
 //
 // A Server is safe for concurrent use.
 package sandbox
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
+	"io"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -42,7 +48,8 @@ import (
 )
 
 // Operation names, as in ServiceTitan's API reference. They identify
-// operations in [Fault] and [Server.Requests].
+// operations in [Fault], [Server.Intercept], [Server.Requests] and
+// [Server.LastBody].
 const (
 	OpToken         = "token"
 	OpListCustomers = "Customers_GetList"
@@ -52,15 +59,15 @@ const (
 )
 
 const (
-	defaultPageSize   = 50
-	maxPageSize       = 500
-	maxRequestBody    = 1 << 20
-	maxMemoLength     = 255
-	tokenScope        = "tn.crm.customers:r tn.crm.customers:w"
-	jsonContentType   = "application/json; charset=utf-8"
-	textContentType   = "text/plain; charset=utf-8"
-	defaultTokenLife  = 900 * time.Second
-	modifiedOnBumpGap = time.Millisecond
+	defaultPageSize    = 50
+	defaultMaxPageSize = 500
+	maxRequestBody     = 1 << 20
+	maxMemoLength      = 255
+	tokenScope         = "tn.crm.customers:r tn.crm.customers:w"
+	jsonContentType    = "application/json; charset=utf-8"
+	textContentType    = "text/plain; charset=utf-8"
+	defaultTokenLife   = 900 * time.Second
+	modifiedOnBumpGap  = time.Millisecond
 )
 
 // Credentials are what a client needs to talk to the sandbox: the tenant in
@@ -99,6 +106,49 @@ func WithTokenLifetime(d time.Duration) Option { return func(s *Server) { s.toke
 // modifiedOn stamps. Latency and hangs always use real time.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock = now } }
 
+// WithAccessToken makes the token endpoint issue token every time instead
+// of a new random one, so that a test can look for it (in logs, in error
+// messages) or check the Authorization header. Revoked, it is valid again
+// once issued again.
+func WithAccessToken(token string) Option { return func(s *Server) { s.accessToken = token } }
+
+// A Record is a customer with its contacts, for [WithSeed].
+type Record struct {
+	Customer client.Customer
+	Contacts []client.Contact
+}
+
+// WithSeed replaces the seed data of seed.go: the server starts with
+// exactly these customers and contacts, stored as given (copies, contacts
+// sorted by id), and [Server.Reset] restores them. A customer id given
+// twice, or a contact id given twice for one customer, panics.
+func WithSeed(records ...Record) Option {
+	return func(s *Server) {
+		s.seed = func() map[int64]*customerRecord { return recordsToCustomers(records) }
+	}
+}
+
+func recordsToCustomers(records []Record) map[int64]*customerRecord {
+	out := make(map[int64]*customerRecord, len(records))
+	for _, r := range records {
+		if _, dup := out[r.Customer.ID]; dup {
+			panic(fmt.Sprintf("sandbox: WithSeed: customer %d given twice", r.Customer.ID))
+		}
+		rec := &customerRecord{customer: r.Customer, contacts: make([]client.Contact, len(r.Contacts))}
+		for i, c := range r.Contacts {
+			rec.contacts[i] = cloneContact(c)
+		}
+		slices.SortFunc(rec.contacts, func(a, b client.Contact) int { return cmpInt64(a.ID, b.ID) })
+		for i := 1; i < len(rec.contacts); i++ {
+			if rec.contacts[i].ID == rec.contacts[i-1].ID {
+				panic(fmt.Sprintf("sandbox: WithSeed: contact %d of customer %d given twice", rec.contacts[i].ID, r.Customer.ID))
+			}
+		}
+		out[r.Customer.ID] = rec
+	}
+	return out
+}
+
 // Fault makes the server misbehave for matching requests, for tests. Faults
 // are matched in the order they were injected; the first matching one is
 // used (and consumed when Times > 0).
@@ -136,21 +186,35 @@ type activeFault struct {
 	remaining int
 }
 
+// An Interceptor answers an operation in the sandbox's place (see
+// [Server.Intercept]). apply runs the real operation, with the request's
+// body as received, and stores its effect (for UpdateContact: the change).
+// Its answer is sent only if the interceptor sends none of its own (writes
+// nothing, hijacks nothing): to pass a request through unchanged, call
+// apply and return; to lose the answer of an applied change, call apply
+// and then hang or drop the connection.
+type Interceptor func(w http.ResponseWriter, r *http.Request, apply func())
+
 // Server is the fake ServiceTitan. Create it with [New]; it is an
 // http.Handler, and [Server.Start] serves it on a loopback port.
 type Server struct {
 	creds         Credentials
 	tokenLifetime time.Duration
+	accessToken   string // issued every time when set
 	clock         func() time.Time
+	seed          func() map[int64]*customerRecord
 	mux           *http.ServeMux
 
-	mu        sync.Mutex
-	latency   time.Duration
-	faults    []*activeFault
-	counts    map[string]int
-	tokens    map[string]time.Time // access token -> expiry
-	customers map[int64]*customerRecord
-	baseURL   string
+	mu           sync.Mutex
+	latency      time.Duration
+	maxPageSize  int
+	faults       []*activeFault
+	interceptors map[string]Interceptor
+	counts       map[string]int
+	lastBodies   map[string]string
+	tokens       map[string]time.Time // access token -> expiry
+	customers    map[int64]*customerRecord
+	baseURL      string
 }
 
 // customerRecord is a stored customer with its contacts, sorted by id.
@@ -168,7 +232,11 @@ func New(opts ...Option) *Server {
 		creds:         DefaultCredentials,
 		tokenLifetime: defaultTokenLife,
 		clock:         time.Now,
+		seed:          seedCustomers,
+		maxPageSize:   defaultMaxPageSize,
+		interceptors:  map[string]Interceptor{},
 		counts:        map[string]int{},
+		lastBodies:    map[string]string{},
 		tokens:        map[string]time.Time{},
 	}
 	for _, o := range opts {
@@ -177,7 +245,7 @@ func New(opts ...Option) *Server {
 	if s.tokenLifetime <= 0 {
 		s.tokenLifetime = defaultTokenLife
 	}
-	s.customers = seedCustomers()
+	s.customers = s.seed()
 	s.mux = http.NewServeMux()
 	const base = "/crm/v2/tenant/{tenant}/customers"
 	s.mux.HandleFunc("POST /connect/token", s.route(OpToken, false, s.handleToken))
@@ -262,6 +330,49 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.latency = d
 }
 
+// SetMaxPageSize sets the largest page the list operations answer with
+// (default 500): a request for a larger pageSize, or for the default 50
+// when n is smaller, gets n items a page, the answer's pageSize says n and
+// hasMore tells the client to ask for the next page, as ServiceTitan caps
+// its page sizes. n < 1 restores the default.
+func (s *Server) SetMaxPageSize(n int) {
+	if n < 1 {
+		n = defaultMaxPageSize
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxPageSize = n
+}
+
+func (s *Server) pageSizeCap() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxPageSize
+}
+
+// Intercept has h answer every later request for the operation op (one of
+// the Op constants) that passes authentication, instead of the sandbox; a
+// nil h removes the interceptor. Injected faults come first: a faulted
+// request never reaches h. Requests h answers are counted as any other.
+func (s *Server) Intercept(op string, h Interceptor) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h == nil {
+		delete(s.interceptors, op)
+		return
+	}
+	s.interceptors[op] = h
+}
+
+// LastBody is the body of the last request that reached the operation op,
+// as received (before any fault or interceptor), or "" if none has since
+// the start or [Server.ResetCounters].
+func (s *Server) LastBody(op string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastBodies[op]
+}
+
 // InjectFault adds a fault after the ones already injected.
 func (s *Server) InjectFault(f Fault) {
 	s.mu.Lock()
@@ -285,11 +396,13 @@ func (s *Server) Requests(op string) int {
 	return s.counts[op]
 }
 
-// ResetCounters sets every request counter to zero.
+// ResetCounters sets every request counter to zero and forgets the last
+// bodies.
 func (s *Server) ResetCounters() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.counts)
+	clear(s.lastBodies)
 }
 
 // RevokeTokens invalidates every issued access token, so the next API call
@@ -300,15 +413,18 @@ func (s *Server) RevokeTokens() {
 	clear(s.tokens)
 }
 
-// Reset restores the seed data and clears faults and counters. Issued tokens
-// and the latency are kept.
+// Reset restores the seed data and clears faults, interceptors, counters
+// and last bodies. Issued tokens, the latency and the page size cap are
+// kept.
 func (s *Server) Reset() {
-	data := seedCustomers()
+	data := s.seed()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.customers = data
 	s.faults = nil
+	clear(s.interceptors)
 	clear(s.counts)
+	clear(s.lastBodies)
 }
 
 // Customers returns every customer, active or not, sorted by id.
@@ -432,35 +548,64 @@ func (s *Server) now() time.Time {
 	return s.clock().UTC().Truncate(100 * time.Nanosecond)
 }
 
-// route wraps an operation's handler with counting, latency, faults and
-// (for API operations) authentication.
-func (s *Server) route(op string, api bool, h http.HandlerFunc) http.HandlerFunc {
-	if api {
-		inner := h
-		h = func(w http.ResponseWriter, r *http.Request) {
-			if s.authorize(w, r) {
-				inner(w, r)
-			}
-		}
-	}
+// route wraps an operation's handler with counting, latency, faults,
+// interceptors and (for API operations) authentication.
+func (s *Server) route(op string, api bool, operation http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Read the body first: it is recorded, it can be applied after an
+		// interceptor has read it, and a hanging fault notices the client
+		// leaving only once the body is read. One byte over the limit
+		// keeps an oversized body oversized for the operation.
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+		if err != nil {
+			return // the client went away mid-body
+		}
 		s.mu.Lock()
 		s.counts[op]++
+		s.lastBodies[op] = string(body)
 		latency := s.latency
 		f, faulted := s.takeFaultLocked(op, r.Method)
+		intercept := s.interceptors[op]
 		s.mu.Unlock()
 
 		if !sleepCtx(r.Context(), latency) {
 			return // the client gave up
 		}
-		if !faulted {
-			h(w, r)
-			return
+		r.Body = io.NopCloser(bytes.NewReader(body)) // for an interceptor
+		apply := func(w http.ResponseWriter) {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			operation(w, r)
 		}
-		if f.AfterApply {
-			h(discardWriter{header: http.Header{}}, r)
+		switch {
+		case faulted:
+			if f.AfterApply {
+				s.serve(&recordedAnswer{}, r, api, apply, nil)
+			}
+			serveFault(w, r, f)
+		default:
+			s.serve(w, r, api, apply, intercept)
 		}
-		serveFault(w, r, f)
+	}
+}
+
+// serve authenticates an API request and answers it with the operation,
+// or with the interceptor when there is one.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, api bool, apply func(http.ResponseWriter), intercept Interceptor) {
+	if api && !s.authorize(w, r) {
+		return
+	}
+	if intercept == nil {
+		apply(w)
+		return
+	}
+	iw := &interceptedWriter{ResponseWriter: w}
+	var applied *recordedAnswer
+	intercept(iw, r, func() {
+		applied = &recordedAnswer{}
+		apply(applied)
+	})
+	if applied != nil && !iw.answered {
+		applied.sendTo(w)
 	}
 }
 
@@ -537,10 +682,59 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// discardWriter swallows the answer of an operation whose response a fault
-// replaces.
-type discardWriter struct{ header http.Header }
+// recordedAnswer keeps an operation's answer instead of sending it: the
+// answer an interceptor may send, or the one a fault replaces.
+type recordedAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
 
-func (d discardWriter) Header() http.Header         { return d.header }
-func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (d discardWriter) WriteHeader(int)             {}
+func (a *recordedAnswer) Header() http.Header {
+	if a.header == nil {
+		a.header = http.Header{}
+	}
+	return a.header
+}
+
+func (a *recordedAnswer) WriteHeader(status int) {
+	if a.status == 0 {
+		a.status = status
+	}
+}
+
+func (a *recordedAnswer) Write(b []byte) (int, error) {
+	a.WriteHeader(http.StatusOK)
+	return a.body.Write(b)
+}
+
+func (a *recordedAnswer) sendTo(w http.ResponseWriter) {
+	maps.Copy(w.Header(), a.header)
+	w.WriteHeader(cmp.Or(a.status, http.StatusOK))
+	_, _ = w.Write(a.body.Bytes())
+}
+
+// interceptedWriter notes whether an interceptor sent an answer of its own.
+type interceptedWriter struct {
+	http.ResponseWriter
+	answered bool
+}
+
+func (w *interceptedWriter) WriteHeader(status int) {
+	w.answered = true
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *interceptedWriter) Write(b []byte) (int, error) {
+	w.answered = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Hijack lets an interceptor drop the connection, as [Fault] DropConnection does.
+func (w *interceptedWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.answered = true
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap gives [http.ResponseController] the underlying writer.
+func (w *interceptedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -535,24 +535,34 @@ func TestListContactsPaging(t *testing.T) {
 	tests := []struct {
 		name     string
 		path     string
+		maxPage  int // SetMaxPageSize; 0 for the default
 		wantLen  int
 		wantMore bool
 		wantNull bool // totalCount null
 	}{
-		{"ok, default page size is 50", path, 50, true, true},
-		{"ok, second default page", path + "?page=2", 10, false, true},
-		{"ok, beyond the end", path + "?page=4&pageSize=25", 0, false, true},
-		{"ok, small customer", "/customers/10000001/contacts", 3, false, true},
-		{"ok, includeTotal=false", path + "?includeTotal=false&pageSize=60", 60, false, true},
+		{"ok, default page size is 50", path, 0, 50, true, true},
+		{"ok, second default page", path + "?page=2", 0, 10, false, true},
+		{"ok, beyond the end", path + "?page=4&pageSize=25", 0, 0, false, true},
+		{"ok, small customer", "/customers/10000001/contacts", 0, 3, false, true},
+		{"ok, includeTotal=false", path + "?includeTotal=false&pageSize=60", 0, 60, false, true},
+		{"ok, a larger pageSize is cut to the cap", path + "?pageSize=100", 25, 25, true, true},
+		{"ok, so is the default", path, 25, 25, true, true},
+		{"ok, the last capped page", path + "?page=3&pageSize=100", 25, 10, false, true},
+		{"ok, a smaller pageSize stays", path + "?pageSize=10", 25, 10, true, true},
+		{"ok, no cap after a cap below one", path + "?pageSize=60", -1, 60, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			h.s.SetMaxPageSize(tt.maxPage)
 			resp, body := h.call(http.MethodGet, tt.path, "")
 			wantStatus(t, resp, body, http.StatusOK)
 			var p client.Page[client.Contact]
 			mustUnmarshal(t, body, &p)
 			if len(p.Data) != tt.wantLen || p.HasMore != tt.wantMore {
 				t.Errorf("len %d hasMore %v", len(p.Data), p.HasMore)
+			}
+			if tt.maxPage > 0 && tt.wantMore && p.PageSize != len(p.Data) { // a full page says its size
+				t.Errorf("pageSize %d for a page of %d", p.PageSize, len(p.Data))
 			}
 			if tt.wantNull != strings.Contains(string(body), `"totalCount":null`) {
 				t.Errorf("totalCount in %s", body[:min(len(body), 80)])
@@ -1218,6 +1228,223 @@ func TestCounters(t *testing.T) {
 			t.Errorf("after reset Requests(%s) = %d", op, got)
 		}
 	}
+}
+
+func TestIntercept(t *testing.T) {
+	path := fmt.Sprintf("/customers/%d/contacts/%d", SeedCustomerID, SeedMobileContactID)
+	tests := []struct {
+		name        string
+		intercept   Interceptor
+		wantStatus  int
+		wantBody    string // "" for the sandbox's own answer, a contact
+		wantApplied bool
+	}{
+		{"ok, an answer of its own, nothing applied", func(w http.ResponseWriter, r *http.Request, apply func()) {
+			writeText(w, http.StatusTeapot, "mine")
+		}, http.StatusTeapot, "mine", false},
+		{"ok, applied, then an answer of its own", func(w http.ResponseWriter, r *http.Request, apply func()) {
+			apply()
+			writeText(w, http.StatusGatewayTimeout, "lost")
+		}, http.StatusGatewayTimeout, "lost", true},
+		{"ok, applied without an answer passes the sandbox's through", func(w http.ResponseWriter, r *http.Request, apply func()) {
+			w.Header().Set("X-Seen", "yes")
+			apply()
+		}, http.StatusOK, "", true},
+		{"ok, the body can be read and still applied", func(w http.ResponseWriter, r *http.Request, apply func()) {
+			if b, _ := io.ReadAll(r.Body); string(b) != `{"memo":"intercepted"}` {
+				t.Errorf("interceptor read %q", b)
+			}
+			apply()
+		}, http.StatusOK, "", true},
+		{"ok, neither answer nor apply is an empty 200", func(w http.ResponseWriter, r *http.Request, apply func()) {}, http.StatusOK, "-", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.s.Intercept(OpUpdateContact, tt.intercept)
+			resp, body := h.call(http.MethodPatch, path, `{"memo":"intercepted"}`)
+			wantStatus(t, resp, body, tt.wantStatus)
+			switch tt.wantBody {
+			case "":
+				var c client.Contact
+				mustUnmarshal(t, body, &c)
+				if c.Memo != "intercepted" || resp.Header.Get("Content-Type") != jsonContentType {
+					t.Errorf("answer %s %v", body, resp.Header)
+				}
+			case "-":
+				if len(body) != 0 {
+					t.Errorf("body = %q", body)
+				}
+			default:
+				if string(body) != tt.wantBody {
+					t.Errorf("body = %q, want %q", body, tt.wantBody)
+				}
+			}
+			if applied := h.contact(SeedCustomerID, SeedMobileContactID).Memo == "intercepted"; applied != tt.wantApplied {
+				t.Errorf("applied = %v, want %v", applied, tt.wantApplied)
+			}
+			if n := h.s.Requests(OpUpdateContact); n != 1 {
+				t.Errorf("requests = %d, want 1", n)
+			}
+		})
+	}
+
+	t.Run("ok, applied, then the connection dropped", func(t *testing.T) {
+		h := newHarness(t)
+		h.s.Intercept(OpUpdateContact, func(w http.ResponseWriter, r *http.Request, apply func()) {
+			apply()
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Errorf("hijack: %v", err)
+				return
+			}
+			conn.Close()
+		})
+		h.callErr(context.Background(), http.MethodPatch, path, `{"memo":"dropped"}`)
+		if got := h.contact(SeedCustomerID, SeedMobileContactID).Memo; got != "dropped" {
+			t.Errorf("memo = %q, want the change applied", got)
+		}
+	})
+
+	t.Run("ok, the token endpoint can be intercepted", func(t *testing.T) {
+		h := newHarness(t)
+		h.s.Intercept(OpToken, func(w http.ResponseWriter, r *http.Request, apply func()) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_client"})
+		})
+		c := h.s.Credentials()
+		resp, body := h.postForm(url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret}}, "")
+		wantStatus(t, resp, body, http.StatusBadRequest)
+	})
+
+	t.Run("nok, faults and authentication come first", func(t *testing.T) {
+		h := newHarness(t)
+		var reached int
+		h.s.Intercept(OpGetCustomer, func(w http.ResponseWriter, r *http.Request, apply func()) { reached++; apply() })
+		h.s.InjectFault(Fault{Operation: OpGetCustomer, Times: 1, Status: 503})
+		resp, body := h.call(http.MethodGet, "/customers/10000001", "")
+		wantStatus(t, resp, body, 503)
+		req := h.newRequest(context.Background(), http.MethodGet, "/customers/10000001", "")
+		req.Header.Set("Authorization", "Bearer revoked")
+		resp, body = h.send(req)
+		wantStatus(t, resp, body, http.StatusUnauthorized)
+		resp, body = h.call(http.MethodGet, "/customers/10000001", "")
+		wantStatus(t, resp, body, http.StatusOK)
+		if reached != 1 {
+			t.Errorf("interceptor reached %d times, want 1", reached)
+		}
+	})
+
+	t.Run("ok, nil and Reset remove interceptors", func(t *testing.T) {
+		h := newHarness(t)
+		refuse := func(w http.ResponseWriter, r *http.Request, apply func()) { w.WriteHeader(http.StatusTeapot) }
+		for _, remove := range []func(){func() { h.s.Intercept(OpGetCustomer, nil) }, h.s.Reset} {
+			h.s.Intercept(OpGetCustomer, refuse)
+			resp, body := h.call(http.MethodGet, "/customers/10000001", "")
+			wantStatus(t, resp, body, http.StatusTeapot)
+			remove()
+			resp, body = h.call(http.MethodGet, "/customers/10000001", "")
+			wantStatus(t, resp, body, http.StatusOK)
+		}
+	})
+}
+
+func TestLastBody(t *testing.T) {
+	h := newHarness(t)
+	if got := h.s.LastBody(OpUpdateContact); got != "" {
+		t.Errorf("before any PATCH: %q", got)
+	}
+	h.patch(SeedCustomerID, SeedMobileContactID, `{"memo":"first"}`)
+	h.s.InjectFault(Fault{Operation: OpUpdateContact, Times: 1, Status: 503})
+	h.patch(SeedCustomerID, SeedMobileContactID, `{"memo":"faulted"}`)
+	if got := h.s.LastBody(OpUpdateContact); got != `{"memo":"faulted"}` {
+		t.Errorf("LastBody = %q, want the faulted request's body", got)
+	}
+	h.call(http.MethodGet, "/customers/10000001", "")
+	if got := h.s.LastBody(OpGetCustomer); got != "" {
+		t.Errorf("GET body = %q", got)
+	}
+	h.s.ResetCounters()
+	if got := h.s.LastBody(OpUpdateContact); got != "" {
+		t.Errorf("after ResetCounters: %q", got)
+	}
+}
+
+func TestSetMaxPageSizeCapsCustomerLists(t *testing.T) {
+	h := newHarness(t)
+	h.s.SetMaxPageSize(10)
+	resp, body := h.call(http.MethodGet, "/customers?active=Any&pageSize=100", "")
+	wantStatus(t, resp, body, http.StatusOK)
+	var p client.Page[json.RawMessage]
+	mustUnmarshal(t, body, &p)
+	if len(p.Data) != 10 || p.PageSize != 10 || !p.HasMore {
+		t.Errorf("len %d pageSize %d hasMore %v", len(p.Data), p.PageSize, p.HasMore)
+	}
+}
+
+func TestWithSeed(t *testing.T) {
+	at := time.Date(2026, 3, 4, 15, 4, 5, 123456700, time.UTC)
+	records := []Record{
+		{Customer: client.Customer{ID: 5, Active: true, Name: "Ada Lovelace", Type: "Residential"},
+			Contacts: []client.Contact{
+				{ID: 9, Type: client.ContactPhone, Value: "2175550123", CreatedOn: at, ModifiedOn: at},
+				{ID: 7, Type: client.ContactMobilePhone, Value: "2175550177", Memo: "Cell", CreatedOn: at, ModifiedOn: at,
+					PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550177", DoNotText: true}},
+			}},
+		{Customer: client.Customer{ID: 6, Active: false, Name: "Inactive Ltd"}},
+	}
+	h := newHarness(t, WithSeed(records...))
+	records[0].Contacts[1].PhoneSettings.DoNotText = false // the server keeps its own copy
+
+	if cs := h.s.Customers(); len(cs) != 2 || cs[0].Name != "Ada Lovelace" || cs[1].ID != 6 {
+		t.Fatalf("customers = %+v", cs)
+	}
+	cs := h.s.Contacts(5)
+	if len(cs) != 2 || cs[0].ID != 7 || cs[1].ID != 9 || !cs[0].PhoneSettings.DoNotText {
+		t.Fatalf("contacts = %s", jsonOf(cs))
+	}
+	resp, body := h.call(http.MethodGet, "/customers?phone=2175550177", "")
+	wantStatus(t, resp, body, http.StatusOK)
+	if !strings.Contains(string(body), `"name":"Ada Lovelace"`) || strings.Contains(string(body), "Inactive") {
+		t.Errorf("search: %s", body)
+	}
+	resp, body = h.patch(5, 7, `{"memo":"Work cell"}`)
+	wantStatus(t, resp, body, http.StatusOK)
+	h.s.Reset()
+	if got := h.contact(5, 7); got.Memo != "Cell" || !got.ModifiedOn.Equal(at) {
+		t.Errorf("after Reset: %s", jsonOf(got))
+	}
+	if _, ok := h.s.Customer(SeedCustomerID); ok {
+		t.Error("the built-in seed is there too")
+	}
+
+	for name, bad := range map[string][]Record{
+		"nok, a customer twice": {{Customer: client.Customer{ID: 5}}, {Customer: client.Customer{ID: 5}}},
+		"nok, a contact twice":  {{Customer: client.Customer{ID: 5}, Contacts: []client.Contact{{ID: 7}, {ID: 7}}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			New(WithSeed(bad...))
+		})
+	}
+}
+
+func TestWithAccessToken(t *testing.T) {
+	h := newHarness(t, WithAccessToken("known-token"))
+	if h.token != "known-token" {
+		t.Fatalf("token = %q", h.token)
+	}
+	h.s.RevokeTokens()
+	resp, body := h.call(http.MethodGet, "/customers/10000001", "")
+	wantStatus(t, resp, body, http.StatusUnauthorized)
+	if h.fetchToken() != "known-token" {
+		t.Error("a second token differs")
+	}
+	resp, body = h.call(http.MethodGet, "/customers/10000001", "")
+	wantStatus(t, resp, body, http.StatusOK)
 }
 
 func TestConcurrentPatches(t *testing.T) {
