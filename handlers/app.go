@@ -29,7 +29,6 @@ type ServiceTitan interface {
 	change.ServiceTitan
 	SearchCustomers(ctx context.Context, q client.CustomerQuery) (client.Page[client.Customer], error)
 	GetCustomer(ctx context.Context, id int64) (client.Customer, error)
-	ListContacts(ctx context.Context, customerID int64) ([]client.Contact, error)
 	CheckToken(ctx context.Context) error
 }
 
