@@ -1,7 +1,8 @@
 // Package sandbox is an in-process fake of ServiceTitan's CRM v2 API: an
 // http.Handler that speaks ServiceTitan's wire format (OAuth client
 // credentials token endpoint, paged customer and contact lists, the
-// Customers_UpdateContact PATCH with its validation and RFC 7807 problem
+// Customers_UpdateContact PATCH, Customers_CreateContact POST and
+// Customers_DeleteContact DELETE with their validation and RFC 7807 problem
 // bodies), so the real client runs against it unchanged.
 //
 // It serves three purposes: the app's one-command demo backend when no
@@ -19,6 +20,8 @@
 //	GET   /crm/v2/tenant/{tenant}/customers/{id}
 //	GET   /crm/v2/tenant/{tenant}/customers/{id}/contacts
 //	PATCH /crm/v2/tenant/{tenant}/customers/{id}/contacts/{contactId}
+//	POST   /crm/v2/tenant/{tenant}/customers/{id}/contacts
+//	DELETE /crm/v2/tenant/{tenant}/customers/{id}/contacts/{contactId}
 //
 // A client is configured with APIURL = the server root (it appends
 // /crm/v2/tenant/{tenant}/...) and AuthURL = root + "/connect/token", using
@@ -56,6 +59,8 @@ const (
 	OpGetCustomer   = "Customers_Get"
 	OpListContacts  = "Customers_GetContactList"
 	OpUpdateContact = "Customers_UpdateContact"
+	OpCreateContact = "Customers_CreateContact"
+	OpDeleteContact = "Customers_DeleteContact"
 )
 
 const (
@@ -214,7 +219,10 @@ type Server struct {
 	lastBodies   map[string]string
 	tokens       map[string]time.Time // access token -> expiry
 	customers    map[int64]*customerRecord
-	baseURL      string
+	// lastContactID is the highest contact id given so far (0: not yet
+	// worked out from the stored contacts).
+	lastContactID int64
+	baseURL       string
 }
 
 // customerRecord is a stored customer with its contacts, sorted by id.
@@ -253,6 +261,8 @@ func New(opts ...Option) *Server {
 	s.mux.HandleFunc("GET "+base+"/{id}", s.route(OpGetCustomer, true, s.handleGetCustomer))
 	s.mux.HandleFunc("GET "+base+"/{id}/contacts", s.route(OpListContacts, true, s.handleListContacts))
 	s.mux.HandleFunc("PATCH "+base+"/{id}/contacts/{contactId}", s.route(OpUpdateContact, true, s.handleUpdateContact))
+	s.mux.HandleFunc("POST "+base+"/{id}/contacts", s.route(OpCreateContact, true, s.handleCreateContact))
+	s.mux.HandleFunc("DELETE "+base+"/{id}/contacts/{contactId}", s.route(OpDeleteContact, true, s.handleDeleteContact))
 	return s
 }
 

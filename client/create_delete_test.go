@@ -1,0 +1,87 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+)
+
+// againstSandbox is a client talking to a fresh sandbox.
+func againstSandbox(t *testing.T) (*client.Client, *sandbox.Server) {
+	t.Helper()
+	sb := sandbox.New()
+	if _, stop, err := sb.Start(); err != nil {
+		t.Fatal(err)
+	} else {
+		t.Cleanup(stop)
+	}
+	creds := sb.Credentials()
+	st, err := client.New(client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
+		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey, Timeout: 300 * time.Millisecond},
+		client.WithBackoff(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, sb
+}
+
+func TestCreateAndDeleteContact(t *testing.T) {
+	st, sb := againstSandbox(t)
+	ctx := context.Background()
+	prefs := &client.Preferences{JobRemindersEnabled: true, InvoiceStatementNotification: true}
+	ct, err := st.CreateContact(ctx, sandbox.SeedCustomerID, client.CreateContactRequest{Type: client.ContactMobilePhone, Value: "2175550199", Memo: "Work", Preferences: prefs})
+	if err != nil || ct.ID == 0 || ct.Value != "2175550199" || ct.Memo != "Work" || ct.ModifiedOn.IsZero() {
+		t.Fatalf("created %+v, %v", ct, err)
+	}
+	if body := sb.LastBody(sandbox.OpCreateContact); body != `{"type":"MobilePhone","value":"2175550199","memo":"Work","preferences":{"jobRemindersEnabled":true,"marketingUpdatesEnabled":false,"invoiceStatementNotification":true}}` {
+		t.Errorf("POST body = %s", body)
+	}
+	_, err = st.CreateContact(ctx, sandbox.SeedCustomerID, client.CreateContactRequest{Type: client.ContactFax, Value: "2175550199"})
+	if !errors.Is(err, client.ErrConflict) {
+		t.Errorf("the same number again: %v, want a conflict", err)
+	}
+	if err := st.DeleteContact(ctx, sandbox.SeedCustomerID, ct.ID); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if err := st.DeleteContact(ctx, sandbox.SeedCustomerID, ct.ID); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("delete again: %v, want not found", err)
+	}
+}
+
+// Creates and deletes are writes: a lost answer or a server error is
+// reported as an unknown outcome and never sent again.
+func TestCreateAndDeleteAreNeverResent(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		op    string
+		fault sandbox.Fault
+	}{
+		{"create, connection dropped after applying", sandbox.OpCreateContact, sandbox.Fault{AfterApply: true, DropConnection: true}},
+		{"create, a 502", sandbox.OpCreateContact, sandbox.Fault{Status: 502}},
+		{"create, no answer in time", sandbox.OpCreateContact, sandbox.Fault{Hang: true}},
+		{"delete, connection dropped after applying", sandbox.OpDeleteContact, sandbox.Fault{AfterApply: true, DropConnection: true}},
+		{"delete, a 503", sandbox.OpDeleteContact, sandbox.Fault{Status: 503}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, sb := againstSandbox(t)
+			tt.fault.Operation, tt.fault.Times = tt.op, 1
+			sb.InjectFault(tt.fault)
+			var err error
+			if tt.op == sandbox.OpCreateContact {
+				_, err = st.CreateContact(context.Background(), sandbox.SeedCustomerID, client.CreateContactRequest{Type: client.ContactFax, Value: "2175550100"})
+			} else {
+				err = st.DeleteContact(context.Background(), sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+			}
+			if !errors.Is(err, client.ErrOutcomeUnknown) {
+				t.Errorf("err = %v, want an unknown outcome", err)
+			}
+			if n := sb.Requests(tt.op); n != 1 {
+				t.Errorf("%d requests, want 1 (never resent)", n)
+			}
+		})
+	}
+}

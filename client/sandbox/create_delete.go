@@ -1,0 +1,159 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/contactdesk/contactdesk/client"
+)
+
+// createRequest is a decoded Customers_CreateContact body.
+type createRequest struct {
+	typ   client.ContactType
+	value string
+	memo  string
+	prefs *prefsRequest
+}
+
+// decodeCreate reads a create body as ServiceTitan's model binding does:
+// type and value are required; memo and preferences are optional (the
+// published spec predates preferences; when sent, its three flags are
+// required, as on a PATCH).
+func decodeCreate(body []byte) (createRequest, map[string][]string) {
+	errs := map[string][]string{}
+	var req createRequest
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		addErr(errs, KeyBody, "A non-empty request body is required.")
+		return req, errs
+	}
+	var raw struct {
+		Type        json.RawMessage `json:"type"`
+		Preferences json.RawMessage `json:"preferences"`
+	}
+	if err := json.Unmarshal(trimmed, &raw); err != nil {
+		addErr(errs, KeyMalformedBody, jsonErrorMessage(err))
+		return req, errs
+	}
+	if isAbsent(raw.Type) {
+		addErr(errs, KeyType, "The Type field is required.")
+	}
+	// The rest is read as a PATCH body is; a create then requires a value.
+	patch, patchErrs := decodePatch(trimmed)
+	for k, msgs := range patchErrs {
+		errs[k] = append(errs[k], msgs...)
+	}
+	if patch.typ != nil {
+		req.typ = *patch.typ
+	}
+	if patch.value == nil {
+		if _, bad := errs[KeyValue]; !bad {
+			addErr(errs, KeyValue, "The Value field is required.")
+		}
+	} else {
+		req.value = *patch.value
+	}
+	if patch.memo != nil {
+		req.memo = *patch.memo
+	}
+	req.prefs = patch.prefs
+	if _, bad := errs[KeyType]; !bad && patch.typ != nil && patch.value != nil {
+		if msg := validateValue(req.typ, req.value); msg != "" {
+			addErr(errs, KeyValue, msg)
+		}
+	}
+	return req, errs
+}
+
+// newContactPreferences are a new contact's flags when the create sends
+// none: as ServiceTitan's UI sets them.
+func newContactPreferences() *client.Preferences {
+	return &client.Preferences{JobRemindersEnabled: true, MarketingUpdatesEnabled: false, InvoiceStatementNotification: true}
+}
+
+func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
+	ids, ok := pathIDs(w, r, "id")
+	if !ok {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		writeValidation(w, map[string][]string{KeyMalformedBody: {"The request body could not be read."}})
+		return
+	}
+	req, errs := decodeCreate(body)
+	if len(errs) > 0 {
+		writeValidation(w, errs)
+		return
+	}
+	if utf8.RuneCountInString(req.memo) > maxMemoLength { // decodePatch checked it; kept for clarity
+		writeValidation(w, map[string][]string{KeyMemo: {fmt.Sprintf("The field Memo must be a string with a maximum length of %d.", maxMemoLength)}})
+		return
+	}
+	now := s.now()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.customers[ids[0]]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
+		return
+	}
+	for _, other := range rec.contacts {
+		if sameValue(req.typ, req.value, other.Type, other.Value) {
+			p := newProblem(http.StatusConflict, TitleDuplicate, map[string][]string{KeyValue: {TitleDuplicate}})
+			p.Data["existingContactId"] = other.ID
+			writeJSON(w, http.StatusConflict, p)
+			return
+		}
+	}
+	c := client.Contact{ID: s.newContactIDLocked(), Type: req.typ, Value: req.value, Memo: req.memo, CreatedOn: now, ModifiedOn: now,
+		Preferences: newContactPreferences()}
+	if req.prefs != nil {
+		c.Preferences = applyPreferences(nil, req.prefs)
+	}
+	if req.typ.IsPhoneNumber() {
+		c.PhoneSettings = &client.PhoneSettings{PhoneNumber: req.value}
+	}
+	rec.contacts = append(rec.contacts, c)
+	writeJSON(w, http.StatusOK, toContactBody(c))
+}
+
+// newContactIDLocked is an id no contact has had: one more than the
+// highest ever given.
+func (s *Server) newContactIDLocked() int64 {
+	if s.lastContactID == 0 {
+		for _, rec := range s.customers {
+			for _, c := range rec.contacts {
+				s.lastContactID = max(s.lastContactID, c.ID)
+			}
+		}
+	}
+	s.lastContactID++
+	return s.lastContactID
+}
+
+func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
+	ids, ok := pathIDs(w, r, "id", "contactId")
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.customers[ids[0]]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
+		return
+	}
+	i := rec.contactIndex(ids[1])
+	if i < 0 {
+		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleContactNotFound, nil))
+		return
+	}
+	rec.contacts = append(rec.contacts[:i], rec.contacts[i+1:]...)
+	w.WriteHeader(http.StatusOK) // ServiceTitan answers 200 with no body
+}
