@@ -193,6 +193,11 @@ func New(cfg Config) (*echo.Echo, error) {
 	app.GET("/customers/:id/contacts/:contactId", a.contactShow)
 	app.GET("/customers/:id/contacts/:contactId/edit", a.contactEdit)
 	a.formPost(app, "/customers/:id/contacts/:contactId", a.contactUpdate, a.contactUpdateStale)
+	app.GET("/customers/:id/contacts/new", a.contactNew)
+	a.formPost(app, "/customers/:id/contacts", a.contactCreate, a.contactCreateStale)
+	app.GET("/customers/:id/contacts/:contactId/delete", a.contactRemove)
+	a.formPost(app, "/customers/:id/contacts/:contactId/delete", a.contactDelete, a.contactDeleteStale)
+	app.POST("/customers/:id/contacts/undo", a.contactUndo)
 	app.GET("/audit", a.auditList)
 	app.GET("/audit.csv", a.auditCSV)
 

@@ -19,8 +19,8 @@ const auditPageSize = 50
 
 // auditQuery is the filter of GET /audit and GET /audit.csv.
 type auditQuery struct {
-	Actor, Customer, From, To string
-	Page                      int
+	Actor, Customer, From, To, Action string
+	Page                              int
 }
 
 func parseAuditQuery(c echo.Context) auditQuery {
@@ -30,6 +30,7 @@ func parseAuditQuery(c echo.Context) auditQuery {
 		Customer: strings.TrimSpace(c.QueryParam("customer")),
 		From:     strings.TrimSpace(c.QueryParam("from")),
 		To:       strings.TrimSpace(c.QueryParam("to")),
+		Action:   strings.TrimSpace(c.QueryParam("action")),
 		Page:     max(page, 1),
 	}
 }
@@ -38,6 +39,12 @@ func parseAuditQuery(c echo.Context) auditQuery {
 // inclusive. It returns a message for people when something is off.
 func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 	f := audit.Filter{Actor: q.Actor}
+	if q.Action != "" {
+		if !audit.Action(q.Action).Valid() {
+			return f, "Choose what to list: edits, additions or removals."
+		}
+		f.Action = audit.Action(q.Action)
+	}
 	if q.Customer != "" {
 		id, err := strconv.ParseInt(q.Customer, 10, 64)
 		if err != nil || id <= 0 {
@@ -70,7 +77,7 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 
 func (q auditQuery) url(path string, page int) string {
 	v := url.Values{}
-	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "from": q.From, "to": q.To} {
+	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "from": q.From, "to": q.To, "action": q.Action} {
 		if val != "" {
 			v.Set(k, val)
 		}
@@ -89,7 +96,7 @@ func (q auditQuery) url(path string, page int) string {
 func (a *App) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
 	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To,
-		CSVURL: q.url("/audit.csv", 1)}
+		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action)}
 	f, problem := q.filter(a.tz)
 	if problem != "" {
 		m.Problem = problem
@@ -109,6 +116,23 @@ func (a *App) auditList(c echo.Context) error {
 		m.NextURL = q.url("/audit", q.Page+1)
 	}
 	return a.render(c, http.StatusOK, views.Audit(m))
+}
+
+// actionLabels name what an attempt did, as the History shows it.
+var actionLabels = map[audit.Action]string{
+	audit.ActionUpdate: "Edited",
+	audit.ActionCreate: "Added",
+	audit.ActionDelete: "Removed",
+}
+
+// actionOptions are the choices of the audit trail's "What" filter.
+func actionOptions(selected string) []views.Option {
+	opts := []views.Option{{Value: "", Label: "Every change", Selected: selected == ""}}
+	for _, a := range audit.Actions {
+		opts = append(opts, views.Option{Value: string(a), Label: map[audit.Action]string{
+			audit.ActionUpdate: "Edits", audit.ActionCreate: "Additions", audit.ActionDelete: "Removals"}[a], Selected: selected == string(a)})
+	}
+	return opts
 }
 
 var outcomeLabels = map[audit.Outcome]string{
@@ -144,6 +168,7 @@ func (a *App) historyViews(entries []audit.Entry) []views.HistoryEntry {
 		h := views.HistoryEntry{
 			Time: a.timeView(e.Time), ActorEmail: e.ActorEmail, ActorName: e.ActorName,
 			Outcome: string(e.Outcome), OutcomeLabel: cmp.Or(outcomeLabels[e.Outcome], string(e.Outcome)),
+			Action: string(e.Action), ActionLabel: cmp.Or(actionLabels[e.Action], string(e.Action)),
 			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: contactURL(e.CustomerID, e.ContactID),
 			Messages: e.Messages, TraceID: e.TraceID,
 		}

@@ -79,6 +79,7 @@ func (a *App) recordPage(c echo.Context, customerID int64, customerName string, 
 		CustomerURL:  customerURL(customerID),
 		ContactID:    ct.ID,
 		EditURL:      contactURL(customerID, ct.ID) + "/edit",
+		RemoveURL:    contactURL(customerID, ct.ID) + "/delete",
 		Fields:       fields,
 		Preferences:  prefs,
 	}

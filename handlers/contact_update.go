@@ -30,7 +30,7 @@ func (a *App) contactUpdate(c echo.Context) error {
 		ContactID:  contactID,
 		Opened:     form.Opened,
 		Asked:      form.Fields,
-		Form:       submissionKey(c, form.Nonce, customerID, contactID),
+		Form:       submissionKey(c, form.Nonce),
 	})
 	return a.showUpdate(c, form, customerID, contactID, outcome)
 }
@@ -70,19 +70,32 @@ func (a *App) showUpdate(c echo.Context, form contactForm, customerID, contactID
 		return a.renderConflict(c, form, o.Value, o.Contact, customerID, contactID)
 	}
 
-	e := change.Explain(o.Problem, what)
-	alert := &views.Alert{Title: e.Title, Body: e.Body, NotSaved: true, TraceID: e.TraceID}
-	status := e.Status
+	status, alert := a.notSavedAlert(o, what)
 	var errs change.FieldErrors
+	switch o.Result {
+	case change.Duplicate:
+		errs, alert.Retry = o.Errors, false
+	case change.NotFound:
+		alert.Body += " Your input is still below so you can copy it."
+		alert.Retry = false
+	}
+	return a.renderForm(c, status, form, customerID, contactID, errs, alert)
+}
+
+// notSavedAlert words an outcome in which nothing, or nothing known, was
+// saved: the page's status and the alert above the form.
+func (a *App) notSavedAlert(o change.Outcome, what string) (int, *views.Alert) {
+	e := change.Explain(o.Problem, what)
+	alert := &views.Alert{Title: e.Title, Body: e.Body, NotSaved: true, TraceID: e.TraceID, Retry: true}
+	status := e.Status
 	switch o.Result {
 	case change.Unrecorded:
 		status = http.StatusServiceUnavailable
 		alert.Title = "The change could not be recorded, so it was not sent"
 		alert.Body = "Every change is written to the audit trail first, and that failed just now. Tell your administrator; try again in a minute."
-		alert.Retry = true
 	case change.Unknown:
 		status = http.StatusGatewayTimeout
-		alert.NotSaved = false
+		alert.NotSaved, alert.Retry = false, false
 		alert.Title = "We could not confirm whether your change was saved"
 		alert.Body = "ServiceTitan's answer was lost and checking the contact failed too. Open the contact in a new tab to see whether your change is there before trying again."
 	case change.NotSaved:
@@ -94,13 +107,8 @@ func (a *App) showUpdate(c echo.Context, form contactForm, customerID, contactID
 			}
 			alert.Body = "We checked the contact afterwards and your change is not there. Your input is still below; try again."
 		}
-		alert.Retry = true
-	case change.Duplicate:
-		errs = o.Errors
-	case change.NotFound:
-		alert.Body += " Your input is still below so you can copy it."
 	}
-	return a.renderForm(c, status, form, customerID, contactID, errs, alert)
+	return status, alert
 }
 
 // traceAlert is the alert that only gives ServiceTitan's reference, or nil.

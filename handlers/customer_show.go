@@ -6,6 +6,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -35,9 +37,39 @@ func (a *App) customerShow(c echo.Context) error {
 		Address: customer.Address.String(),
 		Active:  customer.Active,
 		BackURL: "/",
+		AddURL:  customerURL(customer.ID) + "/contacts/new",
+		Undo:    a.undoForm(c, customer.ID),
 	}
 	for _, ct := range contacts {
 		m.Contacts = append(m.Contacts, a.contactRow(customer.ID, ct))
 	}
 	return a.render(c, http.StatusOK, views.Customer(m))
+}
+
+// undoForm offers to undo the removal just made from this customer, read
+// from the audit trail; nil when there is none.
+func (a *App) undoForm(c echo.Context, customerID int64) *views.UndoForm {
+	id, ok := a.takeRemoval(c)
+	if !ok {
+		return nil
+	}
+	e, err := audit.Get(c.Request().Context(), a.audit, id)
+	if err != nil || e.CustomerID != customerID || e.Action != audit.ActionDelete {
+		return nil
+	}
+	var typ client.ContactType
+	var value string
+	for _, ch := range e.Changes {
+		switch ch.Field {
+		case client.FieldType:
+			typ, _ = client.ParseContactType(ch.Before)
+		case client.FieldValue:
+			value = ch.Before
+		}
+	}
+	token, _ := c.Get(csrfContextKey).(string)
+	return &views.UndoForm{
+		Action: customerURL(customerID) + "/contacts/undo", CSRFField: csrfField, CSRFToken: token,
+		Removal: id, Nonce: newNonce(), What: typ.Label() + " " + a.displayValue(typ, value),
+	}
 }

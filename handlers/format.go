@@ -84,6 +84,7 @@ func (a *App) contactRow(customerID int64, ct client.Contact) views.ContactRow {
 		ModifiedOn: a.timeView(ct.ModifiedOn),
 		URL:        contactURL(customerID, ct.ID),
 		EditURL:    contactURL(customerID, ct.ID) + "/edit",
+		RemoveURL:  contactURL(customerID, ct.ID) + "/delete",
 	}
 }
 

@@ -25,6 +25,7 @@ const (
 	sessCSRF    = "csrf"
 	sessRecent  = "recent"  // ids of the customers opened recently, newest first: "12,7"
 	sessWritten = "written" // the contact just saved: "customerID/contactID"
+	sessRemoval = "removal" // the audit id of the removal just made, for its Undo
 	sessWho     = "who"
 	flashOK     = "flash"
 	flashNote   = "notice"
@@ -239,6 +240,26 @@ func (a *App) rememberCustomer(c echo.Context, id int64) {
 func (a *App) keepWritten(c echo.Context, customerID, contactID int64) {
 	a.session(c).Values[sessWritten] = writtenKey(customerID, contactID)
 	changedSession(c)
+}
+
+// keepRemoval notes, for the customer page, the removal just made: it
+// offers to undo it.
+func (a *App) keepRemoval(c echo.Context, auditID int64) {
+	a.session(c).Values[sessRemoval] = strconv.FormatInt(auditID, 10)
+	changedSession(c)
+}
+
+// takeRemoval returns the removal just made, if any, and forgets it.
+func (a *App) takeRemoval(c echo.Context) (int64, bool) {
+	sess := a.session(c)
+	raw, _ := sess.Values[sessRemoval].(string)
+	if raw == "" {
+		return 0, false
+	}
+	delete(sess.Values, sessRemoval)
+	changedSession(c)
+	id, err := strconv.ParseInt(raw, 10, 64)
+	return id, err == nil && id > 0
 }
 
 // takeWritten reports whether the contact is the one just saved, and

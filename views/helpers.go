@@ -142,8 +142,24 @@ func (f ContactForm) memoHint() string {
 
 // formTitle is the default <title> of the contact form; "Error: " first
 // when there are errors, so screen readers hear it on load.
+// heading is the form's h1.
+func (f ContactForm) heading() string {
+	if f.Adding {
+		return "Add contact"
+	}
+	return "Edit contact"
+}
+
+// submitLabel is the text of the form's main button.
+func (f ContactForm) submitLabel() string {
+	if f.Adding {
+		return "Add contact"
+	}
+	return "Save"
+}
+
 func formTitle(f ContactForm) Layout {
-	l := withTitle(f.Layout, "Edit contact")
+	l := withTitle(f.Layout, f.heading())
 	switch {
 	case f.HasErrors() && !strings.HasPrefix(l.Title, "Error: "):
 		l.Title = "Error: " + l.Title
@@ -243,4 +259,12 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+func removeTitle(m RemovePage) Layout {
+	l := withTitle(m.Layout, "Remove contact")
+	if m.Alert != nil && m.Alert.NotSaved && !strings.HasPrefix(l.Title, "Not removed: ") {
+		l.Title = "Not removed: " + l.Title
+	}
+	return l
 }

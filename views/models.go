@@ -78,6 +78,7 @@ type ContactRow struct {
 	ModifiedOn Time
 	URL        string
 	EditURL    string
+	RemoveURL  string
 }
 
 // CustomerPage is GET /customers/{id}.
@@ -89,6 +90,21 @@ type CustomerPage struct {
 	Active   bool
 	Contacts []ContactRow
 	BackURL  string
+	AddURL   string
+	// Undo offers to bring back the contact just removed.
+	Undo *UndoForm
+}
+
+// UndoForm is the "Undo" button after a removal: a POST naming the
+// removal's audit entry.
+type UndoForm struct {
+	Action    string
+	CSRFField string
+	CSRFToken string
+	Removal   int64
+	Nonce     string
+	// What names the removed contact, e.g. "Mobile (217) 555-0177".
+	What string
 }
 
 // RecordField is one line of the contact record. Field is the API path
@@ -112,6 +128,7 @@ type RecordPage struct {
 	CustomerURL  string
 	ContactID    int64
 	EditURL      string
+	RemoveURL    string
 	Fields       []RecordField
 	// Preferences are shown as their own list; nil when the record has none.
 	Preferences []RecordField
@@ -130,6 +147,9 @@ type HistoryEntry struct {
 	ActorName    string
 	Outcome      string // saved, rejected, conflict, not_found, failed, unknown
 	OutcomeLabel string
+	// Action is what the attempt did: update, create or delete.
+	Action      string
+	ActionLabel string
 	CustomerID   int64
 	ContactID    int64
 	ContactURL   string
@@ -152,6 +172,9 @@ type AuditPage struct {
 	Customer string
 	From     string // YYYY-MM-DD
 	To       string // YYYY-MM-DD, inclusive
+	// ActionOptions choose what kind of change is listed (all, edits,
+	// additions, removals).
+	ActionOptions []Option
 	Entries  []HistoryEntry
 	Total    int
 	Problem  string
@@ -191,9 +214,12 @@ type Alert struct {
 	TraceID string
 }
 
-// ContactForm is GET .../edit and every re-render of a POST.
+// ContactForm is GET .../edit, GET .../contacts/new and every re-render of
+// their POSTs.
 type ContactForm struct {
 	Layout
+	// Adding makes it the add form: its heading and button say so.
+	Adding bool
 	Action       string
 	CancelURL    string
 	CustomerName string
@@ -224,6 +250,9 @@ type ContactForm struct {
 	// Conflict is set when someone else changed the contact since the form
 	// was opened; the form then saves against the current record.
 	Conflict *Conflict
+	// ExistingURL links the contact that already holds the value typed (a
+	// duplicate), next to the value's message.
+	ExistingURL string
 }
 
 // Conflict compares, per field that changed on either side, the value when
@@ -255,4 +284,24 @@ type ErrorPage struct {
 	BackURL string
 	Back    string
 	TraceID string
+}
+
+// RemovePage is the confirmation before a contact is removed, and its
+// re-renders: 409 when the contact changed since, or a failure.
+type RemovePage struct {
+	Layout
+	CustomerName string
+	Action       string
+	CancelURL    string
+	CSRFField    string
+	CSRFToken    string
+	// ModifiedOn is the contact's as shown: the removal's conflict check.
+	ModifiedOn  string
+	Nonce       string
+	Fields      []RecordField
+	Preferences []RecordField
+	// LastOfItsKind is "phone number" or "email address" when this is the
+	// customer's last one.
+	LastOfItsKind string
+	Alert         *Alert
 }

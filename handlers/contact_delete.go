@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/change"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// contactDelete removes a contact. Done: 303 to the customer page with
+// "Contact removed" and an Undo button. Changed in ServiceTitan since the
+// confirmation was shown: 409 with the current version, nothing removed.
+// Already gone: 303 to the customer page with a note. Faults: the
+// confirmation again, saying it was NOT removed.
+func (a *App) contactDelete(c echo.Context) error {
+	customerID, contactID, err := contactIDs(c)
+	if err != nil {
+		return err
+	}
+	form := c.Request().PostForm
+	shown, _ := time.Parse(time.RFC3339Nano, form.Get(fieldModifiedOn))
+	o := a.changes.Delete(c.Request().Context(), change.DeleteRequest{
+		Actor:      a.changeActor(c),
+		CustomerID: customerID,
+		ContactID:  contactID,
+		Shown:      change.Snapshot{ModifiedOn: shown},
+		Form:       submissionKey(c, form.Get(fieldNonce)),
+	})
+	switch o.Result {
+	case change.Saved:
+		a.keepRemoval(c, o.AuditID)
+		a.addFlash(c, flashOK, "Contact removed")
+		if o.Confirmed {
+			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is gone.")
+		}
+		return a.redirect(c, customerURL(customerID))
+	case change.NotFound:
+		a.addFlash(c, flashNote, "That contact was already removed from ServiceTitan.")
+		return a.redirect(c, customerURL(customerID))
+	}
+	name, err := a.customerName(c, customerID)
+	if err != nil {
+		return err
+	}
+	if o.Result == change.Conflict {
+		alert := &views.Alert{NotSaved: true, Title: "Someone changed this contact since you opened this page",
+			Body: "Here is the contact as it is now. Remove it only if that is still right."}
+		return a.renderRemove(c, http.StatusConflict, customerID, name, o.Contact, "", form.Get(fieldNonce), alert)
+	}
+	current, err := a.st.GetContact(c.Request().Context(), customerID, contactID)
+	if err != nil {
+		// Nothing to show the confirmation with: the error page says what
+		// happened to the removal.
+		status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID))
+		return failPage(status, alert.Title, "The contact was NOT removed. "+alert.Body, err)
+	}
+	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID))
+	alert.Retry = false
+	return a.renderRemove(c, status, customerID, name, current, "", form.Get(fieldNonce), alert)
+}
+
+// contactDeleteStale answers a removal posted from a session that no longer
+// exists: nothing is removed; the confirmation comes back with a fresh
+// token.
+func (a *App) contactDeleteStale(c echo.Context) error {
+	customerID, contactID, err := contactIDs(c)
+	if err != nil {
+		return err
+	}
+	name, contact, err := a.loadContact(c, customerID, contactID)
+	if err != nil {
+		return err
+	}
+	alert := &views.Alert{NotSaved: true, Title: "Your session expired, so nothing was removed", Body: "Check the contact below and confirm again."}
+	return a.renderRemove(c, http.StatusForbidden, customerID, name, contact, "", newNonce(), alert)
+}

@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// contactRemove asks to confirm a removal: the contact as it is (type,
+// value, memo, flags, texting status), with a warning when it is the
+// customer's last phone number or last email.
+func (a *App) contactRemove(c echo.Context) error {
+	customerID, contactID, err := contactIDs(c)
+	if err != nil {
+		return err
+	}
+	name, contact, err := a.loadContact(c, customerID, contactID)
+	if err != nil {
+		return err
+	}
+	contacts, err := a.st.ListContacts(c.Request().Context(), customerID)
+	if err != nil {
+		return upstreamError(err, "contact list of "+name)
+	}
+	return a.renderRemove(c, http.StatusOK, customerID, name, contact, lastOfItsKind(contacts, contact), newNonce(), nil)
+}
+
+// renderRemove is the one render path of the confirmation page.
+func (a *App) renderRemove(c echo.Context, status int, customerID int64, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
+	fields, prefs := a.recordFields(ct)
+	m := views.RemovePage{
+		Layout:        a.layout(c, "Remove contact · "+name),
+		CustomerName:  name,
+		Action:        contactURL(customerID, ct.ID) + "/delete",
+		CancelURL:     contactURL(customerID, ct.ID),
+		CSRFField:     csrfField,
+		ModifiedOn:    ct.ModifiedOn.UTC().Format(time.RFC3339Nano),
+		Nonce:         nonce,
+		Fields:        fields,
+		Preferences:   prefs,
+		LastOfItsKind: last,
+		Alert:         alert,
+	}
+	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
+	return a.render(c, status, views.RemoveContact(m))
+}
+
+// lastOfItsKind is "phone number" or "email address" when ct is the only
+// one of its kind among the customer's contacts, else "".
+func lastOfItsKind(contacts []client.Contact, ct client.Contact) string {
+	for _, other := range contacts {
+		if other.ID != ct.ID && (other.Type.IsPhoneNumber() && ct.Type.IsPhoneNumber() && other.Type != client.ContactFax && ct.Type != client.ContactFax ||
+			other.Type == client.ContactEmail && ct.Type == client.ContactEmail) {
+			return ""
+		}
+	}
+	switch {
+	case ct.Type == client.ContactEmail:
+		return "email address"
+	case ct.Type == client.ContactPhone || ct.Type == client.ContactMobilePhone:
+		return "phone number"
+	}
+	return ""
+}
