@@ -150,12 +150,12 @@ type HistoryEntry struct {
 	// Action is what the attempt did: update, create or delete.
 	Action      string
 	ActionLabel string
-	CustomerID   int64
-	ContactID    int64
-	ContactURL   string
-	Changes      []ChangeView
-	Messages     []string
-	TraceID      string
+	CustomerID  int64
+	ContactID   int64
+	ContactURL  string
+	Changes     []ChangeView
+	Messages    []string
+	TraceID     string
 }
 
 // ChangeView is one changed field, formatted for people.
@@ -175,12 +175,12 @@ type AuditPage struct {
 	// ActionOptions choose what kind of change is listed (all, edits,
 	// additions, removals).
 	ActionOptions []Option
-	Entries  []HistoryEntry
-	Total    int
-	Problem  string
-	PrevURL  string
-	NextURL  string
-	CSVURL   string
+	Entries       []HistoryEntry
+	Total         int
+	Problem       string
+	PrevURL       string
+	NextURL       string
+	CSVURL        string
 }
 
 // Option is an <option> of a select.
@@ -219,7 +219,7 @@ type Alert struct {
 type ContactForm struct {
 	Layout
 	// Adding makes it the add form: its heading and button say so.
-	Adding bool
+	Adding       bool
 	Action       string
 	CancelURL    string
 	CustomerName string
