@@ -194,8 +194,8 @@ func TestScreenshots(t *testing.T) {
 		}
 		taken++
 	}
-	if taken != 6 {
-		t.Errorf("%d screenshot states, want 6", taken)
+	if taken != 8 {
+		t.Errorf("%d screenshot states, want 8", taken)
 	}
 	assertNoPageErrors(t, errs)
 }

@@ -32,7 +32,7 @@
   // (3) Prevent double submits and say that saving is under way.
   function buttonsOf(form) {
     var list = [];
-    var own = form.querySelectorAll("[data-save-button]");
+    var own = form.querySelectorAll("[data-save-button], [data-remove-button], [data-undo-button]");
     var i;
     for (i = 0; i < own.length; i++) {
       list.push(own[i]);
@@ -94,7 +94,7 @@
   }
 
   function forms() {
-    return Array.prototype.slice.call(document.querySelectorAll("[data-contact-form]"));
+    return Array.prototype.slice.call(document.querySelectorAll("[data-contact-form], [data-remove-form], [data-undo-form]"));
   }
 
   document.addEventListener("DOMContentLoaded", function () {
