@@ -1,0 +1,68 @@
+package index
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// stripMarks takes the accents off letters ("ë" -> "e") once they are
+// decomposed.
+var stripMarks = runes.Remove(runes.In(unicode.Mn))
+
+// letters NFKD leaves whole, and how they are written without accents.
+var spelledOut = strings.NewReplacer("ø", "o", "ß", "ss", "æ", "ae", "œ", "oe", "ł", "l", "đ", "d", "ð", "d", "þ", "th", "ı", "i")
+
+// fold is text as the index compares it: lower case, without accents, and
+// with anything but letters, digits and what an email address holds
+// (@ . _ + -) turned into single spaces. "Zoë Åkesson-Nuñez" is
+// "zoe akesson-nunez".
+func fold(s string) string {
+	t := transform.Chain(norm.NFKD, stripMarks, norm.NFC)
+	out, _, err := transform.String(t, strings.ToLower(s))
+	if err != nil {
+		out = strings.ToLower(s)
+	}
+	out = spelledOut.Replace(out)
+	var b strings.Builder
+	space := true
+	for _, r := range out {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("@._+-", r) {
+			b.WriteRune(r)
+			space = false
+			continue
+		}
+		if !space {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// words are the words of folded text: runs of letters and digits.
+func words(folded string) []string {
+	return strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// hasWordsStarting reports whether every query word begins some word of
+// text (both folded): "zoe akes" is in "zoe akesson-nunez".
+func hasWordsStarting(text string, query []string) bool {
+	have := words(text)
+	for _, q := range query {
+		found := false
+		for _, w := range have {
+			if strings.HasPrefix(w, q) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,408 @@
+package index
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/contactdesk/contactdesk/client"
+)
+
+// Query is what was typed in the search box, read as a clue.
+type Query struct {
+	// Raw is the text as typed.
+	Raw string
+	// IDs are a customer or contact id the text may be (digits only,
+	// short).
+	IDs []int64
+	// Digits are the digits of a phone number or part of one (4 or more).
+	Digits string
+	// Email is an email address or part of one (the text holds an @).
+	Email string
+	// Words are name, street, city, zip or memo words, folded.
+	Words []string
+}
+
+// ParseQuery reads the search box: an id, a phone number in any format
+// or any 4+ of its digits, an email (whole or part), or words.
+func ParseQuery(raw string) Query {
+	q := Query{Raw: strings.TrimSpace(raw)}
+	switch {
+	case strings.Contains(q.Raw, "@"):
+		q.Email = strings.ToLower(strings.Join(strings.Fields(q.Raw), ""))
+	case isNumeric(q.Raw):
+		digits := client.Digits(q.Raw)
+		if digits == q.Raw && len(digits) <= 12 {
+			if id, err := strconv.ParseInt(digits, 10, 64); err == nil && id > 0 {
+				q.IDs = []int64{id}
+			}
+		}
+		if len(digits) == 11 && digits[0] == '1' {
+			digits = digits[1:] // +1 (217) 555-0177
+		}
+		if len(digits) >= 4 {
+			q.Digits = digits
+		}
+	default:
+		q.Words = words(fold(q.Raw))
+	}
+	return q
+}
+
+// isNumeric reports whether s is a number as people write one: digits and
+// the punctuation of phone numbers.
+func isNumeric(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !unicode.IsDigit(r) && !strings.ContainsRune(" ()-.+", r)
+	}) < 0 && client.Digits(s) != ""
+}
+
+// Empty reports whether the query gives nothing to look for.
+func (q Query) Empty() bool {
+	return len(q.IDs) == 0 && q.Digits == "" && q.Email == "" && len(q.Words) == 0
+}
+
+// Rank orders results: exact matches first.
+type Rank int
+
+// The ranks, best first.
+const (
+	// RankExact: the customer's or a contact's id, a whole phone number, a
+	// whole email address.
+	RankExact Rank = iota
+	// RankName: every word is in the customer's name.
+	RankName
+	// RankOther: a street, city, zip or memo word, part of a number or of
+	// an email.
+	RankOther
+)
+
+// Result is a customer the query found.
+type Result struct {
+	Customer Customer
+	// Contact is the contact that matched, if one did.
+	Contact *Contact
+	Rank    Rank
+	// Field says what matched: "id", "name", "address", "value", "memo".
+	Field string
+}
+
+// Results is a page of results.
+type Results struct {
+	Results []Result
+	// Total counts the customers found (at most maxCandidates).
+	Total int
+	// More reports whether a later page has results.
+	More bool
+}
+
+// maxCandidates bounds the rows a query considers: more than anyone pages
+// through, few enough to rank in a moment.
+const maxCandidates = 1000
+
+// Search finds customers matching q; page counts from 1, size results each.
+func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, error) {
+	found := map[int64]*Result{}
+	add := func(r Result) {
+		if have, ok := found[r.Customer.ID]; !ok || r.Rank < have.Rank {
+			found[r.Customer.ID] = &r
+		}
+	}
+	for _, id := range q.IDs {
+		if c, err := s.customer(ctx, id); err == nil {
+			add(Result{Customer: c, Rank: RankExact, Field: "id"})
+		}
+		if ct, err := s.contact(ctx, id); err == nil {
+			if c, err := s.customer(ctx, ct.CustomerID); err == nil {
+				add(Result{Customer: c, Contact: &ct, Rank: RankExact, Field: "id"})
+			}
+		}
+	}
+	var contacts []Contact
+	var err error
+	switch {
+	case q.Digits != "":
+		contacts, err = s.contactsLike(ctx, []string{q.Digits})
+	case q.Email != "":
+		contacts, err = s.contactsLike(ctx, []string{fold(q.Email)})
+	case len(q.Words) > 0:
+		contacts, err = s.contactsLike(ctx, q.Words)
+	}
+	if err != nil {
+		return Results{}, err
+	}
+	customers, err := s.customersByID(ctx, customerIDs(contacts))
+	if err != nil {
+		return Results{}, err
+	}
+	for _, ct := range contacts {
+		c, ok := customers[ct.CustomerID]
+		if !ok {
+			continue
+		}
+		rank, field, ok := q.judgeContact(ct)
+		if ok {
+			add(Result{Customer: c, Contact: &ct, Rank: rank, Field: field})
+		}
+	}
+	if len(q.Words) > 0 || q.Digits != "" {
+		// A zip or a house number is digits too.
+		terms := q.Words
+		if q.Digits != "" {
+			terms = []string{client.Digits(q.Raw)}
+		}
+		byName, err := s.customersLike(ctx, terms)
+		if err != nil {
+			return Results{}, err
+		}
+		for _, c := range byName {
+			if hasWordsStarting(fold(c.Name), terms) {
+				add(Result{Customer: c, Rank: RankName, Field: "name"})
+			} else if hasWordsStarting(customerSearch(c), terms) {
+				add(Result{Customer: c, Rank: RankOther, Field: "address"})
+			}
+		}
+	}
+
+	all := make([]Result, 0, len(found))
+	for _, r := range found {
+		all = append(all, *r)
+	}
+	slices.SortFunc(all, func(a, b Result) int {
+		return cmp.Or(cmp.Compare(a.Rank, b.Rank), boolOrder(b.Customer.Active, a.Customer.Active),
+			strings.Compare(fold(a.Customer.Name), fold(b.Customer.Name)), cmp.Compare(a.Customer.ID, b.Customer.ID))
+	})
+	res := Results{Total: len(all)}
+	start := min((max(page, 1)-1)*size, len(all))
+	end := min(start+size, len(all))
+	res.Results, res.More = all[start:end], end < len(all)
+	return res, nil
+}
+
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// judgeContact says whether a candidate contact really matches (the SQL
+// found substrings; words must begin words), and how well.
+func (q Query) judgeContact(ct Contact) (Rank, string, bool) {
+	key := valueKey(ct.Type, ct.Value)
+	switch {
+	case q.Digits != "":
+		if !ct.Type.IsPhoneNumber() || !strings.Contains(key, q.Digits) {
+			return 0, "", false
+		}
+		if key == q.Digits {
+			return RankExact, "value", true
+		}
+		return RankOther, "value", true
+	case q.Email != "":
+		if ct.Type != client.ContactEmail || !strings.Contains(key, q.Email) {
+			return 0, "", false
+		}
+		if key == q.Email {
+			return RankExact, "value", true
+		}
+		return RankOther, "value", true
+	case len(q.Words) > 0:
+		if hasWordsStarting(fold(ct.Memo), q.Words) {
+			return RankOther, "memo", true
+		}
+	}
+	return 0, "", false
+}
+
+// likeTerms are the LIKE patterns of terms, each matched as a substring;
+// terms shorter than three characters cannot use the trigram index and are
+// left to the check after the query (judgeContact, hasWordsStarting).
+func likeTerms(terms []string) []any {
+	var out []any
+	for _, t := range terms {
+		t = strings.ReplaceAll(t, "%", "")
+		if len([]rune(t)) >= 3 {
+			out = append(out, "%"+t+"%")
+		}
+	}
+	return out
+}
+
+// contactsLike reads the contacts whose search text holds every term.
+func (s *Store) contactsLike(ctx context.Context, terms []string) ([]Contact, error) {
+	args := likeTerms(terms)
+	if len(args) == 0 {
+		return nil, nil
+	}
+	var q string
+	if s.dialect == "sqlite" {
+		q = `SELECT ` + contactColumns + ` FROM index_contacts WHERE id IN (SELECT rowid FROM index_contacts_fts WHERE ` +
+			strings.Repeat("search LIKE ? AND ", len(args)-1) + `search LIKE ? LIMIT ` + strconv.Itoa(maxCandidates) + `)`
+	} else {
+		q = `SELECT ` + contactColumns + ` FROM index_contacts WHERE ` + strings.Repeat("search LIKE ? AND ", len(args)-1) +
+			`search LIKE ? AND NOT removed LIMIT ` + strconv.Itoa(maxCandidates)
+	}
+	return s.queryContacts(ctx, s.rebind(q), args...)
+}
+
+// customersLike reads the customers whose name or address holds every term.
+func (s *Store) customersLike(ctx context.Context, terms []string) ([]Customer, error) {
+	args := likeTerms(terms)
+	if len(args) == 0 {
+		return nil, nil
+	}
+	var q string
+	if s.dialect == "sqlite" {
+		q = `SELECT ` + customerColumns + ` FROM index_customers WHERE id IN (SELECT rowid FROM index_customers_fts WHERE ` +
+			strings.Repeat("search LIKE ? AND ", len(args)-1) + `search LIKE ? LIMIT ` + strconv.Itoa(maxCandidates) + `)`
+	} else {
+		q = `SELECT ` + customerColumns + ` FROM index_customers WHERE ` + strings.Repeat("search LIKE ? AND ", len(args)-1) +
+			`search LIKE ? LIMIT ` + strconv.Itoa(maxCandidates)
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: search customers: %w", err)
+	}
+	defer rows.Close()
+	var out []Customer
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("index: search customers: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+const customerColumns = `id, name, kind, street, unit, city, state, zip, active, modified_us`
+
+const contactColumns = `id, customer_id, kind, value, memo, do_not_text, preferences, created_us, modified_us, removed`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanCustomer(r scanner) (Customer, error) {
+	var c Customer
+	var modified int64
+	err := r.Scan(&c.ID, &c.Name, &c.Type, &c.Address.Street, &c.Address.Unit, &c.Address.City, &c.Address.State, &c.Address.Zip,
+		&c.Active, &modified)
+	c.ModifiedOn = fromMicros(modified)
+	return c, err
+}
+
+func scanContact(r scanner) (Contact, error) {
+	var c Contact
+	var kind string
+	var doNotText sql.NullBool
+	var prefs sql.NullString
+	var created, modified int64
+	err := r.Scan(&c.ID, &c.CustomerID, &kind, &c.Value, &c.Memo, &doNotText, &prefs, &created, &modified, &c.Removed)
+	if err != nil {
+		return c, err
+	}
+	c.Type, _ = client.ParseContactType(kind)
+	if doNotText.Valid {
+		c.PhoneSettings = &client.PhoneSettings{PhoneNumber: c.Value, DoNotText: doNotText.Bool}
+	}
+	if prefs.Valid {
+		var p client.Preferences
+		if json.Unmarshal([]byte(prefs.String), &p) == nil {
+			c.Preferences = &p
+		}
+	}
+	c.CreatedOn, c.ModifiedOn = fromMicros(created), fromMicros(modified)
+	return c, nil
+}
+
+func (s *Store) queryContacts(ctx context.Context, q string, args ...any) ([]Contact, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: read contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []Contact
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("index: read contacts: %w", err)
+		}
+		if !c.Removed {
+			out = append(out, c)
+		}
+	}
+	return out, rows.Err()
+}
+
+func customerIDs(contacts []Contact) []int64 {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, c := range contacts {
+		if !seen[c.CustomerID] {
+			seen[c.CustomerID] = true
+			ids = append(ids, c.CustomerID)
+		}
+	}
+	return ids
+}
+
+// customersByID reads customers by id.
+func (s *Store) customersByID(ctx context.Context, ids []int64) (map[int64]Customer, error) {
+	out := map[int64]Customer{}
+	for chunk := range slices.Chunk(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		q := s.rebind(`SELECT ` + customerColumns + ` FROM index_customers WHERE id IN (?` + strings.Repeat(", ?", len(chunk)-1) + `)`)
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("index: read customers: %w", err)
+		}
+		for rows.Next() {
+			c, err := scanCustomer(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("index: read customers: %w", err)
+			}
+			out[c.ID] = c
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) customer(ctx context.Context, id int64) (Customer, error) {
+	c, err := scanCustomer(s.db.QueryRowContext(ctx, s.rebind(`SELECT `+customerColumns+` FROM index_customers WHERE id = ?`), id))
+	if err == sql.ErrNoRows {
+		return c, ErrNotFound
+	}
+	return c, err
+}
+
+func (s *Store) contact(ctx context.Context, id int64) (Contact, error) {
+	c, err := scanContact(s.db.QueryRowContext(ctx, s.rebind(`SELECT `+contactColumns+` FROM index_contacts WHERE id = ?`), id))
+	if err == sql.ErrNoRows || err == nil && c.Removed {
+		return c, ErrNotFound
+	}
+	return c, err
+}
+
+// Customer reads one customer from the index.
+func (s *Store) Customer(ctx context.Context, id int64) (Customer, error) { return s.customer(ctx, id) }
+
+// Contacts reads a customer's contacts from the index, in id order.
+func (s *Store) Contacts(ctx context.Context, customerID int64) ([]Contact, error) {
+	return s.queryContacts(ctx, s.rebind(`SELECT `+contactColumns+` FROM index_contacts WHERE customer_id = ? ORDER BY id`), customerID)
+}

@@ -1,0 +1,366 @@
+// Package index keeps a local, continuously refreshed copy of the tenant's
+// customers and contacts (from ServiceTitan's Data Export feeds and the
+// app's own writes) and searches it: a customer is found from any clue (an
+// id, four digits of a number, part of an email, name words in any order,
+// a street, a memo) without calling ServiceTitan.
+//
+// It lives in the audit trail's database (SQLite by default, PostgreSQL
+// with several instances), in tables of its own, migrated from files
+// embedded in the binary. Customers' contact details are held at rest
+// there; the index can be deleted and rebuilt from ServiceTitan at will.
+package index
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/migrate"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+var migrations = migrate.Set{Owner: "index", Files: migrationFiles, Dir: "migrations", Table: "index_schema_migrations",
+	LockKey: 0x696e646578} // "index"
+
+// Feed names.
+const (
+	FeedCustomers = "customers"
+	FeedContacts  = "contacts"
+)
+
+// Customer is a customer as the index holds it.
+type Customer struct {
+	ID         int64
+	Name       string
+	Type       string
+	Address    client.Address
+	Active     bool
+	ModifiedOn time.Time
+}
+
+// Contact is a contact as the index holds it.
+type Contact struct {
+	ID            int64
+	CustomerID    int64
+	Type          client.ContactType
+	Value         string
+	Memo          string
+	PhoneSettings *client.PhoneSettings
+	Preferences   *client.Preferences
+	CreatedOn     time.Time
+	ModifiedOn    time.Time
+	// Removed: the feed said the contact is gone (active:false).
+	Removed bool
+}
+
+// Store is the index in a database. It is safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect string
+	now     func() time.Time
+}
+
+// Open migrates the index's tables in db (dialect migrate.SQLite or
+// migrate.Postgres) and returns the Store over them.
+func Open(ctx context.Context, db *sql.DB, dialect string) (*Store, error) {
+	if err := migrations.Up(ctx, db, dialect); err != nil {
+		return nil, err
+	}
+	return &Store{db: db, dialect: dialect, now: time.Now}, nil
+}
+
+// rebind turns "?" placeholders into "$1", "$2"... on PostgreSQL.
+func (s *Store) rebind(q string) string {
+	if s.dialect != migrate.Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// customerSearch is what a customer is found by: name and address.
+func customerSearch(c Customer) string {
+	a := c.Address
+	return fold(strings.Join([]string{c.Name, a.Street, a.Unit, a.City, a.State, a.Zip}, " "))
+}
+
+// valueKey is how a contact's value is compared: the digits of a number,
+// an email in lower case.
+func valueKey(t client.ContactType, value string) string {
+	if t.IsPhoneNumber() {
+		return client.Digits(value)
+	}
+	return strings.ToLower(strings.TrimSpace(value))
+}
+
+// contactSearch is what a contact is found by: its value (a number as its
+// digits, so four of them find it) and its memo.
+func contactSearch(c Contact) string {
+	if c.Removed {
+		return ""
+	}
+	return fold(valueKey(c.Type, c.Value) + " " + c.Memo)
+}
+
+// upsertCustomers writes customers newer than what the index holds: a
+// repeated or older row never overwrites a newer one.
+func (s *Store) upsertCustomers(ctx context.Context, tx *sql.Tx, rows []Customer) error {
+	stmt, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO index_customers
+		(id, name, kind, street, unit, city, state, zip, active, modified_us, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, street = excluded.street,
+			unit = excluded.unit, city = excluded.city, state = excluded.state, zip = excluded.zip,
+			active = excluded.active, modified_us = excluded.modified_us, search = excluded.search
+		WHERE excluded.modified_us >= index_customers.modified_us`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range rows {
+		a := c.Address
+		if _, err := stmt.ExecContext(ctx, c.ID, c.Name, c.Type, a.Street, a.Unit, a.City, a.State, a.Zip, c.Active,
+			micros(c.ModifiedOn), customerSearch(c)); err != nil {
+			return fmt.Errorf("customer %d: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// upsertContacts writes contacts newer than what the index holds; a
+// removed one stays as a tombstone, so an older row cannot bring it back.
+func (s *Store) upsertContacts(ctx context.Context, tx *sql.Tx, rows []Contact) error {
+	stmt, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO index_contacts
+		(id, customer_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, kind = excluded.kind, value = excluded.value,
+			value_key = excluded.value_key, memo = excluded.memo, do_not_text = excluded.do_not_text,
+			preferences = excluded.preferences, created_us = excluded.created_us, modified_us = excluded.modified_us,
+			removed = excluded.removed, search = excluded.search
+		WHERE excluded.modified_us >= index_contacts.modified_us`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range rows {
+		var doNotText, prefs any
+		if c.PhoneSettings != nil {
+			doNotText = c.PhoneSettings.DoNotText
+		}
+		if c.Preferences != nil {
+			b, _ := json.Marshal(c.Preferences)
+			prefs = string(b)
+		}
+		if _, err := stmt.ExecContext(ctx, c.ID, c.CustomerID, string(c.Type), c.Value, valueKey(c.Type, c.Value), c.Memo,
+			doNotText, prefs, micros(c.CreatedOn), micros(c.ModifiedOn), c.Removed, contactSearch(c)); err != nil {
+			return fmt.Errorf("contact %d: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// Page is one page of a feed, applied with the cursor it leads to.
+type Page struct {
+	Feed      string
+	Customers []Customer
+	Contacts  []Contact
+	// Next is the page's continueFrom; HasMore says whether the feed had
+	// more after it.
+	Next    string
+	HasMore bool
+}
+
+// Apply writes a page's rows and moves its feed's cursor in one
+// transaction: a crash never skips or half-applies a page. Reaching the
+// end of a feed (HasMore false) marks it backfilled.
+func (s *Store) Apply(ctx context.Context, p Page) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	switch p.Feed {
+	case FeedCustomers:
+		err = s.upsertCustomers(ctx, tx, p.Customers)
+	case FeedContacts:
+		err = s.upsertContacts(ctx, tx, p.Contacts)
+	default:
+		err = fmt.Errorf("no feed %q", p.Feed)
+	}
+	if err != nil {
+		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
+	}
+	backfilled := ""
+	if !p.HasMore {
+		backfilled = ", backfilled = " + s.boolean(true)
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_feeds SET continue_from = ?, rows_read = rows_read + ?,
+		last_success_us = ?, last_error = ''`+backfilled+` WHERE feed = ?`),
+		p.Next, len(p.Customers)+len(p.Contacts), micros(s.now()), p.Feed); err != nil {
+		return fmt.Errorf("index: move the %s cursor: %w", p.Feed, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
+	}
+	return nil
+}
+
+func (s *Store) boolean(v bool) string {
+	switch {
+	case s.dialect == migrate.Postgres && v:
+		return "TRUE"
+	case s.dialect == migrate.Postgres:
+		return "FALSE"
+	case v:
+		return "1"
+	}
+	return "0"
+}
+
+// Feed is where a feed stands.
+type Feed struct {
+	Name         string
+	ContinueFrom string
+	Backfilled   bool
+	RowsRead     int64
+	LastSuccess  time.Time
+	LastError    string
+	LastErrorAt  time.Time
+}
+
+// Feed reads where a feed stands.
+func (s *Store) Feed(ctx context.Context, name string) (Feed, error) {
+	f := Feed{Name: name}
+	var success, errorAt int64
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT continue_from, backfilled, rows_read, last_success_us, last_error, last_error_us
+		FROM index_feeds WHERE feed = ?`), name).Scan(&f.ContinueFrom, &f.Backfilled, &f.RowsRead, &success, &f.LastError, &errorAt)
+	if err != nil {
+		return f, fmt.Errorf("index: read the %s feed's state: %w", name, err)
+	}
+	f.LastSuccess, f.LastErrorAt = fromMicros(success), fromMicros(errorAt)
+	return f, nil
+}
+
+// RecordError notes a failed read of a feed (its cursor stays).
+func (s *Store) RecordError(ctx context.Context, feed string, cause error) error {
+	msg := cause.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE index_feeds SET last_error = ?, last_error_us = ? WHERE feed = ?`),
+		msg, micros(s.now()), feed)
+	return err
+}
+
+// Restart points a feed at a date: the newest modifiedOn the index holds
+// for it (a bad or expired token), or the start when it holds none.
+func (s *Store) Restart(ctx context.Context, feed string) (string, error) {
+	table := map[string]string{FeedCustomers: "index_customers", FeedContacts: "index_contacts"}[feed]
+	if table == "" {
+		return "", fmt.Errorf("index: no feed %q", feed)
+	}
+	var newest sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT MAX(modified_us) FROM "+table).Scan(&newest); err != nil {
+		return "", fmt.Errorf("index: restart the %s feed: %w", feed, err)
+	}
+	from := ""
+	if newest.Valid && newest.Int64 > 0 {
+		from = fromMicros(newest.Int64).Format(time.RFC3339Nano)
+	}
+	if _, err := s.db.ExecContext(ctx, s.rebind(`UPDATE index_feeds SET continue_from = ? WHERE feed = ?`), from, feed); err != nil {
+		return "", fmt.Errorf("index: restart the %s feed: %w", feed, err)
+	}
+	return from, nil
+}
+
+// SetTotal keeps a count ServiceTitan gave (the tenant's customers).
+func (s *Store) SetTotal(ctx context.Context, name string, n int) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO index_totals (name, value, at_us) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value, at_us = excluded.at_us`), name, n, micros(s.now()))
+	return err
+}
+
+// Wrote puts a contact the app just wrote into the index at once (it is a
+// change.Cache), as new as ServiceTitan's answer says.
+func (s *Store) Wrote(customerID int64, ct client.Contact) {
+	s.write(Contact{ID: ct.ID, CustomerID: customerID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
+		PhoneSettings: ct.PhoneSettings, Preferences: ct.Preferences, CreatedOn: ct.CreatedOn, ModifiedOn: ct.ModifiedOn})
+}
+
+// Removed takes a contact the app just removed out of search.
+func (s *Store) Removed(customerID, contactID int64) {
+	s.write(Contact{ID: contactID, CustomerID: customerID, Removed: true, ModifiedOn: s.now()})
+}
+
+// write applies one contact outside of a feed page; a failure only costs
+// the index a moment of staleness (the next sync brings the row), so it is
+// not the write's failure.
+func (s *Store) write(c Contact) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if c.ModifiedOn.IsZero() {
+		c.ModifiedOn = s.now()
+	}
+	if s.upsertContacts(ctx, tx, []Contact{c}) == nil {
+		tx.Commit() //nolint:errcheck // see above
+	}
+}
+
+// Counts are the rows the index holds.
+type Counts struct {
+	Customers, Contacts int64
+	// Total is how many customers ServiceTitan said the tenant has (0:
+	// not known yet).
+	Total int64
+}
+
+// Count reads how many rows the index holds.
+func (s *Store) Count(ctx context.Context) (Counts, error) {
+	var n Counts
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT
+		(SELECT COUNT(*) FROM index_customers),
+		(SELECT COUNT(*) FROM index_contacts WHERE removed = `+s.boolean(false)+`),
+		COALESCE((SELECT value FROM index_totals WHERE name = 'customers'), 0)`)).Scan(&n.Customers, &n.Contacts, &n.Total)
+	if err != nil {
+		return n, fmt.Errorf("index: count rows: %w", err)
+	}
+	return n, nil
+}
+
+// ErrNotFound: the index holds no such row.
+var ErrNotFound = errors.New("index: not found")

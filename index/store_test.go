@@ -1,0 +1,272 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/migrate"
+)
+
+// forEachBackend runs test on a fresh SQLite index and, when
+// AUDIT_TEST_DATABASE_URL names a PostgreSQL server (scripts/test.sh sets
+// it), on a fresh PostgreSQL schema.
+func forEachBackend(t *testing.T, test func(t *testing.T, s *Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := sql.Open("sqlite", "file:"+t.TempDir()+"/index.db?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(1)
+		t.Cleanup(func() { db.Close() })
+		s, err := Open(context.Background(), db, migrate.SQLite)
+		if err != nil {
+			t.Fatal(err)
+		}
+		test(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := os.Getenv("AUDIT_TEST_DATABASE_URL")
+		if url == "" {
+			if os.Getenv("CI") != "" {
+				t.Fatal("AUDIT_TEST_DATABASE_URL is not set (scripts/test.sh sets it)")
+			}
+			t.Skip("AUDIT_TEST_DATABASE_URL is not set: export AUDIT_TEST_DATABASE_URL=$(bash scripts/setup-postgres.sh | tail -1)")
+		}
+		s := openPostgres(t, url)
+		test(t, s)
+	})
+}
+
+// openPostgres makes a schema of the test's own and opens the index in it.
+func openPostgres(t *testing.T, url string) *Store {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := stdlib.OpenDB(*cfg)
+	defer admin.Close()
+	schema := fmt.Sprintf("index_test_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a := stdlib.OpenDB(*cfg)
+		defer a.Close()
+		a.Exec("DROP SCHEMA " + schema + " CASCADE")
+	})
+	cfg.RuntimeParams["search_path"] = schema + ",public"
+	db := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { db.Close() })
+	s, err := Open(context.Background(), db, migrate.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var day = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+// tenant is a small tenant for search tests.
+func tenant() (customers []Customer, contacts []Contact) {
+	customers = []Customer{
+		{ID: 1001, Name: "Ada Lovelace", Address: client.Address{Street: "12 Analytical Way", City: "Springfield", State: "IL", Zip: "62701"}, Active: true, ModifiedOn: day},
+		{ID: 1002, Name: "Zoë Åkesson-Nuñez", Address: client.Address{Street: "7 Fjord Lane", City: "Duluth", State: "MN", Zip: "55802"}, Active: true, ModifiedOn: day},
+		{ID: 1003, Name: "Grace Hopper", Address: client.Address{Street: "1 Navy Yard", City: "Arlington", State: "VA", Zip: "22202"}, Active: false, ModifiedOn: day},
+		{ID: 1004, Name: "Lovelace Bakery", Address: client.Address{Street: "3 Main St", City: "Peoria", State: "IL", Zip: "61602"}, Active: true, ModifiedOn: day},
+	}
+	contacts = []Contact{
+		{ID: 2001, CustomerID: 1001, Type: client.ContactMobilePhone, Value: "2175550177", Memo: "Cell", ModifiedOn: day,
+			PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550177"}},
+		{ID: 2002, CustomerID: 1001, Type: client.ContactEmail, Value: "ada@example.com", Memo: "Personal", ModifiedOn: day},
+		{ID: 2003, CustomerID: 1002, Type: client.ContactEmail, Value: "zoe@fjord.example", Memo: "Ask for the gate code", ModifiedOn: day},
+		{ID: 2004, CustomerID: 1003, Type: client.ContactPhone, Value: "7035551234", ModifiedOn: day},
+		{ID: 2005, CustomerID: 1004, Type: client.ContactPhone, Value: "3095550177", Memo: "Front desk", ModifiedOn: day},
+	}
+	return customers, contacts
+}
+
+func load(t *testing.T, s *Store) {
+	t.Helper()
+	customers, contacts := tenant()
+	ctx := context.Background()
+	if err := s.Apply(ctx, Page{Feed: FeedCustomers, Customers: customers, Next: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSearch(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		load(t, s)
+		tests := []struct {
+			q     string
+			want  []int64 // customer ids, in order
+			field string  // of the first result
+		}{
+			{"ada@example.com", []int64{1001}, "value"},
+			{"ada@", []int64{1001}, "value"},
+			{"@fjord.example", []int64{1002}, "value"},
+			{"0177", []int64{1001, 1004}, "value"},
+			{"(217) 555-0177", []int64{1001}, "value"},
+			{"+1 217 555 0177", []int64{1001}, "value"},
+			{"5550177", []int64{1001, 1004}, "value"},
+			{"zoe akes", []int64{1002}, "name"},
+			{"ÅKESSON zoë", []int64{1002}, "name"},
+			{"nunez", []int64{1002}, "name"},
+			{"lovelace", []int64{1001, 1004}, "name"},
+			{"analytical", []int64{1001}, "address"},
+			{"Duluth", []int64{1002}, "address"},
+			{"62701", []int64{1001}, "address"},
+			{"gate code", []int64{1002}, "memo"},
+			{"1001", []int64{1001}, "id"},
+			{"2003", []int64{1002}, "id"},
+			{"hopper", []int64{1003}, "name"}, // inactive, but found
+			{"zzyzx", nil, ""},
+			{"akesson zz", nil, ""}, // every word must match
+		}
+		for _, tt := range tests {
+			res, err := s.Search(context.Background(), ParseQuery(tt.q), 1, 20)
+			if err != nil {
+				t.Fatalf("%q: %v", tt.q, err)
+			}
+			var got []int64
+			for _, r := range res.Results {
+				got = append(got, r.Customer.ID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("%q found %v, want %v", tt.q, got, tt.want)
+				continue
+			}
+			if len(got) > 0 && res.Results[0].Field != tt.field {
+				t.Errorf("%q: first result matched on %q, want %q", tt.q, res.Results[0].Field, tt.field)
+			}
+		}
+	})
+}
+
+// Exact matches (an id, a whole number, a whole email) come before the
+// rest, whatever the names.
+func TestExactMatchesRankFirst(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		load(t, s)
+		ctx := context.Background()
+		more := Contact{ID: 2006, CustomerID: 1003, Type: client.ContactMobilePhone, Value: "2175550170", ModifiedOn: day.Add(time.Hour)}
+		exact := Contact{ID: 2007, CustomerID: 1004, Type: client.ContactMobilePhone, Value: "3095550170", ModifiedOn: day.Add(time.Hour)}
+		if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: []Contact{more, exact}, Next: "k2"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Search(ctx, ParseQuery("309-555-0170"), 1, 20)
+		if err != nil || len(res.Results) != 1 || res.Results[0].Rank != RankExact {
+			t.Fatalf("results %+v, %v", res.Results, err)
+		}
+		res, _ = s.Search(ctx, ParseQuery("0170"), 1, 20)
+		if len(res.Results) != 2 || res.Results[0].Customer.ID != 1004 { // active before inactive Grace Hopper
+			t.Errorf("0170: %+v", res.Results)
+		}
+	})
+}
+
+// Rows may repeat and come out of order (includeRecentChanges): an older
+// row never overwrites a newer one, and a removed contact stays removed.
+func TestApplyKeepsTheNewest(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		load(t, s)
+		ctx := context.Background()
+		newer := Contact{ID: 2002, CustomerID: 1001, Type: client.ContactEmail, Value: "ada.new@example.com", ModifiedOn: day.Add(time.Hour)}
+		older := Contact{ID: 2002, CustomerID: 1001, Type: client.ContactEmail, Value: "ada.old@example.com", ModifiedOn: day.Add(-time.Hour)}
+		for _, c := range []Contact{newer, older} {
+			if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: []Contact{c}, Next: "k"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if res, _ := s.Search(ctx, ParseQuery("ada.new@example.com"), 1, 20); len(res.Results) != 1 {
+			t.Error("the newer row was overwritten by an older one")
+		}
+		gone := Contact{ID: 2001, CustomerID: 1001, Removed: true, ModifiedOn: day.Add(2 * time.Hour)}
+		again := Contact{ID: 2001, CustomerID: 1001, Type: client.ContactMobilePhone, Value: "2175550177", ModifiedOn: day}
+		for _, c := range []Contact{gone, again} {
+			if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: []Contact{c}, Next: "k"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if res, _ := s.Search(ctx, ParseQuery("2175550177"), 1, 20); len(res.Results) != 0 {
+			t.Errorf("a removed contact came back: %+v", res.Results)
+		}
+		n, _ := s.Count(ctx)
+		if n.Customers != 4 || n.Contacts != 4 {
+			t.Errorf("counts %+v", n)
+		}
+	})
+}
+
+func TestFeedCursorAndRestart(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		f, err := s.Feed(ctx, FeedContacts)
+		if err != nil || f.ContinueFrom != "" || f.Backfilled {
+			t.Fatalf("fresh feed %+v, %v", f, err)
+		}
+		load(t, s)
+		if err := s.Apply(ctx, Page{Feed: FeedContacts, Next: "k9", HasMore: false}); err != nil {
+			t.Fatal(err)
+		}
+		f, _ = s.Feed(ctx, FeedContacts)
+		if f.ContinueFrom != "k9" || !f.Backfilled || f.RowsRead != 5 || f.LastSuccess.IsZero() {
+			t.Errorf("feed %+v", f)
+		}
+		s.RecordError(ctx, FeedContacts, fmt.Errorf("malformed page"))
+		f, _ = s.Feed(ctx, FeedContacts)
+		if f.ContinueFrom != "k9" || !strings.Contains(f.LastError, "malformed") {
+			t.Errorf("after an error: %+v", f)
+		}
+		from, err := s.Restart(ctx, FeedContacts)
+		if err != nil || from != day.Format(time.RFC3339Nano) {
+			t.Errorf("restart from %q, %v; want the newest modifiedOn held", from, err)
+		}
+	})
+}
+
+// The app's own writes reach the index at once.
+func TestOwnWritesAreIndexedAtOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		load(t, s)
+		ctx := context.Background()
+		s.Wrote(1002, client.Contact{ID: 2010, Type: client.ContactEmail, Value: "zoe.work@fjord.example", ModifiedOn: time.Now()})
+		if res, _ := s.Search(ctx, ParseQuery("zoe.work@"), 1, 20); len(res.Results) != 1 || res.Results[0].Customer.ID != 1002 {
+			t.Errorf("a written contact is not found: %+v", res.Results)
+		}
+		s.Removed(1002, 2003)
+		if res, _ := s.Search(ctx, ParseQuery("zoe@fjord.example"), 1, 20); len(res.Results) != 0 {
+			t.Errorf("a removed contact is still found: %+v", res.Results)
+		}
+	})
+}
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"Zoë Åkesson-Nuñez":  "zoe akesson-nunez",
+		"  Ørsted   & Søn ":  "orsted son",
+		"Straße 5":           "strasse 5",
+		"ADA@Example.COM":    "ada@example.com",
+		"(217) 555-0177":     "217 555-0177",
+		"Łódź, Gdańsk":       "lodz gdansk",
+		"O'Brien \x00\tNull": "o brien null",
+	} {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
