@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Environment selects ServiceTitan's base URLs.
@@ -74,6 +76,8 @@ type Client struct {
 	log          *slog.Logger
 	observe      Observer
 	now          func() time.Time
+	// budget keeps calls within the tenant's rate (nil: no limit).
+	budget *rate.Limiter
 }
 
 // Observer is told what the client does, for metrics.
@@ -408,6 +412,9 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 // send makes one HTTP attempt bounded by the per-call timeout. The caller
 // must close the body and call cancel when err is nil.
 func (c *Client) send(ctx context.Context, op, method, u string, payload []byte, token string) (*http.Response, context.CancelFunc, error) {
+	if err := c.waitTurn(ctx); err != nil {
+		return nil, nil, err
+	}
 	attemptCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	var body io.Reader
 	if payload != nil {
@@ -482,6 +489,9 @@ func withoutURL(err error) error {
 // isDialError reports whether the request failed before a connection was
 // made, so ServiceTitan cannot have seen it.
 func isDialError(err error) bool {
+	if errors.Is(err, errNoTurn) {
+		return true // still waiting for its turn: never sent
+	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
 		return true

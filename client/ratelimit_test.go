@@ -1,0 +1,77 @@
+package client
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Background work takes a turn only when nobody is waiting: a person who
+// asks after it still goes first.
+func TestBackgroundNeverTakesAPersonsTurn(t *testing.T) {
+	c := &Client{}
+	WithRateLimit(10)(c) // a turn every 100 ms
+	c.budget.SetBurst(1)
+	if !c.budget.Allow() { // the budget is spent for now
+		t.Fatal("fresh limiter had no turn")
+	}
+	var mu sync.Mutex
+	var order []string
+	done := func(who string) {
+		mu.Lock()
+		order = append(order, who)
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	bg := Background(context.Background(), rate.NewLimiter(rate.Inf, 1))
+	wg.Go(func() {
+		if err := c.waitTurn(bg); err != nil {
+			t.Error(err)
+		}
+		done("background")
+	})
+	time.Sleep(20 * time.Millisecond) // the background call is waiting first
+	wg.Go(func() {
+		if err := c.waitTurn(context.Background()); err != nil {
+			t.Error(err)
+		}
+		done("person")
+	})
+	wg.Wait()
+	if len(order) != 2 || order[0] != "person" {
+		t.Errorf("turns went to %v; the person must not wait behind background work", order)
+	}
+}
+
+// Background work keeps within its own share.
+func TestBackgroundKeepsToItsShare(t *testing.T) {
+	c := &Client{}
+	WithRateLimit(1000)(c)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	bg := Background(ctx, rate.NewLimiter(rate.Limit(10), 1))
+	calls := 0
+	for c.waitTurn(bg) == nil {
+		calls++
+	}
+	if calls < 4 || calls > 7 { // 10/s for half a second: about 5 (and the first at once)
+		t.Errorf("%d background calls in 500 ms at a share of 10/s", calls)
+	}
+}
+
+// A call that ends while waiting for its turn was never sent: even for a
+// write that is not an unknown outcome.
+func TestCallEndedWaitingForATurnWasNeverSent(t *testing.T) {
+	c := &Client{}
+	WithRateLimit(1)(c)
+	c.budget.Allow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	err := c.waitTurn(ctx)
+	if err == nil || !isDialError(err) {
+		t.Errorf("err = %v; want one that says the call never left", err)
+	}
+}
