@@ -1,0 +1,123 @@
+// Package jobs runs the app's background work (the index sync, bulk
+// changes) as River jobs in the app's database: on the embedded SQLite
+// file, or on PostgreSQL shared by several instances, where River hands
+// each job to one instance and a job left by a dead instance is taken up
+// by another. A job's arguments are small (ids, cursors); its progress is
+// in the database, so it is safe to run again.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/contactdesk/contactdesk/migrate"
+)
+
+// Config says where the jobs live and what runs them.
+type Config struct {
+	// DB and Dialect are the app's database (migrate.SQLite: River uses
+	// it as it is; migrate.Postgres: River opens its own pool from
+	// DatabaseURL, as its driver works on pgx).
+	DB          *sql.DB
+	Dialect     string
+	DatabaseURL string
+	Workers     *river.Workers
+	Periodic    []*river.PeriodicJob
+	// MaxWorkers bounds the jobs one instance works at once.
+	MaxWorkers int
+	// JobTimeout bounds one job (a backfill page loop checks its context).
+	JobTimeout time.Duration
+	// PollInterval is how often an instance looks for jobs (SQLite has no
+	// LISTEN; PostgreSQL is told at once and polls as a fallback).
+	PollInterval time.Duration
+	Logger       *slog.Logger
+}
+
+// Queue is River started on the app's database.
+type Queue struct {
+	insert func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	start  func(ctx context.Context) error
+	stop   func(ctx context.Context) error
+	close  func()
+}
+
+// Open migrates River's tables and returns a Queue, not yet started.
+func Open(ctx context.Context, cfg Config) (*Queue, error) {
+	rc := &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}},
+		Workers:           cfg.Workers,
+		PeriodicJobs:      cfg.Periodic,
+		JobTimeout:        cfg.JobTimeout,
+		FetchPollInterval: cfg.PollInterval,
+		Logger:            cfg.Logger,
+	}
+	switch cfg.Dialect {
+	case migrate.SQLite:
+		driver := riversqlite.New(cfg.DB)
+		if err := migrateRiver[*sql.Tx](ctx, driver, cfg.Logger); err != nil {
+			return nil, err
+		}
+		client, err := river.NewClient(driver, rc)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		return &Queue{insert: client.Insert, start: client.Start, stop: client.Stop, close: func() {}}, nil
+	case migrate.Postgres:
+		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: connect to PostgreSQL: %w", err)
+		}
+		driver := riverpgxv5.New(pool)
+		if err := migrateRiver[pgx.Tx](ctx, driver, cfg.Logger); err != nil {
+			pool.Close()
+			return nil, err
+		}
+		client, err := river.NewClient(driver, rc)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		return &Queue{insert: client.Insert, start: client.Start, stop: client.Stop, close: pool.Close}, nil
+	}
+	return nil, fmt.Errorf("jobs: no dialect %q", cfg.Dialect)
+}
+
+// migrateRiver brings River's own tables up to date.
+func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("jobs: migrate River's tables: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: migrate River's tables: %w", err)
+	}
+	return nil
+}
+
+// Start starts working jobs (and scheduling the periodic ones).
+func (q *Queue) Start(ctx context.Context) error { return q.start(ctx) }
+
+// Insert adds a job.
+func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return q.insert(ctx, args, opts)
+}
+
+// Stop lets the jobs in hand finish (until ctx ends) and stops; then it
+// releases River's pool.
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.stop(ctx)
+	q.close()
+	return err
+}
