@@ -17,6 +17,7 @@ package audit
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -195,6 +196,11 @@ type Store interface {
 	Each(ctx context.Context, f Filter, fn func(Entry) error) error
 	// Prune deletes entries older than before; returns how many.
 	Prune(ctx context.Context, before time.Time) (int64, error)
+	// DB is the database under the store and its dialect ("sqlite" or
+	// "postgres"), for packages that keep tables beside the trail (the
+	// tenant index, the job queue): on SQLite they must share the store's
+	// one connection.
+	DB() (*sql.DB, string)
 	// Ping checks that the database can be reached.
 	Ping(ctx context.Context) error
 	// Close releases the database; the Store cannot be used afterwards.

@@ -297,6 +297,9 @@ func entriesQuery(where, page string) string {
 // attempt.
 const newestFirst = " ORDER BY started_at DESC, id DESC"
 
+// DB implements Store.
+func (s *sqlStore) DB() (*sql.DB, string) { return s.db, s.d.name }
+
 // SetContact implements Store.
 func (s *sqlStore) SetContact(ctx context.Context, id, contactID int64) error {
 	update, err := s.stmt(ctx, s.d.rebind(`UPDATE attempts SET contact_id = ? WHERE id = ?`))
