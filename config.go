@@ -45,6 +45,9 @@ type config struct {
 	RetentionDays  int
 	RequestTimeout time.Duration
 	SandboxLatency time.Duration
+	RateLimit      float64
+	IndexInterval  time.Duration
+	IndexRate      float64
 
 	// Read by the table pass, used by checkAuth: which identity source
 	// applies depends on AUTH_MODE and ST_ENV together.
@@ -205,6 +208,28 @@ var settings = []setting{
 	{name: "GOMEMLIMIT", defNote: fmt.Sprintf("%dMiB", defaultMemoryLimit>>20), help: "the Go runtime's soft memory limit (read by the runtime)"},
 	{name: "METRICS_ADDR", help: "serve Prometheus /metrics on this separate address instead of ADDR (keeps it off the proxy)",
 		parse: func(c *config, v string) error { c.MetricsAddr = v; return nil }},
+	{name: "ST_RATE_LIMIT", def: "50", help: "calls per second to ServiceTitan from this app, all of them (ServiceTitan allows 60 per tenant and application)",
+		parse: func(c *config, v string) (err error) { c.RateLimit, err = perSecond("ST_RATE_LIMIT", v); return err }},
+	{name: "INDEX_INTERVAL", def: "60s", help: "how often the tenant index asks ServiceTitan for changes once it is complete (a Go duration)",
+		parse: func(c *config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second {
+				return fmt.Errorf("INDEX_INTERVAL=%q is not a Go duration of a second or more, such as 60s", v)
+			}
+			c.IndexInterval = d
+			return nil
+		}},
+	{name: "INDEX_RATE", def: "5", help: "calls per second the index sync may take of ST_RATE_LIMIT; people's requests never wait behind it",
+		parse: func(c *config, v string) (err error) { c.IndexRate, err = perSecond("INDEX_RATE", v); return err }},
+}
+
+// perSecond reads a positive rate in calls per second.
+func perSecond(name, v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 10000 {
+		return 0, fmt.Errorf("%s=%q: want a number of calls per second, such as 5", name, v)
+	}
+	return f, nil
 }
 
 // loadConfig reads and checks the environment: each setting on its own

@@ -85,3 +85,14 @@ func TestCreateAndDeleteAreNeverResent(t *testing.T) {
 		})
 	}
 }
+
+func TestCountCustomers(t *testing.T) {
+	st, sb := againstSandbox(t)
+	n, err := st.CountCustomers(context.Background())
+	if err != nil || n != sandbox.SeedCustomerCount {
+		t.Errorf("CountCustomers = %d, %v; want %d (inactive ones too)", n, err, sandbox.SeedCustomerCount)
+	}
+	if sb.Requests(sandbox.OpListCustomers) != 1 {
+		t.Errorf("%d calls, want 1", sb.Requests(sandbox.OpListCustomers))
+	}
+}
