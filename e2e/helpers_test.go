@@ -70,7 +70,7 @@ func h1(page playwright.Page) playwright.Locator {
 }
 
 func searchBox(page playwright.Page) playwright.Locator {
-	return page.GetByRole("searchbox", playwright.PageGetByRoleOptions{Name: "Name, phone number or customer ID"})
+	return page.GetByRole("searchbox", playwright.PageGetByRoleOptions{Name: "Name, phone number, email, address or ID"})
 }
 
 // The edit form's controls.

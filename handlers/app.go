@@ -20,6 +20,7 @@ import (
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/identity"
+	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/static"
 )
 
@@ -39,6 +40,12 @@ type Config struct {
 	Changes *change.Service
 	// Audit is the audit trail (required): pages show it.
 	Audit audit.Store
+	// Index is the tenant index search is served from once it is complete;
+	// without one, search asks ServiceTitan.
+	Index Index
+	// IndexInterval is how often the index syncs: three intervals without
+	// a complete read and search goes back to ServiceTitan.
+	IndexInterval time.Duration
 	// Sessions stores per-person state (flash messages, recent customers'
 	// ids, the CSRF token) in a signed, encrypted cookie.
 	Sessions *sessions.CookieStore
@@ -76,6 +83,12 @@ type Config struct {
 	MetricsHandler http.Handler
 }
 
+// Index is the tenant index, as the pages use it; *index.Store has it.
+type Index interface {
+	Search(ctx context.Context, q index.Query, page, size int) (index.Results, error)
+	Status(ctx context.Context, staleAfter time.Duration) (index.Status, error)
+}
+
 // Recorder is what the handlers report for metrics.
 type Recorder interface {
 	Request(route, method string, status int, took time.Duration)
@@ -109,6 +122,9 @@ type App struct {
 	phones        phoneCache
 	// names caches customers' names from ServiceTitan for a few minutes.
 	names *ttlCache[int64, string]
+	// index serves search when it is complete (nil: search ServiceTitan).
+	index         Index
+	indexInterval time.Duration
 	// routes are the registered route templates: the only route labels
 	// metrics and logs use.
 	routes map[string]bool
@@ -140,6 +156,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		metrics:       cfg.Metrics,
 		secureCookies: cfg.SecureCookies,
 		names:         newTTLCache[int64, string](nameTTL, cacheMax),
+		index:         cfg.Index,
+		indexInterval: cmp.Or(cfg.IndexInterval, time.Minute),
 		staleForms:    map[string]echo.HandlerFunc{},
 	}
 	if a.metrics == nil {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -47,6 +48,88 @@ func (a *App) customerSearch(c echo.Context) error {
 		return a.render(c, http.StatusUnprocessableEntity, views.Search(m))
 	}
 
+	ctx := c.Request().Context()
+	if a.index != nil {
+		st, err := a.index.Status(ctx, 3*a.indexInterval)
+		if err != nil {
+			a.log.WarnContext(ctx, "index status unavailable; searching ServiceTitan", "error", err)
+		} else if st.Ready {
+			return a.searchIndex(c, m, q, page)
+		} else {
+			m.Coverage = coverageNote(st)
+		}
+	}
+	return a.searchLive(c, m, q, page)
+}
+
+// coverageNote says how much of the tenant the index holds while it is
+// still loading (or has fallen behind).
+func coverageNote(st index.Status) string {
+	if st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled {
+		return "The search index is behind ServiceTitan just now, so this searched ServiceTitan directly: names, phone numbers and IDs."
+	}
+	return fmt.Sprintf("Search covers %d%% of customers, still loading. Until it is complete, this searched ServiceTitan directly: names, phone numbers and IDs.",
+		int(st.Progress()*100))
+}
+
+// searchIndex answers from the tenant index: any clue, no call to
+// ServiceTitan. An ID that is exactly one customer's goes straight to it.
+func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int) error {
+	query := index.ParseQuery(q)
+	if query.Empty() {
+		m.Problem = "Type at least four digits of a phone number, part of an email address, or a word of a name or address."
+		return a.render(c, http.StatusOK, views.Search(m))
+	}
+	res, err := a.index.Search(c.Request().Context(), query, page, searchPageSize)
+	if err != nil {
+		return failPage(http.StatusServiceUnavailable, "", "The search index cannot be read just now. Try again in a minute.", err)
+	}
+	if page == 1 && len(res.Results) == 1 && res.Results[0].Field == "id" && res.Results[0].Contact == nil {
+		return a.redirect(c, customerURL(res.Results[0].Customer.ID))
+	}
+	for _, r := range res.Results {
+		m.Results = append(m.Results, a.resultLink(r, query))
+	}
+	m.Total = res.Total
+	if page > 1 {
+		m.PrevURL = searchURL(q, page-1)
+	}
+	if res.More {
+		m.NextURL = searchURL(q, page+1)
+	}
+	return a.render(c, http.StatusOK, views.Search(m))
+}
+
+// resultLink shows a result: the customer, and the contact that matched
+// with the matching text marked.
+func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
+	cu := r.Customer
+	link := views.CustomerLink{ID: cu.ID, URL: customerURL(cu.ID), Name: cu.Name, Address: cu.Address.String(), Inactive: !cu.Active}
+	if r.Field == "name" {
+		link.NameMarks = markWords(cu.Name, q.Words)
+	}
+	if ct := r.Contact; ct != nil {
+		shown := a.displayValue(ct.Type, ct.Value)
+		link.MatchLabel = ct.Type.Label()
+		link.MatchURL = contactURL(cu.ID, ct.ID)
+		switch {
+		case r.Field == "memo":
+			link.Match = markWords(ct.Memo, q.Words)
+			link.MatchLabel += " " + shown + " · memo"
+		case q.Digits != "":
+			link.Match = markDigits(shown, q.Digits)
+		case q.Email != "":
+			link.Match = markText(shown, q.Email)
+		default:
+			link.Match = []views.Segment{{Text: shown}}
+		}
+	}
+	return link
+}
+
+// searchLive asks ServiceTitan, as before the index existed: names, phone
+// numbers and customer IDs, plus a contact summary per result.
+func (a *App) searchLive(c echo.Context, m views.SearchPage, q string, page int) error {
 	query := parseSearch(q)
 	query.Page, query.PageSize = page, searchPageSize
 	ctx := c.Request().Context()

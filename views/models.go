@@ -38,8 +38,24 @@ type CustomerLink struct {
 	URL     string
 	Name    string
 	Address string
+	// Inactive marks a customer ServiceTitan keeps as inactive.
+	Inactive bool
+	// NameMarks is the name with the words that matched marked (empty: the
+	// name did not match).
+	NameMarks []Segment
+	// Match is the contact that matched, its matching text marked;
+	// MatchLabel says what it is ("Mobile"), MatchURL opens it.
+	Match      []Segment
+	MatchLabel string
+	MatchURL   string
 	// ContactSummary is e.g. "(217) 555-0177 · ada@example.com · 1 more".
 	ContactSummary string
+}
+
+// Segment is a piece of text; Mark says it matched a search.
+type Segment struct {
+	Text string
+	Mark bool
 }
 
 // SearchPage is GET / and GET /customers.
@@ -56,6 +72,11 @@ type SearchPage struct {
 	// Problem explains an empty or rejected query, e.g. "Type a name,
 	// phone number or customer ID."
 	Problem string
+	// Coverage says the tenant index is not complete (or behind) and the
+	// search went to ServiceTitan instead.
+	Coverage string
+	// Total counts the customers found, when known.
+	Total int
 }
 
 // Flag is one preference checkbox or value.

@@ -394,7 +394,7 @@ func TestSearch(t *testing.T) {
 			if q.Length() != 1 {
 				t.Fatal("no search input")
 			}
-			if doc.Find(`label[for=q]`).Text() != "Name, phone number or customer ID" {
+			if doc.Find(`label[for=q]`).Text() != "Name, phone number, email, address or ID" { // says what it finds (issue #15)
 				t.Errorf("label = %q", doc.Find(`label[for=q]`).Text())
 			}
 			if v := q.AttrOr("value", ""); v != tt.m.Query {
