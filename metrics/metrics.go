@@ -24,6 +24,8 @@ type Metrics struct {
 	tokens    *prometheus.CounterVec
 	retries   *prometheus.CounterVec
 	buildInfo *prometheus.GaugeVec
+	indexRows *prometheus.GaugeVec
+	indexLag  prometheus.Gauge
 }
 
 // New registers the collectors, plus the Go runtime and process ones.
@@ -52,12 +54,20 @@ func New(version string) *Metrics {
 			Name: "contactdesk_servicetitan_retries_total",
 			Help: "ServiceTitan attempts repeated, by operation and reason.",
 		}, []string{"operation", "reason"}),
+		indexRows: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "contactdesk_index_rows",
+			Help: "Rows the tenant index holds, by kind (customers, contacts).",
+		}, []string{"kind"}),
+		indexLag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "contactdesk_index_lag_seconds",
+			Help: "Seconds since the tenant index last read both feeds to their end.",
+		}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "contactdesk_build_info",
 			Help: "Always 1; the version label says which build runs.",
 		}, []string{"version"}),
 	}
-	m.registry.MustRegister(m.requests, m.upstream, m.saves, m.tokens, m.retries, m.buildInfo,
+	m.registry.MustRegister(m.requests, m.upstream, m.saves, m.tokens, m.retries, m.buildInfo, m.indexRows, m.indexLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.buildInfo.WithLabelValues(version).Set(1)
 	return m
@@ -110,6 +120,13 @@ func StatusLabel(status int) string {
 
 // Save records the outcome of one save attempt.
 func (m *Metrics) Save(outcome string) { m.saves.WithLabelValues(outcome).Inc() }
+
+// Index records how much the tenant index holds and how far behind it is.
+func (m *Metrics) Index(customers, contacts int64, lag time.Duration) {
+	m.indexRows.WithLabelValues("customers").Set(float64(customers))
+	m.indexRows.WithLabelValues("contacts").Set(float64(contacts))
+	m.indexLag.Set(lag.Seconds())
+}
 
 // Call implements client.Observer.
 func (m *Metrics) Call(operation string, status int, took time.Duration) {

@@ -326,3 +326,22 @@ type RemovePage struct {
 	LastOfItsKind string
 	Alert         *Alert
 }
+
+// IndexPage is GET /index.
+type IndexPage struct {
+	Layout
+	Backfilled bool
+	// Value and Max drive the <progress>; Percent is the same in words.
+	Value, Max int64
+	Percent    int
+	Customers  int64
+	Contacts   int64
+	Total      int64
+	LastSync   Time
+	// Lag is how far behind ServiceTitan the index is, in words.
+	Lag string
+	// Serving says what search uses now: the index or ServiceTitan.
+	Serving     string
+	LastError   string
+	LastErrorAt Time
+}

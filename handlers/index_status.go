@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// indexStatus shows how complete and fresh the tenant index is.
+func (a *App) indexStatus(c echo.Context) error {
+	m := views.IndexPage{Layout: a.layout(c, "Search index"), Lag: "Unknown", Serving: "ServiceTitan (there is no index)"}
+	if a.index == nil {
+		return a.render(c, http.StatusOK, views.IndexStatus(m))
+	}
+	st, err := a.index.Status(c.Request().Context(), 3*a.indexInterval)
+	if err != nil {
+		return failPage(http.StatusServiceUnavailable, "", "The search index cannot be read just now. Try again in a minute.", err)
+	}
+	m.Backfilled = st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled
+	m.Customers, m.Contacts, m.Total = st.Counts.Customers, st.Counts.Contacts, st.Total
+	m.Value, m.Max = st.Counts.Customers, max(st.Total, st.Counts.Customers, 1)
+	if m.Backfilled {
+		m.Value = m.Max
+	}
+	m.Percent = int(float64(m.Value) / float64(m.Max) * 100)
+	last := st.CustomerFeed.LastSuccess
+	if st.ContactFeed.LastSuccess.Before(last) {
+		last = st.ContactFeed.LastSuccess
+	}
+	m.LastSync = a.timeView(last)
+	if !last.IsZero() {
+		m.Lag = st.Lag.Round(time.Second).String()
+	}
+	m.Serving = "ServiceTitan, until the index is complete"
+	if st.Ready {
+		m.Serving = "The index (no calls to ServiceTitan)"
+	} else if m.Backfilled {
+		m.Serving = "ServiceTitan, until the index catches up"
+	}
+	var errorAt time.Time
+	for _, f := range []struct {
+		msg string
+		at  time.Time
+	}{{st.CustomerFeed.LastError, st.CustomerFeed.LastErrorAt}, {st.ContactFeed.LastError, st.ContactFeed.LastErrorAt}} {
+		if f.msg != "" && f.at.After(errorAt) {
+			m.LastError, errorAt = f.msg, f.at
+		}
+	}
+	m.LastErrorAt = a.timeView(errorAt)
+	return a.render(c, http.StatusOK, views.IndexStatus(m))
+}
