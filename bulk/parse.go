@@ -1,0 +1,254 @@
+// Package bulk applies a list (an opt-out export, numbers that asked not to
+// be texted, placeholders found by the hygiene reports) to many contacts:
+// it reads the list, matches it against the tenant index for a preview,
+// and runs the change as a durable job, one audited attempt per contact
+// through the same write path as an edit.
+package bulk
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/contactdesk/contactdesk/change"
+)
+
+// Limits on a list.
+const (
+	MaxBytes = 5 << 20
+	MaxRows  = 50000
+)
+
+// Row is one line of a list that names contacts: by contact id, or by a
+// value (a phone number as its 10 digits, an email in lower case),
+// optionally within one customer.
+type Row struct {
+	Line       int
+	Text       string // the line's cells as given, for the preview and the result CSV
+	Phone      string // 10 digits
+	Email      string // lower case
+	CustomerID int64
+	ContactID  int64
+}
+
+// Value is the row's phone number or email, whichever it has.
+func (r Row) Value() string {
+	if r.Phone != "" {
+		return r.Phone
+	}
+	return r.Email
+}
+
+// Invalid is a line that names nothing usable, and why.
+type Invalid struct {
+	Line int
+	Text string
+	Why  string
+}
+
+// List is a parsed list.
+type List struct {
+	Rows    []Row
+	Invalid []Invalid
+	// Columns names the columns understood, in order ("value" for a list
+	// without a header).
+	Columns []string
+}
+
+// ErrTooLarge and ErrTooManyRows refuse a whole list.
+var (
+	ErrTooLarge    = fmt.Errorf("the list is larger than %d MB", MaxBytes>>20)
+	ErrTooManyRows = fmt.Errorf("the list has more than %d rows", MaxRows)
+	ErrNotText     = errors.New("the list is not UTF-8 text (save it as CSV UTF-8)")
+)
+
+// headerNames maps the header cells understood (lower case, spaces and
+// underscores ignored) to a column.
+var headerNames = map[string]string{
+	"phone": "phone", "phonenumber": "phone", "mobile": "phone", "number": "phone",
+	"email": "email", "emailaddress": "email", "e-mail": "email",
+	"value":      "value",
+	"customerid": "customer id", "customer": "customer id",
+	"contactid": "contact id", "contact": "contact id",
+}
+
+func headerKey(cell string) string {
+	return strings.NewReplacer(" ", "", "_", "", "\u00a0", "").Replace(strings.ToLower(strings.TrimSpace(cell)))
+}
+
+// Parse reads a list: CSV in UTF-8 (with or without a byte-order mark),
+// cells separated by commas or semicolons, quoted or not. A first line
+// whose cells name columns (phone, email, value, customer id, contact id;
+// any case) is a header; without one, the list is a single column of phone
+// numbers and emails. Phone numbers may be written as people write them
+// (region: PHONE_REGION). Each line that names nothing usable is kept in
+// Invalid with its line number and why; the whole list is refused only
+// when it is too large, has too many rows, or is not text.
+func Parse(r io.Reader, region string) (List, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
+	if err != nil {
+		return List{}, fmt.Errorf("read the list: %w", err)
+	}
+	if len(data) > MaxBytes {
+		return List{}, ErrTooLarge
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return List{}, ErrNotText
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = delimiter(data)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+
+	var list List
+	var columns []string // per cell position; "" ignores it
+	first := true
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				list.Invalid = append(list.Invalid, Invalid{Line: pe.StartLine, Why: "the line could not be read as CSV: " + pe.Err.Error()})
+				continue
+			}
+			return List{}, fmt.Errorf("read the list: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if blank(rec) {
+			continue
+		}
+		if first {
+			first = false
+			if cols, ok := header(rec); ok {
+				columns = cols
+				for _, c := range cols {
+					if c != "" {
+						list.Columns = append(list.Columns, c)
+					}
+				}
+				continue
+			}
+			columns = []string{"value"}
+			list.Columns = []string{"value"}
+		}
+		if len(list.Rows)+len(list.Invalid) >= MaxRows {
+			return List{}, ErrTooManyRows
+		}
+		row, why := readRow(rec, columns, region)
+		row.Line, row.Text = line, strings.Join(rec, string(cr.Comma))
+		if why != "" {
+			list.Invalid = append(list.Invalid, Invalid{Line: line, Text: row.Text, Why: why})
+			continue
+		}
+		list.Rows = append(list.Rows, row)
+	}
+	return list, nil
+}
+
+// delimiter is ';' when the first line has more semicolons than commas
+// outside quotes (spreadsheets in many locales write those), else ','.
+func delimiter(data []byte) rune {
+	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
+	commas, semis, quoted := 0, 0, false
+	for _, b := range firstLine {
+		switch {
+		case b == '"':
+			quoted = !quoted
+		case quoted:
+		case b == ',':
+			commas++
+		case b == ';':
+			semis++
+		}
+	}
+	if semis > commas {
+		return ';'
+	}
+	return ','
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// header reads a first line as a header when its cells name at least one
+// column and nothing that looks like data.
+func header(rec []string) ([]string, bool) {
+	cols := make([]string, len(rec))
+	named := 0
+	for i, cell := range rec {
+		if col, ok := headerNames[headerKey(cell)]; ok {
+			cols[i] = col
+			named++
+		} else if strings.ContainsAny(cell, "@0123456789") {
+			return nil, false
+		}
+	}
+	return cols, named > 0
+}
+
+// readRow reads the cells of a line under columns.
+func readRow(rec, columns []string, region string) (Row, string) {
+	var row Row
+	var values []string
+	for i, cell := range rec {
+		cell = strings.TrimSpace(cell)
+		if i >= len(columns) || columns[i] == "" || cell == "" {
+			if i >= len(columns) && cell != "" && len(columns) == 1 {
+				return row, "more than one value on the line: add a header row naming the columns (phone, email, customer id, contact id)"
+			}
+			continue
+		}
+		switch columns[i] {
+		case "customer id", "contact id":
+			id, err := strconv.ParseInt(strings.TrimPrefix(cell, "#"), 10, 64)
+			if err != nil || id <= 0 {
+				return row, fmt.Sprintf("%q is not a %s", cell, columns[i])
+			}
+			if columns[i] == "customer id" {
+				row.CustomerID = id
+			} else {
+				row.ContactID = id
+			}
+		default:
+			values = append(values, cell)
+		}
+	}
+	for _, v := range values {
+		switch {
+		case strings.Contains(v, "@"):
+			if !change.IsEmailAddress(v) {
+				return row, fmt.Sprintf("%q is not an email address", v)
+			}
+			row.Email = strings.ToLower(v)
+		default:
+			national, problem := change.NormalisePhone(v, region)
+			if problem != "" {
+				return row, fmt.Sprintf("%q is not a phone number or an email address", v)
+			}
+			row.Phone = national
+		}
+	}
+	if row.Phone != "" && row.Email != "" {
+		return row, "both a phone number and an email on one line: put them on lines of their own"
+	}
+	if row.Value() == "" && row.ContactID == 0 {
+		return row, "no phone number, email or contact id"
+	}
+	return row, ""
+}
