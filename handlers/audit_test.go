@@ -352,6 +352,14 @@ func TestHistoryAndAuditPages(t *testing.T) {
 	}
 }
 
+func TestAuditDatesOutOfRange(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(openAudit(t))).URL)
+	if p := b.get("/audit?to=9999-12-31"); !strings.Contains(text(p, "[data-problem]"), "Dates must look like") {
+		t.Errorf("problem = %q", text(p, "[data-problem]"))
+	}
+}
+
 func TestConcurrentSavesAllAudited(t *testing.T) {
 	store := openAudit(t)
 	up := newUpstream(t)

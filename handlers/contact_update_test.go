@@ -362,6 +362,26 @@ func TestCrossSiteAndTokenlessPostsAreRefused(t *testing.T) {
 	}
 }
 
+func TestExpiredSessionKeepsTheInput(t *testing.T) {
+	up := newUpstream(t)
+	srv := up.app(t, time.Second)
+	b := newBrowser(t, srv.URL)
+	form := b.openForm(7)
+	form.Set("memo", "Typed before lunch")
+	fresh := newBrowser(t, srv.URL) // a browser whose session is gone
+	p := fresh.post("/customers/5/contacts/7", form)
+	if p.status != http.StatusForbidden || up.patches.Load() != 0 {
+		t.Fatalf("status %d, PATCHes %d; want 403, 0", p.status, up.patches.Load())
+	}
+	kept := formValues(p.doc, "form#contact-form")
+	if kept.Get("memo") != "Typed before lunch" || kept.Get("_csrf") == form.Get("_csrf") {
+		t.Errorf("input or fresh token missing: %v", kept)
+	}
+	if p = fresh.post("/customers/5/contacts/7", kept); p.status != http.StatusSeeOther {
+		t.Errorf("saving again: %d", p.status)
+	}
+}
+
 func TestTamperedSessionCookieStartsFresh(t *testing.T) {
 	up := newUpstream(t)
 	srv := up.app(t, time.Second)

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -86,5 +87,46 @@ func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
 	}
 	if up.patches.Load() != 1 {
 		t.Errorf("PATCHes = %d, want 1", up.patches.Load())
+	}
+}
+
+// TestCancelledFirstPostStillSaves: the browser gives up on the first post
+// (a reload during a slow save) and posts again; the save completes once
+// and the second post shows it.
+func TestCancelledFirstPostStillSaves(t *testing.T) {
+	up := newUpstream(t)
+	release := make(chan struct{})
+	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		<-release
+		apply()
+		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Slow","modifiedOn":"2026-03-04T15:05:05Z","createdOn":"2026-03-04T15:04:05Z"}`)
+	}
+	srv := up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.RequestTimeout = 5 * time.Second })
+	b := newBrowser(t, srv.URL)
+	form := b.openForm(7)
+	form.Set("memo", "Slow")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/customers/5/contacts/7", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if resp, err := b.c.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	})
+	for up.patches.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel() // the browser gives up on the first post
+	wg.Wait()
+	second := make(chan page, 1)
+	go func() { second <- b.post("/customers/5/contacts/7", form) }()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	p := <-second
+	if p.status != http.StatusSeeOther || up.patches.Load() != 1 || up.contact(7).Memo != "Slow" {
+		t.Errorf("second post: status %d, PATCHes %d, memo %q", p.status, up.patches.Load(), up.contact(7).Memo)
 	}
 }

@@ -84,6 +84,20 @@ func TestForgedLoadedValueIsStillValidated(t *testing.T) {
 	}
 }
 
+func TestStoredValueOurRulesRejectDoesNotBlockOtherEdits(t *testing.T) {
+	up := newUpstream(t)
+	up.edit(9, func(c *client.Contact) { c.Value = "5555555555" }) // stored by someone else; not a valid number
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	form := b.openForm(9)
+	form.Set("memo", "Back door")
+	if p := b.post("/customers/5/contacts/9", form); p.status != http.StatusSeeOther {
+		t.Fatalf("status %d\n%s", p.status, text(p, "main"))
+	}
+	if got := up.lastPatch(); got != `{"memo":"Back door"}` {
+		t.Errorf("PATCH = %s", got)
+	}
+}
+
 // A nonce names one form rendered for one session and one contact: posted
 // by another session, or to another contact, it is a new post, never a
 // replay of someone else's outcome.
