@@ -291,12 +291,7 @@ func TestSaveFailuresKeepInputAndSayNotSaved(t *testing.T) {
 			form.Set("memo", "Typed by Kelly")
 			form.Set("value", "(217) 555-0188")
 			p := b.post("/customers/5/contacts/7", form)
-			if p.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d\n%s", p.status, tt.wantStatus, p.body)
-			}
-			if up.patches.Load() != tt.wantPatches {
-				t.Errorf("PATCHes = %d, want %d", up.patches.Load(), tt.wantPatches)
-			}
+			checkPost(t, up, p, tt.wantStatus, tt.wantPatches)
 			if tt.wantLocate {
 				rec := b.get(p.location)
 				if attr(rec, "[data-field='memo']", "data-value") != "Typed by Kelly" {

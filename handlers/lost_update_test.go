@@ -78,9 +78,7 @@ func TestSameFormPostedTwiceMakesOnePatch(t *testing.T) {
 		wg.Go(func() { results[i] = b.post("/customers/5/contacts/7", form) })
 	}
 	// Both posts are in: one is waiting on the PATCH, the other on the first.
-	for up.patches.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	up.waitForPatch()
 	time.Sleep(50 * time.Millisecond)
 	close(release)
 	wg.Wait()
@@ -174,12 +172,7 @@ func TestUpstreamFaultsOnSave(t *testing.T) {
 			form.Set("memo", "x")
 			form.Set("value", "217 555 0188")
 			p := b.post("/customers/5/contacts/7", form)
-			if p.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d\n%s", p.status, tt.wantStatus, p.body)
-			}
-			if up.patches.Load() != tt.wantPatches {
-				t.Errorf("PATCHes = %d, want %d", up.patches.Load(), tt.wantPatches)
-			}
+			checkPost(t, up, p, tt.wantStatus, tt.wantPatches)
 			if tt.wantText == "" {
 				return
 			}

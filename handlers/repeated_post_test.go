@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -25,16 +26,7 @@ func TestPostWaitingOnAFailedFirstPostGetsItsPage(t *testing.T) {
 	b := newBrowser(t, up.app(t, 2*time.Second).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Twice")
-	results := make([]page, 2)
-	var wg sync.WaitGroup
-	wg.Go(func() { results[0] = b.post("/customers/5/contacts/7", form) })
-	for up.patches.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	wg.Go(func() { results[1] = b.post("/customers/5/contacts/7", form) })
-	time.Sleep(50 * time.Millisecond) // the second post is waiting on the first
-	close(release)
-	wg.Wait()
+	results := postTwice(b, up, form, release)
 	for i, p := range results {
 		if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p, "#memo-error"), "Memo is not allowed.") {
 			t.Errorf("post %d: status %d, memo error %q; want 422 with ServiceTitan's message", i, p.status, text(p, "#memo-error"))
@@ -46,6 +38,21 @@ func TestPostWaitingOnAFailedFirstPostGetsItsPage(t *testing.T) {
 	if up.patches.Load() != 1 {
 		t.Errorf("PATCHes = %d, want 1", up.patches.Load())
 	}
+}
+
+// postTwice posts form to contact 7 twice: the second post once the first
+// one's PATCH has reached ServiceTitan, where it is held until release is
+// closed, a moment after the second post has arrived.
+func postTwice(b *browser, up *upstream, form url.Values, release chan struct{}) [2]page {
+	var results [2]page
+	var wg sync.WaitGroup
+	wg.Go(func() { results[0] = b.post("/customers/5/contacts/7", form) })
+	up.waitForPatch()
+	wg.Go(func() { results[1] = b.post("/customers/5/contacts/7", form) })
+	time.Sleep(50 * time.Millisecond) // the second post is waiting on the first
+	close(release)
+	wg.Wait()
+	return results
 }
 
 // panickingCache fails after the write, as a bug would.
@@ -67,16 +74,7 @@ func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
 	b := newBrowser(t, up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.Changes = newChanges(t, *c, panickingCache{}) }).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Twice")
-	results := make([]page, 2)
-	var wg sync.WaitGroup
-	wg.Go(func() { results[0] = b.post("/customers/5/contacts/7", form) })
-	for up.patches.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	wg.Go(func() { results[1] = b.post("/customers/5/contacts/7", form) })
-	time.Sleep(50 * time.Millisecond)
-	close(release)
-	wg.Wait()
+	results := postTwice(b, up, form, release)
 	if results[0].status != http.StatusInternalServerError {
 		t.Errorf("the crashed post: status %d, want 500", results[0].status)
 	}
@@ -116,9 +114,7 @@ func TestCancelledFirstPostStillSaves(t *testing.T) {
 			resp.Body.Close()
 		}
 	})
-	for up.patches.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	up.waitForPatch()
 	cancel() // the browser gives up on the first post
 	wg.Wait()
 	second := make(chan page, 1)

@@ -129,6 +129,25 @@ func (u *upstream) edit(id int64, change func(*client.Contact)) {
 
 func (u *upstream) lastPatch() string { return u.sb.LastBody(sandbox.OpUpdateContact) }
 
+// waitForPatch returns once a PATCH has reached the sandbox.
+func (u *upstream) waitForPatch() {
+	for u.patches.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// checkPost stops the test unless the post's page p has the status want,
+// and reports a number of PATCHes other than patches.
+func checkPost(t *testing.T, up *upstream, p page, want int, patches int32) {
+	t.Helper()
+	if p.status != want {
+		t.Fatalf("status %d, want %d\n%s", p.status, want, p.body)
+	}
+	if up.patches.Load() != patches {
+		t.Errorf("PATCHes = %d, want %d", up.patches.Load(), patches)
+	}
+}
+
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
