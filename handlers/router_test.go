@@ -227,11 +227,18 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T, base string) *browser {
+	return &browser{t: t, base: base, c: cookieClient(nil)}
+}
+
+// cookieClient keeps cookies and does not follow redirects; a nil
+// transport is http.DefaultTransport.
+func cookieClient(tr http.RoundTripper) *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: base, c: &http.Client{
+	return &http.Client{
 		Jar:           jar,
+		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	}
 }
 
 type page struct {
@@ -266,11 +273,17 @@ func (b *browser) get(path string) page {
 // post submits a form as a same-origin browser would.
 func (b *browser) post(path string, form url.Values) page {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
+	return b.do(formPost(b.base, path, form))
+}
+
+// formPost is the request a same-origin browser sends for form, posted to
+// path of the app at base.
+func formPost(base, path string, form url.Values) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.Header.Set("Origin", b.base)
-	return b.do(req)
+	req.Header.Set("Origin", base)
+	return req
 }
 
 // formValues reads a form as the browser would submit it: inputs
