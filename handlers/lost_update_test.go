@@ -3,17 +3,25 @@ package handlers_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-func TestConcurrentEditsNeverOverwrite(t *testing.T) {
-	up := newUpstream(t)
+// twoEditors opens contact 7's edit form in Alice's browser and in Bob's,
+// before either of them saves.
+func twoEditors(t *testing.T) (up *upstream, alice, bob *browser, aliceForm, bobForm url.Values) {
+	t.Helper()
+	up = newUpstream(t)
 	srv := up.app(t, time.Second)
-	alice, bob := newBrowser(t, srv.URL), newBrowser(t, srv.URL)
-	aliceForm, bobForm := alice.openForm(7), bob.openForm(7)
+	alice, bob = newBrowser(t, srv.URL), newBrowser(t, srv.URL)
+	return up, alice, bob, alice.openForm(7), bob.openForm(7)
+}
+
+func TestConcurrentEditsNeverOverwrite(t *testing.T) {
+	up, alice, bob, aliceForm, bobForm := twoEditors(t)
 
 	aliceForm.Set("memo", "Alice's memo")
 	if p := alice.post("/customers/5/contacts/7", aliceForm); p.status != http.StatusSeeOther {
@@ -191,10 +199,7 @@ func TestUpstreamFaultsOnSave(t *testing.T) {
 func (u *upstream) revokeToken() { u.sb.RevokeTokens() }
 
 func TestSaveMineKeepsTheirChangeToOtherFields(t *testing.T) {
-	up := newUpstream(t)
-	srv := up.app(t, time.Second)
-	alice, bob := newBrowser(t, srv.URL), newBrowser(t, srv.URL)
-	aliceForm, bobForm := alice.openForm(7), bob.openForm(7)
+	up, alice, bob, aliceForm, bobForm := twoEditors(t)
 	aliceForm.Set("memo", "Alice's memo")
 	aliceForm.Set("marketingUpdatesEnabled", "true")
 	alice.post("/customers/5/contacts/7", aliceForm)
