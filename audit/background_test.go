@@ -166,14 +166,8 @@ func TestCompleteInBackground(t *testing.T) {
 	})
 
 	t.Run("ok, List reads anyway when an outcome takes too long", func(t *testing.T) {
-		inner, _ := newGated(t)
-		s := CompleteInBackground(inner, nil)
+		_, s := pendingOutcome(t, OutcomeSaved)
 		s.(*background).waitLimit = 30 * time.Millisecond
-		defer func() { close(inner.gate); s.Close() }()
-		id := begin(t, s)
-		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); err != nil {
-			t.Fatal(err)
-		}
 		entries, _, err := s.List(ctx, Filter{})
 		if err != nil || len(entries) != 1 || entries[0].Outcome != OutcomeUnknown {
 			t.Errorf("List = %+v, %v; want the attempt, outcome still unknown", entries, err)
@@ -181,13 +175,7 @@ func TestCompleteInBackground(t *testing.T) {
 	})
 
 	t.Run("nok, List gives up when its context ends", func(t *testing.T) {
-		inner, _ := newGated(t)
-		s := CompleteInBackground(inner, nil)
-		defer func() { close(inner.gate); s.Close() }()
-		id := begin(t, s)
-		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); err != nil {
-			t.Fatal(err)
-		}
+		_, s := pendingOutcome(t, OutcomeSaved)
 		lctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		defer cancel()
 		if _, _, err := s.List(lctx, Filter{}); !errors.Is(err, context.DeadlineExceeded) {
