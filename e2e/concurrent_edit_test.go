@@ -15,8 +15,7 @@ func colleagueSavesMemo(t testing.TB, app *testApp, memo string) {
 	t.Helper()
 	page := newPage(t)
 	errs := watchPageErrors(page)
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill(memo))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
 	expectRecord(t, page, map[string]string{"memo": memo})
@@ -37,8 +36,7 @@ func TestConcurrentEditShowsBothVersionsThenSaveMine(t *testing.T) {
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	colleagueSavesMemo(t, app, "Kelly's memo")
 	expectPatches(t, app, 1)
 
@@ -72,8 +70,7 @@ func TestConcurrentEditDiscardMine(t *testing.T) {
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	colleagueSavesMemo(t, app, "Kelly's memo")
 	must(t, memoInput(page).Fill("My memo"))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusConflict)
@@ -97,8 +94,7 @@ func TestConcurrentEditSaveMineKeepsTheirChangeToFieldsIDidNotTouch(t *testing.T
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	colleagueSavesMemo(t, app, "Kelly's memo")
 
 	must(t, valueInput(page).Fill("(217) 555-0150"))

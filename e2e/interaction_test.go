@@ -20,8 +20,7 @@ func TestKeyboardOnlyEditing(t *testing.T) {
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	checkA11y(t, page)
 
 	// The skip link comes first; then the site header, whatever links it
@@ -198,8 +197,7 @@ func TestDoubleClickSaveSendsOneUpdate(t *testing.T) {
 	// kept in sessionStorage so it survives the navigation to the record.
 	must(t, page.AddInitScript(playwright.Script{Content: playwright.String(submitLogJS)}))
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Clicked twice"))
 
 	// A slow ServiceTitan keeps the first save in flight while the second
@@ -252,8 +250,7 @@ func TestDoubleClickSaveWithoutJavaScriptSendsOneUpdate(t *testing.T) {
 		}
 	})
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Clicked twice, no script"))
 	app.SB.SetLatency(300 * time.Millisecond)
 	must(t, saveButton(page).Dblclick())

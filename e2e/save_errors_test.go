@@ -24,8 +24,7 @@ func TestInvalidInputShowsErrorsNextToFields(t *testing.T) {
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedEmailContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedEmailContactID)
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("ada@example.com"))
 	must(t, expect.Locator(page.Locator("#error-summary")).ToHaveCount(0))
 	// The value input follows the type (the phone keypad for numbers).
@@ -220,8 +219,7 @@ func runSaveFault(t *testing.T, tc saveFault) {
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, tc.contact))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, tc.contact)
 	for _, f := range tc.fill {
 		must(t, byLabel(page, f.label).Fill(f.text))
 	}
@@ -325,8 +323,7 @@ func TestDuplicateValueConflictKeepsInput(t *testing.T) {
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID)
 	must(t, expect.Locator(typeSelect(page)).ToHaveValue("Phone"))
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("(217) 555-0123"))
 	must(t, expect.Locator(page.Locator("#texting-status")).ToContainText("Opted out"))
@@ -362,8 +359,7 @@ func TestLostSaveAnswerIsCheckedNotResent(t *testing.T) {
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Lost and found"))
 	app.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, DropConnection: true})
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
@@ -382,8 +378,7 @@ func TestSavingWithoutChangesSendsNothing(t *testing.T) {
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	// The same number typed another way is no change either.
 	must(t, valueInput(page).Fill("+1 217 555 0177"))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
@@ -405,8 +400,7 @@ func TestGatewayTimeoutAfterServiceTitanSavedIsCheckedNotReportedAsNotSaved(t *t
 	page := newPage(t)
 	errs := watchPageErrors(page)
 
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Saved behind a slow gateway"))
 	app.SB.InjectFault(sandbox.Fault{
 		Operation:   sandbox.OpUpdateContact,
