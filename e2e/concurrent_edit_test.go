@@ -13,13 +13,11 @@ import (
 // context (own session), changing the mobile contact's memo through the app.
 func colleagueSavesMemo(t testing.TB, app *testApp, memo string) {
 	t.Helper()
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill(memo))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
 	expectRecord(t, page, map[string]string{"memo": memo})
-	assertNoPageErrors(t, errs)
 }
 
 // conflictRow is the conflict table's row for a form field.
@@ -33,8 +31,7 @@ func conflictRow(page playwright.Page, label string) playwright.Locator {
 // then saves it.
 func TestConcurrentEditShowsBothVersionsThenSaveMine(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	colleagueSavesMemo(t, app, "Kelly's memo")
@@ -59,16 +56,13 @@ func TestConcurrentEditShowsBothVersionsThenSaveMine(t *testing.T) {
 	expectRecord(t, page, map[string]string{"memo": "My memo", "value": "2175550150"})
 	must(t, expect.Locator(flash(page)).ToHaveCount(1))
 	expectPatches(t, app, 2)
-
-	assertNoPageErrors(t, errs)
 }
 
 // "Discard mine" drops the typed input and reopens the form on the record
 // as it is now.
 func TestConcurrentEditDiscardMine(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	colleagueSavesMemo(t, app, "Kelly's memo")
@@ -80,8 +74,6 @@ func TestConcurrentEditDiscardMine(t *testing.T) {
 	must(t, expect.Locator(page.Locator("[data-conflict]")).ToHaveCount(0))
 	must(t, expect.Locator(memoInput(page)).ToHaveValue("Kelly's memo"))
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // The colleague changed only the memo; I changed only the number. After the
@@ -91,8 +83,7 @@ func TestConcurrentEditDiscardMine(t *testing.T) {
 // update the conflict check exists to prevent.
 func TestConcurrentEditSaveMineKeepsTheirChangeToFieldsIDidNotTouch(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	colleagueSavesMemo(t, app, "Kelly's memo")
@@ -111,6 +102,4 @@ func TestConcurrentEditSaveMineKeepsTheirChangeToFieldsIDidNotTouch(t *testing.T
 		t.Errorf("BUG: \"Save mine anyway\" overwrote the colleague's memo with the stale one (ServiceTitan now holds memo %q): %v",
 			stored.Memo, err)
 	}
-
-	assertNoPageErrors(t, errs)
 }

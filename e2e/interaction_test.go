@@ -17,8 +17,7 @@ import (
 // and Enter in the value field saves.
 func TestKeyboardOnlyEditing(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	checkA11y(t, page)
@@ -124,16 +123,13 @@ func TestKeyboardOnlyEditing(t *testing.T) {
 	must(t, page.Keyboard().Press("Enter"))
 	expectEditForm(t, page)
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("(217) 555-0150"))
-
-	assertNoPageErrors(t, errs)
 }
 
 // With JavaScript off the app is plain HTML forms and links: search, open,
 // edit, save, and the 422 error flow all work.
 func TestWorksWithJavaScriptDisabled(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t, withJavaScriptDisabled())
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t, withJavaScriptDisabled())
 
 	visit(t, page, app, "/")
 	expectH1(t, page, "Find a customer")
@@ -182,8 +178,6 @@ func TestWorksWithJavaScriptDisabled(t *testing.T) {
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
 	expectRecord(t, page, map[string]string{"value": "2175550188", "memo": "Cell, no JavaScript"})
 	expectPatches(t, app, 2)
-
-	assertNoPageErrors(t, errs)
 }
 
 // A double click on Save sends one update: the first submit marks the
@@ -191,8 +185,7 @@ func TestWorksWithJavaScriptDisabled(t *testing.T) {
 // the first is under way.
 func TestDoubleClickSaveSendsOneUpdate(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 	// Every submit event the page sees, after the app's own handler ran:
 	// kept in sessionStorage so it survives the navigation to the record.
 	must(t, page.AddInitScript(playwright.Script{Content: playwright.String(submitLogJS)}))
@@ -228,8 +221,6 @@ func TestDoubleClickSaveSendsOneUpdate(t *testing.T) {
 	if len(submits) == 0 || sent != 1 {
 		t.Errorf("submit events: %v; want exactly one that was not prevented", submits)
 	}
-
-	assertNoPageErrors(t, errs)
 }
 
 // Without JavaScript the app's guard is gone: a double click must still make
@@ -238,8 +229,7 @@ func TestDoubleClickSaveSendsOneUpdate(t *testing.T) {
 // send one PATCH. The test logs how many posts went out.)
 func TestDoubleClickSaveWithoutJavaScriptSendsOneUpdate(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t, withJavaScriptDisabled())
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t, withJavaScriptDisabled())
 	var mu sync.Mutex
 	posts := 0
 	page.OnRequest(func(r playwright.Request) {
@@ -263,8 +253,6 @@ func TestDoubleClickSaveWithoutJavaScriptSendsOneUpdate(t *testing.T) {
 	mu.Lock()
 	t.Logf("the browser posted the form %d time(s)", posts)
 	mu.Unlock()
-
-	assertNoPageErrors(t, errs)
 }
 
 // submitLogJS records, in sessionStorage, each submit event that reaches the
@@ -285,8 +273,7 @@ const submitLogJS = `document.addEventListener('submit', (event) => {
 // no "Confirm Form Resubmission" appears.
 func TestBackAfterSaveDoesNotResubmit(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	var posts int
 	page.OnRequest(func(r playwright.Request) {
@@ -328,6 +315,4 @@ func TestBackAfterSaveDoesNotResubmit(t *testing.T) {
 	if posts != 1 {
 		t.Errorf("the browser sent %d POSTs, want 1", posts)
 	}
-
-	assertNoPageErrors(t, errs)
 }

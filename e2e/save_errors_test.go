@@ -21,8 +21,7 @@ var longMemo = strings.Repeat("Call the side door, the bell is broken. ", 8)[:30
 // both saves.
 func TestInvalidInputShowsErrorsNextToFields(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedEmailContactID)
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("ada@example.com"))
@@ -73,8 +72,6 @@ func TestInvalidInputShowsErrorsNextToFields(t *testing.T) {
 	must(t, expect.Locator(recordField(page, "phoneSettings.doNotText")).ToHaveCount(0))
 	must(t, expect.Locator(flash(page)).ToHaveCount(1))
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // fieldText is a form field, found by its label, and the text it holds.
@@ -216,8 +213,7 @@ func TestFailedSaveKeepsInput(t *testing.T) {
 // and checks the page, the input and the PATCHes as tc says.
 func runSaveFault(t *testing.T, tc saveFault) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, tc.contact)
 	for _, f := range tc.fill {
@@ -281,16 +277,13 @@ func runSaveFault(t *testing.T, tc saveFault) {
 		must(t, expect.Locator(flash(page)).ToHaveCount(1))
 		expectPatches(t, app, 2)
 	}
-
-	assertNoPageErrors(t, errs)
 }
 
 // An unknown customer gets a 404 page that says so in words; so do a
 // malformed id and an unknown address.
 func TestNotFoundPages(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	for _, tc := range []struct {
 		path, heading, message string
@@ -311,8 +304,6 @@ func TestNotFoundPages(t *testing.T) {
 	// The way out works.
 	must(t, link(page, "Back to search").Click())
 	expectH1(t, page, "Find a customer")
-
-	assertNoPageErrors(t, errs)
 }
 
 // Changing the landline to the number the mobile already has: ServiceTitan
@@ -320,8 +311,7 @@ func TestNotFoundPages(t *testing.T) {
 // the typed number stays.
 func TestDuplicateValueConflictKeepsInput(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID)
 	must(t, expect.Locator(typeSelect(page)).ToHaveValue("Phone"))
@@ -348,16 +338,13 @@ func TestDuplicateValueConflictKeepsInput(t *testing.T) {
 	if stored.Value != sandbox.SeedDoNotTextValue {
 		t.Errorf("the landline was changed to %q", stored.Value)
 	}
-
-	assertNoPageErrors(t, errs)
 }
 
 // The answer to a save is lost after ServiceTitan applied it: the app checks
 // instead of sending the change again, and says so.
 func TestLostSaveAnswerIsCheckedNotResent(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Lost and found"))
@@ -368,15 +355,12 @@ func TestLostSaveAnswerIsCheckedNotResent(t *testing.T) {
 		"ServiceTitan's confirmation was lost on the way, so we checked: your change is there."))
 	checkA11y(t, page)
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // Saving an untouched form sends nothing and says so.
 func TestSavingWithoutChangesSendsNothing(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	// The same number typed another way is no change either.
@@ -386,8 +370,6 @@ func TestSavingWithoutChangesSendsNothing(t *testing.T) {
 	must(t, expect.Locator(page.GetByRole("status").Filter(playwright.LocatorFilterOptions{HasText: "No changes to save."})).ToBeVisible())
 	must(t, expect.Locator(flash(page)).ToHaveCount(0))
 	expectPatches(t, app, 0)
-
-	assertNoPageErrors(t, errs)
 }
 
 // A gateway in front of ServiceTitan times out (504) after ServiceTitan has
@@ -397,8 +379,7 @@ func TestSavingWithoutChangesSendsNothing(t *testing.T) {
 // reports a conflict with "someone else" — their own saved change.)
 func TestGatewayTimeoutAfterServiceTitanSavedIsCheckedNotReportedAsNotSaved(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Saved behind a slow gateway"))
@@ -427,8 +408,6 @@ func TestGatewayTimeoutAfterServiceTitanSavedIsCheckedNotReportedAsNotSaved(t *t
 	expectRecord(t, page, map[string]string{"memo": "Saved behind a slow gateway"})
 	must(t, expect.Locator(page.Locator("[data-notice]")).ToContainText("your change is there"))
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // firstLines is the first n non-empty lines of s, for messages.
