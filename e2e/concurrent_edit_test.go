@@ -20,6 +20,17 @@ func colleagueSavesMemo(t testing.TB, app *testApp, memo string) {
 	expectRecord(t, page, map[string]string{"memo": memo})
 }
 
+// staleEditForm starts the app and opens the mobile contact's edit form;
+// then a colleague saves the memo "Kelly's memo", so that the form is stale.
+func staleEditForm(t testing.TB) (*testApp, playwright.Page) {
+	t.Helper()
+	app := startApp(t)
+	page := newCheckedPage(t)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	colleagueSavesMemo(t, app, "Kelly's memo")
+	return app, page
+}
+
 // conflictRow is the conflict table's row for a form field.
 func conflictRow(page playwright.Page, label string) playwright.Locator {
 	return page.Locator("[data-conflict]").GetByRole("row").
@@ -30,11 +41,7 @@ func conflictRow(page playwright.Page, label string) playwright.Locator {
 // both versions side by side and keeps the typed input; "Save mine anyway"
 // then saves it.
 func TestConcurrentEditShowsBothVersionsThenSaveMine(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
-	colleagueSavesMemo(t, app, "Kelly's memo")
+	app, page := staleEditForm(t)
 	expectPatches(t, app, 1)
 
 	must(t, memoInput(page).Fill("My memo"))
@@ -61,11 +68,7 @@ func TestConcurrentEditShowsBothVersionsThenSaveMine(t *testing.T) {
 // "Discard mine" drops the typed input and reopens the form on the record
 // as it is now.
 func TestConcurrentEditDiscardMine(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
-	colleagueSavesMemo(t, app, "Kelly's memo")
+	app, page := staleEditForm(t)
 	must(t, memoInput(page).Fill("My memo"))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusConflict)
 	must(t, link(page, "Discard mine").Click())
@@ -82,11 +85,7 @@ func TestConcurrentEditDiscardMine(t *testing.T) {
 // writing back the stale value the form was opened with — the very lost
 // update the conflict check exists to prevent.
 func TestConcurrentEditSaveMineKeepsTheirChangeToFieldsIDidNotTouch(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
-	colleagueSavesMemo(t, app, "Kelly's memo")
+	app, page := staleEditForm(t)
 
 	must(t, valueInput(page).Fill("(217) 555-0150"))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusConflict)
