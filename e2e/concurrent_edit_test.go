@@ -24,9 +24,7 @@ func colleagueSavesMemo(t testing.TB, app *testApp, memo string) {
 // then a colleague saves the memo "Kelly's memo", so that the form is stale.
 func staleEditForm(t testing.TB) (*testApp, playwright.Page) {
 	t.Helper()
-	app := startApp(t)
-	page := newCheckedPage(t)
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	colleagueSavesMemo(t, app, "Kelly's memo")
 	return app, page
 }

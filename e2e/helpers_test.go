@@ -105,6 +105,16 @@ func openEditForm(t testing.TB, page playwright.Page, app *testApp, customerID, 
 	expectEditForm(t, page)
 }
 
+// startAtEditForm starts the app and opens a contact's edit form on a
+// checked page (newCheckedPage).
+func startAtEditForm(t testing.TB, customerID, contactID int64) (*testApp, playwright.Page) {
+	t.Helper()
+	app := startApp(t)
+	page := newCheckedPage(t)
+	openEditForm(t, page, app, customerID, contactID)
+	return app, page
+}
+
 // search types q into the search box and presses Enter.
 func search(t testing.TB, page playwright.Page, q string) {
 	t.Helper()

@@ -16,10 +16,7 @@ import (
 // order, each with a visible focus indicator; Enter in the memo adds a line
 // and Enter in the value field saves.
 func TestKeyboardOnlyEditing(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	checkA11y(t, page)
 
 	// The skip link comes first; then the site header, whatever links it

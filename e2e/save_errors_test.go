@@ -20,10 +20,7 @@ var longMemo = strings.Repeat("Call the side door, the bell is broken. ", 8)[:30
 // next to its field, the summary focused and everything typed kept. Fixing
 // both saves.
 func TestInvalidInputShowsErrorsNextToFields(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedEmailContactID)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedEmailContactID)
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("ada@example.com"))
 	must(t, expect.Locator(page.Locator("#error-summary")).ToHaveCount(0))
 	// The value input follows the type (the phone keypad for numbers).
@@ -212,10 +209,7 @@ func TestFailedSaveKeepsInput(t *testing.T) {
 // context, types and ticks, makes ServiceTitan fail with tc.fault, saves,
 // and checks the page, the input and the PATCHes as tc says.
 func runSaveFault(t *testing.T, tc saveFault) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, tc.contact)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, tc.contact)
 	for _, f := range tc.fill {
 		must(t, byLabel(page, f.label).Fill(f.text))
 	}
@@ -310,10 +304,7 @@ func TestNotFoundPages(t *testing.T) {
 // answers 409, its explanation is shown next to Value, nothing is saved and
 // the typed number stays.
 func TestDuplicateValueConflictKeepsInput(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID)
 	must(t, expect.Locator(typeSelect(page)).ToHaveValue("Phone"))
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("(217) 555-0123"))
 	must(t, expect.Locator(page.Locator("#texting-status")).ToContainText("Opted out"))
@@ -343,10 +334,7 @@ func TestDuplicateValueConflictKeepsInput(t *testing.T) {
 // The answer to a save is lost after ServiceTitan applied it: the app checks
 // instead of sending the change again, and says so.
 func TestLostSaveAnswerIsCheckedNotResent(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Lost and found"))
 	app.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, DropConnection: true})
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
@@ -359,10 +347,7 @@ func TestLostSaveAnswerIsCheckedNotResent(t *testing.T) {
 
 // Saving an untouched form sends nothing and says so.
 func TestSavingWithoutChangesSendsNothing(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	// The same number typed another way is no change either.
 	must(t, valueInput(page).Fill("+1 217 555 0177"))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
@@ -378,10 +363,7 @@ func TestSavingWithoutChangesSendsNothing(t *testing.T) {
 // their change was NOT saved. (Telling them so is false, and "Try again" then
 // reports a conflict with "someone else" — their own saved change.)
 func TestGatewayTimeoutAfterServiceTitanSavedIsCheckedNotReportedAsNotSaved(t *testing.T) {
-	app := startApp(t)
-	page := newCheckedPage(t)
-
-	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Saved behind a slow gateway"))
 	app.SB.InjectFault(sandbox.Fault{
 		Operation:   sandbox.OpUpdateContact,
