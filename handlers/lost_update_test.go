@@ -70,12 +70,11 @@ func TestConcurrentEditsNeverOverwrite(t *testing.T) {
 
 func TestSameFormPostedTwiceMakesOnePatch(t *testing.T) {
 	up := newUpstream(t)
-	release := make(chan struct{})
-	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
-		<-release // hold the first PATCH until the second post has arrived
+	// The first PATCH is held until the second post has arrived.
+	release := up.holdPatch(func(w http.ResponseWriter, apply func()) {
 		apply()
 		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Once","modifiedOn":"2026-03-04T15:05:05Z","createdOn":"2026-03-04T15:04:05Z"}`)
-	}
+	})
 	b := newBrowser(t, up.app(t, 2*time.Second).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Once")

@@ -18,11 +18,9 @@ import (
 // failure page with the input kept (it was an empty text/plain 500).
 func TestPostWaitingOnAFailedFirstPostGetsItsPage(t *testing.T) {
 	up := newUpstream(t)
-	release := make(chan struct{})
-	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
-		<-release
+	release := up.holdPatch(func(w http.ResponseWriter, apply func()) {
 		writeJSON(w, 400, `{"title":"One or more validation errors occurred.","status":400,"traceId":"tr-9","errors":{"Memo":["Memo is not allowed."]}}`)
-	}
+	})
 	b := newBrowser(t, up.app(t, 2*time.Second).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Twice")
@@ -65,12 +63,10 @@ func (panickingCache) Wrote(int64, client.Contact) { panic("bug in a cache") }
 // be there. Before, it got an empty text/plain 500.
 func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
 	up := newUpstream(t)
-	release := make(chan struct{})
-	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
-		<-release
+	release := up.holdPatch(func(w http.ResponseWriter, apply func()) {
 		apply()
 		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Twice"}`)
-	}
+	})
 	b := newBrowser(t, up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.Changes = newChanges(t, *c, panickingCache{}) }).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Twice")
@@ -93,12 +89,10 @@ func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
 // and the second post shows it.
 func TestCancelledFirstPostStillSaves(t *testing.T) {
 	up := newUpstream(t)
-	release := make(chan struct{})
-	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
-		<-release
+	release := up.holdPatch(func(w http.ResponseWriter, apply func()) {
 		apply()
 		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Slow","modifiedOn":"2026-03-04T15:05:05Z","createdOn":"2026-03-04T15:04:05Z"}`)
-	}
+	})
 	srv := up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.RequestTimeout = 5 * time.Second })
 	b := newBrowser(t, srv.URL)
 	form := b.openForm(7)

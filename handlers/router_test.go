@@ -129,6 +129,17 @@ func (u *upstream) edit(id int64, change func(*client.Contact)) {
 
 func (u *upstream) lastPatch() string { return u.sb.LastBody(sandbox.OpUpdateContact) }
 
+// holdPatch holds each PATCH until the returned channel is closed; then
+// answer answers it (apply applies it, as ServiceTitan would).
+func (u *upstream) holdPatch(answer func(w http.ResponseWriter, apply func())) (release chan struct{}) {
+	release = make(chan struct{})
+	u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		<-release
+		answer(w, apply)
+	}
+	return release
+}
+
 // waitForPatch returns once a PATCH has reached the sandbox.
 func (u *upstream) waitForPatch() {
 	for u.patches.Load() == 0 {
