@@ -136,9 +136,7 @@ func TestHTTPSBehindTrustedProxy(t *testing.T) {
 }
 
 func TestOversizedFormIsRefused(t *testing.T) {
-	up := newUpstream(t)
-	b := newBrowser(t, up.app(t, time.Second).URL)
-	form := b.openForm(7)
+	up, b, form := openedForm(t, 7)
 	form.Set("memo", strings.Repeat("x", 5<<20))
 	p := b.post("/customers/5/contacts/7", form)
 	if p.status != http.StatusRequestEntityTooLarge || up.patches.Load() != 0 {
@@ -147,12 +145,9 @@ func TestOversizedFormIsRefused(t *testing.T) {
 }
 
 func TestChunkedOversizedFormIs413(t *testing.T) {
-	up := newUpstream(t)
-	srv := up.app(t, time.Second)
-	b := newBrowser(t, srv.URL)
-	form := b.openForm(7)
+	_, b, form := openedForm(t, 7)
 	form.Set("memo", strings.Repeat("x", 2<<20))
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/customers/5/contacts/7", struct{ *strings.Reader }{strings.NewReader(form.Encode())})
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/customers/5/contacts/7", struct{ *strings.Reader }{strings.NewReader(form.Encode())})
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if req.ContentLength > 0 {

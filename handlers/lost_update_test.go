@@ -172,9 +172,7 @@ func TestUpstreamFaultsOnSave(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.app(t, time.Second).URL)
-			form := b.openForm(7)
+			up, b, form := openedForm(t, 7)
 			tt.setup(up)
 			form.Set("memo", "x")
 			form.Set("value", "217 555 0188")

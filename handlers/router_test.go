@@ -323,6 +323,15 @@ func formValues(doc *goquery.Document, selector string) url.Values {
 	return v
 }
 
+// openedForm starts the app (1 s per ServiceTitan call) on a fresh
+// upstream and opens contact contactID's edit form in a new browser.
+func openedForm(t *testing.T, contactID int) (*upstream, *browser, url.Values) {
+	t.Helper()
+	up := newUpstream(t)
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	return up, b, b.openForm(contactID)
+}
+
 // openForm GETs the edit form and returns what it would submit.
 func (b *browser) openForm(contactID int) url.Values {
 	b.t.Helper()

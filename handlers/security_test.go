@@ -69,9 +69,7 @@ func TestForgedHiddenFieldsCannotMakeTheAuditLie(t *testing.T) {
 // A forged copy of the stored value must not exempt a new value from the
 // rules that only a value ServiceTitan really holds is exempt from.
 func TestForgedLoadedValueIsStillValidated(t *testing.T) {
-	up := newUpstream(t)
-	b := newBrowser(t, up.app(t, time.Second).URL)
-	form := b.openForm(7)
+	up, b, form := openedForm(t, 7)
 	form.Set("loaded.value", "call me maybe")
 	form.Set("value", "call me maybe")
 	form.Set("memo", "and a real change")
@@ -148,9 +146,7 @@ func TestControlCharactersAndOverlongValuesAreRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.app(t, time.Second).URL)
-			form := b.openForm(tt.contactID)
+			up, b, form := openedForm(t, tt.contactID)
 			form.Set(tt.field, tt.value)
 			p := b.post("/customers/5/contacts/"+itoa(tt.contactID), form)
 			if p.status != http.StatusUnprocessableEntity || up.patches.Load() != 0 {
@@ -162,9 +158,7 @@ func TestControlCharactersAndOverlongValuesAreRefused(t *testing.T) {
 		})
 	}
 	t.Run("ok, line breaks in the memo", func(t *testing.T) {
-		up := newUpstream(t)
-		b := newBrowser(t, up.app(t, time.Second).URL)
-		form := b.openForm(7)
+		_, b, form := openedForm(t, 7)
 		form.Set("memo", "Line one\r\nLine two")
 		if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
 			t.Fatalf("status %d", p.status)
