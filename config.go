@@ -116,12 +116,7 @@ var settings = []setting{
 		parse: func(c *config, v string) error { c.SessionPrev = []byte(v); return nil }},
 	{name: "COOKIE_SECURE", defNote: "true unless ST_ENV=sandbox", help: "always mark the session cookie Secure (__Host- prefix); it is also Secure whenever HTTPS is seen",
 		parse: func(c *config, v string) error {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("COOKIE_SECURE=%q: want true or false", v)
-			}
-			c.CookieSecure = b
-			return nil
+			return store(&c.CookieSecure, strconv.ParseBool, v, "COOKIE_SECURE=%q: want true or false")
 		}},
 	{name: "AUTH_MODE", defNote: "none in sandbox, else proxy", help: "proxy | jwt | none (none only with ST_ENV=sandbox)",
 		parse: func(c *config, v string) (err error) {
@@ -170,11 +165,8 @@ var settings = []setting{
 	{name: "AUTH_SSO_ORIGIN", defNote: "the origin of AUTH_SIGNOUT_URL", help: "SSO origin allowed as a form target (CSP form-action)",
 		parse: func(c *config, v string) error { c.SSOOrigin = v; return nil }},
 	{name: "DISPLAY_TZ", def: "UTC", help: "IANA time zone times are shown in, e.g. America/Chicago",
-		parse: func(c *config, v string) (err error) {
-			if c.DisplayTZ, err = time.LoadLocation(v); err != nil {
-				return fmt.Errorf("DISPLAY_TZ=%q is not an IANA time zone such as America/Chicago", v)
-			}
-			return nil
+		parse: func(c *config, v string) error {
+			return store(&c.DisplayTZ, time.LoadLocation, v, "DISPLAY_TZ=%q is not an IANA time zone such as America/Chicago")
 		}},
 	{name: "PHONE_REGION", def: "US", help: "region for reading phone numbers as people type them",
 		parse: func(c *config, v string) error {
@@ -398,6 +390,18 @@ func oneOf(name, v string, choices ...string) (string, error) {
 	}
 	last := len(choices) - 1
 	return v, fmt.Errorf("%s=%q: want %s or %s", name, v, strings.Join(choices[:last], ", "), choices[last])
+}
+
+// store reads v with read into *field. A value read refuses is reported
+// with refusal, a format given the value, which names the setting and says
+// what to write instead.
+func store[T any](field *T, read func(string) (T, error), v, refusal string) error {
+	x, err := read(v)
+	if err != nil {
+		return fmt.Errorf(refusal, v)
+	}
+	*field = x
+	return nil
 }
 
 // checkHTTPURL refuses a URL the client could not call.

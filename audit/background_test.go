@@ -54,6 +54,23 @@ func returnsBefore(f func()) bool {
 	}
 }
 
+// waitsForTheWrite checks that a call which must wait for a pending write
+// has not answered on done a short while later; then release lets the
+// write through, and the call must succeed. early is the failure when the
+// call did not wait.
+func waitsForTheWrite(t *testing.T, done <-chan error, release func(), early string) {
+	t.Helper()
+	select {
+	case <-done:
+		t.Fatal(early)
+	case <-time.After(50 * time.Millisecond):
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCompleteInBackground(t *testing.T) {
 	ctx := context.Background()
 
@@ -80,15 +97,7 @@ func TestCompleteInBackground(t *testing.T) {
 			entries, _, err = s.List(ctx, Filter{ContactID: 7})
 			listed <- err
 		}()
-		select {
-		case <-listed:
-			t.Fatal("List returned before the pending outcome was written")
-		case <-time.After(50 * time.Millisecond):
-		}
-		close(inner.gate)
-		if err := <-listed; err != nil {
-			t.Fatal(err)
-		}
+		waitsForTheWrite(t, listed, func() { close(inner.gate) }, "List returned before the pending outcome was written")
 		if len(entries) != 1 || entries[0].Outcome != OutcomeSaved || entries[0].TraceID != "tr-1" {
 			t.Errorf("entries = %+v, want the attempt saved", entries)
 		}
@@ -104,15 +113,7 @@ func TestCompleteInBackground(t *testing.T) {
 		<-inner.started
 		closed := make(chan error, 1)
 		go func() { closed <- s.Close() }()
-		select {
-		case <-closed:
-			t.Fatal("Close did not wait for the pending write")
-		case <-time.After(50 * time.Millisecond):
-		}
-		close(inner.gate)
-		if err := <-closed; err != nil {
-			t.Fatal(err)
-		}
+		waitsForTheWrite(t, closed, func() { close(inner.gate) }, "Close did not wait for the pending write")
 		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); !errors.Is(err, ErrClosed) {
 			t.Errorf("Complete after Close = %v, want ErrClosed", err)
 		}
@@ -166,14 +167,8 @@ func TestCompleteInBackground(t *testing.T) {
 	})
 
 	t.Run("ok, List reads anyway when an outcome takes too long", func(t *testing.T) {
-		inner, _ := newGated(t)
-		s := CompleteInBackground(inner, nil)
+		_, s := pendingOutcome(t, OutcomeSaved)
 		s.(*background).waitLimit = 30 * time.Millisecond
-		defer func() { close(inner.gate); s.Close() }()
-		id := begin(t, s)
-		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); err != nil {
-			t.Fatal(err)
-		}
 		entries, _, err := s.List(ctx, Filter{})
 		if err != nil || len(entries) != 1 || entries[0].Outcome != OutcomeUnknown {
 			t.Errorf("List = %+v, %v; want the attempt, outcome still unknown", entries, err)
@@ -181,13 +176,7 @@ func TestCompleteInBackground(t *testing.T) {
 	})
 
 	t.Run("nok, List gives up when its context ends", func(t *testing.T) {
-		inner, _ := newGated(t)
-		s := CompleteInBackground(inner, nil)
-		defer func() { close(inner.gate); s.Close() }()
-		id := begin(t, s)
-		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); err != nil {
-			t.Fatal(err)
-		}
+		_, s := pendingOutcome(t, OutcomeSaved)
 		lctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 		defer cancel()
 		if _, _, err := s.List(lctx, Filter{}); !errors.Is(err, context.DeadlineExceeded) {
@@ -209,15 +198,7 @@ func TestCompleteInBackgroundEach(t *testing.T) {
 				return nil
 			})
 		}()
-		select {
-		case <-walked:
-			t.Fatal("Each returned before the pending outcome was written")
-		case <-time.After(50 * time.Millisecond):
-		}
-		release()
-		if err := <-walked; err != nil {
-			t.Fatal(err)
-		}
+		waitsForTheWrite(t, walked, release, "Each returned before the pending outcome was written")
 		if len(outcomes) != 1 || outcomes[0] != OutcomeConflict {
 			t.Errorf("outcomes = %q, want [conflict]", outcomes)
 		}

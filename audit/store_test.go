@@ -251,9 +251,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		id := mustBegin(t, s, e)
 		before := time.Now().Add(-time.Millisecond)
 		msgs := []string{"Phone number is invalid.", `Memo can't contain "<b>"`}
-		if err := s.Complete(ctx, id, OutcomeRejected, msgs, "trace-complete"); err != nil {
-			t.Fatalf("Complete: %v", err)
-		}
+		mustComplete(t, s, id, OutcomeRejected, msgs, "trace-complete")
 		after := time.Now().Add(time.Millisecond)
 		got := only(t, s)
 		if got.Outcome != OutcomeRejected {
@@ -278,9 +276,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		e := entry("ada@example.com", 1, 2)
 		e.TraceID = "trace-begin"
 		id := mustBegin(t, s, e)
-		if err := s.Complete(ctx, id, OutcomeSaved, nil, ""); err != nil {
-			t.Fatalf("Complete: %v", err)
-		}
+		mustComplete(t, s, id, OutcomeSaved, nil, "")
 		got := only(t, s)
 		if got.TraceID != "trace-begin" || got.Messages != nil || got.Outcome != OutcomeSaved {
 			t.Fatalf("got TraceID %q, Messages %q, Outcome %q; want trace-begin, none, saved", got.TraceID, got.Messages, got.Outcome)
@@ -294,9 +290,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 				id := mustBegin(t, s, entry("ada@example.com", 1, 2))
 				msgs := []string{"because " + string(o)}
 				if o != OutcomeUnknown {
-					if err := s.Complete(ctx, id, o, msgs, ""); err != nil {
-						t.Fatalf("Complete(%q): %v", o, err)
-					}
+					mustComplete(t, s, id, o, msgs, "")
 				}
 				got, _ := list(t, s, Filter{Limit: 1})
 				if len(got) != 1 || got[0].ID != id {
@@ -466,9 +460,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 			}
 			id := mustBegin(t, s, e)
 			if i%2 == 0 {
-				if err := s.Complete(ctx, id, OutcomeRejected, []string{"no " + fmt.Sprint(i)}, ""); err != nil {
-					t.Fatal(err)
-				}
+				mustComplete(t, s, id, OutcomeRejected, []string{"no " + fmt.Sprint(i)}, "")
 			}
 		}
 		for _, tc := range []struct {
@@ -568,9 +560,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		for i, o := range []Outcome{OutcomeSaved, OutcomeUnknown, OutcomeFailed, OutcomeUnknown, OutcomeSaved, OutcomeUnknown} {
 			id := mustBegin(t, s, entry("ada@example.com", int64(1+i/3), 2))
 			if o != OutcomeUnknown {
-				if err := s.Complete(ctx, id, o, nil, ""); err != nil {
-					t.Fatal(err)
-				}
+				mustComplete(t, s, id, o, nil, "")
 			}
 			ids[o] = append([]int64{id}, ids[o]...)
 		}
@@ -740,9 +730,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		e := entry("ada@example.com", 1, 2)
 		e.Changes = []Change{{Field: "memo", Before: "a", After: "b"}}
 		id := mustBegin(t, s, e)
-		if err := s.Complete(ctx, id, OutcomeConflict, []string{"changed meanwhile"}, "t1"); err != nil {
-			t.Fatalf("Complete: %v", err)
-		}
+		mustComplete(t, s, id, OutcomeConflict, []string{"changed meanwhile"}, "t1")
 		unfinished := mustBegin(t, s, entry("ada@example.com", 1, 2)) // the process dies mid-save
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
@@ -1077,6 +1065,13 @@ func mustBegin(t *testing.T, s Store, e Entry) int64 {
 		t.Fatalf("Begin: %v", err)
 	}
 	return id
+}
+
+func mustComplete(t *testing.T, s Store, id int64, outcome Outcome, messages []string, traceID string) {
+	t.Helper()
+	if err := s.Complete(context.Background(), id, outcome, messages, traceID); err != nil {
+		t.Fatalf("Complete(%d, %q): %v", id, outcome, err)
+	}
 }
 
 func list(t *testing.T, s Store, f Filter) ([]Entry, int) {

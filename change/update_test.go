@@ -12,6 +12,7 @@ import (
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
 // harness is a change.Service against the sandbox, with a real audit trail.
@@ -36,17 +37,10 @@ func (r *recorded) Wrote(_ int64, ct client.Contact) {
 
 func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
 	t.Helper()
-	sb := sandbox.New()
-	if _, stop, err := sb.Start(); err != nil {
-		t.Fatal(err)
-	} else {
-		t.Cleanup(stop)
-	}
-	creds := sb.Credentials()
-	st, err := client.New(client.Config{
-		APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
-		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey, Timeout: 500 * time.Millisecond,
-	}, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
+	sb := sandboxtest.Start(t)
+	stConfig := sandboxtest.ClientConfig(sb)
+	stConfig.Timeout = 500 * time.Millisecond
+	st, err := client.New(stConfig, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +50,7 @@ func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
 	}
 	t.Cleanup(func() { store.Close() })
 	h := &harness{sb: sb, store: store, cache: &recorded{}}
-	cfg := change.Config{ServiceTitan: st, Audit: store, TenantID: creds.TenantID, Region: "US", Budget: 5 * time.Second,
+	cfg := change.Config{ServiceTitan: st, Audit: store, TenantID: stConfig.TenantID, Region: "US", Budget: 5 * time.Second,
 		Caches: []change.Cache{h.cache}}
 	for _, f := range configure {
 		f(&cfg)

@@ -7,20 +7,14 @@ import (
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
 // A short Retry-After is waited out before the call is made again: the
 // retry must come after the time ServiceTitan asked for, not at once.
 func TestShortRetryAfterIsWaitedOut(t *testing.T) {
-	sb := sandbox.New()
-	if _, stop, err := sb.Start(); err != nil {
-		t.Fatal(err)
-	} else {
-		t.Cleanup(stop)
-	}
-	creds := sb.Credentials()
-	st, err := client.New(client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
-		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey}, client.WithMaxRetryWait(3*time.Second))
+	sb := sandboxtest.Start(t)
+	st, err := client.New(sandboxtest.ClientConfig(sb), client.WithMaxRetryWait(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,22 +8,14 @@ import (
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
 // TestRoundTripAgainstSandbox runs the real client against the embedded
 // sandbox, which speaks ServiceTitan's wire format.
 func TestRoundTripAgainstSandbox(t *testing.T) {
-	sb := sandbox.New()
-	if _, stop, err := sb.Start(); err != nil {
-		t.Fatal(err)
-	} else {
-		t.Cleanup(stop)
-	}
-	creds := sb.Credentials()
-	c, err := client.New(client.Config{
-		APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
-		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey,
-	}, client.WithBackoff(time.Millisecond))
+	sb := sandboxtest.Start(t)
+	c, err := client.New(sandboxtest.ClientConfig(sb), client.WithBackoff(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

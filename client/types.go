@@ -132,12 +132,7 @@ type Contact struct {
 // UnmarshalJSON accepts ServiceTitan's timestamps, which may carry seven
 // fractional digits and no zone designator.
 func (c *Contact) UnmarshalJSON(b []byte) error {
-	var w contactWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*c = w.contact()
-	return nil
+	return decodeWire(b, c, contactWire.contact)
 }
 
 // contactWire is a Contact as ServiceTitan sends it: the same fields, its
@@ -232,12 +227,7 @@ type Customer struct {
 
 // UnmarshalJSON accepts ServiceTitan's zone-less timestamps.
 func (c *Customer) UnmarshalJSON(b []byte) error {
-	var w customerWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*c = w.customer()
-	return nil
+	return decodeWire(b, c, customerWire.customer)
 }
 
 // customerWire is to Customer what contactWire is to Contact.
@@ -272,6 +262,17 @@ type CustomerQuery struct {
 	IDs      []int64
 	Page     int // from 1; 0 means 1
 	PageSize int // 0 means the server default (50)
+}
+
+// decodeWire decodes b as W, the form ServiceTitan sends a record in, and
+// stores in dst the record that record makes of it.
+func decodeWire[W, T any](b []byte, dst *T, record func(W) T) error {
+	var w W
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*dst = record(w)
+	return nil
 }
 
 // apiTime decodes ServiceTitan's date-times: RFC 3339, or the same without a

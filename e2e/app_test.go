@@ -15,6 +15,7 @@ import (
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/handlers"
 )
 
@@ -67,25 +68,12 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 		cfg.requestTimeout = 2*cfg.clientTimeout + 2*time.Second
 	}
 
-	sb := sandbox.New()
-	if _, stop, err := sb.Start(); err != nil {
-		t.Fatalf("start sandbox: %v", err)
-	} else {
-		t.Cleanup(stop)
-	}
+	sb := sandboxtest.Start(t)
 
 	logger := slog.New(slog.NewTextHandler(newTestLogWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	creds := sb.Credentials()
-	st, err := client.New(client.Config{
-		APIURL:       sb.APIURL(),
-		AuthURL:      sb.TokenURL(),
-		TenantID:     creds.TenantID,
-		ClientID:     creds.ClientID,
-		ClientSecret: creds.ClientSecret,
-		AppKey:       creds.AppKey,
-		Timeout:      cfg.clientTimeout,
-		UserAgent:    "contactdesk-e2e",
-	}, append([]client.Option{
+	stConfig := sandboxtest.ClientConfig(sb)
+	stConfig.Timeout, stConfig.UserAgent = cfg.clientTimeout, "contactdesk-e2e"
+	st, err := client.New(stConfig, append([]client.Option{
 		client.WithLogger(logger),
 		client.WithMaxRetryWait(0),
 		client.WithBackoff(10 * time.Millisecond),
@@ -121,7 +109,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	}
 	// As main.go: every change goes through the change service, into the
 	// same audit trail the pages show.
-	hcfg.Changes, err = change.New(change.Config{ServiceTitan: st, Audit: hcfg.Audit, TenantID: creds.TenantID,
+	hcfg.Changes, err = change.New(change.Config{ServiceTitan: st, Audit: hcfg.Audit, TenantID: stConfig.TenantID,
 		Region: "US", Budget: cfg.requestTimeout, Logger: logger})
 	if err != nil {
 		t.Fatalf("change.New: %v", err)

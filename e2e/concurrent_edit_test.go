@@ -13,14 +13,20 @@ import (
 // context (own session), changing the mobile contact's memo through the app.
 func colleagueSavesMemo(t testing.TB, app *testApp, memo string) {
 	t.Helper()
-	page := newPage(t)
-	errs := watchPageErrors(page)
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	page := newCheckedPage(t)
+	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill(memo))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
 	expectRecord(t, page, map[string]string{"memo": memo})
-	assertNoPageErrors(t, errs)
+}
+
+// staleEditForm starts the app and opens the mobile contact's edit form;
+// then a colleague saves the memo "Kelly's memo", so that the form is stale.
+func staleEditForm(t testing.TB) (*testApp, playwright.Page) {
+	t.Helper()
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	colleagueSavesMemo(t, app, "Kelly's memo")
+	return app, page
 }
 
 // conflictRow is the conflict table's row for a form field.
@@ -33,13 +39,7 @@ func conflictRow(page playwright.Page, label string) playwright.Locator {
 // both versions side by side and keeps the typed input; "Save mine anyway"
 // then saves it.
 func TestConcurrentEditShowsBothVersionsThenSaveMine(t *testing.T) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
-	colleagueSavesMemo(t, app, "Kelly's memo")
+	app, page := staleEditForm(t)
 	expectPatches(t, app, 1)
 
 	must(t, memoInput(page).Fill("My memo"))
@@ -61,20 +61,12 @@ func TestConcurrentEditShowsBothVersionsThenSaveMine(t *testing.T) {
 	expectRecord(t, page, map[string]string{"memo": "My memo", "value": "2175550150"})
 	must(t, expect.Locator(flash(page)).ToHaveCount(1))
 	expectPatches(t, app, 2)
-
-	assertNoPageErrors(t, errs)
 }
 
 // "Discard mine" drops the typed input and reopens the form on the record
 // as it is now.
 func TestConcurrentEditDiscardMine(t *testing.T) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
-	colleagueSavesMemo(t, app, "Kelly's memo")
+	app, page := staleEditForm(t)
 	must(t, memoInput(page).Fill("My memo"))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusConflict)
 	must(t, link(page, "Discard mine").Click())
@@ -83,8 +75,6 @@ func TestConcurrentEditDiscardMine(t *testing.T) {
 	must(t, expect.Locator(page.Locator("[data-conflict]")).ToHaveCount(0))
 	must(t, expect.Locator(memoInput(page)).ToHaveValue("Kelly's memo"))
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // The colleague changed only the memo; I changed only the number. After the
@@ -93,13 +83,7 @@ func TestConcurrentEditDiscardMine(t *testing.T) {
 // writing back the stale value the form was opened with — the very lost
 // update the conflict check exists to prevent.
 func TestConcurrentEditSaveMineKeepsTheirChangeToFieldsIDidNotTouch(t *testing.T) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
-	colleagueSavesMemo(t, app, "Kelly's memo")
+	app, page := staleEditForm(t)
 
 	must(t, valueInput(page).Fill("(217) 555-0150"))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusConflict)
@@ -115,6 +99,4 @@ func TestConcurrentEditSaveMineKeepsTheirChangeToFieldsIDidNotTouch(t *testing.T
 		t.Errorf("BUG: \"Save mine anyway\" overwrote the colleague's memo with the stale one (ServiceTitan now holds memo %q): %v",
 			stored.Memo, err)
 	}
-
-	assertNoPageErrors(t, errs)
 }

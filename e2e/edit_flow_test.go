@@ -15,8 +15,7 @@ import (
 // everything the form offers, save, and read the record back.
 func TestFindByNameEditAndSaveContact(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	visit(t, page, app, "/")
 	expectH1(t, page, "Find a customer")
@@ -100,16 +99,13 @@ func TestFindByNameEditAndSaveContact(t *testing.T) {
 	expectRecord(t, page, map[string]string{"value": "2175550199", "memo": "Work line, ask for Ada"})
 	must(t, expect.Locator(page.GetByText("Contact updated")).ToHaveCount(0))
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // Searching by a phone number as people write it finds the customer, whose
 // page lists all three contacts.
 func TestFindCustomerByPhoneNumber(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	visit(t, page, app, "/")
 	search(t, page, "(217) 555-0177")
@@ -151,16 +147,13 @@ func TestFindCustomerByPhoneNumber(t *testing.T) {
 	must(t, searchBox(page).Press("Enter"))
 	must(t, expect.Page(page).ToHaveURL(app.url("/customers/10000001")))
 	expectH1(t, page, "Ada Lovelace")
-
-	assertNoPageErrors(t, errs)
 }
 
 // The split 2026 invoice flags: the form offers "Invoices" and "Statements"
 // instead of the combined flag, and toggling one changes only that one.
 func TestFiveFlagContactSavesStatementsFlag(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	visit(t, page, app, recordPath(sandbox.SeedFiveFlagCustomerID, sandbox.SeedFiveFlagContactID))
 	want := map[string]string{
@@ -191,6 +184,4 @@ func TestFiveFlagContactSavesStatementsFlag(t *testing.T) {
 	must(t, expect.Locator(flash(page)).ToHaveCount(1))
 	expectRecord(t, page, map[string]string{"value": "5125550142", "memo": "Cell", "type": "MobilePhone"})
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }

@@ -98,6 +98,23 @@ func expectEditForm(t testing.TB, page playwright.Page) {
 	must(t, expect.Locator(saveButton(page)).ToBeVisible())
 }
 
+// openEditForm visits a contact's edit form and waits until it is shown.
+func openEditForm(t testing.TB, page playwright.Page, app *testApp, customerID, contactID int64) {
+	t.Helper()
+	visit(t, page, app, editPath(customerID, contactID))
+	expectEditForm(t, page)
+}
+
+// startAtEditForm starts the app and opens a contact's edit form on a
+// checked page (newCheckedPage).
+func startAtEditForm(t testing.TB, customerID, contactID int64) (*testApp, playwright.Page) {
+	t.Helper()
+	app := startApp(t)
+	page := newCheckedPage(t)
+	openEditForm(t, page, app, customerID, contactID)
+	return app, page
+}
+
 // search types q into the search box and presses Enter.
 func search(t testing.TB, page playwright.Page, q string) {
 	t.Helper()

@@ -142,6 +142,17 @@ func (w *pageErrors) cspViolations() []pageErrorEntry {
 	return out
 }
 
+// newCheckedPage is newPage watched from the start: when the test ends, any
+// console error, CSP violation or uncaught exception the page logged fails
+// it (assertNoPageErrors, run before the page closes).
+func newCheckedPage(t testing.TB, opts ...pageOption) playwright.Page {
+	t.Helper()
+	page := newPage(t, opts...)
+	errs := watchPageErrors(page)
+	t.Cleanup(func() { assertNoPageErrors(t, errs) })
+	return page
+}
+
 // assertNoPageErrors fails the test, listing them, if the page logged any
 // console error, CSP violation or uncaught exception so far. Events arrive
 // asynchronously: assert after the page has visibly settled (e.g. after a

@@ -20,12 +20,7 @@ var longMemo = strings.Repeat("Call the side door, the bell is broken. ", 8)[:30
 // next to its field, the summary focused and everything typed kept. Fixing
 // both saves.
 func TestInvalidInputShowsErrorsNextToFields(t *testing.T) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedEmailContactID))
-	expectEditForm(t, page)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedEmailContactID)
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("ada@example.com"))
 	must(t, expect.Locator(page.Locator("#error-summary")).ToHaveCount(0))
 	// The value input follows the type (the phone keypad for numbers).
@@ -74,8 +69,6 @@ func TestInvalidInputShowsErrorsNextToFields(t *testing.T) {
 	must(t, expect.Locator(recordField(page, "phoneSettings.doNotText")).ToHaveCount(0))
 	must(t, expect.Locator(flash(page)).ToHaveCount(1))
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // fieldText is a form field, found by its label, and the text it holds.
@@ -216,12 +209,7 @@ func TestFailedSaveKeepsInput(t *testing.T) {
 // context, types and ticks, makes ServiceTitan fail with tc.fault, saves,
 // and checks the page, the input and the PATCHes as tc says.
 func runSaveFault(t *testing.T, tc saveFault) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, tc.contact))
-	expectEditForm(t, page)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, tc.contact)
 	for _, f := range tc.fill {
 		must(t, byLabel(page, f.label).Fill(f.text))
 	}
@@ -283,16 +271,13 @@ func runSaveFault(t *testing.T, tc saveFault) {
 		must(t, expect.Locator(flash(page)).ToHaveCount(1))
 		expectPatches(t, app, 2)
 	}
-
-	assertNoPageErrors(t, errs)
 }
 
 // An unknown customer gets a 404 page that says so in words; so do a
 // malformed id and an unknown address.
 func TestNotFoundPages(t *testing.T) {
 	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
+	page := newCheckedPage(t)
 
 	for _, tc := range []struct {
 		path, heading, message string
@@ -313,20 +298,13 @@ func TestNotFoundPages(t *testing.T) {
 	// The way out works.
 	must(t, link(page, "Back to search").Click())
 	expectH1(t, page, "Find a customer")
-
-	assertNoPageErrors(t, errs)
 }
 
 // Changing the landline to the number the mobile already has: ServiceTitan
 // answers 409, its explanation is shown next to Value, nothing is saved and
 // the typed number stays.
 func TestDuplicateValueConflictKeepsInput(t *testing.T) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID))
-	expectEditForm(t, page)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID)
 	must(t, expect.Locator(typeSelect(page)).ToHaveValue("Phone"))
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("(217) 555-0123"))
 	must(t, expect.Locator(page.Locator("#texting-status")).ToContainText("Opted out"))
@@ -351,19 +329,12 @@ func TestDuplicateValueConflictKeepsInput(t *testing.T) {
 	if stored.Value != sandbox.SeedDoNotTextValue {
 		t.Errorf("the landline was changed to %q", stored.Value)
 	}
-
-	assertNoPageErrors(t, errs)
 }
 
 // The answer to a save is lost after ServiceTitan applied it: the app checks
 // instead of sending the change again, and says so.
 func TestLostSaveAnswerIsCheckedNotResent(t *testing.T) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Lost and found"))
 	app.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, DropConnection: true})
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
@@ -372,18 +343,11 @@ func TestLostSaveAnswerIsCheckedNotResent(t *testing.T) {
 		"ServiceTitan's confirmation was lost on the way, so we checked: your change is there."))
 	checkA11y(t, page)
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // Saving an untouched form sends nothing and says so.
 func TestSavingWithoutChangesSendsNothing(t *testing.T) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	// The same number typed another way is no change either.
 	must(t, valueInput(page).Fill("+1 217 555 0177"))
 	expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
@@ -391,8 +355,6 @@ func TestSavingWithoutChangesSendsNothing(t *testing.T) {
 	must(t, expect.Locator(page.GetByRole("status").Filter(playwright.LocatorFilterOptions{HasText: "No changes to save."})).ToBeVisible())
 	must(t, expect.Locator(flash(page)).ToHaveCount(0))
 	expectPatches(t, app, 0)
-
-	assertNoPageErrors(t, errs)
 }
 
 // A gateway in front of ServiceTitan times out (504) after ServiceTitan has
@@ -401,12 +363,7 @@ func TestSavingWithoutChangesSendsNothing(t *testing.T) {
 // their change was NOT saved. (Telling them so is false, and "Try again" then
 // reports a conflict with "someone else" — their own saved change.)
 func TestGatewayTimeoutAfterServiceTitanSavedIsCheckedNotReportedAsNotSaved(t *testing.T) {
-	app := startApp(t)
-	page := newPage(t)
-	errs := watchPageErrors(page)
-
-	visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-	expectEditForm(t, page)
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	must(t, memoInput(page).Fill("Saved behind a slow gateway"))
 	app.SB.InjectFault(sandbox.Fault{
 		Operation:   sandbox.OpUpdateContact,
@@ -433,8 +390,6 @@ func TestGatewayTimeoutAfterServiceTitanSavedIsCheckedNotReportedAsNotSaved(t *t
 	expectRecord(t, page, map[string]string{"memo": "Saved behind a slow gateway"})
 	must(t, expect.Locator(page.Locator("[data-notice]")).ToContainText("your change is there"))
 	expectPatches(t, app, 1)
-
-	assertNoPageErrors(t, errs)
 }
 
 // firstLines is the first n non-empty lines of s, for messages.

@@ -65,29 +65,24 @@ var pageStates = []pageState{
 		expectRecord(t, page, map[string]string{"phoneSettings.doNotText": "true"})
 	}},
 	{name: "edit form", screenshot: "edit-form.png", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	}},
 	{name: "edit form, five flags", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedFiveFlagCustomerID, sandbox.SeedFiveFlagContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedFiveFlagCustomerID, sandbox.SeedFiveFlagContactID)
 		must(t, expect.Locator(byLabel(page, "Statements")).ToBeVisible())
 	}},
 	{name: "edit form, no preferences", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedNullPreferencesCustomerID, sandbox.SeedNullPreferencesContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedNullPreferencesCustomerID, sandbox.SeedNullPreferencesContactID)
 	}},
 	{name: "form with errors", screenshot: "form-errors.png", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedEmailContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedEmailContactID)
 		must(t, valueInput(page).Fill("ada@@example"))
 		must(t, memoInput(page).Fill(longMemo))
 		expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusUnprocessableEntity)
 		must(t, expect.Locator(errorSummary(page)).ToBeFocused())
 	}},
 	{name: "form with ServiceTitan's 400", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedEmailContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedEmailContactID)
 		must(t, memoInput(page).Fill("Only after 6pm"))
 		app.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, Status: http.StatusBadRequest,
 			Body: `{"title":"One or more validation errors occurred.","status":400,"traceId":"abc","errors":{"Memo":["Memo is not allowed."],"":["The request is not allowed today."]}}`})
@@ -95,8 +90,7 @@ var pageStates = []pageState{
 		must(t, expect.Locator(errorSummary(page)).ToBeFocused())
 	}},
 	{name: "record after save", screenshot: "record-saved.png", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 		must(t, memoInput(page).Fill("Cell, best before noon"))
 		must(t, byLabel(page, "Marketing updates").Check())
 		expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusSeeOther)
@@ -108,15 +102,13 @@ var pageStates = []pageState{
 		expectH1(t, page, "Not found")
 	}},
 	{name: "conflict form", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedDoNotTextContactID)
 		must(t, valueInput(page).Fill("(217) 555-0177"))
 		expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusConflict)
 		must(t, expect.Locator(notSavedAlert(page)).ToBeVisible())
 	}},
 	{name: "changed meanwhile (lost-update conflict)", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 		c, _ := app.SB.Contact(sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 		c.Memo, c.ModifiedOn = "Changed meanwhile", time.Now().UTC()
 		app.SB.SetContact(sandbox.SeedCustomerID, c)
@@ -125,8 +117,7 @@ var pageStates = []pageState{
 		must(t, expect.Locator(button(page, "Save mine anyway")).ToBeVisible())
 	}},
 	{name: "contact gone form", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 		must(t, memoInput(page).Fill("Gone"))
 		app.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Status: http.StatusNotFound,
 			Body: `{"title":"Contact not found","status":404,"traceId":"gone"}`})
@@ -134,8 +125,7 @@ var pageStates = []pageState{
 		must(t, expect.Locator(notSavedAlert(page)).ToBeVisible())
 	}},
 	{name: "unavailable form", screenshot: "unavailable.png", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 		must(t, memoInput(page).Fill("Gate code 4321"))
 		app.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Status: http.StatusServiceUnavailable,
 			Body: "<html><head><title>503 Service Temporarily Unavailable</title></head><body>nginx</body></html>", ContentType: "text/html"})
@@ -146,8 +136,7 @@ var pageStates = []pageState{
 		must(t, expect.Locator(button(page, "Try again")).ToBeVisible())
 	}},
 	{name: "rate limited form", reach: func(t testing.TB, app *testApp, page playwright.Page) {
-		visit(t, page, app, editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))
-		expectEditForm(t, page)
+		openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 		must(t, memoInput(page).Fill("Busy"))
 		app.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Status: http.StatusTooManyRequests, RetryAfter: "120"})
 		expectStatus(t, submit(t, page, click(saveButton(page))), http.StatusTooManyRequests)

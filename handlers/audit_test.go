@@ -132,22 +132,35 @@ func TestUnauditableSaveIsRefused(t *testing.T) {
 	}
 }
 
-// waitingStore is an audit store whose Begin waits for a signal (at most a
-// few seconds), as a busy disk or a remote PostgreSQL makes it wait.
+// gate holds one call of an audit store until a signal (at most a few
+// seconds), as a busy disk or a remote PostgreSQL makes it wait.
+type gate struct {
+	started chan struct{} // closed when the call starts waiting
+	proceed chan struct{} // the call goes on when this is closed
+	waited  *atomic.Bool  // set when the call stops waiting
+}
+
+func newGate() gate {
+	return gate{started: make(chan struct{}), proceed: make(chan struct{}), waited: new(atomic.Bool)}
+}
+
+func (g gate) wait() {
+	close(g.started)
+	select {
+	case <-g.proceed:
+	case <-time.After(3 * time.Second):
+	}
+	g.waited.Store(true)
+}
+
+// waitingStore is an audit store whose Begin waits at its gate.
 type waitingStore struct {
 	audit.Store
-	waiting chan struct{} // closed when Begin starts waiting
-	proceed chan struct{} // Begin goes on when this is closed
-	waited  *atomic.Bool  // set when Begin stops waiting
+	gate
 }
 
 func (s waitingStore) Begin(ctx context.Context, e audit.Entry) (int64, error) {
-	close(s.waiting)
-	select {
-	case <-s.proceed:
-	case <-time.After(3 * time.Second):
-	}
-	s.waited.Store(true)
+	s.wait()
 	return s.Store.Begin(ctx, e)
 }
 
@@ -157,7 +170,7 @@ func (s waitingStore) Begin(ctx context.Context, e audit.Entry) (int64, error) {
 func TestAuditRowIsWrittenBeforeThePatch(t *testing.T) {
 	store := openAudit(t)
 	up := newUpstream(t)
-	slow := waitingStore{Store: store, waiting: make(chan struct{}), proceed: make(chan struct{}), waited: new(atomic.Bool)}
+	slow := waitingStore{Store: store, gate: newGate()}
 	close(slow.proceed)
 	var atPatch []audit.Entry
 	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
@@ -193,22 +206,14 @@ func TestUnauditableSaveWithFailedReadIsRefused(t *testing.T) {
 	}
 }
 
-// waitingHistory is an audit store whose List waits for a signal (at most
-// a few seconds).
+// waitingHistory is an audit store whose List waits at its gate.
 type waitingHistory struct {
 	audit.Store
-	listing chan struct{} // closed when List starts
-	proceed chan struct{}
-	waited  *atomic.Bool // set when List stops waiting
+	gate
 }
 
 func (s waitingHistory) List(ctx context.Context, f audit.Filter) ([]audit.Entry, int, error) {
-	close(s.listing)
-	select {
-	case <-s.proceed:
-	case <-time.After(3 * time.Second):
-	}
-	s.waited.Store(true)
+	s.wait()
 	return s.Store.List(ctx, f)
 }
 
@@ -217,11 +222,11 @@ func (s waitingHistory) List(ctx context.Context, f audit.Filter) ([]audit.Entry
 // after the other would never happen.
 func TestRecordPageReadsHistoryBesideTheContact(t *testing.T) {
 	up := newUpstream(t)
-	slow := waitingHistory{Store: openAudit(t), listing: make(chan struct{}), proceed: make(chan struct{}), waited: new(atomic.Bool)}
+	slow := waitingHistory{Store: openAudit(t), gate: newGate()}
 	var side atomic.Bool
 	up.onList = func(http.ResponseWriter) bool {
 		select {
-		case <-slow.listing: // the history read has started
+		case <-slow.started: // the history read has started
 			if !slow.waited.Load() && side.CompareAndSwap(false, true) { // and still waits
 				close(slow.proceed)
 			}
@@ -349,6 +354,14 @@ func TestHistoryAndAuditPages(t *testing.T) {
 	}
 	if p := b.get("/audit?customer=abc"); !strings.Contains(text(p, "[data-problem]"), "Customer ID must be a number") {
 		t.Errorf("bad filter: %q", text(p, "[data-problem]"))
+	}
+}
+
+func TestAuditDatesOutOfRange(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(openAudit(t))).URL)
+	if p := b.get("/audit?to=9999-12-31"); !strings.Contains(text(p, "[data-problem]"), "Dates must look like") {
+		t.Errorf("problem = %q", text(p, "[data-problem]"))
 	}
 }
 

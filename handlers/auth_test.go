@@ -77,6 +77,19 @@ func TestIdentityAndAccess(t *testing.T) {
 	}
 }
 
+func TestSessionBelongsToOnePerson(t *testing.T) {
+	up := newUpstream(t)
+	srv := up.appWith(t, time.Second, nil, behindProxy("127.0.0.1/32", identity.Policy{}))
+	b := newBrowser(t, srv.URL)
+	getAs(t, b, "/customers/5", map[string]string{"X-Forwarded-Email": "kelly@acme.example"})
+	if p := getAs(t, b, "/", map[string]string{"X-Forwarded-Email": "kelly@acme.example"}); p.doc.Find("a[href='/customers/5']").Length() == 0 {
+		t.Fatal("kelly's recent customer missing")
+	}
+	if p := getAs(t, b, "/", map[string]string{"X-Forwarded-Email": "sam@acme.example"}); p.doc.Find("a[href='/customers/5']").Length() != 0 {
+		t.Error("sam sees kelly's recently opened customers")
+	}
+}
+
 func TestHTTPSBehindTrustedProxy(t *testing.T) {
 	kelly := map[string]string{"X-Forwarded-Email": "kelly@acme.example", "X-Forwarded-Proto": "https"}
 	tests := []struct {
@@ -123,13 +136,25 @@ func TestHTTPSBehindTrustedProxy(t *testing.T) {
 }
 
 func TestOversizedFormIsRefused(t *testing.T) {
-	up := newUpstream(t)
-	b := newBrowser(t, up.app(t, time.Second).URL)
-	form := b.openForm(7)
+	up, b, form := openedForm(t, 7)
 	form.Set("memo", strings.Repeat("x", 5<<20))
 	p := b.post("/customers/5/contacts/7", form)
 	if p.status != http.StatusRequestEntityTooLarge || up.patches.Load() != 0 {
 		t.Errorf("status %d, PATCHes %d; want 413, 0", p.status, up.patches.Load())
+	}
+}
+
+func TestChunkedOversizedFormIs413(t *testing.T) {
+	_, b, form := openedForm(t, 7)
+	form.Set("memo", strings.Repeat("x", 2<<20))
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/customers/5/contacts/7", struct{ *strings.Reader }{strings.NewReader(form.Encode())})
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if req.ContentLength > 0 {
+		t.Fatal("want a chunked body")
+	}
+	if p := b.do(req); p.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", p.status)
 	}
 }
 

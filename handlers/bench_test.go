@@ -32,7 +32,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -71,15 +70,10 @@ type benchClient struct {
 }
 
 func newBenchClient(b *testing.B, base string) *benchClient {
-	jar, _ := cookiejar.New(nil)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
 	b.Cleanup(tr.CloseIdleConnections)
-	return &benchClient{b: b, base: base, c: &http.Client{
-		Jar:           jar,
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	return &benchClient{b: b, base: base, c: cookieClient(tr)}
 }
 
 // do sends req and checks the status; with keep it returns the body.
@@ -108,11 +102,7 @@ func (c *benchClient) get(path string, want int) {
 
 // post submits a form as router_test.go's browser does (same origin).
 func (c *benchClient) post(path string, form url.Values, want int, keep bool) (location, body string) {
-	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.Header.Set("Origin", c.base)
-	return c.do(req, want, keep)
+	return c.do(formPost(c.base, path, form), want, keep)
 }
 
 // openForm GETs the edit form and returns what it would submit.

@@ -25,9 +25,7 @@ func apiRequests(up *upstream) int32 {
 // to cost at most two ServiceTitan API requests, the lost-update read and
 // the PATCH (the record page shows the PATCH's answer without a read).
 func TestUpstreamRoundTripsPerSave(t *testing.T) {
-	up := newUpstream(t)
-	b := newBrowser(t, up.app(t, time.Second).URL)
-	form := b.openForm(7)
+	up, b, form := openedForm(t, 7)
 	form.Set("memo", "Within budget")
 
 	apiBefore, tokensBefore := apiRequests(up), up.tokens.Load()

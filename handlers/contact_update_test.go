@@ -71,9 +71,7 @@ func TestSaveSendsOnlyChanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.app(t, time.Second).URL)
-			form := b.openForm(tt.contactID)
+			up, b, form := openedForm(t, tt.contactID)
 			tt.edit(form)
 			p := b.post("/customers/5/contacts/"+itoa(tt.contactID), form)
 			if p.status != http.StatusSeeOther || p.location != "/customers/5/contacts/"+itoa(tt.contactID) {
@@ -90,9 +88,7 @@ func TestSaveSendsOnlyChanges(t *testing.T) {
 }
 
 func TestSavedRecordComesFromThePatchAnswer(t *testing.T) {
-	up := newUpstream(t)
-	b := newBrowser(t, up.app(t, time.Second).URL)
-	form := b.openForm(7)
+	up, b, form := openedForm(t, 7)
 	form.Set("memo", "Front desk <b>")
 	form.Del("jobRemindersEnabled")
 	p := b.post("/customers/5/contacts/7", form)
@@ -291,12 +287,7 @@ func TestSaveFailuresKeepInputAndSayNotSaved(t *testing.T) {
 			form.Set("memo", "Typed by Kelly")
 			form.Set("value", "(217) 555-0188")
 			p := b.post("/customers/5/contacts/7", form)
-			if p.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d\n%s", p.status, tt.wantStatus, p.body)
-			}
-			if up.patches.Load() != tt.wantPatches {
-				t.Errorf("PATCHes = %d, want %d", up.patches.Load(), tt.wantPatches)
-			}
+			checkPost(t, up, p, tt.wantStatus, tt.wantPatches)
 			if tt.wantLocate {
 				rec := b.get(p.location)
 				if attr(rec, "[data-field='memo']", "data-value") != "Typed by Kelly" {
@@ -325,10 +316,7 @@ func TestSaveFailuresKeepInputAndSayNotSaved(t *testing.T) {
 }
 
 func TestCrossSiteAndTokenlessPostsAreRefused(t *testing.T) {
-	up := newUpstream(t)
-	srv := up.app(t, time.Second)
-	b := newBrowser(t, srv.URL)
-	form := b.openForm(7)
+	up, b, form := openedForm(t, 7)
 	form.Set("memo", "attack")
 
 	tests := []struct {
@@ -343,7 +331,7 @@ func TestCrossSiteAndTokenlessPostsAreRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/customers/5/contacts/7", strings.NewReader(tt.form.Encode()))
+			req, _ := http.NewRequest(http.MethodPost, b.base+"/customers/5/contacts/7", strings.NewReader(tt.form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			for k, v := range tt.header {
 				req.Header.Set(k, v)
@@ -359,6 +347,23 @@ func TestCrossSiteAndTokenlessPostsAreRefused(t *testing.T) {
 	}
 	if up.patches.Load() != 0 {
 		t.Errorf("PATCHes = %d, want 0", up.patches.Load())
+	}
+}
+
+func TestExpiredSessionKeepsTheInput(t *testing.T) {
+	up, b, form := openedForm(t, 7)
+	form.Set("memo", "Typed before lunch")
+	fresh := newBrowser(t, b.base) // a browser whose session is gone
+	p := fresh.post("/customers/5/contacts/7", form)
+	if p.status != http.StatusForbidden || up.patches.Load() != 0 {
+		t.Fatalf("status %d, PATCHes %d; want 403, 0", p.status, up.patches.Load())
+	}
+	kept := formValues(p.doc, "form#contact-form")
+	if kept.Get("memo") != "Typed before lunch" || kept.Get("_csrf") == form.Get("_csrf") {
+		t.Errorf("input or fresh token missing: %v", kept)
+	}
+	if p = fresh.post("/customers/5/contacts/7", kept); p.status != http.StatusSeeOther {
+		t.Errorf("saving again: %d", p.status)
 	}
 }
 

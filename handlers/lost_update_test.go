@@ -3,17 +3,25 @@ package handlers_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-func TestConcurrentEditsNeverOverwrite(t *testing.T) {
-	up := newUpstream(t)
+// twoEditors opens contact 7's edit form in Alice's browser and in Bob's,
+// before either of them saves.
+func twoEditors(t *testing.T) (up *upstream, alice, bob *browser, aliceForm, bobForm url.Values) {
+	t.Helper()
+	up = newUpstream(t)
 	srv := up.app(t, time.Second)
-	alice, bob := newBrowser(t, srv.URL), newBrowser(t, srv.URL)
-	aliceForm, bobForm := alice.openForm(7), bob.openForm(7)
+	alice, bob = newBrowser(t, srv.URL), newBrowser(t, srv.URL)
+	return up, alice, bob, alice.openForm(7), bob.openForm(7)
+}
+
+func TestConcurrentEditsNeverOverwrite(t *testing.T) {
+	up, alice, bob, aliceForm, bobForm := twoEditors(t)
 
 	aliceForm.Set("memo", "Alice's memo")
 	if p := alice.post("/customers/5/contacts/7", aliceForm); p.status != http.StatusSeeOther {
@@ -62,12 +70,11 @@ func TestConcurrentEditsNeverOverwrite(t *testing.T) {
 
 func TestSameFormPostedTwiceMakesOnePatch(t *testing.T) {
 	up := newUpstream(t)
-	release := make(chan struct{})
-	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
-		<-release // hold the first PATCH until the second post has arrived
+	// The first PATCH is held until the second post has arrived.
+	release := up.holdPatch(func(w http.ResponseWriter, apply func()) {
 		apply()
 		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Once","modifiedOn":"2026-03-04T15:05:05Z","createdOn":"2026-03-04T15:04:05Z"}`)
-	}
+	})
 	b := newBrowser(t, up.app(t, 2*time.Second).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Once")
@@ -78,9 +85,7 @@ func TestSameFormPostedTwiceMakesOnePatch(t *testing.T) {
 		wg.Go(func() { results[i] = b.post("/customers/5/contacts/7", form) })
 	}
 	// Both posts are in: one is waiting on the PATCH, the other on the first.
-	for up.patches.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	up.waitForPatch()
 	time.Sleep(50 * time.Millisecond)
 	close(release)
 	wg.Wait()
@@ -167,19 +172,12 @@ func TestUpstreamFaultsOnSave(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.app(t, time.Second).URL)
-			form := b.openForm(7)
+			up, b, form := openedForm(t, 7)
 			tt.setup(up)
 			form.Set("memo", "x")
 			form.Set("value", "217 555 0188")
 			p := b.post("/customers/5/contacts/7", form)
-			if p.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d\n%s", p.status, tt.wantStatus, p.body)
-			}
-			if up.patches.Load() != tt.wantPatches {
-				t.Errorf("PATCHes = %d, want %d", up.patches.Load(), tt.wantPatches)
-			}
+			checkPost(t, up, p, tt.wantStatus, tt.wantPatches)
 			if tt.wantText == "" {
 				return
 			}
@@ -198,10 +196,7 @@ func TestUpstreamFaultsOnSave(t *testing.T) {
 func (u *upstream) revokeToken() { u.sb.RevokeTokens() }
 
 func TestSaveMineKeepsTheirChangeToOtherFields(t *testing.T) {
-	up := newUpstream(t)
-	srv := up.app(t, time.Second)
-	alice, bob := newBrowser(t, srv.URL), newBrowser(t, srv.URL)
-	aliceForm, bobForm := alice.openForm(7), bob.openForm(7)
+	up, alice, bob, aliceForm, bobForm := twoEditors(t)
 	aliceForm.Set("memo", "Alice's memo")
 	aliceForm.Set("marketingUpdatesEnabled", "true")
 	alice.post("/customers/5/contacts/7", aliceForm)

@@ -1,7 +1,9 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -16,24 +18,13 @@ import (
 // failure page with the input kept (it was an empty text/plain 500).
 func TestPostWaitingOnAFailedFirstPostGetsItsPage(t *testing.T) {
 	up := newUpstream(t)
-	release := make(chan struct{})
-	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
-		<-release
+	release := up.holdPatch(func(w http.ResponseWriter, apply func()) {
 		writeJSON(w, 400, `{"title":"One or more validation errors occurred.","status":400,"traceId":"tr-9","errors":{"Memo":["Memo is not allowed."]}}`)
-	}
+	})
 	b := newBrowser(t, up.app(t, 2*time.Second).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Twice")
-	results := make([]page, 2)
-	var wg sync.WaitGroup
-	wg.Go(func() { results[0] = b.post("/customers/5/contacts/7", form) })
-	for up.patches.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	wg.Go(func() { results[1] = b.post("/customers/5/contacts/7", form) })
-	time.Sleep(50 * time.Millisecond) // the second post is waiting on the first
-	close(release)
-	wg.Wait()
+	results := postTwice(b, up, form, release)
 	for i, p := range results {
 		if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p, "#memo-error"), "Memo is not allowed.") {
 			t.Errorf("post %d: status %d, memo error %q; want 422 with ServiceTitan's message", i, p.status, text(p, "#memo-error"))
@@ -47,6 +38,21 @@ func TestPostWaitingOnAFailedFirstPostGetsItsPage(t *testing.T) {
 	}
 }
 
+// postTwice posts form to contact 7 twice: the second post once the first
+// one's PATCH has reached ServiceTitan, where it is held until release is
+// closed, a moment after the second post has arrived.
+func postTwice(b *browser, up *upstream, form url.Values, release chan struct{}) [2]page {
+	var results [2]page
+	var wg sync.WaitGroup
+	wg.Go(func() { results[0] = b.post("/customers/5/contacts/7", form) })
+	up.waitForPatch()
+	wg.Go(func() { results[1] = b.post("/customers/5/contacts/7", form) })
+	time.Sleep(50 * time.Millisecond) // the second post is waiting on the first
+	close(release)
+	wg.Wait()
+	return results
+}
+
 // panickingCache fails after the write, as a bug would.
 type panickingCache struct{}
 
@@ -57,25 +63,14 @@ func (panickingCache) Wrote(int64, client.Contact) { panic("bug in a cache") }
 // be there. Before, it got an empty text/plain 500.
 func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
 	up := newUpstream(t)
-	release := make(chan struct{})
-	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
-		<-release
+	release := up.holdPatch(func(w http.ResponseWriter, apply func()) {
 		apply()
 		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Twice"}`)
-	}
+	})
 	b := newBrowser(t, up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.Changes = newChanges(t, *c, panickingCache{}) }).URL)
 	form := b.openForm(7)
 	form.Set("memo", "Twice")
-	results := make([]page, 2)
-	var wg sync.WaitGroup
-	wg.Go(func() { results[0] = b.post("/customers/5/contacts/7", form) })
-	for up.patches.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	wg.Go(func() { results[1] = b.post("/customers/5/contacts/7", form) })
-	time.Sleep(50 * time.Millisecond)
-	close(release)
-	wg.Wait()
+	results := postTwice(b, up, form, release)
 	if results[0].status != http.StatusInternalServerError {
 		t.Errorf("the crashed post: status %d, want 500", results[0].status)
 	}
@@ -86,5 +81,42 @@ func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
 	}
 	if up.patches.Load() != 1 {
 		t.Errorf("PATCHes = %d, want 1", up.patches.Load())
+	}
+}
+
+// TestCancelledFirstPostStillSaves: the browser gives up on the first post
+// (a reload during a slow save) and posts again; the save completes once
+// and the second post shows it.
+func TestCancelledFirstPostStillSaves(t *testing.T) {
+	up := newUpstream(t)
+	release := up.holdPatch(func(w http.ResponseWriter, apply func()) {
+		apply()
+		writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550177","memo":"Slow","modifiedOn":"2026-03-04T15:05:05Z","createdOn":"2026-03-04T15:04:05Z"}`)
+	})
+	srv := up.appWith(t, 2*time.Second, nil, func(c *handlers.Config) { c.RequestTimeout = 5 * time.Second })
+	b := newBrowser(t, srv.URL)
+	form := b.openForm(7)
+	form.Set("memo", "Slow")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/customers/5/contacts/7", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if resp, err := b.c.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	})
+	up.waitForPatch()
+	cancel() // the browser gives up on the first post
+	wg.Wait()
+	second := make(chan page, 1)
+	go func() { second <- b.post("/customers/5/contacts/7", form) }()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	p := <-second
+	if p.status != http.StatusSeeOther || up.patches.Load() != 1 || up.contact(7).Memo != "Slow" {
+		t.Errorf("second post: status %d, PATCHes %d, memo %q", p.status, up.patches.Load(), up.contact(7).Memo)
 	}
 }

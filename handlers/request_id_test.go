@@ -37,3 +37,12 @@ func TestRequestIDOnlyFromTrustedProxies(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestIDFromClientsIsNotTrusted(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	p := getAs(t, b, "/", map[string]string{"X-Request-Id": "forged <id>"})
+	if got := p.header.Get("X-Request-Id"); got == "forged <id>" || got == "" {
+		t.Errorf("X-Request-Id = %q", got)
+	}
+}

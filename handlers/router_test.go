@@ -129,6 +129,36 @@ func (u *upstream) edit(id int64, change func(*client.Contact)) {
 
 func (u *upstream) lastPatch() string { return u.sb.LastBody(sandbox.OpUpdateContact) }
 
+// holdPatch holds each PATCH until the returned channel is closed; then
+// answer answers it (apply applies it, as ServiceTitan would).
+func (u *upstream) holdPatch(answer func(w http.ResponseWriter, apply func())) (release chan struct{}) {
+	release = make(chan struct{})
+	u.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		<-release
+		answer(w, apply)
+	}
+	return release
+}
+
+// waitForPatch returns once a PATCH has reached the sandbox.
+func (u *upstream) waitForPatch() {
+	for u.patches.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// checkPost stops the test unless the post's page p has the status want,
+// and reports a number of PATCHes other than patches.
+func checkPost(t *testing.T, up *upstream, p page, want int, patches int32) {
+	t.Helper()
+	if p.status != want {
+		t.Fatalf("status %d, want %d\n%s", p.status, want, p.body)
+	}
+	if up.patches.Load() != patches {
+		t.Errorf("PATCHes = %d, want %d", up.patches.Load(), patches)
+	}
+}
+
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -208,11 +238,18 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T, base string) *browser {
+	return &browser{t: t, base: base, c: cookieClient(nil)}
+}
+
+// cookieClient keeps cookies and does not follow redirects; a nil
+// transport is http.DefaultTransport.
+func cookieClient(tr http.RoundTripper) *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: base, c: &http.Client{
+	return &http.Client{
 		Jar:           jar,
+		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	}
 }
 
 type page struct {
@@ -247,11 +284,17 @@ func (b *browser) get(path string) page {
 // post submits a form as a same-origin browser would.
 func (b *browser) post(path string, form url.Values) page {
 	b.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.base+path, strings.NewReader(form.Encode()))
+	return b.do(formPost(b.base, path, form))
+}
+
+// formPost is the request a same-origin browser sends for form, posted to
+// path of the app at base.
+func formPost(base, path string, form url.Values) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.Header.Set("Origin", b.base)
-	return b.do(req)
+	req.Header.Set("Origin", base)
+	return req
 }
 
 // formValues reads a form as the browser would submit it: inputs
@@ -278,6 +321,15 @@ func formValues(doc *goquery.Document, selector string) url.Values {
 		v.Set(name, s.Text())
 	})
 	return v
+}
+
+// openedForm starts the app (1 s per ServiceTitan call) on a fresh
+// upstream and opens contact contactID's edit form in a new browser.
+func openedForm(t *testing.T, contactID int) (*upstream, *browser, url.Values) {
+	t.Helper()
+	up := newUpstream(t)
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	return up, b, b.openForm(contactID)
 }
 
 // openForm GETs the edit form and returns what it would submit.

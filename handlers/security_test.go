@@ -69,9 +69,7 @@ func TestForgedHiddenFieldsCannotMakeTheAuditLie(t *testing.T) {
 // A forged copy of the stored value must not exempt a new value from the
 // rules that only a value ServiceTitan really holds is exempt from.
 func TestForgedLoadedValueIsStillValidated(t *testing.T) {
-	up := newUpstream(t)
-	b := newBrowser(t, up.app(t, time.Second).URL)
-	form := b.openForm(7)
+	up, b, form := openedForm(t, 7)
 	form.Set("loaded.value", "call me maybe")
 	form.Set("value", "call me maybe")
 	form.Set("memo", "and a real change")
@@ -81,6 +79,20 @@ func TestForgedLoadedValueIsStillValidated(t *testing.T) {
 	}
 	if got := text(p, "#value-error"); !strings.Contains(got, "10-digit phone number") {
 		t.Errorf("value message = %q", got)
+	}
+}
+
+func TestStoredValueOurRulesRejectDoesNotBlockOtherEdits(t *testing.T) {
+	up := newUpstream(t)
+	up.edit(9, func(c *client.Contact) { c.Value = "5555555555" }) // stored by someone else; not a valid number
+	b := newBrowser(t, up.app(t, time.Second).URL)
+	form := b.openForm(9)
+	form.Set("memo", "Back door")
+	if p := b.post("/customers/5/contacts/9", form); p.status != http.StatusSeeOther {
+		t.Fatalf("status %d\n%s", p.status, text(p, "main"))
+	}
+	if got := up.lastPatch(); got != `{"memo":"Back door"}` {
+		t.Errorf("PATCH = %s", got)
 	}
 }
 
@@ -134,9 +146,7 @@ func TestControlCharactersAndOverlongValuesAreRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.app(t, time.Second).URL)
-			form := b.openForm(tt.contactID)
+			up, b, form := openedForm(t, tt.contactID)
 			form.Set(tt.field, tt.value)
 			p := b.post("/customers/5/contacts/"+itoa(tt.contactID), form)
 			if p.status != http.StatusUnprocessableEntity || up.patches.Load() != 0 {
@@ -148,9 +158,7 @@ func TestControlCharactersAndOverlongValuesAreRefused(t *testing.T) {
 		})
 	}
 	t.Run("ok, line breaks in the memo", func(t *testing.T) {
-		up := newUpstream(t)
-		b := newBrowser(t, up.app(t, time.Second).URL)
-		form := b.openForm(7)
+		_, b, form := openedForm(t, 7)
 		form.Set("memo", "Line one\r\nLine two")
 		if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
 			t.Fatalf("status %d", p.status)

@@ -110,16 +110,21 @@ func newJWKS(t *testing.T, keys ...jose.JSONWebKey) *jwks {
 	j := &jwks{keys: keys}
 	j.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		j.fetches.Add(1)
-		j.mu.Lock()
-		defer j.mu.Unlock()
-		var pub []jose.JSONWebKey
-		for _, k := range j.keys {
-			pub = append(pub, k.Public())
-		}
-		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: pub})
+		j.writeKeys(w)
 	}))
 	t.Cleanup(j.srv.Close)
 	return j
+}
+
+// writeKeys answers with the public half of the current key set.
+func (j *jwks) writeKeys(w http.ResponseWriter) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var pub []jose.JSONWebKey
+	for _, k := range j.keys {
+		pub = append(pub, k.Public())
+	}
+	json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: pub})
 }
 
 func (j *jwks) add(k jose.JSONWebKey) {
@@ -415,13 +420,7 @@ func newBlockingJWKS(t *testing.T, keys ...jose.JSONWebKey) *blockingJWKS {
 			b.started <- struct{}{}
 			<-b.release
 		}
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		var pub []jose.JSONWebKey
-		for _, k := range b.keys {
-			pub = append(pub, k.Public())
-		}
-		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: pub})
+		b.writeKeys(w)
 	}))
 	t.Cleanup(b.srv.Close)
 	return b

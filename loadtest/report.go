@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"runtime"
@@ -178,18 +179,20 @@ func passFail(ok bool) string {
 }
 
 func codes(m map[string]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		if k == "0" {
-			parts[i] = fmt.Sprintf("no answer: %d", m[k])
-			continue
+	return joinSorted(m, func(code string, n int) string {
+		if code == "0" {
+			return fmt.Sprintf("no answer: %d", n)
 		}
-		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+		return fmt.Sprintf("%s: %d", code, n)
+	})
+}
+
+// joinSorted lists m's entries in the order of their keys, each as item
+// writes it, separated by commas.
+func joinSorted[V any](m map[string]V, item func(k string, v V) string) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, item(k, m[k]))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -353,16 +356,7 @@ func floatMap(m map[string]float64) string {
 	if len(m) == 0 {
 		return "none"
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %.0f", k, m[k])
-	}
-	return strings.Join(parts, ", ")
+	return joinSorted(m, func(k string, v float64) string { return fmt.Sprintf("%s %.0f", k, v) })
 }
 
 // summary is the targets table for the terminal.

@@ -177,19 +177,10 @@ func wantStatus(t *testing.T, resp *http.Response, body []byte, want int) {
 	}
 }
 
-type problem struct {
-	Type    string              `json:"type"`
-	Title   string              `json:"title"`
-	Status  int                 `json:"status"`
-	TraceID string              `json:"traceId"`
-	Errors  map[string][]string `json:"errors"`
-	Data    map[string]any      `json:"data"`
-}
-
 var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // wantProblem checks an RFC 7807 answer and returns it.
-func wantProblem(t *testing.T, resp *http.Response, body []byte, status int, title string) problem {
+func wantProblem(t *testing.T, resp *http.Response, body []byte, status int, title string) problemBody {
 	t.Helper()
 	wantStatus(t, resp, body, status)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
@@ -202,7 +193,7 @@ func wantProblem(t *testing.T, resp *http.Response, body []byte, status int, tit
 			t.Errorf("problem lacks %q: %s", k, body)
 		}
 	}
-	var p problem
+	var p problemBody
 	mustUnmarshal(t, body, &p)
 	if p.Status != status || p.Title != title || !strings.HasPrefix(p.Type, "https://tools.ietf.org/html/rfc7231#section-6.5.") {
 		t.Errorf("problem = %+v, want status %d title %q", p, status, title)
@@ -914,7 +905,7 @@ func TestUpdateContactValidation(t *testing.T) {
 	t.Run("nok, trace ids differ", func(t *testing.T) {
 		_, b1 := h.patch(SeedCustomerID, SeedMobileContactID, `{"value":""}`)
 		_, b2 := h.patch(SeedCustomerID, SeedMobileContactID, `{"value":""}`)
-		var p1, p2 problem
+		var p1, p2 problemBody
 		mustUnmarshal(t, b1, &p1)
 		mustUnmarshal(t, b2, &p2)
 		if p1.TraceID == p2.TraceID {
