@@ -15,17 +15,11 @@ import (
 const migrationLockKey = 418581931380
 
 var postgresDialect = &dialect{
-	name:          "postgres",
-	numbered:      true,
-	encodeTime:    func(t time.Time) any { return t.UTC() },
-	migrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
-	createSchemaMigrations: `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at TIMESTAMPTZ NOT NULL
-	)`,
-	noLimit: "ALL",
-	listTx:  &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	name:       "postgres",
+	numbered:   true,
+	encodeTime: func(t time.Time) any { return t.UTC() },
+	noLimit:    "ALL",
+	listTx:     &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 }
 
 // OpenPostgres connects to the PostgreSQL database at url (a postgres:// URL

@@ -21,12 +21,7 @@ const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 var sqliteDialect = &dialect{
 	name:       "sqlite",
 	encodeTime: func(t time.Time) any { return t.UTC().Format(sqliteTimeLayout) },
-	createSchemaMigrations: `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at TEXT NOT NULL
-	) STRICT`,
-	noLimit: "-1",
+	noLimit:    "-1",
 }
 
 // OpenSQLite opens (creating it and its parent directories if needed) the

@@ -7,10 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/contactdesk/contactdesk/db"
 )
 
 // dialect is what differs between the SQL backends.
@@ -21,10 +22,6 @@ type dialect struct {
 	numbered bool
 	// encodeTime turns a time into the value stored for it.
 	encodeTime func(time.Time) any
-	// migrationLock, when set, runs first in the migration transaction.
-	migrationLock string
-	// createSchemaMigrations creates the schema_migrations table if missing.
-	createSchemaMigrations string
 	// noLimit is the LIMIT that means "all rows".
 	noLimit string
 	// listTx are the options of List's transaction (one snapshot for the
@@ -32,25 +29,8 @@ type dialect struct {
 	listTx *sql.TxOptions
 }
 
-// rebind turns the "?" placeholders of q into the dialect's. The queries of
-// this package have no "?" other than placeholders.
-func (d *dialect) rebind(q string) string {
-	if !d.numbered {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// rebind turns the "?" placeholders of q into the dialect's.
+func (d *dialect) rebind(q string) string { return db.Rebind(d.name, q) }
 
 // storedTime is the precision kept: PostgreSQL's timestamptz has microseconds.
 const storedTime = time.Microsecond

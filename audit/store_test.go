@@ -988,7 +988,7 @@ func TestLoadMigrations(t *testing.T) {
 			}
 			var names []string
 			for _, m := range ms {
-				names = append(names, m.name)
+				names = append(names, m.Name)
 			}
 			if !reflect.DeepEqual(names, tc.want) {
 				t.Fatalf("names = %v; want %v", names, tc.want)
@@ -1004,7 +1004,7 @@ func TestLoadMigrations(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, m := range ms {
-				names[i] = append(names[i], m.name)
+				names[i] = append(names[i], m.Name)
 			}
 		}
 		if !reflect.DeepEqual(names[0], names[1]) {

@@ -8,21 +8,16 @@ import (
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
 // againstSandbox is a client talking to a fresh sandbox.
 func againstSandbox(t *testing.T) (*client.Client, *sandbox.Server) {
 	t.Helper()
-	sb := sandbox.New()
-	if _, stop, err := sb.Start(); err != nil {
-		t.Fatal(err)
-	} else {
-		t.Cleanup(stop)
-	}
-	creds := sb.Credentials()
-	st, err := client.New(client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
-		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey, Timeout: 300 * time.Millisecond},
-		client.WithBackoff(time.Millisecond))
+	sb := sandboxtest.Start(t)
+	cfg := sandboxtest.ClientConfig(sb)
+	cfg.Timeout = 300 * time.Millisecond
+	st, err := client.New(cfg, client.WithBackoff(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

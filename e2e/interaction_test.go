@@ -216,21 +216,29 @@ func TestDoubleClickSaveSendsOneUpdate(t *testing.T) {
 func TestDoubleClickSaveWithoutJavaScriptSendsOneUpdate(t *testing.T) {
 	app := startApp(t)
 	page := newCheckedPage(t, withJavaScriptDisabled())
-	var mu sync.Mutex
-	posts := 0
-	page.OnRequest(func(r playwright.Request) {
-		if r.Method() == "POST" {
-			mu.Lock()
-			posts++
-			mu.Unlock()
-		}
-	})
+	posts := countPosts(page)
 
 	openEditForm(t, page, app, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	doubleClickSave(t, page, app, "Clicked twice, no script")
-	mu.Lock()
-	t.Logf("the browser posted the form %d time(s)", posts)
-	mu.Unlock()
+	t.Logf("the browser posted the form %d time(s)", posts())
+}
+
+// countPosts counts the POSTs page sends from now on.
+func countPosts(page playwright.Page) func() int {
+	var mu sync.Mutex
+	n := 0
+	page.OnRequest(func(r playwright.Request) {
+		if r.Method() == "POST" {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	})
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
 }
 
 // doubleClickSave types memo into the mobile contact's open form and

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/db"
 )
 
 // Query is what was typed in the search box, read as a clue.
@@ -238,21 +239,25 @@ func likeTerms(terms []string) []any {
 	return out
 }
 
+// likeQuery is the query of the rows of table whose search text holds
+// every one of n LIKE patterns: through the FTS5 trigram table on SQLite,
+// the pg_trgm index on PostgreSQL.
+func (s *Store) likeQuery(table, columns string, n int) string {
+	likes := strings.Repeat("search LIKE ? AND ", n-1) + "search LIKE ?"
+	limit := " LIMIT " + strconv.Itoa(maxCandidates)
+	if s.dialect == db.SQLite {
+		return `SELECT ` + columns + ` FROM ` + table + ` WHERE id IN (SELECT rowid FROM ` + table + `_fts WHERE ` + likes + limit + `)`
+	}
+	return s.rebind(`SELECT ` + columns + ` FROM ` + table + ` WHERE ` + likes + limit)
+}
+
 // contactsLike reads the contacts whose search text holds every term.
 func (s *Store) contactsLike(ctx context.Context, terms []string) ([]Contact, error) {
 	args := likeTerms(terms)
 	if len(args) == 0 {
 		return nil, nil
 	}
-	var q string
-	if s.dialect == "sqlite" {
-		q = `SELECT ` + contactColumns + ` FROM index_contacts WHERE id IN (SELECT rowid FROM index_contacts_fts WHERE ` +
-			strings.Repeat("search LIKE ? AND ", len(args)-1) + `search LIKE ? LIMIT ` + strconv.Itoa(maxCandidates) + `)`
-	} else {
-		q = `SELECT ` + contactColumns + ` FROM index_contacts WHERE ` + strings.Repeat("search LIKE ? AND ", len(args)-1) +
-			`search LIKE ? AND NOT removed LIMIT ` + strconv.Itoa(maxCandidates)
-	}
-	return s.queryContacts(ctx, s.rebind(q), args...)
+	return s.queryContacts(ctx, s.likeQuery("index_contacts", contactColumns, len(args)), args...)
 }
 
 // customersLike reads the customers whose name or address holds every term.
@@ -261,15 +266,7 @@ func (s *Store) customersLike(ctx context.Context, terms []string) ([]Customer, 
 	if len(args) == 0 {
 		return nil, nil
 	}
-	var q string
-	if s.dialect == "sqlite" {
-		q = `SELECT ` + customerColumns + ` FROM index_customers WHERE id IN (SELECT rowid FROM index_customers_fts WHERE ` +
-			strings.Repeat("search LIKE ? AND ", len(args)-1) + `search LIKE ? LIMIT ` + strconv.Itoa(maxCandidates) + `)`
-	} else {
-		q = `SELECT ` + customerColumns + ` FROM index_customers WHERE ` + strings.Repeat("search LIKE ? AND ", len(args)-1) +
-			`search LIKE ? LIMIT ` + strconv.Itoa(maxCandidates)
-	}
-	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.db.QueryContext(ctx, s.likeQuery("index_customers", customerColumns, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("index: search customers: %w", err)
 	}

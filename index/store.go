@@ -21,13 +21,13 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
-	"github.com/contactdesk/contactdesk/migrate"
+	"github.com/contactdesk/contactdesk/db"
 )
 
 //go:embed migrations
 var migrationFiles embed.FS
 
-var migrations = migrate.Set{Owner: "index", Files: migrationFiles, Dir: "migrations", Table: "index_schema_migrations",
+var migrations = db.Set{Owner: "index", Files: migrationFiles, Dir: "migrations", Table: "index_schema_migrations",
 	LockKey: 0x696e646578} // "index"
 
 // Feed names.
@@ -68,8 +68,8 @@ type Store struct {
 	now     func() time.Time
 }
 
-// Open migrates the index's tables in db (dialect migrate.SQLite or
-// migrate.Postgres) and returns the Store over them.
+// Open migrates the index's tables in db (dialect db.SQLite or
+// db.Postgres) and returns the Store over them.
 func Open(ctx context.Context, db *sql.DB, dialect string) (*Store, error) {
 	if err := migrations.Up(ctx, db, dialect); err != nil {
 		return nil, err
@@ -77,23 +77,8 @@ func Open(ctx context.Context, db *sql.DB, dialect string) (*Store, error) {
 	return &Store{db: db, dialect: dialect, now: time.Now}, nil
 }
 
-// rebind turns "?" placeholders into "$1", "$2"... on PostgreSQL.
-func (s *Store) rebind(q string) string {
-	if s.dialect != migrate.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// rebind turns "?" placeholders into the dialect's.
+func (s *Store) rebind(q string) string { return db.Rebind(s.dialect, q) }
 
 func micros(t time.Time) int64 {
 	if t.IsZero() {
@@ -237,9 +222,9 @@ func (s *Store) Apply(ctx context.Context, p Page) error {
 
 func (s *Store) boolean(v bool) string {
 	switch {
-	case s.dialect == migrate.Postgres && v:
+	case s.dialect == db.Postgres && v:
 		return "TRUE"
-	case s.dialect == migrate.Postgres:
+	case s.dialect == db.Postgres:
 		return "FALSE"
 	case v:
 		return "1"

@@ -2,77 +2,32 @@ package index
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite"
-
 	"github.com/contactdesk/contactdesk/client"
-	"github.com/contactdesk/contactdesk/migrate"
+	"github.com/contactdesk/contactdesk/db"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
-// forEachBackend runs test on a fresh SQLite index and, when
-// AUDIT_TEST_DATABASE_URL names a PostgreSQL server (scripts/test.sh sets
-// it), on a fresh PostgreSQL schema.
+// forEachBackend runs test on a fresh SQLite index and on a fresh
+// PostgreSQL schema.
 func forEachBackend(t *testing.T, test func(t *testing.T, s *Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		db, err := sql.Open("sqlite", "file:"+t.TempDir()+"/index.db?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.SetMaxOpenConns(1)
-		t.Cleanup(func() { db.Close() })
-		s, err := Open(context.Background(), db, migrate.SQLite)
-		if err != nil {
-			t.Fatal(err)
-		}
-		test(t, s)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		url := os.Getenv("AUDIT_TEST_DATABASE_URL")
-		if url == "" {
-			if os.Getenv("CI") != "" {
-				t.Fatal("AUDIT_TEST_DATABASE_URL is not set (scripts/test.sh sets it)")
+	for _, backend := range []string{db.SQLite, db.Postgres} {
+		t.Run(backend, func(t *testing.T) {
+			conn := dbtest.SQLite
+			if backend == db.Postgres {
+				conn = dbtest.Postgres
 			}
-			t.Skip("AUDIT_TEST_DATABASE_URL is not set: export AUDIT_TEST_DATABASE_URL=$(bash scripts/setup-postgres.sh | tail -1)")
-		}
-		s := openPostgres(t, url)
-		test(t, s)
-	})
-}
-
-// openPostgres makes a schema of the test's own and opens the index in it.
-func openPostgres(t *testing.T, url string) *Store {
-	t.Helper()
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
+			s, err := Open(context.Background(), conn(t), backend)
+			if err != nil {
+				t.Fatal(err)
+			}
+			test(t, s)
+		})
 	}
-	admin := stdlib.OpenDB(*cfg)
-	defer admin.Close()
-	schema := fmt.Sprintf("index_test_%d", time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a := stdlib.OpenDB(*cfg)
-		defer a.Close()
-		a.Exec("DROP SCHEMA " + schema + " CASCADE")
-	})
-	cfg.RuntimeParams["search_path"] = schema + ",public"
-	db := stdlib.OpenDB(*cfg)
-	t.Cleanup(func() { db.Close() })
-	s, err := Open(context.Background(), db, migrate.Postgres)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 var day = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)

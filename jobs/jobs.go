@@ -22,13 +22,13 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/contactdesk/contactdesk/migrate"
+	"github.com/contactdesk/contactdesk/db"
 )
 
 // Config says where the jobs live and what runs them.
 type Config struct {
-	// DB and Dialect are the app's database (migrate.SQLite: River uses
-	// it as it is; migrate.Postgres: River opens its own pool from
+	// DB and Dialect are the app's database (db.SQLite: River uses
+	// it as it is; db.Postgres: River opens its own pool from
 	// DatabaseURL, as its driver works on pgx).
 	DB          *sql.DB
 	Dialect     string
@@ -64,7 +64,7 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		Logger:            cfg.Logger,
 	}
 	switch cfg.Dialect {
-	case migrate.SQLite:
+	case db.SQLite:
 		driver := riversqlite.New(cfg.DB)
 		if err := migrateRiver[*sql.Tx](ctx, driver, cfg.Logger); err != nil {
 			return nil, err
@@ -74,7 +74,7 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
 		return &Queue{insert: client.Insert, start: client.Start, stop: client.Stop, close: func() {}}, nil
-	case migrate.Postgres:
+	case db.Postgres:
 		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("jobs: connect to PostgreSQL: %w", err)

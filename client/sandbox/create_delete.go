@@ -1,12 +1,8 @@
 package sandbox
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/contactdesk/contactdesk/client"
 )
@@ -24,44 +20,27 @@ type createRequest struct {
 // published spec predates preferences; when sent, its three flags are
 // required, as on a PATCH).
 func decodeCreate(body []byte) (createRequest, map[string][]string) {
-	errs := map[string][]string{}
+	// The body reads as a PATCH's does; a create then requires type and value.
+	patch, errs := decodePatch(body)
 	var req createRequest
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		addErr(errs, KeyBody, "A non-empty request body is required.")
+	if len(errs[KeyBody]) > 0 || len(errs[KeyMalformedBody]) > 0 {
 		return req, errs
-	}
-	var raw struct {
-		Type        json.RawMessage `json:"type"`
-		Preferences json.RawMessage `json:"preferences"`
-	}
-	if err := json.Unmarshal(trimmed, &raw); err != nil {
-		addErr(errs, KeyMalformedBody, jsonErrorMessage(err))
-		return req, errs
-	}
-	if isAbsent(raw.Type) {
-		addErr(errs, KeyType, "The Type field is required.")
-	}
-	// The rest is read as a PATCH body is; a create then requires a value.
-	patch, patchErrs := decodePatch(trimmed)
-	for k, msgs := range patchErrs {
-		errs[k] = append(errs[k], msgs...)
 	}
 	if patch.typ != nil {
 		req.typ = *patch.typ
+	} else if len(errs[KeyType]) == 0 {
+		addErr(errs, KeyType, "The Type field is required.")
 	}
-	if patch.value == nil {
-		if _, bad := errs[KeyValue]; !bad {
-			addErr(errs, KeyValue, "The Value field is required.")
-		}
-	} else {
+	if patch.value != nil {
 		req.value = *patch.value
+	} else if len(errs[KeyValue]) == 0 {
+		addErr(errs, KeyValue, "The Value field is required.")
 	}
 	if patch.memo != nil {
 		req.memo = *patch.memo
 	}
 	req.prefs = patch.prefs
-	if _, bad := errs[KeyType]; !bad && patch.typ != nil && patch.value != nil {
+	if patch.typ != nil && patch.value != nil && len(errs[KeyValue]) == 0 {
 		if msg := validateValue(req.typ, req.value); msg != "" {
 			addErr(errs, KeyValue, msg)
 		}
@@ -90,17 +69,12 @@ func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 		writeValidation(w, errs)
 		return
 	}
-	if utf8.RuneCountInString(req.memo) > maxMemoLength { // decodePatch checked it; kept for clarity
-		writeValidation(w, map[string][]string{KeyMemo: {fmt.Sprintf("The field Memo must be a string with a maximum length of %d.", maxMemoLength)}})
-		return
-	}
 	now := s.now()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customers[ids[0]]
+	rec, ok := s.customerLocked(w, ids[0])
 	if !ok {
-		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
 		return
 	}
 	for _, other := range rec.contacts {
@@ -144,9 +118,8 @@ func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customers[ids[0]]
+	rec, ok := s.customerLocked(w, ids[0])
 	if !ok {
-		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
 		return
 	}
 	i := rec.contactIndex(ids[1])
@@ -156,4 +129,13 @@ func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.contacts = append(rec.contacts[:i], rec.contacts[i+1:]...)
 	w.WriteHeader(http.StatusOK) // ServiceTitan answers 200 with no body
+}
+
+// customerLocked is the stored customer id, or a 404 written to w.
+func (s *Server) customerLocked(w http.ResponseWriter, id int64) (*customerRecord, bool) {
+	rec, ok := s.customers[id]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
+	}
+	return rec, ok
 }

@@ -1,8 +1,10 @@
-// Package migrate applies versioned schema migrations, embedded in the
-// binary, to SQLite or PostgreSQL. A package that owns tables keeps its
-// migrations as <dir>/<dialect>/NNNN_name.sql and records them in a table
-// of its own, so packages sharing one database migrate independently.
-package migrate
+// Package db holds what the packages sharing the app's database (the audit
+// trail, the tenant index, the job queue) need alike: its two dialects,
+// their placeholders, and versioned schema migrations embedded in the
+// binary. A package that owns tables keeps its migrations as
+// <dir>/<dialect>/NNNN_name.sql and records them in a table of its own, so
+// packages sharing one database migrate independently.
+package db
 
 import (
 	"context"
