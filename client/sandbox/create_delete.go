@@ -98,7 +98,7 @@ func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customers[ids[0]]
+	rec, ok := s.recordLocked(ids[0])
 	if !ok {
 		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
 		return
@@ -119,6 +119,7 @@ func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 	if req.typ.IsPhoneNumber() {
 		c.PhoneSettings = &client.PhoneSettings{PhoneNumber: req.value}
 	}
+	s.changedLocked(rec, c.ID)
 	rec.contacts = append(rec.contacts, c)
 	writeJSON(w, http.StatusOK, toContactBody(c))
 }
@@ -127,10 +128,14 @@ func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 // highest ever given.
 func (s *Server) newContactIDLocked() int64 {
 	if s.lastContactID == 0 {
+		s.lastContactID = s.gen.lastContactID()
 		for _, rec := range s.customers {
 			for _, c := range rec.contacts {
 				s.lastContactID = max(s.lastContactID, c.ID)
 			}
+		}
+		for id := range s.tombstones {
+			s.lastContactID = max(s.lastContactID, id)
 		}
 	}
 	s.lastContactID++
@@ -144,7 +149,7 @@ func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customers[ids[0]]
+	rec, ok := s.recordLocked(ids[0])
 	if !ok {
 		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
 		return
@@ -154,6 +159,13 @@ func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleContactNotFound, nil))
 		return
 	}
+	gone := rec.contacts[i]
+	gone.ModifiedOn = modifiedAfter(s.now(), gone.ModifiedOn)
+	s.changedLocked(rec, gone.ID)
+	// The contacts feed shows it from now on as a tombstone, placed where
+	// changedLocked put it.
+	s.tombstones[gone.ID] = tombstone{customerID: rec.customer.ID, contact: gone, at: s.changedAt[gone.ID]}
+	delete(s.changedAt, gone.ID)
 	rec.contacts = append(rec.contacts[:i], rec.contacts[i+1:]...)
 	w.WriteHeader(http.StatusOK) // ServiceTitan answers 200 with no body
 }
