@@ -3,7 +3,8 @@
 // credentials token endpoint, paged customer and contact lists, the
 // Customers_UpdateContact PATCH, Customers_CreateContact POST and
 // Customers_DeleteContact DELETE with their validation and RFC 7807 problem
-// bodies), so the real client runs against it unchanged.
+// bodies, the Data Export feeds of customers and contacts), so the real
+// client runs against it unchanged.
 //
 // It serves three purposes: the app's one-command demo backend when no
 // credentials are configured, a backend for Go tests, and a backend for
@@ -22,8 +23,11 @@
 //	PATCH  /crm/v2/tenant/{tenant}/customers/{id}/contacts/{contactId}
 //	POST   /crm/v2/tenant/{tenant}/customers/{id}/contacts
 //	DELETE /crm/v2/tenant/{tenant}/customers/{id}/contacts/{contactId}
+//	GET    /crm/v2/tenant/{tenant}/export/customers
+//	GET    /crm/v2/tenant/{tenant}/export/customers/contacts
 //
-// [WithGeneratedCustomers] adds any number of
+// The export feeds (Data Export, for keeping a copy of the tenant) are
+// described in export.go. [WithGeneratedCustomers] adds any number of
 // generated customers to the seed ones without holding them in memory
 // (generate.go).
 //
@@ -41,6 +45,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"iter"
@@ -66,6 +71,9 @@ const (
 	OpUpdateContact = "Customers_UpdateContact"
 	OpCreateContact = "Customers_CreateContact"
 	OpDeleteContact = "Customers_DeleteContact"
+	// The Data Export feeds (see export.go).
+	OpExportCustomers = "Export_Customers"
+	OpExportContacts  = "Export_CustomerContacts"
 )
 
 const (
@@ -214,6 +222,8 @@ type Server struct {
 	clock         func() time.Time
 	seed          func() map[int64]*customerRecord
 	gen           generator
+	exportPage    int    // rows per export feed page
+	tokenKey      []byte // signs continueFrom tokens
 	mux           *http.ServeMux
 
 	mu           sync.Mutex
@@ -270,6 +280,8 @@ func New(opts ...Option) *Server {
 		counts:        map[string]int{},
 		lastBodies:    map[string]string{},
 		tokens:        map[string]time.Time{},
+		exportPage:    defaultExportPageSize,
+		tokenKey:      []byte(rand.Text()),
 	}
 	for _, o := range opts {
 		o(s)
@@ -289,6 +301,9 @@ func New(opts ...Option) *Server {
 	s.mux.HandleFunc("PATCH "+base+"/{id}/contacts/{contactId}", s.route(OpUpdateContact, true, s.handleUpdateContact))
 	s.mux.HandleFunc("POST "+base+"/{id}/contacts", s.route(OpCreateContact, true, s.handleCreateContact))
 	s.mux.HandleFunc("DELETE "+base+"/{id}/contacts/{contactId}", s.route(OpDeleteContact, true, s.handleDeleteContact))
+	const export = "/crm/v2/tenant/{tenant}/export/customers"
+	s.mux.HandleFunc("GET "+export, s.route(OpExportCustomers, true, s.handleExport(customersFeed)))
+	s.mux.HandleFunc("GET "+export+"/contacts", s.route(OpExportContacts, true, s.handleExport(contactsFeed)))
 	return s
 }
 
@@ -452,7 +467,8 @@ func (s *Server) RevokeTokens() {
 // Reset restores the seed data (and the generated customers as they were
 // made), forgets removed contacts and clears faults, interceptors, counters
 // and last bodies. Issued tokens, the latency and the page size cap are
-// kept.
+// kept, and so are continueFrom tokens: they now point into the restored
+// data.
 func (s *Server) Reset() {
 	data := s.seed()
 	s.mu.Lock()
