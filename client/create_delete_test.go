@@ -10,10 +10,10 @@ import (
 	"github.com/contactdesk/contactdesk/client/sandbox"
 )
 
-// againstSandbox is a client talking to a fresh sandbox.
-func againstSandbox(t *testing.T) (*client.Client, *sandbox.Server) {
+// againstSandbox is a client talking to a fresh sandbox made with opts.
+func againstSandbox(t testing.TB, opts ...sandbox.Option) (*client.Client, *sandbox.Server) {
 	t.Helper()
-	sb := sandbox.New()
+	sb := sandbox.New(opts...)
 	if _, stop, err := sb.Start(); err != nil {
 		t.Fatal(err)
 	} else {

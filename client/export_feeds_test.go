@@ -216,24 +216,13 @@ func TestExportMalformedPage(t *testing.T) {
 // it from memory (the decode-only baseline of a backfill), "call" asks the
 // sandbox for it over loopback HTTP (the sandbox making the page included).
 func BenchmarkExportDecode(b *testing.B) {
-	sb := sandbox.New(sandbox.WithGeneratedCustomers(1500), sandbox.WithAccessToken("bench-token"))
-	if _, stop, err := sb.Start(); err != nil {
-		b.Fatal(err)
-	} else {
-		b.Cleanup(stop)
-	}
-	creds := sb.Credentials()
-	c, err := client.New(client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
-		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey, Timeout: time.Minute})
-	if err != nil {
-		b.Fatal(err)
-	}
+	c, sb := againstSandbox(b, sandbox.WithGeneratedCustomers(1500), sandbox.WithAccessToken("bench-token"))
 	if err := c.CheckToken(b.Context()); err != nil { // issues bench-token
 		b.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, sb.TenantURL()+"/export/customers/contacts", nil)
 	req.Header.Set("Authorization", "Bearer bench-token")
-	req.Header.Set("ST-App-Key", creds.AppKey)
+	req.Header.Set("ST-App-Key", sb.Credentials().AppKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		b.Fatal(err)
