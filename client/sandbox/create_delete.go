@@ -161,10 +161,9 @@ func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
 	}
 	gone := rec.contacts[i]
 	gone.ModifiedOn = modifiedAfter(s.now(), gone.ModifiedOn)
-	s.changedLocked(rec, gone.ID)
-	// The contacts feed shows it from now on as a tombstone, placed where
-	// changedLocked put it.
-	s.tombstones[gone.ID] = tombstone{customerID: rec.customer.ID, contact: gone, at: s.changedAt[gone.ID]}
+	at := s.changedLocked(rec, gone.ID)
+	// The contacts feed shows it from now on as a tombstone.
+	s.tombstones[gone.ID] = tombstone{customerID: rec.customer.ID, contact: gone, at: at}
 	delete(s.changedAt, gone.ID)
 	rec.contacts = append(rec.contacts[:i], rec.contacts[i+1:]...)
 	w.WriteHeader(http.StatusOK) // ServiceTitan answers 200 with no body
