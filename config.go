@@ -16,6 +16,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/identity"
 )
 
@@ -48,6 +49,8 @@ type config struct {
 	RateLimit      float64
 	IndexInterval  time.Duration
 	IndexRate      float64
+	// SandboxCustomers is how many generated customers the sandbox adds.
+	SandboxCustomers int
 
 	// Read by the table pass, used by checkAuth: which identity source
 	// applies depends on AUTH_MODE and ST_ENV together.
@@ -103,6 +106,7 @@ var settings = []setting{
 	// Read by checkServiceTitan: outside the sandbox any value is refused,
 	// however it is written.
 	{name: "ST_SANDBOX_LATENCY", def: "0", help: "sandbox only: delay every sandbox answer by this long (a Go duration), for load tests"},
+	{name: "SANDBOX_CUSTOMERS", def: "0", help: "sandbox only: add this many generated customers (1-4 contacts each) to the 28 seed ones, for demos and benchmarks"},
 	{name: "SESSION_SECRET", defNote: "random in sandbox mode", help: "secret for the session cookie (32+ characters); required in production",
 		parse: func(c *config, v string) error {
 			// The message leaves the value out: it is a secret.
@@ -295,6 +299,16 @@ func checkServiceTitan(cfg *config, env func(string) string) error {
 			return fmt.Errorf("ST_SANDBOX_LATENCY=%q is not a Go duration such as 20ms", v)
 		}
 		cfg.SandboxLatency = d
+	}
+	if v := env("SANDBOX_CUSTOMERS"); v != "" {
+		if cfg.Env != "sandbox" {
+			return fmt.Errorf("SANDBOX_CUSTOMERS is for the sandbox only (ST_ENV=%s): unset it", cfg.Env)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > sandbox.MaxGeneratedCustomers {
+			return fmt.Errorf("SANDBOX_CUSTOMERS=%q is not a number of customers from 0 to %d", v, sandbox.MaxGeneratedCustomers)
+		}
+		cfg.SandboxCustomers = n
 	}
 	cfg.ST.UserAgent = "contactdesk/" + buildVersion()
 	// A save makes up to three calls (read, write, read back after a lost

@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	if cfg.Env == "sandbox" {
-		sb := sandbox.New(sandbox.WithLatency(cfg.SandboxLatency))
+		sb := sandbox.New(sandbox.WithLatency(cfg.SandboxLatency), sandbox.WithGeneratedCustomers(cfg.SandboxCustomers))
 		_, stop, err := sb.Start()
 		if err != nil {
 			return fmt.Errorf("start the embedded sandbox: %w", err)

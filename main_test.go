@@ -81,6 +81,14 @@ func TestLoadConfig(t *testing.T) {
 		}},
 		{"nok, sandbox latency outside the sandbox", merge(fullCreds, map[string]string{"ST_SANDBOX_LATENCY": "20ms"}), "ST_SANDBOX_LATENCY is for the sandbox only", nil},
 		{"nok, bad sandbox latency", map[string]string{"ST_SANDBOX_LATENCY": "20"}, "ST_SANDBOX_LATENCY", nil},
+		{"ok, generated sandbox customers", map[string]string{"SANDBOX_CUSTOMERS": "250000"}, "", func(t *testing.T, c config) {
+			if c.SandboxCustomers != 250000 {
+				t.Errorf("SandboxCustomers = %d", c.SandboxCustomers)
+			}
+		}},
+		{"nok, generated customers outside the sandbox", merge(fullCreds, map[string]string{"SANDBOX_CUSTOMERS": "10"}), "SANDBOX_CUSTOMERS is for the sandbox only", nil},
+		{"nok, generated customers not a number", map[string]string{"SANDBOX_CUSTOMERS": "250k"}, "SANDBOX_CUSTOMERS", nil},
+		{"nok, too many generated customers", map[string]string{"SANDBOX_CUSTOMERS": "20000000"}, "SANDBOX_CUSTOMERS", nil},
 		{"nok, bad API URL", merge(fullCreds, map[string]string{"ST_API_URL": "api.example.com"}), "ST_API_URL", nil},
 		{"ok, jwt mode", merge(fullCreds, map[string]string{"AUTH_MODE": "jwt", "AUTH_JWT_HEADER": "Cf-Access-Jwt-Assertion",
 			"AUTH_JWKS_URL": "https://team.example/certs", "AUTH_JWT_ISSUER": "https://team.example", "AUTH_JWT_AUDIENCE": "aud"}), "",

@@ -196,6 +196,8 @@ const (
 	OpUpdateContact   = "Customers_UpdateContact"
 	OpCreateContact   = "Customers_CreateContact"
 	OpDeleteContact   = "Customers_DeleteContact"
+	OpExportCustomers = "Export_Customers"
+	OpExportContacts  = "Export_CustomerContacts"
 	opToken           = "token"
 	listContactsLimit = 100 // pages followed at most, so a broken hasMore cannot loop forever
 )
@@ -318,8 +320,16 @@ func (c *Client) CheckToken(ctx context.Context) error {
 // smaller.
 const maxSuccessBody = 16 << 20
 
-// do sends one logical call with the retries that are safe for its method.
+// do sends one logical call with the retries that are safe for its method
+// and decodes a success body into out (nil: the body is not read).
 func (c *Client) do(ctx context.Context, op, method, path string, query url.Values, body, out any) error {
+	return c.call(ctx, op, method, path, query, body, func(r io.Reader) error { return decodeSuccess(r, out) })
+}
+
+// call is do with the success body read by read, as it arrives. An error
+// from read is the answer's: it matches ErrMalformedResponse (and, for a
+// write, ErrOutcomeUnknown), and the call is not repeated.
+func (c *Client) call(ctx context.Context, op, method, path string, query url.Values, body any, read func(io.Reader) error) error {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -353,7 +363,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, query url.Valu
 		}
 		status := resp.StatusCode
 		if status >= 200 && status < 300 {
-			err := decodeSuccess(resp.Body, out)
+			err := read(resp.Body)
 			resp.Body.Close()
 			cancel()
 			if err != nil {

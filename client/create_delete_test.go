@@ -11,10 +11,10 @@ import (
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
-// againstSandbox is a client talking to a fresh sandbox.
-func againstSandbox(t *testing.T) (*client.Client, *sandbox.Server) {
+// againstSandbox is a client talking to a fresh sandbox made with opts.
+func againstSandbox(t testing.TB, opts ...sandbox.Option) (*client.Client, *sandbox.Server) {
 	t.Helper()
-	sb := sandboxtest.Start(t)
+	sb := sandboxtest.Start(t, opts...)
 	cfg := sandboxtest.ClientConfig(sb)
 	cfg.Timeout = 300 * time.Millisecond
 	st, err := client.New(cfg, client.WithBackoff(time.Millisecond))

@@ -93,6 +93,7 @@ func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 	if req.typ.IsPhoneNumber() {
 		c.PhoneSettings = &client.PhoneSettings{PhoneNumber: req.value}
 	}
+	s.changedLocked(rec, c.ID)
 	rec.contacts = append(rec.contacts, c)
 	writeJSON(w, http.StatusOK, toContactBody(c))
 }
@@ -101,10 +102,14 @@ func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 // highest ever given.
 func (s *Server) newContactIDLocked() int64 {
 	if s.lastContactID == 0 {
+		s.lastContactID = s.gen.lastContactID()
 		for _, rec := range s.customers {
 			for _, c := range rec.contacts {
 				s.lastContactID = max(s.lastContactID, c.ID)
 			}
+		}
+		for id := range s.tombstones {
+			s.lastContactID = max(s.lastContactID, id)
 		}
 	}
 	s.lastContactID++
@@ -127,13 +132,20 @@ func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleContactNotFound, nil))
 		return
 	}
+	gone := rec.contacts[i]
+	gone.ModifiedOn = modifiedAfter(s.now(), gone.ModifiedOn)
+	at := s.changedLocked(rec, gone.ID)
+	// The contacts feed shows it from now on as a tombstone.
+	s.tombstones[gone.ID] = tombstone{customerID: rec.customer.ID, contact: gone, at: at}
+	delete(s.changedAt, gone.ID)
 	rec.contacts = append(rec.contacts[:i], rec.contacts[i+1:]...)
 	w.WriteHeader(http.StatusOK) // ServiceTitan answers 200 with no body
 }
 
-// customerLocked is the stored customer id, or a 404 written to w.
+// customerLocked is the customer id (stored or generated), or a 404
+// written to w.
 func (s *Server) customerLocked(w http.ResponseWriter, id int64) (*customerRecord, bool) {
-	rec, ok := s.customers[id]
+	rec, ok := s.recordLocked(id)
 	if !ok {
 		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
 	}

@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -360,19 +363,50 @@ func parsePaging(q query, errs map[string][]string, maxSize int) paging {
 }
 
 func paginate[T any](items []T, p paging) pageBody[T] {
-	out := pageBody[T]{Page: p.page, PageSize: p.size, Data: []T{}}
-	if p.includeTotal {
-		n := len(items)
-		out.TotalCount = &n
+	page := newPageCollector[T](p)
+	for _, item := range items {
+		if !page.add(func() T { return item }) {
+			break
+		}
 	}
-	start := (p.page - 1) * p.size
-	if start < 0 || start >= len(items) { // also guards overflow
-		return out
+	return page.body()
+}
+
+// pageCollector makes one page of a list from its items as they come, in
+// order, keeping only those on the page: a list of generated customers is
+// never held whole.
+type pageCollector[T any] struct {
+	p    paging
+	seen int
+	out  pageBody[T]
+}
+
+func newPageCollector[T any](p paging) *pageCollector[T] {
+	return &pageCollector[T]{p: p, out: pageBody[T]{Page: p.page, PageSize: p.size, Data: []T{}}}
+}
+
+// add counts the next item and keeps it, made by item, when it is on the
+// page. It reports whether more items are wanted: past the page, only for
+// the total.
+func (c *pageCollector[T]) add(item func() T) bool {
+	start := (c.p.page - 1) * c.p.size
+	switch {
+	case start < 0: // overflow: no such page
+	case c.seen >= start+c.p.size:
+		c.out.HasMore = true
+	case c.seen >= start:
+		c.out.Data = append(c.out.Data, item())
 	}
-	end := min(start+p.size, len(items))
-	out.Data = append(out.Data, items[start:end]...)
-	out.HasMore = end < len(items)
-	return out
+	c.seen++
+	return !c.out.HasMore || c.p.includeTotal
+}
+
+func (c *pageCollector[T]) body() pageBody[T] {
+	if c.p.includeTotal {
+		n := c.seen
+		c.out.TotalCount = &n
+	}
+	return c.out
 }
 
 func digitsOf(s string) string {
@@ -433,8 +467,12 @@ func (s *Server) handleListCustomers(w http.ResponseWriter, r *http.Request) {
 	zip, _ := q.get("zip")
 
 	s.mu.Lock()
-	var matches []customerBody
-	for _, rec := range s.sortedCustomersLocked() {
+	page := newPageCollector[customerBody](p)
+	customers := s.allCustomersLocked(hasPhone)
+	if ids != nil {
+		customers = s.customersByIDLocked(ids)
+	}
+	for rec := range customers {
 		c := rec.customer
 		switch {
 		case active == "true" && !c.Active, active == "false" && c.Active:
@@ -448,10 +486,24 @@ func (s *Server) handleListCustomers(w http.ResponseWriter, r *http.Request) {
 		case hasPhone && !rec.hasPhoneDigits(phone):
 			continue
 		}
-		matches = append(matches, toCustomerBody(rec))
+		if !page.add(func() customerBody { return toCustomerBody(rec) }) {
+			break
+		}
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, paginate(matches, p))
+	writeJSON(w, http.StatusOK, page.body())
+}
+
+// customersByIDLocked yields the customers with the given ids that exist,
+// in id order, without going through all of them.
+func (s *Server) customersByIDLocked(ids map[int64]bool) iter.Seq[*customerRecord] {
+	return func(yield func(*customerRecord) bool) {
+		for _, id := range slices.Sorted(maps.Keys(ids)) {
+			if rec, ok := s.recordLocked(id); ok && !yield(rec) {
+				return
+			}
+		}
+	}
 }
 
 func containsFold(s, sub string) bool {
@@ -498,7 +550,7 @@ func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	rec, found := s.customers[ids[0]]
+	rec, found := s.recordLocked(ids[0])
 	var body customerBody
 	if found {
 		body = toCustomerBody(rec)
@@ -525,7 +577,7 @@ func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	rec, found := s.customers[ids[0]]
+	rec, found := s.recordLocked(ids[0])
 	var all []contactBody
 	if found {
 		all = make([]contactBody, len(rec.contacts))
@@ -766,7 +818,7 @@ func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
 // they win over a 404, as in ASP.NET, and are reported together with the
 // errors that need the stored record (the value against the resulting type).
 func (s *Server) updateContactLocked(customerID, contactID int64, req patchRequest, errs map[string][]string, now time.Time) (int, any) {
-	rec, ok := s.customers[customerID]
+	rec, ok := s.recordLocked(customerID)
 	i := -1
 	if ok {
 		i = rec.contactIndex(contactID)
@@ -822,10 +874,18 @@ func (s *Server) updateContactLocked(customerID, contactID int64, req patchReque
 	} else {
 		c.PhoneSettings = nil
 	}
-	c.ModifiedOn = now
-	if !now.After(cur.ModifiedOn) {
-		c.ModifiedOn = cur.ModifiedOn.Add(modifiedOnBumpGap)
-	}
+	c.ModifiedOn = modifiedAfter(now, cur.ModifiedOn)
+	s.changedLocked(rec, c.ID)
 	rec.contacts[i] = c
 	return http.StatusOK, toContactBody(c)
+}
+
+// modifiedAfter is the modifiedOn of a change made at now to a record
+// last modified at prev: now, or later than prev if the clock is behind
+// it, so that modifiedOn always moves forward.
+func modifiedAfter(now, prev time.Time) time.Time {
+	if !now.After(prev) {
+		return prev.Add(modifiedOnBumpGap)
+	}
+	return now
 }

@@ -3,7 +3,8 @@
 // credentials token endpoint, paged customer and contact lists, the
 // Customers_UpdateContact PATCH, Customers_CreateContact POST and
 // Customers_DeleteContact DELETE with their validation and RFC 7807 problem
-// bodies), so the real client runs against it unchanged.
+// bodies, the Data Export feeds of customers and contacts), so the real
+// client runs against it unchanged.
 //
 // It serves three purposes: the app's one-command demo backend when no
 // credentials are configured, a backend for Go tests, and a backend for
@@ -15,13 +16,20 @@
 //
 // Routes (the same paths as ServiceTitan):
 //
-//	POST  /connect/token
-//	GET   /crm/v2/tenant/{tenant}/customers
-//	GET   /crm/v2/tenant/{tenant}/customers/{id}
-//	GET   /crm/v2/tenant/{tenant}/customers/{id}/contacts
-//	PATCH /crm/v2/tenant/{tenant}/customers/{id}/contacts/{contactId}
+//	POST   /connect/token
+//	GET    /crm/v2/tenant/{tenant}/customers
+//	GET    /crm/v2/tenant/{tenant}/customers/{id}
+//	GET    /crm/v2/tenant/{tenant}/customers/{id}/contacts
+//	PATCH  /crm/v2/tenant/{tenant}/customers/{id}/contacts/{contactId}
 //	POST   /crm/v2/tenant/{tenant}/customers/{id}/contacts
 //	DELETE /crm/v2/tenant/{tenant}/customers/{id}/contacts/{contactId}
+//	GET    /crm/v2/tenant/{tenant}/export/customers
+//	GET    /crm/v2/tenant/{tenant}/export/customers/contacts
+//
+// The export feeds (Data Export, for keeping a copy of the tenant) are
+// described in export.go. [WithGeneratedCustomers] adds any number of
+// generated customers to the seed ones without holding them in memory
+// (generate.go).
 //
 // A client is configured with APIURL = the server root (it appends
 // /crm/v2/tenant/{tenant}/...) and AuthURL = root + "/connect/token", using
@@ -37,8 +45,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"net"
 	"net/http"
@@ -61,6 +71,9 @@ const (
 	OpUpdateContact = "Customers_UpdateContact"
 	OpCreateContact = "Customers_CreateContact"
 	OpDeleteContact = "Customers_DeleteContact"
+	// The Data Export feeds (see export.go).
+	OpExportCustomers = "Export_Customers"
+	OpExportContacts  = "Export_CustomerContacts"
 )
 
 const (
@@ -208,6 +221,9 @@ type Server struct {
 	accessToken   string // issued every time when set
 	clock         func() time.Time
 	seed          func() map[int64]*customerRecord
+	gen           generator
+	exportPage    int    // rows per export feed page
+	tokenKey      []byte // signs continueFrom tokens
 	mux           *http.ServeMux
 
 	mu           sync.Mutex
@@ -218,11 +234,29 @@ type Server struct {
 	counts       map[string]int
 	lastBodies   map[string]string
 	tokens       map[string]time.Time // access token -> expiry
-	customers    map[int64]*customerRecord
+	// customers are the seed customers and the generated ones that have
+	// changed (see generate.go), by id.
+	customers map[int64]*customerRecord
+	// tombstones are the contacts removed since the start, by id, as the
+	// contacts feed shows them.
+	tombstones map[int64]tombstone
+	// changedAt is when the sandbox last changed a contact, by id: its
+	// place in the contacts feed (see export.go). Contacts not in it are
+	// placed by their modifiedOn.
+	changedAt map[int64]time.Time
+	// lastChange is the latest place in the feeds; a change goes after it.
+	lastChange time.Time
 	// lastContactID is the highest contact id given so far (0: not yet
 	// worked out from the stored contacts).
 	lastContactID int64
 	baseURL       string
+}
+
+// tombstone is a removed contact, as the contacts feed shows it.
+type tombstone struct {
+	customerID int64
+	contact    client.Contact // as it was, with modifiedOn the time it was removed
+	at         time.Time      // its place in the feed
 }
 
 // customerRecord is a stored customer with its contacts, sorted by id.
@@ -246,6 +280,8 @@ func New(opts ...Option) *Server {
 		counts:        map[string]int{},
 		lastBodies:    map[string]string{},
 		tokens:        map[string]time.Time{},
+		exportPage:    defaultExportPageSize,
+		tokenKey:      []byte(rand.Text()),
 	}
 	for _, o := range opts {
 		o(s)
@@ -253,7 +289,9 @@ func New(opts ...Option) *Server {
 	if s.tokenLifetime <= 0 {
 		s.tokenLifetime = defaultTokenLife
 	}
-	s.customers = s.seed()
+	data := s.seed()
+	s.gen = newGenerator(s.gen.n, data)
+	s.loadLocked(data)
 	s.mux = http.NewServeMux()
 	const base = "/crm/v2/tenant/{tenant}/customers"
 	s.mux.HandleFunc("POST /connect/token", s.route(OpToken, false, s.handleToken))
@@ -263,6 +301,9 @@ func New(opts ...Option) *Server {
 	s.mux.HandleFunc("PATCH "+base+"/{id}/contacts/{contactId}", s.route(OpUpdateContact, true, s.handleUpdateContact))
 	s.mux.HandleFunc("POST "+base+"/{id}/contacts", s.route(OpCreateContact, true, s.handleCreateContact))
 	s.mux.HandleFunc("DELETE "+base+"/{id}/contacts/{contactId}", s.route(OpDeleteContact, true, s.handleDeleteContact))
+	const export = "/crm/v2/tenant/{tenant}/export/customers"
+	s.mux.HandleFunc("GET "+export, s.route(OpExportCustomers, true, s.handleExport(customersFeed)))
+	s.mux.HandleFunc("GET "+export+"/contacts", s.route(OpExportContacts, true, s.handleExport(contactsFeed)))
 	return s
 }
 
@@ -423,26 +464,29 @@ func (s *Server) RevokeTokens() {
 	clear(s.tokens)
 }
 
-// Reset restores the seed data and clears faults, interceptors, counters
+// Reset restores the seed data (and the generated customers as they were
+// made), forgets removed contacts and clears faults, interceptors, counters
 // and last bodies. Issued tokens, the latency and the page size cap are
-// kept.
+// kept, and so are continueFrom tokens: they now point into the restored
+// data.
 func (s *Server) Reset() {
 	data := s.seed()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.customers = data
+	s.loadLocked(data)
 	s.faults = nil
 	clear(s.interceptors)
 	clear(s.counts)
 	clear(s.lastBodies)
 }
 
-// Customers returns every customer, active or not, sorted by id.
+// Customers returns every customer, active or not, sorted by id, the
+// generated ones included (250,000 of them make a slice of some 60 MB).
 func (s *Server) Customers() []client.Customer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]client.Customer, 0, len(s.customers))
-	for _, rec := range s.sortedCustomersLocked() {
+	out := make([]client.Customer, 0, len(s.customers)+s.gen.n)
+	for rec := range s.allCustomersLocked(false) {
 		out = append(out, rec.customer)
 	}
 	return out
@@ -452,7 +496,7 @@ func (s *Server) Customers() []client.Customer {
 func (s *Server) Customer(id int64) (client.Customer, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customers[id]
+	rec, ok := s.recordLocked(id)
 	if !ok {
 		return client.Customer{}, false
 	}
@@ -464,7 +508,7 @@ func (s *Server) Customer(id int64) (client.Customer, bool) {
 func (s *Server) Contacts(customerID int64) []client.Contact {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customers[customerID]
+	rec, ok := s.recordLocked(customerID)
 	if !ok {
 		return nil
 	}
@@ -479,7 +523,7 @@ func (s *Server) Contacts(customerID int64) []client.Contact {
 func (s *Server) Contact(customerID, contactID int64) (client.Contact, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customers[customerID]
+	rec, ok := s.recordLocked(customerID)
 	if !ok {
 		return client.Contact{}, false
 	}
@@ -492,16 +536,18 @@ func (s *Server) Contact(customerID, contactID int64) (client.Contact, bool) {
 // SetContact stores c exactly as given (a copy) as the customer's contact
 // with id c.ID, replacing the stored one or adding it; tests use it to
 // simulate another person's edit. Nothing is normalised: pass the
-// ModifiedOn you want the API to report. It reports false, storing nothing,
-// when the customer does not exist.
+// ModifiedOn you want the API to report. The contacts feed shows the change
+// after every earlier one, whatever its ModifiedOn. It reports false,
+// storing nothing, when the customer does not exist.
 func (s *Server) SetContact(customerID int64, c client.Contact) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customers[customerID]
+	rec, ok := s.recordLocked(customerID)
 	if !ok {
 		return false
 	}
 	c = cloneContact(c)
+	s.changedLocked(rec, c.ID)
 	if i := rec.contactIndex(c.ID); i >= 0 {
 		rec.contacts[i] = c
 		return true
@@ -511,21 +557,95 @@ func (s *Server) SetContact(customerID int64, c client.Contact) bool {
 	return true
 }
 
+// loadLocked starts over from data, the seed customers. lastChange never
+// goes back, so a change after a Reset still comes after every token
+// issued before it.
+func (s *Server) loadLocked(data map[int64]*customerRecord) {
+	s.customers = data
+	s.tombstones = map[int64]tombstone{}
+	s.changedAt = map[int64]time.Time{}
+	s.lastChange = laterOf(s.lastChange, s.gen.latest())
+	for _, rec := range data {
+		s.lastChange = laterOf(s.lastChange, rec.customer.ModifiedOn)
+		for _, c := range rec.contacts {
+			s.lastChange = laterOf(s.lastChange, c.ModifiedOn)
+		}
+	}
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// recordLocked finds a customer: a stored one, or a generated one made
+// afresh. A change to a generated record is lost unless [changedLocked]
+// stores it.
+func (s *Server) recordLocked(id int64) (*customerRecord, bool) {
+	if rec, ok := s.customers[id]; ok {
+		return rec, true
+	}
+	if i, ok := s.gen.index(id); ok {
+		return s.gen.record(i), true
+	}
+	return nil, false
+}
+
+// changedLocked is called before the contact contactID of rec is changed,
+// added or removed: rec is stored from now on, and the contact goes to the
+// end of the contacts feed. It returns the contact's place in the feed.
+func (s *Server) changedLocked(rec *customerRecord, contactID int64) time.Time {
+	s.customers[rec.customer.ID] = rec
+	delete(s.tombstones, contactID)
+	// Strictly later than any place so far, even when the clock stands
+	// still (tests) or is behind the data: a reader that has come to the
+	// end must see the change after its token.
+	s.lastChange = laterOf(s.now(), s.lastChange.Add(100*time.Nanosecond))
+	s.changedAt[contactID] = s.lastChange
+	return s.lastChange
+}
+
+// allCustomersLocked yields every customer in id order: the stored ones
+// and the generated ones that are not stored, made without their contacts
+// unless withContacts.
+func (s *Server) allCustomersLocked(withContacts bool) iter.Seq[*customerRecord] {
+	return func(yield func(*customerRecord) bool) {
+		stored := slices.Sorted(maps.Keys(s.customers))
+		k := 0
+		for i := range s.gen.n {
+			id := s.gen.customerID(i)
+			for ; k < len(stored) && stored[k] <= id; k++ {
+				if !yield(s.customers[stored[k]]) {
+					return
+				}
+			}
+			if _, ok := s.customers[id]; ok {
+				continue
+			}
+			rec, r, place := s.gen.customer(i)
+			if withContacts {
+				s.gen.addContacts(rec, i, &r, place)
+			}
+			if !yield(rec) {
+				return
+			}
+		}
+		for ; k < len(stored); k++ {
+			if !yield(s.customers[stored[k]]) {
+				return
+			}
+		}
+	}
+}
+
 func (rec *customerRecord) contactIndex(id int64) int {
 	i, found := slices.BinarySearchFunc(rec.contacts, id, func(c client.Contact, id int64) int { return cmpInt64(c.ID, id) })
 	if !found {
 		return -1
 	}
 	return i
-}
-
-func (s *Server) sortedCustomersLocked() []*customerRecord {
-	out := make([]*customerRecord, 0, len(s.customers))
-	for _, rec := range s.customers {
-		out = append(out, rec)
-	}
-	slices.SortFunc(out, func(a, b *customerRecord) int { return cmpInt64(a.customer.ID, b.customer.ID) })
-	return out
 }
 
 func cmpInt64(a, b int64) int { return cmp.Compare(a, b) }

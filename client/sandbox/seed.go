@@ -317,10 +317,15 @@ func (g *seeder) randomType(commercial bool) client.ContactType {
 	return client.ContactEmail
 }
 
-func (g *seeder) pick(list []string) string {
-	s := list[g.rng.IntN(len(list))]
+// intner is the part of a random source the seed and the generated
+// customers share: *rand.Rand for the seed, genRand for generated customers.
+type intner interface{ IntN(n int) int }
+
+// pickMemo picks an item of list, filling a %s with a first name.
+func pickMemo(r intner, list []string) string {
+	s := list[r.IntN(len(list))]
 	if strings.Contains(s, "%s") {
-		s = fmt.Sprintf(s, seedFirstNames[g.rng.IntN(len(seedFirstNames))])
+		s = fmt.Sprintf(s, seedFirstNames[r.IntN(len(seedFirstNames))])
 	}
 	return s
 }
@@ -347,41 +352,54 @@ func (g *seeder) phone(area string) string {
 }
 
 func (g *seeder) email(rec *customerRecord) string {
-	domains := []string{"example.com", "example.org", "example.net"}
-	slug := func(s string) string {
-		var b strings.Builder
-		for _, r := range strings.ToLower(s) {
-			switch {
-			case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-				b.WriteRune(r)
-			case r == 'é':
-				b.WriteRune('e')
-			case r == 'í':
-				b.WriteRune('i')
-			case r == ' ' || r == '.':
-				b.WriteRune('.')
-			}
-		}
-		return strings.Trim(strings.ReplaceAll(b.String(), "..", "."), ".")
-	}
 	var local string
 	if rec.customer.Type == "Commercial" {
 		roles := []string{"office", "billing", "frontdesk", "manager", "accounts", "info", "service"}
-		local = strings.ReplaceAll(slug(rec.customer.Name), ".", "") + "." + roles[g.rng.IntN(len(roles))]
+		local = strings.ReplaceAll(emailSlug(rec.customer.Name), ".", "") + "." + roles[g.rng.IntN(len(roles))]
 		if g.rng.IntN(2) == 0 {
-			local = strings.ToLower(seedFirstNames[g.rng.IntN(len(seedFirstNames))]) + "." + strings.ReplaceAll(slug(rec.customer.Name), ".", "")
+			local = strings.ToLower(seedFirstNames[g.rng.IntN(len(seedFirstNames))]) + "." + strings.ReplaceAll(emailSlug(rec.customer.Name), ".", "")
 		}
 	} else {
-		local = slug(rec.customer.Name)
+		local = emailSlug(rec.customer.Name)
 		if g.rng.IntN(3) == 0 {
 			local = strings.ReplaceAll(local, ".", "") + fmt.Sprint(1960+g.rng.IntN(45))
 		}
 	}
-	value := local + "@" + domains[g.rng.IntN(len(domains))]
+	value := local + "@" + emailDomains[g.rng.IntN(len(emailDomains))]
 	for n := 2; rec.hasEmail(value); n++ {
-		value = fmt.Sprintf("%s%d@%s", local, n, domains[g.rng.IntN(len(domains))])
+		value = fmt.Sprintf("%s%d@%s", local, n, emailDomains[g.rng.IntN(len(emailDomains))])
 	}
 	return value
+}
+
+var emailDomains = []string{"example.com", "example.org", "example.net"}
+
+// emailSlug turns a name into the local part of an email address:
+// lower-case ASCII letters and digits, words joined by dots ("Zoë
+// Åkesson-Nuñez" is zoe.akessonnunez).
+func emailSlug(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		if folded, ok := asciiFold[r]; ok {
+			r = folded
+		}
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '.':
+			b.WriteRune('.')
+		}
+	}
+	return strings.Trim(strings.ReplaceAll(b.String(), "..", "."), ".")
+}
+
+// asciiFold maps the accented letters of the seed's and the generated
+// names to the letters people type for them in an email address.
+var asciiFold = map[rune]rune{
+	'á': 'a', 'à': 'a', 'â': 'a', 'ä': 'a', 'å': 'a', 'ã': 'a', 'ç': 'c', 'é': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e',
+	'í': 'i', 'ì': 'i', 'î': 'i', 'ï': 'i', 'ñ': 'n', 'ó': 'o', 'ò': 'o', 'ô': 'o', 'ö': 'o', 'ø': 'o', 'õ': 'o',
+	'ú': 'u', 'ù': 'u', 'û': 'u', 'ü': 'u', 'ý': 'y', 'ÿ': 'y', 'ł': 'l', 'ś': 's', 'ź': 'z', 'ż': 'z', 'ć': 'c', 'ń': 'n',
+	'ấ': 'a', 'ễ': 'e',
 }
 
 func (rec *customerRecord) hasEmail(v string) bool {
@@ -403,44 +421,49 @@ func (g *seeder) addContact(rec *customerRecord, t client.ContactType) {
 			area = p.area
 		}
 	}
-	switch t {
-	case client.ContactEmail:
+	if t == client.ContactEmail {
 		c.Value = g.email(rec)
-		if commercial {
-			c.Memo = g.pick(commercialEmailMemos)
-		} else {
-			c.Memo = g.pick(residentialEmailMemos)
-		}
-	case client.ContactFax:
+	} else {
 		c.Value = g.phone(area)
-		c.Memo = g.pick(faxMemos)
-	default:
-		c.Value = g.phone(area)
-		if commercial {
-			c.Memo = g.pick(commercialPhoneMemos)
-		} else {
-			c.Memo = g.pick(residentialPhoneMemos)
-		}
 	}
-	if g.rng.IntN(5) == 0 {
-		c.Memo = ""
-	}
-	if t.IsPhoneNumber() {
-		c.PhoneSettings = &client.PhoneSettings{PhoneNumber: c.Value, DoNotText: t != client.ContactFax && g.rng.IntN(6) == 0}
-	}
-	switch n := g.rng.IntN(10); {
-	case n < 5:
-		c.Preferences = threeFlags(g.rng.IntN(4) != 0, g.rng.IntN(3) == 0, g.rng.IntN(2) == 0)
-	case n < 7:
-		p := threeFlags(g.rng.IntN(4) != 0, g.rng.IntN(3) == 0, g.rng.IntN(2) == 0)
-		p.InvoiceNotification = ptrBool(g.rng.IntN(2) == 0)
-		p.StatementNotification = ptrBool(g.rng.IntN(2) == 0)
-		c.Preferences = p
-	}
+	fillContact(g.rng, &c, commercial)
 	c.CreatedOn = rec.customer.CreatedOn.Add(time.Duration(g.rng.Int64N(int64(seedNow.Sub(rec.customer.CreatedOn)) / 2))).Truncate(100 * time.Nanosecond)
 	c.ModifiedOn = c.CreatedOn
 	if g.rng.IntN(3) != 0 {
 		c.ModifiedOn = c.CreatedOn.Add(time.Duration(g.rng.Int64N(int64(seedNow.Sub(c.CreatedOn))))).Truncate(100 * time.Nanosecond)
 	}
 	rec.contacts = append(rec.contacts, c)
+}
+
+// fillContact gives a contact whose type and value are set a memo that
+// fits them (or none), phone settings for a number, and preferences: the
+// three seed flags, all five, or null.
+func fillContact(r intner, c *client.Contact, commercial bool) {
+	switch {
+	case c.Type == client.ContactEmail && commercial:
+		c.Memo = pickMemo(r, commercialEmailMemos)
+	case c.Type == client.ContactEmail:
+		c.Memo = pickMemo(r, residentialEmailMemos)
+	case c.Type == client.ContactFax:
+		c.Memo = pickMemo(r, faxMemos)
+	case commercial:
+		c.Memo = pickMemo(r, commercialPhoneMemos)
+	default:
+		c.Memo = pickMemo(r, residentialPhoneMemos)
+	}
+	if r.IntN(5) == 0 {
+		c.Memo = ""
+	}
+	if c.Type.IsPhoneNumber() {
+		c.PhoneSettings = &client.PhoneSettings{PhoneNumber: c.Value, DoNotText: c.Type != client.ContactFax && r.IntN(6) == 0}
+	}
+	switch n := r.IntN(10); {
+	case n < 5:
+		c.Preferences = threeFlags(r.IntN(4) != 0, r.IntN(3) == 0, r.IntN(2) == 0)
+	case n < 7:
+		p := threeFlags(r.IntN(4) != 0, r.IntN(3) == 0, r.IntN(2) == 0)
+		p.InvoiceNotification = ptrBool(r.IntN(2) == 0)
+		p.StatementNotification = ptrBool(r.IntN(2) == 0)
+		c.Preferences = p
+	}
 }
