@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,11 +20,15 @@ import (
 	"time"
 	_ "time/tzdata" // DISPLAY_TZ must work in a static binary on a bare image
 
+	"github.com/riverqueue/river"
+
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/index"
+	"github.com/contactdesk/contactdesk/jobs"
 	"github.com/contactdesk/contactdesk/metrics"
 )
 
@@ -94,7 +99,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	version := buildVersion()
 	meter := metrics.New(version)
-	st, err := client.New(cfg.ST, client.WithLogger(log), client.WithObserver(meter))
+	st, err := client.New(cfg.ST, client.WithLogger(log), client.WithObserver(meter), client.WithRateLimit(cfg.RateLimit))
+	if err != nil {
+		return err
+	}
+	// The tenant index lives beside the audit trail, and its sync runs as a
+	// River job on the same database.
+	sqlDB, dialect := store.DB()
+	idx, err := index.Open(ctx, sqlDB, dialect)
+	if err != nil {
+		return fmt.Errorf("the search index cannot be opened: %w", err)
+	}
+	queue, err := startJobs(ctx, cfg, sqlDB, dialect, st, idx, meter, log)
 	if err != nil {
 		return err
 	}
@@ -115,7 +131,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	changes, err := change.New(change.Config{
 		ServiceTitan: st, Audit: store, TenantID: cfg.ST.TenantID, Region: cfg.PhoneRegion,
-		Budget: cfg.RequestTimeout, Logger: log, Metrics: meter,
+		Budget: cfg.RequestTimeout, Logger: log, Metrics: meter, Caches: []change.Cache{idx},
 	})
 	if err != nil {
 		return err
@@ -139,6 +155,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Metrics:        meter,
 		MetricsHandler: metricsOnMain,
 		Audit:          store,
+		Index:          idx,
+		IndexInterval:  cfg.IndexInterval,
 		Logger:         log,
 		DisplayTZ:      cfg.DisplayTZ,
 		PhoneRegion:    cfg.PhoneRegion,
@@ -183,8 +201,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Background jobs stop after the requests: a job cut short resumes
+	// from what it wrote down, on this instance or another.
+	if err := queue.Stop(shutdownCtx); err != nil {
+		log.Warn("background jobs did not stop cleanly", "error", err)
+	}
 	log.Info("stopped")
 	return nil
+}
+
+// startJobs starts River with the index sync: every INDEX_INTERVAL, and
+// at start. The metrics follow the index after each pass.
+func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, st *client.Client, idx *index.Store,
+	meter *metrics.Metrics, log *slog.Logger) (*jobs.Queue, error) {
+	report := func(ctx context.Context) {
+		if s, err := idx.Status(ctx, 3*cfg.IndexInterval); err == nil {
+			meter.Index(s.Counts.Customers, s.Counts.Contacts, s.Lag)
+		}
+	}
+	report(ctx)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &index.SyncWorker{Syncer: index.NewSyncer(st, idx, cfg.IndexRate, log), Passed: report})
+	queue, err := jobs.Open(ctx, jobs.Config{
+		DB: sqlDB, Dialect: dialect, DatabaseURL: cfg.DatabaseURL, Workers: workers,
+		Periodic: []*river.PeriodicJob{index.PeriodicSync(cfg.IndexInterval)}, MaxWorkers: 4, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("background jobs cannot start: %w", err)
+	}
+	// Jobs run until Stop, not until ctx (SIGTERM) ends: the shutdown
+	// stops them after the requests in flight.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("background jobs cannot start: %w", err)
+	}
+	return queue, nil
 }
 
 // resolveUnknown settles the attempts a crash left unknown, and logs what

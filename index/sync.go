@@ -1,0 +1,116 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"golang.org/x/time/rate"
+
+	"github.com/contactdesk/contactdesk/client"
+)
+
+// Feeds is what the sync needs from ServiceTitan; *client.Client has it.
+type Feeds interface {
+	ExportCustomers(ctx context.Context, from string, row func(client.ExportCustomer) error) (next string, hasMore bool, err error)
+	ExportContacts(ctx context.Context, from string, row func(client.ExportContact) error) (next string, hasMore bool, err error)
+	CountCustomers(ctx context.Context) (int, error)
+}
+
+// Syncer brings the index up to date from the Data Export feeds.
+type Syncer struct {
+	feeds Feeds
+	store *Store
+	log   *slog.Logger
+	// share is the sync's part of the tenant's rate budget (INDEX_RATE).
+	share *rate.Limiter
+	// maxPages bounds one pass, so a feed that never ends cannot hold a
+	// job forever; the next pass goes on from the cursor.
+	maxPages int
+}
+
+// NewSyncer returns a Syncer taking at most perSecond calls.
+func NewSyncer(feeds Feeds, store *Store, perSecond float64, log *slog.Logger) *Syncer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Syncer{feeds: feeds, store: store, log: log, share: rate.NewLimiter(rate.Limit(perSecond), 1), maxPages: 2000}
+}
+
+// Pass reads each feed from its cursor to its end, a page at a time, each
+// page applied with its cursor in one transaction. A page that cannot be
+// read (malformed, ServiceTitan down) leaves the cursor where it was: the
+// error is recorded and returned, and the job runs again with backoff. A
+// token ServiceTitan no longer takes (400) restarts the feed from the
+// newest modifiedOn the index holds.
+func (s *Syncer) Pass(ctx context.Context) error {
+	ctx = client.Background(ctx, s.share)
+	if n, err := s.feeds.CountCustomers(ctx); err == nil {
+		s.store.SetTotal(ctx, "customers", n)
+	} else {
+		s.log.WarnContext(ctx, "index: the tenant's customer count could not be read", "error", err)
+	}
+	for _, feed := range []string{FeedCustomers, FeedContacts} {
+		if err := s.feed(ctx, feed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Syncer) feed(ctx context.Context, feed string) error {
+	restarted := false
+	for range s.maxPages {
+		state, err := s.store.Feed(ctx, feed)
+		if err != nil {
+			return err
+		}
+		page, err := s.read(ctx, feed, state.ContinueFrom)
+		if errors.Is(err, client.ErrValidation) && !restarted {
+			from, rerr := s.store.Restart(ctx, feed)
+			if rerr != nil {
+				return rerr
+			}
+			s.log.WarnContext(ctx, "index: ServiceTitan refused the feed's token; starting again from the newest change held",
+				"feed", feed, "from", from, "error", err)
+			restarted = true
+			continue
+		}
+		if err != nil {
+			s.store.RecordError(context.WithoutCancel(ctx), feed, err)
+			s.log.ErrorContext(ctx, "index: a feed page could not be read; the cursor stays", "feed", feed, "error", err)
+			return fmt.Errorf("index: read the %s feed: %w", feed, err)
+		}
+		if err := s.store.Apply(ctx, page); err != nil {
+			return err
+		}
+		s.log.DebugContext(ctx, "index: page applied", "feed", feed, "rows", len(page.Customers)+len(page.Contacts), "more", page.HasMore)
+		if !page.HasMore {
+			return nil
+		}
+	}
+	return nil
+}
+
+// read reads one page of a feed into rows: decoded as a stream, kept in
+// memory only as the index's own compact rows, applied only once the
+// whole page decoded.
+func (s *Syncer) read(ctx context.Context, feed, from string) (Page, error) {
+	p := Page{Feed: feed}
+	var err error
+	switch feed {
+	case FeedCustomers:
+		p.Next, p.HasMore, err = s.feeds.ExportCustomers(ctx, from, func(c client.ExportCustomer) error {
+			p.Customers = append(p.Customers, Customer{ID: c.ID, Name: c.Name, Type: c.Type, Address: c.Address, Active: c.Active, ModifiedOn: c.ModifiedOn})
+			return nil
+		})
+	case FeedContacts:
+		p.Next, p.HasMore, err = s.feeds.ExportContacts(ctx, from, func(c client.ExportContact) error {
+			p.Contacts = append(p.Contacts, Contact{ID: c.ID, CustomerID: c.CustomerID, Type: c.Type, Value: c.Value, Memo: c.Memo,
+				PhoneSettings: c.PhoneSettings, Preferences: c.Preferences, CreatedOn: c.CreatedOn, ModifiedOn: c.ModifiedOn, Removed: !c.Active})
+			return nil
+		})
+	}
+	return p, err
+}
