@@ -170,13 +170,13 @@ func (u *upstream) app(t *testing.T, timeout time.Duration) *httptest.Server {
 	return u.appWith(t, timeout, nil, nil)
 }
 
-// appWith is app with a logger for both the client and the handlers, and a
-// hook to change the handlers' configuration.
-func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger, configure func(*handlers.Config)) *httptest.Server {
+// client is a real ServiceTitan client of u.
+func (u *upstream) client(t *testing.T) *client.Client {
+	return u.clientWith(t, time.Second, slog.New(slog.DiscardHandler))
+}
+
+func (u *upstream) clientWith(t *testing.T, timeout time.Duration, log *slog.Logger) *client.Client {
 	t.Helper()
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	st, err := client.New(client.Config{
 		APIURL: u.srv.URL, AuthURL: u.srv.URL + "/connect/token", TenantID: upstreamCredentials.TenantID,
 		ClientID: upstreamCredentials.ClientID, ClientSecret: upstreamCredentials.ClientSecret, AppKey: upstreamCredentials.AppKey, Timeout: timeout,
@@ -184,6 +184,17 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// appWith is app with a logger for both the client and the handlers, and a
+// hook to change the handlers' configuration.
+func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger, configure func(*handlers.Config)) *httptest.Server {
+	t.Helper()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st := u.clientWith(t, timeout, log)
 	tz, _ := time.LoadLocation("America/Chicago")
 	cfg := handlers.Config{
 		ServiceTitan: st,

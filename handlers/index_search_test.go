@@ -1,0 +1,99 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/db"
+	"github.com/contactdesk/contactdesk/db/dbtest"
+	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/index"
+)
+
+// withIndex gives the app a tenant index, synced from the upstream once
+// (when synced) before the test.
+func withIndex(t *testing.T, up *upstream, synced bool) (func(*handlers.Config), *index.Store) {
+	t.Helper()
+	idx, err := index.Open(context.Background(), dbtest.SQLite(t), db.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if synced {
+		if err := index.NewSyncer(up.client(t), idx, 1000, nil).Pass(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func(c *handlers.Config) { c.Index, c.IndexInterval = idx, time.Minute }, idx
+}
+
+// Once the index is complete, search is served from it: any clue, the
+// matching text marked, and no call to ServiceTitan.
+func TestSearchFromTheIndex(t *testing.T) {
+	up := newUpstream(t)
+	configure, _ := withIndex(t, up, true)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, configure).URL)
+	before := apiRequests(up)
+	for _, tt := range []struct{ q, mark string }{
+		{"ada@", "ada@"},
+		{"0177", "0177"},
+		{"lovelace", "Lovelace"},
+		{"analytical way", ""},
+	} {
+		p := b.get("/customers?q=" + strings.ReplaceAll(tt.q, " ", "+"))
+		if p.status != http.StatusOK || p.doc.Find(`li[data-customer-id="5"]`).Length() != 1 {
+			t.Errorf("%q: status %d, results %q", tt.q, p.status, text(p, "[data-results]"))
+			continue
+		}
+		if tt.mark != "" && text(p, "[data-results] mark") != tt.mark {
+			t.Errorf("%q: marked %q, want %q", tt.q, text(p, "[data-results] mark"), tt.mark)
+		}
+	}
+	if p := b.get("/customers?q=5"); p.status != http.StatusSeeOther || p.location != "/customers/5" {
+		t.Errorf("an exact id: %d %q", p.status, p.location)
+	}
+	if got := apiRequests(up) - before; got != 0 {
+		t.Errorf("searching the index made %d calls to ServiceTitan", got)
+	}
+}
+
+// While the index is still loading, search says how much it covers and
+// asks ServiceTitan, as before.
+func TestSearchWhileTheIndexLoads(t *testing.T) {
+	up := newUpstream(t)
+	configure, _ := withIndex(t, up, false)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, configure).URL)
+	p := b.get("/customers?q=lovelace")
+	if !strings.Contains(text(p, "[data-coverage]"), "Search covers 0% of customers, still loading") {
+		t.Errorf("coverage note %q", text(p, "[data-coverage]"))
+	}
+	if p.doc.Find(`li[data-customer-id="5"]`).Length() != 1 || up.searches.Load() == 0 {
+		t.Errorf("the live search did not run: %s", text(p, "main"))
+	}
+	st := b.get("/index")
+	if attr(st, "[data-index-progress]", "value") != "0" || text(st, "[data-index-serving]") == "" {
+		t.Errorf("/index: progress %q", attr(st, "[data-index-progress]", "value"))
+	}
+}
+
+// The app's own writes reach the index at once: a memo just saved finds
+// the customer.
+func TestOwnSavesAreSearchableAtOnce(t *testing.T) {
+	up := newUpstream(t)
+	configure, idx := withIndex(t, up, true)
+	srv := up.appWith(t, time.Second, nil, func(c *handlers.Config) {
+		configure(c)
+		c.Changes = newChanges(t, *c, idx)
+	})
+	b := newBrowser(t, srv.URL)
+	form := b.openForm(7)
+	form.Set("memo", "Gatehouse intercom")
+	if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d", p.status)
+	}
+	if p := b.get("/customers?q=gatehouse"); p.doc.Find(`li[data-customer-id="5"]`).Length() != 1 {
+		t.Errorf("the saved memo is not found: %s", text(p, "main"))
+	}
+}
