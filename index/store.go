@@ -118,60 +118,102 @@ func contactSearch(c Contact) string {
 	return fold(valueKey(c.Type, c.Value) + " " + c.Memo)
 }
 
-// upsertCustomers writes customers newer than what the index holds: a
-// repeated or older row never overwrites a newer one.
-func (s *Store) upsertCustomers(ctx context.Context, tx *sql.Tx, rows []Customer) error {
-	stmt, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO index_customers
-		(id, name, kind, street, unit, city, state, zip, active, modified_us, search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, street = excluded.street,
-			unit = excluded.unit, city = excluded.city, state = excluded.state, zip = excluded.zip,
-			active = excluded.active, modified_us = excluded.modified_us, search = excluded.search
-		WHERE excluded.modified_us >= index_customers.modified_us`))
-	if err != nil {
-		return err
+// upsertBatch is how many rows one INSERT writes. On SQLite each
+// statement in a transaction is a savepoint, at which FTS5 writes the
+// rows it holds in memory to disk as a new segment of the trigram index:
+// a statement per row made a segment per row, and merging them took most
+// of a backfill's time. Batches keep the statements within SQLite's and
+// PostgreSQL's limits on parameters.
+const upsertBatch = 2000
+
+// newest keeps, of rows with the same id, the one applying them in order
+// would leave (the last of the newest), in their order: one INSERT cannot
+// touch a row twice on PostgreSQL.
+func newest[T any](rows []T, id func(T) int64, modified func(T) time.Time) []T {
+	at := make(map[int64]int, len(rows))
+	dup := false
+	for i, r := range rows {
+		if j, ok := at[id(r)]; ok {
+			dup = true
+			if modified(r).Before(modified(rows[j])) {
+				continue
+			}
+		}
+		at[id(r)] = i
 	}
-	defer stmt.Close()
-	for _, c := range rows {
-		a := c.Address
-		if _, err := stmt.ExecContext(ctx, c.ID, c.Name, c.Type, a.Street, a.Unit, a.City, a.State, a.Zip, c.Active,
-			micros(c.ModifiedOn), customerSearch(c)); err != nil {
-			return fmt.Errorf("customer %d: %w", c.ID, err)
+	if !dup {
+		return rows
+	}
+	out := make([]T, 0, len(at))
+	for i, r := range rows {
+		if at[id(r)] == i {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// upsert writes n rows with insert (up to VALUES), a tuple of columns
+// placeholders per row, then conflict; row appends row i's values to args.
+func (s *Store) upsert(ctx context.Context, tx *sql.Tx, insert string, columns int, conflict string, n int,
+	row func(i int, args []any) []any) error {
+	tuple := "(?" + strings.Repeat(", ?", columns-1) + ")"
+	for start := 0; start < n; start += upsertBatch {
+		end := min(start+upsertBatch, n)
+		q := insert + " VALUES " + tuple + strings.Repeat(", "+tuple, end-start-1) + " " + conflict
+		args := make([]any, 0, (end-start)*columns)
+		for i := start; i < end; i++ {
+			args = row(i, args)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(q), args...); err != nil {
+			return fmt.Errorf("rows %d to %d: %w", start+1, end, err)
 		}
 	}
 	return nil
 }
 
+// upsertCustomers writes customers newer than what the index holds: a
+// repeated or older row never overwrites a newer one.
+func (s *Store) upsertCustomers(ctx context.Context, tx *sql.Tx, rows []Customer) error {
+	rows = newest(rows, func(c Customer) int64 { return c.ID }, func(c Customer) time.Time { return c.ModifiedOn })
+	return s.upsert(ctx, tx, `INSERT INTO index_customers
+		(id, name, kind, street, unit, city, state, zip, active, modified_us, search)`, 11,
+		`ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, street = excluded.street,
+			unit = excluded.unit, city = excluded.city, state = excluded.state, zip = excluded.zip,
+			active = excluded.active, modified_us = excluded.modified_us, search = excluded.search
+		WHERE excluded.modified_us >= index_customers.modified_us`, len(rows),
+		func(i int, args []any) []any {
+			c := rows[i]
+			a := c.Address
+			return append(args, c.ID, c.Name, c.Type, a.Street, a.Unit, a.City, a.State, a.Zip, c.Active,
+				micros(c.ModifiedOn), customerSearch(c))
+		})
+}
+
 // upsertContacts writes contacts newer than what the index holds; a
 // removed one stays as a tombstone, so an older row cannot bring it back.
 func (s *Store) upsertContacts(ctx context.Context, tx *sql.Tx, rows []Contact) error {
-	stmt, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO index_contacts
-		(id, customer_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, kind = excluded.kind, value = excluded.value,
+	rows = newest(rows, func(c Contact) int64 { return c.ID }, func(c Contact) time.Time { return c.ModifiedOn })
+	return s.upsert(ctx, tx, `INSERT INTO index_contacts
+		(id, customer_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search)`, 12,
+		`ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, kind = excluded.kind, value = excluded.value,
 			value_key = excluded.value_key, memo = excluded.memo, do_not_text = excluded.do_not_text,
 			preferences = excluded.preferences, created_us = excluded.created_us, modified_us = excluded.modified_us,
 			removed = excluded.removed, search = excluded.search
-		WHERE excluded.modified_us >= index_contacts.modified_us`))
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, c := range rows {
-		var doNotText, prefs any
-		if c.PhoneSettings != nil {
-			doNotText = c.PhoneSettings.DoNotText
-		}
-		if c.Preferences != nil {
-			b, _ := json.Marshal(c.Preferences)
-			prefs = string(b)
-		}
-		if _, err := stmt.ExecContext(ctx, c.ID, c.CustomerID, string(c.Type), c.Value, valueKey(c.Type, c.Value), c.Memo,
-			doNotText, prefs, micros(c.CreatedOn), micros(c.ModifiedOn), c.Removed, contactSearch(c)); err != nil {
-			return fmt.Errorf("contact %d: %w", c.ID, err)
-		}
-	}
-	return nil
+		WHERE excluded.modified_us >= index_contacts.modified_us`, len(rows),
+		func(i int, args []any) []any {
+			c := rows[i]
+			var doNotText, prefs any
+			if c.PhoneSettings != nil {
+				doNotText = c.PhoneSettings.DoNotText
+			}
+			if c.Preferences != nil {
+				b, _ := json.Marshal(c.Preferences)
+				prefs = string(b)
+			}
+			return append(args, c.ID, c.CustomerID, string(c.Type), c.Value, valueKey(c.Type, c.Value), c.Memo,
+				doNotText, prefs, micros(c.CreatedOn), micros(c.ModifiedOn), c.Removed, contactSearch(c))
+		})
 }
 
 // Page is one page of a feed, applied with the cursor it leads to.

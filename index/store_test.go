@@ -225,3 +225,46 @@ func TestFold(t *testing.T) {
 		}
 	}
 }
+
+// A page is written a batch of rows per statement; rows repeated within a
+// page (includeRecentChanges) leave the newest, as applying them one by
+// one would, on either backend.
+func TestApplyAPageInBatches(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		n := 2*upsertBatch + 3
+		var page []Contact
+		for i := range n {
+			page = append(page, Contact{ID: int64(5000 + i), CustomerID: 1001, Type: client.ContactEmail,
+				Value: fmt.Sprintf("row%d@example.com", i), ModifiedOn: day})
+		}
+		page = append(page,
+			Contact{ID: 5000, CustomerID: 1001, Type: client.ContactEmail, Value: "older@example.com", ModifiedOn: day.Add(-time.Hour)},
+			Contact{ID: 5001, CustomerID: 1001, Type: client.ContactEmail, Value: "newer@example.com", ModifiedOn: day.Add(time.Hour)},
+			Contact{ID: 5002, CustomerID: 1001, Type: client.ContactEmail, Value: "same-time@example.com", ModifiedOn: day},
+			Contact{ID: 5003, CustomerID: 1001, Removed: true, ModifiedOn: day.Add(time.Hour)},
+		)
+		customers, _ := tenant()
+		if err := s.Apply(ctx, Page{Feed: FeedCustomers, Customers: append(customers, customers[0]), Next: "c1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: page, Next: "k1"}); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := s.Count(ctx); err != nil || c.Customers != 4 || c.Contacts != int64(n-1) {
+			t.Errorf("count %+v, %v; want 4 customers, %d contacts", c, err, n-1)
+		}
+		for id, want := range map[int64]string{5000: "row0@example.com", 5001: "newer@example.com", 5002: "same-time@example.com",
+			int64(5000 + n - 1): fmt.Sprintf("row%d@example.com", n-1)} {
+			if c, err := s.contact(ctx, id); err != nil || c.Value != want {
+				t.Errorf("contact %d: %q, %v; want %q", id, c.Value, err, want)
+			}
+		}
+		if _, err := s.contact(ctx, 5003); err != ErrNotFound {
+			t.Errorf("contact 5003 removed later in the page: %v", err)
+		}
+		if res, _ := s.Search(ctx, ParseQuery("row1500@example.com"), 1, 20); len(res.Results) != 1 {
+			t.Errorf("a row of the second batch is not found: %+v", res.Results)
+		}
+	})
+}
