@@ -3,6 +3,7 @@ package index
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -21,13 +22,17 @@ var spelledOut = strings.NewReplacer("ø", "o", "ß", "ss", "æ", "ae", "œ", "o
 // (@ . _ + -) turned into single spaces. "Zoë Åkesson-Nuñez" is
 // "zoe akesson-nunez".
 func fold(s string) string {
-	t := transform.Chain(norm.NFKD, stripMarks, norm.NFC)
-	out, _, err := transform.String(t, strings.ToLower(s))
-	if err != nil {
-		out = strings.ToLower(s)
+	out := strings.ToLower(s)
+	if !isASCII(out) { // ASCII has no accents: most text skips the transforms
+		t := transform.Chain(norm.NFKD, stripMarks, norm.NFC)
+		folded, _, err := transform.String(t, out)
+		if err == nil {
+			out = folded
+		}
+		out = spelledOut.Replace(out)
 	}
-	out = spelledOut.Replace(out)
 	var b strings.Builder
+	b.Grow(len(out))
 	space := true
 	for _, r := range out {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("@._+-", r) {
@@ -61,6 +66,15 @@ func hasWordsStarting(text string, query []string) bool {
 			}
 		}
 		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
