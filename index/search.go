@@ -171,18 +171,27 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		}
 	}
 
-	all := make([]Result, 0, len(found))
-	for _, r := range found {
-		all = append(all, *r)
+	// Names are folded once each, not at every comparison: a query may
+	// find a thousand customers.
+	type sortable struct {
+		*Result
+		name string
 	}
-	slices.SortFunc(all, func(a, b Result) int {
+	all := make([]sortable, 0, len(found))
+	for _, r := range found {
+		all = append(all, sortable{r, fold(r.Customer.Name)})
+	}
+	slices.SortFunc(all, func(a, b sortable) int {
 		return cmp.Or(cmp.Compare(a.Rank, b.Rank), boolOrder(b.Customer.Active, a.Customer.Active),
-			strings.Compare(fold(a.Customer.Name), fold(b.Customer.Name)), cmp.Compare(a.Customer.ID, b.Customer.ID))
+			strings.Compare(a.name, b.name), cmp.Compare(a.Customer.ID, b.Customer.ID))
 	})
 	res := Results{Total: len(all)}
 	start := min((max(page, 1)-1)*size, len(all))
 	end := min(start+size, len(all))
-	res.Results, res.More = all[start:end], end < len(all)
+	for _, r := range all[start:end] {
+		res.Results = append(res.Results, *r.Result)
+	}
+	res.More = end < len(all)
 	return res, nil
 }
 
