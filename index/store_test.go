@@ -268,3 +268,29 @@ func TestApplyAPageInBatches(t *testing.T) {
 		}
 	})
 }
+
+// An email is looked for by the part before its @ and checked whole: an
+// address is found even when more than maxCandidates others share the
+// part before its @.
+func TestSearchAnEmailAmongManyWithItsName(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		load(t, s)
+		ctx := context.Background()
+		var page []Contact
+		for i := range maxCandidates + 100 {
+			page = append(page, Contact{ID: int64(10000 + i), CustomerID: 1003, Type: client.ContactEmail,
+				Value: fmt.Sprintf("ada@host%d.example", i), ModifiedOn: day})
+		}
+		page = append(page, Contact{ID: 90000, CustomerID: 1004, Type: client.ContactEmail, Value: "ada@lovelace-bakery.example", ModifiedOn: day})
+		if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: page, Next: "k2"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Search(ctx, ParseQuery("Ada@Lovelace-Bakery.example"), 1, 20)
+		if err != nil || len(res.Results) != 1 || res.Results[0].Customer.ID != 1004 || res.Results[0].Rank != RankExact {
+			t.Errorf("results %+v, %v", res.Results, err)
+		}
+		if res, _ := s.Search(ctx, ParseQuery("@host1099.example"), 1, 20); len(res.Results) != 1 || res.Results[0].Contact.ID != 11099 {
+			t.Errorf("a domain: %+v", res.Results)
+		}
+	})
+}
