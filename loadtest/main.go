@@ -13,7 +13,13 @@
 // minute with the defaults) and stops the app when it ends or is
 // interrupted.
 //
+// With -index it measures the tenant index instead (index.go): a backfill
+// of a million contacts from a sandbox beside a decode-only baseline, each
+// in a process of its own, search over the full index and an incremental
+// sync, in a few minutes.
+//
 //	go run ./loadtest            # writes docs/load-report.md
+//	go run ./loadtest -index     # writes docs/load-report-index.md
 //	go run ./loadtest -h
 package main
 
@@ -43,6 +49,12 @@ type options struct {
 	host       string
 	out        string
 	timeout    time.Duration
+
+	// -index: the tenant index instead of the app (see index.go).
+	index          bool
+	indexCustomers int
+	indexQueries   int
+	indexChanges   int
 }
 
 // Bounds that keep a run short and local.
@@ -50,6 +62,8 @@ const (
 	maxDuration = 2 * time.Minute
 	maxBaseline = 30 * time.Second
 	maxRate     = 1000
+	// maxIndexCustomers keeps -index within minutes.
+	maxIndexCustomers = 1_000_000
 	// warmup runs before each baseline measurement and is discarded.
 	warmup = time.Second
 	// zeroLatencySaveRate paces the saves of the no-latency cross-check
@@ -60,6 +74,15 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if len(os.Args) == 2 && os.Args[1] == indexChildArg {
+		err := runIndexChild(ctx, os.Stdin, os.Stdout)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest index-child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
@@ -86,14 +109,22 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 	fs.IntVar(&o.clients, "clients", 16, "concurrent clients of the baselines (no injected latency)")
 	fs.DurationVar(&o.baseline, "baseline", 5*time.Second, fmt.Sprintf("how long each baseline runs, after a 1s warm-up; %d rounds of each (at most %s)", baselineRounds, maxBaseline))
 	fs.StringVar(&o.host, "host", "127.0.0.1", "loopback address the app listens on: 127.0.0.1, localhost or ::1")
-	fs.StringVar(&o.out, "out", filepath.Join("docs", "load-report.md"), "where to write the Markdown report")
+	fs.StringVar(&o.out, "out", "", "where to write the Markdown report (default docs/load-report.md, with -index docs/load-report-index.md)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each request")
+	fs.BoolVar(&o.index, "index", false, "measure the tenant index instead of the app: a backfill from the sandbox's export feeds beside a\n"+
+		"decode-only baseline (each in a process of its own, for its peak RSS), search on the full index, an\n"+
+		"incremental sync; the -index-* flags apply, the others do not")
+	fs.IntVar(&o.indexCustomers, "index-customers", 281000, fmt.Sprintf("generated customers of the sandbox tenant for -index, 1 to 4 contacts each (at most %d)", maxIndexCustomers))
+	fs.IntVar(&o.indexQueries, "index-queries", 500, "queries of each kind -index times (at most 10000)")
+	fs.IntVar(&o.indexChanges, "index-changes", 1000, "changes in the sandbox the incremental pass of -index reads (at most 10000)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run ./loadtest [flags]\n\n"+
 			"Builds contactdesk, runs it in sandbox mode on a loopback port and measures it with\n"+
 			"vegeta: a request mix at -rate for -duration with -latency per sandbox answer, then\n"+
 			"-clients concurrent clients against a sandbox called directly and against the app's\n"+
-			"edit page (no latency). Writes a Markdown report to -out.\n\nFlags:\n")
+			"edit page (no latency). Writes a Markdown report to -out.\n\n"+
+			"With -index, measures the tenant index instead: backfill, search and an incremental sync\n"+
+			"against a sandbox tenant of -index-customers customers (see loadtest/index.go).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -124,6 +155,18 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 		return o, "", fmt.Errorf("-timeout=%s: want more than 0 and at most 1m", o.timeout)
 	case !isLoopbackHost(o.host):
 		return o, "", fmt.Errorf("-host=%q: the load tool runs against loopback only (127.0.0.1, localhost or ::1)", o.host)
+	case o.indexCustomers < 1000 || o.indexCustomers > maxIndexCustomers:
+		return o, "", fmt.Errorf("-index-customers=%d: want 1000 to %d", o.indexCustomers, maxIndexCustomers)
+	case o.indexQueries < 10 || o.indexQueries > 10000:
+		return o, "", fmt.Errorf("-index-queries=%d: want 10 to 10000", o.indexQueries)
+	case o.indexChanges < 1 || o.indexChanges > 10000:
+		return o, "", fmt.Errorf("-index-changes=%d: want 1 to 10000", o.indexChanges)
+	}
+	if o.out == "" {
+		o.out = filepath.Join("docs", "load-report.md")
+		if o.index {
+			o.out = filepath.Join("docs", "load-report-index.md")
+		}
 	}
 	return o, strings.Join(command, " "), nil
 }
@@ -132,6 +175,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, command, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if o.index {
+		return runIndex(ctx, o, command, stdout, stderr)
 	}
 	// A hard stop whatever happens: the phases, the build and the starts.
 	ctx, cancel := context.WithTimeout(ctx, o.duration+(2*baselineRounds+1)*(o.baseline+warmup)+4*time.Minute)

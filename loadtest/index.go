@@ -1,0 +1,596 @@
+package main
+
+// go run ./loadtest -index measures the tenant index at full scale and
+// writes docs/load-report-index.md:
+//
+//  1. backfill: a sandbox with -index-customers generated customers,
+//     served in this process on 127.0.0.1, read from the start of both
+//     export feeds by a process of its own (this binary, run with
+//     indexChildArg), once into a fresh SQLite index and twice decoding
+//     and discarding the rows (the baseline, before and after), each
+//     process's peak RSS read at its end;
+//  2. search: the index file opened here, -index-queries queries of each
+//     kind through index.Store.Search, with Store.Customer and an exact id
+//     as baselines, while the sandbox counts every call made to it;
+//  3. incremental sync: empty passes (the baseline), then -index-changes
+//     changes made in the sandbox and one pass that reads them.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/index"
+	"github.com/contactdesk/contactdesk/index/indexbench"
+)
+
+// indexChildArg, as the only argument, runs one step of -index (a job
+// read from stdin, its result written to stdout) in this process, so its
+// peak RSS is its own. It is not a flag; -h does not list it.
+const indexChildArg = "index-child"
+
+// Kinds of child process.
+const (
+	childDecode   = "decode"
+	childBackfill = "backfill"
+)
+
+// childJob is what a child process is asked to do.
+type childJob struct {
+	Mode   string
+	Client client.Config
+	// DB is the SQLite file of a backfill.
+	DB string
+}
+
+// childResult is what a child process did.
+type childResult struct {
+	Rows indexbench.Rows
+	// Took is the work's time, timed in the child (the process's start
+	// and the opening of the database left out).
+	Took time.Duration
+	// PeakRSSKiB is the child's VmHWM at its end, -1 when unknown.
+	PeakRSSKiB int64
+	// Upstream is the time the client waited for the sandbox's answers
+	// (to their headers; the body is decoded as it is read, in Took).
+	Upstream time.Duration
+	// Held is what the index holds after a backfill, and whether both
+	// feeds were read to their end.
+	Held       index.Counts
+	Backfilled bool
+}
+
+// runIndexChild runs the job on stdin; the result goes to stdout.
+func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
+	var job childJob
+	if err := json.NewDecoder(stdin).Decode(&job); err != nil {
+		return fmt.Errorf("read the job: %w", err)
+	}
+	for _, u := range []string{job.Client.APIURL, job.Client.AuthURL} {
+		if err := checkLoopbackURL(u); err != nil {
+			return err
+		}
+	}
+	// No client.WithRateLimit: the budget is lifted for the measurement.
+	var calls callTimer
+	st, err := client.New(job.Client, client.WithObserver(&calls))
+	if err != nil {
+		return err
+	}
+	var res childResult
+	switch job.Mode {
+	case childDecode:
+		start := time.Now()
+		res.Rows, err = indexbench.DecodeFeeds(ctx, st)
+		res.Took = time.Since(start)
+		if err != nil {
+			return err
+		}
+	case childBackfill:
+		// The index lives in the audit trail's database, opened as the
+		// app opens it (WAL, synchronous NORMAL, one connection).
+		store, err := audit.OpenSQLite(ctx, job.DB)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		db, dialect := store.DB()
+		idx, err := index.Open(ctx, db, dialect)
+		if err != nil {
+			return err
+		}
+		// The sync's share (INDEX_RATE) is lifted too.
+		syncer := index.NewSyncer(st, idx, math.Inf(1), nil)
+		start := time.Now()
+		err = syncer.Pass(ctx)
+		res.Took = time.Since(start)
+		if err != nil {
+			return err
+		}
+		c, err := idx.Feed(ctx, index.FeedCustomers)
+		if err != nil {
+			return err
+		}
+		k, err := idx.Feed(ctx, index.FeedContacts)
+		if err != nil {
+			return err
+		}
+		res.Rows = indexbench.Rows{Customers: c.RowsRead, Contacts: k.RowsRead}
+		res.Backfilled = c.Backfilled && k.Backfilled
+		if res.Held, err = idx.Count(ctx); err != nil {
+			return err
+		}
+		if err := store.Close(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("no child mode %q", job.Mode)
+	}
+	res.PeakRSSKiB = peakRSS(os.Getpid())
+	res.Upstream = calls.total()
+	return json.NewEncoder(stdout).Encode(res)
+}
+
+// callTimer adds up the time of a client's calls (a client.Observer).
+type callTimer struct {
+	mu   sync.Mutex
+	took time.Duration
+}
+
+func (t *callTimer) Call(_ string, _ int, took time.Duration) {
+	t.mu.Lock()
+	t.took += took
+	t.mu.Unlock()
+}
+
+func (t *callTimer) Retry(string, string) {}
+func (t *callTimer) TokenFetch(bool)      {}
+
+func (t *callTimer) total() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.took
+}
+
+// reset returns the total and starts again from zero.
+func (t *callTimer) reset() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	took := t.took
+	t.took = 0
+	return took
+}
+
+// childRun is one child process as the parent saw it.
+type childRun struct {
+	childResult
+	// Wall is the process's life, start to exit.
+	Wall time.Duration
+	// Calls are the sandbox's requests while it ran, by operation.
+	Calls map[string]int
+}
+
+// RowsPerSecond is the child's rate over its work's time.
+func (c childRun) RowsPerSecond() float64 {
+	if c.Took <= 0 {
+		return 0
+	}
+	return float64(c.Rows.Total()) / c.Took.Seconds()
+}
+
+// feedOps are the sandbox operations a sync can make.
+var feedOps = []string{sandbox.OpToken, sandbox.OpListCustomers, sandbox.OpExportCustomers, sandbox.OpExportContacts}
+
+// allOps are every operation the sandbox counts.
+var allOps = []string{sandbox.OpToken, sandbox.OpListCustomers, sandbox.OpGetCustomer, sandbox.OpListContacts,
+	sandbox.OpUpdateContact, sandbox.OpCreateContact, sandbox.OpDeleteContact, sandbox.OpExportCustomers, sandbox.OpExportContacts}
+
+func countCalls(sb *sandbox.Server, ops []string) map[string]int {
+	m := map[string]int{}
+	for _, op := range ops {
+		if n := sb.Requests(op); n > 0 {
+			m[op] = n
+		}
+	}
+	return m
+}
+
+func sumCalls(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// runChild runs job in a child process of this binary, with the
+// environment the app would get.
+func runChild(ctx context.Context, sb *sandbox.Server, job childJob) (childRun, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return childRun{}, err
+	}
+	in, err := json.Marshal(job)
+	if err != nil {
+		return childRun{}, err
+	}
+	cmd := exec.CommandContext(ctx, self, indexChildArg)
+	for _, k := range passEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var out, stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, &stderr
+	sb.ResetCounters()
+	start := time.Now()
+	err = cmd.Run()
+	run := childRun{Wall: time.Since(start), Calls: countCalls(sb, allOps)}
+	if err != nil {
+		return run, fmt.Errorf("the %s process: %w: %s", job.Mode, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	if err := json.Unmarshal(out.Bytes(), &run.childResult); err != nil {
+		return run, fmt.Errorf("the %s process's result: %w", job.Mode, err)
+	}
+	return run, nil
+}
+
+// indexRun is everything -index measured.
+type indexRun struct {
+	Generated int
+	// Tenant is the rows of the feeds, as the decode-only runs read them.
+	Tenant indexbench.Rows
+	// Decode are the baseline runs, before and after the backfill.
+	Decode   []childRun
+	Backfill childRun
+	// DBBytes is the size of the SQLite file (and its WAL) after the
+	// backfill.
+	DBBytes int64
+
+	Search      []*queryKind
+	SearchCalls map[string]int
+	Warmup      int
+
+	Empty       []syncPass
+	Changes     changes
+	Incremental syncPass
+}
+
+// queryKind is one kind of query, timed.
+type queryKind struct {
+	Name, Example string
+	Baseline      bool
+	Times         []time.Duration
+	// Found counts the queries with at least one result; Totals are the
+	// customers each found (Results.Total, at most 1000).
+	Found  int
+	Totals []int
+}
+
+func (k *queryKind) p(p float64) time.Duration {
+	return indexbench.Percentile(slices.Clone(k.Times), p)
+}
+
+// syncPass is one incremental pass.
+type syncPass struct {
+	Took time.Duration
+	// Upstream is the time the client waited for the sandbox's answers.
+	Upstream time.Duration
+	Rows     int64
+	Calls    map[string]int
+}
+
+// changes are what was changed in the sandbox before the incremental pass
+// and how many of them the index shows after it.
+type changes struct {
+	Edits, Removals     int
+	EditsFound, Removed int
+	// Calls are the sandbox's requests while the changes were made (the
+	// removals, through the API).
+	Calls map[string]int
+}
+
+func runIndex(ctx context.Context, o options, command string, stdout, stderr io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, maxIndexRun)
+	defer cancel()
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "loadtest: index: "+format+"\n", args...) }
+	tmp, err := os.MkdirTemp("", "contactdesk-loadtest-index-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	rep := indexReport{Command: command, Options: o, Started: time.Now()}
+	rep.Machine = describeMachine()
+	rep.Revision = gitRevision(ctx)
+	rep.LoadBefore = loadAverage()
+	if l := rep.LoadBefore; l.one > 0.5*float64(rep.Machine.CPUs) {
+		logf("warning: load average %.2f on %d CPUs before the run: other work will show in the figures", l.one, rep.Machine.CPUs)
+	}
+	r := &rep.Run
+	r.Generated = o.indexCustomers
+
+	sb := sandbox.New(sandbox.WithGeneratedCustomers(o.indexCustomers))
+	base, stop, err := sb.Start()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if err := checkLoopbackURL(base); err != nil {
+		return err
+	}
+	creds := sb.Credentials()
+	cfg := client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
+		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey}
+	dbPath := filepath.Join(tmp, "index.db")
+
+	// 1. Backfill, between two decode-only runs.
+	for i, mode := range []string{childDecode, childBackfill, childDecode} {
+		logf("backfill: %s process %d of 3 (%d generated customers, sandbox at %s)", mode, i+1, o.indexCustomers, base)
+		run, err := runChild(ctx, sb, childJob{Mode: mode, Client: cfg, DB: dbPath})
+		if err != nil {
+			return err
+		}
+		logf("backfill: %s: %d rows in %s, %.0f rows/s, peak RSS %s", mode, run.Rows.Total(), run.Took.Round(time.Millisecond),
+			run.RowsPerSecond(), mib(run.PeakRSSKiB))
+		if mode == childDecode {
+			r.Decode = append(r.Decode, run)
+			r.Tenant = run.Rows
+		} else {
+			r.Backfill = run
+		}
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(dbPath + suffix); err == nil {
+			r.DBBytes += fi.Size()
+		}
+	}
+
+	// 2. Search, on the index the backfill wrote.
+	store, err := audit.OpenSQLite(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	db, dialect := store.DB()
+	idx, err := index.Open(ctx, db, dialect)
+	if err != nil {
+		return err
+	}
+	logf("search: %d queries of each kind", o.indexQueries)
+	if err := measureSearch(ctx, sb, idx, o, r); err != nil {
+		return err
+	}
+
+	// 3. Incremental sync.
+	logf("sync: %d empty passes, then %d changes and a pass", emptyPasses, o.indexChanges)
+	if err := measureSync(ctx, sb, cfg, idx, o, r); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped before the end (%w): no report written", err)
+	}
+
+	rep.Finished = time.Now()
+	rep.LoadAfter = loadAverage()
+	if dir := filepath.Dir(o.out); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(o.out, []byte(rep.markdown()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, rep.summary())
+	logf("report written to %s (%s)", o.out, rep.Finished.Sub(rep.Started).Round(time.Second))
+	return nil
+}
+
+// maxIndexRun stops -index whatever happens.
+const maxIndexRun = 15 * time.Minute
+
+// searchWarmup is how many queries of each kind run before the timed
+// ones, untimed: the first queries read the index's pages from the file.
+const searchWarmup = 20
+
+func measureSearch(ctx context.Context, sb *sandbox.Server, idx *index.Store, o options, r *indexRun) error {
+	tenant := indexbench.Tenant{Customer: sb.Customer, Contacts: sb.Contacts}
+	last := sandbox.SeedCustomerID + int64(o.indexCustomers) + 100
+	q := indexbench.Draw(tenant, sandbox.SeedCustomerID, last, o.indexQueries, 1)
+	warm := indexbench.Draw(tenant, sandbox.SeedCustomerID, last, searchWarmup, 2)
+	if len(q.Emails) < o.indexQueries || len(q.Digits) < o.indexQueries || len(q.Names) < o.indexQueries {
+		return fmt.Errorf("search: drew %d emails, %d digits, %d names; want %d of each", len(q.Emails), len(q.Digits), len(q.Names), o.indexQueries)
+	}
+	search := func(list []string) func(i int) (int, error) {
+		return func(i int) (int, error) {
+			res, err := idx.Search(ctx, index.ParseQuery(list[i]), 1, searchPageSize)
+			return res.Total, err
+		}
+	}
+	ids := func(qs indexbench.Queries) []string {
+		out := make([]string, len(qs.IDs))
+		for i, id := range qs.IDs {
+			out[i] = indexbench.ID(id)
+		}
+		return out
+	}
+	type kind struct {
+		k          *queryKind
+		do, doWarm func(i int) (int, error)
+	}
+	kinds := []kind{
+		{&queryKind{Name: "Store.Customer by id (baseline)", Example: indexbench.ID(q.IDs[0]), Baseline: true},
+			func(i int) (int, error) { _, err := idx.Customer(ctx, q.IDs[i]); return 1, err },
+			func(i int) (int, error) { _, err := idx.Customer(ctx, warm.IDs[i]); return 1, err }},
+		{&queryKind{Name: "Search, a customer id (exact; baseline)", Example: indexbench.ID(q.IDs[0]), Baseline: true},
+			search(ids(q)), search(ids(warm))},
+		{&queryKind{Name: "Search, a whole email address", Example: q.Emails[0]}, search(q.Emails), search(warm.Emails)},
+		{&queryKind{Name: "Search, four digits of a phone number", Example: q.Digits[0]}, search(q.Digits), search(warm.Digits)},
+		{&queryKind{Name: "Search, a first and a last name", Example: q.Names[0]}, search(q.Names), search(warm.Names)},
+	}
+	sb.ResetCounters()
+	for i := range searchWarmup {
+		for _, k := range kinds {
+			if _, err := k.doWarm(i); err != nil {
+				return fmt.Errorf("search: %s: %w", k.k.Name, err)
+			}
+		}
+	}
+	r.Warmup = searchWarmup
+	// The kinds take turns, so each meets the same machine.
+	for i := range o.indexQueries {
+		for _, k := range kinds {
+			start := time.Now()
+			total, err := k.do(i)
+			k.k.Times = append(k.k.Times, time.Since(start))
+			if err != nil {
+				return fmt.Errorf("search: %s: %w", k.k.Name, err)
+			}
+			k.k.Totals = append(k.k.Totals, total)
+			if total > 0 {
+				k.k.Found++
+			}
+		}
+	}
+	r.SearchCalls = countCalls(sb, allOps)
+	for _, k := range kinds {
+		r.Search = append(r.Search, k.k)
+	}
+	return nil
+}
+
+// searchPageSize is the app's page of results (handlers.searchPageSize).
+const searchPageSize = 10
+
+// emptyPasses is how many passes with nothing to read are timed.
+const emptyPasses = 5
+
+// removalShare is the share of the changes that remove a contact (through
+// the API); the others edit one (Server.SetContact, as another person's
+// edit in ServiceTitan).
+const removalShare = 10
+
+func measureSync(ctx context.Context, sb *sandbox.Server, cfg client.Config, idx *index.Store, o options, r *indexRun) error {
+	var calls callTimer
+	st, err := client.New(cfg, client.WithObserver(&calls))
+	if err != nil {
+		return err
+	}
+	syncer := index.NewSyncer(st, idx, math.Inf(1), nil)
+	pass := func() (syncPass, error) {
+		before, err := rowsRead(ctx, idx)
+		if err != nil {
+			return syncPass{}, err
+		}
+		sb.ResetCounters()
+		calls.reset()
+		start := time.Now()
+		err = syncer.Pass(ctx)
+		p := syncPass{Took: time.Since(start), Upstream: calls.reset(), Calls: countCalls(sb, allOps)}
+		if err != nil {
+			return p, fmt.Errorf("sync: %w", err)
+		}
+		after, err := rowsRead(ctx, idx)
+		p.Rows = after - before
+		return p, err
+	}
+	for range emptyPasses {
+		p, err := pass()
+		if err != nil {
+			return err
+		}
+		r.Empty = append(r.Empty, p)
+	}
+
+	// The changes: distinct generated customers, one contact each.
+	rnd := rand.New(rand.NewPCG(3, 3))
+	type change struct {
+		customerID int64
+		contact    client.Contact
+		memo       string
+		remove     bool
+	}
+	var todo []change
+	seen := map[int64]bool{}
+	first := sandbox.SeedCustomerID + 100 // past the seed customers
+	for len(todo) < o.indexChanges {
+		id := first + rnd.Int64N(int64(o.indexCustomers)-100)
+		cts := sb.Contacts(id)
+		if seen[id] || len(cts) == 0 {
+			continue
+		}
+		seen[id] = true
+		c := change{customerID: id, contact: cts[rnd.IntN(len(cts))], remove: len(todo)%removalShare == 0}
+		c.memo = fmt.Sprintf("Changed ltx%06d", len(todo))
+		todo = append(todo, c)
+	}
+	sb.ResetCounters()
+	for _, c := range todo {
+		if c.remove {
+			if err := st.DeleteContact(ctx, c.customerID, c.contact.ID); err != nil {
+				return fmt.Errorf("sync: remove contact %d: %w", c.contact.ID, err)
+			}
+			r.Changes.Removals++
+			continue
+		}
+		ct := c.contact
+		ct.Memo, ct.ModifiedOn = c.memo, time.Now().UTC()
+		if !sb.SetContact(c.customerID, ct) {
+			return fmt.Errorf("sync: customer %d is not in the sandbox", c.customerID)
+		}
+		r.Changes.Edits++
+	}
+	r.Changes.Calls = countCalls(sb, allOps)
+	if r.Incremental, err = pass(); err != nil {
+		return err
+	}
+	// What the index shows now: each edit found by its memo, each removed
+	// contact gone.
+	for _, c := range todo {
+		if c.remove {
+			cts, err := idx.Contacts(ctx, c.customerID)
+			if err != nil {
+				return err
+			}
+			if !slices.ContainsFunc(cts, func(ct index.Contact) bool { return ct.ID == c.contact.ID }) {
+				r.Changes.Removed++
+			}
+			continue
+		}
+		res, err := idx.Search(ctx, index.ParseQuery(c.memo[len("Changed "):]), 1, searchPageSize)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(res.Results, func(x index.Result) bool {
+			return x.Customer.ID == c.customerID && x.Contact != nil && x.Contact.ID == c.contact.ID && x.Field == "memo"
+		}) {
+			r.Changes.EditsFound++
+		}
+	}
+	return nil
+}
+
+func rowsRead(ctx context.Context, idx *index.Store) (int64, error) {
+	var n int64
+	for _, f := range []string{index.FeedCustomers, index.FeedContacts} {
+		feed, err := idx.Feed(ctx, f)
+		if err != nil {
+			return 0, err
+		}
+		n += feed.RowsRead
+	}
+	return n, nil
+}

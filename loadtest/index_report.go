@@ -1,0 +1,229 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/contactdesk/contactdesk/client/sandbox"
+)
+
+// Targets of the index, as issue #15 states them.
+const (
+	targetSearchP99 = 50 * time.Millisecond
+	// targetRSSKiB (64 MiB) holds for the backfill's process too.
+)
+
+// indexReport is what go run ./loadtest -index writes.
+type indexReport struct {
+	Command           string
+	Options           options
+	Started, Finished time.Time
+	Machine           machine
+	Revision          string
+	LoadBefore        loadavg
+	LoadAfter         loadavg
+	Run               indexRun
+}
+
+// decodeRate is the mean rows/s of the decode-only runs.
+func (r *indexRun) decodeRate() float64 {
+	sum := 0.0
+	for _, d := range r.Decode {
+		sum += d.RowsPerSecond()
+	}
+	return sum / float64(max(len(r.Decode), 1))
+}
+
+func (r *indexRun) emptyMedian() syncPass {
+	passes := slices.Clone(r.Empty)
+	slices.SortFunc(passes, func(a, b syncPass) int { return int(a.Took - b.Took) })
+	if len(passes) == 0 {
+		return syncPass{}
+	}
+	return passes[len(passes)/2]
+}
+
+func (rep *indexReport) checks() []check {
+	r := &rep.Run
+	var out []check
+	b := r.Backfill
+	complete := b.Backfilled && b.Held.Customers == r.Tenant.Customers && b.Held.Contacts == r.Tenant.Contacts
+	out = append(out, check{"Backfill complete: both feeds read to their end, every customer held",
+		fmt.Sprintf("%d of %d customers, %d contacts (%d contact rows in the feed)", b.Held.Customers, r.Tenant.Customers, b.Held.Contacts, r.Tenant.Contacts),
+		"all", complete})
+	out = append(out, check{"Peak RSS of the backfill's process (VmHWM)",
+		fmt.Sprintf("%s (decode-only processes: %s)", mib(b.PeakRSSKiB), rep.decodeRSS()),
+		"< 64 MiB", b.PeakRSSKiB >= 0 && b.PeakRSSKiB < targetRSSKiB})
+	for _, k := range r.Search {
+		if k.Baseline {
+			continue
+		}
+		p99 := k.p(99)
+		out = append(out, check{fmt.Sprintf("%s: p99 of %d (SQLite, full index)", k.Name, len(k.Times)),
+			fmt.Sprintf("%s (p50 %s)", ms(p99), ms(k.p(50))), "< " + ms(targetSearchP99), p99 < targetSearchP99})
+	}
+	calls := sumCalls(r.SearchCalls)
+	out = append(out, check{"Calls to ServiceTitan (the sandbox's count) during the search phase",
+		fmt.Sprint(calls), "0", calls == 0})
+	c := r.Changes
+	out = append(out, check{fmt.Sprintf("Incremental pass applied the %d changes (edits found by their memo, removed contacts gone)", c.Edits+c.Removals),
+		fmt.Sprintf("%d of %d edits, %d of %d removals", c.EditsFound, c.Edits, c.Removed, c.Removals),
+		"all", c.EditsFound == c.Edits && c.Removed == c.Removals})
+	return out
+}
+
+func (rep *indexReport) decodeRSS() string {
+	parts := make([]string, len(rep.Run.Decode))
+	for i, d := range rep.Run.Decode {
+		parts[i] = mib(d.PeakRSSKiB)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func callList(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	return joinSorted(m, func(op string, n int) string { return fmt.Sprintf("%s %d", op, n) })
+}
+
+func (rep *indexReport) markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	r := &rep.Run
+	o := rep.Options
+
+	w("# Load report: the tenant index\n\n")
+	w("Written by `go run ./loadtest -index` (see loadtest/index.go); the app's own load report is\n")
+	w("[load-report.md](load-report.md), written by `go run ./loadtest`. Timing targets are checked here\n")
+	w("and in the benchmarks (`index/bench_test.go`), never in unit tests; each figure stands beside a\n")
+	w("baseline measured in the same run on the same machine.\n\n")
+	w("- Date: %s\n", rep.Started.UTC().Format("2006-01-02 15:04 MST"))
+	w("- Machine: %d CPUs, %s, %s RAM, %s\n", rep.Machine.CPUs, rep.Machine.Model, rep.Machine.MemTotal, rep.Machine.OSArch)
+	w("- Go: %s (checkout %s)\n", rep.Machine.Go, rep.Revision)
+	if len(rep.Machine.Env) > 0 {
+		w("- Runtime settings passed to the child processes: `%s`\n", strings.Join(rep.Machine.Env, " "))
+	}
+	w("- Command: `%s`\n", rep.Command)
+	w("- Load average (1, 5, 15 min) before the run: %s; after it (its own load included): %s\n", rep.LoadBefore, rep.LoadAfter)
+	w("- Run time: %s\n", rep.Finished.Sub(rep.Started).Round(time.Second))
+	w("- Tenant: the sandbox with %d generated customers (`sandbox.WithGeneratedCustomers`, 1 to 4 contacts\n", r.Generated)
+	w("  each) after its seed: %d customers and %d contact rows in the export feeds, %d rows in all.\n", r.Tenant.Customers, r.Tenant.Contacts, r.Tenant.Total())
+	w("  That is %.2f contacts a customer; `-index-customers` is chosen so the contacts reach about a million.\n",
+		float64(r.Tenant.Contacts)/float64(max(r.Tenant.Customers, 1)))
+	w("- Index: SQLite (FTS5 trigram), opened as the app opens its database (`audit.OpenSQLite`: WAL,\n")
+	w("  synchronous NORMAL, one connection), in a temporary directory: %.0f MiB with its WAL after the backfill.\n\n", float64(r.DBBytes)/(1<<20))
+	if rep.LoadBefore.one > 0.5*float64(rep.Machine.CPUs) {
+		w("> **The machine was busy with other work when this run began** (load average %.2f on %d CPUs):\n", rep.LoadBefore.one, rep.Machine.CPUs)
+		w("> the times below include waiting for CPUs the run did not have to itself.\n\n")
+	}
+
+	w("## Targets\n\n| Measure | Measured | Target | Result |\n|---|---|---|---|\n")
+	for _, c := range rep.checks() {
+		w("| %s | %s | %s | %s |\n", c.What, c.Measured, c.Target, passFail(c.Pass))
+	}
+
+	w("\n## Backfill\n\n")
+	w("Each run is a process of its own (this binary again, `loadtest index-child`), reading the export\n")
+	w("feeds from their start to their end through the app's client (`client.ExportCustomers`,\n")
+	w("`client.ExportContacts`: 5000 rows a page, each row decoded as it arrives) from the sandbox, which\n")
+	w("runs in the load tool's process and answers over loopback HTTP (127.0.0.1). The decode-only runs\n")
+	w("(`indexbench.DecodeFeeds`) make the same calls and discard every row: the cost of the feeds\n")
+	w("without the index, measured before and after the backfill. The backfill is one `Syncer.Pass`\n")
+	w("into an empty index: each page applied with its cursor in one transaction.\n\n")
+	w("| Run | Rows | Time | rows/s | Waiting for the sandbox | Process (start to exit) | Peak RSS (VmHWM) | Calls |\n")
+	w("|---|---:|---:|---:|---:|---:|---:|---|\n")
+	row := func(name string, c childRun) {
+		w("| %s | %d | %s | %.0f | %s | %s | %s | %s |\n", name, c.Rows.Total(), c.Took.Round(time.Millisecond), c.RowsPerSecond(),
+			c.Upstream.Round(time.Millisecond), c.Wall.Round(time.Millisecond), mib(c.PeakRSSKiB), callList(c.Calls))
+	}
+	for i, d := range r.Decode {
+		if i == 1 {
+			row("**backfill into the index**", r.Backfill)
+		}
+		row([]string{"decode only, before", "decode only, after"}[min(i, 1)], d)
+	}
+	ratio := 0.0
+	if d := r.decodeRate(); d > 0 {
+		ratio = r.Backfill.RowsPerSecond() / d
+	}
+	w("\nThe backfill runs at %.2f× the decode-only rate (the mean of its two runs, %.0f rows/s): the\n", ratio, r.decodeRate())
+	w("index's own work (normalising each row, the upserts, the FTS5 trigram index) is the difference.\n")
+	w("Time is the work timed inside the process; the process column adds its start, the database's\n")
+	w("opening and migrations, and its exit. Waiting for the sandbox is the client's calls up to each\n")
+	w("answer's headers (the sandbox makes a whole page before it answers; the rows are decoded while\n")
+	w("the body is read, after that).\n\n")
+	pages := sumCalls(r.Backfill.Calls) - r.Backfill.Calls[sandbox.OpToken]
+	w("**The rate limit is lifted for this measurement.** The child's client has no `ST_RATE_LIMIT`\n")
+	w("budget and the sync no `INDEX_RATE` share (both unlimited); in the app the sync takes at most\n")
+	w("INDEX_RATE calls a second (5 by default), so the same backfill's %d calls would take at least\n", pages)
+	w("%s there, however fast the index.\n\n", (time.Duration(pages) * time.Second / 5).Round(time.Second))
+	w("Peak RSS is the high-water mark of each process's resident set (VmHWM), read from\n")
+	w("`/proc/self/status` as it ends. The sandbox's memory is the load tool's, not the child's. (The\n")
+	w("kernel's ru_maxrss is no cross-check here: after a fork it starts from the parent's.)\n")
+
+	w("\n## Search\n\n")
+	w("On the index the backfill wrote, opened in the load tool's process (as the app opens it), with\n")
+	w("`index.Store.Search` directly, a page of %d results as the app asks. %d queries of each kind,\n", searchPageSize, o.indexQueries)
+	w("drawn at random from the tenant (`indexbench.Draw`, the same with every run; placeholder values\n")
+	w("like noemail@gmail.com left out), taking turns kind by kind so each meets the same machine, after\n")
+	w("%d untimed queries of each kind drawn apart. Each time is ParseQuery and Search together.\n\n", r.Warmup)
+	w("| Query | Example | Queries | p50 | p90 | p99 | max | Found something | Customers found (median, max) |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, k := range r.Search {
+		totals := slices.Sorted(slices.Values(k.Totals))
+		med, most := 0, 0
+		if len(totals) > 0 {
+			med, most = totals[len(totals)/2], totals[len(totals)-1]
+		}
+		w("| %s | `%s` | %d | %s | %s | %s | %s | %d | %d, %d |\n", k.Name, k.Example, len(k.Times),
+			ms(k.p(50)), ms(k.p(90)), ms(k.p(99)), ms(k.p(100)), k.Found, med, most)
+	}
+	w("\nThe sandbox counted these requests during the search phase: %s.\n\n", callList(r.SearchCalls))
+	w("- Store.Customer is one row read by its primary key: the floor of any search. An id typed in\n")
+	w("  the search box is also read as digits of a phone number, so the exact-id search runs the\n")
+	w("  digits search too.\n")
+	w("- A whole email address is a LIKE over the contacts' FTS5 trigram table; an address made of a\n")
+	w("  common name (james.smith@example.com) belongs to many customers.\n")
+	w("- Four digits match a phone number's digits anywhere (and a customer's street number or zip):\n")
+	w("  thousands of contacts in a tenant this size, of which the search reads at most 1000\n")
+	w("  candidates, ranks them and returns the first page.\n")
+	w("- A name is every word found at the start of a word of a customer's name or address (or a\n")
+	w("  contact's memo).\n")
+
+	w("\n## Incremental sync\n\n")
+	e := r.emptyMedian()
+	c := r.Changes
+	w("After the backfill, with the index in the load tool's process and the same sandbox, through the\n")
+	w("client with no rate limit. A pass reads the tenant's customer count, then each feed from its\n")
+	w("cursor to its end.\n\n")
+	w("| Pass | Time | Waiting for the sandbox | Rows read | Calls |\n|---|---:|---:|---:|---|\n")
+	for i, p := range r.Empty {
+		w("| nothing changed (%d of %d) | %s | %s | %d | %s |\n", i+1, len(r.Empty), ms(p.Took), ms(p.Upstream), p.Rows, callList(p.Calls))
+	}
+	w("| **%d changes** | %s | %s | %d | %s |\n", c.Edits+c.Removals, ms(r.Incremental.Took), ms(r.Incremental.Upstream),
+		r.Incremental.Rows, callList(r.Incremental.Calls))
+	w("\nThe baseline, a pass with nothing to read, took %s at the median of %d; the pass that read the\n", ms(e.Took), len(r.Empty))
+	w("changes took %s more. The changes, made just before it: %d edits of a contact's memo\n", ms(r.Incremental.Took-e.Took), c.Edits)
+	w("(`sandbox.Server.SetContact`, another person's edit in ServiceTitan, modifiedOn now) and %d\n", c.Removals)
+	w("removals through the API (`DELETE .../contacts/{id}`; the sandbox counted %s), each of a\n", callList(c.Calls))
+	w("different generated customer. After the pass, %d of the %d edited contacts were found by a word\n", c.EditsFound, c.Edits)
+	w("of their new memo, and %d of the %d removed ones were gone from their customer's contacts.\n", c.Removed, c.Removals)
+
+	w("\n## In process\n\n")
+	w("`BenchmarkBackfill` and `BenchmarkSearch` (`index/bench_test.go`) measure the same in one process on\n")
+	w("a smaller tenant (`INDEX_BENCH_CUSTOMERS`, 20000 by default):\n\n")
+	w("    go test -run '^$' -bench . -benchmem ./index/\n")
+	return b.String()
+}
+
+// summary is the targets table for the terminal.
+func (rep *indexReport) summary() string {
+	var b strings.Builder
+	for _, c := range rep.checks() {
+		fmt.Fprintf(&b, "%-6s %s: %s (target %s)\n", strings.Trim(passFail(c.Pass), "*"), c.What, c.Measured, c.Target)
+	}
+	return b.String()
+}
