@@ -74,8 +74,9 @@ type app struct {
 var passEnv = []string{"PATH", "HOME", "TMPDIR", "GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"}
 
 // startApp runs the binary in sandbox mode on a free loopback port and
-// waits until /readyz answers 200.
-func startApp(ctx context.Context, bin, dir, name, host string, latency time.Duration) (*app, error) {
+// waits until /readyz answers 200. extra are more variables ("K=V"), over
+// the ones set here.
+func startApp(ctx context.Context, bin, dir, name, host string, latency time.Duration, extra ...string) (*app, error) {
 	env := []string{
 		"ST_ENV=sandbox",
 		"ADDR=" + net.JoinHostPort(host, "0"),
@@ -89,6 +90,7 @@ func startApp(ctx context.Context, bin, dir, name, host string, latency time.Dur
 			env = append(env, k+"="+v)
 		}
 	}
+	env = append(env, extra...) // the last of a name counts
 	a := &app{name: name, logPath: filepath.Join(dir, name+".log"), exited: make(chan struct{})}
 	logFile, err := os.Create(a.logPath)
 	if err != nil {

@@ -13,7 +13,11 @@ package main
 //     kind through index.Store.Search, with Store.Customer and an exact id
 //     as baselines, while the sandbox counts every call made to it;
 //  3. incremental sync: empty passes (the baseline), then -index-changes
-//     changes made in the sandbox and one pass that reads them.
+//     changes made in the sandbox and one pass that reads them;
+//  4. search through the app: the binary in sandbox mode (the same
+//     generated tenant) with the index file as its database, the same
+//     queries as GET /customers?q=…, the search page without a query as
+//     the baseline, and the app's own count of its ServiceTitan calls.
 
 import (
 	"bytes"
@@ -23,10 +27,13 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -267,6 +274,9 @@ type indexRun struct {
 	Empty       []syncPass
 	Changes     changes
 	Incremental syncPass
+
+	// App is search through the app's handler.
+	App *appSearch
 }
 
 // queryKind is one kind of query, timed.
@@ -336,6 +346,11 @@ func runIndex(ctx context.Context, o options, command string, stdout, stderr io.
 	cfg := client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
 		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey}
 	dbPath := filepath.Join(tmp, "index.db")
+	logf("building the app (for search through it, at the end)")
+	bin, err := buildApp(ctx, tmp)
+	if err != nil {
+		return err
+	}
 
 	// 1. Backfill, between two decode-only runs.
 	for i, mode := range []string{childDecode, childBackfill, childDecode} {
@@ -364,7 +379,9 @@ func runIndex(ctx context.Context, o options, command string, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	var closeOnce sync.Once
+	closeStore := func() { closeOnce.Do(func() { store.Close() }) }
+	defer closeStore()
 	db, dialect := store.DB()
 	idx, err := index.Open(ctx, db, dialect)
 	if err != nil {
@@ -378,6 +395,13 @@ func runIndex(ctx context.Context, o options, command string, stdout, stderr io.
 	// 3. Incremental sync.
 	logf("sync: %d empty passes, then %d changes and a pass", emptyPasses, o.indexChanges)
 	if err := measureSync(ctx, sb, cfg, idx, o, r); err != nil {
+		return err
+	}
+	closeStore()
+
+	// 4. Search through the app, on the same index.
+	logf("app: %d searches of each kind through GET /customers?q=…", o.indexQueries)
+	if err := measureApp(ctx, bin, tmp, dbPath, sb, o, r); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -593,4 +617,153 @@ func rowsRead(ctx context.Context, idx *index.Store) (int64, error) {
 		n += feed.RowsRead
 	}
 	return n, nil
+}
+
+// appSearch is search through the app: the binary in sandbox mode with the
+// index the backfill wrote as its database.
+type appSearch struct {
+	Kinds []*queryKind
+	// Before and After are the app's own reports around the timed
+	// requests; the calls between them are the ServiceTitan calls the
+	// searches made.
+	Before, After appStats
+	// Served says whether the first search was answered from the index
+	// (no coverage note, no live search).
+	Served bool
+}
+
+// Calls are the app's ServiceTitan calls during the timed searches, by
+// operation.
+func (s *appSearch) Calls() map[string]int {
+	m := map[string]int{}
+	for op, n := range s.After.Calls {
+		if d := int(n - s.Before.Calls[op]); d != 0 {
+			m[op] = d
+		}
+	}
+	return m
+}
+
+// measureApp starts the app on the index file (its audit database) with
+// the same generated tenant in its embedded sandbox, waits for its first
+// sync pass, then times GET /customers?q=… for each kind of query, the
+// search page without a query as the baseline.
+func measureApp(ctx context.Context, bin, dir, dbPath string, sb *sandbox.Server, o options, r *indexRun) error {
+	a, err := startApp(ctx, bin, dir, "index-app", o.host, 0,
+		"AUDIT_DB="+dbPath, fmt.Sprintf("SANDBOX_CUSTOMERS=%d", o.indexCustomers), "INDEX_INTERVAL=1h")
+	if err != nil {
+		return err
+	}
+	defer a.stop()
+	hc := newClient(o.timeout, 4)
+	// The app's first pass (at its start) reads from the newest change
+	// the index holds (its sandbox signs tokens with a key of its own and
+	// refuses the index's): it has ended once the contacts feed was read
+	// and the app has made no call for a while.
+	deadline := time.Now().Add(2 * time.Minute)
+	var seen float64
+	quietSince := time.Now()
+	for {
+		m, err := scrape(ctx, hc, a.url+"/metrics")
+		if err != nil {
+			return err
+		}
+		read, calls := false, 0.0
+		for _, s := range m {
+			if s.name == "contactdesk_servicetitan_call_duration_seconds_count" {
+				calls += s.value
+				read = read || s.labels["operation"] == sandbox.OpExportContacts && strings.HasPrefix(s.labels["status"], "2") && s.value > 0
+			}
+		}
+		if calls != seen {
+			seen, quietSince = calls, time.Now()
+		}
+		if read && time.Since(quietSince) >= 2*time.Second {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("app: its first sync pass did not end within 2m: %s", a.logTail())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	cookies, err := openSessions(ctx, hc, a.url, 1)
+	if err != nil {
+		return err
+	}
+	get := func(path string, want int) (string, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.url+path, nil)
+		req.Header.Set("Cookie", cookies[0])
+		resp, err := hc.Do(req)
+		if err != nil {
+			return "", err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil && resp.StatusCode != want {
+			err = fmt.Errorf("GET %s: status %d, want %d", path, resp.StatusCode, want)
+		}
+		return string(body), err
+	}
+	search := func(q string) string { return "/customers?" + url.Values{"q": {q}}.Encode() }
+
+	tenant := indexbench.Tenant{Customer: sb.Customer, Contacts: sb.Contacts}
+	last := sandbox.SeedCustomerID + int64(o.indexCustomers) + 100
+	q := indexbench.Draw(tenant, sandbox.SeedCustomerID, last, o.indexQueries, 1)
+	warm := indexbench.Draw(tenant, sandbox.SeedCustomerID, last, searchWarmup, 2)
+	type kind struct {
+		k          *queryKind
+		path, warm func(i int) string
+		status     int
+	}
+	kinds := []kind{
+		{&queryKind{Name: "the search page, no query (baseline)", Example: "/customers", Baseline: true},
+			func(int) string { return "/customers" }, func(int) string { return "/customers" }, http.StatusOK},
+		{&queryKind{Name: "a customer id (exact: 303 to its page; baseline)", Example: search(indexbench.ID(q.IDs[0])), Baseline: true},
+			func(i int) string { return search(indexbench.ID(q.IDs[i])) }, func(i int) string { return search(indexbench.ID(warm.IDs[i])) },
+			http.StatusSeeOther},
+		{&queryKind{Name: "a whole email address", Example: search(q.Emails[0])},
+			func(i int) string { return search(q.Emails[i]) }, func(i int) string { return search(warm.Emails[i]) }, http.StatusOK},
+		{&queryKind{Name: "four digits of a phone number", Example: search(q.Digits[0])},
+			func(i int) string { return search(q.Digits[i]) }, func(i int) string { return search(warm.Digits[i]) }, http.StatusOK},
+		{&queryKind{Name: "a first and a last name", Example: search(q.Names[0])},
+			func(i int) string { return search(q.Names[i]) }, func(i int) string { return search(warm.Names[i]) }, http.StatusOK},
+	}
+	res := &appSearch{}
+	first, err := get(kinds[2].path(0), http.StatusOK)
+	if err != nil {
+		return err
+	}
+	res.Served = !strings.Contains(first, "data-coverage")
+	for i := range searchWarmup {
+		for _, k := range kinds {
+			if _, err := get(k.warm(i), k.status); err != nil {
+				return fmt.Errorf("app: %w", err)
+			}
+		}
+	}
+	if err := a.collect(ctx, hc, &res.Before); err != nil {
+		return err
+	}
+	for i := range o.indexQueries {
+		for _, k := range kinds {
+			start := time.Now()
+			_, err := get(k.path(i), k.status)
+			k.k.Times = append(k.k.Times, time.Since(start))
+			if err != nil {
+				return fmt.Errorf("app: %w", err)
+			}
+		}
+	}
+	if err := a.collect(ctx, hc, &res.After); err != nil {
+		return err
+	}
+	for _, k := range kinds {
+		res.Kinds = append(res.Kinds, k.k)
+	}
+	r.App = res
+	return nil
 }
