@@ -216,7 +216,7 @@ func (rep *indexReport) markdown() string {
 		w("queries as above, one session, one request at a time, taking turns kind by kind after %d\n", r.Warmup)
 		w("untimed of each; each time is the request sent to the last byte of the page read. The search\n")
 		w("page without a query is the baseline (the session, the layout, the rendering), and a\n")
-		w("customer id, answered with a redirect to its page, the second.\n\n")
+		w("customer id the second (a redirect to its page, unless it is part of a phone number too).\n\n")
 		w("| GET /customers?q= | Example | Requests | p50 | p90 | p99 | max |\n|---|---|---:|---:|---:|---:|---:|\n")
 		for _, k := range a.Kinds {
 			w("| %s | `%s` | %d | %s | %s | %s | %s |\n", k.Name, k.Example, len(k.Times), ms(k.p(50)), ms(k.p(90)), ms(k.p(99)), ms(k.p(100)))
