@@ -86,6 +86,8 @@ type Config struct {
 // Index is the tenant index, as the pages use it; *index.Store has it.
 type Index interface {
 	Search(ctx context.Context, q index.Query, page, size int) (index.Results, error)
+	// Ready is Status.Ready, quickly: search asks on every query.
+	Ready(ctx context.Context, staleAfter time.Duration) (bool, error)
 	Status(ctx context.Context, staleAfter time.Duration) (index.Status, error)
 }
 

@@ -50,11 +50,18 @@ func (a *App) customerSearch(c echo.Context) error {
 
 	ctx := c.Request().Context()
 	if a.index != nil {
-		st, err := a.index.Status(ctx, 3*a.indexInterval)
+		// Whether the index is ready is read on every search; how much it
+		// holds (a count of every row) only when it is not.
+		ready, err := a.index.Ready(ctx, 3*a.indexInterval)
+		if err == nil && ready {
+			return a.searchIndex(c, m, q, page)
+		}
+		var st index.Status
+		if err == nil {
+			st, err = a.index.Status(ctx, 3*a.indexInterval)
+		}
 		if err != nil {
 			a.log.WarnContext(ctx, "index status unavailable; searching ServiceTitan", "error", err)
-		} else if st.Ready {
-			return a.searchIndex(c, m, q, page)
 		} else {
 			m.Coverage = coverageNote(st)
 		}

@@ -294,3 +294,32 @@ func TestSearchAnEmailAmongManyWithItsName(t *testing.T) {
 		}
 	})
 }
+
+// Ready says what Status.Ready says, without the counts.
+func TestReady(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		agree := func(when string, want bool) {
+			t.Helper()
+			ready, err := s.Ready(ctx, time.Minute)
+			st, serr := s.Status(ctx, time.Minute)
+			if err != nil || serr != nil || ready != want || st.Ready != want {
+				t.Errorf("%s: Ready %v (%v), Status.Ready %v (%v); want %v", when, ready, err, st.Ready, serr, want)
+			}
+		}
+		agree("a fresh index", false)
+		customers, contacts := tenant()
+		if err := s.Apply(ctx, Page{Feed: FeedCustomers, Customers: customers, Next: "c1", HasMore: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1", HasMore: true}); err != nil {
+			t.Fatal(err)
+		}
+		agree("pages read, the feeds not to their end", false)
+		load(t, s) // their last pages
+		agree("both feeds read to their end", true)
+		later := time.Now().Add(2 * time.Minute)
+		s.now = func() time.Time { return later }
+		agree("the last read too long ago", false)
+	})
+}
