@@ -151,15 +151,19 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 	return json.NewEncoder(stdout).Encode(res)
 }
 
-// callTimer adds up the time of a client's calls (a client.Observer).
+// callTimer adds up the time of a client's calls, by operation (a
+// client.Observer).
 type callTimer struct {
 	mu   sync.Mutex
-	took time.Duration
+	took map[string]time.Duration
 }
 
-func (t *callTimer) Call(_ string, _ int, took time.Duration) {
+func (t *callTimer) Call(op string, _ int, took time.Duration) {
 	t.mu.Lock()
-	t.took += took
+	if t.took == nil {
+		t.took = map[string]time.Duration{}
+	}
+	t.took[op] += took
 	t.mu.Unlock()
 }
 
@@ -169,15 +173,19 @@ func (t *callTimer) TokenFetch(bool)      {}
 func (t *callTimer) total() time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.took
+	var sum time.Duration
+	for _, d := range t.took {
+		sum += d
+	}
+	return sum
 }
 
-// reset returns the total and starts again from zero.
-func (t *callTimer) reset() time.Duration {
+// reset returns the times by operation and starts again from zero.
+func (t *callTimer) reset() map[string]time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	took := t.took
-	t.took = 0
+	t.took = nil
 	return took
 }
 
@@ -297,10 +305,20 @@ func (k *queryKind) p(p float64) time.Duration {
 // syncPass is one incremental pass.
 type syncPass struct {
 	Took time.Duration
-	// Upstream is the time the client waited for the sandbox's answers.
-	Upstream time.Duration
+	// Upstream is the time the client waited for the sandbox's answers,
+	// by operation.
+	Upstream map[string]time.Duration
 	Rows     int64
 	Calls    map[string]int
+}
+
+// Waited is the time the pass waited for the sandbox.
+func (p syncPass) Waited() time.Duration {
+	var sum time.Duration
+	for _, d := range p.Upstream {
+		sum += d
+	}
+	return sum
 }
 
 // changes are what was changed in the sandbox before the incremental pass
@@ -630,6 +648,8 @@ type appSearch struct {
 	// Served says whether the first search was answered from the index
 	// (no coverage note, no live search).
 	Served bool
+	// Logged counts the app's log lines (warnings and errors) by message.
+	Logged map[string]int
 }
 
 // Calls are the app's ServiceTitan calls during the timed searches, by
@@ -765,6 +785,18 @@ func measureApp(ctx context.Context, bin, dir, dbPath string, sb *sandbox.Server
 	}
 	for _, k := range kinds {
 		res.Kinds = append(res.Kinds, k.k)
+	}
+	res.Logged = map[string]int{}
+	if b, err := os.ReadFile(a.logPath); err == nil {
+		for line := range strings.SplitSeq(strings.TrimSpace(string(b)), "\n") {
+			var entry struct{ Level, Msg string }
+			if json.Unmarshal([]byte(line), &entry) != nil {
+				entry.Level, entry.Msg = "?", line
+			}
+			if line != "" {
+				res.Logged[entry.Level+" "+entry.Msg]++
+			}
+		}
 	}
 	r.App = res
 	return nil
