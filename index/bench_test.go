@@ -2,10 +2,10 @@ package index_test
 
 // Benchmarks of the index against the ServiceTitan sandbox's generated
 // tenant, served over loopback HTTP and read through the real client.
-// Timing targets live here and in docs/load-report.md (go run ./loadtest
-// -index measures 281,000 customers and a million contacts, the backfill
-// in a process of its own), never in
-// unit tests; each figure is read beside its baseline from the same run:
+// Timing targets live here and in docs/load-report-index.md (go run
+// ./loadtest -index: 281,000 customers and a million contacts, the
+// backfill in a process of its own), never in unit tests; each figure is
+// read beside its baseline from the same run:
 //
 //	BenchmarkBackfill/decode   both feeds read to their end through the
 //	                           client, rows decoded and discarded: what
