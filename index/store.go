@@ -221,15 +221,23 @@ type Page struct {
 	Feed      string
 	Customers []Customer
 	Contacts  []Contact
-	// Next is the page's continueFrom; HasMore says whether the feed had
-	// more after it.
+	// From is the cursor the page was read from, Next the page's
+	// continueFrom; HasMore says whether the feed had more after it.
+	From    string
 	Next    string
 	HasMore bool
 }
 
+// ErrCursorMoved: the feed's cursor is no longer where the page was read
+// from (the index was erased, or another sync applied the page first), so
+// the page was not applied.
+var ErrCursorMoved = errors.New("index: the feed's cursor moved while the page was read")
+
 // Apply writes a page's rows and moves its feed's cursor in one
 // transaction: a crash never skips or half-applies a page. Reaching the
-// end of a feed (HasMore false) marks it backfilled.
+// end of a feed (HasMore false) marks it backfilled. The cursor moves only
+// from p.From: a page read before an erase, or by a second sync, is
+// refused with ErrCursorMoved and changes nothing.
 func (s *Store) Apply(ctx context.Context, p Page) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -251,10 +259,14 @@ func (s *Store) Apply(ctx context.Context, p Page) error {
 	if !p.HasMore {
 		backfilled = ", backfilled = " + s.boolean(true)
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_feeds SET continue_from = ?, rows_read = rows_read + ?,
-		last_success_us = ?, last_error = ''`+backfilled+` WHERE feed = ?`),
-		p.Next, len(p.Customers)+len(p.Contacts), micros(s.now()), p.Feed); err != nil {
+	moved, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_feeds SET continue_from = ?, rows_read = rows_read + ?,
+		last_success_us = ?, last_error = ''`+backfilled+` WHERE feed = ? AND continue_from = ?`),
+		p.Next, len(p.Customers)+len(p.Contacts), micros(s.now()), p.Feed, p.From)
+	if err != nil {
 		return fmt.Errorf("index: move the %s cursor: %w", p.Feed, err)
+	}
+	if n, err := moved.RowsAffected(); err != nil || n != 1 {
+		return ErrCursorMoved
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)

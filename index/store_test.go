@@ -55,10 +55,10 @@ func load(t *testing.T, s *Store) {
 	t.Helper()
 	customers, contacts := tenant()
 	ctx := context.Background()
-	if err := s.Apply(ctx, Page{Feed: FeedCustomers, Customers: customers, Next: "c1"}); err != nil {
+	if err := applyAt(ctx, s, Page{Feed: FeedCustomers, Customers: customers, Next: "c1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1"}); err != nil {
+	if err := applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -120,7 +120,7 @@ func TestExactMatchesRankFirst(t *testing.T) {
 		ctx := context.Background()
 		more := Contact{ID: 2006, CustomerID: 1003, Type: client.ContactMobilePhone, Value: "2175550170", ModifiedOn: day.Add(time.Hour)}
 		exact := Contact{ID: 2007, CustomerID: 1004, Type: client.ContactMobilePhone, Value: "3095550170", ModifiedOn: day.Add(time.Hour)}
-		if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: []Contact{more, exact}, Next: "k2"}); err != nil {
+		if err := applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: []Contact{more, exact}, Next: "k2"}); err != nil {
 			t.Fatal(err)
 		}
 		res, err := s.Search(ctx, ParseQuery("309-555-0170"), 1, 20)
@@ -143,7 +143,7 @@ func TestApplyKeepsTheNewest(t *testing.T) {
 		newer := Contact{ID: 2002, CustomerID: 1001, Type: client.ContactEmail, Value: "ada.new@example.com", ModifiedOn: day.Add(time.Hour)}
 		older := Contact{ID: 2002, CustomerID: 1001, Type: client.ContactEmail, Value: "ada.old@example.com", ModifiedOn: day.Add(-time.Hour)}
 		for _, c := range []Contact{newer, older} {
-			if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: []Contact{c}, Next: "k"}); err != nil {
+			if err := applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: []Contact{c}, Next: "k"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -153,7 +153,7 @@ func TestApplyKeepsTheNewest(t *testing.T) {
 		gone := Contact{ID: 2001, CustomerID: 1001, Removed: true, ModifiedOn: day.Add(2 * time.Hour)}
 		again := Contact{ID: 2001, CustomerID: 1001, Type: client.ContactMobilePhone, Value: "2175550177", ModifiedOn: day}
 		for _, c := range []Contact{gone, again} {
-			if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: []Contact{c}, Next: "k"}); err != nil {
+			if err := applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: []Contact{c}, Next: "k"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -175,7 +175,7 @@ func TestFeedCursorAndRestart(t *testing.T) {
 			t.Fatalf("fresh feed %+v, %v", f, err)
 		}
 		load(t, s)
-		if err := s.Apply(ctx, Page{Feed: FeedContacts, Next: "k9", HasMore: false}); err != nil {
+		if err := applyAt(ctx, s, Page{Feed: FeedContacts, Next: "k9", HasMore: false}); err != nil {
 			t.Fatal(err)
 		}
 		f, _ = s.Feed(ctx, FeedContacts)
@@ -245,10 +245,10 @@ func TestApplyAPageInBatches(t *testing.T) {
 			Contact{ID: 5003, CustomerID: 1001, Removed: true, ModifiedOn: day.Add(time.Hour)},
 		)
 		customers, _ := tenant()
-		if err := s.Apply(ctx, Page{Feed: FeedCustomers, Customers: append(customers, customers[0]), Next: "c1"}); err != nil {
+		if err := applyAt(ctx, s, Page{Feed: FeedCustomers, Customers: append(customers, customers[0]), Next: "c1"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: page, Next: "k1"}); err != nil {
+		if err := applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: page, Next: "k1"}); err != nil {
 			t.Fatal(err)
 		}
 		if c, err := s.Count(ctx); err != nil || c.Customers != 4 || c.Contacts != int64(n-1) {
@@ -282,7 +282,7 @@ func TestSearchAnEmailAmongManyWithItsName(t *testing.T) {
 				Value: fmt.Sprintf("ada@host%d.example", i), ModifiedOn: day})
 		}
 		page = append(page, Contact{ID: 90000, CustomerID: 1004, Type: client.ContactEmail, Value: "ada@lovelace-bakery.example", ModifiedOn: day})
-		if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: page, Next: "k2"}); err != nil {
+		if err := applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: page, Next: "k2"}); err != nil {
 			t.Fatal(err)
 		}
 		res, err := s.Search(ctx, ParseQuery("Ada@Lovelace-Bakery.example"), 1, 20)
@@ -309,10 +309,10 @@ func TestReady(t *testing.T) {
 		}
 		agree("a fresh index", false)
 		customers, contacts := tenant()
-		if err := s.Apply(ctx, Page{Feed: FeedCustomers, Customers: customers, Next: "c1", HasMore: true}); err != nil {
+		if err := applyAt(ctx, s, Page{Feed: FeedCustomers, Customers: customers, Next: "c1", HasMore: true}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Apply(ctx, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1", HasMore: true}); err != nil {
+		if err := applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1", HasMore: true}); err != nil {
 			t.Fatal(err)
 		}
 		agree("pages read, the feeds not to their end", false)
@@ -322,4 +322,14 @@ func TestReady(t *testing.T) {
 		s.now = func() time.Time { return later }
 		agree("the last read too long ago", false)
 	})
+}
+
+// applyAt applies p as the sync does: read from the feed's cursor.
+func applyAt(ctx context.Context, s *Store, p Page) error {
+	f, err := s.Feed(ctx, p.Feed)
+	if err != nil {
+		return err
+	}
+	p.From = f.ContinueFrom
+	return s.Apply(ctx, p)
 }

@@ -82,7 +82,15 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 			s.log.ErrorContext(ctx, "index: a feed page could not be read; the cursor stays", "feed", feed, "error", err)
 			return fmt.Errorf("index: read the %s feed: %w", feed, err)
 		}
-		if err := s.store.Apply(ctx, page); err != nil {
+		page.From = state.ContinueFrom
+		err = s.store.Apply(ctx, page)
+		if errors.Is(err, ErrCursorMoved) {
+			// Erased, or another sync got there first: read on from
+			// wherever the cursor is now.
+			s.log.InfoContext(ctx, "index: the feed's cursor moved while a page was read; reading from where it is now", "feed", feed)
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		s.log.DebugContext(ctx, "index: page applied", "feed", feed, "rows", len(page.Customers)+len(page.Contacts), "more", page.HasMore)

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -134,6 +135,34 @@ func TestBackfillResumesAfterACrashBetweenPages(t *testing.T) {
 	pages := int((contacts + 39) / 40)
 	if read := h.sb.Requests(sandbox.OpExportContacts) - before; read > pages-3+1 {
 		t.Errorf("the second pass read %d pages; %d were left", read, pages-3)
+	}
+	h.expectComplete(t)
+}
+
+// An erase while a page is being read: the page is not applied, the feed
+// is read again from its start, and the next pass loads the rest.
+func TestEraseDuringASyncPass(t *testing.T) {
+	h := newSyncHarness(t, 120)
+	ctx := context.Background()
+	pages := 0
+	h.sb.Intercept(sandbox.OpExportContacts, func(w http.ResponseWriter, r *http.Request, apply func()) {
+		if pages++; pages == 3 {
+			if _, err := h.store.Erase(ctx); err != nil {
+				t.Errorf("Erase: %v", err)
+			}
+		}
+		apply()
+	})
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, contacts := h.tenantSize(t)
+	c, _ := h.store.Count(ctx)
+	if f, _ := h.store.Feed(ctx, FeedContacts); c.Contacts != contacts || !f.Backfilled || f.RowsRead != contacts {
+		t.Errorf("contacts after the pass: %d held, feed %+v; the tenant has %d", c.Contacts, f, contacts)
+	}
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
 	}
 	h.expectComplete(t)
 }
