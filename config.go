@@ -428,9 +428,13 @@ func checkHTTPURL(name, v string) error {
 
 // usage prints --help from the settings table.
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: contactdesk [--help]\n\nServes the contact editor. Configuration comes from the environment:\n\n")
+	fmt.Fprintf(w, "Usage: contactdesk [--help] [command]\n\nServes the contact editor. Configuration comes from the environment:\n\n")
 	for _, s := range settings {
 		fmt.Fprintf(w, "  %-24s %s\n  %-24s default: %s\n", s.name, s.help, "", cmp.Or(s.def, s.defNote, "(none)"))
 	}
 	fmt.Fprintf(w, "\nWith none of %s set, the app runs\nagainst an embedded ServiceTitan sandbox.\n", strings.Join(credentialNames, ", "))
+	fmt.Fprintf(w, "\nCommands (run instead of serving, with the same settings):\n\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-24s %s\n", c.name, c.help)
+	}
 }

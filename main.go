@@ -57,6 +57,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if name := fs.Arg(0); name != "" {
+		return runCommand(ctx, name, cfg, stdout)
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	if getenv("GOMEMLIMIT") == "" {
 		// A soft heap limit keeps a busy instance small: the collector runs
@@ -81,11 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	store, err := audit.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
 	if err != nil {
-		setting := "AUDIT_DB=" + cfg.AuditDB
-		if cfg.DatabaseURL != "" {
-			setting = "DATABASE_URL"
-		}
-		return fmt.Errorf("the audit trail cannot be opened (%s): %w", setting, err)
+		return fmt.Errorf("the audit trail cannot be opened (%s): %w", databaseSetting(cfg), err)
 	}
 	// A save's answer does not wait for its outcome's write; the record page
 	// after it, and the shutdown below, do.

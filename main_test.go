@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/identity"
+	"github.com/contactdesk/contactdesk/index"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -157,5 +159,60 @@ func TestRefusesToStartWithoutAudit(t *testing.T) {
 	err := run(context.Background(), nil, envOf(map[string]string{"AUDIT_DB": notADir + "/audit.db", "ADDR": "127.0.0.1:0"}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "AUDIT_DB="+notADir+"/audit.db") {
 		t.Errorf("err = %v, want a refusal naming AUDIT_DB", err)
+	}
+}
+
+// erase-index empties the search index in the app's database and says
+// what it removed; the audit trail beside it is untouched.
+func TestEraseIndexCommand(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/audit.db"
+	store, err := audit.Open(ctx, path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, dialect := store.DB()
+	idx, err := index.Open(ctx, sqlDB, dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := index.Page{Feed: index.FeedCustomers, Next: "c1", Customers: []index.Customer{
+		{ID: 7, Name: "Ada Lovelace", Active: true, ModifiedOn: time.Now()},
+		{ID: 8, Name: "Grace Hopper", Active: true, ModifiedOn: time.Now()},
+	}}
+	if err := idx.Apply(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	id, err := store.Begin(ctx, audit.Entry{ActorEmail: "ada@example.com", CustomerID: 7, ContactID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	var out strings.Builder
+	if err := run(ctx, []string{"erase-index"}, envOf(map[string]string{"AUDIT_DB": path}), &out); err != nil {
+		t.Fatalf("erase-index: %v", err)
+	}
+	if !strings.Contains(out.String(), "Erased the search index in AUDIT_DB="+path+" (customers: 2, contacts: 0)") {
+		t.Errorf("output %q", out.String())
+	}
+
+	store, err = audit.Open(ctx, path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sqlDB, dialect = store.DB()
+	idx, _ = index.Open(ctx, sqlDB, dialect)
+	if n, err := idx.Count(ctx); err != nil || n.Customers != 0 {
+		t.Errorf("after erase-index: %+v, %v", n, err)
+	}
+	if e, err := audit.Get(ctx, store, id); err != nil || e.CustomerID != 7 {
+		t.Errorf("the audit entry beside the index: %+v, %v", e, err)
+	}
+
+	if err := run(ctx, []string{"erase-everything"}, envOf(map[string]string{"AUDIT_DB": path}), io.Discard); err == nil ||
+		!strings.Contains(err.Error(), `no command "erase-everything"`) {
+		t.Errorf("an unknown command: %v", err)
 	}
 }
