@@ -57,9 +57,12 @@ fuzz() { # package, target
 fuzz client FuzzErrorBody
 fuzz handlers FuzzContactForm
 fuzz handlers FuzzErrorMapping
+fuzz bulk FuzzParse
+fuzz index FuzzSearch
 
 step "benchmarks (a smoke run: each a few times, no thresholds; see docs/load-report.md)"
 go test -run '^$' -bench . -benchtime 20x ./handlers/ ./audit/ ./client/
+INDEX_BENCH_CUSTOMERS=2000 go test -run '^$' -bench . -benchtime 2x ./index/
 
 if [ -d e2e ] && ls e2e/*_test.go >/dev/null 2>&1; then
 	step "end-to-end (Chromium)"
