@@ -17,6 +17,7 @@ import (
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/index"
 )
 
 // testApp is one ContactDesk instance for one test: the real router and a
@@ -39,6 +40,21 @@ type appConfig struct {
 	clientOptions  []client.Option
 	version        string
 	configure      func(*handlers.Config)
+	indexed        bool
+	sandboxOptions []sandbox.Option
+}
+
+// withIndex gives the app its tenant index, as main.go does: on the audit
+// trail's database, filled by one sync pass before the app serves, with the
+// app's own writes going into it. generated adds that many generated
+// customers to the sandbox's seed (the first is "Zoë Åkesson-Nuñez").
+func withIndex(generated int) appOption {
+	return func(c *appConfig) {
+		c.indexed = true
+		if generated > 0 {
+			c.sandboxOptions = append(c.sandboxOptions, sandbox.WithGeneratedCustomers(generated))
+		}
+	}
 }
 
 // withHandlers adjusts the app's configuration (identity, audit, ...).
@@ -68,7 +84,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 		cfg.requestTimeout = 2*cfg.clientTimeout + 2*time.Second
 	}
 
-	sb := sandboxtest.Start(t)
+	sb := sandboxtest.Start(t, cfg.sandboxOptions...)
 
 	logger := slog.New(slog.NewTextHandler(newTestLogWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	stConfig := sandboxtest.ClientConfig(sb)
@@ -107,10 +123,16 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	if cfg.configure != nil {
 		cfg.configure(&hcfg)
 	}
+	var caches []change.Cache
+	if cfg.indexed {
+		idx := openIndex(t, store, st)
+		hcfg.Index, hcfg.IndexInterval = idx, time.Minute
+		caches = append(caches, idx)
+	}
 	// As main.go: every change goes through the change service, into the
 	// same audit trail the pages show.
 	hcfg.Changes, err = change.New(change.Config{ServiceTitan: st, Audit: hcfg.Audit, TenantID: stConfig.TenantID,
-		Region: "US", Budget: cfg.requestTimeout, Logger: logger})
+		Region: "US", Budget: cfg.requestTimeout, Logger: logger, Caches: caches})
 	if err != nil {
 		t.Fatalf("change.New: %v", err)
 	}
@@ -123,6 +145,21 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	// (cleanups run last-in, first-out).
 	t.Cleanup(srv.Close)
 	return &testApp{URL: srv.URL, SB: sb}
+}
+
+// openIndex opens the tenant index beside the audit trail and fills it with
+// one sync pass, as the app's periodic sync job would.
+func openIndex(t testing.TB, store audit.Store, st *client.Client) *index.Store {
+	t.Helper()
+	sqlDB, dialect := store.DB()
+	idx, err := index.Open(context.Background(), sqlDB, dialect)
+	if err != nil {
+		t.Fatalf("open the index: %v", err)
+	}
+	if err := index.NewSyncer(st, idx, 1000, nil).Pass(context.Background()); err != nil {
+		t.Fatalf("sync the index: %v", err)
+	}
+	return idx
 }
 
 // testLogWriter sends the app's log lines to the test log (shown with -v or
