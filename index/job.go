@@ -6,6 +6,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/contactdesk/contactdesk/jobs"
 )
 
 // SyncArgs is the job that runs one sync pass. It carries nothing: where
@@ -42,10 +44,11 @@ func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	return err
 }
 
-// Timeout lets a backfill (a quarter of a million customers at INDEX_RATE
-// calls a second) run its course; each page is applied as it comes, so a
-// pass cut short loses nothing.
-func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return time.Hour }
+// Timeout gives a pass the longest a job may run. A backfill (a quarter of
+// a million customers at INDEX_RATE calls a second) takes several passes:
+// each page is applied with its cursor as it comes, and a pass stops
+// reading before its time is up, so a pass cut short loses nothing.
+func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return jobs.MaxJobTime }
 
 // PeriodicSync schedules a pass every interval, and one at start.
 func PeriodicSync(interval time.Duration) *river.PeriodicJob {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -17,6 +18,10 @@ type Feeds interface {
 	ExportContacts(ctx context.Context, from string, row func(client.ExportContact) error) (next string, hasMore bool, err error)
 	CountCustomers(ctx context.Context) (int, error)
 }
+
+// pageTime is the time a pass keeps for reading and applying one more
+// page; with less left before its deadline it stops.
+const pageTime = 30 * time.Second
 
 // Syncer brings the index up to date from the Data Export feeds.
 type Syncer struct {
@@ -62,6 +67,11 @@ func (s *Syncer) Pass(ctx context.Context) error {
 func (s *Syncer) feed(ctx context.Context, feed string) error {
 	restarted := false
 	for range s.maxPages {
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < pageTime {
+			// Out of time for another page: the next pass goes on
+			// from the cursor.
+			return nil
+		}
 		state, err := s.store.Feed(ctx, feed)
 		if err != nil {
 			return err

@@ -222,3 +222,22 @@ func TestSyncKeepsToItsShare(t *testing.T) {
 		t.Errorf("%d calls in %v at a share of 10/s; they need at least %v", calls, took, least)
 	}
 }
+
+// A pass near its deadline stops before the next page instead of failing
+// in the middle of one: no error, and the next pass goes on.
+func TestPassStopsBeforeItsDeadline(t *testing.T) {
+	h := newSyncHarness(t, 40)
+	ctx, cancel := context.WithTimeout(context.Background(), pageTime-time.Second)
+	defer cancel()
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatalf("a pass out of time: %v", err)
+	}
+	f, _ := h.store.Feed(ctx, FeedCustomers)
+	if f.ContinueFrom != "" || f.LastError != "" || h.sb.Requests(sandbox.OpExportCustomers) != 0 {
+		t.Errorf("a pass out of time read pages: %+v, %d calls", f, h.sb.Requests(sandbox.OpExportCustomers))
+	}
+	if err := h.syncer.Pass(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.expectComplete(t)
+}

@@ -26,6 +26,15 @@ import (
 )
 
 // Config says where the jobs live and what runs them.
+// MaxJobTime bounds every worker's Timeout: a longer task works in steps
+// that each leave their progress in the database.
+const MaxJobTime = 10 * time.Minute
+
+// RescueAfter is how long after its start a job still marked running (its
+// instance crashed or was killed) is taken up again; more than MaxJobTime,
+// so a job still working is never run twice.
+const RescueAfter = MaxJobTime + 5*time.Minute
+
 type Config struct {
 	// DB and Dialect are the app's database (db.SQLite: River uses
 	// it as it is; db.Postgres: River opens its own pool from
@@ -37,7 +46,8 @@ type Config struct {
 	Periodic    []*river.PeriodicJob
 	// MaxWorkers bounds the jobs one instance works at once.
 	MaxWorkers int
-	// JobTimeout bounds one job (a backfill page loop checks its context).
+	// JobTimeout bounds one job (a backfill page loop checks its context);
+	// a worker may set its own, up to MaxJobTime.
 	JobTimeout time.Duration
 	// PollInterval is how often an instance looks for jobs (SQLite has no
 	// LISTEN; PostgreSQL is told at once and polls as a fallback).
@@ -56,12 +66,16 @@ type Queue struct {
 // Open migrates River's tables and returns a Queue, not yet started.
 func Open(ctx context.Context, cfg Config) (*Queue, error) {
 	rc := &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}},
-		Workers:           cfg.Workers,
-		PeriodicJobs:      cfg.Periodic,
-		JobTimeout:        cfg.JobTimeout,
-		FetchPollInterval: cfg.PollInterval,
-		Logger:            cfg.Logger,
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}},
+		Workers:      cfg.Workers,
+		PeriodicJobs: cfg.Periodic,
+		JobTimeout:   cfg.JobTimeout,
+		// A job a crash left "running" is worked again after this long;
+		// without it River waits an hour, and a unique job (the index
+		// sync) could not be scheduled meanwhile.
+		RescueStuckJobsAfter: RescueAfter,
+		FetchPollInterval:    cfg.PollInterval,
+		Logger:               cfg.Logger,
 	}
 	switch cfg.Dialect {
 	case db.SQLite:
