@@ -114,6 +114,9 @@ type Entry struct {
 	// an ActionCreate, undoes by re-creating the contact; 0 for any other
 	// attempt. That attempt may since have been pruned.
 	Undoes int64
+	// Job is the bulk job (bulk_jobs.id) that made the attempt, for its
+	// owner; 0 for a person's own edit.
+	Job int64
 	// Changes are the fields the attempt tried to change, in order.
 	Changes []Change
 	// Outcome is how the attempt ended; OutcomeUnknown until completed.
@@ -148,6 +151,8 @@ type Filter struct {
 	Outcome Outcome
 	// Action matches Entry.Action when not empty.
 	Action Action
+	// Job matches Entry.Job when non-zero: the attempts of one bulk job.
+	Job int64
 	// Limit is the maximum number of entries List returns; zero or less
 	// means no limit. Each ignores it.
 	Limit int
@@ -165,7 +170,7 @@ type Store interface {
 	// Begin records an attempt before the PATCH is sent, with outcome
 	// unknown, so a crash mid-save leaves a row. It stores e's Time (now
 	// when zero), actor, IDs, action (ActionUpdate when empty), Undoes,
-	// changes, TraceID and RequestID; e.ID, e.Outcome, e.Messages and
+	// Job, changes, TraceID and RequestID; e.ID, e.Outcome, e.Messages and
 	// e.CompletedAt are ignored. It returns the new entry's ID.
 	// e.ActorEmail and every Change.Field must be non-empty, e.Action empty
 	// or valid, and e.Undoes 0 unless e.Action is ActionCreate.

@@ -611,6 +611,30 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("ok, a bulk job's attempts name it and are found by it", func(t *testing.T) {
+		s := open(t)
+		mine := mustBegin(t, s, entry("ada@example.com", 1, 2))
+		row := entry("ada@example.com", 1, 3)
+		row.Job = 17
+		fromJob := mustBegin(t, s, row)
+		other := entry("ada@example.com", 4, 5)
+		other.Job = 18
+		mustBegin(t, s, other)
+		got, err := Get(context.Background(), s, fromJob)
+		if err != nil || got.Job != 17 {
+			t.Fatalf("Get = %+v, %v; want job 17", got, err)
+		}
+		if e, _ := Get(context.Background(), s, mine); e.Job != 0 {
+			t.Errorf("a person's own edit names job %d", e.Job)
+		}
+		assertSelects(t, s, Filter{Job: 17}, []int64{fromJob})
+		bad := entry("ada@example.com", 1, 3)
+		bad.Job = -1
+		if _, err := s.Begin(context.Background(), bad); err == nil {
+			t.Error("a negative job id was stored")
+		}
+	})
+
 	t.Run("ok, a create learns its contact; Get and Filter.ID find one entry", func(t *testing.T) {
 		s := open(t)
 		add := entry("ada@example.com", 1, 0)
