@@ -55,10 +55,19 @@ func (s *Service) ResolveUnknown(ctx context.Context, olderThan time.Time) (Sett
 	return n, nil
 }
 
-// settle reads the contact of an unknown attempt and says how it ended.
+// settle reads the contact of an unknown attempt and says how it ended:
+// an update or an add is there when the contact holds what it asked for,
+// a removal when the contact is gone.
 func (s *Service) settle(ctx context.Context, e audit.Entry) (audit.Outcome, string, error) {
+	if e.Action == audit.ActionCreate && e.ContactID == 0 {
+		return s.settleCreate(ctx, e)
+	}
 	current, err := s.st.GetContact(ctx, e.CustomerID, e.ContactID)
 	switch {
+	case e.Action == audit.ActionDelete && errors.Is(err, client.ErrNotFound):
+		return audit.OutcomeSaved, "Checked after a restart: the contact is gone, so it was removed.", nil
+	case e.Action == audit.ActionDelete && err == nil:
+		return audit.OutcomeFailed, "Checked after a restart: the contact is still in ServiceTitan, so it was NOT removed.", nil
 	case errors.Is(err, client.ErrNotFound):
 		return audit.OutcomeNotFound, "Checked after a restart: the contact no longer exists.", nil
 	case err != nil:
@@ -67,6 +76,28 @@ func (s *Service) settle(ctx context.Context, e audit.Entry) (audit.Outcome, str
 		return audit.OutcomeSaved, "Checked after a restart: the change is in ServiceTitan.", nil
 	}
 	return audit.OutcomeFailed, "Checked after a restart: the change is not in ServiceTitan.", nil
+}
+
+// settleCreate looks for the contact an add whose answer was lost would
+// have made: one of the customer's contacts holding every value asked for.
+// It records the contact found on the attempt.
+func (s *Service) settleCreate(ctx context.Context, e audit.Entry) (audit.Outcome, string, error) {
+	contacts, err := s.st.ListContacts(ctx, e.CustomerID)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		return audit.OutcomeNotFound, "Checked after a restart: the customer no longer exists.", nil
+	case err != nil:
+		return "", "", err
+	}
+	for _, ct := range contacts {
+		if holds(ct, e.Changes) {
+			if err := s.audit.SetContact(ctx, e.ID, ct.ID); err != nil {
+				return "", "", err
+			}
+			return audit.OutcomeSaved, "Checked after a restart: the contact was added.", nil
+		}
+	}
+	return audit.OutcomeFailed, "Checked after a restart: no such contact was added.", nil
 }
 
 // holds reports whether ct has every value the changes asked for.

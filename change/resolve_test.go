@@ -7,6 +7,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/change"
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 )
 
@@ -57,6 +58,51 @@ func TestUnknownAttemptsAreSettledByReading(t *testing.T) {
 	}
 	if _, patches := h.calls(); patches != 0 {
 		t.Errorf("settling wrote to ServiceTitan (%d PATCHes)", patches)
+	}
+}
+
+// A removal is settled by whether the contact is gone, an add by whether
+// the customer has a contact with the values asked for (whose id the
+// attempt then records).
+func TestUnknownRemovalsAndAddsAreSettledByReading(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	long := time.Now().Add(-time.Hour)
+	begin := func(action audit.Action, contactID int64, changes ...audit.Change) int64 {
+		t.Helper()
+		id, err := h.store.Begin(ctx, audit.Entry{Time: long, ActorEmail: "kelly@acme.example", Action: action,
+			CustomerID: sandbox.SeedCustomerID, ContactID: contactID, Changes: changes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if err := h.st.DeleteContact(ctx, sandbox.SeedCustomerID, sandbox.SeedMobileContactID); err != nil {
+		t.Fatal(err)
+	}
+	removed := begin(audit.ActionDelete, sandbox.SeedMobileContactID, audit.Change{Field: "value", Before: "2175550177"})
+	notRemoved := begin(audit.ActionDelete, sandbox.SeedEmailContactID, audit.Change{Field: "value", Before: "ada@example.com"})
+	made, err := h.st.CreateContact(ctx, sandbox.SeedCustomerID, client.CreateContactRequest{Type: client.ContactPhone, Value: "2175550100", Memo: "Office"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := begin(audit.ActionCreate, 0, audit.Change{Field: "type", After: "Phone"}, audit.Change{Field: "value", After: "2175550100"},
+		audit.Change{Field: "memo", After: "Office"})
+	notAdded := begin(audit.ActionCreate, 0, audit.Change{Field: "type", After: "Phone"}, audit.Change{Field: "value", After: "2175550111"})
+
+	n, err := h.svc.ResolveUnknown(ctx, time.Now().Add(-time.Minute))
+	if err != nil || n != (change.Settled{Saved: 2, NotSaved: 2}) {
+		t.Fatalf("settled %+v, %v", n, err)
+	}
+	for id, want := range map[int64]audit.Outcome{removed: audit.OutcomeSaved, notRemoved: audit.OutcomeFailed,
+		added: audit.OutcomeSaved, notAdded: audit.OutcomeFailed} {
+		e, _ := audit.Get(ctx, h.store, id)
+		if e.Outcome != want {
+			t.Errorf("attempt %d (%s of contact %d): %s %q, want %s", id, e.Action, e.ContactID, e.Outcome, e.Messages, want)
+		}
+	}
+	if e, _ := audit.Get(ctx, h.store, added); e.ContactID != made.ID {
+		t.Errorf("the add settled names contact %d, want %d", e.ContactID, made.ID)
 	}
 }
 

@@ -17,8 +17,11 @@ import (
 
 // harness is a change.Service against the sandbox, with a real audit trail.
 type harness struct {
-	svc   *change.Service
-	sb    *sandbox.Server
+	svc *change.Service
+	sb  *sandbox.Server
+	// st calls the sandbox as another integration would (behind the
+	// app's back).
+	st    *client.Client
 	store audit.Store
 	cache *recorded
 }
@@ -49,7 +52,7 @@ func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	h := &harness{sb: sb, store: store, cache: &recorded{}}
+	h := &harness{sb: sb, st: st, store: store, cache: &recorded{}}
 	cfg := change.Config{ServiceTitan: st, Audit: store, TenantID: stConfig.TenantID, Region: "US", Budget: 5 * time.Second,
 		Caches: []change.Cache{h.cache}}
 	for _, f := range configure {
