@@ -87,6 +87,11 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 			restarted = true
 			continue
 		}
+		if err != nil && ctx.Err() != nil {
+			// The app is stopping (or the pass ran out of time): not the
+			// feed's fault, nothing to record.
+			return fmt.Errorf("index: read the %s feed: %w", feed, ctx.Err())
+		}
 		if err != nil {
 			s.store.RecordError(context.WithoutCancel(ctx), feed, err)
 			s.log.ErrorContext(ctx, "index: a feed page could not be read; the cursor stays", "feed", feed, "error", err)

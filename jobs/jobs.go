@@ -87,7 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		if err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		return &Queue{insert: client.Insert, start: client.Start, stop: client.Stop, close: func() {}}, nil
+		return &Queue{insert: client.Insert, start: client.Start, stop: client.StopAndCancel, close: func() {}}, nil
 	case db.Postgres:
 		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
 		if err != nil {
@@ -103,7 +103,7 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 			pool.Close()
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		return &Queue{insert: client.Insert, start: client.Start, stop: client.Stop, close: pool.Close}, nil
+		return &Queue{insert: client.Insert, start: client.Start, stop: client.StopAndCancel, close: pool.Close}, nil
 	}
 	return nil, fmt.Errorf("jobs: no dialect %q", cfg.Dialect)
 }
@@ -128,8 +128,11 @@ func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inse
 	return q.insert(ctx, args, opts)
 }
 
-// Stop lets the jobs in hand finish (until ctx ends) and stops; then it
-// releases River's pool.
+// Stop cancels the jobs in hand and waits for them to return (until ctx
+// ends), then releases River's pool. Every job is written to be cut short:
+// the index sync applies whole pages with their cursor, a bulk job stops
+// between rows (the row in hand finishes through the write path), and both
+// go on from what they wrote down after the restart.
 func (q *Queue) Stop(ctx context.Context) error {
 	err := q.stop(ctx)
 	q.close()

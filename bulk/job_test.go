@@ -1,0 +1,627 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/change"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/index"
+	"github.com/contactdesk/contactdesk/jobs"
+)
+
+// harness is the app's bulk path over a sandbox: the audit trail, the
+// index (synced once) and the bulk tables in one SQLite database, the real
+// change service, and a Runner with short waits.
+type harness struct {
+	sb      *sandbox.Server
+	st      *client.Client
+	trail   audit.Store
+	idx     *index.Store
+	changes *change.Service
+	store   *Store
+	svc     *Service
+	queued  *recordingQueue
+
+	mu sync.Mutex
+	// calls counts requests per customer id, by operation.
+	calls map[string]map[int64]int
+	// patch decides per contact what a PATCH does (nil: the real thing).
+	patch map[int64]sandbox.Interceptor
+}
+
+type recordingQueue struct {
+	mu   sync.Mutex
+	jobs []int64
+}
+
+func (q *recordingQueue) Insert(_ context.Context, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.jobs = append(q.jobs, args.(RunArgs).Job)
+	return &rivertype.JobInsertResult{}, nil
+}
+
+func newHarness(t *testing.T, generated int) *harness {
+	t.Helper()
+	ctx := context.Background()
+	h := &harness{calls: map[string]map[int64]int{}, patch: map[int64]sandbox.Interceptor{}, queued: &recordingQueue{}}
+	h.sb = sandboxtest.Start(t, sandbox.WithGeneratedCustomers(generated))
+	cfg := sandboxtest.ClientConfig(h.sb)
+	cfg.Timeout = time.Second
+	var err error
+	h.st, err = client.New(cfg, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.trail, err = audit.OpenSQLite(ctx, t.TempDir()+"/audit.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.trail.Close() })
+	sqlDB, dialect := h.trail.DB()
+	if h.idx, err = index.Open(ctx, sqlDB, dialect); err != nil {
+		t.Fatal(err)
+	}
+	if err := index.NewSyncer(h.st, h.idx, 1000, nil).Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h.store, err = Open(ctx, sqlDB, dialect); err != nil {
+		t.Fatal(err)
+	}
+	h.changes, err = change.New(change.Config{ServiceTitan: h.st, Audit: h.trail, TenantID: cfg.TenantID, Budget: 5 * time.Second,
+		Caches: []change.Cache{h.idx}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc = &Service{Store: h.store, Index: h.idx, Queue: h.queued}
+	for _, op := range []string{sandbox.OpListContacts, sandbox.OpUpdateContact, sandbox.OpDeleteContact} {
+		h.sb.Intercept(op, func(w http.ResponseWriter, r *http.Request, apply func()) {
+			customer, contact := pathIDs(r.URL.Path)
+			h.mu.Lock()
+			if h.calls[op] == nil {
+				h.calls[op] = map[int64]int{}
+			}
+			h.calls[op][customer]++
+			special := h.patch[contact]
+			h.mu.Unlock()
+			if op == sandbox.OpUpdateContact && special != nil {
+				special(w, r, apply)
+				return
+			}
+			apply()
+		})
+	}
+	return h
+}
+
+// pathIDs reads .../customers/{id}/contacts[/{contactId}].
+func pathIDs(path string) (customer, contact int64) {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if p == "customers" && i+1 < len(parts) {
+			customer, _ = strconv.ParseInt(parts[i+1], 10, 64)
+		}
+		if p == "contacts" && i+1 < len(parts) {
+			contact, _ = strconv.ParseInt(parts[i+1], 10, 64)
+		}
+	}
+	return customer, contact
+}
+
+func (h *harness) count(op string, customer int64) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.calls[op][customer]
+}
+
+func (h *harness) runner() *Runner {
+	r := NewRunner(RunnerConfig{Store: h.store, Changes: h.changes, Trail: h.trail, PerSecond: 1000})
+	r.wait, r.step = time.Millisecond, time.Minute
+	return r
+}
+
+// run works job to its end as one worker would, step after step.
+func (h *harness) run(t *testing.T, r *Runner, job int64) {
+	t.Helper()
+	for range 100 {
+		step, err := r.Work(context.Background(), job, "worker-1")
+		if err != nil {
+			t.Fatalf("Work: %v", err)
+		}
+		if !step.More {
+			return
+		}
+	}
+	t.Fatal("the job did not end in 100 steps")
+}
+
+var kelly = Person{Email: "kelly@acme.example", Name: "Kelly Ng"}
+
+// marketingOn finds n customers (generated ones, each its own) with a
+// contact whose marketing updates are on.
+func (h *harness) marketingOn(t *testing.T, n int) []index.Contact {
+	t.Helper()
+	var out []index.Contact
+	for id := sandbox.SeedCustomerID + 100; len(out) < n && id < sandbox.SeedCustomerID+1000; id++ {
+		contacts, _ := h.idx.Contacts(context.Background(), id)
+		for _, c := range contacts {
+			if c.Preferences != nil && c.Preferences.MarketingUpdatesEnabled && !c.Preferences.HasSplitInvoiceFlags() {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	if len(out) < n {
+		t.Fatalf("found %d contacts with marketing on, want %d", len(out), n)
+	}
+	return out
+}
+
+func listOf(t *testing.T, lines ...string) List {
+	t.Helper()
+	l, err := Parse(strings.NewReader(strings.Join(lines, "\n")), "US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+var optOut = Action{Kind: SetPreferences, Set: map[string]bool{"marketingUpdatesEnabled": false}}
+
+// The preview says, from the index alone, what each line names and what
+// would change; nothing is sent to ServiceTitan.
+func TestPreview(t *testing.T) {
+	h := newHarness(t, 0)
+	ctx := context.Background()
+	h.sb.ResetCounters()
+	list := listOf(t, "value,customer id",
+		"(217) 555-0177,",      // Ada's mobile: marketing already off
+		"ada@example.com,",     // Ada's email: marketing on
+		"217-555-0177,",        // the same contact again
+		"(312) 555-0100,",      // nobody's
+		"not a number,",        // invalid
+		"ada@example.com,4242", // another customer's? no: unmatched
+	)
+	id, p, err := h.svc.Preview(ctx, list, optOut, "optouts.csv", kelly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Totals(); got != (Totals{Change: 1, Unchanged: 1, Unmatched: 2, Invalid: 1, Duplicate: 1}) {
+		t.Errorf("totals %+v", got)
+	}
+	stored, err := h.store.PreviewTotals(ctx, id)
+	if err != nil || stored != p.Totals() {
+		t.Errorf("stored totals %+v, %v; want %+v", stored, err, p.Totals())
+	}
+	rows, _ := h.store.Targets(ctx, id, "", 0, 10)
+	if len(rows) != 2 || rows[0].ContactID != sandbox.SeedMobileContactID || rows[0].Planned != PlanUnchanged ||
+		rows[1].ContactID != sandbox.SeedEmailContactID || rows[1].Planned != PlanChange ||
+		rows[1].Before != "Marketing updates on" || rows[1].After != "Marketing updates off" || rows[1].CustomerName != "Ada Lovelace" {
+		t.Errorf("rows %+v", rows)
+	}
+	lines, _ := h.store.Lines(ctx, id, nil, false, 0, 10)
+	want := []string{"2 matched", "3 matched", "4 duplicate the same contact as line 2", "5 unmatched no contact holds this value",
+		"6 invalid", "7 unmatched customer 4242 has no contact with this value"}
+	for i, l := range lines {
+		got := fmt.Sprintf("%d %s %s", l.Line, l.Status, l.Why)
+		if i >= len(want) || !strings.HasPrefix(got, want[i]) {
+			t.Errorf("line %d: %q, want %q", i, got, want[min(i, len(want)-1)])
+		}
+	}
+	if j, _ := h.store.Job(ctx, id); j.State != Draft || j.Owner != kelly || j.FileName != "optouts.csv" || j.Contacts != 2 || j.Lines != 6 {
+		t.Errorf("job %+v", j)
+	}
+	for _, op := range []string{sandbox.OpListContacts, sandbox.OpGetCustomer, sandbox.OpUpdateContact} {
+		if n := h.sb.Requests(op); n != 0 {
+			t.Errorf("the preview made %d %s calls", n, op)
+		}
+	}
+}
+
+// A value several customers hold (a shared family or office address)
+// matches each of them; a placeholder held by many is refused.
+func TestPreviewSharedValuesAndPlaceholders(t *testing.T) {
+	h := newHarness(t, 400)
+	ctx := context.Background()
+	shared, placeholder := "", ""
+	counts := map[string]map[int64]bool{}
+	for id := sandbox.SeedCustomerID + 100; id < sandbox.SeedCustomerID+500; id++ {
+		contacts, _ := h.idx.Contacts(ctx, id)
+		for _, c := range contacts {
+			if c.Type == client.ContactEmail {
+				k := index.ValueKey(c)
+				if counts[k] == nil {
+					counts[k] = map[int64]bool{}
+				}
+				counts[k][c.CustomerID] = true
+			}
+		}
+	}
+	for k, cs := range counts {
+		switch {
+		case len(cs) > MaxPerValue && placeholder == "":
+			placeholder = k
+		case len(cs) > 1 && len(cs) <= 5 && shared == "":
+			shared = k
+		}
+	}
+	if shared == "" {
+		t.Fatal("the generated tenant has no shared email")
+	}
+	lines := []string{shared}
+	if placeholder != "" {
+		lines = append(lines, placeholder)
+	}
+	_, p, err := h.svc.Preview(ctx, listOf(t, lines...), optOut, "", kelly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, _ := h.idx.ContactsByValue(ctx, []string{shared})
+	if p.Lines[0].Status != LineMatched || p.Lines[0].Customers < 2 || len(p.Rows) != len(held[shared]) || p.Totals().Shared != 1 {
+		t.Errorf("a shared email: line %+v, %d rows; %d contacts hold it", p.Lines[0], len(p.Rows), len(held[shared]))
+	}
+	if placeholder != "" && (p.Lines[1].Status != LineInvalid || !strings.Contains(p.Lines[1].Why, "placeholder")) {
+		t.Errorf("a placeholder: %+v", p.Lines[1])
+	}
+}
+
+// The job through every outcome, against a scripted ServiceTitan: each
+// contact is read once and written at most once; one already right costs
+// one call; the audit trail has one entry per change, naming the job.
+func TestJobOutcomes(t *testing.T) {
+	h := newHarness(t, 200)
+	ctx := context.Background()
+	cs := h.marketingOn(t, 6)
+	changed, gone, refused, flaky, lost, already := cs[0], cs[1], cs[2], cs[3], cs[4], cs[5]
+	var lines []string
+	for _, c := range cs {
+		lines = append(lines, c.Value)
+	}
+	id, _, err := h.svc.Preview(ctx, listOf(t, lines...), optOut, "list.csv", kelly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Since the preview: a colleague removed one contact and turned
+	// marketing off for another.
+	if err := h.st.DeleteContact(ctx, gone.CustomerID, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	ct, _ := h.sb.Contact(already.CustomerID, already.ID)
+	ct.Preferences.MarketingUpdatesEnabled = false
+	h.sb.SetContact(already.CustomerID, ct)
+	h.patch[refused.ID] = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"type":"x","title":"One or more validation errors occurred.","status":400,"errors":{"Preferences":["Marketing cannot be changed for this contact."]}}`))
+	}
+	flakyCalls := 0
+	h.patch[flaky.ID] = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		if flakyCalls++; flakyCalls == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		apply()
+	}
+	h.patch[lost.ID] = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		apply()
+		hj, _ := w.(http.Hijacker)
+		conn, _, _ := hj.Hijack()
+		conn.Close()
+	}
+	h.sb.ResetCounters()
+	h.calls = map[string]map[int64]int{}
+
+	started, err := h.svc.Confirm(ctx, id, kelly.Email)
+	if err != nil || !started {
+		t.Fatalf("Confirm: %v, %v", started, err)
+	}
+	h.run(t, h.runner(), id)
+
+	j, _ := h.store.Job(ctx, id)
+	counts, _ := h.store.Counts(ctx, id)
+	if j.State != Done || counts != (Counts{Changed: 3, Unchanged: 1, Skipped: 1, Failed: 1}) {
+		t.Fatalf("job %s, counts %+v", j.State, counts)
+	}
+	rows, _ := h.store.Targets(ctx, id, "", 0, 10)
+	byContact := map[int64]Target{}
+	for _, r := range rows {
+		byContact[r.ContactID] = r
+	}
+	for _, tt := range []struct {
+		c              index.Contact
+		state          RowState
+		reads, patches int
+		message        string
+	}{
+		{changed, RowChanged, 1, 1, ""},
+		{gone, RowSkipped, 1, 0, "no longer exists"},
+		{refused, RowFailed, 1, 1, "Marketing cannot be changed"},
+		{flaky, RowChanged, 3, 2, ""}, // read, 503 (read again: not there), then read and PATCH
+		{lost, RowChanged, 2, 1, ""},  // read, PATCH lost, read: it is there
+		{already, RowUnchanged, 1, 0, ""},
+	} {
+		r := byContact[tt.c.ID]
+		reads, patches := h.count(sandbox.OpListContacts, tt.c.CustomerID), h.count(sandbox.OpUpdateContact, tt.c.CustomerID)
+		if r.State != tt.state || !strings.Contains(r.Message, tt.message) || reads != tt.reads || patches != tt.patches {
+			t.Errorf("contact %d: %s %q after %d reads and %d PATCHes; want %s %q, %d and %d",
+				tt.c.ID, r.State, r.Message, reads, patches, tt.state, tt.message, tt.reads, tt.patches)
+		}
+		if now, ok := h.sb.Contact(tt.c.CustomerID, tt.c.ID); ok && tt.state == RowChanged && now.Preferences.MarketingUpdatesEnabled {
+			t.Errorf("contact %d: marketing still on", tt.c.ID)
+		}
+	}
+	entries, _, _ := h.trail.List(ctx, audit.Filter{Job: id})
+	outcomes := map[audit.Outcome]int{}
+	for _, e := range entries {
+		outcomes[e.Outcome]++
+		if e.ActorEmail != kelly.Email || e.Job != id {
+			t.Errorf("entry %+v does not name the job's owner and the job", e)
+		}
+	}
+	// Three changes, the refusal, the contact gone, and the 503 attempt
+	// (failed: the read after it showed it was not made).
+	if outcomes[audit.OutcomeSaved] != 3 || outcomes[audit.OutcomeRejected] != 1 || outcomes[audit.OutcomeNotFound] != 1 ||
+		outcomes[audit.OutcomeFailed] != 1 || len(entries) != 6 {
+		t.Errorf("audit outcomes %v (%d entries)", outcomes, len(entries))
+	}
+}
+
+// Pause stops between rows and Resume goes on; Cancel leaves the rows not
+// worked cancelled.
+func TestPauseResumeCancel(t *testing.T) {
+	h := newHarness(t, 200)
+	ctx := context.Background()
+	cs := h.marketingOn(t, 6)
+	var lines []string
+	for _, c := range cs {
+		lines = append(lines, c.Value)
+	}
+	id, _, _ := h.svc.Preview(ctx, listOf(t, lines...), optOut, "", kelly)
+	h.svc.Confirm(ctx, id, kelly.Email)
+	r := h.runner()
+	// Pause after the second PATCH.
+	patches := 0
+	for _, c := range cs {
+		h.patch[c.ID] = func(w http.ResponseWriter, req *http.Request, apply func()) {
+			apply()
+			if patches++; patches == 2 {
+				if ok, err := h.svc.Pause(ctx, id, "lee@acme.example"); !ok || err != nil {
+					t.Errorf("Pause: %v, %v", ok, err)
+				}
+			}
+		}
+	}
+	if step, err := r.Work(ctx, id, "w"); err != nil || step.More {
+		t.Fatalf("a paused job's step: %+v, %v", step, err)
+	}
+	if c, _ := h.store.Counts(ctx, id); c.Changed != 2 || c.Pending != 4 {
+		t.Errorf("after the pause: %+v", c)
+	}
+	if j, _ := h.store.Job(ctx, id); j.State != Paused || j.StateBy != "lee@acme.example" {
+		t.Errorf("job %+v", j)
+	}
+	if step, _ := r.Work(ctx, id, "w"); step.More {
+		t.Error("a paused job went on")
+	}
+	if ok, _ := h.svc.Resume(ctx, id, kelly.Email); !ok || len(h.queued.jobs) != 2 {
+		t.Fatalf("Resume: %v, queued %v", ok, h.queued.jobs)
+	}
+	// Cancel after one more.
+	patches = 0
+	for _, c := range cs {
+		h.patch[c.ID] = func(w http.ResponseWriter, req *http.Request, apply func()) {
+			apply()
+			if patches++; patches == 1 {
+				h.svc.Cancel(ctx, id, kelly.Email)
+			}
+		}
+	}
+	h.run(t, r, id)
+	c, _ := h.store.Counts(ctx, id)
+	if c != (Counts{Changed: 3, Cancelled: 3}) {
+		t.Errorf("after the cancel: %+v", c)
+	}
+	if j, _ := h.store.Job(ctx, id); j.State != Cancelled || j.Finished.IsZero() {
+		t.Errorf("job %+v", j)
+	}
+	if ok, _ := h.svc.Resume(ctx, id, kelly.Email); ok {
+		t.Error("a cancelled job was resumed")
+	}
+	// A repeated confirmation starts nothing.
+	if again, _ := h.svc.Confirm(ctx, id, kelly.Email); again {
+		t.Error("a job was confirmed twice")
+	}
+}
+
+// Only the owner confirms a draft, once.
+func TestConfirmOnceByTheOwner(t *testing.T) {
+	h := newHarness(t, 0)
+	ctx := context.Background()
+	id, _, _ := h.svc.Preview(ctx, listOf(t, "ada@example.com"), optOut, "", kelly)
+	if ok, _ := h.svc.Confirm(ctx, id, "lee@acme.example"); ok {
+		t.Error("someone else confirmed kelly's draft")
+	}
+	var wg sync.WaitGroup
+	results := make([]bool, 4)
+	for i := range results {
+		wg.Go(func() { results[i], _ = h.svc.Confirm(ctx, id, kelly.Email) })
+	}
+	wg.Wait()
+	started := 0
+	for _, ok := range results {
+		if ok {
+			started++
+		}
+	}
+	if started != 1 || len(h.queued.jobs) != 1 {
+		t.Errorf("%d of 4 confirmations started the job, %d runs queued", started, len(h.queued.jobs))
+	}
+}
+
+// A crash in the middle of a row (the PATCH applied, its outcome not yet
+// recorded anywhere) is settled after the restart by reading: the contact
+// is not changed twice and the row is counted as changed.
+func TestRestartInTheMiddle(t *testing.T) {
+	h := newHarness(t, 200)
+	ctx := context.Background()
+	cs := h.marketingOn(t, 4)
+	var lines []string
+	for _, c := range cs {
+		lines = append(lines, c.Value)
+	}
+	id, _, _ := h.svc.Preview(ctx, listOf(t, lines...), optOut, "", kelly)
+	h.svc.Confirm(ctx, id, kelly.Email)
+
+	// The third change is applied, then the process "dies" before its
+	// outcome is recorded: its worker stops right there, for good.
+	frozen := &freezingTrail{Store: h.trail, contact: cs[2].ID, reached: make(chan struct{}), release: make(chan struct{})}
+	dying, err := change.New(change.Config{ServiceTitan: h.st, Audit: frozen, Budget: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := NewRunner(RunnerConfig{Store: h.store, Changes: dying, Trail: h.trail, PerSecond: 1000})
+	gone := make(chan struct{})
+	go func() {
+		defer close(gone)
+		first.Work(ctx, id, "run-1")
+	}()
+	<-frozen.reached
+	t.Cleanup(func() { close(frozen.release); <-gone })
+	if c, _ := h.store.Counts(ctx, id); c.Changed != 2 || c.Running != 1 || c.Pending != 1 {
+		t.Fatalf("after the crash: %+v", c)
+	}
+	if e, _, _ := h.trail.List(ctx, audit.Filter{Job: id, ContactID: cs[2].ID}); len(e) != 1 || e[0].Outcome != audit.OutcomeUnknown {
+		t.Fatalf("the crashed attempt: %+v", e)
+	}
+
+	// After the restart: another worker, once the dead one's lease ran out.
+	h.store.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	second := h.runner()
+	h.run(t, second, id)
+	if c, _ := h.store.Counts(ctx, id); c != (Counts{Changed: 4}) {
+		t.Errorf("after the restart: %+v", c)
+	}
+	for _, c := range cs {
+		if n := h.count(sandbox.OpUpdateContact, c.CustomerID); n != 1 {
+			t.Errorf("contact %d: %d PATCHes, want 1", c.ID, n)
+		}
+	}
+	if e, _, _ := h.trail.List(ctx, audit.Filter{Job: id, ContactID: cs[2].ID}); len(e) != 1 || e[0].Outcome != audit.OutcomeSaved {
+		t.Errorf("the crashed attempt after the restart: %+v", e)
+	}
+}
+
+// freezingTrail is the audit trail of a process that dies just after one
+// contact's change was made: recording its outcome never happens.
+type freezingTrail struct {
+	audit.Store
+	contact int64
+	mu      sync.Mutex
+	frozen  int64
+	reached chan struct{}
+	release chan struct{}
+}
+
+func (f *freezingTrail) Begin(ctx context.Context, e audit.Entry) (int64, error) {
+	id, err := f.Store.Begin(ctx, e)
+	if e.ContactID == f.contact {
+		f.mu.Lock()
+		f.frozen = id
+		f.mu.Unlock()
+	}
+	return id, err
+}
+
+func (f *freezingTrail) Complete(ctx context.Context, id int64, outcome audit.Outcome, messages []string, traceID string) error {
+	f.mu.Lock()
+	frozen := id == f.frozen
+	f.mu.Unlock()
+	if !frozen {
+		return f.Store.Complete(ctx, id, outcome, messages, traceID)
+	}
+	close(f.reached)
+	<-f.release
+	return errors.New("the process is gone")
+}
+
+// Through River, as the app runs it: a confirmed job is worked to its end
+// by queued runs; a running job nobody holds (its run lost with a crash)
+// is queued again by the sweep.
+func TestJobThroughRiver(t *testing.T) {
+	h := newHarness(t, 200)
+	ctx := context.Background()
+	cs := h.marketingOn(t, 5)
+	var lines []string
+	for _, c := range cs {
+		lines = append(lines, c.Value)
+	}
+	sqlDB, dialect := h.trail.DB()
+	workers := river.NewWorkers()
+	runner := h.runner()
+	runner.step = 50 * time.Millisecond // several steps: each snoozes and goes on
+	river.AddWorker(workers, &RunWorker{Runner: runner})
+	sweep := &SweepWorker{Store: h.store}
+	river.AddWorker(workers, sweep)
+	q, err := jobs.Open(ctx, jobs.Config{DB: sqlDB, Dialect: dialect, Workers: workers, PollInterval: 100 * time.Millisecond, JobTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc.Queue = q
+	sweep.Queue = h.svc
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Stop(context.Background()) })
+
+	// Slow enough that a step ends in the middle.
+	for _, c := range cs {
+		h.patch[c.ID] = func(w http.ResponseWriter, r *http.Request, apply func()) {
+			time.Sleep(30 * time.Millisecond)
+			apply()
+		}
+	}
+	id, _, _ := h.svc.Preview(ctx, listOf(t, lines[:3]...), optOut, "", kelly)
+	if ok, err := h.svc.Confirm(ctx, id, kelly.Email); !ok || err != nil {
+		t.Fatalf("Confirm: %v, %v", ok, err)
+	}
+	waitFor(t, func() bool { j, _ := h.store.Job(ctx, id); return j.State == Done })
+
+	// A job marked running whose run is gone: the sweep queues it.
+	lost, _, _ := h.svc.Preview(ctx, listOf(t, lines[3:]...), optOut, "", kelly)
+	if ok, _ := h.store.Confirm(ctx, lost, kelly.Email); !ok { // confirmed, no run queued
+		t.Fatal("not confirmed")
+	}
+	if err := sweep.Work(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { j, _ := h.store.Job(ctx, lost); return j.State == Done })
+	for _, c := range cs {
+		if n := h.count(sandbox.OpUpdateContact, c.CustomerID); n != 1 {
+			t.Errorf("contact %d: %d PATCHes, want 1", c.ID, n)
+		}
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatal("timed out")
+}

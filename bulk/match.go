@@ -1,0 +1,265 @@
+package bulk
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/contactdesk/contactdesk/change"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/index"
+)
+
+// Index is what matching needs of the tenant index; *index.Store has it.
+type Index interface {
+	ContactsByValue(ctx context.Context, values []string) (map[string][]index.Contact, error)
+	ContactsByID(ctx context.Context, ids []int64) (map[int64]index.Contact, error)
+	CustomersByID(ctx context.Context, ids []int64) (map[int64]index.Customer, error)
+}
+
+// MaxPerValue bounds the contacts one line may match: a value held by more
+// is a placeholder ("0000000000", "noemail@gmail.com") rather than a
+// person's, and changing them all is not what an opt-out list means.
+const MaxPerValue = 100
+
+// Preview is a list matched against the index: what a job would do, line
+// by line and contact by contact, before anything is written.
+type Preview struct {
+	FileName string
+	Action   Action
+	// Lines are every line of the list, in order.
+	Lines []Line
+	// Rows are the contacts matched, each once, in the order of the lines
+	// that matched them first.
+	Rows []Target
+}
+
+// Totals counts the preview as the page shows it.
+func (p Preview) Totals() Totals {
+	var t Totals
+	for _, r := range p.Rows {
+		if r.Planned == PlanChange {
+			t.Change++
+		} else {
+			t.Unchanged++
+		}
+	}
+	for _, l := range p.Lines {
+		switch l.Status {
+		case LineUnmatched:
+			t.Unmatched++
+		case LineInvalid:
+			t.Invalid++
+		case LineDuplicate:
+			t.Duplicate++
+		}
+		if l.Customers > 1 {
+			t.Shared++
+		}
+	}
+	return t
+}
+
+// ErrNoFlags: a preferences action that sets nothing.
+var ErrNoFlags = errors.New("bulk: choose at least one preference to set")
+
+// Match reads which contacts each line of list names, from the index (no
+// call to ServiceTitan): by contact id, or by phone number or email (every
+// contact holding it, on every customer: an opt-out is about the number or
+// the address), within one customer when the line names one. For each
+// contact it says, from the index, whether the action would change it.
+func Match(ctx context.Context, idx Index, list List, action Action, fileName string) (Preview, error) {
+	if action.Kind == SetPreferences && len(action.Set) == 0 {
+		return Preview{}, ErrNoFlags
+	}
+	p := Preview{FileName: fileName, Action: action}
+
+	var values []string
+	var ids []int64
+	for _, r := range list.Rows {
+		if r.ContactID != 0 {
+			ids = append(ids, r.ContactID)
+		} else {
+			values = append(values, r.Value())
+		}
+	}
+	byValue, err := idx.ContactsByValue(ctx, dedupe(values))
+	if err != nil {
+		return p, err
+	}
+	byID, err := idx.ContactsByID(ctx, dedupe(ids))
+	if err != nil {
+		return p, err
+	}
+	var customerIDs []int64
+	for _, cs := range byValue {
+		for _, c := range cs {
+			customerIDs = append(customerIDs, c.CustomerID)
+		}
+	}
+	for _, c := range byID {
+		customerIDs = append(customerIDs, c.CustomerID)
+	}
+	customers, err := idx.CustomersByID(ctx, dedupe(customerIDs))
+	if err != nil {
+		return p, err
+	}
+
+	seen := map[int64]int{} // contact id -> the line that matched it first
+	for _, r := range list.Rows {
+		line := Line{Line: r.Line, Text: r.Text, Value: r.Value(), CustomerID: r.CustomerID, ContactID: r.ContactID}
+		matched, why := matches(r, byValue, byID)
+		line.Matches, line.Customers = len(matched), countCustomers(matched)
+		switch {
+		case why != "":
+			line.Status, line.Why = LineUnmatched, why
+		case len(matched) > MaxPerValue:
+			line.Status = LineInvalid
+			line.Why = fmt.Sprintf("%d contacts hold this value, more than %d: it looks like a placeholder, not a person's; name the customer id to change one", len(matched), MaxPerValue)
+		default:
+			line.Status = LineDuplicate
+			var refused []string
+			for _, c := range matched {
+				if first, dup := seen[c.ID]; dup {
+					line.Why = fmt.Sprintf("the same contact as line %d", first)
+					continue
+				}
+				t, problem := plan(c, customers[c.CustomerID], action)
+				if problem != "" {
+					refused = append(refused, problem)
+					continue
+				}
+				seen[c.ID] = r.Line
+				t.Seq, t.Line = len(p.Rows)+1, r.Line
+				p.Rows = append(p.Rows, t)
+				line.Status, line.Why = LineMatched, ""
+			}
+			if line.Status == LineDuplicate && len(refused) > 0 {
+				line.Status, line.Why = LineInvalid, refused[0]
+			}
+		}
+		p.Lines = append(p.Lines, line)
+	}
+	for _, bad := range list.Invalid {
+		p.Lines = append(p.Lines, Line{Line: bad.Line, Text: bad.Text, Status: LineInvalid, Why: bad.Why})
+	}
+	slices.SortStableFunc(p.Lines, func(a, b Line) int { return cmp.Compare(a.Line, b.Line) })
+	return p, nil
+}
+
+// matches are the contacts a line names, or why it names none.
+func matches(r Row, byValue map[string][]index.Contact, byID map[int64]index.Contact) ([]index.Contact, string) {
+	if r.ContactID != 0 {
+		c, ok := byID[r.ContactID]
+		switch {
+		case !ok:
+			return nil, fmt.Sprintf("no contact with ID %d", r.ContactID)
+		case r.CustomerID != 0 && c.CustomerID != r.CustomerID:
+			return nil, fmt.Sprintf("contact %d belongs to customer %d, not %d", r.ContactID, c.CustomerID, r.CustomerID)
+		case r.Value() != "" && index.ValueKey(c) != r.Value():
+			return nil, fmt.Sprintf("contact %d holds another value", r.ContactID)
+		}
+		return []index.Contact{c}, ""
+	}
+	var out []index.Contact
+	for _, c := range byValue[r.Value()] {
+		if r.CustomerID == 0 || c.CustomerID == r.CustomerID {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		if r.CustomerID != 0 && len(byValue[r.Value()]) > 0 {
+			return nil, fmt.Sprintf("customer %d has no contact with this value", r.CustomerID)
+		}
+		return nil, "no contact holds this value"
+	}
+	return out, ""
+}
+
+// plan is what the action would do to c, as the index holds it, or why it
+// cannot.
+func plan(c index.Contact, customer index.Customer, action Action) (Target, string) {
+	t := Target{CustomerID: c.CustomerID, ContactID: c.ID, CustomerName: customer.Name, Type: string(c.Type), Value: c.Value,
+		State: RowPending}
+	if t.CustomerName == "" {
+		t.CustomerName = fmt.Sprintf("Customer %d", c.CustomerID)
+	}
+	switch action.Kind {
+	case Remove:
+		t.Planned, t.Before, t.After = PlanChange, describeContact(c), "removed"
+	default:
+		after, changed, err := change.WithFlags(c.Preferences, action.Set)
+		if err != nil {
+			return t, strings.TrimPrefix(err.Error(), change.ErrFlagNotHeld.Error()+": ")
+		}
+		t.Planned = PlanUnchanged
+		if changed {
+			t.Planned = PlanChange
+		}
+		t.Before, t.After = describeFlags(c.Preferences, action.Set), describeFlags(&after, action.Set)
+	}
+	return t, ""
+}
+
+// describeFlags says how p holds the flags asked about ("Marketing
+// updates off, Job reminders on"), as the record carries them.
+func describeFlags(p *client.Preferences, asked map[string]bool) string {
+	if p == nil {
+		return "no preferences held"
+	}
+	var parts []string
+	for _, f := range client.Carried(*p) {
+		if relevant(f, asked, p.HasSplitInvoiceFlags()) {
+			parts = append(parts, f.Label+" "+onOff(f.Get(*p)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// relevant reports whether flag f of a record shows the effect of asked.
+func relevant(f client.Flag, asked map[string]bool, split bool) bool {
+	if _, ok := asked[f.Name]; ok {
+		return !(f.Name == "invoiceStatementNotification" && split)
+	}
+	_, combined := asked["invoiceStatementNotification"]
+	_, invoices := asked["invoiceNotification"]
+	_, statements := asked["statementNotification"]
+	switch {
+	case f.Split && split:
+		return combined
+	case f.Name == "invoiceStatementNotification" && !split:
+		return invoices || statements
+	}
+	return false
+}
+
+func onOff(v bool) string {
+	if v {
+		return "on"
+	}
+	return "off"
+}
+
+func describeContact(c index.Contact) string {
+	if c.Memo == "" {
+		return string(c.Type)
+	}
+	return string(c.Type) + " · " + c.Memo
+}
+
+func countCustomers(cs []index.Contact) int {
+	seen := map[int64]bool{}
+	for _, c := range cs {
+		seen[c.CustomerID] = true
+	}
+	return len(seen)
+}
+
+func dedupe[T cmp.Ordered](xs []T) []T {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

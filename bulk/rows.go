@@ -1,0 +1,332 @@
+package bulk
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// LineStatus is what became of a line of the list.
+type LineStatus string
+
+// The statuses of a line.
+const (
+	LineMatched   LineStatus = "matched"
+	LineUnmatched LineStatus = "unmatched"
+	LineInvalid   LineStatus = "invalid"
+	// LineDuplicate: every contact it matched was matched by an earlier
+	// line; the job changes each contact once.
+	LineDuplicate LineStatus = "duplicate"
+)
+
+// Line is a line of the list as matched.
+type Line struct {
+	Line       int
+	Text       string
+	Value      string // the phone number (10 digits) or email looked for
+	CustomerID int64  // as given
+	ContactID  int64  // as given
+	Status     LineStatus
+	Why        string
+	// Matches counts the contacts it matched, Customers the customers
+	// they belong to (more than one: a shared number or address).
+	Matches, Customers int
+}
+
+// Plan is what the preview expects for a contact, from the index.
+type Plan string
+
+// The plans.
+const (
+	PlanChange    Plan = "change"
+	PlanUnchanged Plan = "unchanged"
+)
+
+// Target is a contact a job works on: one row of the job.
+type Target struct {
+	Job          int64
+	Seq          int
+	Line         int
+	CustomerID   int64
+	ContactID    int64
+	CustomerName string
+	Type         string
+	Value        string
+	// Planned, Before and After are the preview's, from the index: the
+	// job reads the contact again before changing it.
+	Planned Plan
+	Before  string
+	After   string
+	State   RowState
+	Tries   int
+	AuditID int64
+	Message string
+	Done    time.Time
+}
+
+const targetColumns = `job_id, seq, line, customer_id, contact_id, customer_name, kind, value, planned, before_text, after_text,
+	state, tries, audit_id, message, done_us`
+
+func scanTarget(r scanner) (Target, error) {
+	var t Target
+	var planned, state string
+	var done int64
+	err := r.Scan(&t.Job, &t.Seq, &t.Line, &t.CustomerID, &t.ContactID, &t.CustomerName, &t.Type, &t.Value, &planned,
+		&t.Before, &t.After, &state, &t.Tries, &t.AuditID, &t.Message, &done)
+	t.Planned, t.State, t.Done = Plan(planned), RowState(state), fromMicros(done)
+	return t, err
+}
+
+func (s *Store) targets(ctx context.Context, q string, args ...any) ([]Target, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("bulk: read rows: %w", err)
+	}
+	defer rows.Close()
+	var out []Target
+	for rows.Next() {
+		t, err := scanTarget(rows)
+		if err != nil {
+			return nil, fmt.Errorf("bulk: read rows: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Targets lists a job's rows in order, offset and limit paging them; with
+// planned set, only the rows the preview expected so.
+func (s *Store) Targets(ctx context.Context, job int64, planned Plan, offset, limit int) ([]Target, error) {
+	where, args := "job_id = ?", []any{job}
+	if planned != "" {
+		where, args = where+" AND planned = ?", append(args, string(planned))
+	}
+	return s.targets(ctx, `SELECT `+targetColumns+` FROM bulk_rows WHERE `+where+` ORDER BY seq LIMIT ? OFFSET ?`,
+		append(args, limit, offset)...)
+}
+
+// Failures lists a job's latest failed rows, newest first.
+func (s *Store) Failures(ctx context.Context, job int64, limit int) ([]Target, error) {
+	return s.targets(ctx, `SELECT `+targetColumns+` FROM bulk_rows WHERE job_id = ? AND state = ? ORDER BY done_us DESC, seq DESC LIMIT ?`,
+		job, string(RowFailed), limit)
+}
+
+// Pending lists the next rows to work, in order.
+func (s *Store) Pending(ctx context.Context, job int64, limit int) ([]Target, error) {
+	return s.targets(ctx, `SELECT `+targetColumns+` FROM bulk_rows WHERE job_id = ? AND state = ? ORDER BY seq LIMIT ?`,
+		job, string(RowPending), limit)
+}
+
+// Stuck lists the rows a worker started and never finished: it stopped
+// (a crash, a kill) in the middle of them.
+func (s *Store) Stuck(ctx context.Context, job int64) ([]Target, error) {
+	return s.targets(ctx, `SELECT `+targetColumns+` FROM bulk_rows WHERE job_id = ? AND state = ? ORDER BY seq`,
+		job, string(RowRunning))
+}
+
+// Claim marks a pending row as being worked; it reports false when the
+// row was not pending (another worker has it, or the job was cancelled).
+func (s *Store) Claim(ctx context.Context, job int64, seq int) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_rows SET state = ?, tries = tries + 1 WHERE job_id = ? AND seq = ? AND state = ?`),
+		string(RowRunning), job, seq, string(RowPending))
+	if err != nil {
+		return false, fmt.Errorf("bulk: claim row %d of job %d: %w", seq, job, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Finish records how a row being worked ended.
+func (s *Store) Finish(ctx context.Context, job int64, seq int, state RowState, auditID int64, message string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_rows SET state = ?, audit_id = ?, message = ?, done_us = ?
+		WHERE job_id = ? AND seq = ? AND state = ?`),
+		string(state), auditID, message, micros(s.now()), job, seq, string(RowRunning))
+	if err != nil {
+		return fmt.Errorf("bulk: finish row %d of job %d: %w", seq, job, err)
+	}
+	return nil
+}
+
+// Retry puts a row being worked back to pending: nothing was changed, and
+// it is tried again later.
+func (s *Store) Retry(ctx context.Context, job int64, seq int, message string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_rows SET state = ?, message = ? WHERE job_id = ? AND seq = ? AND state = ?`),
+		string(RowPending), message, job, seq, string(RowRunning))
+	if err != nil {
+		return fmt.Errorf("bulk: retry row %d of job %d: %w", seq, job, err)
+	}
+	return nil
+}
+
+// Lease gives the job to one worker until until: it reports false while
+// another worker's lease has not expired. A worker renews its own lease
+// the same way.
+func (s *Store) Lease(ctx context.Context, job int64, worker string, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_jobs SET lease_owner = ?, lease_until_us = ?
+		WHERE id = ? AND (lease_owner = ? OR lease_owner = '' OR lease_until_us < ?)`),
+		worker, micros(until), job, worker, micros(s.now()))
+	if err != nil {
+		return false, fmt.Errorf("bulk: lease job %d: %w", job, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// LeaseExpiry is when the current lease of a job ends (zero: none).
+func (s *Store) LeaseExpiry(ctx context.Context, job int64) (time.Time, error) {
+	var owner string
+	var until int64
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT lease_owner, lease_until_us FROM bulk_jobs WHERE id = ?`), job).Scan(&owner, &until)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("bulk: lease of job %d: %w", job, err)
+	}
+	if owner == "" {
+		return time.Time{}, nil
+	}
+	return fromMicros(until), nil
+}
+
+// Unlease gives a job up, so another worker may take it at once.
+func (s *Store) Unlease(ctx context.Context, job int64, worker string) error {
+	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_jobs SET lease_owner = '', lease_until_us = 0 WHERE id = ? AND lease_owner = ?`), job, worker)
+	return err
+}
+
+// Finished marks a running job done when it has no row left to work, and
+// reports whether it did.
+func (s *Store) Finished(ctx context.Context, job int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_jobs SET state = ?, finished_us = ?
+		WHERE id = ? AND state = ? AND NOT EXISTS (SELECT 1 FROM bulk_rows WHERE job_id = ? AND state IN (?, ?))`),
+		string(Done), micros(s.now()), job, string(Running), job, string(RowPending), string(RowRunning))
+	if err != nil {
+		return false, fmt.Errorf("bulk: finish job %d: %w", job, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Totals are a preview's figures.
+type Totals struct {
+	// Change and Unchanged count contacts, by what the index shows.
+	Change, Unchanged int
+	// Unmatched, Invalid and Duplicate count lines.
+	Unmatched, Invalid, Duplicate int
+	// Shared counts lines whose value several customers hold.
+	Shared int
+}
+
+// PreviewTotals counts a job's preview.
+func (s *Store) PreviewTotals(ctx context.Context, job int64) (Totals, error) {
+	var t Totals
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT
+		(SELECT COUNT(*) FROM bulk_rows WHERE job_id = ? AND planned = 'change'),
+		(SELECT COUNT(*) FROM bulk_rows WHERE job_id = ? AND planned = 'unchanged'),
+		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'unmatched'),
+		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'invalid'),
+		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'duplicate'),
+		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND customers > 1)`), job, job, job, job, job, job).
+		Scan(&t.Change, &t.Unchanged, &t.Unmatched, &t.Invalid, &t.Duplicate, &t.Shared)
+	if err != nil {
+		return t, fmt.Errorf("bulk: count job %d's preview: %w", job, err)
+	}
+	return t, nil
+}
+
+// Lines lists a job's lines with one of statuses (all when none), in
+// order, paged; shared selects only lines several customers match.
+func (s *Store) Lines(ctx context.Context, job int64, statuses []LineStatus, shared bool, offset, limit int) ([]Line, error) {
+	where, args := "job_id = ?", []any{job}
+	if len(statuses) > 0 {
+		where += " AND status IN (?" + strings.Repeat(", ?", len(statuses)-1) + ")"
+		for _, st := range statuses {
+			args = append(args, string(st))
+		}
+	}
+	if shared {
+		where += " AND customers > 1"
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT line, text, value, customer_id, contact_id, status, why, matches, customers
+		FROM bulk_lines WHERE `+where+` ORDER BY line LIMIT ? OFFSET ?`), append(args, limit, offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("bulk: read lines: %w", err)
+	}
+	defer rows.Close()
+	var out []Line
+	for rows.Next() {
+		var l Line
+		var status string
+		if err := rows.Scan(&l.Line, &l.Text, &l.Value, &l.CustomerID, &l.ContactID, &status, &l.Why, &l.Matches, &l.Customers); err != nil {
+			return nil, fmt.Errorf("bulk: read lines: %w", err)
+		}
+		l.Status = LineStatus(status)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// Result is one line of a job's result: a line of the list with a contact
+// it matched (or none: unmatched, invalid, duplicate lines).
+type Result struct {
+	Line   Line
+	Target *Target
+}
+
+// resultPage is how many lines EachResult reads at a time.
+const resultPage = 1000
+
+// EachResult calls fn with every line of a job and each contact it
+// matched, in line order. It reads a page at a time and calls fn between
+// reads, so the database is free while fn writes (to a slow client).
+func (s *Store) EachResult(ctx context.Context, job int64, fn func(Result) error) error {
+	after := -1
+	for {
+		rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT l.line, l.text, l.value, l.customer_id, l.contact_id, l.status, l.why, l.matches, l.customers,
+				r.seq, r.customer_id, r.contact_id, r.customer_name, r.kind, r.value, r.planned, r.before_text, r.after_text, r.state, r.tries, r.audit_id, r.message, r.done_us
+			FROM (SELECT * FROM bulk_lines WHERE job_id = ? AND line > ? ORDER BY line LIMIT ?) l
+			LEFT JOIN bulk_rows r ON r.job_id = ? AND r.line = l.line
+			ORDER BY l.line, r.seq`), job, after, resultPage, job)
+		if err != nil {
+			return fmt.Errorf("bulk: read the result of job %d: %w", job, err)
+		}
+		var page []Result
+		lines := 0
+		for rows.Next() {
+			var res Result
+			var status string
+			var seq, tries sql.NullInt64
+			var customer, contact, audit, done sql.NullInt64
+			var name, kind, value, planned, before, afterText, state, message sql.NullString
+			if err := rows.Scan(&res.Line.Line, &res.Line.Text, &res.Line.Value, &res.Line.CustomerID, &res.Line.ContactID, &status,
+				&res.Line.Why, &res.Line.Matches, &res.Line.Customers,
+				&seq, &customer, &contact, &name, &kind, &value, &planned, &before, &afterText, &state, &tries, &audit, &message, &done); err != nil {
+				rows.Close()
+				return fmt.Errorf("bulk: read the result of job %d: %w", job, err)
+			}
+			res.Line.Status = LineStatus(status)
+			if seq.Valid {
+				res.Target = &Target{Job: job, Seq: int(seq.Int64), Line: res.Line.Line, CustomerID: customer.Int64, ContactID: contact.Int64,
+					CustomerName: name.String, Type: kind.String, Value: value.String, Planned: Plan(planned.String), Before: before.String,
+					After: afterText.String, State: RowState(state.String), Tries: int(tries.Int64), AuditID: audit.Int64,
+					Message: message.String, Done: fromMicros(done.Int64)}
+			}
+			if len(page) == 0 || page[len(page)-1].Line.Line != res.Line.Line {
+				lines++
+			}
+			page = append(page, res)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("bulk: read the result of job %d: %w", job, err)
+		}
+		for _, res := range page {
+			if err := fn(res); err != nil {
+				return err
+			}
+		}
+		if lines < resultPage {
+			return nil
+		}
+		after = page[len(page)-1].Line.Line
+	}
+}
