@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,17 +235,15 @@ func TestPreview(t *testing.T) {
 }
 
 // A value several customers hold (a shared family or office address)
-// matches each of them; a placeholder held by many is refused.
-func TestPreviewSharedValuesAndPlaceholders(t *testing.T) {
+// matches each of them.
+func TestPreviewSharedValues(t *testing.T) {
 	h := newHarness(t, 400)
 	ctx := context.Background()
-	shared, placeholder := "", ""
 	counts := map[string]map[int64]bool{}
 	for id := sandbox.SeedCustomerID + 100; id < sandbox.SeedCustomerID+500; id++ {
 		contacts, _ := h.idx.Contacts(ctx, id)
 		for _, c := range contacts {
-			if c.Type == client.ContactEmail {
-				k := index.ValueKey(c)
+			if k := index.ValueKey(c); c.Type == client.ContactEmail && change.IsEmailAddress(k) {
 				if counts[k] == nil {
 					counts[k] = map[int64]bool{}
 				}
@@ -251,22 +251,17 @@ func TestPreviewSharedValuesAndPlaceholders(t *testing.T) {
 			}
 		}
 	}
-	for k, cs := range counts {
-		switch {
-		case len(cs) > MaxPerValue && placeholder == "":
-			placeholder = k
-		case len(cs) > 1 && len(cs) <= 5 && shared == "":
+	shared := ""
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		if n := len(counts[k]); n > 1 && n <= 5 {
 			shared = k
+			break
 		}
 	}
 	if shared == "" {
 		t.Fatal("the generated tenant has no shared email")
 	}
-	lines := []string{shared}
-	if placeholder != "" {
-		lines = append(lines, placeholder)
-	}
-	_, p, err := h.svc.Preview(ctx, listOf(t, lines...), optOut, "", kelly)
+	_, p, err := h.svc.Preview(ctx, listOf(t, shared), optOut, "", kelly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,9 +269,48 @@ func TestPreviewSharedValuesAndPlaceholders(t *testing.T) {
 	if p.Lines[0].Status != LineMatched || p.Lines[0].Customers < 2 || len(p.Rows) != len(held[shared]) || p.Totals().Shared != 1 {
 		t.Errorf("a shared email: line %+v, %d rows; %d contacts hold it", p.Lines[0], len(p.Rows), len(held[shared]))
 	}
-	if placeholder != "" && (p.Lines[1].Status != LineInvalid || !strings.Contains(p.Lines[1].Why, "placeholder")) {
-		t.Errorf("a placeholder: %+v", p.Lines[1])
+}
+
+// A placeholder held by more contacts than any person's value is refused
+// with the reason; the rest of the list goes on.
+func TestPreviewRefusesPlaceholders(t *testing.T) {
+	idx := fakeIndex{byValue: map[string][]index.Contact{}}
+	for i := range MaxPerValue + 1 {
+		idx.byValue["noemail@gmail.com"] = append(idx.byValue["noemail@gmail.com"],
+			index.Contact{ID: int64(100 + i), CustomerID: int64(1000 + i), Type: client.ContactEmail, Value: "noemail@gmail.com"})
 	}
+	idx.byValue["ada@example.com"] = []index.Contact{{ID: 7, CustomerID: 5, Type: client.ContactEmail, Value: "ada@example.com",
+		Preferences: &client.Preferences{MarketingUpdatesEnabled: true}}}
+	p, err := Match(context.Background(), idx, listOf(t, "noemail@gmail.com", "ada@example.com"), optOut, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Lines[0].Status != LineInvalid || !strings.Contains(p.Lines[0].Why, "placeholder") || p.Lines[0].Matches != MaxPerValue+1 {
+		t.Errorf("the placeholder: %+v", p.Lines[0])
+	}
+	if len(p.Rows) != 1 || p.Rows[0].ContactID != 7 || p.Rows[0].Planned != PlanChange {
+		t.Errorf("rows %+v", p.Rows)
+	}
+}
+
+type fakeIndex struct{ byValue map[string][]index.Contact }
+
+func (f fakeIndex) ContactsByValue(_ context.Context, values []string) (map[string][]index.Contact, error) {
+	out := map[string][]index.Contact{}
+	for _, v := range values {
+		if cs, ok := f.byValue[v]; ok {
+			out[v] = cs
+		}
+	}
+	return out, nil
+}
+
+func (f fakeIndex) ContactsByID(context.Context, []int64) (map[int64]index.Contact, error) {
+	return map[int64]index.Contact{}, nil
+}
+
+func (f fakeIndex) CustomersByID(context.Context, []int64) (map[int64]index.Customer, error) {
+	return map[int64]index.Customer{}, nil
 }
 
 // The job through every outcome, against a scripted ServiceTitan: each
