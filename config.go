@@ -49,6 +49,12 @@ type config struct {
 	RateLimit      float64
 	IndexInterval  time.Duration
 	IndexRate      float64
+	// BulkRate is the bulk jobs' share of RateLimit (BULK_RATE).
+	BulkRate float64
+	// BulkPolicy names who may start, pause and cancel bulk jobs; BulkOpen
+	// lets everyone (the sandbox, with no list set).
+	BulkPolicy identity.Policy
+	BulkOpen   bool
 	// SandboxCustomers is how many generated customers the sandbox adds.
 	SandboxCustomers int
 
@@ -217,6 +223,12 @@ var settings = []setting{
 		}},
 	{name: "INDEX_RATE", def: "5", help: "calls per second the index sync may take of ST_RATE_LIMIT; people's requests never wait behind it",
 		parse: func(c *config, v string) (err error) { c.IndexRate, err = perSecond("INDEX_RATE", v); return err }},
+	{name: "BULK_RATE", def: "10", help: "calls per second bulk jobs may take of ST_RATE_LIMIT, all jobs together; people's requests never wait behind them",
+		parse: func(c *config, v string) (err error) { c.BulkRate, err = perSecond("BULK_RATE", v); return err }},
+	{name: "AUTH_BULK_EMAILS", help: "comma-separated emails who may start, pause and cancel bulk jobs (with neither this nor AUTH_BULK_GROUPS: nobody outside the sandbox)",
+		parse: func(c *config, v string) error { c.BulkPolicy.Emails = identity.SplitList(v); return nil }},
+	{name: "AUTH_BULK_GROUPS", help: "comma-separated groups whose members may start, pause and cancel bulk jobs",
+		parse: func(c *config, v string) error { c.BulkPolicy.Groups = identity.SplitList(v); return nil }},
 }
 
 // perSecond reads a positive rate in calls per second.
@@ -252,6 +264,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := checkAuth(&cfg); err != nil {
 		return cfg, err
 	}
+	for name, share := range map[string]float64{"INDEX_RATE": cfg.IndexRate, "BULK_RATE": cfg.BulkRate} {
+		if share > cfg.RateLimit {
+			return cfg, fmt.Errorf("%s=%g is more than ST_RATE_LIMIT=%g: it is a share of that budget", name, share, cfg.RateLimit)
+		}
+	}
+	cfg.BulkOpen = cfg.Env == "sandbox" && cfg.BulkPolicy.Empty()
 	return cfg, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
@@ -109,10 +110,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("the search index cannot be opened: %w", err)
 	}
-	queue, err := startJobs(ctx, cfg, sqlDB, dialect, st, idx, meter, log)
-	if err != nil {
-		return err
-	}
 	var metricsOnMain http.Handler
 	if cfg.MetricsAddr == "" {
 		metricsOnMain = meter.Handler()
@@ -132,6 +129,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		ServiceTitan: st, Audit: store, TenantID: cfg.ST.TenantID, Region: cfg.PhoneRegion,
 		Budget: cfg.RequestTimeout, Logger: log, Metrics: meter, Caches: []change.Cache{idx},
 	})
+	if err != nil {
+		return err
+	}
+	// Bulk jobs keep their lists and rows beside the trail too, and run as
+	// River jobs through the same change service.
+	bulkStore, err := bulk.Open(ctx, sqlDB, dialect)
+	if err != nil {
+		return fmt.Errorf("the bulk job tables cannot be opened: %w", err)
+	}
+	bulkJobs := &bulk.Service{Store: bulkStore, Index: idx, Log: log}
+	runner := bulk.NewRunner(bulk.RunnerConfig{Store: bulkStore, Changes: changes, Trail: store, PerSecond: cfg.BulkRate, Logger: log})
+	queue, err := startJobs(ctx, cfg, sqlDB, dialect, st, idx, meter, log, bulkJobs, runner)
 	if err != nil {
 		return err
 	}
@@ -156,6 +165,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Audit:          store,
 		Index:          idx,
 		IndexInterval:  cfg.IndexInterval,
+		Bulk:           bulkJobs,
+		BulkPolicy:     cfg.BulkPolicy,
+		BulkOpen:       cfg.BulkOpen,
 		Logger:         log,
 		DisplayTZ:      cfg.DisplayTZ,
 		PhoneRegion:    cfg.PhoneRegion,
@@ -212,7 +224,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // startJobs starts River with the index sync: every INDEX_INTERVAL, and
 // at start. The metrics follow the index after each pass.
 func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, st *client.Client, idx *index.Store,
-	meter *metrics.Metrics, log *slog.Logger) (*jobs.Queue, error) {
+	meter *metrics.Metrics, log *slog.Logger, bulkJobs *bulk.Service, runner *bulk.Runner) (*jobs.Queue, error) {
 	report := func(ctx context.Context) {
 		if s, err := idx.Status(ctx, 3*cfg.IndexInterval); err == nil {
 			meter.Index(s.Counts.Customers, s.Counts.Contacts, s.Lag)
@@ -221,13 +233,18 @@ func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, s
 	report(ctx)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &index.SyncWorker{Syncer: index.NewSyncer(st, idx, cfg.IndexRate, log), Passed: report})
+	river.AddWorker(workers, &bulk.RunWorker{Runner: runner})
+	river.AddWorker(workers, &bulk.SweepWorker{Store: bulkJobs.Store, Queue: bulkJobs, Log: log})
 	queue, err := jobs.Open(ctx, jobs.Config{
 		DB: sqlDB, Dialect: dialect, DatabaseURL: cfg.DatabaseURL, Workers: workers,
-		Periodic: []*river.PeriodicJob{index.PeriodicSync(cfg.IndexInterval)}, MaxWorkers: 4, Logger: log,
+		Periodic:   []*river.PeriodicJob{index.PeriodicSync(cfg.IndexInterval), bulk.PeriodicSweep()},
+		MaxWorkers: 4, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("background jobs cannot start: %w", err)
 	}
+	// Set before the queue starts: the sweep at start may queue runs.
+	bulkJobs.Queue = queue
 	// Jobs run until Stop, not until ctx (SIGTERM) ends: the shutdown
 	// stops them after the requests in flight.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {

@@ -112,6 +112,29 @@ func TestLoadConfig(t *testing.T) {
 				}
 			}},
 		{"nok, bad trusted proxy", map[string]string{"AUTH_TRUSTED_PROXIES": "10.0.0.0/99"}, "AUTH_TRUSTED_PROXIES", nil},
+		{"ok, bulk open in the sandbox with no list, at 10 calls/s", nil, "", func(t *testing.T, c config) {
+			if !c.BulkOpen || c.BulkRate != 10 {
+				t.Errorf("BulkOpen %v, BulkRate %v", c.BulkOpen, c.BulkRate)
+			}
+		}},
+		{"ok, bulk closed in production with no list", fullCreds, "", func(t *testing.T, c config) {
+			if c.BulkOpen || !c.BulkPolicy.Empty() {
+				t.Errorf("BulkOpen %v, policy %+v", c.BulkOpen, c.BulkPolicy)
+			}
+		}},
+		{"ok, bulk lists", merge(fullCreds, map[string]string{"AUTH_BULK_EMAILS": "kelly@acme.example", "AUTH_BULK_GROUPS": "office-leads, admins", "BULK_RATE": "4"}), "",
+			func(t *testing.T, c config) {
+				if c.BulkOpen || len(c.BulkPolicy.Emails) != 1 || len(c.BulkPolicy.Groups) != 2 || c.BulkRate != 4 {
+					t.Errorf("%+v %v", c.BulkPolicy, c.BulkRate)
+				}
+			}},
+		{"ok, the sandbox with a bulk list keeps to it", map[string]string{"AUTH_BULK_EMAILS": "kelly@acme.example"}, "", func(t *testing.T, c config) {
+			if c.BulkOpen {
+				t.Error("bulk open to everyone despite AUTH_BULK_EMAILS")
+			}
+		}},
+		{"nok, BULK_RATE over the budget", map[string]string{"BULK_RATE": "60"}, "BULK_RATE=60 is more than ST_RATE_LIMIT=50", nil},
+		{"nok, bad BULK_RATE", map[string]string{"BULK_RATE": "fast"}, "BULK_RATE", nil},
 		{"nok, bad SSO origin", merge(fullCreds, map[string]string{"AUTH_SSO_ORIGIN": "https://x.example; script-src *"}), "AUTH_SSO_ORIGIN", nil},
 	}
 	for _, tt := range tests {
