@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -17,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/identity"
@@ -46,6 +48,13 @@ type Config struct {
 	// IndexInterval is how often the index syncs: three intervals without
 	// a complete read and search goes back to ServiceTitan.
 	IndexInterval time.Duration
+	// Bulk previews lists and runs bulk jobs; without it, /bulk is not
+	// served.
+	Bulk *bulk.Service
+	// BulkPolicy names who may start, pause and cancel bulk jobs (anyone
+	// signed in may see them); BulkOpen lets everyone (the sandbox).
+	BulkPolicy identity.Policy
+	BulkOpen   bool
 	// Sessions stores per-person state (flash messages, recent customers'
 	// ids, the CSRF token) in a signed, encrypted cookie.
 	Sessions *sessions.CookieStore
@@ -127,6 +136,9 @@ type App struct {
 	// index serves search when it is complete (nil: search ServiceTitan).
 	index         Index
 	indexInterval time.Duration
+	bulk          *bulk.Service
+	bulkPolicy    identity.Policy
+	bulkOpen      bool
 	// routes are the registered route templates: the only route labels
 	// metrics and logs use.
 	routes map[string]bool
@@ -160,6 +172,9 @@ func New(cfg Config) (*echo.Echo, error) {
 		names:         newTTLCache[int64, string](nameTTL, cacheMax),
 		index:         cfg.Index,
 		indexInterval: cmp.Or(cfg.IndexInterval, time.Minute),
+		bulk:          cfg.Bulk,
+		bulkPolicy:    cfg.BulkPolicy,
+		bulkOpen:      cfg.BulkOpen,
 		staleForms:    map[string]echo.HandlerFunc{},
 	}
 	if a.metrics == nil {
@@ -186,7 +201,11 @@ func New(cfg Config) (*echo.Echo, error) {
 		a.logRequests,
 		a.recoverPanics,
 		a.securityHeaders,
-		middleware.BodyLimit(bodyLimit),
+		// A bulk list may be 5 MB; every other body stays small.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit,
+			Skipper: func(c echo.Context) bool { return c.Path() == bulkPreviewPath }}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(uploadLimit) + "B",
+			Skipper: func(c echo.Context) bool { return c.Path() != bulkPreviewPath }}),
 		middleware.ContextTimeout(timeout),
 		// Only bodies worth it (long contact lists, the audit trail, CSV),
 		// at the fastest level: a typical page is a few KB, where gzip costs
@@ -221,6 +240,18 @@ func New(cfg Config) (*echo.Echo, error) {
 	app.GET("/index", a.indexStatus)
 	app.GET("/audit", a.auditList)
 	app.GET("/audit.csv", a.auditCSV)
+	if a.bulk != nil {
+		app.GET("/bulk", a.bulkHome)
+		a.formPost(app, bulkPreviewPath, a.bulkPreview, a.bulkPreviewStale)
+		a.formPost(app, "/bulk", a.bulkConfirm, a.bulkConfirmStale)
+		// GET /bulk/{job}.csv is the result: Echo's parameter takes the
+		// ".csv" along, and the handler tells them apart.
+		app.GET("/bulk/:job", a.bulkJob)
+		app.GET("/bulk/:job/preview.csv", a.bulkPreviewCSV)
+		for _, action := range []string{"pause", "resume", "cancel"} {
+			a.formPost(app, "/bulk/:job/"+action, a.bulkControl(action), a.bulkControlStale)
+		}
+	}
 
 	a.routes = map[string]bool{}
 	for _, r := range e.Routes() {

@@ -18,39 +18,64 @@ import (
 // auditCSVHeader names the export's columns. Consumers read them by
 // position: a new column goes last.
 var auditCSVHeader = []string{"time_utc", "actor_email", "actor_name", "tenant_id", "customer_id", "contact_id",
-	"field", "before", "after", "outcome", "messages", "trace_id", "request_id", "action"}
-
-// auditCSVFlushEvery is how many attempts go out between flushes, so the
-// download moves even when the audit store is slow.
-const auditCSVFlushEvery = 1000
+	"field", "before", "after", "outcome", "messages", "trace_id", "request_id", "action", "bulk_job"}
 
 // auditCSV exports the same selection as GET /audit, all of it: a header
 // row, then one row per changed field of each attempt (one row for an
 // attempt that changed nothing it could name). Rows are streamed as the
 // store reads them, never gathered in memory.
-//
-// An error before anything is sent gets the error page. One after the
-// first bytes have gone cannot change the status: it is logged and the
-// connection is cut, so the download fails instead of ending as if the
-// file were complete.
 func (a *App) auditCSV(c echo.Context) error {
 	q := parseAuditQuery(c)
 	f, problem := q.filter(a.tz)
 	if problem != "" {
 		return failPage(http.StatusBadRequest, "", problem, errors.New("bad audit filter"))
 	}
+	return a.streamCSV(c, csvDownload{name: "audit", file: "contact-audit.csv", header: auditCSVHeader,
+		unreadable: "The audit trail cannot be read just now. Try again in a minute."},
+		func(write func(...[]string) error) error {
+			return a.audit.Each(c.Request().Context(), f, func(e audit.Entry) error { return write(auditCSVRows(e)...) })
+		})
+}
+
+// streamCSVFlushEvery is how many records go out between flushes, so a
+// download moves even when the store is slow.
+const streamCSVFlushEvery = 1000
+
+// csvDownload names a CSV download.
+type csvDownload struct {
+	name   string // in logs: "audit" export cut short
+	file   string
+	header []string
+	// unreadable is the error page's text when the store fails before
+	// anything was sent.
+	unreadable string
+}
+
+// streamCSV sends a CSV download: its header, then whatever each writes,
+// every value made safe for spreadsheets, flushed as it goes.
+//
+// An error before anything is sent gets the error page. One after the
+// first bytes have gone cannot change the status: it is logged and the
+// connection is cut, so the download fails instead of ending as if the
+// file were complete.
+func (a *App) streamCSV(c echo.Context, d csvDownload, each func(write func(...[]string) error) error) error {
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	res.Header().Set("Content-Disposition", `attachment; filename="contact-audit.csv"`)
+	res.Header().Set("Content-Disposition", `attachment; filename="`+d.file+`"`)
 	res.Header().Set("Cache-Control", "no-store")
 	// The writer buffers a few KB: nothing reaches res, and the status is
 	// not sent, until that fills or is flushed.
 	w := csv.NewWriter(res)
-	w.Write(auditCSVHeader)
-	attempts := 0
-	err := a.audit.Each(c.Request().Context(), f, func(e audit.Entry) error {
-		writeAuditCSV(w, e)
-		if attempts++; attempts%auditCSVFlushEvery == 0 {
+	w.Write(d.header)
+	records := 0
+	err := each(func(rows ...[]string) error {
+		for _, row := range rows {
+			for i := range row {
+				row[i] = csvSafe(row[i])
+			}
+			w.Write(row)
+		}
+		if records++; records%streamCSVFlushEvery == 0 {
 			w.Flush()
 			res.Flush()
 		}
@@ -66,36 +91,37 @@ func (a *App) auditCSV(c echo.Context) error {
 	if !res.Committed {
 		res.Header().Del(echo.HeaderContentType)
 		res.Header().Del("Content-Disposition")
-		return failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
+		return failPage(http.StatusServiceUnavailable, "", d.unreadable, err)
 	}
 	level := slog.LevelError
 	if errors.Is(c.Request().Context().Err(), context.Canceled) {
 		level = slog.LevelWarn // the client went away
 	}
-	a.log.LogAttrs(c.Request().Context(), level, "audit export cut short",
+	a.log.LogAttrs(c.Request().Context(), level, d.name+" export cut short",
 		slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
-		slog.Int("attempts_written", attempts), slog.String("error", err.Error()))
+		slog.Int("records_written", records), slog.String("error", err.Error()))
 	// net/http closes the connection without ending the body: the client
 	// sees a failed download, not a short file.
 	panic(http.ErrAbortHandler)
 }
 
-// writeAuditCSV writes the rows of one attempt, every value made safe for
-// spreadsheets.
-func writeAuditCSV(w *csv.Writer, e audit.Entry) {
+// auditCSVRows are the rows of one attempt.
+func auditCSVRows(e audit.Entry) [][]string {
 	changes := e.Changes
 	if len(changes) == 0 {
 		changes = []audit.Change{{}}
 	}
-	for _, ch := range changes {
-		row := []string{e.Time.UTC().Format(time.RFC3339Nano), e.ActorEmail, e.ActorName, strconv.FormatInt(e.TenantID, 10),
-			strconv.FormatInt(e.CustomerID, 10), strconv.FormatInt(e.ContactID, 10), ch.Field, ch.Before, ch.After,
-			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID, string(e.Action)}
-		for i := range row {
-			row[i] = csvSafe(row[i])
-		}
-		w.Write(row)
+	job := ""
+	if e.Job != 0 {
+		job = strconv.FormatInt(e.Job, 10)
 	}
+	rows := make([][]string, 0, len(changes))
+	for _, ch := range changes {
+		rows = append(rows, []string{e.Time.UTC().Format(time.RFC3339Nano), e.ActorEmail, e.ActorName, strconv.FormatInt(e.TenantID, 10),
+			strconv.FormatInt(e.CustomerID, 10), strconv.FormatInt(e.ContactID, 10), ch.Field, ch.Before, ch.After,
+			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID, string(e.Action), job})
+	}
+	return rows
 }
 
 // csvSafe defuses values a spreadsheet would run as a formula.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"time"
@@ -37,7 +38,7 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if err := r.ParseForm(); err != nil {
+		if err := parseForm(r); err != nil {
 			var tooBig *http.MaxBytesError
 			var he *echo.HTTPError
 			if errors.As(err, &tooBig) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
@@ -59,6 +60,18 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// multipartMemory is how much of a multipart form (a bulk list upload)
+// is held in memory; the route's body limit keeps the rest small too.
+const multipartMemory = uploadLimit
+
+// parseForm reads a posted form, URL-encoded or multipart (a file upload).
+func parseForm(r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(multipartMemory)
+	}
+	return r.ParseForm()
 }
 
 // contentSecurityPolicy allows only this origin's files: no inline script

@@ -32,7 +32,7 @@
   // (3) Prevent double submits and say that saving is under way.
   function buttonsOf(form) {
     var list = [];
-    var own = form.querySelectorAll("[data-save-button], [data-remove-button], [data-undo-button]");
+    var own = form.querySelectorAll("[data-save-button], [data-remove-button], [data-undo-button], [data-preview-button], [data-confirm-button]");
     var i;
     for (i = 0; i < own.length; i++) {
       list.push(own[i]);
@@ -94,11 +94,52 @@
   }
 
   function forms() {
-    return Array.prototype.slice.call(document.querySelectorAll("[data-contact-form], [data-remove-form], [data-undo-form]"));
+    return Array.prototype.slice.call(document.querySelectorAll("[data-contact-form], [data-remove-form], [data-undo-form], [data-bulk-form], [data-bulk-confirm]"));
+  }
+
+  // (4) Keep a running bulk job's page current: every few seconds read the
+  // page again and put its progress, controls and links in place. Without
+  // JavaScript the page refreshes itself instead (<noscript> meta refresh).
+  var LIVE_EVERY = 2000;
+
+  function followJob() {
+    var live = document.querySelector("[data-bulk-live='on']");
+    if (!live || !window.fetch || !window.DOMParser) {
+      return;
+    }
+    var parts = ["[data-bulk-live]", "[data-bulk-controls]"];
+    var tick = function () {
+      window.fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (res) {
+          return res.ok ? res.text() : Promise.reject(res.status);
+        })
+        .then(function (html) {
+          var next = new DOMParser().parseFromString(html, "text/html");
+          parts.forEach(function (selector) {
+            var now = document.querySelector(selector);
+            var then = next.querySelector(selector);
+            if (now && then) {
+              now.replaceWith(document.importNode(then, true));
+            } else if (now && !then) {
+              now.remove();
+            }
+          });
+          var still = document.querySelector("[data-bulk-live='on']");
+          if (still) {
+            window.setTimeout(tick, LIVE_EVERY);
+          }
+        })
+        .catch(function () {
+          // A failed read (the app restarting): try again a little later.
+          window.setTimeout(tick, LIVE_EVERY * 3);
+        });
+    };
+    window.setTimeout(tick, LIVE_EVERY);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     focusErrorSummary();
+    followJob();
     forms().forEach(function (form) {
       syncValueType(form);
       guardSubmit(form);

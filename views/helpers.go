@@ -42,7 +42,7 @@ func errorID(name string) string { return name + "-error" }
 func fieldID(name string) string { return "field-" + name }
 
 // errorsFor returns the messages for form field name.
-func (f ContactForm) errorsFor(name string) []string {
+func (f Problems) errorsFor(name string) []string {
 	if f.FieldErrors == nil {
 		return nil
 	}
@@ -50,11 +50,11 @@ func (f ContactForm) errorsFor(name string) []string {
 }
 
 // hasError reports whether form field name has at least one message.
-func (f ContactForm) hasError(name string) bool { return len(f.errorsFor(name)) > 0 }
+func (f Problems) hasError(name string) bool { return len(f.errorsFor(name)) > 0 }
 
 // describedBy joins the hint id (when the control has a hint) and the error
 // id (when the field has errors) for aria-describedby.
-func (f ContactForm) describedBy(name string, hasHint bool) string {
+func (f Problems) describedBy(name string, hasHint bool) string {
 	var ids []string
 	if hasHint {
 		ids = append(ids, hintID(name))
@@ -68,7 +68,7 @@ func (f ContactForm) describedBy(name string, hasHint bool) string {
 // controlAttrs are the accessibility attributes of the control for form
 // field name: aria-invalid when it has errors, aria-describedby naming its
 // hint and error message.
-func (f ContactForm) controlAttrs(name string, hasHint bool) templ.Attributes {
+func (f Problems) controlAttrs(name string, hasHint bool) templ.Attributes {
 	a := templ.Attributes{}
 	if f.hasError(name) {
 		a["aria-invalid"] = "true"
@@ -81,7 +81,7 @@ func (f ContactForm) controlAttrs(name string, hasHint bool) templ.Attributes {
 
 // groupAttrs are controlAttrs for a fieldset: aria-describedby only, since
 // aria-invalid does not belong on a group.
-func (f ContactForm) groupAttrs(name string, hasHint bool) templ.Attributes {
+func (f Problems) groupAttrs(name string, hasHint bool) templ.Attributes {
 	a := templ.Attributes{}
 	if d := f.describedBy(name, hasHint); d != "" {
 		a["aria-describedby"] = d
@@ -90,7 +90,7 @@ func (f ContactForm) groupAttrs(name string, hasHint bool) templ.Attributes {
 }
 
 // fieldClass is the wrapper class of a field, marked when it has errors.
-func (f ContactForm) fieldClass(name string) string {
+func (f Problems) fieldClass(name string) string {
 	if f.hasError(name) {
 		return "field field-has-error"
 	}

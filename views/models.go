@@ -20,6 +20,9 @@ type Layout struct {
 	// User is the signed-in person's display name or email, when known.
 	User       string
 	SignOutURL string
+	// RefreshSeconds reloads the page this often when JavaScript is off
+	// (a running job's progress); 0: never.
+	RefreshSeconds int
 }
 
 // Time is a moment shown to people in the display zone. ISO is UTC RFC 3339
@@ -263,11 +266,10 @@ type ContactForm struct {
 	// modifiedOn and the form instance nonce.
 	Hidden []Hidden
 
-	// FieldErrors are messages per form field name (type, value, memo, a
-	// flag name, or "preferences" for the group).
-	FieldErrors map[string][]string
-	Summary     []SummaryItem
-	Alert       *Alert
+	// Problems are messages per form field name (type, value, memo, a
+	// flag name, or "preferences" for the group) and their summary.
+	Problems
+	Alert *Alert
 	// Conflict is set when someone else changed the contact since the form
 	// was opened; the form then saves against the current record.
 	Conflict *Conflict
@@ -293,8 +295,25 @@ type ConflictRow struct {
 	Mine    string
 }
 
+// Problems are a form's messages: per field name, and the summary that
+// links each to its field.
+type Problems struct {
+	FieldErrors map[string][]string
+	Summary     []SummaryItem
+}
+
 // HasErrors reports whether the summary should be shown.
-func (f ContactForm) HasErrors() bool { return len(f.Summary) > 0 }
+func (p Problems) HasErrors() bool { return len(p.Summary) > 0 }
+
+// Add puts a message on field (its control's id is href's target) and in
+// the summary.
+func (p *Problems) Add(field, href, msg string) {
+	if p.FieldErrors == nil {
+		p.FieldErrors = map[string][]string{}
+	}
+	p.FieldErrors[field] = append(p.FieldErrors[field], msg)
+	p.Summary = append(p.Summary, SummaryItem{Message: msg, Href: href})
+}
 
 // ErrorPage is every error: 403, 404, 5xx.
 type ErrorPage struct {

@@ -1,0 +1,153 @@
+package handlers
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/bulk"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// Bulk changes: GET /bulk (the list form and recent jobs), POST
+// /bulk/preview (a dry run from the index), POST /bulk (confirm: the job
+// starts), GET /bulk/{job} (a draft's preview, a job's progress),
+// GET /bulk/{job}.csv (the result), GET /bulk/{job}/preview.csv, and POST
+// /bulk/{job}/pause, /resume, /cancel.
+
+// bulkPreviewPath is where a list is posted; its body may be as large as
+// a list may be, with room for the form around it.
+const bulkPreviewPath = "/bulk/preview"
+
+// uploadLimit is the largest body POST /bulk/preview takes.
+const uploadLimit = bulk.MaxBytes + 1<<20
+
+// mayBulk reports whether the signed-in person may start, pause and
+// cancel bulk jobs: those AUTH_BULK_EMAILS or AUTH_BULK_GROUPS name, or
+// everyone in the sandbox when neither is set.
+func (a *App) mayBulk(c echo.Context) bool {
+	if a.bulkOpen {
+		return true
+	}
+	who, ok := actor(c)
+	return ok && !a.bulkPolicy.Empty() && a.bulkPolicy.Allows(who)
+}
+
+// bulkNotAllowed says why someone may not start jobs, and what would let
+// them.
+func (a *App) bulkNotAllowed() string {
+	if a.bulkPolicy.Empty() {
+		return "Bulk changes are off: an administrator turns them on by naming who may start them (the AUTH_BULK_EMAILS or AUTH_BULK_GROUPS setting)."
+	}
+	return "Only the people named by the AUTH_BULK_EMAILS or AUTH_BULK_GROUPS setting may start, pause or cancel bulk jobs. Ask your administrator to add you."
+}
+
+// refuseBulk is the 403 for a bulk action this person may not take.
+func (a *App) refuseBulk(c echo.Context) error {
+	who, _ := actor(c)
+	return failPage(http.StatusForbidden, "You cannot change contacts in bulk", a.bulkNotAllowed(),
+		fmt.Errorf("bulk action refused to %s", who.Email))
+}
+
+// bulkJobParam reads /bulk/{job} or /bulk/{job}.csv.
+func bulkJobParam(c echo.Context) (id int64, csv bool, err error) {
+	raw := c.Param("job")
+	raw, csv = strings.CutSuffix(raw, ".csv")
+	id, perr := strconv.ParseInt(raw, 10, 64)
+	if perr != nil || id <= 0 {
+		return 0, false, failPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %q.", c.Param("job")),
+			fmt.Errorf("bad bulk job id %q", c.Param("job")))
+	}
+	return id, csv, nil
+}
+
+// loadBulkJob reads a job, or the 404 page.
+func (a *App) loadBulkJob(c echo.Context, id int64) (bulk.Job, error) {
+	j, err := a.bulk.Store.Job(c.Request().Context(), id)
+	if errors.Is(err, bulk.ErrNotFound) {
+		return j, failPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %d.", id), err)
+	}
+	if err != nil {
+		return j, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+	}
+	return j, nil
+}
+
+// bulkWhat words what a job does: "set Marketing updates off", "remove
+// contacts".
+func bulkWhat(action bulk.Action) string {
+	if action.Kind == bulk.Remove {
+		return "remove contacts"
+	}
+	var parts []string
+	for _, f := range client.Flags {
+		if v, ok := action.Set[f.Name]; ok {
+			parts = append(parts, f.Label+" "+map[bool]string{true: "on", false: "off"}[v])
+		}
+	}
+	return "set " + strings.Join(parts, ", ")
+}
+
+func bulkCounts(c bulk.Counts) views.BulkCounts {
+	return views.BulkCounts{Changed: c.Changed, Unchanged: c.Unchanged, Failed: c.Failed, Skipped: c.Skipped,
+		Cancelled: c.Cancelled, Remaining: c.Remaining(), Total: c.Total()}
+}
+
+func bulkURL(id int64) string { return "/bulk/" + strconv.FormatInt(id, 10) }
+
+// bulkStateText words a job's state for its list.
+var bulkStateText = map[bulk.State]string{
+	bulk.Draft: "preview", bulk.Running: "running", bulk.Paused: "paused", bulk.Cancelled: "cancelled", bulk.Done: "done",
+}
+
+// bulkHome is GET /bulk: the list form, or why this person may not use
+// it, and the recent jobs.
+func (a *App) bulkHome(c echo.Context) error {
+	m, err := a.bulkHomePage(c, views.BulkForm{})
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, views.BulkHomePage(m))
+}
+
+// bulkHomePage fills GET /bulk's page around form.
+func (a *App) bulkHomePage(c echo.Context, form views.BulkForm) (views.BulkHome, error) {
+	ctx := c.Request().Context()
+	jobs, err := a.bulk.Store.Jobs(ctx, 20)
+	if err != nil {
+		return views.BulkHome{}, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+	}
+	m := views.BulkHome{Layout: a.layout(c, "Bulk changes"), Allowed: a.mayBulk(c), Form: form}
+	if !m.Allowed {
+		m.NotAllowed = a.bulkNotAllowed()
+	}
+	m.Form.CSRFField, m.Form.CSRFToken = csrfField, a.csrfToken(c)
+	if m.Form.Flags == nil {
+		m.Form.Flags = bulkFlagChoices(nil)
+	}
+	for _, j := range jobs {
+		counts, err := a.bulk.Store.Counts(ctx, j.ID)
+		if err != nil {
+			return m, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+		}
+		m.Jobs = append(m.Jobs, views.BulkJobSummary{ID: j.ID, URL: bulkURL(j.ID), Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+			Created: a.timeView(j.Created), FileName: j.FileName, What: bulkWhat(j.Action), State: bulkStateText[j.State],
+			Counts: bulkCounts(counts)})
+	}
+	return m, nil
+}
+
+// bulkFlagChoices are the list form's preference choices, as chosen.
+func bulkFlagChoices(chosen map[string]string) []views.BulkFlag {
+	out := make([]views.BulkFlag, 0, len(client.Flags))
+	for _, f := range client.Flags {
+		out = append(out, views.BulkFlag{Name: f.Name, Label: f.Label, Value: chosen[f.Name]})
+	}
+	return out
+}

@@ -1,0 +1,253 @@
+package handlers
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/bulk"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// bulkConfirm is POST /bulk: the owner of a draft starts it (field
+// `job`); a removal needs the number of contacts typed into `confirm`.
+// Started, or started already by an earlier post of the same form: 303 to
+// the job's page. A wrong number: 422, the preview again.
+func (a *App) bulkConfirm(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Request().PostFormValue("job"), 10, 64)
+	if err != nil || id <= 0 {
+		return failPage(http.StatusBadRequest, "", "The form did not say which job to start: go back to the preview and confirm it again.",
+			fmt.Errorf("bad bulk job %q", c.Request().PostFormValue("job")))
+	}
+	j, err := a.loadBulkJob(c, id)
+	if err != nil {
+		return err
+	}
+	if j.State != bulk.Draft {
+		// A double click or Back and resubmit: it runs once.
+		return a.redirect(c, bulkURL(id))
+	}
+	who, _ := actor(c)
+	if !a.mayBulk(c) {
+		return a.refuseBulk(c)
+	}
+	if !strings.EqualFold(who.Email, j.Owner.Email) {
+		return failPage(http.StatusForbidden, "Only the person who prepared this preview can start it",
+			fmt.Sprintf("%s prepared it. Upload the list yourself to start a job of your own.", cmp.Or(j.Owner.Name, j.Owner.Email)),
+			fmt.Errorf("bulk job %d confirmed by %s, owned by %s", id, who.Email, j.Owner.Email))
+	}
+	typed := strings.TrimSpace(c.Request().PostFormValue("confirm"))
+	if j.Action.Kind == bulk.Remove && typed != strconv.Itoa(j.Contacts) {
+		var p views.Problems
+		msg := fmt.Sprintf("Type %d, the number of contacts to remove, to confirm.", j.Contacts)
+		if typed != "" {
+			msg = fmt.Sprintf("You typed %s, but the job would remove %d contacts. Type %d to confirm.", typed, j.Contacts, j.Contacts)
+		}
+		p.Add("confirm", "#field-confirm", msg)
+		return a.renderBulkPreview(c, http.StatusUnprocessableEntity, j, 1, p, typed)
+	}
+	if _, err := a.bulk.Confirm(c.Request().Context(), id, j.Owner.Email); err != nil {
+		return failPage(http.StatusServiceUnavailable, "", "The job could not be started just now: nothing was changed. Try again in a minute.", err)
+	}
+	a.addFlash(c, flashOK, "Job started")
+	return a.redirect(c, bulkURL(id))
+}
+
+// bulkConfirmStale answers a confirmation from a session that no longer
+// exists: nothing starts; the preview comes back.
+func (a *App) bulkConfirmStale(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Request().PostFormValue("job"), 10, 64)
+	if err != nil || id <= 0 {
+		return a.redirect(c, "/bulk")
+	}
+	a.addFlash(c, flashNote, "Your session expired, so the job was not started. Check the preview and confirm it again.")
+	return a.redirect(c, bulkURL(id))
+}
+
+// bulkJob is GET /bulk/{job}: a draft's preview (?page=N), a job's
+// progress, or with ".csv" its result.
+func (a *App) bulkJob(c echo.Context) error {
+	id, csv, err := bulkJobParam(c)
+	if err != nil {
+		return err
+	}
+	j, err := a.loadBulkJob(c, id)
+	if err != nil {
+		return err
+	}
+	if csv {
+		return a.bulkResultCSV(c, j)
+	}
+	if j.State == bulk.Draft {
+		page, _ := strconv.Atoi(c.QueryParam("page"))
+		return a.renderBulkPreview(c, http.StatusOK, j, max(page, 1), views.Problems{}, "")
+	}
+	m, err := a.bulkJobPage(c, j)
+	if err != nil {
+		return err
+	}
+	return a.render(c, http.StatusOK, views.BulkJobPage(m))
+}
+
+// paceWindow is the time over which a job's pace is measured.
+const paceWindow = time.Minute
+
+// bulkJobPage fills a job's page.
+func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
+	ctx := c.Request().Context()
+	unreadable := func(err error) (views.BulkJob, error) {
+		return views.BulkJob{}, failPage(http.StatusServiceUnavailable, "", "The job cannot be read just now. Try again in a minute.", err)
+	}
+	counts, err := a.bulk.Store.Counts(ctx, j.ID)
+	if err != nil {
+		return unreadable(err)
+	}
+	failures, err := a.bulk.Store.Failures(ctx, j.ID, 10)
+	if err != nil {
+		return unreadable(err)
+	}
+	m := views.BulkJob{
+		Layout: a.layout(c, fmt.Sprintf("Bulk job #%d", j.ID)),
+		ID:     j.ID, URL: bulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		Created: a.timeView(j.Created), Started: a.timeView(j.Started), Finished: a.timeView(j.Finished),
+		State: string(j.State), Counts: bulkCounts(counts), Problem: j.Problem, CSVURL: bulkURL(j.ID) + ".csv",
+		CSRFField: csrfField, CSRFToken: a.csrfToken(c),
+	}
+	switch j.State {
+	case bulk.Running:
+		m.StateText, m.Live = "Running", true
+		m.Layout.RefreshSeconds = 5
+		done, err := a.bulk.Store.DoneSince(ctx, j.ID, time.Now().Add(-paceWindow))
+		if err != nil {
+			return unreadable(err)
+		}
+		m.Pace, m.Left = pace(done, counts.Remaining())
+	case bulk.Paused:
+		m.StateText = "Paused"
+		m.StateBy = "Paused by " + j.StateBy + "."
+	case bulk.Cancelled:
+		m.StateText = "Cancelled"
+		m.StateBy = fmt.Sprintf("Cancelled by %s on %s.", j.StateBy, a.timeView(j.Finished).Display)
+	case bulk.Done:
+		m.StateText = "Done"
+		m.StateBy = "Finished on " + a.timeView(j.Finished).Display + "."
+	}
+	if a.mayBulk(c) {
+		m.CanPause = j.State == bulk.Running
+		m.CanResume = j.State == bulk.Paused
+		m.CanCancel = j.State == bulk.Running || j.State == bulk.Paused
+	}
+	for _, f := range failures {
+		m.Failures = append(m.Failures, views.BulkFailure{Line: f.Line, Contact: a.contactText(f.Type, f.Value),
+			ContactURL: contactURL(f.CustomerID, f.ContactID), Customer: f.CustomerName, Message: f.Message})
+	}
+	return m, nil
+}
+
+// pace words how fast a job goes, from the rows it finished in the last
+// paceWindow, and the time left at that pace.
+func pace(done, remaining int) (perSecond, left string) {
+	if done == 0 {
+		return "", ""
+	}
+	rate := float64(done) / paceWindow.Seconds()
+	perSecond = fmt.Sprintf("%.1f contacts a second", rate)
+	if remaining == 0 {
+		return perSecond, ""
+	}
+	secs := float64(remaining) / rate
+	switch {
+	case secs < 90:
+		left = "About a minute left"
+	case secs < 90*60:
+		left = fmt.Sprintf("About %d minutes left", int(math.Round(secs/60)))
+	default:
+		left = fmt.Sprintf("About %.1f hours left", secs/3600)
+	}
+	return perSecond, left
+}
+
+// bulkResultCSVHeader names the result's columns: the contract is the
+// first six; new ones go last.
+var bulkResultCSVHeader = []string{"line", "value", "customer", "contact", "outcome", "message", "customer_name", "contact_value", "audit_id"}
+
+// bulkResultCSV is GET /bulk/{job}.csv: each line of the list with each
+// contact it matched and how the job left it (lines that named no contact
+// say why).
+func (a *App) bulkResultCSV(c echo.Context, j bulk.Job) error {
+	return a.streamCSV(c, csvDownload{name: "bulk result", file: fmt.Sprintf("bulk-%d-result.csv", j.ID), header: bulkResultCSVHeader,
+		unreadable: "The job's result cannot be read just now. Try again in a minute."},
+		func(write func(...[]string) error) error {
+			return a.bulk.Store.EachResult(c.Request().Context(), j.ID, func(r bulk.Result) error {
+				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, idOrEmpty(r.Line.CustomerID), idOrEmpty(r.Line.ContactID),
+					string(r.Line.Status), r.Line.Why, "", "", ""}
+				if t := r.Target; t != nil {
+					row[2], row[3], row[4], row[5] = idOrEmpty(t.CustomerID), idOrEmpty(t.ContactID), string(t.State), t.Message
+					row[6], row[7], row[8] = t.CustomerName, t.Value, idOrEmpty(t.AuditID)
+				}
+				return write(row)
+			})
+		})
+}
+
+// bulkControl is POST /bulk/{job}/pause, /resume and /cancel: 303 to the
+// job, saying what happened (or that the job was no longer in a state to
+// do it: finished, or someone else was first).
+func (a *App) bulkControl(action string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, _, err := bulkJobParam(c)
+		if err != nil {
+			return err
+		}
+		if _, err := a.loadBulkJob(c, id); err != nil {
+			return err
+		}
+		if !a.mayBulk(c) {
+			return a.refuseBulk(c)
+		}
+		who, _ := actor(c)
+		by := cmp.Or(who.Name, who.Email)
+		ctx := c.Request().Context()
+		var ok bool
+		var done string
+		switch action {
+		case "pause":
+			ok, err = a.bulk.Pause(ctx, id, by)
+			done = "Job paused: the contact in hand finishes, and no other starts until you resume it."
+		case "resume":
+			ok, err = a.bulk.Resume(ctx, id, by)
+			done = "Job resumed"
+		case "cancel":
+			ok, err = a.bulk.Cancel(ctx, id, by)
+			done = "Job cancelled: the contacts not yet worked will not be changed."
+		}
+		if err != nil {
+			return failPage(http.StatusServiceUnavailable, "", "The job could not be changed just now. Try again in a minute.", err)
+		}
+		if ok {
+			a.addFlash(c, flashOK, done)
+		} else {
+			a.addFlash(c, flashNote, fmt.Sprintf("The job could not be %s: it has moved on (see where it stands below).", pastTense[action]))
+		}
+		return a.redirect(c, bulkURL(id))
+	}
+}
+
+var pastTense = map[string]string{"pause": "paused", "resume": "resumed", "cancel": "cancelled"}
+
+// bulkControlStale answers a pause, resume or cancel from a session that
+// no longer exists: nothing changes; the job's page says so.
+func (a *App) bulkControlStale(c echo.Context) error {
+	id, _, err := bulkJobParam(c)
+	if err != nil {
+		return err
+	}
+	a.addFlash(c, flashNote, "Your session expired, so the job was not changed. Use the buttons again.")
+	return a.redirect(c, bulkURL(id))
+}

@@ -1,0 +1,243 @@
+package handlers
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/bulk"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// bulkPreview is POST /bulk/preview: the list (pasted as `list` or
+// uploaded as `file`) read and matched against the index, nothing written
+// to ServiceTitan. It is kept as a draft job and its preview is the page
+// (200). A form with problems comes back (422) with the list as typed.
+func (a *App) bulkPreview(c echo.Context) error {
+	if !a.mayBulk(c) {
+		return a.refuseBulk(c)
+	}
+	form, list, action, fileName, problems := a.readBulkForm(c)
+	if problems.HasErrors() {
+		form.Problems = problems
+		return a.renderBulkForm(c, http.StatusUnprocessableEntity, form)
+	}
+	who, _ := actor(c)
+	id, _, err := a.bulk.Preview(c.Request().Context(), list, action, fileName, bulk.Person{Email: who.Email, Name: who.Name})
+	if err != nil {
+		return failPage(http.StatusServiceUnavailable, "", "The list could not be matched just now: nothing was changed. Try again in a minute.", err)
+	}
+	j, err := a.loadBulkJob(c, id)
+	if err != nil {
+		return err
+	}
+	return a.renderBulkPreview(c, http.StatusOK, j, 1, views.Problems{}, "")
+}
+
+// bulkPreviewStale answers a list posted from a session that no longer
+// exists: nothing is previewed; the form comes back with the list.
+func (a *App) bulkPreviewStale(c echo.Context) error {
+	form, _, _, _, _ := a.readBulkForm(c)
+	form.Problems = views.Problems{}
+	form.Problems.Add("list", "#field-list", "Your session expired, so the list was not read. Check it and press Preview again.")
+	return a.renderBulkForm(c, http.StatusForbidden, form)
+}
+
+func (a *App) renderBulkForm(c echo.Context, status int, form views.BulkForm) error {
+	m, err := a.bulkHomePage(c, form)
+	if err != nil {
+		return err
+	}
+	return a.render(c, status, views.BulkHomePage(m))
+}
+
+// readBulkForm reads the list form: the list (a file wins over pasted
+// text), the action and the flags, and what is wrong with them. The form
+// it returns holds the input as sent, to show again.
+func (a *App) readBulkForm(c echo.Context) (form views.BulkForm, list bulk.List, action bulk.Action, fileName string, problems views.Problems) {
+	r := c.Request()
+	form.List = r.PostFormValue("list")
+	form.Action = r.PostFormValue("action")
+	chosen := map[string]string{}
+	action = bulk.Action{Kind: bulk.Kind(form.Action), Set: map[string]bool{}}
+	for _, f := range client.Flags {
+		switch v := r.PostFormValue(f.Name); v {
+		case "on", "off":
+			chosen[f.Name] = v
+			action.Set[f.Name] = v == "on"
+		case "":
+		default:
+			problems.Add("flags", "#field-"+f.Name, fmt.Sprintf("Choose On, Off or Leave as it is for %s.", f.Label))
+		}
+	}
+	form.Flags = bulkFlagChoices(chosen)
+
+	switch action.Kind {
+	case bulk.SetPreferences:
+		if len(action.Set) == 0 && !problems.HasErrors() {
+			problems.Add("flags", "#field-flags", "Choose at least one preference to turn on or off.")
+		}
+	case bulk.Remove:
+		action.Set = nil
+	default:
+		problems.Add("action", "#action-preferences", "Choose what to do: set notification preferences, or remove the contacts.")
+	}
+
+	var body io.Reader
+	field := "list"
+	if file, header, err := r.FormFile("file"); err == nil && header.Size > 0 {
+		defer file.Close()
+		body, field = file, "file"
+		fileName = cleanFileName(header.Filename)
+		form.FileNote = fmt.Sprintf("You chose %s: choose it again, browsers do not send a file twice.", fileName)
+	} else if strings.TrimSpace(form.List) != "" {
+		body = strings.NewReader(form.List)
+	} else {
+		problems.Add("list", "#field-list", "Paste a list, or choose a CSV file.")
+		return form, list, action, fileName, problems
+	}
+	list, err := bulk.Parse(body, a.region)
+	switch {
+	case errors.Is(err, bulk.ErrTooLarge), errors.Is(err, bulk.ErrTooManyRows), errors.Is(err, bulk.ErrNotText):
+		problems.Add(field, "#field-"+field, upperFirst(err.Error())+".")
+	case err != nil:
+		problems.Add(field, "#field-"+field, "The list could not be read. Try again.")
+	case len(list.Rows) == 0 && len(list.Invalid) == 0:
+		problems.Add(field, "#field-"+field, "The list is empty: put one phone number or email address on each line.")
+	}
+	return form, list, action, fileName, problems
+}
+
+// cleanFileName keeps a file's base name, printable and short.
+func cleanFileName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	if utf8.RuneCountInString(name) > 120 {
+		name = string([]rune(name)[:120])
+	}
+	if name == "." || name == "/" {
+		return ""
+	}
+	return name
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// previewPageSize is how many contacts a preview page lists.
+const previewPageSize = 50
+
+// previewLinesShown is how many of the lines that name no contact the
+// preview lists (the CSV has them all).
+const previewLinesShown = 50
+
+// renderBulkPreview shows a draft's preview, page page of its contacts.
+func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int, problems views.Problems, typed string) error {
+	ctx := c.Request().Context()
+	unreadable := func(err error) error {
+		return failPage(http.StatusServiceUnavailable, "", "The preview cannot be read just now. Try again in a minute.", err)
+	}
+	totals, err := a.bulk.Store.PreviewTotals(ctx, j.ID)
+	if err != nil {
+		return unreadable(err)
+	}
+	rows, err := a.bulk.Store.Targets(ctx, j.ID, "", (page-1)*previewPageSize, previewPageSize+1)
+	if err != nil {
+		return unreadable(err)
+	}
+	lines, err := a.bulk.Store.Lines(ctx, j.ID, []bulk.LineStatus{bulk.LineUnmatched, bulk.LineInvalid, bulk.LineDuplicate}, false, 0, previewLinesShown)
+	if err != nil {
+		return unreadable(err)
+	}
+	m := views.BulkPreview{
+		Layout: a.layout(c, "Preview: "+bulkWhat(j.Action)), Problems: problems,
+		ID: j.ID, URL: bulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		Totals: views.BulkTotals{Change: totals.Change, Unchanged: totals.Unchanged, Unmatched: totals.Unmatched,
+			Invalid: totals.Invalid, Duplicate: totals.Duplicate, Shared: totals.Shared},
+		CSVURL: bulkURL(j.ID) + "/preview.csv",
+	}
+	if len(rows) > previewPageSize {
+		rows = rows[:previewPageSize]
+		m.NextURL = bulkURL(j.ID) + "?page=" + strconv.Itoa(page+1)
+	}
+	if page > 1 {
+		m.PrevURL = bulkURL(j.ID) + "?page=" + strconv.Itoa(page-1)
+	}
+	for _, r := range rows {
+		m.Rows = append(m.Rows, views.BulkPreviewRow{Line: r.Line, CustomerURL: customerURL(r.CustomerID), Customer: r.CustomerName,
+			ContactURL: contactURL(r.CustomerID, r.ContactID), Contact: a.contactText(r.Type, r.Value),
+			Before: r.Before, After: r.After, Change: r.Planned == bulk.PlanChange})
+	}
+	for _, l := range lines {
+		m.Lines = append(m.Lines, views.BulkLine{Line: l.Line, Text: l.Text, Status: string(l.Status), Why: l.Why})
+	}
+	m.MoreLines = totals.Unmatched + totals.Invalid + totals.Duplicate - len(lines)
+	who, _ := actor(c)
+	switch {
+	case j.State != bulk.Draft:
+		m.Started = bulkURL(j.ID)
+	case strings.EqualFold(who.Email, j.Owner.Email) && a.mayBulk(c):
+		m.Confirm = &views.BulkConfirm{CSRFField: csrfField, CSRFToken: a.csrfToken(c), Job: j.ID,
+			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed}
+	}
+	return a.render(c, status, views.BulkPreviewPage(m))
+}
+
+// contactText is a contact as lists show it: "Mobile (217) 555-0177".
+func (a *App) contactText(kind, value string) string {
+	t := client.ContactType(kind)
+	return t.Label() + " " + a.displayValue(t, value)
+}
+
+// bulkPreviewCSVHeader names the preview CSV's columns; new ones go last.
+var bulkPreviewCSVHeader = []string{"line", "value", "customer", "contact", "expected", "now", "after", "why", "customer_name", "contact_value"}
+
+// bulkPreviewCSV is GET /bulk/{job}/preview.csv: every line of the list
+// and each contact it matched, with what the preview expects.
+func (a *App) bulkPreviewCSV(c echo.Context) error {
+	id, _, err := bulkJobParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.loadBulkJob(c, id); err != nil {
+		return err
+	}
+	return a.streamCSV(c, csvDownload{name: "bulk preview", file: fmt.Sprintf("bulk-%d-preview.csv", id), header: bulkPreviewCSVHeader,
+		unreadable: "The preview cannot be read just now. Try again in a minute."},
+		func(write func(...[]string) error) error {
+			return a.bulk.Store.EachResult(c.Request().Context(), id, func(r bulk.Result) error {
+				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, idOrEmpty(r.Line.CustomerID), idOrEmpty(r.Line.ContactID),
+					string(r.Line.Status), "", "", r.Line.Why, "", ""}
+				if t := r.Target; t != nil {
+					row[2], row[3], row[4], row[5], row[6], row[7] = idOrEmpty(t.CustomerID), idOrEmpty(t.ContactID), string(t.Planned), t.Before, t.After, ""
+					row[8], row[9] = t.CustomerName, t.Value
+				}
+				return write(row)
+			})
+		})
+}
+
+func idOrEmpty(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}

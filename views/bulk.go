@@ -1,0 +1,192 @@
+package views
+
+import "strconv"
+
+// BulkHome is GET /bulk and the form again after a preview POST with
+// problems: the list form (for those allowed to start jobs) and the recent
+// jobs.
+type BulkHome struct {
+	Layout
+	// Allowed: this person may start jobs. When not, NotAllowed says why
+	// and which setting would let them.
+	Allowed    bool
+	NotAllowed string
+	Form       BulkForm
+	Jobs       []BulkJobSummary
+}
+
+// BulkForm is the list form's values and messages.
+type BulkForm struct {
+	Problems
+	CSRFField, CSRFToken string
+	// List is the pasted list, kept as typed.
+	List string
+	// Action is "preferences" or "remove".
+	Action string
+	// Flags are the preference choices, each "on", "off" or "" (as is).
+	Flags []BulkFlag
+	// FileNote asks for the file again: a browser never sends it twice.
+	FileNote string
+}
+
+// BulkFlag is one preference's choice on the list form.
+type BulkFlag struct {
+	Name  string
+	Label string
+	Value string // "on", "off" or ""
+}
+
+// BulkJobSummary is a job in a list.
+type BulkJobSummary struct {
+	ID       int64
+	URL      string
+	Owner    string
+	Created  Time
+	FileName string
+	What     string
+	State    string
+	Counts   BulkCounts
+}
+
+// BulkCounts are a job's rows by how they ended.
+type BulkCounts struct {
+	Changed, Unchanged, Failed, Skipped, Cancelled, Remaining, Total int
+}
+
+// Done counts the rows worked (or cancelled).
+func (c BulkCounts) Done() int { return c.Total - c.Remaining }
+
+// BulkPreview is the preview of a list (POST /bulk/preview, and
+// GET /bulk/{job} while it is a draft).
+type BulkPreview struct {
+	Layout
+	Problems
+	ID       int64
+	URL      string
+	What     string
+	FileName string
+	Owner    string
+	Totals   BulkTotals
+	Rows     []BulkPreviewRow
+	// Lines are the lines that matched nothing or could not be read.
+	Lines     []BulkLine
+	MoreLines int
+	PrevURL   string
+	NextURL   string
+	CSVURL    string
+	// Confirm is the confirmation form (the owner only).
+	Confirm *BulkConfirm
+	// Started links the job when the draft was confirmed meanwhile.
+	Started string
+}
+
+// BulkTotals are a preview's counts.
+type BulkTotals struct {
+	Change, Unchanged, Unmatched, Invalid, Duplicate, Shared int
+}
+
+// BulkPreviewRow is a contact the job would work on.
+type BulkPreviewRow struct {
+	Line        int
+	CustomerURL string
+	Customer    string
+	ContactURL  string
+	Contact     string // "Mobile (217) 555-0177"
+	Before      string
+	After       string
+	Change      bool
+}
+
+// BulkLine is a line of the list that names no contact, and why.
+type BulkLine struct {
+	Line   int
+	Text   string
+	Status string // "unmatched", "invalid", "duplicate"
+	Why    string
+}
+
+// BulkConfirm is the form that starts a job.
+type BulkConfirm struct {
+	CSRFField, CSRFToken string
+	Job                  int64
+	// Remove asks for the number of contacts to be typed (Count).
+	Remove bool
+	Count  int
+	Typed  string
+}
+
+// BulkJob is a job's page (GET /bulk/{job} once confirmed).
+type BulkJob struct {
+	Layout
+	ID       int64
+	URL      string
+	What     string
+	FileName string
+	Owner    string
+	Created  Time
+	Started  Time
+	Finished Time
+	State    string
+	// StateText says where the job stands, in words.
+	StateText string
+	StateBy   string
+	Counts    BulkCounts
+	// Pace is "4.8 contacts a second"; Left is "about 3 minutes left".
+	Pace string
+	Left string
+	// Problem says why a running job waits.
+	Problem  string
+	Failures []BulkFailure
+	CSVURL   string
+	// Controls are the buttons this person may use now.
+	CSRFField, CSRFToken string
+	CanPause, CanResume  bool
+	CanCancel            bool
+	// Live: the page refreshes itself while the job runs.
+	Live bool
+}
+
+// BulkFailure is a row that failed, and why.
+type BulkFailure struct {
+	Line       int
+	Contact    string
+	ContactURL string
+	Customer   string
+	Message    string
+}
+
+// percent is done of total as a whole percentage.
+func percent(done, total int) string {
+	if total == 0 {
+		return "100%"
+	}
+	return strconv.Itoa(done*100/total) + "%"
+}
+
+// previewState is a preview row's data-preview-row.
+func previewState(change bool) string {
+	if change {
+		return "change"
+	}
+	return "unchanged"
+}
+
+// confirmClass styles the confirmation: a removal is dangerous.
+func confirmClass(remove bool) string {
+	if remove {
+		return "danger"
+	}
+	return "primary"
+}
+
+// liveAttr is data-bulk-live: "on" while the page keeps itself current.
+func liveAttr(live bool) string {
+	if live {
+		return "on"
+	}
+	return "off"
+}
+
+// textareaText is a textarea's content as typed: HTML drops one newline
+// right after <textarea>, so one is given to be dropped.
+func textareaText(s string) string { return "\n" + s }
