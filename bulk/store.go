@@ -235,10 +235,33 @@ func (s *Store) Job(ctx context.Context, id int64) (Job, error) {
 	return j, nil
 }
 
-// Jobs lists the newest confirmed jobs (not drafts), at most limit.
-func (s *Store) Jobs(ctx context.Context, limit int) ([]Job, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+jobColumns+` FROM bulk_jobs WHERE state <> ?
-		ORDER BY created_us DESC, id DESC LIMIT ?`), string(Draft), limit)
+// JobFilter selects confirmed jobs for Jobs; zero fields do not filter.
+type JobFilter struct {
+	ID int64
+	// Owner matches the owner's email, ignoring case.
+	Owner string
+	// From and To select jobs created in [From, To).
+	From, To time.Time
+	Limit    int
+}
+
+// Jobs lists confirmed jobs (not drafts) matching f, newest first.
+func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
+	where, args := "state <> ?", []any{string(Draft)}
+	if f.ID != 0 {
+		where, args = where+" AND id = ?", append(args, f.ID)
+	}
+	if f.Owner != "" {
+		where, args = where+" AND LOWER(owner_email) = ?", append(args, strings.ToLower(f.Owner))
+	}
+	if !f.From.IsZero() {
+		where, args = where+" AND created_us >= ?", append(args, micros(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = where+" AND created_us < ?", append(args, micros(f.To))
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+jobColumns+` FROM bulk_jobs WHERE `+where+`
+		ORDER BY created_us DESC, id DESC LIMIT ?`), append(args, max(f.Limit, 1))...)
 	if err != nil {
 		return nil, fmt.Errorf("bulk: list jobs: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
@@ -19,8 +20,8 @@ const auditPageSize = 50
 
 // auditQuery is the filter of GET /audit and GET /audit.csv.
 type auditQuery struct {
-	Actor, Customer, From, To, Action string
-	Page                              int
+	Actor, Customer, From, To, Action, Job string
+	Page                                   int
 }
 
 func parseAuditQuery(c echo.Context) auditQuery {
@@ -31,6 +32,7 @@ func parseAuditQuery(c echo.Context) auditQuery {
 		From:     strings.TrimSpace(c.QueryParam("from")),
 		To:       strings.TrimSpace(c.QueryParam("to")),
 		Action:   strings.TrimSpace(c.QueryParam("action")),
+		Job:      strings.TrimSpace(c.QueryParam("job")),
 		Page:     max(page, 1),
 	}
 }
@@ -44,6 +46,13 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 			return f, "Choose what to list: edits, additions or removals."
 		}
 		f.Action = audit.Action(q.Action)
+	}
+	if q.Job != "" {
+		id, err := strconv.ParseInt(q.Job, 10, 64)
+		if err != nil || id <= 0 {
+			return f, "Bulk job must be a number, like 12."
+		}
+		f.Job = id
 	}
 	if q.Customer != "" {
 		id, err := strconv.ParseInt(q.Customer, 10, 64)
@@ -77,7 +86,7 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 
 func (q auditQuery) url(path string, page int) string {
 	v := url.Values{}
-	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "from": q.From, "to": q.To, "action": q.Action} {
+	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "from": q.From, "to": q.To, "action": q.Action, "job": q.Job} {
 		if val != "" {
 			v.Set(k, val)
 		}
@@ -95,7 +104,7 @@ func (q auditQuery) url(path string, page int) string {
 // what to what.
 func (a *App) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
-	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To,
+	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To, Job: q.Job,
 		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action)}
 	f, problem := q.filter(a.tz)
 	if problem != "" {
@@ -109,6 +118,16 @@ func (a *App) auditList(c echo.Context) error {
 	}
 	m.Total = total
 	m.Entries = a.historyViews(entries)
+	if q.Page == 1 && a.bulk != nil && f.CustomerID == 0 && f.Action == "" {
+		// Bulk jobs themselves: who ran which list, when, and how it went.
+		jobs, err := a.bulk.Store.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, From: f.From, To: f.To, Limit: 20})
+		if err != nil {
+			return failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+		}
+		if m.BulkJobs, err = a.bulkSummaries(c, jobs); err != nil {
+			return err
+		}
+	}
 	if q.Page > 1 {
 		m.PrevURL = q.url("/audit", q.Page-1)
 	}
@@ -170,7 +189,10 @@ func (a *App) historyViews(entries []audit.Entry) []views.HistoryEntry {
 			Outcome: string(e.Outcome), OutcomeLabel: cmp.Or(outcomeLabels[e.Outcome], string(e.Outcome)),
 			Action: string(e.Action), ActionLabel: cmp.Or(actionLabels[e.Action], string(e.Action)),
 			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: contactURL(e.CustomerID, e.ContactID),
-			Messages: e.Messages, TraceID: e.TraceID,
+			Messages: e.Messages, TraceID: e.TraceID, Job: e.Job,
+		}
+		if e.Job != 0 {
+			h.JobURL = bulkURL(e.Job)
 		}
 		for _, ch := range e.Changes {
 			h.Changes = append(h.Changes, views.ChangeView{Label: fieldLabel(ch.Field), Before: ch.Before, After: ch.After})

@@ -119,7 +119,7 @@ func (a *App) bulkHome(c echo.Context) error {
 // bulkHomePage fills GET /bulk's page around form.
 func (a *App) bulkHomePage(c echo.Context, form views.BulkForm) (views.BulkHome, error) {
 	ctx := c.Request().Context()
-	jobs, err := a.bulk.Store.Jobs(ctx, 20)
+	jobs, err := a.bulk.Store.Jobs(ctx, bulk.JobFilter{Limit: 20})
 	if err != nil {
 		return views.BulkHome{}, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
 	}
@@ -131,16 +131,25 @@ func (a *App) bulkHomePage(c echo.Context, form views.BulkForm) (views.BulkHome,
 	if m.Form.Flags == nil {
 		m.Form.Flags = bulkFlagChoices(nil)
 	}
+	if m.Jobs, err = a.bulkSummaries(c, jobs); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+// bulkSummaries are jobs as lists show them, with their counts.
+func (a *App) bulkSummaries(c echo.Context, jobs []bulk.Job) ([]views.BulkJobSummary, error) {
+	var out []views.BulkJobSummary
 	for _, j := range jobs {
-		counts, err := a.bulk.Store.Counts(ctx, j.ID)
+		counts, err := a.bulk.Store.Counts(c.Request().Context(), j.ID)
 		if err != nil {
-			return m, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+			return nil, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
 		}
-		m.Jobs = append(m.Jobs, views.BulkJobSummary{ID: j.ID, URL: bulkURL(j.ID), Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		out = append(out, views.BulkJobSummary{ID: j.ID, URL: bulkURL(j.ID), Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
 			Created: a.timeView(j.Created), FileName: j.FileName, What: bulkWhat(j.Action), State: bulkStateText[j.State],
 			Counts: bulkCounts(counts)})
 	}
-	return m, nil
+	return out, nil
 }
 
 // bulkFlagChoices are the list form's preference choices, as chosen.

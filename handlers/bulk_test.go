@@ -221,6 +221,17 @@ func TestBulkPreviewConfirmAndResult(t *testing.T) {
 		}
 	}
 
+	// The audit trail names the job, its owner and its one change.
+	trail := b.get("/audit?job=" + job)
+	if j := trail.doc.Find(`[data-audit-bulk-job="` + job + `"]`); j.Length() != 1 || !strings.Contains(j.Text(), "Sandbox user") ||
+		!strings.Contains(j.Text(), "1 changed") {
+		t.Errorf("/audit's bulk jobs: %q", text(trail, "[data-audit-bulk-jobs]"))
+	}
+	entries := trail.doc.Find(".history-entry[data-action]")
+	if entries.Length() != 1 || entries.Find(`[data-bulk-job-link="`+job+`"]`).Length() != 1 || entries.AttrOr("data-actor", "") != "sandbox.user@example.invalid" {
+		t.Errorf("/audit?job=%s lists %d attempts: %q", job, entries.Length(), text(trail, "main"))
+	}
+
 	// GET /bulk lists the job.
 	home := b.get("/bulk")
 	if row := home.doc.Find(`[data-bulk-job="` + job + `"]`); row.Length() != 1 || !strings.Contains(row.Text(), "Job reminders off") {

@@ -180,6 +180,10 @@ type HistoryEntry struct {
 	Changes     []ChangeView
 	Messages    []string
 	TraceID     string
+	// Job is the bulk job that made the attempt (0: a person's own edit),
+	// JobURL its page.
+	Job    int64
+	JobURL string
 }
 
 // ChangeView is one changed field, formatted for people.
@@ -196,6 +200,11 @@ type AuditPage struct {
 	Customer string
 	From     string // YYYY-MM-DD
 	To       string // YYYY-MM-DD, inclusive
+	// Job narrows the list to one bulk job's attempts.
+	Job string
+	// BulkJobs are the bulk jobs the filter selects (who ran which list,
+	// when, how it went), above the attempts.
+	BulkJobs []BulkJobSummary
 	// ActionOptions choose what kind of change is listed (all, edits,
 	// additions, removals).
 	ActionOptions []Option
