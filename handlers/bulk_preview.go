@@ -190,6 +190,9 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 		m.Lines = append(m.Lines, views.BulkLine{Line: l.Line, Text: l.Text, Status: string(l.Status), Why: l.Why})
 	}
 	m.MoreLines = totals.Unmatched + totals.Invalid + totals.Duplicate - len(lines)
+	if j.State == bulk.Draft {
+		m.IndexNote = a.previewIndexNote(c)
+	}
 	who, _ := actor(c)
 	switch {
 	case j.State != bulk.Draft:
@@ -199,6 +202,27 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed}
 	}
 	return a.render(c, status, views.BulkPreviewPage(m))
+}
+
+// previewIndexNote warns that a preview read an index that is not
+// complete or has fallen behind: lines may match nothing that should.
+func (a *App) previewIndexNote(c echo.Context) string {
+	if a.index == nil {
+		return ""
+	}
+	ctx := c.Request().Context()
+	st, err := a.index.Status(ctx, 3*a.indexInterval)
+	switch {
+	case err != nil:
+		a.log.WarnContext(ctx, "index status unavailable for a bulk preview", "error", err)
+		return ""
+	case st.Ready:
+		return ""
+	case st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled:
+		return "The search index is behind ServiceTitan just now: contacts added in the last minutes may match nothing. Preview the list again in a few minutes to be sure."
+	}
+	return fmt.Sprintf("The search index holds %d%% of customers so far (it is still loading): lines for the others match nothing yet. Preview the list again once the index is complete.",
+		int(st.Progress()*100))
 }
 
 // contactText is a contact as lists show it: "Mobile (217) 555-0177".

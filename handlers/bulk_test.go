@@ -29,6 +29,7 @@ import (
 // runs them with run).
 type bulkRig struct {
 	up     *upstream
+	idx    *index.Store
 	store  *bulk.Store
 	queued *runQueue
 	runner *bulk.Runner
@@ -70,7 +71,7 @@ func bulkApp(t *testing.T, configure func(*handlers.Config)) (*bulkRig, *browser
 	if err != nil {
 		t.Fatal(err)
 	}
-	rig := &bulkRig{up: up, store: store, queued: &runQueue{}}
+	rig := &bulkRig{up: up, idx: idx, store: store, queued: &runQueue{}}
 	srv := up.appWith(t, time.Second, nil, func(c *handlers.Config) {
 		c.Index, c.IndexInterval = idx, time.Minute
 		c.Changes = newChanges(t, *c, idx)
@@ -397,4 +398,21 @@ func TestBulkPermissions(t *testing.T) {
 func csrfOf(p page) string {
 	token, _ := p.doc.Find(`input[name="_csrf"]`).First().Attr("value")
 	return token
+}
+
+// A preview read from an index still loading says so: lines may match
+// nothing that should.
+func TestBulkPreviewWhileTheIndexLoads(t *testing.T) {
+	rig, b := bulkApp(t, nil)
+	ready := b.postList(map[string]string{"list": "ada@example.com", "action": "remove"}, "")
+	if ready.doc.Find("[data-preview-index-note]").Length() != 0 {
+		t.Errorf("a complete index: %q", text(ready, "[data-preview-index-note]"))
+	}
+	if _, err := rig.idx.Erase(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p := b.postList(map[string]string{"list": "ada@example.com", "action": "remove"}, "")
+	if note := text(p, "[data-preview-index-note]"); !strings.Contains(note, "still loading") || previewCounts(p)["unmatched"] != "1" {
+		t.Errorf("note %q, counts %v", note, previewCounts(p))
+	}
 }

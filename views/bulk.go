@@ -78,6 +78,9 @@ type BulkPreview struct {
 	Confirm *BulkConfirm
 	// Started links the job when the draft was confirmed meanwhile.
 	Started string
+	// IndexNote warns that the index the preview read is incomplete or
+	// behind.
+	IndexNote string
 }
 
 // BulkTotals are a preview's counts.
