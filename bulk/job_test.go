@@ -38,6 +38,9 @@ type harness struct {
 	svc     *Service
 	queued  *recordingQueue
 
+	// waits are the Afters of the steps run asked to go on after.
+	waits []time.Duration
+
 	mu sync.Mutex
 	// calls counts requests per customer id, by operation.
 	calls map[string]map[int64]int
@@ -147,6 +150,7 @@ func (h *harness) run(t *testing.T, r *Runner, job int64) {
 		if !step.More {
 			return
 		}
+		h.waits = append(h.waits, step.After)
 	}
 	t.Fatal("the job did not end in 100 steps")
 }
@@ -319,8 +323,8 @@ func (f fakeIndex) CustomersByID(context.Context, []int64) (map[int64]index.Cust
 func TestJobOutcomes(t *testing.T) {
 	h := newHarness(t, 200)
 	ctx := context.Background()
-	cs := h.marketingOn(t, 6)
-	changed, gone, refused, flaky, lost, already := cs[0], cs[1], cs[2], cs[3], cs[4], cs[5]
+	cs := h.marketingOn(t, 7)
+	changed, gone, refused, flaky, lost, already, throttled := cs[0], cs[1], cs[2], cs[3], cs[4], cs[5], cs[6]
 	var lines []string
 	for _, c := range cs {
 		lines = append(lines, c.Value)
@@ -356,6 +360,15 @@ func TestJobOutcomes(t *testing.T) {
 		conn, _, _ := hj.Hijack()
 		conn.Close()
 	}
+	throttledCalls := 0
+	h.patch[throttled.ID] = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		if throttledCalls++; throttledCalls == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		apply()
+	}
 	h.sb.ResetCounters()
 	h.calls = map[string]map[int64]int{}
 
@@ -365,9 +378,12 @@ func TestJobOutcomes(t *testing.T) {
 	}
 	h.run(t, h.runner(), id)
 
+	if !slices.Contains(h.waits, time.Second) {
+		t.Errorf("the job went on after %v; after the 429 it should wait the second ServiceTitan asked for", h.waits)
+	}
 	j, _ := h.store.Job(ctx, id)
 	counts, _ := h.store.Counts(ctx, id)
-	if j.State != Done || counts != (Counts{Changed: 3, Unchanged: 1, Skipped: 1, Failed: 1}) {
+	if j.State != Done || counts != (Counts{Changed: 4, Unchanged: 1, Skipped: 1, Failed: 1}) {
 		t.Fatalf("job %s, counts %+v", j.State, counts)
 	}
 	rows, _ := h.store.Targets(ctx, id, "", 0, 10)
@@ -387,6 +403,7 @@ func TestJobOutcomes(t *testing.T) {
 		{flaky, RowChanged, 3, 2, ""}, // read, 503 (read again: not there), then read and PATCH
 		{lost, RowChanged, 2, 1, ""},  // read, PATCH lost, read: it is there
 		{already, RowUnchanged, 1, 0, ""},
+		{throttled, RowChanged, 2, 2, ""}, // read, 429 (not made), then read and PATCH after Retry-After
 	} {
 		r := byContact[tt.c.ID]
 		reads, patches := h.count(sandbox.OpListContacts, tt.c.CustomerID), h.count(sandbox.OpUpdateContact, tt.c.CustomerID)
@@ -406,10 +423,10 @@ func TestJobOutcomes(t *testing.T) {
 			t.Errorf("entry %+v does not name the job's owner and the job", e)
 		}
 	}
-	// Three changes, the refusal, the contact gone, and the 503 attempt
-	// (failed: the read after it showed it was not made).
-	if outcomes[audit.OutcomeSaved] != 3 || outcomes[audit.OutcomeRejected] != 1 || outcomes[audit.OutcomeNotFound] != 1 ||
-		outcomes[audit.OutcomeFailed] != 1 || len(entries) != 6 {
+	// Four changes, the refusal, the contact gone, the 503 attempt
+	// (failed: the read after it showed it was not made) and the 429.
+	if outcomes[audit.OutcomeSaved] != 4 || outcomes[audit.OutcomeRejected] != 1 || outcomes[audit.OutcomeNotFound] != 1 ||
+		outcomes[audit.OutcomeFailed] != 2 || len(entries) != 8 {
 		t.Errorf("audit outcomes %v (%d entries)", outcomes, len(entries))
 	}
 }
