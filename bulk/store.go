@@ -132,19 +132,8 @@ func Open(ctx context.Context, sqlDB *sql.DB, dialect string) (*Store, error) {
 
 func (s *Store) rebind(q string) string { return db.Rebind(s.dialect, q) }
 
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
-}
+// micros and fromMicros store times as the tables hold them.
+var micros, fromMicros = db.Micros, db.FromMicros
 
 // insertBatch bounds the rows one INSERT writes (within both databases'
 // limits on parameters).
@@ -260,8 +249,13 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	if !f.To.IsZero() {
 		where, args = where+" AND created_us < ?", append(args, micros(f.To))
 	}
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+jobColumns+` FROM bulk_jobs WHERE `+where+`
-		ORDER BY created_us DESC, id DESC LIMIT ?`), append(args, max(f.Limit, 1))...)
+	return s.jobs(ctx, `SELECT `+jobColumns+` FROM bulk_jobs WHERE `+where+` ORDER BY created_us DESC, id DESC LIMIT ?`,
+		append(args, max(f.Limit, 1))...)
+}
+
+// jobs runs a query of whole jobs.
+func (s *Store) jobs(ctx context.Context, q string, args ...any) ([]Job, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("bulk: list jobs: %w", err)
 	}
@@ -283,21 +277,8 @@ func (s *Store) JobsIn(ctx context.Context, states ...State) ([]Job, error) {
 	for i, st := range states {
 		args[i] = string(st)
 	}
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+jobColumns+` FROM bulk_jobs WHERE state IN (?`+strings.Repeat(", ?", len(states)-1)+`)
-		ORDER BY created_us, id`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("bulk: list jobs: %w", err)
-	}
-	defer rows.Close()
-	var out []Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("bulk: list jobs: %w", err)
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return s.jobs(ctx, `SELECT `+jobColumns+` FROM bulk_jobs WHERE state IN (?`+strings.Repeat(", ?", len(states)-1)+`)
+		ORDER BY created_us, id`, args...)
 }
 
 // Counts counts a job's rows by state.

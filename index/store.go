@@ -80,19 +80,8 @@ func Open(ctx context.Context, db *sql.DB, dialect string) (*Store, error) {
 // rebind turns "?" placeholders into the dialect's.
 func (s *Store) rebind(q string) string { return db.Rebind(s.dialect, q) }
 
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
-}
+// micros and fromMicros store times as the tables hold them.
+var micros, fromMicros = db.Micros, db.FromMicros
 
 // customerSearch is what a customer is found by: name and address.
 func customerSearch(c Customer) string {
