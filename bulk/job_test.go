@@ -40,6 +40,7 @@ type harness struct {
 
 	// waits are the Afters of the steps run asked to go on after.
 	waits []time.Duration
+	rows  rowCounts
 
 	mu sync.Mutex
 	// calls counts requests per customer id, by operation.
@@ -134,7 +135,7 @@ func (h *harness) count(op string, customer int64) int {
 }
 
 func (h *harness) runner() *Runner {
-	r := NewRunner(RunnerConfig{Store: h.store, Changes: h.changes, Trail: h.trail, PerSecond: 1000})
+	r := NewRunner(RunnerConfig{Store: h.store, Changes: h.changes, Trail: h.trail, PerSecond: 1000, Metrics: &h.rows})
 	r.wait, r.step = time.Millisecond, time.Minute
 	return r
 }
@@ -378,6 +379,9 @@ func TestJobOutcomes(t *testing.T) {
 	}
 	h.run(t, h.runner(), id)
 
+	if got := h.rows.snapshot(); got != "changed 4, failed 1, retried 2, skipped 1, unchanged 1" {
+		t.Errorf("rows counted for metrics: %s", got)
+	}
 	if !slices.Contains(h.waits, time.Second) {
 		t.Errorf("the job went on after %v; after the 429 it should wait the second ServiceTitan asked for", h.waits)
 	}
@@ -675,4 +679,29 @@ func waitFor(t *testing.T, ok func() bool) {
 		}
 	}
 	t.Fatal("timed out")
+}
+
+// rowCounts is a RowRecorder that counts.
+type rowCounts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (r *rowCounts) BulkRow(outcome string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == nil {
+		r.n = map[string]int{}
+	}
+	r.n[outcome]++
+}
+
+func (r *rowCounts) snapshot() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(r.n)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, r.n[k]))
+	}
+	return strings.Join(parts, ", ")
 }

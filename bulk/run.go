@@ -38,7 +38,18 @@ type RunnerConfig struct {
 	// calls to ServiceTitan a second, all jobs of this instance together.
 	PerSecond float64
 	Logger    *slog.Logger
+	// Metrics counts the rows worked, by outcome.
+	Metrics RowRecorder
 }
+
+// RowRecorder counts rows by how they ended: a RowState, or "retried".
+type RowRecorder interface {
+	BulkRow(outcome string)
+}
+
+type noRows struct{}
+
+func (noRows) BulkRow(string) {}
 
 // Runner works jobs' rows.
 type Runner struct {
@@ -47,6 +58,7 @@ type Runner struct {
 	trail   Trail
 	share   *rate.Limiter
 	log     *slog.Logger
+	metrics RowRecorder
 	// step bounds one Work call; the job goes on in the next.
 	step time.Duration
 	// lease is how long a worker holds a job without renewing it (a crash
@@ -70,8 +82,12 @@ func NewRunner(cfg RunnerConfig) *Runner {
 	if perSecond <= 0 {
 		perSecond = 10
 	}
+	metrics := cfg.Metrics
+	if metrics == nil {
+		metrics = noRows{}
+	}
 	return &Runner{store: cfg.Store, changes: cfg.Changes, trail: cfg.Trail, share: rate.NewLimiter(rate.Limit(perSecond), 1),
-		log: log, step: 4 * time.Minute, lease: time.Minute, tries: 3, wait: 30 * time.Second}
+		log: log, metrics: metrics, step: 4 * time.Minute, lease: time.Minute, tries: 3, wait: 30 * time.Second}
 }
 
 // Step says whether a job has more to do after a Work call, and after how
@@ -212,9 +228,14 @@ func (r *Runner) work(ctx context.Context, j Job, t Target) (wait time.Duration,
 		if err := r.store.Retry(ctx, j.ID, t.Seq, message); err != nil {
 			return 0, "", err
 		}
+		r.metrics.BulkRow("retried")
 		return o.Problem.RetryAfter, retry, nil
 	}
-	return 0, "", r.store.Finish(ctx, j.ID, t.Seq, state, o.AuditID, message)
+	if err := r.store.Finish(ctx, j.ID, t.Seq, state, o.AuditID, message); err != nil {
+		return 0, "", err
+	}
+	r.metrics.BulkRow(string(state))
+	return 0, "", nil
 }
 
 // apply makes the change for one row through the write path.

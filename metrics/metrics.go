@@ -26,6 +26,7 @@ type Metrics struct {
 	buildInfo *prometheus.GaugeVec
 	indexRows *prometheus.GaugeVec
 	indexLag  prometheus.Gauge
+	bulkRows  *prometheus.CounterVec
 }
 
 // New registers the collectors, plus the Go runtime and process ones.
@@ -62,12 +63,16 @@ func New(version string) *Metrics {
 			Name: "contactdesk_index_lag_seconds",
 			Help: "Seconds since the tenant index last read both feeds to their end.",
 		}),
+		bulkRows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contactdesk_bulk_rows_total",
+			Help: "Contacts bulk jobs worked, by outcome (changed, unchanged, skipped, failed; retried: put back to try again).",
+		}, []string{"outcome"}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "contactdesk_build_info",
 			Help: "Always 1; the version label says which build runs.",
 		}, []string{"version"}),
 	}
-	m.registry.MustRegister(m.requests, m.upstream, m.saves, m.tokens, m.retries, m.buildInfo, m.indexRows, m.indexLag,
+	m.registry.MustRegister(m.requests, m.upstream, m.saves, m.tokens, m.retries, m.buildInfo, m.indexRows, m.indexLag, m.bulkRows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.buildInfo.WithLabelValues(version).Set(1)
 	return m
@@ -127,6 +132,9 @@ func (m *Metrics) Index(customers, contacts int64, lag time.Duration) {
 	m.indexRows.WithLabelValues("contacts").Set(float64(contacts))
 	m.indexLag.Set(lag.Seconds())
 }
+
+// BulkRow records a contact a bulk job worked (bulk.RowRecorder).
+func (m *Metrics) BulkRow(outcome string) { m.bulkRows.WithLabelValues(outcome).Inc() }
 
 // Call implements client.Observer.
 func (m *Metrics) Call(operation string, status int, took time.Duration) {
