@@ -11,13 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/index"
+	"github.com/contactdesk/contactdesk/jobs"
 )
 
 // testApp is one ContactDesk instance for one test: the real router and a
@@ -42,6 +46,9 @@ type appConfig struct {
 	configure      func(*handlers.Config)
 	indexed        bool
 	sandboxOptions []sandbox.Option
+	// bulkRate, when set, runs bulk jobs at that many calls to
+	// ServiceTitan a second (withBulk).
+	bulkRate float64
 }
 
 // withIndex gives the app its tenant index, as main.go does: on the audit
@@ -53,6 +60,24 @@ func withIndex(generated int) appOption {
 		c.indexed = true
 		if generated > 0 {
 			c.sandboxOptions = append(c.sandboxOptions, sandbox.WithGeneratedCustomers(generated))
+		}
+	}
+}
+
+// withBulk turns bulk changes on, wired as main.go wires them: the bulk
+// tables beside the audit trail (and the index, which withBulk implies:
+// withIndex(generated)), the jobs run by a real River queue on that
+// database with bulk.RunWorker and bulk.SweepWorker, through the same
+// change service as the edits. River looks for work every 100 ms. perSecond
+// is the jobs' rate (BULK_RATE): 0 for as fast as the sandbox answers, a
+// low one for a test that must catch a job running. Bulk changes are open
+// to everyone, as in the sandbox.
+func withBulk(generated int, perSecond float64) appOption {
+	return func(c *appConfig) {
+		withIndex(generated)(c)
+		c.bulkRate = perSecond
+		if c.bulkRate <= 0 {
+			c.bulkRate = 1000
 		}
 	}
 }
@@ -124,8 +149,9 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 		cfg.configure(&hcfg)
 	}
 	var caches []change.Cache
+	var idx *index.Store
 	if cfg.indexed {
-		idx := openIndex(t, store, st)
+		idx = openIndex(t, store, st)
 		hcfg.Index, hcfg.IndexInterval = idx, time.Minute
 		caches = append(caches, idx)
 	}
@@ -135,6 +161,9 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 		Region: "US", Budget: cfg.requestTimeout, Logger: logger, Caches: caches})
 	if err != nil {
 		t.Fatalf("change.New: %v", err)
+	}
+	if cfg.bulkRate > 0 {
+		startBulk(t, &hcfg, store, idx, logger, cfg.bulkRate)
 	}
 	app, err := handlers.New(hcfg)
 	if err != nil {
@@ -160,6 +189,45 @@ func openIndex(t testing.TB, store audit.Store, st *client.Client) *index.Store 
 		t.Fatalf("sync the index: %v", err)
 	}
 	return idx
+}
+
+// startBulk opens the bulk tables and starts River with the bulk workers
+// on the audit trail's database, as main.go's startJobs does, and sets
+// hcfg.Bulk. The queue stops when the test ends, after the app's server
+// (cleanups run last-in, first-out) and before the database closes.
+func startBulk(t testing.TB, hcfg *handlers.Config, store audit.Store, idx *index.Store, logger *slog.Logger, perSecond float64) {
+	t.Helper()
+	ctx := context.Background()
+	sqlDB, dialect := store.DB()
+	bulkStore, err := bulk.Open(ctx, sqlDB, dialect)
+	if err != nil {
+		t.Fatalf("open the bulk tables: %v", err)
+	}
+	service := &bulk.Service{Store: bulkStore, Index: idx, Log: logger}
+	runner := bulk.NewRunner(bulk.RunnerConfig{Store: bulkStore, Changes: hcfg.Changes, Trail: store, PerSecond: perSecond, Logger: logger})
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &bulk.RunWorker{Runner: runner})
+	river.AddWorker(workers, &bulk.SweepWorker{Store: bulkStore, Queue: service, Log: logger})
+	queue, err := jobs.Open(ctx, jobs.Config{
+		DB: sqlDB, Dialect: dialect, Workers: workers,
+		Periodic:   []*river.PeriodicJob{bulk.PeriodicSweep()},
+		MaxWorkers: 4, PollInterval: 100 * time.Millisecond, Logger: logger,
+	})
+	if err != nil {
+		t.Fatalf("open the job queue: %v", err)
+	}
+	service.Queue = queue
+	if err := queue.Start(ctx); err != nil {
+		t.Fatalf("start the job queue: %v", err)
+	}
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := queue.Stop(stopCtx); err != nil {
+			t.Logf("stopping the job queue: %v", err)
+		}
+	})
+	hcfg.Bulk, hcfg.BulkOpen = service, true
 }
 
 // testLogWriter sends the app's log lines to the test log (shown with -v or

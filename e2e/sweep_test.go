@@ -149,17 +149,16 @@ func TestScreenshots(t *testing.T) {
 	}
 	const width, height = 1100, 800
 	app := startApp(t)
-	page := newCheckedPage(t, withContextOptions(func(o *playwright.BrowserNewContextOptions) {
+	screen := withContextOptions(func(o *playwright.BrowserNewContextOptions) {
 		o.Viewport = &playwright.Size{Width: width, Height: height}
 		o.TimezoneId = playwright.String("America/Chicago")
-	}))
+	})
+	page := newCheckedPage(t, screen)
 
 	taken := 0
-	for _, s := range pageStates {
-		if s.screenshot == "" {
-			continue
-		}
-		reachState(t, app, page, s)
+	// shoot takes the picture of page as it is, named file.
+	shoot := func(page playwright.Page, name, file string) {
+		t.Helper()
 		// The top of the page, without a blinking caret, so the pictures
 		// are stable.
 		_, err := page.Evaluate(`() => { window.scrollTo(0, 0); }`)
@@ -171,10 +170,10 @@ func TestScreenshots(t *testing.T) {
 		must(t, err)
 		img, err := png.Decode(bytes.NewReader(shot))
 		if err != nil {
-			t.Fatalf("%s: screenshot is not a PNG: %v", s.name, err)
+			t.Fatalf("%s: screenshot is not a PNG: %v", name, err)
 		}
 		if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
-			t.Errorf("%s: screenshot is %dx%d, want %dx%d", s.name, b.Dx(), b.Dy(), width, height)
+			t.Errorf("%s: screenshot is %dx%d, want %dx%d", name, b.Dx(), b.Dy(), width, height)
 		}
 		// Something was drawn: a blank or single-colour page has few colours.
 		colours := map[[4]uint32]bool{}
@@ -185,15 +184,24 @@ func TestScreenshots(t *testing.T) {
 			}
 		}
 		if len(colours) < 8 {
-			t.Errorf("%s: screenshot looks blank (%d colours)", s.name, len(colours))
+			t.Errorf("%s: screenshot looks blank (%d colours)", name, len(colours))
 		}
 		if update {
-			must(t, os.WriteFile(filepath.Join(outDir, s.screenshot), shot, 0o644))
-			t.Logf("wrote docs/screenshots/%s", s.screenshot)
+			must(t, os.WriteFile(filepath.Join(outDir, file), shot, 0o644))
+			t.Logf("wrote docs/screenshots/%s", file)
 		}
 		taken++
 	}
-	if taken != 8 {
-		t.Errorf("%d screenshot states, want 8", taken)
+	for _, s := range pageStates {
+		if s.screenshot == "" {
+			continue
+		}
+		reachState(t, app, page, s)
+		shoot(page, s.name, s.screenshot)
+	}
+	// Bulk changes need the index and the job queue: an app of their own.
+	bulkScreenshots(t, newCheckedPage(t, screen), shoot)
+	if taken != 10 {
+		t.Errorf("%d screenshot states, want 10", taken)
 	}
 }

@@ -123,11 +123,13 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 	case bulk.Running:
 		m.StateText, m.Live = "Running", true
 		m.Layout.RefreshSeconds = 5
-		done, err := a.bulk.Store.DoneSince(ctx, j.ID, time.Now().Add(-paceWindow))
+		// A job younger than the window is measured since it started.
+		window := min(paceWindow, max(time.Since(j.Started), time.Second))
+		done, err := a.bulk.Store.DoneSince(ctx, j.ID, time.Now().Add(-window))
 		if err != nil {
 			return unreadable(err)
 		}
-		m.Pace, m.Left = pace(done, counts.Remaining())
+		m.Pace, m.Left = pace(done, counts.Remaining(), window)
 	case bulk.Paused:
 		m.StateText = "Paused"
 		m.StateBy = "Paused by " + j.StateBy + "."
@@ -151,12 +153,12 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 }
 
 // pace words how fast a job goes, from the rows it finished in the last
-// paceWindow, and the time left at that pace.
-func pace(done, remaining int) (perSecond, left string) {
-	if done == 0 {
+// window, and the time left at that pace.
+func pace(done, remaining int, window time.Duration) (perSecond, left string) {
+	if done == 0 || window <= 0 {
 		return "", ""
 	}
-	rate := float64(done) / paceWindow.Seconds()
+	rate := float64(done) / window.Seconds()
 	perSecond = fmt.Sprintf("%.1f contacts a second", rate)
 	if remaining == 0 {
 		return perSecond, ""
