@@ -220,14 +220,18 @@ func TestPreview(t *testing.T) {
 		rows[1].Before != "Marketing updates on" || rows[1].After != "Marketing updates off" || rows[1].CustomerName != "Ada Lovelace" {
 		t.Errorf("rows %+v", rows)
 	}
-	lines, _ := h.store.Lines(ctx, id, nil, false, 0, 10)
 	want := []string{"2 matched", "3 matched", "4 duplicate the same contact as line 2", "5 unmatched no contact holds this value",
 		"6 invalid", "7 unmatched customer 4242 has no contact with this value"}
-	for i, l := range lines {
+	for i, l := range p.Lines {
 		got := fmt.Sprintf("%d %s %s", l.Line, l.Status, l.Why)
 		if i >= len(want) || !strings.HasPrefix(got, want[i]) {
 			t.Errorf("line %d: %q, want %q", i, got, want[min(i, len(want)-1)])
 		}
+	}
+	// The lines to check are those that name no contact.
+	check, _ := h.store.LinesToCheck(ctx, id, 0, 10)
+	if len(check) != 4 || check[0].Line != 4 || check[3].Line != 7 {
+		t.Errorf("lines to check %+v", check)
 	}
 	if j, _ := h.store.Job(ctx, id); j.State != Draft || j.Owner != kelly || j.FileName != "optouts.csv" || j.Contacts != 2 || j.Lines != 6 {
 		t.Errorf("job %+v", j)
@@ -295,6 +299,25 @@ func TestPreviewRefusesPlaceholders(t *testing.T) {
 	}
 	if len(p.Rows) != 1 || p.Rows[0].ContactID != 7 || p.Rows[0].Planned != PlanChange {
 		t.Errorf("rows %+v", p.Rows)
+	}
+}
+
+// A line whose contacts cannot all take the change keeps the others and
+// says how many were left out and why: no contact drops out of sight.
+func TestPreviewSaysWhichContactsAreLeftOut(t *testing.T) {
+	split := &client.Preferences{InvoiceNotification: new(true), StatementNotification: new(true)}
+	idx := fakeIndex{byValue: map[string][]index.Contact{"billing@acme.example": {
+		{ID: 1, CustomerID: 10, Type: client.ContactEmail, Value: "billing@acme.example", Preferences: &client.Preferences{InvoiceStatementNotification: true}},
+		{ID: 2, CustomerID: 11, Type: client.ContactEmail, Value: "billing@acme.example", Preferences: split},
+	}}}
+	statementsOff := Action{Kind: SetPreferences, Set: map[string]bool{"statementNotification": false}}
+	p, err := Match(context.Background(), idx, listOf(t, "billing@acme.example"), statementsOff, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rows) != 1 || p.Rows[0].ContactID != 2 || p.Lines[0].Status != LineMatched ||
+		!strings.Contains(p.Lines[0].Why, "1 of the 2 contacts it matched left out") || p.Totals().Partial != 1 {
+		t.Errorf("rows %+v, line %+v", p.Rows, p.Lines[0])
 	}
 }
 

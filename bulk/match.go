@@ -55,6 +55,10 @@ func (p Preview) Totals() Totals {
 			t.Invalid++
 		case LineDuplicate:
 			t.Duplicate++
+		case LineMatched:
+			if l.Why != "" {
+				t.Partial++
+			}
 		}
 		if l.Customers > 1 {
 			t.Shared++
@@ -120,11 +124,11 @@ func Match(ctx context.Context, idx Index, list List, action Action, fileName st
 			line.Status = LineInvalid
 			line.Why = fmt.Sprintf("%d contacts hold this value, more than %d: it looks like a placeholder, not a person's; name the customer id to change one", len(matched), MaxPerValue)
 		default:
-			line.Status = LineDuplicate
+			added, firstDup := 0, 0
 			var refused []string
 			for _, c := range matched {
 				if first, dup := seen[c.ID]; dup {
-					line.Why = fmt.Sprintf("the same contact as line %d", first)
+					firstDup = cmp.Or(firstDup, first)
 					continue
 				}
 				t, problem := plan(c, customers[c.CustomerID], action)
@@ -135,10 +139,19 @@ func Match(ctx context.Context, idx Index, list List, action Action, fileName st
 				seen[c.ID] = r.Line
 				t.Seq, t.Line = len(p.Rows)+1, r.Line
 				p.Rows = append(p.Rows, t)
-				line.Status, line.Why = LineMatched, ""
+				added++
 			}
-			if line.Status == LineDuplicate && len(refused) > 0 {
+			switch {
+			case added > 0 && len(refused) > 0:
+				// Said on the line, so no contact drops out of sight.
+				line.Status = LineMatched
+				line.Why = fmt.Sprintf("%d of the %d contacts it matched left out: %s", len(refused), len(matched), refused[0])
+			case added > 0:
+				line.Status = LineMatched
+			case len(refused) > 0:
 				line.Status, line.Why = LineInvalid, refused[0]
+			default:
+				line.Status, line.Why = LineDuplicate, fmt.Sprintf("the same %s as line %d", plural(len(matched), "contact", "contacts"), firstDup)
 			}
 		}
 		p.Lines = append(p.Lines, line)
@@ -248,6 +261,13 @@ func describeContact(c index.Contact) string {
 		return string(c.Type)
 	}
 	return string(c.Type) + " · " + c.Memo
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func countCustomers(cs []index.Contact) int {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -211,8 +210,9 @@ func (s *Store) Finished(ctx context.Context, job int64) (bool, error) {
 type Totals struct {
 	// Change and Unchanged count contacts, by what the index shows.
 	Change, Unchanged int
-	// Unmatched, Invalid and Duplicate count lines.
-	Unmatched, Invalid, Duplicate int
+	// Unmatched, Invalid and Duplicate count lines; Partial counts lines
+	// that matched contacts some of which cannot take the change.
+	Unmatched, Invalid, Duplicate, Partial int
 	// Shared counts lines whose value several customers hold.
 	Shared int
 }
@@ -226,29 +226,21 @@ func (s *Store) PreviewTotals(ctx context.Context, job int64) (Totals, error) {
 		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'unmatched'),
 		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'invalid'),
 		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'duplicate'),
-		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND customers > 1)`), job, job, job, job, job, job).
-		Scan(&t.Change, &t.Unchanged, &t.Unmatched, &t.Invalid, &t.Duplicate, &t.Shared)
+		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'matched' AND why <> ''),
+		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND customers > 1)`), job, job, job, job, job, job, job).
+		Scan(&t.Change, &t.Unchanged, &t.Unmatched, &t.Invalid, &t.Duplicate, &t.Partial, &t.Shared)
 	if err != nil {
 		return t, fmt.Errorf("bulk: count job %d's preview: %w", job, err)
 	}
 	return t, nil
 }
 
-// Lines lists a job's lines with one of statuses (all when none), in
-// order, paged; shared selects only lines several customers match.
-func (s *Store) Lines(ctx context.Context, job int64, statuses []LineStatus, shared bool, offset, limit int) ([]Line, error) {
-	where, args := "job_id = ?", []any{job}
-	if len(statuses) > 0 {
-		where += " AND status IN (?" + strings.Repeat(", ?", len(statuses)-1) + ")"
-		for _, st := range statuses {
-			args = append(args, string(st))
-		}
-	}
-	if shared {
-		where += " AND customers > 1"
-	}
+// LinesToCheck lists, in order and paged, the lines of a job that have
+// something to say: those that name no contact (unmatched, invalid,
+// duplicate) and those some of whose contacts were left out.
+func (s *Store) LinesToCheck(ctx context.Context, job int64, offset, limit int) ([]Line, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT line, text, value, customer_id, contact_id, status, why, matches, customers
-		FROM bulk_lines WHERE `+where+` ORDER BY line LIMIT ? OFFSET ?`), append(args, limit, offset)...)
+		FROM bulk_lines WHERE job_id = ? AND (status <> 'matched' OR why <> '') ORDER BY line LIMIT ? OFFSET ?`), job, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("bulk: read lines: %w", err)
 	}

@@ -117,7 +117,7 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 		ID:     j.ID, URL: bulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
 		Created: a.timeView(j.Created), Started: a.timeView(j.Started), Finished: a.timeView(j.Finished),
 		State: string(j.State), Counts: bulkCounts(counts), Problem: j.Problem, CSVURL: bulkURL(j.ID) + ".csv",
-		CSRFField: csrfField, CSRFToken: a.csrfToken(c),
+		CSRFField: csrfField, CSRFToken: a.csrfToken(c), Removal: j.Action.Kind == bulk.Remove,
 	}
 	switch j.State {
 	case bulk.Running:
@@ -165,6 +165,8 @@ func pace(done, remaining int, window time.Duration) (perSecond, left string) {
 	}
 	secs := float64(remaining) / rate
 	switch {
+	case secs < 45:
+		left = "Less than a minute left"
 	case secs < 90:
 		left = "About a minute left"
 	case secs < 90*60:

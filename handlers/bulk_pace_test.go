@@ -14,7 +14,8 @@ func TestBulkPace(t *testing.T) {
 		window          time.Duration
 		pace, left      string
 	}{
-		{"ok, a young job", 4, 4, 2 * time.Second, "2.0 contacts a second", "About a minute left"},
+		{"ok, a young job", 4, 4, 2 * time.Second, "2.0 contacts a second", "Less than a minute left"},
+		{"ok, a minute left", 4, 120, 2 * time.Second, "2.0 contacts a second", "About a minute left"},
 		{"ok, a minute's work", 60, 600, paceWindow, "1.0 contacts a second", "About 10 minutes left"},
 		{"ok, hours left", 30, 20000, paceWindow, "0.5 contacts a second", "About 11.1 hours left"},
 		{"ok, nothing left", 8, 0, 3 * time.Second, "2.7 contacts a second", ""},

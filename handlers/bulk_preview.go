@@ -163,7 +163,7 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	if err != nil {
 		return unreadable(err)
 	}
-	lines, err := a.bulk.Store.Lines(ctx, j.ID, []bulk.LineStatus{bulk.LineUnmatched, bulk.LineInvalid, bulk.LineDuplicate}, false, 0, previewLinesShown)
+	lines, err := a.bulk.Store.LinesToCheck(ctx, j.ID, 0, previewLinesShown)
 	if err != nil {
 		return unreadable(err)
 	}
@@ -189,7 +189,7 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	for _, l := range lines {
 		m.Lines = append(m.Lines, views.BulkLine{Line: l.Line, Text: l.Text, Status: string(l.Status), Why: l.Why})
 	}
-	m.MoreLines = totals.Unmatched + totals.Invalid + totals.Duplicate - len(lines)
+	m.MoreLines = totals.Unmatched + totals.Invalid + totals.Duplicate + totals.Partial - len(lines)
 	if j.State == bulk.Draft {
 		m.IndexNote = a.previewIndexNote(c)
 	}

@@ -147,6 +147,8 @@ type BulkJob struct {
 	CanCancel            bool
 	// Live: the page refreshes itself while the job runs.
 	Live bool
+	// Removal: the job removes contacts (its "changed" are removed).
+	Removal bool
 }
 
 // BulkFailure is a row that failed, and why.
@@ -193,3 +195,11 @@ func liveAttr(live bool) string {
 // textareaText is a textarea's content as typed: HTML drops one newline
 // right after <textarea>, so one is given to be dropped.
 func textareaText(s string) string { return "\n" + s }
+
+// changedLabel names a job's changed contacts.
+func changedLabel(removal bool) string {
+	if removal {
+		return "Removed"
+	}
+	return "Changed"
+}
