@@ -133,10 +133,12 @@ type bulkChildResult struct {
 	// Lines and Values are the list's lines and distinct values; Found
 	// the contacts the lookup read.
 	Lines, Values, Found int
-	// Job is the draft a preview saved; Totals its figures.
-	Job    int64
-	Totals bulk.Totals
-	Rows   int
+	// Job is the draft a preview saved; Totals its figures, Rows its
+	// contacts; MostMatches the most contacts one matched line named.
+	Job         int64
+	Totals      bulk.Totals
+	Rows        int
+	MostMatches int
 	// Before and After are the job's rows by state around a job run.
 	Before, After bulk.Counts
 	// Worked counts the rows worked (job and direct); Ended says the job
@@ -312,6 +314,11 @@ func previewChild(ctx context.Context, job bulkChildJob, idx *index.Store, jobs 
 	res.Save = time.Since(t)
 	res.Took = time.Since(start)
 	res.Totals, res.Rows = p.Totals(), len(p.Rows)
+	for _, l := range p.Lines {
+		if l.Status == bulk.LineMatched {
+			res.MostMatches = max(res.MostMatches, l.Matches)
+		}
+	}
 	return nil
 }
 
