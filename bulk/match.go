@@ -79,11 +79,36 @@ func Match(ctx context.Context, idx Index, list List, action Action, fileName st
 	if action.Kind == SetPreferences && len(action.Set) == 0 {
 		return Preview{}, ErrNoFlags
 	}
-	p := Preview{FileName: fileName, Action: action}
+	p := Preview{FileName: fileName, Action: action, Lines: make([]Line, 0, len(list.Rows)+len(list.Invalid))}
+	seen := map[int64]int{} // contact id -> the line that matched it first
+	// A chunk of lines at a time: only its contacts and their customers
+	// are held, not the whole list's (a list of 10,000 lines names tens
+	// of thousands of contacts, and the preview's memory would follow).
+	for chunk := range slices.Chunk(list.Rows, matchChunk) {
+		byValue, byID, customers, err := lookup(ctx, idx, chunk)
+		if err != nil {
+			return p, err
+		}
+		for _, r := range chunk {
+			p.Lines = append(p.Lines, p.match(r, byValue, byID, customers, seen))
+		}
+	}
+	for _, bad := range list.Invalid {
+		p.Lines = append(p.Lines, Line{Line: bad.Line, Text: bad.Text, Status: LineInvalid, Why: bad.Why})
+	}
+	slices.SortStableFunc(p.Lines, func(a, b Line) int { return cmp.Compare(a.Line, b.Line) })
+	return p, nil
+}
 
+// matchChunk is how many lines Match reads from the index at a time.
+const matchChunk = 500
+
+// lookup reads from the index the contacts rows name, by value and by id,
+// and the customers they belong to.
+func lookup(ctx context.Context, idx Index, rows []Row) (map[string][]index.Contact, map[int64]index.Contact, map[int64]index.Customer, error) {
 	var values []string
 	var ids []int64
-	for _, r := range list.Rows {
+	for _, r := range rows {
 		if r.ContactID != 0 {
 			ids = append(ids, r.ContactID)
 		} else {
@@ -92,11 +117,11 @@ func Match(ctx context.Context, idx Index, list List, action Action, fileName st
 	}
 	byValue, err := idx.ContactsByValue(ctx, dedupe(values))
 	if err != nil {
-		return p, err
+		return nil, nil, nil, err
 	}
 	byID, err := idx.ContactsByID(ctx, dedupe(ids))
 	if err != nil {
-		return p, err
+		return nil, nil, nil, err
 	}
 	var customerIDs []int64
 	for _, cs := range byValue {
@@ -109,58 +134,56 @@ func Match(ctx context.Context, idx Index, list List, action Action, fileName st
 	}
 	customers, err := idx.CustomersByID(ctx, dedupe(customerIDs))
 	if err != nil {
-		return p, err
+		return nil, nil, nil, err
 	}
+	return byValue, byID, customers, nil
+}
 
-	seen := map[int64]int{} // contact id -> the line that matched it first
-	for _, r := range list.Rows {
-		line := Line{Line: r.Line, Text: r.Text, Value: r.Value(), CustomerID: r.CustomerID, ContactID: r.ContactID}
-		matched, why := matches(r, byValue, byID)
-		line.Matches, line.Customers = len(matched), countCustomers(matched)
-		switch {
-		case why != "":
-			line.Status, line.Why = LineUnmatched, why
-		case len(matched) > MaxPerValue:
-			line.Status = LineInvalid
-			line.Why = fmt.Sprintf("%d contacts hold this value, more than %d: it looks like a placeholder, not a person's; name the customer id to change one", len(matched), MaxPerValue)
-		default:
-			added, firstDup := 0, 0
-			var refused []string
-			for _, c := range matched {
-				if first, dup := seen[c.ID]; dup {
-					firstDup = cmp.Or(firstDup, first)
-					continue
-				}
-				t, problem := plan(c, customers[c.CustomerID], action)
-				if problem != "" {
-					refused = append(refused, problem)
-					continue
-				}
-				seen[c.ID] = r.Line
-				t.Seq, t.Line = len(p.Rows)+1, r.Line
-				p.Rows = append(p.Rows, t)
-				added++
+// match matches one line, adding the contacts it names first to p.Rows
+// (seen holds the contacts matched so far, and the line that did).
+func (p *Preview) match(r Row, byValue map[string][]index.Contact, byID map[int64]index.Contact, customers map[int64]index.Customer,
+	seen map[int64]int) Line {
+	line := Line{Line: r.Line, Text: r.Text, Value: r.Value(), CustomerID: r.CustomerID, ContactID: r.ContactID}
+	matched, why := matches(r, byValue, byID)
+	line.Matches, line.Customers = len(matched), countCustomers(matched)
+	switch {
+	case why != "":
+		line.Status, line.Why = LineUnmatched, why
+	case len(matched) > MaxPerValue:
+		line.Status = LineInvalid
+		line.Why = fmt.Sprintf("%d contacts hold this value, more than %d: it looks like a placeholder, not a person's; name the customer id to change one", len(matched), MaxPerValue)
+	default:
+		added, firstDup := 0, 0
+		var refused []string
+		for _, c := range matched {
+			if first, dup := seen[c.ID]; dup {
+				firstDup = cmp.Or(firstDup, first)
+				continue
 			}
-			switch {
-			case added > 0 && len(refused) > 0:
-				// Said on the line, so no contact drops out of sight.
-				line.Status = LineMatched
-				line.Why = fmt.Sprintf("%d of the %d contacts it matched left out: %s", len(refused), len(matched), refused[0])
-			case added > 0:
-				line.Status = LineMatched
-			case len(refused) > 0:
-				line.Status, line.Why = LineInvalid, refused[0]
-			default:
-				line.Status, line.Why = LineDuplicate, fmt.Sprintf("the same %s as line %d", plural(len(matched), "contact", "contacts"), firstDup)
+			t, problem := plan(c, customers[c.CustomerID], p.Action)
+			if problem != "" {
+				refused = append(refused, problem)
+				continue
 			}
+			seen[c.ID] = r.Line
+			t.Seq, t.Line = len(p.Rows)+1, r.Line
+			p.Rows = append(p.Rows, t)
+			added++
 		}
-		p.Lines = append(p.Lines, line)
+		switch {
+		case added > 0 && len(refused) > 0:
+			// Said on the line, so no contact drops out of sight.
+			line.Status = LineMatched
+			line.Why = fmt.Sprintf("%d of the %d contacts it matched left out: %s", len(refused), len(matched), refused[0])
+		case added > 0:
+			line.Status = LineMatched
+		case len(refused) > 0:
+			line.Status, line.Why = LineInvalid, refused[0]
+		default:
+			line.Status, line.Why = LineDuplicate, fmt.Sprintf("the same %s as line %d", plural(len(matched), "contact", "contacts"), firstDup)
+		}
 	}
-	for _, bad := range list.Invalid {
-		p.Lines = append(p.Lines, Line{Line: bad.Line, Text: bad.Text, Status: LineInvalid, Why: bad.Why})
-	}
-	slices.SortStableFunc(p.Lines, func(a, b Line) int { return cmp.Compare(a.Line, b.Line) })
-	return p, nil
+	return line
 }
 
 // matches are the contacts a line names, or why it names none.
@@ -224,8 +247,8 @@ func describeFlags(p *client.Preferences, asked map[string]bool) string {
 		return "no preferences held"
 	}
 	var parts []string
-	for _, f := range client.Carried(*p) {
-		if relevant(f, asked, p.HasSplitInvoiceFlags()) {
+	for _, f := range client.Flags { // client.Carried, without a slice per contact
+		if f.In(*p) && relevant(f, asked, p.HasSplitInvoiceFlags()) {
 			parts = append(parts, f.Label+" "+onOff(f.Get(*p)))
 		}
 	}

@@ -234,15 +234,26 @@ func sumCalls(m map[string]int) int {
 // runChild runs job in a child process of this binary, with the
 // environment the app would get.
 func runChild(ctx context.Context, sb *sandbox.Server, job childJob) (childRun, error) {
+	var run childRun
+	var err error
+	run.Wall, run.Calls, err = runProcess(ctx, sb, indexChildArg, job.Mode, job, &run.childResult)
+	return run, err
+}
+
+// runProcess runs this binary with arg, job as JSON on its stdin and the
+// environment the app would get, and decodes what it writes to stdout
+// into result. wall is the process's life; calls are the sandbox's
+// requests while it ran, by operation.
+func runProcess(ctx context.Context, sb *sandbox.Server, arg, name string, job, result any) (wall time.Duration, calls map[string]int, err error) {
 	self, err := os.Executable()
 	if err != nil {
-		return childRun{}, err
+		return 0, nil, err
 	}
 	in, err := json.Marshal(job)
 	if err != nil {
-		return childRun{}, err
+		return 0, nil, err
 	}
-	cmd := exec.CommandContext(ctx, self, indexChildArg)
+	cmd := exec.CommandContext(ctx, self, arg)
 	for _, k := range passEnv {
 		if v, ok := os.LookupEnv(k); ok {
 			cmd.Env = append(cmd.Env, k+"="+v)
@@ -253,14 +264,14 @@ func runChild(ctx context.Context, sb *sandbox.Server, job childJob) (childRun, 
 	sb.ResetCounters()
 	start := time.Now()
 	err = cmd.Run()
-	run := childRun{Wall: time.Since(start), Calls: countCalls(sb, allOps)}
+	wall, calls = time.Since(start), countCalls(sb, allOps)
 	if err != nil {
-		return run, fmt.Errorf("the %s process: %w: %s", job.Mode, err, bytes.TrimSpace(stderr.Bytes()))
+		return wall, calls, fmt.Errorf("the %s process: %w: %s", name, err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	if err := json.Unmarshal(out.Bytes(), &run.childResult); err != nil {
-		return run, fmt.Errorf("the %s process's result: %w", job.Mode, err)
+	if err := json.Unmarshal(out.Bytes(), result); err != nil {
+		return wall, calls, fmt.Errorf("the %s process's result: %w", name, err)
 	}
-	return run, nil
+	return wall, calls, nil
 }
 
 // indexRun is everything -index measured.

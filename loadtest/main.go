@@ -18,8 +18,14 @@
 // in a process of its own, search over the full index and an incremental
 // sync, in a few minutes.
 //
+// With -bulk it measures a bulk opt-out instead (bulk.go): the preview of
+// a 10,000-line list against a 250,000-customer index beside the index
+// lookups alone, and the job at BULK_RATE beside the same changes made
+// directly, each in a process of its own, in about five minutes.
+//
 //	go run ./loadtest            # writes docs/load-report.md
 //	go run ./loadtest -index     # writes docs/load-report-index.md
+//	go run ./loadtest -bulk      # writes docs/load-report-bulk.md
 //	go run ./loadtest -h
 package main
 
@@ -35,6 +41,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/contactdesk/contactdesk/bulk"
 )
 
 // options are the command's flags.
@@ -55,6 +63,12 @@ type options struct {
 	indexCustomers int
 	indexQueries   int
 	indexChanges   int
+
+	// -bulk: a bulk opt-out instead of the app (see bulk.go).
+	bulk          bool
+	bulkCustomers int
+	bulkRows      int
+	bulkDuration  time.Duration
 }
 
 // Bounds that keep a run short and local.
@@ -64,6 +78,9 @@ const (
 	maxRate     = 1000
 	// maxIndexCustomers keeps -index within minutes.
 	maxIndexCustomers = 1_000_000
+	// maxBulkCustomers and maxBulkDuration keep -bulk within minutes.
+	maxBulkCustomers = 500_000
+	maxBulkDuration  = 2 * time.Minute
 	// warmup runs before each baseline measurement and is discarded.
 	warmup = time.Second
 	// zeroLatencySaveRate paces the saves of the no-latency cross-check
@@ -79,6 +96,15 @@ func main() {
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "loadtest index-child:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) == 2 && os.Args[1] == bulkChildArg {
+		err := runBulkChild(ctx, os.Stdin, os.Stdout)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest bulk-child:", err)
 			os.Exit(1)
 		}
 		return
@@ -109,7 +135,8 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 	fs.IntVar(&o.clients, "clients", 16, "concurrent clients of the baselines (no injected latency)")
 	fs.DurationVar(&o.baseline, "baseline", 5*time.Second, fmt.Sprintf("how long each baseline runs, after a 1s warm-up; %d rounds of each (at most %s)", baselineRounds, maxBaseline))
 	fs.StringVar(&o.host, "host", "127.0.0.1", "loopback address the app listens on: 127.0.0.1, localhost or ::1")
-	fs.StringVar(&o.out, "out", "", "where to write the Markdown report (default docs/load-report.md, with -index docs/load-report-index.md)")
+	fs.StringVar(&o.out, "out", "", "where to write the Markdown report (default docs/load-report.md, with -index docs/load-report-index.md,\n"+
+		"with -bulk docs/load-report-bulk.md)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each request")
 	fs.BoolVar(&o.index, "index", false, "measure the tenant index instead of the app: a backfill from the sandbox's export feeds beside a\n"+
 		"decode-only baseline (each in a process of its own, for its peak RSS), search on the full index, an\n"+
@@ -117,6 +144,12 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 	fs.IntVar(&o.indexCustomers, "index-customers", 281000, fmt.Sprintf("generated customers of the sandbox tenant for -index, 1 to 4 contacts each (at most %d)", maxIndexCustomers))
 	fs.IntVar(&o.indexQueries, "index-queries", 500, "queries of each kind -index times (at most 10000)")
 	fs.IntVar(&o.indexChanges, "index-changes", 1000, "changes in the sandbox the incremental pass of -index reads (at most 10000)")
+	fs.BoolVar(&o.bulk, "bulk", false, "measure a bulk opt-out instead of the app: the preview of a list against the index beside the\n"+
+		"index lookups alone, and the job at BULK_RATE beside the same changes made directly (each in a\n"+
+		"process of its own, for its peak RSS); the -bulk-* flags apply, the others do not")
+	fs.IntVar(&o.bulkCustomers, "bulk-customers", 250000, fmt.Sprintf("generated customers of the sandbox tenant for -bulk (at most %d)", maxBulkCustomers))
+	fs.IntVar(&o.bulkRows, "bulk-rows", 10000, "lines of the opt-out list -bulk previews and runs (100 to bulk.MaxRows)")
+	fs.DurationVar(&o.bulkDuration, "bulk-duration", 75*time.Second, "how long -bulk runs the job at BULK_RATE (at most "+maxBulkDuration.String()+")")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run ./loadtest [flags]\n\n"+
 			"Builds contactdesk, runs it in sandbox mode on a loopback port and measures it with\n"+
@@ -124,7 +157,9 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 			"-clients concurrent clients against a sandbox called directly and against the app's\n"+
 			"edit page (no latency). Writes a Markdown report to -out.\n\n"+
 			"With -index, measures the tenant index instead: backfill, search and an incremental sync\n"+
-			"against a sandbox tenant of -index-customers customers (see loadtest/index.go).\n\nFlags:\n")
+			"against a sandbox tenant of -index-customers customers (see loadtest/index.go).\n\n"+
+			"With -bulk, measures a bulk opt-out instead: the preview of a -bulk-rows list and the job at\n"+
+			"BULK_RATE for -bulk-duration against a tenant of -bulk-customers customers (see loadtest/bulk.go).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -161,11 +196,22 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 		return o, "", fmt.Errorf("-index-queries=%d: want 10 to 10000", o.indexQueries)
 	case o.indexChanges < 1 || o.indexChanges > 10000:
 		return o, "", fmt.Errorf("-index-changes=%d: want 1 to 10000", o.indexChanges)
+	case o.bulkCustomers < 1000 || o.bulkCustomers > maxBulkCustomers:
+		return o, "", fmt.Errorf("-bulk-customers=%d: want 1000 to %d", o.bulkCustomers, maxBulkCustomers)
+	case o.bulkRows < 100 || o.bulkRows > bulk.MaxRows:
+		return o, "", fmt.Errorf("-bulk-rows=%d: want 100 to %d", o.bulkRows, bulk.MaxRows)
+	case o.bulkDuration < 10*time.Second || o.bulkDuration > maxBulkDuration:
+		return o, "", fmt.Errorf("-bulk-duration=%s: want 10s to %s", o.bulkDuration, maxBulkDuration)
+	case o.index && o.bulk:
+		return o, "", errors.New("-index and -bulk measure different things: choose one")
 	}
 	if o.out == "" {
 		o.out = filepath.Join("docs", "load-report.md")
 		if o.index {
 			o.out = filepath.Join("docs", "load-report-index.md")
+		}
+		if o.bulk {
+			o.out = filepath.Join("docs", "load-report-bulk.md")
 		}
 	}
 	return o, strings.Join(command, " "), nil
@@ -178,6 +224,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.index {
 		return runIndex(ctx, o, command, stdout, stderr)
+	}
+	if o.bulk {
+		return runBulk(ctx, o, command, stdout, stderr)
 	}
 	// A hard stop whatever happens: the phases, the build and the starts.
 	ctx, cancel := context.WithTimeout(ctx, o.duration+(2*baselineRounds+1)*(o.baseline+warmup)+4*time.Minute)
