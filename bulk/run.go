@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -64,6 +65,8 @@ type Runner struct {
 	// lease is how long a worker holds a job without renewing it (a crash
 	// frees the job after this long).
 	lease time.Duration
+	// parallel bounds the rows worked at once.
+	parallel int
 	// tries bounds the attempts at a row ServiceTitan keeps failing
 	// (down, slow): after them the row fails.
 	tries int
@@ -87,8 +90,11 @@ func NewRunner(cfg RunnerConfig) *Runner {
 		metrics = noRows{}
 	}
 	return &Runner{store: cfg.Store, changes: cfg.Changes, trail: cfg.Trail, share: rate.NewLimiter(rate.Limit(perSecond), 1),
-		log: log, metrics: metrics, step: 4 * time.Minute, lease: time.Minute, tries: 3, wait: 30 * time.Second}
+		log: log, metrics: metrics, step: 4 * time.Minute, lease: time.Minute, parallel: Parallel, tries: 3, wait: 30 * time.Second}
 }
+
+// Parallel is how many rows a step works at once.
+const Parallel = 4
 
 // Step says whether a job has more to do after a Work call, and after how
 // long to go on.
@@ -146,40 +152,105 @@ func (r *Runner) Work(ctx context.Context, job int64, worker string) (Step, erro
 			r.log.InfoContext(ctx, "bulk job done", "job", job)
 			return Step{}, nil
 		}
-		for _, t := range rows {
-			if ctx.Err() != nil {
-				// The app is stopping: the job goes on after the restart
-				// (or on another instance) from the rows written down.
-				return r.goOn(context.WithoutCancel(ctx), j, worker, 0)
-			}
-			// Between rows: stop when someone paused or cancelled the job,
-			// or when another worker took it over.
-			current, err := r.store.Job(ctx, job)
-			if err != nil {
-				return Step{}, err
-			}
-			if current.State != Running {
-				r.store.Unlease(context.WithoutCancel(ctx), job, worker)
-				return Step{}, nil
-			}
-			if held, err := r.store.Lease(ctx, job, worker, time.Now().Add(r.lease)); err != nil || !held {
-				return Step{}, err
-			}
-			wait, problem, err := r.work(ctx, current, t)
-			if err != nil {
-				return Step{}, err
-			}
-			if problem != "" {
-				return r.pause(ctx, current, worker, problem, nil, wait)
-			}
-			if current.Problem != "" {
-				r.store.SetProblem(ctx, job, "")
-				current.Problem = ""
-			}
-			j = current
+		var stop *Step
+		if j, stop, err = r.batch(ctx, j, worker, rows); err != nil || stop != nil {
+			return deref(stop), err
 		}
 	}
 	return r.goOn(ctx, j, worker, 0)
+}
+
+func deref(s *Step) Step {
+	if s == nil {
+		return Step{}
+	}
+	return *s
+}
+
+// batch works rows, up to r.parallel at once: ServiceTitan takes a tenth
+// of a second or more to answer, and one row at a time would leave most of
+// the jobs' share unused (the share, not this, bounds the calls). Before
+// each row it checks that the job still runs and renews the lease; after a
+// fault it starts no more rows, lets those in hand finish, and ends the
+// step (stop) waiting as the fault asks.
+func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target) (Job, *Step, error) {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		fault struct {
+			wait    time.Duration
+			problem string
+			err     error
+		}
+		slots = make(chan struct{}, r.parallel)
+	)
+	faulted := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return fault.problem != "" || fault.err != nil
+	}
+	for _, t := range rows {
+		// A free slot first, then the checks: a pause while every slot
+		// was busy must stop the next row.
+		slots <- struct{}{}
+		if ctx.Err() != nil || faulted() {
+			<-slots
+			break
+		}
+		// Between rows: stop when someone paused or cancelled the job,
+		// or when another worker took it over.
+		current, err := r.store.Job(ctx, j.ID)
+		if err != nil {
+			wg.Wait()
+			return j, nil, err
+		}
+		if current.State != Running {
+			wg.Wait()
+			r.store.Unlease(context.WithoutCancel(ctx), j.ID, worker)
+			return current, &Step{}, nil
+		}
+		if held, err := r.store.Lease(ctx, j.ID, worker, time.Now().Add(r.lease)); err != nil || !held {
+			wg.Wait()
+			return current, &Step{}, err
+		}
+		j = current
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			wait, problem, err := r.work(ctx, current, t)
+			if problem == "" && err == nil {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				fault.err = err
+			case fault.problem == "" || wait > fault.wait:
+				// The longest wait asked for (a 429's Retry-After) wins.
+				fault.wait, fault.problem = wait, problem
+			}
+		}()
+	}
+	wg.Wait()
+	switch {
+	case fault.err != nil:
+		return j, nil, fault.err
+	case fault.problem != "":
+		step, err := r.pause(ctx, j, worker, fault.problem, nil, fault.wait)
+		return j, &step, err
+	case ctx.Err() != nil:
+		// The app is stopping: the job goes on after the restart (or on
+		// another instance) from the rows written down.
+		step, err := r.goOn(context.WithoutCancel(ctx), j, worker, 0)
+		return j, &step, err
+	}
+	if j.Problem != "" {
+		r.store.SetProblem(ctx, j.ID, "")
+		j.Problem = ""
+	}
+	return j, nil, nil
 }
 
 // pause stops a step after a fault, saying why on the job's page, and

@@ -74,9 +74,8 @@ const (
 	// liftedFor is how long the job runs with its share lifted.
 	liftedFor = 3 * time.Second
 	// slowLatency is every sandbox answer's time in the run at BULK_RATE
-	// as ServiceTitan would answer (the app's load report's -latency),
-	// slowFor its length.
-	slowLatency = 20 * time.Millisecond
+	// as a slow ServiceTitan would answer, slowFor its length.
+	slowLatency = 200 * time.Millisecond
 	slowFor     = 30 * time.Second
 	// directFor and directRows bound the direct baseline, which works the
 	// last directRows rows of the job, or its second half when it has

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 )
 
@@ -323,13 +324,12 @@ func (rep *bulkReport) markdown() string {
 		}
 		w("With its share lifted, a call and its part of the row's work (the job's reads and writes of its\n")
 		w("rows, the audit trail, the index) took %s on average; at BULK_RATE=%d each call has %s. The\n", ms(perCall), bulkRate, ms(time.Second/bulkRate))
-		w("job works one row at a time and a row's calls one after the other, so a ServiceTitan that\n")
-		w("answers in L keeps it below 1/(L + %s) calls a second whatever its share. The run with every\n", ms(perCall))
-		w("answer taking %s (the latency of the app's own load test) still made %.3f of its share. Answers\n", ms(slow.Latency), slow.share())
-		w("slower than about %.0f ms would leave part of a share of %d unused, and slower than about %.0f ms\n",
-			(time.Second/bulkRate-perCall).Seconds()*1000, bulkRate, (time.Second*10/(9*bulkRate)-perCall).Seconds()*1000)
-		w("would take the job below the 0.9 target; a higher BULK_RATE would not help, since the job does\n")
-		w("not work rows side by side. No run here measures a latency that high.\n")
+		w("job works up to %d rows side by side (a row's calls one after the other), so a ServiceTitan that\n", bulk.Parallel)
+		w("answers in L keeps it below %d/(L + %s) calls a second whatever its share. The run with every\n", bulk.Parallel, ms(perCall))
+		w("answer taking %s (a slow ServiceTitan) still made %.3f of its share. Answers slower than about\n", ms(slow.Latency), slow.share())
+		w("%.0f ms would leave part of a share of %d unused, and slower than about %.0f ms would take the job\n",
+			(time.Second*bulk.Parallel/bulkRate-perCall).Seconds()*1000, bulkRate, (time.Second*10*bulk.Parallel/(9*bulkRate)-perCall).Seconds()*1000)
+		w("below the 0.9 target.\n")
 	}
 	w("\nCalls per contact are the process's count of the client's calls while each row was worked\n")
 	w("(`bulkbench.Counted` around the change service): the sandbox's count of the same run (the\n")
