@@ -311,7 +311,7 @@ func (s *Store) customersLike(ctx context.Context, terms []string) ([]Customer, 
 
 const customerColumns = `id, name, kind, street, unit, city, state, zip, active, modified_us`
 
-const contactColumns = `id, customer_id, kind, value, memo, do_not_text, preferences, created_us, modified_us, removed`
+const contactColumns = `id, customer_id, kind, value, memo, do_not_text, preferences, created_us, modified_us, removed, problem`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -330,7 +330,7 @@ func scanContact(r scanner) (Contact, error) {
 	var doNotText sql.NullBool
 	var prefs sql.NullString
 	var created, modified int64
-	err := r.Scan(&c.ID, &c.CustomerID, &kind, &c.Value, &c.Memo, &doNotText, &prefs, &created, &modified, &c.Removed)
+	err := r.Scan(&c.ID, &c.CustomerID, &kind, &c.Value, &c.Memo, &doNotText, &prefs, &created, &modified, &c.Removed, &c.Problem)
 	if err != nil {
 		return c, err
 	}

@@ -59,6 +59,10 @@ type Contact struct {
 	ModifiedOn    time.Time
 	// Removed: the feed said the contact is gone (active:false).
 	Removed bool
+	// Problem is what the hygiene rules found wrong with the value ("":
+	// nothing, or not checked yet); checked says they have seen it.
+	Problem string
+	checked bool
 }
 
 // Store is the index in a database. It is safe for concurrent use.
@@ -66,6 +70,7 @@ type Store struct {
 	db      *sql.DB
 	dialect string
 	now     func() time.Time
+	checker *Checker
 }
 
 // Open migrates the index's tables in db (dialect db.SQLite or
@@ -184,11 +189,12 @@ func (s *Store) upsertCustomers(ctx context.Context, tx *sql.Tx, rows []Customer
 func (s *Store) upsertContacts(ctx context.Context, tx *sql.Tx, rows []Contact) error {
 	rows = newest(rows, func(c Contact) int64 { return c.ID }, func(c Contact) time.Time { return c.ModifiedOn })
 	return s.upsert(ctx, tx, `INSERT INTO index_contacts
-		(id, customer_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search)`, 12,
+		(id, customer_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search,
+		problem, checked)`, 14,
 		`ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, kind = excluded.kind, value = excluded.value,
 			value_key = excluded.value_key, memo = excluded.memo, do_not_text = excluded.do_not_text,
 			preferences = excluded.preferences, created_us = excluded.created_us, modified_us = excluded.modified_us,
-			removed = excluded.removed, search = excluded.search
+			removed = excluded.removed, search = excluded.search, problem = excluded.problem, checked = excluded.checked
 		WHERE excluded.modified_us >= index_contacts.modified_us`, len(rows),
 		func(i int, args []any) []any {
 			c := rows[i]
@@ -201,7 +207,8 @@ func (s *Store) upsertContacts(ctx context.Context, tx *sql.Tx, rows []Contact) 
 				prefs = string(b)
 			}
 			return append(args, c.ID, c.CustomerID, string(c.Type), c.Value, valueKey(c.Type, c.Value), c.Memo,
-				doNotText, prefs, micros(c.CreatedOn), micros(c.ModifiedOn), c.Removed, contactSearch(c))
+				doNotText, prefs, micros(c.CreatedOn), micros(c.ModifiedOn), c.Removed, contactSearch(c),
+				c.Problem, c.checked)
 		})
 }
 
@@ -364,6 +371,7 @@ func (s *Store) write(c Contact) {
 	if c.ModifiedOn.IsZero() {
 		c.ModifiedOn = s.now()
 	}
+	s.check(&c)
 	if s.upsertContacts(ctx, tx, []Contact{c}) == nil {
 		tx.Commit() //nolint:errcheck // see above
 	}

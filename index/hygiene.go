@@ -1,0 +1,309 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/contactdesk/contactdesk/client"
+)
+
+// Checker holds the hygiene rules the index applies to each contact it
+// holds: Classify names a value's problem ("" for none), Key names the
+// rules (when it changes, every contact is checked again).
+type Checker struct {
+	Key      string
+	Classify func(t client.ContactType, value string) string
+}
+
+// SetChecker makes the index check contacts with c; set it before the
+// Store is used.
+func (s *Store) SetChecker(c Checker) { s.checker = &c }
+
+// check classifies a contact written outside of a feed page at once: one
+// row is cheap to check, and the hygiene report shows it as it is now.
+func (s *Store) check(c *Contact) {
+	if s.checker == nil {
+		return
+	}
+	c.Problem, c.checked = "", true
+	if !c.Removed {
+		c.Problem = s.checker.Classify(c.Type, c.Value)
+	}
+}
+
+// checkBatch is how many contacts one round of Check classifies and
+// writes in one transaction.
+const checkBatch = 2000
+
+// Check classifies the contacts not checked yet (the rows feeds brought
+// since the last check, every row after the rules changed), a batch at a
+// time, until none are left or ctx is done; it returns how many it
+// checked. Feed pages are written unchecked so that a backfill goes at
+// the pace of the database, not of the phone-number library.
+func (s *Store) Check(ctx context.Context) (int, error) {
+	if s.checker == nil {
+		return 0, nil
+	}
+	if err := s.recheckIfRulesChanged(ctx); err != nil {
+		return 0, err
+	}
+	total := 0
+	for ctx.Err() == nil {
+		n, err := s.checkSome(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// recheckIfRulesChanged marks every contact unchecked when the rules the
+// rows were checked under are not the Checker's.
+func (s *Store) recheckIfRulesChanged(ctx context.Context) error {
+	var key string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM index_settings WHERE name = 'hygiene_rules'`).Scan(&key)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("index: read the hygiene rules: %w", err)
+	}
+	if err == nil && key == s.checker.Key {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: check again: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, `UPDATE index_contacts SET checked = `+s.boolean(false)+` WHERE checked = `+s.boolean(true)); err != nil {
+		return fmt.Errorf("index: check again: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO index_settings (name, value) VALUES ('hygiene_rules', ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`), s.checker.Key); err != nil {
+		return fmt.Errorf("index: check again: %w", err)
+	}
+	return tx.Commit()
+}
+
+// checkSome classifies one batch of unchecked contacts. A row that
+// changed after it was read (its value differs) stays unchecked for the
+// next round.
+func (s *Store) checkSome(ctx context.Context) (int, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, kind, value, removed FROM index_contacts
+		WHERE checked = `+s.boolean(false)+` ORDER BY id LIMIT ?`), checkBatch)
+	if err != nil {
+		return 0, fmt.Errorf("index: read contacts to check: %w", err)
+	}
+	type seen struct {
+		id           int64
+		value, found string
+	}
+	var batch []seen
+	for rows.Next() {
+		var r seen
+		var kind string
+		var removed bool
+		if err := rows.Scan(&r.id, &kind, &r.value, &removed); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("index: read contacts to check: %w", err)
+		}
+		if !removed {
+			t, _ := client.ParseContactType(kind)
+			r.found = s.checker.Classify(t, r.value)
+		}
+		batch = append(batch, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("index: write checks: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	stmt, err := tx.PrepareContext(ctx, s.rebind(`UPDATE index_contacts SET problem = ?, checked = `+s.boolean(true)+`
+		WHERE id = ? AND value = ?`))
+	if err != nil {
+		return 0, fmt.Errorf("index: write checks: %w", err)
+	}
+	defer stmt.Close()
+	for _, r := range batch {
+		if _, err := stmt.ExecContext(ctx, r.found, r.id, r.value); err != nil {
+			return 0, fmt.Errorf("index: write checks: %w", err)
+		}
+	}
+	return len(batch), tx.Commit()
+}
+
+// Unchecked counts the contacts the rules have not seen as they are now.
+func (s *Store) Unchecked(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM index_contacts WHERE checked = `+s.boolean(false)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("index: count unchecked contacts: %w", err)
+	}
+	return n, nil
+}
+
+// Listed is a contact as a report lists it, with its customer.
+type Listed struct {
+	Contact
+	CustomerName   string
+	CustomerActive bool
+}
+
+// ProblemCounts counts the contacts (not removed) with each problem.
+func (s *Store) ProblemCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT problem, COUNT(*) FROM index_contacts
+		WHERE problem <> '' AND removed = `+s.boolean(false)+` GROUP BY problem`)
+	if err != nil {
+		return nil, fmt.Errorf("index: count problems: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var problem string
+		var n int
+		if err := rows.Scan(&problem, &n); err != nil {
+			return nil, fmt.Errorf("index: count problems: %w", err)
+		}
+		counts[problem] = n
+	}
+	return counts, rows.Err()
+}
+
+// listedColumns are contactColumns of c, and the customer's name and state.
+var listedColumns = "c." + strings.ReplaceAll(contactColumns, ", ", ", c.") + ", COALESCE(cu.name, ''), COALESCE(cu.active, " + "%s)"
+
+func (s *Store) listedSelect() string {
+	return fmt.Sprintf(`SELECT `+listedColumns+` FROM index_contacts c LEFT JOIN index_customers cu ON cu.id = c.customer_id`, s.boolean(false))
+}
+
+// WithProblem lists the contacts with a problem, by value then customer,
+// limit from offset (a negative limit: all of them), calling each for
+// every one.
+func (s *Store) WithProblem(ctx context.Context, problem string, offset, limit int, each func(Listed) error) error {
+	q := s.listedSelect() + ` WHERE c.problem = ? AND c.removed = ` + s.boolean(false) + ` ORDER BY c.value_key, c.customer_id, c.id`
+	return s.eachListed(ctx, q, offset, limit, each, problem)
+}
+
+// SharedValue is a value several customers hold.
+type SharedValue struct {
+	Key       string // the digits of a number, an email in lower case
+	Customers int
+	Contacts  int
+}
+
+// SharedValues lists the values (not placeholders or otherwise wrong)
+// held by more than min customers, the most shared first.
+func (s *Store) SharedValues(ctx context.Context, min int) ([]SharedValue, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT value_key, COUNT(DISTINCT customer_id), COUNT(*) FROM index_contacts
+		WHERE removed = `+s.boolean(false)+` AND problem = '' AND value_key <> ''
+		GROUP BY value_key HAVING COUNT(DISTINCT customer_id) > ? ORDER BY 2 DESC, 1`), min)
+	if err != nil {
+		return nil, fmt.Errorf("index: find shared values: %w", err)
+	}
+	defer rows.Close()
+	var out []SharedValue
+	for rows.Next() {
+		var v SharedValue
+		if err := rows.Scan(&v.Key, &v.Customers, &v.Contacts); err != nil {
+			return nil, fmt.Errorf("index: find shared values: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// WithValues lists the contacts (not removed, without a problem) holding
+// any of keys, by value then customer.
+func (s *Store) WithValues(ctx context.Context, keys []string, each func(Listed) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	q := s.listedSelect() + ` WHERE c.removed = ` + s.boolean(false) + ` AND c.problem = '' AND c.value_key IN (?` +
+		strings.Repeat(", ?", len(keys)-1) + `) ORDER BY c.value_key, c.customer_id, c.id`
+	return s.eachListed(ctx, q, 0, -1, each, anys(keys)...)
+}
+
+func (s *Store) eachListed(ctx context.Context, q string, offset, limit int, each func(Listed) error, args ...any) error {
+	if limit >= 0 {
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, offset)
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return fmt.Errorf("index: list contacts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l Listed
+		c, err := scanContact(scanWith{rows, []any{&l.CustomerName, &l.CustomerActive}})
+		if err != nil {
+			return fmt.Errorf("index: list contacts: %w", err)
+		}
+		l.Contact = c
+		if err := each(l); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// scanWith scans a row's first columns as r would, and the rest into more.
+type scanWith struct {
+	r    scanner
+	more []any
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.r.Scan(append(dest, s.more...)...) }
+
+// reachKinds are the contact types that reach a customer.
+var reachKinds = []any{string(client.ContactPhone), string(client.ContactMobilePhone), string(client.ContactEmail)}
+
+// unreachableWhere picks the active customers with no phone number or
+// email that is not a placeholder.
+func (s *Store) unreachableWhere() string {
+	return `cu.active = ` + s.boolean(true) + ` AND NOT EXISTS (SELECT 1 FROM index_contacts c WHERE c.customer_id = cu.id
+		AND c.removed = ` + s.boolean(false) + ` AND c.problem NOT LIKE 'placeholder-%' AND c.kind IN (?, ?, ?))`
+}
+
+// CountUnreachable counts the active customers no phone or email reaches.
+func (s *Store) CountUnreachable(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM index_customers cu WHERE `+s.unreachableWhere()), reachKinds...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("index: count unreachable customers: %w", err)
+	}
+	return n, nil
+}
+
+// Unreachable lists the active customers no phone or email reaches, by
+// name, limit from offset (a negative limit: all of them).
+func (s *Store) Unreachable(ctx context.Context, offset, limit int, each func(Customer) error) error {
+	q := `SELECT ` + "cu." + strings.ReplaceAll(customerColumns, ", ", ", cu.") + ` FROM index_customers cu WHERE ` +
+		s.unreachableWhere() + ` ORDER BY cu.name, cu.id`
+	args := reachKinds
+	if limit >= 0 {
+		q += ` LIMIT ? OFFSET ?`
+		args = append(append([]any{}, reachKinds...), limit, offset)
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return fmt.Errorf("index: list unreachable customers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return fmt.Errorf("index: list unreachable customers: %w", err)
+		}
+		if err := each(c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,173 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/contactdesk/contactdesk/client"
+)
+
+// zeros is a checker that finds one problem: a number of zeros.
+func zeros(key string) Checker {
+	return Checker{Key: key, Classify: func(t client.ContactType, v string) string {
+		if t.IsPhoneNumber() && v == "0000000000" {
+			return "placeholder-phone"
+		}
+		return ""
+	}}
+}
+
+func problems(t *testing.T, s *Store, problem string) []int64 {
+	t.Helper()
+	var ids []int64
+	if err := s.WithProblem(context.Background(), problem, 0, -1, func(l Listed) error {
+		ids = append(ids, l.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// Feed pages are written unchecked and Check classifies them; the app's
+// own writes are classified as they are written; new rules check every
+// row again.
+func TestCheck(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		s.SetChecker(zeros("one"))
+		load(t, s)
+		applyAt(ctx, s, Page{Feed: FeedContacts, Next: "k2", Contacts: []Contact{
+			{ID: 2101, CustomerID: 1004, Type: client.ContactPhone, Value: "0000000000", ModifiedOn: day},
+			{ID: 2102, CustomerID: 1003, Type: client.ContactPhone, Value: "0000000000", ModifiedOn: day, Removed: true},
+		}})
+		if n, _ := s.Unchecked(ctx); n != 7 {
+			t.Fatalf("unchecked after the pages = %d, want 7", n)
+		}
+		if got := problems(t, s, "placeholder-phone"); len(got) != 0 {
+			t.Fatalf("problems before a check = %v", got)
+		}
+		if n, err := s.Check(ctx); err != nil || n != 7 {
+			t.Fatalf("Check = %d, %v; want 7", n, err)
+		}
+		if got := problems(t, s, "placeholder-phone"); fmt.Sprint(got) != "[2101]" {
+			t.Fatalf("problems = %v, want [2101] (2102 is removed)", got)
+		}
+		if n, _ := s.Check(ctx); n != 0 {
+			t.Errorf("a second Check checked %d rows again", n)
+		}
+
+		// The app writes a placeholder, then fixes another one.
+		s.Wrote(1001, client.Contact{ID: 2103, Type: client.ContactMobilePhone, Value: "0000000000", ModifiedOn: day.Add(1)})
+		s.Wrote(1004, client.Contact{ID: 2101, Type: client.ContactPhone, Value: "3095550199", ModifiedOn: day.Add(1)})
+		if got := problems(t, s, "placeholder-phone"); fmt.Sprint(got) != "[2103]" {
+			t.Errorf("after the app's writes problems = %v, want [2103]", got)
+		}
+		if n, _ := s.Unchecked(ctx); n != 0 {
+			t.Errorf("the app's writes left %d rows unchecked", n)
+		}
+		s.Removed(1001, 2103)
+		if got := problems(t, s, "placeholder-phone"); len(got) != 0 {
+			t.Errorf("a removed placeholder is still listed: %v", got)
+		}
+		counts, err := s.ProblemCounts(ctx)
+		if err != nil || len(counts) != 0 {
+			t.Errorf("ProblemCounts = %v, %v; want none", counts, err)
+		}
+
+		// A feed row changes a value: it is unchecked until the next check.
+		applyAt(ctx, s, Page{Feed: FeedContacts, Next: "k3", Contacts: []Contact{
+			{ID: 2005, CustomerID: 1004, Type: client.ContactPhone, Value: "0000000000", ModifiedOn: day.Add(2)}}})
+		s.Check(ctx)
+		if counts, _ := s.ProblemCounts(ctx); counts["placeholder-phone"] != 1 {
+			t.Errorf("ProblemCounts after a feed change = %v", counts)
+		}
+
+		// New rules: every row is checked again.
+		s.SetChecker(Checker{Key: "two", Classify: func(client.ContactType, string) string { return "" }})
+		if n, err := s.Check(ctx); err != nil || n != 8 {
+			t.Errorf("Check under new rules = %d, %v; want every row (8)", n, err)
+		}
+		if counts, _ := s.ProblemCounts(ctx); len(counts) != 0 {
+			t.Errorf("the old rules' problems stay: %v", counts)
+		}
+	})
+}
+
+func TestSharedAndUnreachable(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		s.SetChecker(zeros("one"))
+		var customers []Customer
+		var contacts []Contact
+		for i := range int64(6) {
+			customers = append(customers, Customer{ID: 100 + i, Name: fmt.Sprintf("Customer %d", i), Active: true, ModifiedOn: day})
+		}
+		customers = append(customers, Customer{ID: 110, Name: "Gone Ltd", Active: false, ModifiedOn: day})
+		add := func(id, customer int64, kind client.ContactType, value string, removed bool) {
+			contacts = append(contacts, Contact{ID: id, CustomerID: customer, Type: kind, Value: value, ModifiedOn: day, Removed: removed})
+		}
+		// office@ is on customers 100-104 (twice on 100), front desk's
+		// number on 100-103, zeros on everyone: a placeholder, not shared.
+		for i := range int64(5) {
+			add(200+i, 100+i, client.ContactEmail, "Office@Shop.example", false)
+		}
+		add(206, 100, client.ContactEmail, "office@shop.example", false)
+		for i := range int64(4) {
+			add(210+i, 100+i, client.ContactPhone, "2175550100", false)
+		}
+		add(214, 104, client.ContactPhone, "2175550100", true) // removed: not counted
+		for i := range int64(6) {
+			add(220+i, 100+i, client.ContactPhone, "0000000000", false)
+		}
+		// Customer 105 has a placeholder and a fax: unreachable. 110 is
+		// inactive: not listed.
+		add(230, 105, client.ContactFax, "2175550111", false)
+		applyAt(ctx, s, Page{Feed: FeedCustomers, Customers: customers, Next: "c1"})
+		applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1"})
+		if _, err := s.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		shared, err := s.SharedValues(ctx, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []SharedValue{{"office@shop.example", 5, 6}, {"2175550100", 4, 4}}
+		if !slices.Equal(shared, want) {
+			t.Errorf("SharedValues(3) = %v, want %v", shared, want)
+		}
+		if shared, _ := s.SharedValues(ctx, 4); len(shared) != 1 {
+			t.Errorf("SharedValues(4) = %v, want office@ alone (more than 4 customers)", shared)
+		}
+		var ids []int64
+		s.WithValues(ctx, []string{"2175550100"}, func(l Listed) error {
+			ids = append(ids, l.ID)
+			if l.CustomerName == "" || !l.CustomerActive {
+				t.Errorf("listed without its customer: %+v", l)
+			}
+			return nil
+		})
+		if fmt.Sprint(ids) != "[210 211 212 213]" {
+			t.Errorf("WithValues = %v", ids)
+		}
+
+		n, err := s.CountUnreachable(ctx)
+		if err != nil || n != 1 {
+			t.Errorf("CountUnreachable = %d, %v; want 1", n, err)
+		}
+		var names []string
+		s.Unreachable(ctx, 0, -1, func(c Customer) error { names = append(names, c.Name); return nil })
+		if fmt.Sprint(names) != "[Customer 5]" {
+			t.Errorf("Unreachable = %v", names)
+		}
+
+		var page []int64
+		s.WithProblem(ctx, "placeholder-phone", 2, 3, func(l Listed) error { page = append(page, l.ID); return nil })
+		if fmt.Sprint(page) != "[222 223 224]" {
+			t.Errorf("page 2 of 3 = %v", page)
+		}
+	})
+}
