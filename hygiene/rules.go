@@ -178,3 +178,31 @@ func localKey(local string) string {
 		return unicode.ToLower(r)
 	}, local)
 }
+
+// Explain says in words why Classify put a value where it did.
+func (r Rules) Explain(t client.ContactType, value string) string {
+	value = strings.TrimSpace(value)
+	switch r.Classify(t, value) {
+	case PlaceholderPhone:
+		national := nationalDigits(client.Digits(value), r.Region)
+		switch {
+		case repeated(national):
+			return "one digit repeated"
+		case run(national, 1) || run(national, -1):
+			return "a run of digits"
+		}
+		return "listed in HYGIENE_PLACEHOLDERS"
+	case PlaceholderEmail:
+		local, _, _ := strings.Cut(strings.ToLower(value), "@")
+		if slices.Contains(placeholderLocals, localKey(local)) {
+			return "a placeholder, not a person's address"
+		}
+		return "listed in HYGIENE_PLACEHOLDERS"
+	case Invalid:
+		if t.IsPhoneNumber() {
+			return fmt.Sprintf("not a valid phone number for %s", r.Region)
+		}
+		return "not an email address"
+	}
+	return ""
+}

@@ -1,0 +1,191 @@
+package hygiene
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/index"
+)
+
+// Reporter reads the hygiene report from the tenant index; it never calls
+// ServiceTitan.
+type Reporter struct {
+	Index *index.Store
+	Rules Rules
+}
+
+// Counts are each section's total: contacts, and customers for
+// Unreachable.
+type Counts struct {
+	Sections map[Section]int
+	// SharedValues is how many values the Shared contacts hold.
+	SharedValues int
+	// Unchecked is how many contacts the rules have not seen yet (a
+	// backfill, new rules): the counts leave them out.
+	Unchecked int
+}
+
+// Row is one line of a section: a contact, or a customer for Unreachable.
+type Row struct {
+	Section        Section
+	CustomerID     int64
+	CustomerName   string
+	CustomerActive bool
+	ContactID      int64
+	Type           client.ContactType
+	Value          string
+	// Why says what is wrong, in words staff read.
+	Why string
+	// Shared is the value a Shared row holds (digits, or an email in
+	// lower case), and SharedBy how many customers hold it.
+	Shared   string
+	SharedBy int
+}
+
+// List is one page of a section.
+type List struct {
+	Section Section
+	Page    int
+	Rows    []Row
+	More    bool
+}
+
+// Report is the counts and a page of each section asked for.
+type Report struct {
+	Counts Counts
+	Lists  []List
+}
+
+// Page sizes: rows for most sections, values for Shared (each with all
+// its contacts).
+const (
+	PageRows   = 25
+	PageValues = 10
+)
+
+// Read reads the counts and page pages[s] (from 1) of each section s in
+// pages.
+func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, error) {
+	var rep Report
+	counts, err := r.Index.ProblemCounts(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Counts.Sections = map[Section]int{}
+	for _, s := range []Section{PlaceholderPhone, PlaceholderEmail, Invalid} {
+		rep.Counts.Sections[s] = counts[string(s)]
+	}
+	shared, err := r.Index.SharedValues(ctx, r.sharedMin())
+	if err != nil {
+		return rep, err
+	}
+	rep.Counts.SharedValues = len(shared)
+	for _, v := range shared {
+		rep.Counts.Sections[Shared] += v.Contacts
+	}
+	if rep.Counts.Sections[Unreachable], err = r.Index.CountUnreachable(ctx); err != nil {
+		return rep, err
+	}
+	if rep.Counts.Unchecked, err = r.Index.Unchecked(ctx); err != nil {
+		return rep, err
+	}
+	for _, s := range Sections {
+		page, ok := pages[s]
+		if !ok {
+			continue
+		}
+		page = max(page, 1)
+		l := List{Section: s, Page: page}
+		switch s {
+		case Shared:
+			from := min((page-1)*PageValues, len(shared))
+			values := shared[from:min(from+PageValues, len(shared))]
+			l.More = from+len(values) < len(shared)
+			err = r.sharedRows(ctx, values, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
+		default:
+			err = r.each(ctx, s, (page-1)*PageRows, PageRows+1, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
+			if len(l.Rows) > PageRows {
+				l.Rows, l.More = l.Rows[:PageRows], true
+			}
+		}
+		if err != nil {
+			return rep, err
+		}
+		rep.Lists = append(rep.Lists, l)
+	}
+	return rep, nil
+}
+
+func (r Reporter) sharedMin() int {
+	if r.Rules.SharedMin <= 0 {
+		return 3
+	}
+	return r.Rules.SharedMin
+}
+
+// Each calls each for every row of a section, in the page's order.
+func (r Reporter) Each(ctx context.Context, s Section, each func(Row) error) error {
+	if s != Shared {
+		return r.each(ctx, s, 0, -1, each)
+	}
+	shared, err := r.Index.SharedValues(ctx, r.sharedMin())
+	if err != nil {
+		return err
+	}
+	for values := range slices.Chunk(shared, 500) {
+		if err := r.sharedRows(ctx, values, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// each reads limit rows of a section other than Shared from offset (a
+// negative limit: all of them).
+func (r Reporter) each(ctx context.Context, s Section, offset, limit int, each func(Row) error) error {
+	if s == Unreachable {
+		return r.Index.Unreachable(ctx, offset, limit, func(c index.Customer) error {
+			return each(Row{Section: s, CustomerID: c.ID, CustomerName: c.Name, CustomerActive: c.Active,
+				Why: "no phone number or email"})
+		})
+	}
+	return r.Index.WithProblem(ctx, string(s), offset, limit, func(l index.Listed) error {
+		return each(r.row(s, l))
+	})
+}
+
+// sharedRows reads the contacts holding values, value by value.
+func (r Reporter) sharedRows(ctx context.Context, values []index.SharedValue, each func(Row) error) error {
+	keys := make([]string, len(values))
+	by := make(map[string]int, len(values))
+	for i, v := range values {
+		keys[i], by[v.Key] = v.Key, v.Customers
+	}
+	// WithValues orders by value; the section orders by how shared.
+	rows := make(map[string][]Row, len(values))
+	err := r.Index.WithValues(ctx, keys, func(l index.Listed) error {
+		row := r.row(Shared, l)
+		row.Shared, row.SharedBy = index.ValueKey(l.Contact), by[index.ValueKey(l.Contact)]
+		row.Why = fmt.Sprintf("held by %d customers", row.SharedBy)
+		rows[row.Shared] = append(rows[row.Shared], row)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		for _, row := range rows[k] {
+			if err := each(row); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r Reporter) row(s Section, l index.Listed) Row {
+	return Row{Section: s, CustomerID: l.CustomerID, CustomerName: l.CustomerName, CustomerActive: l.CustomerActive,
+		ContactID: l.ID, Type: l.Type, Value: l.Value, Why: r.Rules.Explain(l.Type, l.Value)}
+}
