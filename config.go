@@ -17,6 +17,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/identity"
 )
 
@@ -57,6 +58,11 @@ type config struct {
 	BulkOpen   bool
 	// SandboxCustomers is how many generated customers the sandbox adds.
 	SandboxCustomers int
+	// Hygiene are the hygiene report's rules (PHONE_REGION,
+	// HYGIENE_PLACEHOLDERS, HYGIENE_SHARED_MIN).
+	Hygiene hygiene.Rules
+
+	hygienePlaceholders string // read once PHONE_REGION is known
 
 	// Read by the table pass, used by checkAuth: which identity source
 	// applies depends on AUTH_MODE and ST_ENV together.
@@ -229,6 +235,17 @@ var settings = []setting{
 		parse: func(c *config, v string) error { c.BulkPolicy.Emails = identity.SplitList(v); return nil }},
 	{name: "AUTH_BULK_GROUPS", help: "comma-separated groups whose members may start, pause and cancel bulk jobs",
 		parse: func(c *config, v string) error { c.BulkPolicy.Groups = identity.SplitList(v); return nil }},
+	{name: "HYGIENE_PLACEHOLDERS", help: "comma-separated values the hygiene report also lists as placeholders: phone numbers, emails, email local parts (nobody) and domains (@example.invalid)",
+		parse: func(c *config, v string) error { c.hygienePlaceholders = v; return nil }},
+	{name: "HYGIENE_SHARED_MIN", def: "3", help: "the hygiene report lists a phone number or email held by more than this many customers",
+		parse: func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				return fmt.Errorf("HYGIENE_SHARED_MIN=%q: want a number of customers from 1 to 1000, such as 3", v)
+			}
+			c.Hygiene.SharedMin = n
+			return nil
+		}},
 }
 
 // perSecond reads a positive rate in calls per second.
@@ -270,6 +287,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	cfg.BulkOpen = cfg.Env == "sandbox" && cfg.BulkPolicy.Empty()
+	cfg.Hygiene.Region = cfg.PhoneRegion
+	placeholders, err := hygiene.ParsePlaceholders(cfg.hygienePlaceholders, cfg.PhoneRegion)
+	if err != nil {
+		return cfg, fmt.Errorf("HYGIENE_PLACEHOLDERS: %w", err)
+	}
+	cfg.Hygiene.Placeholders = placeholders
 	return cfg, nil
 }
 

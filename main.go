@@ -28,6 +28,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/jobs"
 	"github.com/contactdesk/contactdesk/metrics"
@@ -110,6 +111,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("the search index cannot be opened: %w", err)
 	}
+	idx.SetChecker(cfg.Hygiene.Checker())
 	var metricsOnMain http.Handler
 	if cfg.MetricsAddr == "" {
 		metricsOnMain = meter.Handler()
@@ -169,6 +171,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Bulk:           bulkJobs,
 		BulkPolicy:     cfg.BulkPolicy,
 		BulkOpen:       cfg.BulkOpen,
+		Hygiene:        &hygiene.Reporter{Index: idx, Rules: cfg.Hygiene},
 		Logger:         log,
 		DisplayTZ:      cfg.DisplayTZ,
 		PhoneRegion:    cfg.PhoneRegion,

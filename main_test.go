@@ -74,6 +74,13 @@ func TestLoadConfig(t *testing.T) {
 		{"nok, bad timeout", map[string]string{"ST_TIMEOUT": "15"}, "ST_TIMEOUT", nil},
 		{"nok, bad zone", map[string]string{"DISPLAY_TZ": "Mars/Olympus"}, "DISPLAY_TZ", nil},
 		{"nok, bad region", map[string]string{"PHONE_REGION": "XX"}, "PHONE_REGION", nil},
+		{"ok, hygiene rules", map[string]string{"HYGIENE_PLACEHOLDERS": "(555) 010-9999, nobody", "HYGIENE_SHARED_MIN": "5"}, "", func(t *testing.T, c config) {
+			if c.Hygiene.SharedMin != 5 || c.Hygiene.Region != "US" || len(c.Hygiene.Placeholders.Phones) != 1 || len(c.Hygiene.Placeholders.Locals) != 1 {
+				t.Errorf("hygiene rules = %+v", c.Hygiene)
+			}
+		}},
+		{"nok, bad placeholder", map[string]string{"HYGIENE_PLACEHOLDERS": "none, 12"}, `HYGIENE_PLACEHOLDERS: "12" is not a phone number`, nil},
+		{"nok, bad shared minimum", map[string]string{"HYGIENE_SHARED_MIN": "0"}, "HYGIENE_SHARED_MIN", nil},
 		{"nok, bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
 		{"nok, bad COOKIE_SECURE", map[string]string{"COOKIE_SECURE": "maybe"}, "COOKIE_SECURE", nil},
 		{"ok, sandbox latency", map[string]string{"ST_SANDBOX_LATENCY": "20ms"}, "", func(t *testing.T, c config) {

@@ -21,6 +21,7 @@ import (
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/static"
@@ -55,6 +56,9 @@ type Config struct {
 	// signed in may see them); BulkOpen lets everyone (the sandbox).
 	BulkPolicy identity.Policy
 	BulkOpen   bool
+	// Hygiene reads the hygiene report from the index; without it,
+	// /hygiene is not served.
+	Hygiene *hygiene.Reporter
 	// Sessions stores per-person state (flash messages, recent customers'
 	// ids, the CSRF token) in a signed, encrypted cookie.
 	Sessions *sessions.CookieStore
@@ -139,6 +143,7 @@ type App struct {
 	bulk          *bulk.Service
 	bulkPolicy    identity.Policy
 	bulkOpen      bool
+	hygiene       *hygiene.Reporter
 	// routes are the registered route templates: the only route labels
 	// metrics and logs use.
 	routes map[string]bool
@@ -175,6 +180,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		bulk:          cfg.Bulk,
 		bulkPolicy:    cfg.BulkPolicy,
 		bulkOpen:      cfg.BulkOpen,
+		hygiene:       cfg.Hygiene,
 		staleForms:    map[string]echo.HandlerFunc{},
 	}
 	if a.metrics == nil {
@@ -251,6 +257,10 @@ func New(cfg Config) (*echo.Echo, error) {
 		for _, action := range []string{"pause", "resume", "cancel"} {
 			a.formPost(app, "/bulk/:job/"+action, a.bulkControl(action), a.bulkControlStale)
 		}
+	}
+	if a.hygiene != nil {
+		app.GET("/hygiene", a.hygieneReport)
+		app.GET("/hygiene.csv", a.hygieneCSV)
 	}
 
 	a.routes = map[string]bool{}

@@ -107,9 +107,17 @@ var bulkStateText = map[bulk.State]string{
 }
 
 // bulkHome is GET /bulk: the list form, or why this person may not use
-// it, and the recent jobs.
+// it, and the recent jobs. GET /bulk?hygiene={section} fills the list with
+// a hygiene report section's contacts ("Fix in bulk").
 func (a *App) bulkHome(c echo.Context) error {
-	m, err := a.bulkHomePage(c, views.BulkForm{})
+	form := views.BulkForm{}
+	if section := c.QueryParam("hygiene"); section != "" && a.hygiene != nil {
+		var err error
+		if form, err = a.hygieneBulkForm(c, section); err != nil {
+			return err
+		}
+	}
+	m, err := a.bulkHomePage(c, form)
 	if err != nil {
 		return err
 	}

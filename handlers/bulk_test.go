@@ -57,12 +57,22 @@ func (q *runQueue) count() int {
 // (who may run them).
 func bulkApp(t *testing.T, configure func(*handlers.Config)) (*bulkRig, *browser) {
 	t.Helper()
+	return bulkAppWith(t, nil, configure)
+}
+
+// bulkAppWith is bulkApp with prepare run on the upstream and the index
+// before the index syncs.
+func bulkAppWith(t *testing.T, prepare func(*upstream, *index.Store), configure func(*handlers.Config)) (*bulkRig, *browser) {
+	t.Helper()
 	up := newUpstream(t)
 	ctx := context.Background()
 	sqlDB := dbtest.SQLite(t)
 	idx, err := index.Open(ctx, sqlDB, db.SQLite)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(up, idx)
 	}
 	if err := index.NewSyncer(up.client(t), idx, 1000, nil).Pass(ctx); err != nil {
 		t.Fatal(err)

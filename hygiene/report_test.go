@@ -63,9 +63,7 @@ func forEachBackend(t *testing.T, test func(t *testing.T, r Reporter)) {
 			}
 			own, _ := ParsePlaceholders("nobody", "US")
 			rules := Rules{Region: "US", SharedMin: 3, Placeholders: own}
-			store.SetChecker(index.Checker{Key: rules.Key(), Classify: func(t client.ContactType, v string) string {
-				return string(rules.Classify(t, v))
-			}})
+			store.SetChecker(rules.Checker())
 			customers, contacts := tenant()
 			apply(t, store, index.Page{Feed: index.FeedCustomers, Customers: customers, Next: "c1"})
 			apply(t, store, index.Page{Feed: index.FeedContacts, Contacts: contacts, Next: "k1"})

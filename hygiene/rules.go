@@ -15,6 +15,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/index"
 )
 
 // Section names a part of the report; they are the page's
@@ -205,4 +206,11 @@ func (r Rules) Explain(t client.ContactType, value string) string {
 		return "not an email address"
 	}
 	return ""
+}
+
+// Checker is the rules as the index applies them to each contact.
+func (r Rules) Checker() index.Checker {
+	return index.Checker{Key: r.Key(), Classify: func(t client.ContactType, value string) string {
+		return string(r.Classify(t, value))
+	}}
 }

@@ -27,6 +27,11 @@ type BulkForm struct {
 	Flags []BulkFlag
 	// FileNote asks for the file again: a browser never sends it twice.
 	FileNote string
+	// Source says where a list filled in for the person came from (a
+	// hygiene report section).
+	Source string
+	// ChooseAction leaves both actions unchosen: the person picks one.
+	ChooseAction bool
 }
 
 // BulkFlag is one preference's choice on the list form.

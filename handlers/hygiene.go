@@ -1,0 +1,165 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/hygiene"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// hygieneSections say what each section of the report holds, in words.
+var hygieneSections = map[hygiene.Section]struct{ title, intro, of string }{
+	hygiene.PlaceholderPhone: {"Placeholder phone numbers",
+		"Numbers such as (000) 000-0000 or (123) 456-7890, typed to get past a required field. ServiceTitan advises deleting them: a text sent to one reaches a stranger or no one.",
+		"contacts"},
+	hygiene.PlaceholderEmail: {"Placeholder emails",
+		"Addresses such as noemail@gmail.com: mail sent to them reaches whoever owns that mailbox.",
+		"contacts"},
+	hygiene.Invalid: {"Values ServiceTitan cannot use",
+		"Phone numbers that are not valid numbers and emails that are not addresses: the edit form would refuse them. Correct each from its contact's page, or remove it.",
+		"contacts"},
+	hygiene.Shared: {"One value on several customers",
+		"A phone number or email held by more than %d customers (placeholders are counted above, not here). Some are right, such as a property manager's; check before changing any.",
+		"contacts"},
+	hygiene.Unreachable: {"Customers no one can reach",
+		"Active customers with no phone number or email (a placeholder does not count).",
+		"customers"},
+}
+
+// hygieneReport is GET /hygiene: each section's count, then the first page
+// of each section; ?section=…&page=… pages through one section.
+func (a *App) hygieneReport(c echo.Context) error {
+	pages := map[hygiene.Section]int{}
+	only, page, err := hygieneSectionParam(c, false)
+	if err != nil {
+		return err
+	}
+	if only != "" {
+		pages[only] = page
+	} else {
+		for _, s := range hygiene.Sections {
+			pages[s] = 1
+		}
+	}
+	rep, err := a.hygiene.Read(c.Request().Context(), pages)
+	if err != nil {
+		return failPage(http.StatusServiceUnavailable, "", "The hygiene report cannot be read just now. Try again in a minute.", err)
+	}
+	m := views.HygienePage{Layout: a.layout(c, "Contact hygiene"), Unchecked: rep.Counts.Unchecked,
+		IndexNote: a.indexNote(c, "The search index is behind ServiceTitan just now: the latest changes may not show yet.",
+			"The search index holds %d%% of customers so far (it is still loading): the counts will grow until it is complete.")}
+	for _, s := range hygiene.Sections {
+		n := views.HygieneCount{Section: string(s), Title: hygieneSections[s].title, Href: hygieneHref(s, 1),
+			Count: rep.Counts.Sections[s], Of: hygieneSections[s].of}
+		if s == hygiene.Shared {
+			n.Of = fmt.Sprintf("contacts holding %d values", rep.Counts.SharedValues)
+		}
+		m.Counts = append(m.Counts, n)
+	}
+	if only != "" {
+		m.AllURL = "/hygiene"
+	}
+	for _, l := range rep.Lists {
+		m.Sections = append(m.Sections, a.hygieneSection(c, l, rep.Counts.Sections[l.Section]))
+	}
+	return a.render(c, http.StatusOK, views.HygieneReport(m))
+}
+
+// hygieneSectionParam reads ?section= (required when need) and ?page=.
+func hygieneSectionParam(c echo.Context, need bool) (hygiene.Section, int, error) {
+	raw := c.QueryParam("section")
+	if raw == "" && !need {
+		return "", 1, nil
+	}
+	s, ok := hygiene.ParseSection(raw)
+	if !ok {
+		return "", 0, failPage(http.StatusNotFound, "Not found",
+			"The hygiene report has no such section. Its sections are placeholder-phone, placeholder-email, invalid, shared and unreachable.",
+			fmt.Errorf("no hygiene section %q", raw))
+	}
+	page, err := strconv.Atoi(c.QueryParam("page"))
+	if err != nil || page < 1 {
+		page = 1
+	}
+	return s, min(page, 100_000), nil
+}
+
+// hygieneHref is a page of one section: its own URL, scrolled to it.
+func hygieneHref(s hygiene.Section, page int) string {
+	if page <= 1 {
+		return "/hygiene#" + string(s)
+	}
+	return fmt.Sprintf("/hygiene?section=%s&page=%d#%s", s, page, s)
+}
+
+func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int) views.HygieneSection {
+	words := hygieneSections[l.Section]
+	s := views.HygieneSection{Section: string(l.Section), Title: words.title, Intro: words.intro, Count: count, Page: l.Page,
+		CSVURL: "/hygiene.csv?section=" + string(l.Section)}
+	if l.Section == hygiene.Shared {
+		s.Intro = fmt.Sprintf(words.intro, a.hygiene.Rules.SharedMin)
+	}
+	if l.Page > 1 {
+		s.PrevURL = hygieneHref(l.Section, l.Page-1)
+	}
+	if l.More {
+		s.NextURL = hygieneHref(l.Section, l.Page+1)
+	}
+	switch {
+	case l.Section == hygiene.Unreachable:
+		s.FixNote = "A bulk change cannot add contacts: add a phone number or email from each customer's page."
+	case a.bulk == nil:
+		s.FixNote = "Bulk changes are not available on this server."
+	case !a.mayBulk(c):
+		s.FixNote = a.bulkNotAllowed()
+	default:
+		s.FixURL = "/bulk?hygiene=" + string(l.Section)
+	}
+	shared := ""
+	for _, r := range l.Rows {
+		row := views.HygieneRow{Section: string(r.Section), CustomerID: r.CustomerID, ContactID: r.ContactID,
+			Customer: r.CustomerName, CustomerURL: customerURL(r.CustomerID), Inactive: !r.CustomerActive, Why: r.Why}
+		if row.Customer == "" {
+			row.Customer = fmt.Sprintf("Customer %d", r.CustomerID)
+		}
+		if r.ContactID != 0 {
+			row.Contact, row.ContactURL = a.contactText(string(r.Type), r.Value), contactURL(r.CustomerID, r.ContactID)
+		} else {
+			row.Contact = "No phone number or email"
+		}
+		if r.Shared != "" && r.Shared != shared {
+			shared = r.Shared
+			kind := "Phone number"
+			if r.Type == client.ContactEmail {
+				kind = "Email"
+			}
+			row.Group = fmt.Sprintf("%s %s, held by %d customers", kind, a.displayValue(r.Type, r.Value), r.SharedBy)
+		}
+		s.Rows = append(s.Rows, row)
+	}
+	return s
+}
+
+// hygieneCSVHeader names /hygiene.csv's columns; new ones go last.
+var hygieneCSVHeader = []string{"section", "customer_id", "customer_name", "customer_active", "contact_id", "type", "value", "problem"}
+
+// hygieneCSV is GET /hygiene.csv?section=…: every row of one section.
+func (a *App) hygieneCSV(c echo.Context) error {
+	s, _, err := hygieneSectionParam(c, true)
+	if err != nil {
+		return err
+	}
+	return a.streamCSV(c, csvDownload{name: "hygiene", file: "hygiene-" + string(s) + ".csv", header: hygieneCSVHeader,
+		unreadable: "The hygiene report cannot be read just now. Try again in a minute."},
+		func(write func(...[]string) error) error {
+			return a.hygiene.Each(c.Request().Context(), s, func(r hygiene.Row) error {
+				return write([]string{string(r.Section), idOrEmpty(r.CustomerID), r.CustomerName, strconv.FormatBool(r.CustomerActive),
+					idOrEmpty(r.ContactID), string(r.Type), r.Value, r.Why})
+			})
+		})
+}

@@ -1,0 +1,224 @@
+package handlers_test
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/hygiene"
+	"github.com/contactdesk/contactdesk/identity"
+	"github.com/contactdesk/contactdesk/index"
+)
+
+// hygieneApp is the bulk app with the hygiene report, over Ada (customer
+// 5) given a placeholder number and email, an invalid number, and extra
+// placeholders (contacts 100 up) when more is set.
+func hygieneApp(t *testing.T, more int, configure func(*handlers.Config)) (*bulkRig, *browser) {
+	t.Helper()
+	rules := hygiene.Rules{Region: "US", SharedMin: 3}
+	return bulkAppWith(t, func(up *upstream, idx *index.Store) {
+		add := func(id int64, kind client.ContactType, value string) {
+			c := client.Contact{ID: id, Type: kind, Value: value, CreatedOn: baseTime, ModifiedOn: baseTime}
+			if kind.IsPhoneNumber() {
+				c.PhoneSettings = &client.PhoneSettings{PhoneNumber: value}
+			}
+			up.sb.SetContact(5, c)
+		}
+		add(20, client.ContactPhone, "0000000000")
+		add(21, client.ContactEmail, "noemail@gmail.com")
+		add(22, client.ContactMobilePhone, "217555017")
+		for i := range more {
+			add(100+int64(i), client.ContactFax, "1234567890")
+		}
+		idx.SetChecker(rules.Checker())
+	}, func(c *handlers.Config) {
+		c.Hygiene = &hygiene.Reporter{Index: c.Index.(*index.Store), Rules: rules}
+		if configure != nil {
+			configure(c)
+		}
+	})
+}
+
+func hygieneCounts(p page) map[string]string {
+	out := map[string]string{}
+	p.doc.Find("[data-hygiene-count]").Each(func(_ int, s *goquery.Selection) {
+		k, _ := s.Attr("data-hygiene-count")
+		out[k] = strings.TrimSpace(s.Text())
+	})
+	return out
+}
+
+func hygieneRows(p page, section string) []string {
+	var ids []string
+	p.doc.Find(fmt.Sprintf(`tr[data-hygiene=%q]`, section)).Each(func(_ int, s *goquery.Selection) {
+		id, ok := s.Attr("data-contact-id")
+		if !ok {
+			id, _ = s.Attr("data-customer-id")
+		}
+		ids = append(ids, id)
+	})
+	return ids
+}
+
+// The report: counts first, each section's rows with their contact ids,
+// read from the index without a call to ServiceTitan.
+func TestHygieneReport(t *testing.T) {
+	rig, b := hygieneApp(t, 0, nil)
+	before := apiRequests(rig.up)
+	p := b.get("/hygiene")
+	if p.status != http.StatusOK {
+		t.Fatalf("GET /hygiene: %d", p.status)
+	}
+	want := map[string]string{"placeholder-phone": "1", "placeholder-email": "1", "invalid": "1", "shared": "0", "unreachable": "0"}
+	if got := hygieneCounts(p); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("counts = %v, want %v", got, want)
+	}
+	for section, id := range map[string]string{"placeholder-phone": "20", "placeholder-email": "21", "invalid": "22"} {
+		if got := hygieneRows(p, section); fmt.Sprint(got) != "["+id+"]" {
+			t.Errorf("%s rows = %v, want [%s]", section, got, id)
+		}
+	}
+	if href := attr(p, `[data-hygiene-fix="placeholder-phone"]`, "href"); href != "/bulk?hygiene=placeholder-phone" {
+		t.Errorf("Fix in bulk = %q", href)
+	}
+	if text(p, `tr[data-hygiene="invalid"]`) == "" || !strings.Contains(text(p, `tr[data-hygiene="invalid"]`), "not a valid phone number for US") {
+		t.Errorf("invalid row says %q", text(p, `tr[data-hygiene="invalid"]`))
+	}
+	if got := apiRequests(rig.up) - before; got != 0 {
+		t.Errorf("the report made %d calls to ServiceTitan", got)
+	}
+}
+
+// Each list is paged; a page of one section links on and back.
+func TestHygienePages(t *testing.T) {
+	_, b := hygieneApp(t, 30, nil)
+	p := b.get("/hygiene")
+	if got := hygieneCounts(p)["placeholder-phone"]; got != "31" {
+		t.Fatalf("placeholder-phone count = %s, want 31", got)
+	}
+	if n := len(hygieneRows(p, "placeholder-phone")); n != hygiene.PageRows {
+		t.Errorf("first page has %d rows, want %d", n, hygiene.PageRows)
+	}
+	next := attr(p, `[data-hygiene-section="placeholder-phone"] a[rel="next"]`, "href")
+	if next != "/hygiene?section=placeholder-phone&page=2#placeholder-phone" {
+		t.Fatalf("next page link = %q", next)
+	}
+	p2 := b.get(strings.Split(next, "#")[0])
+	if n := len(hygieneRows(p2, "placeholder-phone")); n != 6 || p2.doc.Find("[data-hygiene-section]").Length() != 1 {
+		t.Errorf("page 2: %d rows in %d sections, want 6 in 1", n, p2.doc.Find("[data-hygiene-section]").Length())
+	}
+	if attr(p2, `a[rel="prev"]`, "href") == "" || attr(p2, `a[rel="next"]`, "href") != "" {
+		t.Errorf("page 2 links: prev %q next %q", attr(p2, `a[rel="prev"]`, "href"), attr(p2, `a[rel="next"]`, "href"))
+	}
+	if got := hygieneCounts(p2)["placeholder-phone"]; got != "31" {
+		t.Errorf("page 2 counts = %v", hygieneCounts(p2))
+	}
+	if p := b.get("/hygiene?section=nonsense"); p.status != http.StatusNotFound {
+		t.Errorf("an unknown section: %d", p.status)
+	}
+}
+
+// /hygiene.csv exports every row of one section.
+func TestHygieneCSV(t *testing.T) {
+	_, b := hygieneApp(t, 30, nil)
+	p := b.get("/hygiene.csv?section=placeholder-phone")
+	if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("CSV: %d %q", p.status, p.header.Get("Content-Type"))
+	}
+	records, err := csv.NewReader(strings.NewReader(p.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 32 || strings.Join(records[0], ",") != "section,customer_id,customer_name,customer_active,contact_id,type,value,problem" {
+		t.Fatalf("CSV has %d lines, header %q", len(records), records[0])
+	}
+	if r := records[1]; r[0] != "placeholder-phone" || r[1] != "5" || r[2] != "Ada Lovelace" || r[4] != "20" || r[6] != "0000000000" {
+		t.Errorf("first row %q", r)
+	}
+	for _, bad := range []string{"/hygiene.csv", "/hygiene.csv?section=all"} {
+		if p := b.get(bad); p.status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", bad, p.status)
+		}
+	}
+}
+
+// Fix in bulk fills the bulk form with the section's contacts and the
+// section's action; the preview then reads them from the index.
+func TestHygieneFixInBulk(t *testing.T) {
+	rig, b := hygieneApp(t, 0, nil)
+	f := b.get("/bulk?hygiene=placeholder-phone")
+	list := strings.TrimSpace(f.doc.Find("#field-list").Text())
+	if list != "contact id,customer id\n20,5" {
+		t.Errorf("list = %q", list)
+	}
+	if _, checked := f.doc.Find("#action-remove").Attr("checked"); !checked {
+		t.Errorf("remove is not chosen for placeholders")
+	}
+	if !strings.Contains(text(f, "[data-bulk-source]"), "Placeholder phone numbers") {
+		t.Errorf("source note %q", text(f, "[data-bulk-source]"))
+	}
+	p := b.postList(map[string]string{"list": list + "\n", "action": "remove"}, "")
+	if p.status != http.StatusOK || previewCounts(p)["change"] != "1" {
+		t.Fatalf("preview: %d %v %s", p.status, previewCounts(p), text(p, "main"))
+	}
+	confirm := formValues(p.doc, "form[data-bulk-confirm]")
+	confirm.Set("confirm", "1")
+	id := mustID(t, confirm.Get("job"))
+	c := b.post("/bulk", confirm)
+	if c.status != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", c.status, text(c, "main"))
+	}
+	rig.run(t, id)
+	if _, ok := rig.up.sb.Contact(5, 20); ok {
+		t.Errorf("the placeholder is still in ServiceTitan")
+	}
+	if got := hygieneCounts(b.get("/hygiene"))["placeholder-phone"]; got != "0" {
+		t.Errorf("after the job the report counts %s placeholder phones", got)
+	}
+
+	// Invalid values: nothing chosen, the person decides.
+	f = b.get("/bulk?hygiene=invalid")
+	for _, radio := range []string{"#action-remove", "#action-preferences"} {
+		if _, checked := f.doc.Find(radio).Attr("checked"); checked {
+			t.Errorf("%s chosen for invalid values", radio)
+		}
+	}
+	p = b.postList(map[string]string{"list": f.doc.Find("#field-list").Text()}, "")
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p, "[data-error-summary]"), "Choose what to do") {
+		t.Errorf("no action: %d %q", p.status, text(p, "[data-error-summary]"))
+	}
+	if _, checked := p.doc.Find("#action-preferences").Attr("checked"); checked {
+		t.Errorf("the form came back with an action the person did not choose")
+	}
+
+	// Unreachable customers: nothing a bulk change can do, and it says so.
+	u := b.get("/bulk?hygiene=unreachable")
+	if !strings.Contains(text(u, "[data-error-summary]"), "add a phone number or email from each customer's page") {
+		t.Errorf("unreachable: %q", text(u, "[data-error-summary]"))
+	}
+	if p := b.get("/bulk?hygiene=nonsense"); p.status != http.StatusNotFound {
+		t.Errorf("an unknown section: %d", p.status)
+	}
+}
+
+// Someone who may not run bulk jobs sees the report, and why there is no
+// Fix in bulk.
+func TestHygieneWithoutBulkRights(t *testing.T) {
+	_, b := hygieneApp(t, 0, func(c *handlers.Config) {
+		c.BulkOpen = false
+		c.BulkPolicy = identity.Policy{Emails: []string{"someone.else@example.com"}}
+	})
+	p := b.get("/hygiene")
+	if p.status != http.StatusOK || p.doc.Find("[data-hygiene-fix]").Length() != 0 {
+		t.Fatalf("%d, %d Fix links", p.status, p.doc.Find("[data-hygiene-fix]").Length())
+	}
+	if !strings.Contains(text(p, "[data-hygiene-fix-note]"), "AUTH_BULK_EMAILS") {
+		t.Errorf("fix note %q", text(p, "[data-hygiene-fix-note]"))
+	}
+}

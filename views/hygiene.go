@@ -1,0 +1,50 @@
+package views
+
+// HygienePage is GET /hygiene: the counts of each section, then a page of
+// each section's rows (or of the one section being paged through).
+type HygienePage struct {
+	Layout
+	// IndexNote warns that the index is still loading or behind.
+	IndexNote string
+	// Unchecked contacts are not counted yet (the rules are still
+	// reading them).
+	Unchecked int
+	Counts    []HygieneCount
+	Sections  []HygieneSection
+	// AllURL, when one section is shown, leads back to all of them.
+	AllURL string
+}
+
+// HygieneCount is one section's total in the summary.
+type HygieneCount struct {
+	Section, Title, Href string
+	Count                int
+	// Of says what is counted ("contacts", "customers").
+	Of string
+}
+
+// HygieneSection is one section and a page of its rows.
+type HygieneSection struct {
+	Section, Title, Intro string
+	Count                 int
+	Rows                  []HygieneRow
+	Page                  int
+	PrevURL, NextURL      string
+	CSVURL                string
+	// FixURL opens the bulk form with the section's contacts; when it is
+	// empty, FixNote says why there is no bulk fix.
+	FixURL, FixNote string
+}
+
+// HygieneRow is one contact (or, for unreachable customers, one customer).
+type HygieneRow struct {
+	Section               string
+	CustomerID, ContactID int64
+	Customer, CustomerURL string
+	Inactive              bool
+	Contact, ContactURL   string
+	Why                   string
+	// Group starts a new value in the shared section: "Email
+	// office@example.com, held by 5 customers".
+	Group string
+}
