@@ -20,6 +20,7 @@ import (
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/jobs"
 )
@@ -153,6 +154,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	if cfg.indexed {
 		idx = openIndex(t, store, st)
 		hcfg.Index, hcfg.IndexInterval = idx, time.Minute
+		hcfg.Hygiene = &hygiene.Reporter{Index: idx, Rules: hygieneRules}
 		caches = append(caches, idx)
 	}
 	// As main.go: every change goes through the change service, into the
@@ -176,6 +178,10 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	return &testApp{URL: srv.URL, SB: sb}
 }
 
+// hygieneRules are the hygiene report's rules as main.go reads them with
+// nothing set.
+var hygieneRules = hygiene.Rules{Region: "US", SharedMin: 3}
+
 // openIndex opens the tenant index beside the audit trail and fills it with
 // one sync pass, as the app's periodic sync job would.
 func openIndex(t testing.TB, store audit.Store, st *client.Client) *index.Store {
@@ -185,6 +191,7 @@ func openIndex(t testing.TB, store audit.Store, st *client.Client) *index.Store 
 	if err != nil {
 		t.Fatalf("open the index: %v", err)
 	}
+	idx.SetChecker(hygieneRules.Checker())
 	if err := index.NewSyncer(st, idx, 1000, nil).Pass(context.Background()); err != nil {
 		t.Fatalf("sync the index: %v", err)
 	}

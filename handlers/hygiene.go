@@ -13,22 +13,22 @@ import (
 )
 
 // hygieneSections say what each section of the report holds, in words.
-var hygieneSections = map[hygiene.Section]struct{ title, intro, of string }{
+var hygieneSections = map[hygiene.Section]struct{ title, intro, of, ofOne string }{
 	hygiene.PlaceholderPhone: {"Placeholder phone numbers",
 		"Numbers such as (000) 000-0000 or (123) 456-7890, typed to get past a required field. ServiceTitan advises deleting them: a text sent to one reaches a stranger or no one.",
-		"contacts"},
+		"contacts", "contact"},
 	hygiene.PlaceholderEmail: {"Placeholder emails",
 		"Addresses such as noemail@gmail.com: mail sent to them reaches whoever owns that mailbox.",
-		"contacts"},
+		"contacts", "contact"},
 	hygiene.Invalid: {"Values ServiceTitan cannot use",
 		"Phone numbers that are not valid numbers and emails that are not addresses: the edit form would refuse them. Correct each from its contact's page, or remove it.",
-		"contacts"},
+		"contacts", "contact"},
 	hygiene.Shared: {"One value on several customers",
 		"A phone number or email held by more than %d customers (placeholders are counted above, not here). Some are right, such as a property manager's; check before changing any.",
-		"contacts"},
+		"contacts", "contact"},
 	hygiene.Unreachable: {"Customers no one can reach",
 		"Active customers with no phone number or email (a placeholder does not count).",
-		"customers"},
+		"customers", "customer"},
 }
 
 // hygieneReport is GET /hygiene: each section's count, then the first page
@@ -54,10 +54,13 @@ func (a *App) hygieneReport(c echo.Context) error {
 		IndexNote: a.indexNote(c, "The search index is behind ServiceTitan just now: the latest changes may not show yet.",
 			"The search index holds %d%% of customers so far (it is still loading): the counts will grow until it is complete.")}
 	for _, s := range hygiene.Sections {
-		n := views.HygieneCount{Section: string(s), Title: hygieneSections[s].title, Href: hygieneHref(s, 1),
-			Count: rep.Counts.Sections[s], Of: hygieneSections[s].of}
-		if s == hygiene.Shared {
-			n.Of = fmt.Sprintf("contacts holding %d values", rep.Counts.SharedValues)
+		words := hygieneSections[s]
+		n := views.HygieneCount{Section: string(s), Title: words.title, Href: hygieneHref(s, 1), Count: rep.Counts.Sections[s], Of: words.of}
+		if n.Count == 1 {
+			n.Of = words.ofOne
+		}
+		if s == hygiene.Shared && rep.Counts.SharedValues > 0 {
+			n.Of += fmt.Sprintf(" holding %d %s", rep.Counts.SharedValues, map[bool]string{true: "value", false: "values"}[rep.Counts.SharedValues == 1])
 		}
 		m.Counts = append(m.Counts, n)
 	}
