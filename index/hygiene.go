@@ -54,11 +54,17 @@ func (s *Store) Check(ctx context.Context) (int, error) {
 	for ctx.Err() == nil {
 		n, err := s.checkSome(ctx)
 		total += n
-		if err != nil || n == 0 {
+		if err != nil {
 			return total, err
 		}
+		if n == 0 {
+			break
+		}
 	}
-	return total, nil
+	if total > 0 && ctx.Err() == nil {
+		return total, s.Summarize(ctx)
+	}
+	return total, ctx.Err()
 }
 
 // recheckIfRulesChanged marks every contact unchecked when the rules the
@@ -186,7 +192,10 @@ func (s *Store) listedSelect() string {
 // limit from offset (a negative limit: all of them), calling each for
 // every one.
 func (s *Store) WithProblem(ctx context.Context, problem string, offset, limit int, each func(Listed) error) error {
-	q := s.listedSelect() + ` WHERE c.problem = ? AND c.removed = ` + s.boolean(false) + ` ORDER BY c.value_key, c.customer_id, c.id`
+	// The partial index's own terms (problem <> '', removed) are repeated
+	// so that SQLite sees the index applies.
+	q := s.listedSelect() + ` WHERE c.problem = ? AND c.problem <> '' AND c.removed = ` + s.boolean(false) +
+		` ORDER BY c.problem, c.value_key, c.id`
 	return s.eachListed(ctx, q, offset, limit, each, problem)
 }
 
@@ -198,11 +207,11 @@ type SharedValue struct {
 }
 
 // SharedValues lists the values (not placeholders or otherwise wrong)
-// held by more than min customers, the most shared first.
+// held by more than min customers, the most shared first, as the last
+// Summarize and the app's writes since left them.
 func (s *Store) SharedValues(ctx context.Context, min int) ([]SharedValue, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT value_key, COUNT(DISTINCT customer_id), COUNT(*) FROM index_contacts
-		WHERE removed = `+s.boolean(false)+` AND problem = '' AND value_key <> ''
-		GROUP BY value_key HAVING COUNT(DISTINCT customer_id) > ? ORDER BY 2 DESC, 1`), min)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT value_key, customers, contacts FROM index_shared
+		WHERE customers > ? ORDER BY customers DESC, value_key`), min)
 	if err != nil {
 		return nil, fmt.Errorf("index: find shared values: %w", err)
 	}
@@ -216,6 +225,73 @@ func (s *Store) SharedValues(ctx context.Context, min int) ([]SharedValue, error
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// sharedSelect reads the values held by two customers or more, with
+// where added (one value).
+func (s *Store) sharedSelect(where string) string {
+	return `SELECT value_key, COUNT(DISTINCT customer_id), COUNT(*) FROM index_contacts
+		WHERE removed = ` + s.boolean(false) + ` AND problem = '' AND value_key <> ''` + where + `
+		GROUP BY value_key HAVING COUNT(DISTINCT customer_id) >= 2`
+}
+
+// unreachableSelect reads the active customers with no phone number or
+// email that is not a placeholder, with where added (one customer). The
+// contact terms are the partial index index_contacts_reach's, as written.
+func (s *Store) unreachableSelect(where string) string {
+	return `SELECT cu.id FROM index_customers cu WHERE cu.active = ` + s.boolean(true) + where + `
+		AND NOT EXISTS (SELECT 1 FROM index_contacts c WHERE c.customer_id = cu.id AND c.removed = ` + s.boolean(false) + `
+			AND c.problem NOT LIKE 'placeholder-%' AND c.kind IN ('Phone', 'MobilePhone', 'Email'))`
+}
+
+// Summarize rebuilds what the report counts across contacts (shared
+// values, unreachable customers) from the whole index: after a sync pass
+// brought rows, so the report reads a table instead of scanning a million
+// contacts.
+func (s *Store) Summarize(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: summarize: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	for _, q := range []string{
+		`DELETE FROM index_shared`,
+		`INSERT INTO index_shared (value_key, customers, contacts) ` + s.sharedSelect(""),
+		`DELETE FROM index_unreachable`,
+		`INSERT INTO index_unreachable (customer_id) ` + s.unreachableSelect(""),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("index: summarize: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// summarizeSome brings the summary up to date for the values and
+// customers one write touched.
+func (s *Store) summarizeSome(ctx context.Context, tx *sql.Tx, keys []string, customers []int64) error {
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_shared WHERE value_key = ?`), k); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO index_shared (value_key, customers, contacts) `+
+			s.sharedSelect(` AND value_key = ?`)), k); err != nil {
+			return err
+		}
+	}
+	for _, id := range customers {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_unreachable WHERE customer_id = ?`), id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO index_unreachable (customer_id) `+
+			s.unreachableSelect(` AND cu.id = ?`)), id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WithValues lists the contacts (not removed, without a problem) holding
@@ -261,21 +337,10 @@ type scanWith struct {
 
 func (s scanWith) Scan(dest ...any) error { return s.r.Scan(append(dest, s.more...)...) }
 
-// reachKinds are the contact types that reach a customer.
-var reachKinds = []any{string(client.ContactPhone), string(client.ContactMobilePhone), string(client.ContactEmail)}
-
-// unreachableWhere picks the active customers with no phone number or
-// email that is not a placeholder.
-func (s *Store) unreachableWhere() string {
-	return `cu.active = ` + s.boolean(true) + ` AND NOT EXISTS (SELECT 1 FROM index_contacts c WHERE c.customer_id = cu.id
-		AND c.removed = ` + s.boolean(false) + ` AND c.problem NOT LIKE 'placeholder-%' AND c.kind IN (?, ?, ?))`
-}
-
 // CountUnreachable counts the active customers no phone or email reaches.
 func (s *Store) CountUnreachable(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM index_customers cu WHERE `+s.unreachableWhere()), reachKinds...).Scan(&n)
-	if err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM index_unreachable`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("index: count unreachable customers: %w", err)
 	}
 	return n, nil
@@ -284,12 +349,12 @@ func (s *Store) CountUnreachable(ctx context.Context) (int, error) {
 // Unreachable lists the active customers no phone or email reaches, by
 // name, limit from offset (a negative limit: all of them).
 func (s *Store) Unreachable(ctx context.Context, offset, limit int, each func(Customer) error) error {
-	q := `SELECT ` + "cu." + strings.ReplaceAll(customerColumns, ", ", ", cu.") + ` FROM index_customers cu WHERE ` +
-		s.unreachableWhere() + ` ORDER BY cu.name, cu.id`
-	args := reachKinds
+	q := `SELECT ` + "cu." + strings.ReplaceAll(customerColumns, ", ", ", cu.") + ` FROM index_unreachable u
+		JOIN index_customers cu ON cu.id = u.customer_id ORDER BY cu.name, cu.id`
+	var args []any
 	if limit >= 0 {
 		q += ` LIMIT ? OFFSET ?`
-		args = append(append([]any{}, reachKinds...), limit, offset)
+		args = append(args, limit, offset)
 	}
 	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {

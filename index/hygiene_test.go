@@ -164,6 +164,30 @@ func TestSharedAndUnreachable(t *testing.T) {
 			t.Errorf("Unreachable = %v", names)
 		}
 
+		// The app's own writes change the summary at once: a shared
+		// email removed from customer 104 (who has only a placeholder
+		// left, so becomes unreachable), a number given to 105.
+		s.Removed(104, 204)
+		s.Wrote(105, client.Contact{ID: 231, Type: client.ContactMobilePhone, Value: "2175550112", ModifiedOn: day.Add(1)})
+		want = []SharedValue{{"2175550100", 4, 4}, {"office@shop.example", 4, 5}}
+		if shared, _ := s.SharedValues(ctx, 3); !slices.Equal(shared, want) {
+			t.Errorf("after a removal SharedValues(3) = %v, want %v", shared, want)
+		}
+		names = nil
+		s.Unreachable(ctx, 0, -1, func(c Customer) error { names = append(names, c.Name); return nil })
+		if fmt.Sprint(names) != "[Customer 4]" {
+			t.Errorf("after the writes Unreachable = %v, want [Customer 4]", names)
+		}
+		if err := s.Summarize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if shared, _ := s.SharedValues(ctx, 3); !slices.Equal(shared, want) {
+			t.Errorf("a full Summarize disagrees with the writes': %v", shared)
+		}
+		if n, _ := s.CountUnreachable(ctx); n != 1 {
+			t.Errorf("a full Summarize counts %d unreachable", n)
+		}
+
 		var page []int64
 		s.WithProblem(ctx, "placeholder-phone", 2, 3, func(l Listed) error { page = append(page, l.ID); return nil })
 		if fmt.Sprint(page) != "[222 223 224]" {

@@ -372,7 +372,21 @@ func (s *Store) write(c Contact) {
 		c.ModifiedOn = s.now()
 	}
 	s.check(&c)
-	if s.upsertContacts(ctx, tx, []Contact{c}) == nil {
+	// The value and customer it held before, whose summary changes too.
+	var oldKey string
+	var oldCustomer int64
+	err = tx.QueryRowContext(ctx, s.rebind(`SELECT value_key, customer_id FROM index_contacts WHERE id = ?`), c.ID).Scan(&oldKey, &oldCustomer)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return
+	}
+	if s.upsertContacts(ctx, tx, []Contact{c}) != nil {
+		return
+	}
+	customers := []int64{c.CustomerID}
+	if oldCustomer != 0 && oldCustomer != c.CustomerID {
+		customers = append(customers, oldCustomer)
+	}
+	if err := s.summarizeSome(ctx, tx, []string{oldKey, valueKey(c.Type, c.Value)}, customers); err == nil {
 		tx.Commit() //nolint:errcheck // see above
 	}
 }

@@ -1,0 +1,17 @@
+-- What the hygiene report counts across contacts, kept by each sync pass
+-- and by the app's own writes, so the report reads it without a scan.
+
+CREATE TABLE index_shared (
+	value_key TEXT   PRIMARY KEY,
+	customers BIGINT NOT NULL,
+	contacts  BIGINT NOT NULL
+);
+CREATE INDEX index_shared_customers ON index_shared (customers DESC, value_key);
+
+CREATE TABLE index_unreachable (
+	customer_id BIGINT PRIMARY KEY
+);
+
+DROP INDEX index_contacts_reach;
+CREATE INDEX index_contacts_reach ON index_contacts (customer_id)
+	WHERE NOT removed AND problem NOT LIKE 'placeholder-%' AND kind IN ('Phone', 'MobilePhone', 'Email');
