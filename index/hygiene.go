@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/contactdesk/contactdesk/client"
@@ -61,10 +63,10 @@ func (s *Store) Check(ctx context.Context) (int, error) {
 			break
 		}
 	}
-	if total > 0 && ctx.Err() == nil {
-		return total, s.Summarize(ctx)
+	if err := ctx.Err(); err != nil {
+		return total, err
 	}
-	return total, ctx.Err()
+	return total, s.summarizeTouched(ctx)
 }
 
 // recheckIfRulesChanged marks every contact unchecked when the rules the
@@ -84,6 +86,9 @@ func (s *Store) recheckIfRulesChanged(ctx context.Context) error {
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if _, err := tx.ExecContext(ctx, `UPDATE index_contacts SET checked = `+s.boolean(false)+` WHERE checked = `+s.boolean(true)); err != nil {
+		return fmt.Errorf("index: check again: %w", err)
+	}
+	if err := s.summarizeWhole(ctx, tx); err != nil {
 		return fmt.Errorf("index: check again: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO index_settings (name, value) VALUES ('hygiene_rules', ?)
@@ -245,9 +250,10 @@ func (s *Store) unreachableSelect(where string) string {
 }
 
 // Summarize rebuilds what the report counts across contacts (shared
-// values, unreachable customers) from the whole index: after a sync pass
-// brought rows, so the report reads a table instead of scanning a million
-// contacts.
+// values, unreachable customers) from the whole index, so the report
+// reads a table instead of scanning a million contacts. It takes about a
+// second at a million contacts: it runs after a backfill or a change of
+// rules; other passes count again only what their pages touched.
 func (s *Store) Summarize(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -259,6 +265,8 @@ func (s *Store) Summarize(ctx context.Context) error {
 		`INSERT INTO index_shared (value_key, customers, contacts) ` + s.sharedSelect(""),
 		`DELETE FROM index_unreachable`,
 		`INSERT INTO index_unreachable (customer_id) ` + s.unreachableSelect(""),
+		`DELETE FROM index_dirty`,
+		`UPDATE index_settings SET value = '' WHERE name = 'summary'`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("index: summarize: %w", err)
@@ -371,4 +379,132 @@ func (s *Store) Unreachable(ctx context.Context, offset, limit int, each func(Cu
 		}
 	}
 	return rows.Err()
+}
+
+// summarizeWhole asks for the whole summary to be rebuilt at the end of
+// the check (a backfill, new rules).
+func (s *Store) summarizeWhole(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE index_settings SET value = 'full' WHERE name = 'summary'`)
+	return err
+}
+
+// noteTouched records, before a page is written over them, the values and
+// customers its rows hold now and will hold, to count again once the
+// rows are checked. A page of a backfill asks for the whole summary
+// instead: it touches everything.
+func (s *Store) noteTouched(ctx context.Context, tx *sql.Tx, p Page) error {
+	var backfilled bool
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT backfilled FROM index_feeds WHERE feed = ?`), p.Feed).Scan(&backfilled); err != nil {
+		return err
+	}
+	if !backfilled {
+		return s.summarizeWhole(ctx, tx)
+	}
+	touched := map[[2]string]bool{}
+	customer := func(id int64) { touched[[2]string{"customer", strconv.FormatInt(id, 10)}] = true }
+	value := func(key string) {
+		if key != "" {
+			touched[[2]string{"value", key}] = true
+		}
+	}
+	for _, c := range p.Customers {
+		customer(c.ID)
+	}
+	ids := make([]int64, len(p.Contacts))
+	for i, c := range p.Contacts {
+		ids[i] = c.ID
+		customer(c.CustomerID)
+		value(valueKey(c.Type, c.Value))
+	}
+	for chunk := range slices.Chunk(ids, 500) {
+		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT value_key, customer_id FROM index_contacts WHERE id IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`)`), anys(chunk)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var key string
+			var id int64
+			if err := rows.Scan(&key, &id); err != nil {
+				rows.Close()
+				return err
+			}
+			value(key)
+			customer(id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	keys := make([][2]string, 0, len(touched))
+	for k := range touched {
+		keys = append(keys, k)
+	}
+	return s.upsert(ctx, tx, `INSERT INTO index_dirty (kind, key)`, 2, `ON CONFLICT (kind, key) DO NOTHING`, len(keys),
+		func(i int, args []any) []any { return append(args, keys[i][0], keys[i][1]) })
+}
+
+// summarizeTouched brings the summary up to date after a check: whole
+// when asked, else for the values and customers pages touched, a few
+// hundred at a time.
+func (s *Store) summarizeTouched(ctx context.Context) error {
+	var mode string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM index_settings WHERE name = 'summary'`).Scan(&mode)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("index: summarize: %w", err)
+	}
+	if mode == "full" {
+		return s.Summarize(ctx)
+	}
+	for ctx.Err() == nil {
+		n, err := s.summarizeSomeTouched(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func (s *Store) summarizeSomeTouched(ctx context.Context) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("index: summarize: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	rows, err := tx.QueryContext(ctx, `SELECT kind, key FROM index_dirty ORDER BY kind, key LIMIT 500`)
+	if err != nil {
+		return 0, fmt.Errorf("index: summarize: %w", err)
+	}
+	var keys []string
+	var customers []int64
+	var done [][2]string
+	for rows.Next() {
+		var kind, key string
+		if err := rows.Scan(&kind, &key); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("index: summarize: %w", err)
+		}
+		done = append(done, [2]string{kind, key})
+		if kind == "customer" {
+			if id, err := strconv.ParseInt(key, 10, 64); err == nil {
+				customers = append(customers, id)
+			}
+		} else {
+			keys = append(keys, key)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(done) == 0 {
+		return 0, err
+	}
+	if err := s.summarizeSome(ctx, tx, keys, customers); err != nil {
+		return 0, fmt.Errorf("index: summarize: %w", err)
+	}
+	for _, d := range done {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_dirty WHERE kind = ? AND key = ?`), d[0], d[1]); err != nil {
+			return 0, fmt.Errorf("index: summarize: %w", err)
+		}
+	}
+	return len(done), tx.Commit()
 }

@@ -195,3 +195,58 @@ func TestSharedAndUnreachable(t *testing.T) {
 		}
 	})
 }
+
+// After the backfill, a feed page's changes are counted again for the
+// values and customers it touched, the value a contact held before
+// included; the result is what a whole Summarize finds.
+func TestSummaryFollowsFeedPages(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		s.SetChecker(zeros("one"))
+		var customers []Customer
+		var contacts []Contact
+		for i := range int64(5) {
+			customers = append(customers, Customer{ID: 100 + i, Name: fmt.Sprintf("Customer %d", i), Active: true, ModifiedOn: day})
+			contacts = append(contacts, Contact{ID: 200 + i, CustomerID: 100 + i, Type: client.ContactPhone, Value: "2175550100", ModifiedOn: day})
+		}
+		customers = append(customers, Customer{ID: 110, Name: "Nobody Reaches", Active: true, ModifiedOn: day})
+		applyAt(ctx, s, Page{Feed: FeedCustomers, Customers: customers, Next: "c1"})
+		applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1"})
+		s.Check(ctx)
+		if shared, _ := s.SharedValues(ctx, 3); len(shared) != 1 || shared[0].Customers != 5 {
+			t.Fatalf("after the backfill: %v", shared)
+		}
+		// Two contacts move to another number; customer 110 closes.
+		applyAt(ctx, s, Page{Feed: FeedContacts, Next: "k2", Contacts: []Contact{
+			{ID: 203, CustomerID: 103, Type: client.ContactPhone, Value: "2175550199", ModifiedOn: day.Add(1)},
+			{ID: 204, CustomerID: 104, Type: client.ContactPhone, Value: "2175550199", ModifiedOn: day.Add(1)}}})
+		applyAt(ctx, s, Page{Feed: FeedCustomers, Next: "c2", Customers: []Customer{
+			{ID: 110, Name: "Nobody Reaches", Active: false, ModifiedOn: day.Add(1)}}})
+		if _, err := s.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check := func(when string) {
+			t.Helper()
+			shared, _ := s.SharedValues(ctx, 2)
+			if len(shared) != 1 || shared[0] != (SharedValue{"2175550100", 3, 3}) {
+				t.Errorf("%s: SharedValues(2) = %v, want 2175550100 on 3", when, shared)
+			}
+			if shared, _ := s.SharedValues(ctx, 1); len(shared) != 2 {
+				t.Errorf("%s: SharedValues(1) = %v, want the new number too", when, shared)
+			}
+			if n, _ := s.CountUnreachable(ctx); n != 0 {
+				t.Errorf("%s: %d unreachable, want 0 (110 is inactive)", when, n)
+			}
+		}
+		check("after the pages")
+		var dirty int
+		s.db.QueryRow(`SELECT COUNT(*) FROM index_dirty`).Scan(&dirty)
+		if dirty != 0 {
+			t.Errorf("%d touched values left after the check", dirty)
+		}
+		if err := s.Summarize(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("after a whole Summarize")
+	})
+}

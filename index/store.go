@@ -240,6 +240,9 @@ func (s *Store) Apply(ctx context.Context, p Page) error {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := s.noteTouched(ctx, tx, p); err != nil {
+		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
+	}
 	switch p.Feed {
 	case FeedCustomers:
 		err = s.upsertCustomers(ctx, tx, p.Customers)

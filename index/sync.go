@@ -56,27 +56,20 @@ func (s *Syncer) Pass(ctx context.Context) error {
 	} else {
 		s.log.WarnContext(ctx, "index: the tenant's customer count could not be read", "error", err)
 	}
-	customersBefore, _ := s.store.Feed(ctx, FeedCustomers)
 	for _, feed := range []string{FeedCustomers, FeedContacts} {
 		if err := s.feed(ctx, feed); err != nil {
 			return err
 		}
 	}
 	// The rows the pages brought are checked for the hygiene report
-	// after they are in: a failed check costs the report a pass, not
-	// search its rows.
+	// after they are in, and what the report counts across contacts is
+	// brought up to date: a failure costs the report a pass, not search
+	// its rows.
 	n, err := s.store.Check(ctx)
 	if err != nil && ctx.Err() == nil {
 		s.log.WarnContext(ctx, "index: contacts could not be checked for the hygiene report", "error", err)
 	} else if n > 0 {
 		s.log.DebugContext(ctx, "index: contacts checked for the hygiene report", "contacts", n)
-	}
-	// Check summarizes after the contacts it checked; customers that
-	// changed alone (made inactive) change who is unreachable.
-	if customersAfter, _ := s.store.Feed(ctx, FeedCustomers); n == 0 && customersAfter.RowsRead != customersBefore.RowsRead {
-		if err := s.store.Summarize(ctx); err != nil && ctx.Err() == nil {
-			s.log.WarnContext(ctx, "index: the hygiene summary could not be rebuilt", "error", err)
-		}
 	}
 	return nil
 }

@@ -64,6 +64,7 @@ step "benchmarks (a smoke run: each a few times, no thresholds; see docs/load-re
 go test -run '^$' -bench . -benchtime 20x ./handlers/ ./audit/ ./client/
 INDEX_BENCH_CUSTOMERS=2000 go test -run '^$' -bench . -benchtime 2x ./index/
 BULK_BENCH_CUSTOMERS=2000 BULK_BENCH_ROWS=500 BULK_BENCH_JOB_ROWS=50 go test -run '^$' -bench . -benchtime 2x ./bulk/
+HYGIENE_BENCH_CUSTOMERS=2000 go test -run '^$' -bench . -benchtime 2x ./hygiene/
 
 if [ -d e2e ] && ls e2e/*_test.go >/dev/null 2>&1; then
 	step "end-to-end (Chromium)"

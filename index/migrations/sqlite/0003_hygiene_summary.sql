@@ -17,3 +17,14 @@ CREATE TABLE index_unreachable (
 DROP INDEX index_contacts_reach;
 CREATE INDEX index_contacts_reach ON index_contacts (customer_id)
 	WHERE removed = 0 AND problem NOT LIKE 'placeholder-%' AND kind IN ('Phone', 'MobilePhone', 'Email');
+
+-- Values and customers a feed page touched since the last summary, to
+-- count again after the rows are checked (a value a contact held before
+-- a change is only known when the page is written). During a backfill,
+-- the summary is rebuilt whole instead: index_settings 'summary' = 'full'.
+CREATE TABLE index_dirty (
+	kind TEXT NOT NULL, -- value, customer
+	key  TEXT NOT NULL,
+	PRIMARY KEY (kind, key)
+) STRICT;
+INSERT INTO index_settings (name, value) VALUES ('summary', 'full');
