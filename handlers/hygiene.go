@@ -142,6 +142,9 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int) views.Hy
 				kind = "Email"
 			}
 			row.Group = fmt.Sprintf("%s %s, held by %d customers", kind, a.displayValue(r.Type, r.Value), r.SharedBy)
+			if r.SharedContacts > hygiene.PageValueRows {
+				row.Group += fmt.Sprintf(" (the first %d of its %d contacts; the CSV lists them all)", hygiene.PageValueRows, r.SharedContacts)
+			}
 		}
 		s.Rows = append(s.Rows, row)
 	}

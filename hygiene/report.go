@@ -39,9 +39,11 @@ type Row struct {
 	// Why says what is wrong, in words staff read.
 	Why string
 	// Shared is the value a Shared row holds (digits, or an email in
-	// lower case), and SharedBy how many customers hold it.
-	Shared   string
-	SharedBy int
+	// lower case), SharedBy how many customers hold it, and
+	// SharedContacts how many contacts (a page lists PageValueRows).
+	Shared         string
+	SharedBy       int
+	SharedContacts int
 }
 
 // List is one page of a section.
@@ -63,6 +65,10 @@ type Report struct {
 const (
 	PageRows   = 25
 	PageValues = 10
+	// PageValueRows bounds the contacts a page lists for one shared
+	// value (a value on thousands of customers would fill the page);
+	// the CSV lists them all.
+	PageValueRows = 50
 )
 
 // Read reads the counts and page pages[s] (from 1) of each section s in
@@ -103,7 +109,7 @@ func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, erro
 			from := min((page-1)*PageValues, len(shared))
 			values := shared[from:min(from+PageValues, len(shared))]
 			l.More = from+len(values) < len(shared)
-			err = r.sharedRows(ctx, values, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
+			err = r.sharedRows(ctx, values, PageValueRows, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
 		default:
 			err = r.each(ctx, s, (page-1)*PageRows, PageRows+1, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
 			if len(l.Rows) > PageRows {
@@ -135,7 +141,7 @@ func (r Reporter) Each(ctx context.Context, s Section, each func(Row) error) err
 		return err
 	}
 	for values := range slices.Chunk(shared, 500) {
-		if err := r.sharedRows(ctx, values, each); err != nil {
+		if err := r.sharedRows(ctx, values, -1, each); err != nil {
 			return err
 		}
 	}
@@ -156,20 +162,24 @@ func (r Reporter) each(ctx context.Context, s Section, offset, limit int, each f
 	})
 }
 
-// sharedRows reads the contacts holding values, value by value.
-func (r Reporter) sharedRows(ctx context.Context, values []index.SharedValue, each func(Row) error) error {
+// sharedRows reads the contacts holding values, value by value, at most
+// perValue of each (a negative perValue: all of them).
+func (r Reporter) sharedRows(ctx context.Context, values []index.SharedValue, perValue int, each func(Row) error) error {
 	keys := make([]string, len(values))
-	by := make(map[string]int, len(values))
+	by := make(map[string]index.SharedValue, len(values))
 	for i, v := range values {
-		keys[i], by[v.Key] = v.Key, v.Customers
+		keys[i], by[v.Key] = v.Key, v
 	}
 	// WithValues orders by value; the section orders by how shared.
 	rows := make(map[string][]Row, len(values))
 	err := r.Index.WithValues(ctx, keys, func(l index.Listed) error {
 		row := r.row(Shared, l)
-		row.Shared, row.SharedBy = index.ValueKey(l.Contact), by[index.ValueKey(l.Contact)]
+		v := by[index.ValueKey(l.Contact)]
+		row.Shared, row.SharedBy, row.SharedContacts = v.Key, v.Customers, v.Contacts
 		row.Why = fmt.Sprintf("held by %d customers", row.SharedBy)
-		rows[row.Shared] = append(rows[row.Shared], row)
+		if perValue < 0 || len(rows[row.Shared]) < perValue {
+			rows[row.Shared] = append(rows[row.Shared], row)
+		}
 		return nil
 	})
 	if err != nil {

@@ -193,3 +193,45 @@ func TestSharedMin(t *testing.T) {
 		}
 	})
 }
+
+// A value on more customers than a page lists shows its first
+// PageValueRows contacts; the export has them all.
+func TestSharedValueOnManyCustomers(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r Reporter) {
+		ctx := context.Background()
+		var customers []index.Customer
+		var contacts []index.Contact
+		for i := range int64(60) {
+			customers = append(customers, index.Customer{ID: 500 + i, Name: fmt.Sprintf("Branch %02d", i), Active: true, ModifiedOn: day})
+			contacts = append(contacts, index.Contact{ID: 5000 + i, CustomerID: 500 + i, Type: client.ContactEmail,
+				Value: "frontdesk@chain.example", ModifiedOn: day})
+		}
+		apply(t, r.Index, index.Page{Feed: index.FeedCustomers, Customers: customers, From: "c1", Next: "c2"})
+		apply(t, r.Index, index.Page{Feed: index.FeedContacts, Contacts: contacts, From: "k1", Next: "k2"})
+		if _, err := r.Index.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := r.Read(ctx, map[Section]int{Shared: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byValue := map[string]int{}
+		for _, row := range rep.Lists[0].Rows {
+			byValue[row.Shared]++
+			if row.Shared == "frontdesk@chain.example" && (row.SharedBy != 60 || row.SharedContacts != 60) {
+				t.Errorf("row says %d customers, %d contacts; want 60, 60", row.SharedBy, row.SharedContacts)
+			}
+		}
+		if byValue["frontdesk@chain.example"] != PageValueRows || byValue["office@shop.example"] != 4 {
+			t.Errorf("page rows by value = %v", byValue)
+		}
+		if rep.Counts.Sections[Shared] != 64 || rep.Counts.SharedValues != 2 {
+			t.Errorf("counts: %d contacts, %d values; want 64, 2", rep.Counts.Sections[Shared], rep.Counts.SharedValues)
+		}
+		n := 0
+		r.Each(ctx, Shared, func(Row) error { n++; return nil })
+		if n != 64 {
+			t.Errorf("Each(shared) = %d rows, want 64", n)
+		}
+	})
+}
