@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/db"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/identity"
@@ -220,5 +223,25 @@ func TestHygieneWithoutBulkRights(t *testing.T) {
 	}
 	if !strings.Contains(text(p, "[data-hygiene-fix-note]"), "AUTH_BULK_EMAILS") {
 		t.Errorf("fix note %q", text(p, "[data-hygiene-fix-note]"))
+	}
+}
+
+// A database that fails gets the error page, with words and a status
+// that say to try again, never a half page.
+func TestHygieneWhenTheIndexFails(t *testing.T) {
+	conn := dbtest.SQLite(t)
+	broken, err := index.Open(context.Background(), conn, db.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	_, b := hygieneApp(t, 0, func(c *handlers.Config) {
+		c.Hygiene = &hygiene.Reporter{Index: broken, Rules: hygiene.Rules{Region: "US", SharedMin: 3}}
+	})
+	for _, path := range []string{"/hygiene", "/hygiene.csv?section=shared", "/bulk?hygiene=placeholder-phone"} {
+		p := b.get(path)
+		if p.status != http.StatusServiceUnavailable || !strings.Contains(p.body, "cannot be read just now") {
+			t.Errorf("%s: %d %q", path, p.status, text(p, "main"))
+		}
 	}
 }
