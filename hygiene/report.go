@@ -3,7 +3,6 @@ package hygiene
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/index"
@@ -83,13 +82,8 @@ func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, erro
 	for _, s := range []Section{PlaceholderPhone, PlaceholderEmail, Invalid} {
 		rep.Counts.Sections[s] = counts[string(s)]
 	}
-	shared, err := r.Index.SharedValues(ctx, r.sharedMin())
-	if err != nil {
+	if rep.Counts.SharedValues, rep.Counts.Sections[Shared], err = r.Index.SharedTotals(ctx, r.sharedMin()); err != nil {
 		return rep, err
-	}
-	rep.Counts.SharedValues = len(shared)
-	for _, v := range shared {
-		rep.Counts.Sections[Shared] += v.Contacts
 	}
 	if rep.Counts.Sections[Unreachable], err = r.Index.CountUnreachable(ctx); err != nil {
 		return rep, err
@@ -106,9 +100,14 @@ func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, erro
 		l := List{Section: s, Page: page}
 		switch s {
 		case Shared:
-			from := min((page-1)*PageValues, len(shared))
-			values := shared[from:min(from+PageValues, len(shared))]
-			l.More = from+len(values) < len(shared)
+			var values []index.SharedValue
+			values, err = r.Index.SharedValues(ctx, r.sharedMin(), (page-1)*PageValues, PageValues+1)
+			if err != nil {
+				return rep, err
+			}
+			if len(values) > PageValues {
+				values, l.More = values[:PageValues], true
+			}
 			err = r.sharedRows(ctx, values, PageValueRows, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
 		default:
 			err = r.each(ctx, s, (page-1)*PageRows, PageRows+1, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
@@ -136,16 +135,16 @@ func (r Reporter) Each(ctx context.Context, s Section, each func(Row) error) err
 	if s != Shared {
 		return r.each(ctx, s, 0, -1, each)
 	}
-	shared, err := r.Index.SharedValues(ctx, r.sharedMin())
-	if err != nil {
-		return err
-	}
-	for values := range slices.Chunk(shared, 500) {
+	// A page of values at a time: a tenant can share tens of thousands.
+	for offset := 0; ; offset += 500 {
+		values, err := r.Index.SharedValues(ctx, r.sharedMin(), offset, 500)
+		if err != nil || len(values) == 0 {
+			return err
+		}
 		if err := r.sharedRows(ctx, values, -1, each); err != nil {
 			return err
 		}
 	}
-	return nil
 }
 
 // each reads limit rows of a section other than Shared from offset (a

@@ -211,12 +211,29 @@ type SharedValue struct {
 	Contacts  int
 }
 
+// SharedTotals counts the values (not placeholders or otherwise wrong)
+// held by more than min customers, and their contacts.
+func (s *Store) SharedTotals(ctx context.Context, min int) (values, contacts int, err error) {
+	err = s.db.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*), COALESCE(SUM(contacts), 0) FROM index_shared WHERE customers > ?`), min).
+		Scan(&values, &contacts)
+	if err != nil {
+		return 0, 0, fmt.Errorf("index: count shared values: %w", err)
+	}
+	return values, contacts, nil
+}
+
 // SharedValues lists the values (not placeholders or otherwise wrong)
-// held by more than min customers, the most shared first, as the last
-// Summarize and the app's writes since left them.
-func (s *Store) SharedValues(ctx context.Context, min int) ([]SharedValue, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT value_key, customers, contacts FROM index_shared
-		WHERE customers > ? ORDER BY customers DESC, value_key`), min)
+// held by more than min customers, the most shared first, limit from
+// offset (a negative limit: all of them), as the last Summarize and the
+// app's writes since left them.
+func (s *Store) SharedValues(ctx context.Context, min, offset, limit int) ([]SharedValue, error) {
+	q := `SELECT value_key, customers, contacts FROM index_shared WHERE customers > ? ORDER BY customers DESC, value_key`
+	args := []any{min}
+	if limit >= 0 {
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, offset)
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("index: find shared values: %w", err)
 	}

@@ -131,7 +131,7 @@ func TestSharedAndUnreachable(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		shared, err := s.SharedValues(ctx, 3)
+		shared, err := s.SharedValues(ctx, 3, 0, -1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +139,7 @@ func TestSharedAndUnreachable(t *testing.T) {
 		if !slices.Equal(shared, want) {
 			t.Errorf("SharedValues(3) = %v, want %v", shared, want)
 		}
-		if shared, _ := s.SharedValues(ctx, 4); len(shared) != 1 {
+		if shared, _ := s.SharedValues(ctx, 4, 0, -1); len(shared) != 1 {
 			t.Errorf("SharedValues(4) = %v, want office@ alone (more than 4 customers)", shared)
 		}
 		var ids []int64
@@ -170,7 +170,7 @@ func TestSharedAndUnreachable(t *testing.T) {
 		s.Removed(104, 204)
 		s.Wrote(105, client.Contact{ID: 231, Type: client.ContactMobilePhone, Value: "2175550112", ModifiedOn: day.Add(1)})
 		want = []SharedValue{{"2175550100", 4, 4}, {"office@shop.example", 4, 5}}
-		if shared, _ := s.SharedValues(ctx, 3); !slices.Equal(shared, want) {
+		if shared, _ := s.SharedValues(ctx, 3, 0, -1); !slices.Equal(shared, want) {
 			t.Errorf("after a removal SharedValues(3) = %v, want %v", shared, want)
 		}
 		names = nil
@@ -181,7 +181,7 @@ func TestSharedAndUnreachable(t *testing.T) {
 		if err := s.Summarize(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if shared, _ := s.SharedValues(ctx, 3); !slices.Equal(shared, want) {
+		if shared, _ := s.SharedValues(ctx, 3, 0, -1); !slices.Equal(shared, want) {
 			t.Errorf("a full Summarize disagrees with the writes': %v", shared)
 		}
 		if n, _ := s.CountUnreachable(ctx); n != 1 {
@@ -213,7 +213,7 @@ func TestSummaryFollowsFeedPages(t *testing.T) {
 		applyAt(ctx, s, Page{Feed: FeedCustomers, Customers: customers, Next: "c1"})
 		applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1"})
 		s.Check(ctx)
-		if shared, _ := s.SharedValues(ctx, 3); len(shared) != 1 || shared[0].Customers != 5 {
+		if shared, _ := s.SharedValues(ctx, 3, 0, -1); len(shared) != 1 || shared[0].Customers != 5 {
 			t.Fatalf("after the backfill: %v", shared)
 		}
 		// Two contacts move to another number; customer 110 closes.
@@ -227,11 +227,11 @@ func TestSummaryFollowsFeedPages(t *testing.T) {
 		}
 		check := func(when string) {
 			t.Helper()
-			shared, _ := s.SharedValues(ctx, 2)
+			shared, _ := s.SharedValues(ctx, 2, 0, -1)
 			if len(shared) != 1 || shared[0] != (SharedValue{"2175550100", 3, 3}) {
 				t.Errorf("%s: SharedValues(2) = %v, want 2175550100 on 3", when, shared)
 			}
-			if shared, _ := s.SharedValues(ctx, 1); len(shared) != 2 {
+			if shared, _ := s.SharedValues(ctx, 1, 0, -1); len(shared) != 2 {
 				t.Errorf("%s: SharedValues(1) = %v, want the new number too", when, shared)
 			}
 			if n, _ := s.CountUnreachable(ctx); n != 0 {

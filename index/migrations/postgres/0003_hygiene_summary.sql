@@ -6,7 +6,7 @@ CREATE TABLE index_shared (
 	customers BIGINT NOT NULL,
 	contacts  BIGINT NOT NULL
 );
-CREATE INDEX index_shared_customers ON index_shared (customers DESC, value_key);
+CREATE INDEX index_shared_customers ON index_shared (customers DESC, value_key, contacts);
 
 CREATE TABLE index_unreachable (
 	customer_id BIGINT PRIMARY KEY

@@ -8,7 +8,7 @@ CREATE TABLE index_shared (
 	customers INTEGER NOT NULL,
 	contacts  INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX index_shared_customers ON index_shared (customers DESC, value_key);
+CREATE INDEX index_shared_customers ON index_shared (customers DESC, value_key, contacts);
 
 CREATE TABLE index_unreachable (
 	customer_id INTEGER PRIMARY KEY
