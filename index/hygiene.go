@@ -85,7 +85,10 @@ func (s *Store) recheckIfRulesChanged(ctx context.Context) error {
 		return fmt.Errorf("index: check again: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if _, err := tx.ExecContext(ctx, `UPDATE index_contacts SET checked = `+s.boolean(false)+` WHERE checked = `+s.boolean(true)); err != nil {
+	// An unchecked row has no problem yet: a check writes only the rows
+	// it finds one in.
+	if _, err := tx.ExecContext(ctx, `UPDATE index_contacts SET checked = `+s.boolean(false)+`, problem = ''
+		WHERE checked = `+s.boolean(true)); err != nil {
 		return fmt.Errorf("index: check again: %w", err)
 	}
 	if err := s.summarizeWhole(ctx, tx); err != nil {
@@ -98,9 +101,9 @@ func (s *Store) recheckIfRulesChanged(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// checkSome classifies one batch of unchecked contacts. A row that
-// changed after it was read (its value differs) stays unchecked for the
-// next round.
+// checkSome classifies one batch of unchecked contacts. A row found
+// with a problem that changed after it was read (its value differs)
+// stays unchecked for the next round.
 func (s *Store) checkSome(ctx context.Context) (int, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, kind, value, removed FROM index_contacts
 		WHERE checked = `+s.boolean(false)+` ORDER BY id LIMIT ?`), checkBatch)
@@ -135,14 +138,23 @@ func (s *Store) checkSome(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("index: write checks: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	stmt, err := tx.PrepareContext(ctx, s.rebind(`UPDATE index_contacts SET problem = ?, checked = `+s.boolean(true)+`
-		WHERE id = ? AND value = ?`))
-	if err != nil {
-		return 0, fmt.Errorf("index: write checks: %w", err)
-	}
-	defer stmt.Close()
+	// Most rows have no problem: they are marked checked together. A row
+	// the app wrote meanwhile is checked already and stays as it wrote
+	// it; feed pages are not written while a pass checks.
+	var clean []int64
 	for _, r := range batch {
-		if _, err := stmt.ExecContext(ctx, r.found, r.id, r.value); err != nil {
+		if r.found == "" {
+			clean = append(clean, r.id)
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_contacts SET problem = ?, checked = `+s.boolean(true)+`
+			WHERE id = ? AND value = ? AND checked = `+s.boolean(false)), r.found, r.id, r.value); err != nil {
+			return 0, fmt.Errorf("index: write checks: %w", err)
+		}
+	}
+	for chunk := range slices.Chunk(clean, 500) {
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_contacts SET checked = `+s.boolean(true)+`
+			WHERE checked = `+s.boolean(false)+` AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), anys(chunk)...); err != nil {
 			return 0, fmt.Errorf("index: write checks: %w", err)
 		}
 	}
