@@ -42,7 +42,8 @@ func TestBehindSSOProxyWithAuditHistory(t *testing.T) {
 		director(r)
 		// Whatever the browser sent, the proxy sets the identity itself.
 		r.Header.Set("X-Forwarded-Email", "kelly.ng@acme.example")
-		r.Header.Set("X-Forwarded-User", "Kelly Ng")
+		r.Header.Set("X-Forwarded-User", "8d9f7c1e-opaque")
+		r.Header.Set("X-Forwarded-Preferred-Username", "Kelly Ng")
 	}
 	front := httptest.NewServer(proxy)
 	t.Cleanup(front.Close)

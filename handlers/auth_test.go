@@ -37,7 +37,7 @@ func getAs(t *testing.T, b *browser, path string, headers map[string]string) pag
 }
 
 func TestIdentityAndAccess(t *testing.T) {
-	kelly := map[string]string{"X-Forwarded-Email": "kelly@acme.example", "X-Forwarded-User": "Kelly Ng", "X-Forwarded-Groups": "csr"}
+	kelly := map[string]string{"X-Forwarded-Email": "kelly@acme.example", "X-Forwarded-User": "8d9f7c1e-opaque", "X-Forwarded-Preferred-Username": "Kelly Ng", "X-Forwarded-Groups": "csr"}
 	tests := []struct {
 		name       string
 		trusted    string

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Identity is a signed-in person.
@@ -132,8 +133,16 @@ func (p Proxies) Trusts(r *http.Request) bool {
 // ProxyHeaders reads the identity an authenticating proxy (oauth2-proxy,
 // Authelia, ...) put in request headers.
 type ProxyHeaders struct {
-	EmailHeader  string // default X-Forwarded-Email
-	UserHeader   string // default X-Forwarded-User
+	EmailHeader string // default X-Forwarded-Email
+	// NameHeader holds the name shown (default
+	// X-Forwarded-Preferred-Username, oauth2-proxy's); without it pages
+	// show the email.
+	NameHeader string
+	// UserHeader is the proxy's user id (default X-Forwarded-User), which
+	// oauth2-proxy fills with the OIDC subject, an opaque id: it is never
+	// shown, and never taken as the email. A doubled one is refused like
+	// the others.
+	UserHeader   string
 	GroupsHeader string // default X-Forwarded-Groups
 	Trusted      Proxies
 }
@@ -142,13 +151,15 @@ type ProxyHeaders struct {
 // a trusted proxy; it never falls back to anonymous. The email must be one
 // valid address in one header: a second copy of a header (one from the
 // client, one from the proxy) or a list of addresses is refused rather
-// than guessed at. The user header is a display name only, never the email.
+// than guessed at. The name header is a display name only, never the
+// email; the user header is neither.
 func (p ProxyHeaders) Identify(_ context.Context, r *http.Request) (Identity, error) {
 	emailHeader := cmp.Or(p.EmailHeader, "X-Forwarded-Email")
+	nameHeader := cmp.Or(p.NameHeader, "X-Forwarded-Preferred-Username")
 	userHeader := cmp.Or(p.UserHeader, "X-Forwarded-User")
 	groupsHeader := cmp.Or(p.GroupsHeader, "X-Forwarded-Groups")
 	present := false
-	for _, h := range []string{emailHeader, userHeader, groupsHeader} {
+	for _, h := range []string{emailHeader, nameHeader, userHeader, groupsHeader} {
 		if n := len(r.Header.Values(h)); n > 1 {
 			return Identity{}, fmt.Errorf("%w: %s", ErrAmbiguous, h)
 		} else if n == 1 {
@@ -168,7 +179,30 @@ func (p ProxyHeaders) Identify(_ context.Context, r *http.Request) (Identity, er
 	if !ValidEmail(email) {
 		return Identity{}, ErrInvalidEmail
 	}
-	return Identity{Email: strings.ToLower(email), Name: strings.TrimSpace(r.Header.Get(userHeader)), Groups: splitList(r.Header.Get(groupsHeader))}, nil
+	email = strings.ToLower(email)
+	return Identity{Email: email, Name: displayName(r.Header.Get(nameHeader), email), Groups: splitList(r.Header.Get(groupsHeader))}, nil
+}
+
+// maxNameRunes bounds a name shown on every page and kept in the trail.
+const maxNameRunes = 100
+
+// displayName is a name header's value as pages may show it: trimmed, at
+// most maxNameRunes, without control or bidirectional-override
+// characters; "" when that leaves nothing or it is the email again.
+func displayName(v, email string) string {
+	v = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, v))
+	if n := []rune(v); len(n) > maxNameRunes {
+		v = strings.TrimSpace(string(n[:maxNameRunes]))
+	}
+	if strings.EqualFold(v, email) {
+		return ""
+	}
+	return v
 }
 
 // ValidEmail reports whether s is exactly one bare address (no display

@@ -36,8 +36,14 @@ func TestProxyHeaders(t *testing.T) {
 		want    Identity
 		wantErr error
 	}{
-		{"ok, trusted peer", "10.1.2.3:5000", map[string]string{"X-Forwarded-Email": "Kelly@Example.com", "X-Forwarded-User": "kelly", "X-Forwarded-Groups": "csr, dispatch"},
+		{"ok, trusted peer", "10.1.2.3:5000", map[string]string{"X-Forwarded-Email": "Kelly@Example.com", "X-Forwarded-Preferred-Username": "kelly", "X-Forwarded-Groups": "csr, dispatch"},
 			src, Identity{Email: "kelly@example.com", Name: "kelly", Groups: []string{"csr", "dispatch"}}, nil},
+		{"ok, oauth2-proxy's opaque subject is never shown", "10.1.2.3:5000", map[string]string{"X-Forwarded-Email": "jane.doe@example.com", "X-Forwarded-User": "1234567890"},
+			src, Identity{Email: "jane.doe@example.com"}, nil},
+		{"ok, oauth2-proxy's preferred username is shown", "10.1.2.3:5000", map[string]string{"X-Forwarded-Email": "jane.doe@example.com", "X-Forwarded-User": "1234567890",
+			"X-Forwarded-Preferred-Username": " Jane Doe\u202e "}, src, Identity{Email: "jane.doe@example.com", Name: "Jane Doe"}, nil},
+		{"ok, a name that is the email is not a name", "10.1.2.3:5000", map[string]string{"X-Forwarded-Email": "jane.doe@example.com",
+			"X-Forwarded-Preferred-Username": "Jane.Doe@example.com"}, src, Identity{Email: "jane.doe@example.com"}, nil},
 		{"nok, user header holding an email is never the email", "127.0.0.1:1", map[string]string{"X-Forwarded-User": "kelly@example.com"}, src,
 			Identity{}, ErrNoIdentity},
 		{"nok, two addresses in the email header", "10.1.2.3:1", map[string]string{"X-Forwarded-Email": "m@evil.example, x@corp.example"}, src,
@@ -47,7 +53,7 @@ func TestProxyHeaders(t *testing.T) {
 		{"nok, a display name around the address", "10.1.2.3:1", map[string]string{"X-Forwarded-Email": "Boss <boss@corp.example>"}, src,
 			Identity{}, ErrInvalidEmail},
 		{"ok, Authelia header names", "10.0.0.9:1", map[string]string{"Remote-Email": "a@example.com", "Remote-Name": "A", "Remote-Groups": "admins"},
-			ProxyHeaders{EmailHeader: "Remote-Email", UserHeader: "Remote-Name", GroupsHeader: "Remote-Groups", Trusted: trusted},
+			ProxyHeaders{EmailHeader: "Remote-Email", NameHeader: "Remote-Name", UserHeader: "Remote-User", GroupsHeader: "Remote-Groups", Trusted: trusted},
 			Identity{Email: "a@example.com", Name: "A", Groups: []string{"admins"}}, nil},
 		{"nok, spoofed headers from an untrusted peer", "192.0.2.7:443", map[string]string{"X-Forwarded-Email": "boss@example.com", "X-Forwarded-For": "10.0.0.1"},
 			src, Identity{}, ErrUntrustedPeer},
@@ -270,7 +276,7 @@ func TestJWTKeysUnavailable(t *testing.T) {
 func TestDuplicateIdentityHeadersAreRefused(t *testing.T) {
 	trusted, _ := ParseProxies("10.0.0.0/8")
 	src := ProxyHeaders{Trusted: trusted}
-	for _, h := range []string{"X-Forwarded-Email", "X-Forwarded-User", "X-Forwarded-Groups"} {
+	for _, h := range []string{"X-Forwarded-Email", "X-Forwarded-Preferred-Username", "X-Forwarded-User", "X-Forwarded-Groups"} {
 		t.Run(h, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.RemoteAddr = "10.1.2.3:5000"
