@@ -84,6 +84,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.RandomSession {
 		log.Warn("SESSION_SECRET is not set: using a random key, so sessions end when the app restarts")
 	}
+	if cfg.DatabaseURL == "" {
+		release, err := lockSQLite(cfg.AuditDB)
+		if errors.Is(err, errInstanceRunning) {
+			return fmt.Errorf("AUDIT_DB=%s: %w: run one instance on a SQLite file, or give every instance the same PostgreSQL (DATABASE_URL)",
+				cfg.AuditDB, err)
+		}
+		if err != nil {
+			return fmt.Errorf("the audit trail cannot be opened (%s): %w", databaseSetting(cfg), err)
+		}
+		defer release()
+	}
 	store, err := audit.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("the audit trail cannot be opened (%s): %w", databaseSetting(cfg), err)

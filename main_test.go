@@ -192,6 +192,31 @@ func TestRefusesToStartWithoutAudit(t *testing.T) {
 	}
 }
 
+// A second instance on the SQLite file another serves from is refused
+// before it opens anything, with a message that says what to do.
+func TestRefusesASecondInstanceOnOneSQLiteFile(t *testing.T) {
+	path := t.TempDir() + "/audit.db"
+	release, err := lockSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), nil, envOf(map[string]string{"AUDIT_DB": path, "ADDR": "127.0.0.1:0"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "AUDIT_DB="+path+": another contactdesk process serves from it (pid ") ||
+		!strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Errorf("err = %v, want a refusal naming the file, the process and DATABASE_URL", err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the refused instance created the database: %v", err)
+	}
+	release()
+	again, err := lockSQLite(path)
+	if err != nil {
+		t.Errorf("the lock is not free once released: %v", err)
+	} else {
+		again()
+	}
+}
+
 // erase-index empties the search index in the app's database and says
 // what it removed; the audit trail beside it is untouched.
 func TestEraseIndexCommand(t *testing.T) {
