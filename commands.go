@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/index"
@@ -11,17 +12,22 @@ import (
 
 // commands are what `contactdesk <command>` does instead of serving.
 var commands = []struct {
-	name, help string
-	run        func(ctx context.Context, cfg config, stdout io.Writer) error
+	name, args, help string
+	run              func(ctx context.Context, cfg config, args []string, stdout io.Writer) error
 }{
-	{"erase-index", "delete the search index's copy of customers and contacts from the database; the app loads it again from ServiceTitan on its next sync", eraseIndex},
+	{"erase-index", "", "delete the search index's copy of customers and contacts from the database; the app loads it again from ServiceTitan on its next sync", eraseIndex},
+	{"backup", "PATH", "copy the database (the audit trail, the index, bulk jobs) to the new file PATH, safely while the app serves (SQLite: VACUUM INTO; PostgreSQL: pg_dump's custom format)", backup},
 }
 
-func runCommand(ctx context.Context, name string, cfg config, stdout io.Writer) error {
+func runCommand(ctx context.Context, name string, args []string, cfg config, stdout io.Writer) error {
 	for _, c := range commands {
-		if c.name == name {
-			return c.run(ctx, cfg, stdout)
+		if c.name != name {
+			continue
 		}
+		if want := len(strings.Fields(c.args)); len(args) != want {
+			return fmt.Errorf("usage: contactdesk %s %s", c.name, c.args)
+		}
+		return c.run(ctx, cfg, args, stdout)
 	}
 	return fmt.Errorf("no command %q (try --help)", name)
 }
@@ -29,7 +35,7 @@ func runCommand(ctx context.Context, name string, cfg config, stdout io.Writer) 
 // eraseIndex empties the tenant index in the database the app uses
 // (AUDIT_DB or DATABASE_URL). It may run while the app serves: search
 // falls back to ServiceTitan until the next sync has loaded the tenant.
-func eraseIndex(ctx context.Context, cfg config, stdout io.Writer) error {
+func eraseIndex(ctx context.Context, cfg config, _ []string, stdout io.Writer) error {
 	store, err := audit.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("the database cannot be opened (%s): %w", databaseSetting(cfg), err)

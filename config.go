@@ -478,6 +478,6 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, "\nWith none of %s set, the app runs\nagainst an embedded ServiceTitan sandbox.\n", strings.Join(credentialNames, ", "))
 	fmt.Fprintf(w, "\nCommands (run instead of serving, with the same settings):\n\n")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-24s %s\n", c.name, c.help)
+		fmt.Fprintf(w, "  %-24s %s\n", strings.TrimSpace(c.name+" "+c.args), c.help)
 	}
 }

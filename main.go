@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	if name := fs.Arg(0); name != "" {
-		return runCommand(ctx, name, cfg, stdout)
+		return runCommand(ctx, name, fs.Args()[1:], cfg, stdout)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	if getenv("GOMEMLIMIT") == "" {
