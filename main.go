@@ -27,6 +27,7 @@ import (
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/index"
@@ -138,8 +139,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer msrv.Close()
 		log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
+	// On PostgreSQL several instances may serve: a form posted to two of
+	// them must still make one change, so the registry is the database.
+	var forms change.Forms
+	if dialect == db.Postgres {
+		if forms, err = change.OpenPostgresForms(ctx, sqlDB); err != nil {
+			return fmt.Errorf("the form registry cannot be opened: %w", err)
+		}
+	}
 	changes, err := change.New(change.Config{
-		ServiceTitan: st, Audit: store, TenantID: cfg.ST.TenantID, Region: cfg.PhoneRegion,
+		ServiceTitan: st, Audit: store, TenantID: cfg.ST.TenantID, Region: cfg.PhoneRegion, Forms: forms,
 		Budget: cfg.RequestTimeout, Logger: log, Metrics: meter, Caches: []change.Cache{idx},
 	})
 	if err != nil {

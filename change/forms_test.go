@@ -4,11 +4,63 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
 func TestMemoryForms(t *testing.T) {
-	ctx := context.Background()
 	m := NewMemoryForms()
+	testForms(t, m, func(d time.Duration) { m.ttl = d })
+}
+
+// PostgreSQL's registry keeps the same promises; two registries on one
+// database are two instances.
+func TestPostgresForms(t *testing.T) {
+	ctx := context.Background()
+	sqlDB := dbtest.Postgres(t)
+	f, err := OpenPostgresForms(ctx, sqlDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testForms(t, f, func(d time.Duration) { f.ttl = d })
+
+	other, err := OpenPostgresForms(ctx, sqlDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, _ := f.Claim(ctx, "shared"); !first {
+		t.Fatal("the first claim")
+	}
+	if first, _ := other.Claim(ctx, "shared"); first {
+		t.Fatal("another instance claimed a form under way")
+	}
+	waited := make(chan Outcome, 1)
+	go func() { o, _ := other.Wait(ctx, "shared"); waited <- o }()
+	saved := Outcome{Result: Saved, AuditID: 42, Value: "2175550177"}
+	saved.Errors.Add("memo", "kept")
+	if err := f.Finish(ctx, "shared", saved); err != nil {
+		t.Fatal(err)
+	}
+	if o := <-waited; o.Result != Saved || o.AuditID != 42 || o.Value != "2175550177" || o.Errors.ByField["memo"][0] != "kept" {
+		t.Errorf("the other instance read %+v", o)
+	}
+	var keys []string
+	rows, _ := sqlDB.Query(`SELECT key FROM change_forms`)
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		keys = append(keys, k)
+	}
+	rows.Close()
+	for _, k := range keys {
+		if len(k) != 64 || k == "shared" {
+			t.Errorf("a form key is stored as %q, not hashed", k)
+		}
+	}
+}
+
+func testForms(t *testing.T, m Forms, setTTL func(time.Duration)) {
+	ctx := context.Background()
 	if first, _ := m.Claim(ctx, "a"); !first {
 		t.Fatal("the first claim of a form must do the work")
 	}
@@ -42,7 +94,7 @@ func TestMemoryForms(t *testing.T) {
 	if o, _ := m.Wait(ctx, "a"); o.Result != Saved {
 		t.Errorf("repeated post got %s, want saved", o.Result)
 	}
-	m.ttl = 0
+	setTTL(0)
 	m.Claim(ctx, "c")
 	m.Finish(ctx, "c", Outcome{Result: Saved})
 	time.Sleep(time.Millisecond)
