@@ -31,6 +31,7 @@ import (
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/index"
+	"github.com/contactdesk/contactdesk/instances"
 	"github.com/contactdesk/contactdesk/jobs"
 	"github.com/contactdesk/contactdesk/metrics"
 )
@@ -167,6 +168,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	// Instances on one PostgreSQL split the tenant's budget between them.
+	var fleet *instances.Registry
+	if dialect == db.Postgres {
+		if fleet, err = instances.Open(ctx, sqlDB, log); err != nil {
+			return fmt.Errorf("the instance list cannot be opened: %w", err)
+		}
+		go fleet.Run(ctx, func(n int) { shareBudget(cfg, n, st, runner, log) })
+	}
 	// Attempts a crash left unknown (the process stopped between a write
 	// and its outcome) are settled by reading their contacts; those begun
 	// within a request's time could still be under way on another instance.
@@ -241,8 +250,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := queue.Stop(shutdownCtx); err != nil {
 		log.Warn("background jobs did not stop cleanly", "error", err)
 	}
+	if fleet != nil {
+		// The others take this instance's part of the budget at their
+		// next beat, not after it has gone stale.
+		if err := fleet.Leave(shutdownCtx); err != nil {
+			log.Warn("this instance could not leave the instance list; the others notice within a minute", "error", err)
+		}
+	}
 	log.Info("stopped")
 	return nil
+}
+
+// shareBudget gives this instance its part of the tenant's budget
+// (ST_RATE_LIMIT) and of the bulk jobs' share (BULK_RATE) when n
+// instances serve from one database: in total they keep within them. The
+// index sync runs on one instance at a time and keeps INDEX_RATE, within
+// this instance's part.
+func shareBudget(cfg config, n int, st *client.Client, runner *bulk.Runner, log *slog.Logger) {
+	st.SetRateLimit(cfg.RateLimit / float64(n))
+	runner.SetRate(cfg.BulkRate / float64(n))
+	log.Info("instances share the tenant's rate budget", "instances", n,
+		"rate_per_second", cfg.RateLimit/float64(n), "bulk_rate_per_second", cfg.BulkRate/float64(n))
 }
 
 // startJobs starts River with the index sync: every INDEX_INTERVAL, and

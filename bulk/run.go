@@ -93,6 +93,14 @@ func NewRunner(cfg RunnerConfig) *Runner {
 		log: log, metrics: metrics, step: 4 * time.Minute, lease: time.Minute, parallel: Parallel, tries: 3, wait: 30 * time.Second}
 }
 
+// SetRate changes the jobs' share (BULK_RATE) while they run: the
+// instances on one database split it.
+func (r *Runner) SetRate(perSecond float64) {
+	if perSecond > 0 {
+		r.share.SetLimit(rate.Limit(perSecond))
+	}
+}
+
 // Parallel is how many rows a step works at once.
 const Parallel = 4
 

@@ -22,6 +22,25 @@ func WithRateLimit(perSecond float64) Option {
 	}
 }
 
+// SetRateLimit changes the client's budget to perSecond calls while it
+// serves (the instances on one database split the tenant's); no-op for a
+// client made without WithRateLimit.
+func (c *Client) SetRateLimit(perSecond float64) {
+	if c.budget == nil || perSecond <= 0 {
+		return
+	}
+	c.budget.SetLimit(rate.Limit(perSecond))
+	c.budget.SetBurst(max(1, int(perSecond)))
+}
+
+// RateLimit is the client's budget in calls a second (0: none).
+func (c *Client) RateLimit() float64 {
+	if c.budget == nil {
+		return 0
+	}
+	return float64(c.budget.Limit())
+}
+
 // backgroundKey carries a background share in a context.
 type backgroundKey struct{}
 

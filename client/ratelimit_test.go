@@ -75,3 +75,21 @@ func TestCallEndedWaitingForATurnWasNeverSent(t *testing.T) {
 		t.Errorf("err = %v; want one that says the call never left", err)
 	}
 }
+
+// The budget can be split while the client serves (several instances).
+func TestSetRateLimit(t *testing.T) {
+	c, err := New(Config{APIURL: "http://127.0.0.1:1", AuthURL: "http://127.0.0.1:1", TenantID: 1, ClientID: "c", ClientSecret: "s", AppKey: "k"},
+		WithRateLimit(50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetRateLimit(50.0 / 3)
+	if got := c.RateLimit(); got < 16.6 || got > 16.7 {
+		t.Errorf("RateLimit() = %g, want 50/3", got)
+	}
+	unlimited, _ := New(Config{APIURL: "http://127.0.0.1:1", AuthURL: "http://127.0.0.1:1", TenantID: 1, ClientID: "c", ClientSecret: "s", AppKey: "k"})
+	unlimited.SetRateLimit(10)
+	if unlimited.RateLimit() != 0 {
+		t.Errorf("a client without a budget got one")
+	}
+}
