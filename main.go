@@ -261,6 +261,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return nil
 }
 
+// riverID names this process in River's tables (river_job.attempted_by):
+// which instance ran a job, by host and process id.
+func riverID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("contactdesk_%s_pid%d_%d", host, os.Getpid(), time.Now().UnixMilli())
+}
+
 // shareBudget gives this instance its part of the tenant's budget
 // (ST_RATE_LIMIT) and of the bulk jobs' share (BULK_RATE) when n
 // instances serve from one database: in total they keep within them. The
@@ -290,7 +297,7 @@ func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, s
 	queue, err := jobs.Open(ctx, jobs.Config{
 		DB: sqlDB, Dialect: dialect, DatabaseURL: cfg.DatabaseURL, Workers: workers,
 		Periodic:   []*river.PeriodicJob{index.PeriodicSync(cfg.IndexInterval), bulk.PeriodicSweep()},
-		MaxWorkers: 4, Logger: log,
+		MaxWorkers: 4, Logger: log, ID: riverID(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("background jobs cannot start: %w", err)

@@ -53,6 +53,9 @@ type Config struct {
 	// LISTEN; PostgreSQL is told at once and polls as a fallback).
 	PollInterval time.Duration
 	Logger       *slog.Logger
+	// ID names this instance's River client in River's tables (which
+	// instance ran a job); River makes one up when empty.
+	ID string
 }
 
 // Queue is River started on the app's database.
@@ -76,6 +79,7 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		RescueStuckJobsAfter: RescueAfter,
 		FetchPollInterval:    cfg.PollInterval,
 		Logger:               cfg.Logger,
+		ID:                   cfg.ID,
 	}
 	switch cfg.Dialect {
 	case db.SQLite:
