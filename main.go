@@ -101,11 +101,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("the audit trail cannot be opened (%s): %w", databaseSetting(cfg), err)
 	}
-	// A save's answer does not wait for its outcome's write; the record page
-	// after it, and the shutdown below, do.
-	store = audit.CompleteInBackground(store, func(id int64, err error) {
-		log.Error("audit outcome not recorded", "audit_id", id, "error", err)
-	})
+	// On SQLite (one instance) a save's answer does not wait for its
+	// outcome's write; the record page after it, and the shutdown below,
+	// do. On PostgreSQL the next page may come from another instance,
+	// which cannot wait for this one's writes: the answer waits for the
+	// outcome (one round trip), so every History shows it at once.
+	if cfg.DatabaseURL == "" {
+		store = audit.CompleteInBackground(store, func(id int64, err error) {
+			log.Error("audit outcome not recorded", "audit_id", id, "error", err)
+		})
+	}
 	defer store.Close()
 	if cfg.RetentionDays > 0 {
 		go pruneAudit(ctx, store, cfg.RetentionDays, log)
