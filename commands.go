@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/index"
@@ -16,6 +19,7 @@ var commands = []struct {
 	run              func(ctx context.Context, cfg config, args []string, stdout io.Writer) error
 }{
 	{"erase-index", "", "delete the search index's copy of customers and contacts from the database; the app loads it again from ServiceTitan on its next sync", eraseIndex},
+	{"health", "", "ask the app serving at ADDR whether it is up (GET /healthz): exit status 0 when it is; for container health checks, where there is no curl", health},
 	{"backup", "PATH", "copy the database (the audit trail, the index, bulk jobs) to the new file PATH, safely while the app serves (SQLite: VACUUM INTO; PostgreSQL: pg_dump's custom format)", backup},
 }
 
@@ -63,4 +67,29 @@ func databaseSetting(cfg config) string {
 		return "DATABASE_URL"
 	}
 	return "AUDIT_DB=" + cfg.AuditDB
+}
+
+// health asks the app at ADDR for /healthz, as a container's health check
+// would with curl, which a distroless image does not have.
+func health(ctx context.Context, cfg config, _ []string, stdout io.Writer) error {
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR=%s: %w", cfg.Addr, err)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("the app at %s does not answer: %w", cfg.Addr, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the app at %s answered /healthz with %d", cfg.Addr, resp.StatusCode)
+	}
+	fmt.Fprintf(stdout, "The app at %s is up.\n", cfg.Addr)
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -214,6 +216,27 @@ func TestRefusesASecondInstanceOnOneSQLiteFile(t *testing.T) {
 		t.Errorf("the lock is not free once released: %v", err)
 	} else {
 		again()
+	}
+}
+
+// health answers 0 for a serving app and an error for none.
+func TestHealthCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			w.Write([]byte("ok"))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	var out strings.Builder
+	if err := run(context.Background(), []string{"health"}, envOf(map[string]string{"ADDR": addr}), &out); err != nil || !strings.Contains(out.String(), "is up") {
+		t.Errorf("health of a serving app: %v %q", err, out.String())
+	}
+	srv.Close()
+	if err := run(context.Background(), []string{"health"}, envOf(map[string]string{"ADDR": addr}), &out); err == nil {
+		t.Error("health of a stopped app said it was up")
 	}
 }
 
