@@ -67,7 +67,9 @@ BULK_BENCH_CUSTOMERS=2000 BULK_BENCH_ROWS=500 BULK_BENCH_JOB_ROWS=50 go test -ru
 HYGIENE_BENCH_CUSTOMERS=2000 go test -run '^$' -bench . -benchtime 2x ./hygiene/
 
 if [ -d e2e ] && ls e2e/*_test.go >/dev/null 2>&1; then
-	step "end-to-end (Chromium)"
+	step "end-to-end (Chromium; oauth2-proxy for the SSO test)"
 	bash scripts/setup-e2e.sh
+	E2E_OAUTH2_PROXY="$(bash scripts/setup-oauth2-proxy.sh | tail -n 1)"
+	export E2E_OAUTH2_PROXY
 	go test -count=1 ./e2e/...
 fi
