@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -206,6 +207,36 @@ func BenchmarkEditPage(b *testing.B) {
 	for b.Loop() {
 		c.get("/customers/5/contacts/7/edit", http.StatusOK)
 	}
+}
+
+// BenchmarkEditPageParallel opens the edit form from 16 clients at once,
+// through the app (the router, a warm session) and through
+// handlers.PlainEditPage (the same reads and view, plain net/http): the
+// ratio of their ns/op is the app's machinery's share of a page.
+func BenchmarkEditPageParallel(b *testing.B) {
+	path := "/customers/5/contacts/7/edit"
+	run := func(b *testing.B, c *benchClient) {
+		c.get(path, http.StatusOK)
+		b.ReportAllocs()
+		b.SetParallelism(8) // 16 clients on 2 CPUs
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				c.get(path, http.StatusOK)
+			}
+		})
+	}
+	b.Run("app", func(b *testing.B) {
+		_, c := benchSetup(b, nil)
+		run(b, c)
+	})
+	b.Run("plain", func(b *testing.B) {
+		detached := &testing.T{}
+		up := newUpstream(detached)
+		b.Cleanup(up.srv.Close)
+		plain := httptest.NewServer(handlers.PlainEditPage(up.client(detached), "US"))
+		b.Cleanup(plain.Close)
+		run(b, newBenchClient(b, plain.URL))
+	})
 }
 
 // BenchmarkSave is one full save: the POST (lost-update read, PATCH, 303)

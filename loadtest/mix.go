@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -579,8 +581,18 @@ func hammer(ctx context.Context, hc *http.Client, target vegeta.Target, n int, d
 // instead of skewing one side.
 const baselineRounds = 3
 
-// round is one pair of baselines, measured back to back.
-type round struct{ Direct, App *endpointStats }
+// round is one set of baselines, measured back to back: the sandbox
+// directly, the app's edit page, and the same page from a plain net/http
+// handler (handlers.PlainEditPage).
+type round struct{ Direct, App, Plain *endpointStats }
+
+// plainRatio is the app's edit page's throughput over the plain handler's.
+func (r round) plainRatio() float64 {
+	if r.Plain == nil || r.Plain.Metrics.Throughput == 0 {
+		return 0
+	}
+	return r.App.Metrics.Throughput / r.Plain.Metrics.Throughput
+}
 
 func (r round) ratio() float64 {
 	if r.Direct.Metrics.Throughput == 0 {
@@ -594,9 +606,9 @@ type baselines struct {
 	Rounds    []round
 	DirectURL string
 	AppPath   string
-	// App and Direct hold every measured request of all rounds, for the
-	// latency percentiles and the failures (their rates mean nothing).
-	App, Direct endpointStats
+	// App, Direct and Plain hold every measured request of all rounds, for
+	// the latency percentiles and the failures (their rates mean nothing).
+	App, Direct, Plain endpointStats
 	// SandboxSeen is how many measured requests the direct sandbox counted.
 	SandboxSeen int
 }
@@ -604,6 +616,11 @@ type baselines struct {
 // medianRatio is the median of the rounds' app ÷ direct throughputs.
 func (b *baselines) medianRatio() float64 {
 	return b.median(func(r round) float64 { return r.ratio() })
+}
+
+// medianPlainRatio is the median of the rounds' app ÷ plain throughputs.
+func (b *baselines) medianPlainRatio() float64 {
+	return b.median(func(r round) float64 { return r.plainRatio() })
 }
 
 // medianAppThroughput is the median of the rounds' app throughputs.
@@ -643,6 +660,22 @@ func runBaselines(ctx context.Context, hc *http.Client, a *app, o options) (*bas
 	path := fmt.Sprintf("/customers/%d/contacts/%d/edit", sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	edit := vegeta.Target{Method: http.MethodGet, URL: a.url + path, Header: http.Header{"Cookie": {cookies[0]}}}
 
+	// The same page from a plain net/http handler in this process, reading
+	// the second sandbox through the app's client.
+	st, err := client.New(client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: sb.Credentials().TenantID,
+		ClientID: sb.Credentials().ClientID, ClientSecret: sb.Credentials().ClientSecret, AppKey: sb.Credentials().AppKey})
+	if err != nil {
+		return nil, err
+	}
+	plainLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	plainSrv := &http.Server{Handler: handlers.PlainEditPage(st, "US"), ReadHeaderTimeout: 5 * time.Second}
+	go plainSrv.Serve(plainLn)
+	defer plainSrv.Close()
+	plain := vegeta.Target{Method: http.MethodGet, URL: "http://" + plainLn.Addr().String() + path}
+
 	b := &baselines{DirectURL: strings.TrimPrefix(u, sb.base), AppPath: path}
 	for range baselineRounds {
 		var rd round
@@ -653,9 +686,13 @@ func runBaselines(ctx context.Context, hc *http.Client, a *app, o options) (*bas
 		if rd.App, err = hammer(ctx, hc, edit, o.clients, o.baseline, "app edit page", nil, &b.App); err != nil {
 			return nil, err
 		}
+		if rd.Plain, err = hammer(ctx, hc, plain, o.clients, o.baseline, "plain edit page", nil, &b.Plain); err != nil {
+			return nil, err
+		}
 		b.Rounds = append(b.Rounds, rd)
 	}
 	b.App.Metrics.Close()
 	b.Direct.Metrics.Close()
+	b.Plain.Metrics.Close()
 	return b, nil
 }
