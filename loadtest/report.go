@@ -347,6 +347,8 @@ func (r *report) markdown() string {
 	w("\n- Direct: a second sandbox (`sandbox.New()`, started in the load tool's process) with a token\n")
 	w("  fetched once; the request is the one the app's client sends for the edit page's read. The\n")
 	w("  sandbox counted %d of them in the measured periods.\n", r.Base.SandboxSeen)
+	w("- Both app runs lift the tenant's rate budget (`%s`; 50 calls a second by default): at these\n", liftRateLimit)
+	w("  rates the budget, not the app, would set the pace. The budget is tested apart.\n")
 	w("- App: the binary restarted with `ST_SANDBOX_LATENCY=0`, one warm session. Each edit page costs\n")
 	w("  the app %d sandbox calls, so the ratio compares a page with two calls against one call alone;\n", upstreamCallsPerEdit)
 	w("  `BenchmarkEditPage` against `BenchmarkUpstreamDirect/EditCalls` shows the same split in process.\n")
