@@ -118,7 +118,7 @@ type App struct {
 	st       ServiceTitan
 	changes  *change.Service
 	audit    audit.Store
-	sessions *sessions.CookieStore
+	sessions *decodedSessions
 	log      *slog.Logger
 	tz       *time.Location
 	region   string
@@ -160,7 +160,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	a := &App{
 		st:            cfg.ServiceTitan,
 		audit:         cfg.Audit,
-		sessions:      cfg.Sessions,
+		sessions:      newDecodedSessions(cfg.Sessions),
 		log:           cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		tz:            cmp.Or(cfg.DisplayTZ, time.UTC),
 		region:        cmp.Or(cfg.PhoneRegion, "US"),

@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+)
+
+// decodedSessions is the cookie store with the cookies it decoded
+// remembered for a minute: the same cookie comes back with every page, and
+// decrypting, verifying and decoding it was a third of the app's own work
+// per page. Only cookies that decoded are kept, keyed by their exact value
+// (which nobody can forge without the keys), so a client sending junk
+// grows nothing; an entry outlives its cookie's MaxAge by a minute at most.
+type decodedSessions struct {
+	*sessions.CookieStore
+	decoded *ttlCache[string, map[any]any]
+}
+
+// decodedTTL is how long a decoded cookie is remembered.
+const decodedTTL = time.Minute
+
+func newDecodedSessions(store *sessions.CookieStore) *decodedSessions {
+	return &decodedSessions{CookieStore: store, decoded: newTTLCache[string, map[any]any](decodedTTL, cacheMax)}
+}
+
+// Get implements sessions.Store: once per request, through the registry.
+func (s *decodedSessions) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(s, name)
+}
+
+// New implements sessions.Store.
+func (s *decodedSessions) New(r *http.Request, name string) (*sessions.Session, error) {
+	cookie, cerr := r.Cookie(name)
+	if cerr == nil {
+		if values, ok := s.decoded.get(cookie.Value); ok {
+			session := sessions.NewSession(s, name)
+			opts := *s.Options
+			session.Options, session.IsNew, session.Values = &opts, false, copyValues(values)
+			return session, nil
+		}
+	}
+	session, err := s.CookieStore.New(r, name)
+	if err == nil && cerr == nil && !session.IsNew {
+		s.decoded.put(cookie.Value, copyValues(session.Values))
+	}
+	return session, err
+}
+
+// Save implements sessions.Store.
+func (s *decodedSessions) Save(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
+	return s.CookieStore.Save(r, w, session)
+}
+
+// copyValues copies session values deeply enough that a page changing its
+// session (a slice of recent customers, a map) never changes the
+// remembered one: they are what JSON decodes to.
+func copyValues(src map[any]any) map[any]any {
+	dst := make(map[any]any, len(src))
+	for k, v := range src {
+		dst[k] = copyJSON(v)
+	}
+	return dst
+}
+
+func copyJSON(v any) any {
+	switch v := v.(type) {
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = copyJSON(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = copyJSON(e)
+		}
+		return out
+	}
+	return v
+}
