@@ -24,6 +24,12 @@ import (
 
 // buildApp compiles the app from the module root into dir.
 func buildApp(ctx context.Context, dir string) (string, error) {
+	return buildBinary(ctx, dir, "contactdesk", ".")
+}
+
+// buildBinary builds the package pkg of the module (relative to its root)
+// into dir/name.
+func buildBinary(ctx context.Context, dir, name, pkg string) (string, error) {
 	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
@@ -32,8 +38,8 @@ func buildApp(ctx context.Context, dir string) (string, error) {
 	if gomod == "" || gomod == os.DevNull {
 		return "", fmt.Errorf("run the load tool inside the contactdesk module (go env GOMOD is %q)", gomod)
 	}
-	bin := filepath.Join(dir, "contactdesk")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	bin := filepath.Join(dir, name)
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	build.Dir = filepath.Dir(gomod)
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %w\n%s", err, out)

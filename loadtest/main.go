@@ -308,7 +308,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer a0.stop()
 	logf("baseline: %d rounds of %d clients for %s on a sandbox contact list (directly), then on the app's edit page",
 		baselineRounds, o.clients, o.baseline)
-	if rep.Base, err = runBaselines(ctx, hc, a0, o); err != nil {
+	if rep.Base, err = runBaselines(ctx, hc, a0, o, tmp); err != nil {
 		return err
 	}
 	logf("baseline: saves at %d/s for %s (no latency)", zeroLatencySaveRate, o.baseline)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/contactdesk/contactdesk/client"
-	"github.com/contactdesk/contactdesk/handlers"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -643,7 +641,7 @@ func (b *baselines) median(f func(round) float64) float64 {
 // runBaselines alternates two closed-loop measurements without latency:
 // a second sandbox, in this process, called directly on the contact list
 // the edit page reads; and the app's edit page with a warm session.
-func runBaselines(ctx context.Context, hc *http.Client, a *app, o options) (*baselines, error) {
+func runBaselines(ctx context.Context, hc *http.Client, a *app, o options, tmp string) (*baselines, error) {
 	sb, err := startDirectSandbox(ctx, hc)
 	if err != nil {
 		return nil, err
@@ -660,21 +658,18 @@ func runBaselines(ctx context.Context, hc *http.Client, a *app, o options) (*bas
 	path := fmt.Sprintf("/customers/%d/contacts/%d/edit", sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
 	edit := vegeta.Target{Method: http.MethodGet, URL: a.url + path, Header: http.Header{"Cookie": {cookies[0]}}}
 
-	// The same page from a plain net/http handler in this process, reading
-	// the second sandbox through the app's client.
-	st, err := client.New(client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: sb.Credentials().TenantID,
-		ClientID: sb.Credentials().ClientID, ClientSecret: sb.Credentials().ClientSecret, AppKey: sb.Credentials().AppKey})
+	// The same page from a plain net/http handler, in a process of its own
+	// beside its own sandbox, as the app runs (loadtest/plainpage).
+	plainBin, err := buildBinary(ctx, tmp, "plainpage", "./loadtest/plainpage")
 	if err != nil {
 		return nil, err
 	}
-	plainLn, err := net.Listen("tcp", "127.0.0.1:0")
+	pp, err := startApp(ctx, plainBin, tmp, "plainpage", o.host, 0)
 	if err != nil {
 		return nil, err
 	}
-	plainSrv := &http.Server{Handler: handlers.PlainEditPage(st, "US"), ReadHeaderTimeout: 5 * time.Second}
-	go plainSrv.Serve(plainLn)
-	defer plainSrv.Close()
-	plain := vegeta.Target{Method: http.MethodGet, URL: "http://" + plainLn.Addr().String() + path}
+	defer pp.stop()
+	plain := vegeta.Target{Method: http.MethodGet, URL: pp.url + path}
 
 	b := &baselines{DirectURL: strings.TrimPrefix(u, sb.base), AppPath: path}
 	for range baselineRounds {

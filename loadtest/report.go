@@ -330,9 +330,10 @@ func (r *report) markdown() string {
 		w("| %d | %.0f | %s | %s | %.0f | %s | %s | %s | %s | %.3f |\n", i+1, d.Throughput, ms(d.Latencies.P50), ms(d.Latencies.P99),
 			a.Throughput, ms(a.Latencies.P50), ms(a.Latencies.P95), ms(a.Latencies.P99), ms(a.Latencies.Max), rd.ratio())
 	}
-	w("\nThe same rounds, the plain handler (`handlers.PlainEditPage` in the load tool's process, reading the\n")
-	w("second sandbox through the app's client: the same two reads, view model and templ view, without\n")
-	w("Echo, session, CSRF, identity, headers, logging or metrics):\n\n")
+	w("\nThe same rounds, the plain handler (`handlers.PlainEditPage`, in a process of its own beside its own\n")
+	w("embedded sandbox and with the app's soft heap limit, as the app runs: `loadtest/plainpage`): the\n")
+	w("same reads through the app's client, view model and templ view, without Echo, session, CSRF,\n")
+	w("identity, headers, logging or metrics:\n\n")
 	w("| Round | Plain req/s | Plain p50 | Plain p99 | App req/s | App ÷ plain |\n|---:|---:|---:|---:|---:|---:|\n")
 	for i, rd := range r.Base.Rounds {
 		if rd.Plain == nil {

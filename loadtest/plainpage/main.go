@@ -1,0 +1,67 @@
+// Command plainpage is the load test's baseline for the app's edit page:
+// handlers.PlainEditPage (the same reads, view model and templ view,
+// without the app's machinery) beside an embedded sandbox, in a process of
+// its own with the app's runtime settings, as the app runs in sandbox
+// mode. go run ./loadtest builds and starts it; it is not a product.
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/handlers"
+)
+
+// appMemoryLimit is the app's default soft heap limit (main.go).
+const appMemoryLimit = 40 << 20
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "plainpage:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(appMemoryLimit)
+	}
+	sb := sandbox.New()
+	_, stop, err := sb.Start()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	st, err := client.New(sandboxtest.ClientConfig(sb))
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/customers/", handlers.PlainEditPage(st, "US"))
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+		<-sig
+		srv.Close()
+	}()
+	fmt.Printf("plainpage: serving the plain edit page at http://%s\n", ln.Addr())
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
