@@ -375,21 +375,36 @@ func (s *Store) write(c Contact) {
 		c.ModifiedOn = s.now()
 	}
 	s.check(&c)
-	// The value and customer it held before, whose summary changes too.
-	var oldKey string
-	var oldCustomer int64
-	err = tx.QueryRowContext(ctx, s.rebind(`SELECT value_key, customer_id FROM index_contacts WHERE id = ?`), c.ID).Scan(&oldKey, &oldCustomer)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// The value, customer, problem and state it had before: the summary
+	// changes only when one of them does (a memo or a preference saved
+	// leaves it as it is).
+	var before struct {
+		key, problem string
+		customer     int64
+		removed      bool
+	}
+	err = tx.QueryRowContext(ctx, s.rebind(`SELECT value_key, customer_id, problem, removed FROM index_contacts WHERE id = ?`), c.ID).
+		Scan(&before.key, &before.customer, &before.problem, &before.removed)
+	isNew := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !isNew {
 		return
 	}
 	if s.upsertContacts(ctx, tx, []Contact{c}) != nil {
 		return
 	}
-	customers := []int64{c.CustomerID}
-	if oldCustomer != 0 && oldCustomer != c.CustomerID {
-		customers = append(customers, oldCustomer)
+	key := valueKey(c.Type, c.Value)
+	if !isNew && before.key == key && before.customer == c.CustomerID && before.problem == c.Problem && before.removed == c.Removed {
+		tx.Commit() //nolint:errcheck // see above
+		return
 	}
-	if err := s.summarizeSome(ctx, tx, []string{oldKey, valueKey(c.Type, c.Value)}, customers); err == nil {
+	keys, customers := []string{key}, []int64{c.CustomerID}
+	if before.key != key {
+		keys = append(keys, before.key)
+	}
+	if before.customer != 0 && before.customer != c.CustomerID {
+		customers = append(customers, before.customer)
+	}
+	if err := s.summarizeSome(ctx, tx, keys, customers); err == nil {
 		tx.Commit() //nolint:errcheck // see above
 	}
 }
