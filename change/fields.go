@@ -165,6 +165,16 @@ func NormalisePhone(s, region string) (national, problem string) {
 	if num.GetCountryCode() != 1 {
 		return "", "ServiceTitan takes US and Canadian phone numbers only."
 	}
+	// ServiceTitan stores ten digits: an extension would be dropped (and
+	// the number then matches the one without it), and letters would turn
+	// into digits nobody read. Both are said, not done silently.
+	if num.GetExtension() != "" {
+		return "", fmt.Sprintf("ServiceTitan keeps no extension: enter the number alone and put extension %s in the memo.", num.GetExtension())
+	}
+	if strings.IndexFunc(s, unicode.IsLetter) >= 0 {
+		return "", fmt.Sprintf("A phone number is digits: %s would be saved as %s. Type the digits to save it.",
+			strings.TrimSpace(s), phonenumbers.Format(num, phonenumbers.NATIONAL))
+	}
 	return phonenumbers.GetNationalSignificantNumber(num), ""
 }
 

@@ -152,3 +152,28 @@ func TestRebase(t *testing.T) {
 		t.Errorf("rebased = %+v", got)
 	}
 }
+
+// Numbers are read as people type them; what ServiceTitan could not keep
+// as typed (letters, an extension) is said, never changed silently.
+func TestNormalisePhone(t *testing.T) {
+	tests := []struct {
+		name, typed, want, problem string
+	}{
+		{"ok, dashes", "217-555-0177", "2175550177", ""},
+		{"ok, brackets and spaces", "(217) 555 0177", "2175550177", ""},
+		{"ok, the country code", "+1 217 555 0177", "2175550177", ""},
+		{"nok, letters", "217-555-CALL", "", "A phone number is digits: 217-555-CALL would be saved as (217) 555-2255. Type the digits to save it."},
+		{"nok, an extension", "2175550177 ext 12", "", "ServiceTitan keeps no extension: enter the number alone and put extension 12 in the memo."},
+		{"nok, an x extension", "(217) 555-0177 x9", "", "ServiceTitan keeps no extension: enter the number alone and put extension 9 in the memo."},
+		{"nok, too short", "555-01", "", "Enter a 10-digit phone number, like (217) 555-0177."},
+		{"nok, not North American", "+44 20 7946 0958", "", "ServiceTitan takes US and Canadian phone numbers only."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, problem := NormalisePhone(tt.typed, "US")
+			if got != tt.want || problem != tt.problem {
+				t.Errorf("NormalisePhone(%q) = %q, %q; want %q, %q", tt.typed, got, problem, tt.want, tt.problem)
+			}
+		})
+	}
+}

@@ -160,6 +160,10 @@ func TestInvalidInputIsKeptAndExplained(t *testing.T) {
 	}{
 		{name: "nok, bad email", contactID: 8, edit: func(v url.Values) { v.Set("value", "kelly@") }, field: "value", wantMsg: "Enter an email address like name@example.com."},
 		{name: "nok, phone too short", contactID: 7, edit: func(v url.Values) { v.Set("value", "555-01") }, field: "value", wantMsg: "Enter a 10-digit phone number, like (217) 555-0177."},
+		{name: "nok, letters in a number are said, not turned into digits", contactID: 7, edit: func(v url.Values) { v.Set("value", "217-555-CALL") }, field: "value",
+			wantMsg: "A phone number is digits: 217-555-CALL would be saved as (217) 555-2255. Type the digits to save it."},
+		{name: "nok, an extension is refused, not answered as a duplicate", contactID: 7, edit: func(v url.Values) { v.Set("value", "2175550123 ext 12") }, field: "value",
+			wantMsg: "ServiceTitan keeps no extension: enter the number alone and put extension 12 in the memo."},
 		{name: "nok, foreign phone", contactID: 7, edit: func(v url.Values) { v.Set("value", "+44 20 7946 0958") }, field: "value", wantMsg: "ServiceTitan takes US and Canadian phone numbers only."},
 		{name: "nok, empty value", contactID: 7, edit: func(v url.Values) { v.Set("value", "  ") }, field: "value", wantMsg: "Enter the phone number."},
 		{name: "nok, memo too long", contactID: 7, edit: func(v url.Values) { v.Set("memo", strings.Repeat("é", 256)) }, field: "memo", wantMsg: "Memo must be 255 characters or fewer; it has 256."},
