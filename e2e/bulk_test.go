@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -237,7 +239,13 @@ func downloadResult(t testing.TB, page playwright.Page) [][]string {
 	f, err := os.Open(path)
 	must(t, err)
 	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	raw, err := io.ReadAll(f)
+	must(t, err)
+	body, ok := bytes.CutPrefix(raw, []byte("\ufeff"))
+	if !ok {
+		t.Errorf("the result CSV does not start with a UTF-8 byte-order mark (Excel would misread accents)")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	if err != nil {
 		t.Fatalf("the result is not CSV: %v", err)
 	}

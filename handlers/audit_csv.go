@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -66,7 +65,10 @@ func (a *App) streamCSV(c echo.Context, d csvDownload, each func(write func(...[
 	// The writer buffers a few KB: nothing reaches res, and the status is
 	// not sent, until that fills or is flushed.
 	w := csv.NewWriter(res)
-	w.Write(d.header)
+	// A byte-order mark first: Excel reads UTF-8 without one as another
+	// encoding ("Zoë" becomes "ZoÃ«").
+	header := append([]string{utf8BOM + d.header[0]}, d.header[1:]...)
+	w.Write(header)
 	records := 0
 	err := each(func(rows ...[]string) error {
 		for _, row := range rows {
@@ -117,12 +119,20 @@ func auditCSVRows(e audit.Entry) [][]string {
 	}
 	rows := make([][]string, 0, len(changes))
 	for _, ch := range changes {
-		rows = append(rows, []string{e.Time.UTC().Format(time.RFC3339Nano), e.ActorEmail, e.ActorName, strconv.FormatInt(e.TenantID, 10),
+		rows = append(rows, []string{e.Time.UTC().Format(csvTime), e.ActorEmail, e.ActorName, strconv.FormatInt(e.TenantID, 10),
 			strconv.FormatInt(e.CustomerID, 10), strconv.FormatInt(e.ContactID, 10), ch.Field, ch.Before, ch.After,
 			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID, string(e.Action), job})
 	}
 	return rows
 }
+
+// utf8BOM starts every CSV the app writes.
+const utf8BOM = "\ufeff"
+
+// csvTime is how CSVs write times: a form spreadsheets read as a date and
+// time (RFC 3339's "T" and "Z" they read as text), in UTC, to the
+// millisecond.
+const csvTime = "2006-01-02 15:04:05.000"
 
 // csvSafe defuses values a spreadsheet would run as a formula.
 func csvSafe(s string) string {

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/csv"
@@ -44,7 +45,7 @@ func TestAuditCSVExportsEveryAttempt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	rows, err := csv.NewReader(resp.Body).ReadAll()
+	rows, err := readCSV(t, resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, %v", resp.StatusCode, err)
 	}
@@ -61,6 +62,10 @@ func TestAuditCSVExportsEveryAttempt(t *testing.T) {
 		i := n - 1 - k
 		if want := fmt.Sprintf("memo %d", i); row[8] != want {
 			t.Fatalf("row %d: after = %q; want %q", k+1, row[8], want)
+		}
+		// A date and time spreadsheets read as one (not RFC 3339's "T…Z").
+		if _, err := time.Parse("2006-01-02 15:04:05.000", row[0]); err != nil {
+			t.Fatalf("row %d: time_utc = %q, not yyyy-mm-dd hh:mm:ss.000: %v", k+1, row[0], err)
 		}
 		if want := string(cmp.Or(actions[i%len(actions)], audit.ActionUpdate)); row[13] != want {
 			t.Fatalf("row %d: action = %q; want %q", k+1, row[13], want)
@@ -123,4 +128,19 @@ func TestAuditCSVFailures(t *testing.T) {
 			t.Errorf("status %d", p.status)
 		}
 	})
+}
+
+// readCSV reads a download as a spreadsheet would: it must start with a
+// UTF-8 byte-order mark, which it drops.
+func readCSV(t *testing.T, r io.Reader) ([][]string, error) {
+	t.Helper()
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	body, ok := bytes.CutPrefix(raw, []byte("\ufeff"))
+	if !ok {
+		t.Errorf("the CSV does not start with a UTF-8 byte-order mark: %.40q", raw)
+	}
+	return csv.NewReader(bytes.NewReader(body)).ReadAll()
 }

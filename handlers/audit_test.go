@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"io"
 	"net/http"
@@ -340,7 +339,7 @@ func TestHistoryAndAuditPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := csv.NewReader(resp.Body).ReadAll()
+			rows, err := readCSV(t, resp.Body)
 			resp.Body.Close()
 			if err != nil || len(rows) != 1+tt.want || rows[0][0] != "time_utc" {
 				t.Fatalf("csv rows = %d (%v)", len(rows), err)

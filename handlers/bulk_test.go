@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -218,7 +217,7 @@ func TestBulkPreviewConfirmAndResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	rows, err := csv.NewReader(resp.Body).ReadAll()
+	rows, err := readCSV(t, resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("result CSV: %d, %v", resp.StatusCode, err)
 	}

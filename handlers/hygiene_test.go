@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
@@ -134,7 +133,7 @@ func TestHygieneCSV(t *testing.T) {
 	if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("CSV: %d %q", p.status, p.header.Get("Content-Type"))
 	}
-	records, err := csv.NewReader(strings.NewReader(p.body)).ReadAll()
+	records, err := readCSV(t, strings.NewReader(p.body))
 	if err != nil {
 		t.Fatal(err)
 	}
