@@ -139,6 +139,9 @@ type Filter struct {
 	ID int64
 	// Actor matches ActorEmail exactly, ignoring case.
 	Actor string
+	// ActorLike matches entries whose ActorEmail or ActorName holds it,
+	// ignoring case ("jordan", "@acme.example").
+	ActorLike string
 	// CustomerID matches Entry.CustomerID when non-zero.
 	CustomerID int64
 	// ContactID matches Entry.ContactID when non-zero.

@@ -222,6 +222,10 @@ func checkOutcome(id int64, outcome Outcome) error {
 	return nil
 }
 
+// likeEscaper makes a string match itself in LIKE: its wildcards and the
+// escape character are escaped.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // where returns the WHERE clause (with "?" placeholders) and arguments of f.
 func (s *sqlStore) where(f Filter) (string, []any) {
 	var conds []string
@@ -233,6 +237,11 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 	if f.Actor != "" {
 		conds = append(conds, "actor_email_lower = ?")
 		args = append(args, strings.ToLower(f.Actor))
+	}
+	if f.ActorLike != "" {
+		like := "%" + likeEscaper.Replace(strings.ToLower(f.ActorLike)) + "%"
+		conds = append(conds, `(actor_email_lower LIKE ? ESCAPE '\' OR LOWER(actor_name) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
 	}
 	if f.CustomerID != 0 {
 		conds = append(conds, "customer_id = ?")

@@ -164,6 +164,24 @@ func withSearchPath(t *testing.T, dbURL, schema string) string {
 func testStore(t *testing.T, open func(t *testing.T) Store) {
 	ctx := context.Background()
 
+	t.Run("ok, part of a name or an email finds its actor's entries", func(t *testing.T) {
+		s := open(t)
+		for _, a := range [][2]string{{"jordan.lee@acme.example", "Jordan Lee"}, {"kelly@acme.example", "Kelly Ng"}, {"j_o%n@other.example", ""}} {
+			if _, err := s.Begin(ctx, Entry{ActorEmail: a[0], ActorName: a[1], TenantID: 1, CustomerID: 5, ContactID: 7,
+				Changes: []Change{{Field: "memo", Before: "a", After: "b"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			like string
+			want int
+		}{{"jordan", 1}, {"JORDAN", 1}, {"lee", 1}, {"kelly ng", 1}, {"@acme.example", 2}, {"_", 1}, {"%", 1}, {"nobody", 0}} {
+			if _, total := list(t, s, Filter{ActorLike: tt.like}); total != tt.want {
+				t.Errorf("ActorLike %q: %d entries, want %d", tt.like, total, tt.want)
+			}
+		}
+	})
+
 	t.Run("ok, an empty store lists nothing", func(t *testing.T) {
 		s := open(t)
 		got, total := list(t, s, Filter{})

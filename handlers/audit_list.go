@@ -4,15 +4,18 @@ import (
 	"cmp"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -40,7 +43,18 @@ func parseAuditQuery(c echo.Context) auditQuery {
 // filter checks the query; dates are days in the display zone, "to"
 // inclusive. It returns a message for people when something is off.
 func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
-	f := audit.Filter{Actor: q.Actor}
+	// A whole email is that person's; anything else is part of a name or
+	// an email ("jordan", "@acme.example").
+	var f audit.Filter
+	switch {
+	case q.Actor == "":
+	case utf8.RuneCountInString(q.Actor) > 100:
+		return f, "Changed by: type at most 100 characters of a name or an email."
+	case identity.ValidEmail(q.Actor):
+		f.Actor = q.Actor
+	default:
+		f.ActorLike = q.Actor
+	}
 	if q.Action != "" {
 		if !audit.Action(q.Action).Valid() {
 			return f, "Choose what to list: edits, additions or removals."
@@ -105,7 +119,7 @@ func (q auditQuery) url(path string, page int) string {
 func (a *App) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
 	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To, Job: q.Job,
-		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action)}
+		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action), Shortcuts: q.dateShortcuts(time.Now().In(a.tz))}
 	f, problem := q.filter(a.tz)
 	if problem != "" {
 		m.Problem = problem
@@ -123,6 +137,12 @@ func (a *App) auditList(c echo.Context) error {
 		jobs, err := a.bulk.Store.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, From: f.From, To: f.To, Limit: 20})
 		if err != nil {
 			return failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+		}
+		if f.ActorLike != "" {
+			part := strings.ToLower(f.ActorLike)
+			jobs = slices.DeleteFunc(jobs, func(j bulk.Job) bool {
+				return !strings.Contains(strings.ToLower(j.Owner.Email), part) && !strings.Contains(strings.ToLower(j.Owner.Name), part)
+			})
 		}
 		if m.BulkJobs, err = a.bulkSummaries(c, jobs); err != nil {
 			return err
@@ -198,6 +218,20 @@ func (a *App) historyViews(entries []audit.Entry) []views.HistoryEntry {
 			h.Changes = append(h.Changes, views.ChangeView{Label: fieldLabel(ch.Field), Before: ch.Before, After: ch.After})
 		}
 		out = append(out, h)
+	}
+	return out
+}
+
+// dateShortcuts are "Today" and "Last 7 days" in the display zone, the
+// other filters kept; the one the query is on says so.
+func (q auditQuery) dateShortcuts(now time.Time) []views.Link {
+	today := now.Format(time.DateOnly)
+	week := now.AddDate(0, 0, -6).Format(time.DateOnly)
+	var out []views.Link
+	for _, s := range []struct{ label, from string }{{"Today", today}, {"Last 7 days", week}} {
+		r := q
+		r.From, r.To = s.from, today
+		out = append(out, views.Link{Label: s.label, URL: r.url("/audit", 1), Current: q.From == s.from && q.To == today})
 	}
 	return out
 }

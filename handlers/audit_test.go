@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -387,4 +388,46 @@ func TestConcurrentSavesAllAudited(t *testing.T) {
 func chicago() *time.Location {
 	tz, _ := time.LoadLocation("America/Chicago")
 	return tz
+}
+
+// "Changed by" takes part of a name or an email; the entries' names and
+// customers are links to their filters; Today and Last 7 days are a
+// click away.
+func TestAuditFiltersAsStaffType(t *testing.T) {
+	store := openAudit(t)
+	ctx := context.Background()
+	for _, a := range [][2]string{{"jordan.lee@acme.example", "Jordan Lee"}, {"kelly@acme.example", "Kelly Ng"}} {
+		id, err := store.Begin(ctx, audit.Entry{ActorEmail: a[0], ActorName: a[1], TenantID: 1, CustomerID: 5, ContactID: 7,
+			Changes: []audit.Change{{Field: "memo", Before: "a", After: "b"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.Complete(ctx, id, audit.OutcomeSaved, nil, "")
+	}
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(store)).URL)
+	for _, tt := range []struct {
+		actor string
+		want  int
+	}{{"jordan", 1}, {"Lee", 1}, {"@acme.example", 2}, {"kelly@acme.example", 1}, {"nobody", 0}} {
+		p := b.get("/audit?actor=" + url.QueryEscape(tt.actor))
+		if n := p.doc.Find(".history-entry").Length(); p.status != http.StatusOK || n != tt.want {
+			t.Errorf("actor %q: %d, %d entries; want %d", tt.actor, p.status, n, tt.want)
+		}
+	}
+	p := b.get("/audit")
+	if got := attr(p, `[data-audit-actor-link]`, "href"); !strings.HasPrefix(got, "/audit?actor=") {
+		t.Errorf("actor link %q", got)
+	}
+	if got := attr(p, `[data-audit-customer-link]`, "href"); got != "/audit?customer=5" {
+		t.Errorf("customer link %q", got)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	if got := attr(p, `[data-audit-shortcut="Today"]`, "href"); !strings.Contains(got, "from="+today) || !strings.Contains(got, "to="+today) {
+		t.Errorf("Today = %q", got)
+	}
+	p = b.get(attr(p, `[data-audit-shortcut="Today"]`, "href"))
+	if n := p.doc.Find(".history-entry").Length(); n != 2 || attr(p, `[data-audit-shortcut="Today"]`, "aria-current") != "page" {
+		t.Errorf("Today: %d entries, aria-current %q", n, attr(p, `[data-audit-shortcut="Today"]`, "aria-current"))
+	}
 }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -268,3 +269,9 @@ func removeTitle(m RemovePage) Layout {
 	}
 	return l
 }
+
+// auditActorURL filters the audit trail by one person.
+func auditActorURL(email string) string { return "/audit?actor=" + url.QueryEscape(email) }
+
+// auditCustomerURL filters the audit trail by one customer.
+func auditCustomerURL(id int64) string { return "/audit?customer=" + strconv.FormatInt(id, 10) }

@@ -208,12 +208,20 @@ type AuditPage struct {
 	// ActionOptions choose what kind of change is listed (all, edits,
 	// additions, removals).
 	ActionOptions []Option
-	Entries       []HistoryEntry
-	Total         int
-	Problem       string
-	PrevURL       string
-	NextURL       string
-	CSVURL        string
+	// Shortcuts are date ranges a click away ("Today", "Last 7 days").
+	Shortcuts []Link
+	Entries   []HistoryEntry
+	Total     int
+	Problem   string
+	PrevURL   string
+	NextURL   string
+	CSVURL    string
+}
+
+// Link is a link among others; Current marks the one the page is on.
+type Link struct {
+	Label, URL string
+	Current    bool
 }
 
 // Option is an <option> of a select.
