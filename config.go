@@ -182,8 +182,11 @@ var settings = []setting{
 	// Checked by checkAuth, which also checks the origin it derives.
 	{name: "AUTH_SSO_ORIGIN", defNote: "the origin of AUTH_SIGNOUT_URL", help: "SSO origin allowed as a form target (CSP form-action)",
 		parse: func(c *config, v string) error { c.SSOOrigin = v; return nil }},
-	{name: "DISPLAY_TZ", def: "UTC", help: "IANA time zone times are shown in, e.g. America/Chicago",
+	{name: "DISPLAY_TZ", defNote: "each browser's own zone (UTC, said so, without JavaScript)", help: "IANA time zone times are shown in, e.g. America/Chicago",
 		parse: func(c *config, v string) error {
+			if v == "" {
+				return nil
+			}
 			return store(&c.DisplayTZ, time.LoadLocation, v, "DISPLAY_TZ=%q is not an IANA time zone such as America/Chicago")
 		}},
 	{name: "PHONE_REGION", def: "US", help: "region for reading phone numbers as people type them",

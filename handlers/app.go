@@ -63,7 +63,8 @@ type Config struct {
 	// ids, the CSRF token) in a signed, encrypted cookie.
 	Sessions *sessions.CookieStore
 	Logger   *slog.Logger
-	// DisplayTZ is the zone times are shown in.
+	// DisplayTZ is the zone times are shown in; without one, each browser
+	// shows them in its own (UTC without JavaScript).
 	DisplayTZ *time.Location
 	// PhoneRegion is the default region for parsing phone numbers (US).
 	PhoneRegion string
@@ -144,6 +145,8 @@ type App struct {
 	bulkPolicy    identity.Policy
 	bulkOpen      bool
 	hygiene       *hygiene.Reporter
+	// localTimes: no DISPLAY_TZ; browsers show times in their own zone.
+	localTimes bool
 	// routes are the registered route templates: the only route labels
 	// metrics and logs use.
 	routes map[string]bool
@@ -163,6 +166,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		sessions:      newDecodedSessions(cfg.Sessions),
 		log:           cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		tz:            cmp.Or(cfg.DisplayTZ, time.UTC),
+		localTimes:    cfg.DisplayTZ == nil,
 		region:        cmp.Or(cfg.PhoneRegion, "US"),
 		sandbox:       cfg.Sandbox,
 		version:       cfg.Version,

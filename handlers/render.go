@@ -51,5 +51,6 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 		Flash:      a.takeFlash(c, flashOK),
 		Notice:     a.takeFlash(c, flashNote),
 		Version:    a.version,
+		LocalTimes: a.localTimes,
 	}
 }

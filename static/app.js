@@ -124,6 +124,7 @@
               now.remove();
             }
           });
+          localizeTimes();
           var still = document.querySelector("[data-bulk-live='on']");
           if (still) {
             window.setTimeout(tick, LIVE_EVERY);
@@ -137,7 +138,30 @@
     window.setTimeout(tick, LIVE_EVERY);
   }
 
+  // With no DISPLAY_TZ the server writes times in UTC (and says so); the
+  // browser shows them in its own zone.
+  var localFormat = null;
+  function localizeTimes(root) {
+    if (!document.body || !document.body.hasAttribute("data-local-times") || !window.Intl) {
+      return;
+    }
+    if (!localFormat) {
+      localFormat = new Intl.DateTimeFormat(undefined, {
+        year: "numeric", month: "short", day: "numeric",
+        hour: "numeric", minute: "2-digit", timeZoneName: "short"
+      });
+    }
+    (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (!isNaN(when.getTime()) && el.getAttribute("datetime").indexOf("T") > 0) {
+        el.textContent = localFormat.format(when);
+        el.setAttribute("data-localized", "");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    localizeTimes();
     focusErrorSummary();
     followJob();
     forms().forEach(function (form) {

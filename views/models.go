@@ -23,6 +23,10 @@ type Layout struct {
 	// RefreshSeconds reloads the page this often when JavaScript is off
 	// (a running job's progress); 0: never.
 	RefreshSeconds int
+	// LocalTimes: no DISPLAY_TZ is set, so a script shows every
+	// <time datetime> in the browser's own zone (written in UTC, which
+	// says so, for a browser without JavaScript).
+	LocalTimes bool
 }
 
 // Time is a moment shown to people in the display zone. ISO is UTC RFC 3339
