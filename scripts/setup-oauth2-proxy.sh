@@ -17,8 +17,10 @@ BIN="${DIR}/bin/oauth2-proxy"
 
 log() { printf 'setup-oauth2-proxy: %s\n' "$*" >&2; }
 
-if [ -x "$BIN" ] && "$BIN" --version 2>&1 | grep -q "oauth2-proxy ${VERSION}"; then
-	log "ready: $("$BIN" --version 2>&1 | head -1)"
+# go install leaves the version out of --version: a marker written after a
+# good build says which one is there.
+if [ -x "$BIN" ] && [ "$(cat "${DIR}/built" 2>/dev/null)" = "${VERSION}" ]; then
+	log "ready: ${BIN} (${VERSION})"
 	echo "$BIN"
 	exit 0
 fi
@@ -27,5 +29,6 @@ mkdir -p "${DIR}/bin"
 # Its own module graph, not the app's; built with the Go in use.
 GOBIN="${DIR}/bin" GOFLAGS=-mod=mod go install "github.com/oauth2-proxy/oauth2-proxy/v7@${VERSION}" >&2
 "$BIN" --version >&2
+echo "${VERSION}" > "${DIR}/built"
 log "ready: ${BIN}"
 echo "$BIN"
