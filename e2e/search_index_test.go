@@ -9,9 +9,9 @@ import (
 )
 
 // Once the tenant index is loaded, the one search box finds a customer from
-// the clues staff get: an email address, four digits of a number, a name
-// typed without its accents. The matched text is marked, and none of it
-// asks ServiceTitan.
+// the clues staff get: an email address or part of one, four digits of a
+// number, a name typed without its accents. The matched text is marked,
+// and none of it asks ServiceTitan; a search one customer matches opens it.
 func TestSearchTheIndexByAnyClue(t *testing.T) {
 	app := startApp(t, withIndex(40))
 	page := newCheckedPage(t)
@@ -24,10 +24,7 @@ func TestSearchTheIndexByAnyClue(t *testing.T) {
 	for _, tt := range []struct {
 		name, q, customer, marked string
 	}{
-		{"an email address", "ada@example.com", "Ada Lovelace", "ada@example.com"},
-		{"part of an email address", "ada@", "Ada Lovelace", "ada@"},
 		{"four digits of a number", "0177", "Ada Lovelace", "0177"},
-		{"a name without its accents, words out of order", "akes zoe", sandbox.GeneratedFirstCustomerName, ""},
 	} {
 		search(t, page, tt.q)
 		hit := results(page).Filter(playwright.LocatorFilterOptions{
@@ -43,9 +40,6 @@ func TestSearchTheIndexByAnyClue(t *testing.T) {
 			}
 		}
 	}
-	// The accented name: each word typed is marked in the name as written.
-	zoe := results(page).Filter(playwright.LocatorFilterOptions{Has: link(page, sandbox.GeneratedFirstCustomerName)})
-	must(t, expect.Locator(zoe.Locator("a mark")).ToHaveText([]string{"Zoë", "Åkes"}))
 	checkA11y(t, page)
 
 	for _, op := range []string{sandbox.OpListCustomers, sandbox.OpGetCustomer, sandbox.OpListContacts} {
@@ -54,7 +48,18 @@ func TestSearchTheIndexByAnyClue(t *testing.T) {
 		}
 	}
 
-	// The result leads to the customer, read from ServiceTitan as always.
-	must(t, link(page, sandbox.GeneratedFirstCustomerName).Click())
-	expectH1(t, page, sandbox.GeneratedFirstCustomerName)
+	// A search only one customer matches opens that customer at once: a
+	// whole email, part of one, a name typed without its accents and out
+	// of order.
+	for _, tt := range []struct{ q, customer string }{
+		{"ada@example.com", "Ada Lovelace"},
+		{"ada@", "Ada Lovelace"},
+		{"akes zoe", sandbox.GeneratedFirstCustomerName},
+	} {
+		must(t, searchBox(page).Fill(tt.q))
+		must(t, searchBox(page).Press("Enter"))
+		expectH1(t, page, tt.customer)
+		visit(t, page, app, "/")
+	}
+
 }

@@ -80,7 +80,7 @@ func coverageNote(st index.Status) string {
 }
 
 // searchIndex answers from the tenant index: any clue, no call to
-// ServiceTitan. An ID that is exactly one customer's goes straight to it.
+// ServiceTitan. A search that finds one customer goes straight to it.
 func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int) error {
 	query := index.ParseQuery(q)
 	if query.Empty() {
@@ -91,7 +91,8 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 	if err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The search index cannot be read just now. Try again in a minute.", err)
 	}
-	if page == 1 && len(res.Results) == 1 && res.Results[0].Field == "id" && res.Results[0].Contact == nil {
+	// One match is opened at once: the next step is on its page.
+	if page == 1 && len(res.Results) == 1 && !res.More {
 		return a.redirect(c, customerURL(res.Results[0].Customer.ID))
 	}
 	for _, r := range res.Results {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
@@ -33,7 +34,13 @@ func withIndex(t *testing.T, up *upstream, synced bool) (func(*handlers.Config),
 // matching text marked, and no call to ServiceTitan.
 func TestSearchFromTheIndex(t *testing.T) {
 	up := newUpstream(t)
-	configure, _ := withIndex(t, up, true)
+	configure, idx := withIndex(t, up, true)
+	// A second customer every query below finds too: a search with one
+	// match opens it instead of listing it.
+	addToIndex(t, idx, index.Customer{ID: 6, Name: "Lovelace Bakery", Active: true,
+		Address: client.Address{Street: "3 Analytical Way", City: "Springfield"}},
+		index.Contact{ID: 60, CustomerID: 6, Type: client.ContactPhone, Value: "3125550177"},
+		index.Contact{ID: 61, CustomerID: 6, Type: client.ContactEmail, Value: "ada@bakery.example"})
 	b := newBrowser(t, up.appWith(t, time.Second, nil, configure).URL)
 	before := apiRequests(up)
 	for _, tt := range []struct{ q, mark string }{
@@ -47,12 +54,18 @@ func TestSearchFromTheIndex(t *testing.T) {
 			t.Errorf("%q: status %d, results %q", tt.q, p.status, text(p, "[data-results]"))
 			continue
 		}
-		if tt.mark != "" && text(p, "[data-results] mark") != tt.mark {
-			t.Errorf("%q: marked %q, want %q", tt.q, text(p, "[data-results] mark"), tt.mark)
+		if mark := text(p, `li[data-customer-id="5"] mark`); tt.mark != "" && mark != tt.mark {
+			t.Errorf("%q: marked %q, want %q", tt.q, mark, tt.mark)
+		}
+		if p.doc.Find(`li[data-customer-id="6"]`).Length() != 1 {
+			t.Errorf("%q: the second customer is not listed", tt.q)
 		}
 	}
 	if p := b.get("/customers?q=5"); p.status != http.StatusSeeOther || p.location != "/customers/5" {
 		t.Errorf("an exact id: %d %q", p.status, p.location)
+	}
+	if p := b.get("/customers?q=bakery"); p.status != http.StatusSeeOther || p.location != "/customers/6" {
+		t.Errorf("one match: %d %q, want it opened", p.status, p.location)
 	}
 	if got := apiRequests(up) - before; got != 0 {
 		t.Errorf("searching the index made %d calls to ServiceTitan", got)
@@ -93,7 +106,24 @@ func TestOwnSavesAreSearchableAtOnce(t *testing.T) {
 	if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
 		t.Fatalf("save: %d", p.status)
 	}
-	if p := b.get("/customers?q=gatehouse"); p.doc.Find(`li[data-customer-id="5"]`).Length() != 1 {
-		t.Errorf("the saved memo is not found: %s", text(p, "main"))
+	if p := b.get("/customers?q=gatehouse"); p.status != http.StatusSeeOther || p.location != "/customers/5" {
+		t.Errorf("the saved memo does not find the customer: %d %q %s", p.status, p.location, text(p, "main"))
+	}
+}
+
+// addToIndex puts a customer and its contacts in the index, as a feed
+// page would.
+func addToIndex(t *testing.T, idx *index.Store, cu index.Customer, contacts ...index.Contact) {
+	t.Helper()
+	ctx := context.Background()
+	for _, p := range []index.Page{{Feed: index.FeedCustomers, Customers: []index.Customer{cu}}, {Feed: index.FeedContacts, Contacts: contacts}} {
+		f, err := idx.Feed(ctx, p.Feed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.From, p.Next = f.ContinueFrom, f.ContinueFrom
+		if err := idx.Apply(ctx, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
