@@ -320,3 +320,30 @@ func TestBackAfterSaveDoesNotResubmit(t *testing.T) {
 		t.Errorf("the browser sent %d POSTs, want 1", posts)
 	}
 }
+
+// Keys for busy days: "/" goes to the search box from any page (and is a
+// plain slash while typing in a field); Ctrl+Enter saves the contact form
+// from the memo, where Enter adds a line.
+func TestSlashSearchesAndCtrlEnterSaves(t *testing.T) {
+	app, page := startAtEditForm(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	patched := logPatches(app)
+
+	must(t, memoInput(page).Fill("Gate code 1234"))
+	must(t, memoInput(page).Press("Enter"))
+	must(t, page.Keyboard().Type("Ring twice / knock"))
+	must(t, expect.Locator(memoInput(page)).ToHaveValue("Gate code 1234\nRing twice / knock"))
+	must(t, expect.Page(page).ToHaveURL(app.url(editPath(sandbox.SeedCustomerID, sandbox.SeedMobileContactID))))
+	submit(t, page, func() error { return memoInput(page).Press("Control+Enter") })
+	must(t, expect.Locator(page.Locator("[data-flash]")).ToHaveText("Contact updated"))
+	if n := patched.count(sandbox.SeedCustomerID, sandbox.SeedMobileContactID); n != 1 {
+		t.Errorf("Ctrl+Enter sent %d PATCHes, want 1", n)
+	}
+
+	// From the record page, "/" goes home to the search box, focused.
+	must(t, page.Locator("body").Press("/"))
+	must(t, expect.Page(page).ToHaveURL(app.url("/")))
+	must(t, expect.Locator(searchBox(page)).ToBeFocused())
+	must(t, page.Keyboard().Type("Lovelace"))
+	must(t, expect.Locator(searchBox(page)).ToHaveValue("Lovelace"))
+	checkA11y(t, page)
+}

@@ -160,6 +160,38 @@
     });
   }
 
+  // Keys for busy days: "/" goes to the search box (home has it) when not
+  // typing in a field; Ctrl+Enter (Cmd+Enter) saves the contact form from
+  // any of its fields, Enter in the memo still adding a line.
+  function typing(el) {
+    var tag = el && el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (el && el.isContentEditable);
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !typing(event.target)) {
+      event.preventDefault();
+      var box = document.getElementById("q");
+      if (box) {
+        box.focus();
+        box.select();
+      } else {
+        window.location.assign("/");
+      }
+      return;
+    }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest) {
+      var form = event.target.closest("form[data-contact-form]");
+      if (form) {
+        event.preventDefault();
+        if (form.requestSubmit) {
+          form.requestSubmit();
+        } else {
+          form.submit();
+        }
+      }
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     localizeTimes();
     focusErrorSummary();
