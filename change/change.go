@@ -252,6 +252,10 @@ func (s *Service) wrote(customerID int64, ct client.Contact) {
 
 // auditOutcome is how the audit trail words an outcome; what names the
 // record, as pages do.
+// ConflictMessage is a conflict's message in the audit trail; a conflict
+// with another message is a value the customer already holds.
+const ConflictMessage = "Changed in ServiceTitan since the form was opened; nothing was written."
+
 func auditOutcome(o Outcome, cause error, what string) (audit.Outcome, []string) {
 	switch o.Result {
 	case Saved, NoChange:
@@ -263,7 +267,7 @@ func auditOutcome(o Outcome, cause error, what string) (audit.Outcome, []string)
 	case Invalid:
 		return audit.OutcomeRejected, rejectionMessages(cause)
 	case Conflict:
-		return audit.OutcomeConflict, []string{"Changed in ServiceTitan since the form was opened; nothing was written."}
+		return audit.OutcomeConflict, []string{ConflictMessage}
 	case Duplicate:
 		return audit.OutcomeConflict, []string{Explain(o.Problem, what).Body}
 	case NotFound:

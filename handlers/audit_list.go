@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,8 +15,10 @@ import (
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/bulk"
+	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/identity"
+	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -202,24 +205,99 @@ func fieldLabel(field string) string {
 }
 
 func (a *App) historyViews(entries []audit.Entry) []views.HistoryEntry {
+	names := a.entryNames(entries)
 	out := make([]views.HistoryEntry, 0, len(entries))
 	for _, e := range entries {
 		h := views.HistoryEntry{
 			Time: a.timeView(e.Time), ActorEmail: e.ActorEmail, ActorName: e.ActorName,
-			Outcome: string(e.Outcome), OutcomeLabel: cmp.Or(outcomeLabels[e.Outcome], string(e.Outcome)),
+			Outcome: string(e.Outcome), OutcomeLabel: outcomeLabel(e),
 			Action: string(e.Action), ActionLabel: cmp.Or(actionLabels[e.Action], string(e.Action)),
 			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: contactURL(e.CustomerID, e.ContactID),
 			Messages: e.Messages, TraceID: e.TraceID, Job: e.Job,
+			CustomerName: names.customers[e.CustomerID], ContactText: names.contacts[e.ContactID],
 		}
 		if e.Job != 0 {
 			h.JobURL = bulkURL(e.Job)
 		}
 		for _, ch := range e.Changes {
-			h.Changes = append(h.Changes, views.ChangeView{Label: fieldLabel(ch.Field), Before: ch.Before, After: ch.After})
+			h.Changes = append(h.Changes, views.ChangeView{Label: fieldLabel(ch.Field),
+				Before: a.plainValue(ch.Field, ch.Before), After: a.plainValue(ch.Field, ch.After)})
 		}
 		out = append(out, h)
 	}
 	return out
+}
+
+// outcomeLabel says why an attempt ended as it did, in words: a conflict
+// is either someone else's change or a value the customer already had.
+func outcomeLabel(e audit.Entry) string {
+	if e.Outcome == audit.OutcomeConflict && len(e.Messages) > 0 && e.Messages[0] != change.ConflictMessage {
+		return "Not saved: the customer already has it"
+	}
+	return cmp.Or(outcomeLabels[e.Outcome], string(e.Outcome))
+}
+
+// plainValue shows a recorded value as the record page does: flags as
+// On or Off, numbers formatted, types by their label.
+func (a *App) plainValue(field, v string) string {
+	switch {
+	case v == "":
+		return v
+	case field == client.FieldType:
+		if t, ok := client.ParseContactType(v); ok {
+			return t.Label()
+		}
+	case field == client.FieldValue:
+		if d := client.Digits(v); len(d) == 10 && d == v {
+			return a.displayValue(client.ContactPhone, v)
+		}
+	case v == "true":
+		return "On"
+	case v == "false":
+		return "Off"
+	}
+	return v
+}
+
+// entryNames are the customers' names and the contacts as the record
+// shows them ("Mobile (217) 555-0177"), from the search index when the
+// app has one: audit entries hold ids only.
+type entryNames struct {
+	customers map[int64]string
+	contacts  map[int64]string
+}
+
+// indexLookups is what entryNames reads of the index; *index.Store has it.
+type indexLookups interface {
+	CustomersByID(ctx context.Context, ids []int64) (map[int64]index.Customer, error)
+	ContactsByID(ctx context.Context, ids []int64) (map[int64]index.Contact, error)
+}
+
+func (a *App) entryNames(entries []audit.Entry) entryNames {
+	names := entryNames{customers: map[int64]string{}, contacts: map[int64]string{}}
+	idx, ok := a.index.(indexLookups)
+	if !ok || len(entries) == 0 {
+		return names
+	}
+	var customers, contacts []int64
+	for _, e := range entries {
+		customers, contacts = append(customers, e.CustomerID), append(contacts, e.ContactID)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if cs, err := idx.CustomersByID(ctx, slices.Compact(slices.Sorted(slices.Values(customers)))); err == nil {
+		for id, c := range cs {
+			names.customers[id] = c.Name
+		}
+	}
+	if cs, err := idx.ContactsByID(ctx, slices.Compact(slices.Sorted(slices.Values(contacts)))); err == nil {
+		for id, c := range cs {
+			if !c.Removed && c.Value != "" {
+				names.contacts[id] = a.contactText(string(c.Type), c.Value)
+			}
+		}
+	}
+	return names
 }
 
 // dateShortcuts are "Today" and "Last 7 days" in the display zone, the

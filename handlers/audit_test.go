@@ -431,3 +431,40 @@ func TestAuditFiltersAsStaffType(t *testing.T) {
 		t.Errorf("Today: %d entries, aria-current %q", n, attr(p, `[data-audit-shortcut="Today"]`, "aria-current"))
 	}
 }
+
+// History and the audit trail speak as the record does: flags On and Off,
+// numbers formatted, the customer and contact by name, and a duplicate
+// named as such.
+func TestHistoryInPlainWords(t *testing.T) {
+	store := openAudit(t)
+	ctx := context.Background()
+	entry := func(e audit.Entry, outcome audit.Outcome, messages ...string) {
+		id, err := store.Begin(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.Complete(ctx, id, outcome, messages, "")
+	}
+	entry(audit.Entry{ActorEmail: "kelly@acme.example", TenantID: 1, CustomerID: 5, ContactID: 7, Changes: []audit.Change{
+		{Field: "preferences.marketingUpdatesEnabled", Before: "true", After: "false"},
+		{Field: "value", Before: "2175550177", After: "2175550188"},
+		{Field: "type", Before: "MobilePhone", After: "Phone"}}}, audit.OutcomeSaved)
+	entry(audit.Entry{ActorEmail: "kelly@acme.example", TenantID: 1, CustomerID: 5, ContactID: 7,
+		Changes: []audit.Change{{Field: "value", After: "2175550123"}}}, audit.OutcomeConflict, "Ada Lovelace already has this phone number.")
+	up := newUpstream(t)
+	configure, _ := withIndex(t, up, true)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, func(c *handlers.Config) { withAudit(store)(c); configure(c) }).URL)
+	p := b.get("/audit")
+	page := text(p, "main")
+	for _, want := range []string{"Marketing updates", "On", "Off", "(217) 555-0177", "(217) 555-0188", "Mobile", "Landline",
+		"Ada Lovelace · Mobile (217) 555-0177", "Not saved: the customer already has it"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the audit trail does not say %q: %s", want, page)
+		}
+	}
+	for _, raw := range []string{"true", "false", "MobilePhone", "Customer 5, contact 7"} {
+		if strings.Contains(text(p, ".history"), raw) {
+			t.Errorf("the audit trail still says %q", raw)
+		}
+	}
+}

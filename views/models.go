@@ -181,9 +181,12 @@ type HistoryEntry struct {
 	CustomerID  int64
 	ContactID   int64
 	ContactURL  string
-	Changes     []ChangeView
-	Messages    []string
-	TraceID     string
+	// CustomerName and ContactText name them when the app knows them
+	// ("Grace Hopper", "Mobile (217) 555-0123"); ids otherwise.
+	CustomerName, ContactText string
+	Changes                   []ChangeView
+	Messages                  []string
+	TraceID                   string
 	// Job is the bulk job that made the attempt (0: a person's own edit),
 	// JobURL its page.
 	Job    int64
