@@ -21,6 +21,7 @@ func (a *App) contactEdit(c echo.Context) error {
 	}
 	form := formFromContact(contact)
 	form.Value = a.displayValue(contact.Type, contact.Value) // staff read and type "(217) 555-0177"
+	form.focusMemo = true
 	return a.renderForm(c, http.StatusOK, form, customerID, contactID, change.FieldErrors{}, nil)
 }
 

@@ -31,6 +31,8 @@ type contactForm struct {
 	change.Fields
 	Nonce  string
 	Opened change.Snapshot
+	// focusMemo: the form as opened, its first focus in the memo.
+	focusMemo bool
 }
 
 // formFromContact fills the form for GET .../edit.
@@ -82,6 +84,7 @@ func (f contactForm) view(customerID, contactID int64, customerName string) view
 		inputType = "email"
 	}
 	m := views.ContactForm{
+		FocusMemo:      f.focusMemo,
 		Action:         contactURL(customerID, contactID),
 		CancelURL:      contactURL(customerID, contactID),
 		CustomerName:   customerName,

@@ -40,8 +40,10 @@ func (a *App) customerShow(c echo.Context) error {
 		AddURL:  customerURL(customer.ID) + "/contacts/new",
 		Undo:    a.undoForm(c, customer.ID),
 	}
-	for _, ct := range contacts {
-		m.Contacts = append(m.Contacts, a.contactRow(customer.ID, ct))
+	for i, ct := range contacts {
+		row := a.contactRow(customer.ID, ct)
+		row.First = i == 0 && m.Flash == "" && m.Notice == ""
+		m.Contacts = append(m.Contacts, row)
 	}
 	return a.render(c, http.StatusOK, views.Customer(m))
 }

@@ -192,8 +192,24 @@
     }
   });
 
+  // The memo the edit form opens in has its text selected: typing replaces
+  // it, an arrow key keeps it.
+  function selectOnLoad() {
+    var el = document.querySelector("[data-select-on-load]");
+    if (!el || !el.select) {
+      return;
+    }
+    if (document.activeElement === el) {
+      el.select();
+    } else {
+      // autofocus may land after DOMContentLoaded.
+      el.addEventListener("focus", function () { el.select(); }, { once: true });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localizeTimes();
+    selectOnLoad();
     focusErrorSummary();
     followJob();
     forms().forEach(function (form) {

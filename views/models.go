@@ -96,6 +96,9 @@ type Flag struct {
 
 // ContactRow is one contact on the customer page.
 type ContactRow struct {
+	// First: the first row, whose Edit link takes the page's first focus
+	// (the next step after opening a customer).
+	First      bool
 	ID         int64
 	TypeLabel  string
 	Value      string // formatted for people
@@ -267,7 +270,11 @@ type Alert struct {
 type ContactForm struct {
 	Layout
 	// Adding makes it the add form: its heading and button say so.
-	Adding       bool
+	Adding bool
+	// FocusMemo puts the first focus in the memo, the field staff edit
+	// most, its text selected (the edit form as opened; an error or an
+	// alert takes the focus instead).
+	FocusMemo    bool
 	Action       string
 	CancelURL    string
 	CustomerName string
