@@ -468,3 +468,41 @@ func TestHistoryInPlainWords(t *testing.T) {
 		}
 	}
 }
+
+// The conflict view names the colleague whose save through the app made
+// the contact what it is now; a change made elsewhere names nobody.
+func TestConflictNamesTheColleague(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		colleague bool
+		want      string
+	}{
+		{"ok, a colleague's save through the app", true, "Jordan Lee (jordan.lee@acme.example) changed this contact while you were editing"},
+		{"ok, a change made in ServiceTitan", false, "Someone else changed this contact while you were editing"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			store := openAudit(t)
+			up := newUpstream(t)
+			b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(store)).URL)
+			form := b.openForm(7)
+			modified := baseTime.Add(3 * time.Minute)
+			up.edit(7, func(c *client.Contact) { c.Memo, c.ModifiedOn = "Jordan's memo", modified })
+			if tt.colleague {
+				id, err := store.Begin(context.Background(), audit.Entry{Time: modified.Add(-time.Second), ActorEmail: "jordan.lee@acme.example",
+					ActorName: "Jordan Lee", TenantID: 1, CustomerID: 5, ContactID: 7, Changes: []audit.Change{{Field: "memo", After: "Jordan's memo"}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				store.Complete(context.Background(), id, audit.OutcomeSaved, nil, "")
+			}
+			form.Set("memo", "Mine")
+			p := b.post("/customers/5/contacts/7", form)
+			if p.status != http.StatusConflict {
+				t.Fatalf("status %d, want 409", p.status)
+			}
+			if got := text(p, "#conflict-title"); got != tt.want {
+				t.Errorf("conflict title %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,13 +1,18 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -134,7 +139,35 @@ func (a *App) renderConflict(c echo.Context, form contactForm, value string, cur
 	m.Layout = a.layout(c, "Edit contact · "+name)
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
 	m.Conflict = &views.Conflict{Rows: a.conflictRows(form.Opened, current, form.Fields), DiscardURL: contactURL(customerID, contactID) + "/edit"}
+	m.Conflict.By, m.Conflict.At = a.conflictAuthor(c, contactID, current.ModifiedOn)
 	return a.render(c, http.StatusConflict, views.EditContact(m))
+}
+
+// conflictAuthor names the colleague whose save through this app made the
+// contact what it is now: the audit trail's saved attempt on it that was
+// under way when ServiceTitan stamped its modifiedOn. A change made
+// elsewhere (ServiceTitan's own screens) names nobody.
+func (a *App) conflictAuthor(c echo.Context, contactID int64, modifiedOn time.Time) (string, views.Time) {
+	if modifiedOn.IsZero() {
+		return "", views.Time{}
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	entries, _, err := a.audit.List(ctx, audit.Filter{ContactID: contactID, Outcome: audit.OutcomeSaved, Limit: 5, SkipTotal: true})
+	if err != nil {
+		return "", views.Time{}
+	}
+	const slack = 2 * time.Second // the two clocks, and the answer's way back
+	for _, e := range entries {
+		if !e.Time.After(modifiedOn.Add(slack)) && !e.CompletedAt.Before(modifiedOn.Add(-slack)) {
+			who := identity.Identity{Email: e.ActorEmail, Name: e.ActorName}.Display()
+			if me, ok := actor(c); ok && strings.EqualFold(me.Email, e.ActorEmail) {
+				who = "You (in another tab or window)"
+			}
+			return who, a.timeView(modifiedOn)
+		}
+	}
+	return "", views.Time{}
 }
 
 // keepTyped shows the person's value as they typed it when it is theirs,

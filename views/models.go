@@ -313,6 +313,10 @@ type ContactForm struct {
 // the form was opened, the value in ServiceTitan now, and the person's own.
 type Conflict struct {
 	Rows []ConflictRow
+	// By names who made the change, when the audit trail knows (a save
+	// through this app), and At when; empty: someone, somewhere.
+	By string
+	At Time
 	// DiscardURL reloads the form from the current record.
 	DiscardURL string
 }
