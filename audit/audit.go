@@ -144,6 +144,9 @@ type Filter struct {
 	ActorLike string
 	// CustomerID matches Entry.CustomerID when non-zero.
 	CustomerID int64
+	// CustomerIDs matches an Entry.CustomerID among them, when not empty
+	// (a customer found by name).
+	CustomerIDs []int64
 	// ContactID matches Entry.ContactID when non-zero.
 	ContactID int64
 	// From and To select entries whose Time is in [From, To); a zero bound

@@ -247,6 +247,12 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 		conds = append(conds, "customer_id = ?")
 		args = append(args, f.CustomerID)
 	}
+	if len(f.CustomerIDs) > 0 {
+		conds = append(conds, "customer_id IN (?"+strings.Repeat(", ?", len(f.CustomerIDs)-1)+")")
+		for _, id := range f.CustomerIDs {
+			args = append(args, id)
+		}
+	}
 	if f.ContactID != 0 {
 		conds = append(conds, "contact_id = ?")
 		args = append(args, f.ContactID)

@@ -180,6 +180,12 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 				t.Errorf("ActorLike %q: %d entries, want %d", tt.like, total, tt.want)
 			}
 		}
+		if _, total := list(t, s, Filter{CustomerIDs: []int64{5, 9}}); total != 3 {
+			t.Errorf("CustomerIDs 5, 9: %d entries, want 3", total)
+		}
+		if _, total := list(t, s, Filter{CustomerIDs: []int64{9}}); total != 0 {
+			t.Errorf("CustomerIDs 9: %d entries, want none", total)
+		}
 	})
 
 	t.Run("ok, an empty store lists nothing", func(t *testing.T) {

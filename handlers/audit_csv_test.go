@@ -124,7 +124,7 @@ func TestAuditCSVFailures(t *testing.T) {
 		up := newUpstream(t)
 		b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(openAudit(t))).URL)
 		p := b.get("/audit.csv?customer=abc")
-		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Customer ID must be a number") {
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "type a customer ID") {
 			t.Errorf("status %d", p.status)
 		}
 	})

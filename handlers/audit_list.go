@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -74,7 +75,7 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 	if q.Customer != "" {
 		id, err := strconv.ParseInt(q.Customer, 10, 64)
 		if err != nil || id <= 0 {
-			return f, "Customer ID must be a number, like 10000001."
+			return f, "Customer: type a customer ID, like 10000001, or a name."
 		}
 		f.CustomerID = id
 	}
@@ -123,7 +124,7 @@ func (a *App) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
 	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To, Job: q.Job,
 		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action), Shortcuts: q.dateShortcuts(time.Now().In(a.tz))}
-	f, problem := q.filter(a.tz)
+	f, problem := a.auditFilter(c.Request().Context(), q)
 	if problem != "" {
 		m.Problem = problem
 		return a.render(c, http.StatusOK, views.Audit(m))
@@ -312,4 +313,39 @@ func (q auditQuery) dateShortcuts(now time.Time) []views.Link {
 		out = append(out, views.Link{Label: s.label, URL: r.url("/audit", 1), Current: q.From == s.from && q.To == today})
 	}
 	return out
+}
+
+// maxCustomersNamed bounds the customers a name filters the trail by.
+const maxCustomersNamed = 50
+
+// auditFilter is q.filter, with a customer given by name (not an id)
+// looked up in the search index: the trail keeps ids only.
+func (a *App) auditFilter(ctx context.Context, q auditQuery) (audit.Filter, string) {
+	name := q.Customer
+	if _, err := strconv.ParseInt(name, 10, 64); err == nil || name == "" {
+		return q.filter(a.tz)
+	}
+	q.Customer = ""
+	f, problem := q.filter(a.tz)
+	if problem != "" {
+		return f, problem
+	}
+	if a.index == nil {
+		return f, "Customer: type a customer ID, like 10000001 (names are found once the search index exists)."
+	}
+	query := index.ParseQuery(name)
+	if query.Empty() {
+		return f, "Customer: type a customer ID, like 10000001, or a word of a name."
+	}
+	res, err := a.index.Search(ctx, query, 1, maxCustomersNamed)
+	if err != nil {
+		return f, "Customers cannot be found by name just now: type a customer ID."
+	}
+	for _, r := range res.Results {
+		f.CustomerIDs = append(f.CustomerIDs, r.Customer.ID)
+	}
+	if len(f.CustomerIDs) == 0 {
+		return f, fmt.Sprintf("No customer matches %q.", name)
+	}
+	return f, ""
 }

@@ -352,7 +352,7 @@ func TestHistoryAndAuditPages(t *testing.T) {
 			}
 		})
 	}
-	if p := b.get("/audit?customer=abc"); !strings.Contains(text(p, "[data-problem]"), "Customer ID must be a number") {
+	if p := b.get("/audit?customer=abc"); !strings.Contains(text(p, "[data-problem]"), "type a customer ID") {
 		t.Errorf("bad filter: %q", text(p, "[data-problem]"))
 	}
 }
@@ -504,5 +504,22 @@ func TestConflictNamesTheColleague(t *testing.T) {
 				t.Errorf("conflict title %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// With the search index, the audit trail's customer filter takes a name.
+func TestAuditCustomerByName(t *testing.T) {
+	store := openAudit(t)
+	id, _ := store.Begin(context.Background(), audit.Entry{ActorEmail: "kelly@acme.example", TenantID: 1, CustomerID: 5, ContactID: 7,
+		Changes: []audit.Change{{Field: "memo", After: "x"}}})
+	store.Complete(context.Background(), id, audit.OutcomeSaved, nil, "")
+	up := newUpstream(t)
+	configure, _ := withIndex(t, up, true)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, func(c *handlers.Config) { withAudit(store)(c); configure(c) }).URL)
+	if p := b.get("/audit?customer=lovelace"); p.doc.Find(".history-entry").Length() != 1 || text(p, "[data-problem]") != "" {
+		t.Errorf("customer=lovelace: %d entries, problem %q", p.doc.Find(".history-entry").Length(), text(p, "[data-problem]"))
+	}
+	if p := b.get("/audit?customer=nobody+here"); !strings.Contains(text(p, "[data-problem]"), `No customer matches "nobody here"`) {
+		t.Errorf("an unknown name: %q", text(p, "[data-problem]"))
 	}
 }
