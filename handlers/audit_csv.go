@@ -17,7 +17,10 @@ import (
 // auditCSVHeader names the export's columns. Consumers read them by
 // position: a new column goes last.
 var auditCSVHeader = []string{"time_utc", "actor_email", "actor_name", "tenant_id", "customer_id", "contact_id",
-	"field", "before", "after", "outcome", "messages", "trace_id", "request_id", "action", "bulk_job"}
+	"field", "before", "after", "outcome", "messages", "trace_id", "request_id", "action", "bulk_job",
+	// As the History shows them: the field's name, the values as the record
+	// shows them, the outcome in words, the customer and the contact.
+	"field_label", "before_shown", "after_shown", "outcome_label", "customer_name", "contact"}
 
 // auditCSV exports the same selection as GET /audit, all of it: a header
 // row, then one row per changed field of each attempt (one row for an
@@ -32,9 +35,33 @@ func (a *App) auditCSV(c echo.Context) error {
 	return a.streamCSV(c, csvDownload{name: "audit", file: "contact-audit.csv", header: auditCSVHeader,
 		unreadable: "The audit trail cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
-			return a.audit.Each(c.Request().Context(), f, func(e audit.Entry) error { return write(auditCSVRows(e)...) })
+			// Names come from the index a batch of entries at a time.
+			var batch []audit.Entry
+			flush := func() error {
+				names := a.entryNames(batch)
+				for _, e := range batch {
+					if err := write(a.auditCSVRows(e, names)...); err != nil {
+						return err
+					}
+				}
+				batch = batch[:0]
+				return nil
+			}
+			err := a.audit.Each(c.Request().Context(), f, func(e audit.Entry) error {
+				if batch = append(batch, e); len(batch) == auditCSVBatch {
+					return flush()
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			return flush()
 		})
 }
+
+// auditCSVBatch is how many entries share one lookup of their names.
+const auditCSVBatch = 200
 
 // streamCSVFlushEvery is how many records go out between flushes, so a
 // download moves even when the store is slow.
@@ -108,7 +135,7 @@ func (a *App) streamCSV(c echo.Context, d csvDownload, each func(write func(...[
 }
 
 // auditCSVRows are the rows of one attempt.
-func auditCSVRows(e audit.Entry) [][]string {
+func (a *App) auditCSVRows(e audit.Entry, names entryNames) [][]string {
 	changes := e.Changes
 	if len(changes) == 0 {
 		changes = []audit.Change{{}}
@@ -119,9 +146,15 @@ func auditCSVRows(e audit.Entry) [][]string {
 	}
 	rows := make([][]string, 0, len(changes))
 	for _, ch := range changes {
+		label := ""
+		if ch.Field != "" {
+			label = fieldLabel(ch.Field)
+		}
 		rows = append(rows, []string{e.Time.UTC().Format(csvTime), e.ActorEmail, e.ActorName, strconv.FormatInt(e.TenantID, 10),
 			strconv.FormatInt(e.CustomerID, 10), strconv.FormatInt(e.ContactID, 10), ch.Field, ch.Before, ch.After,
-			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID, string(e.Action), job})
+			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID, string(e.Action), job,
+			label, a.plainValue(ch.Field, ch.Before), a.plainValue(ch.Field, ch.After), outcomeLabel(e),
+			names.customers[e.CustomerID], names.contacts[e.ContactID]})
 	}
 	return rows
 }

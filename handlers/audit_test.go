@@ -467,6 +467,28 @@ func TestHistoryInPlainWords(t *testing.T) {
 			t.Errorf("the audit trail still says %q", raw)
 		}
 	}
+
+	// The CSV keeps the raw values and adds them as the History shows them.
+	csvPage := b.get("/audit.csv")
+	rows, err := readCSV(t, strings.NewReader(csvPage.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.TrimPrefix(h, "\ufeff")] = i
+	}
+	var marketing []string
+	for _, r := range rows[1:] {
+		if r[col["field"]] == "preferences.marketingUpdatesEnabled" {
+			marketing = r
+		}
+	}
+	if marketing == nil || marketing[col["before"]] != "true" || marketing[col["before_shown"]] != "On" || marketing[col["after_shown"]] != "Off" ||
+		marketing[col["field_label"]] != "Marketing updates" || marketing[col["customer_name"]] != "Ada Lovelace" ||
+		marketing[col["contact"]] != "Mobile (217) 555-0177" || marketing[col["outcome_label"]] != "Saved" {
+		t.Errorf("the CSV's marketing row: %q", marketing)
+	}
 }
 
 // The conflict view names the colleague whose save through the app made
