@@ -29,6 +29,20 @@ func TestNarrowScreen(t *testing.T) {
 	if w, ok := scrollWidth.(int); !ok || w > width {
 		t.Errorf("the page is %v px wide at %d: it scrolls sideways", scrollWidth, width)
 	}
+	// The header and the sandbox banner leave the page most of the screen.
+	top, err := page.Evaluate(`() => document.querySelector("main").getBoundingClientRect().top`)
+	must(t, err)
+	t.Logf("the page starts %v px down at %d px wide", top, width)
+	var px float64
+	switch v := top.(type) {
+	case float64:
+		px = v
+	case int:
+		px = float64(v)
+	}
+	if px > 200 {
+		t.Errorf("the header and banner take %.0f px at %d px wide, more than 200", px, width)
+	}
 	edit := page.Locator("[data-edit-link]").First()
 	must(t, expect.Locator(edit).ToBeInViewport())
 	box, err := edit.BoundingBox()
