@@ -48,7 +48,9 @@ func TestConcurrentEditShowsBothVersionsThenSaveMine(t *testing.T) {
 	conflict := page.Locator("[data-conflict]")
 	must(t, expect.Locator(conflict).ToHaveRole("alert"))
 	must(t, expect.Locator(conflict.Locator("[data-not-saved]")).ToHaveText("Your changes were NOT saved."))
-	must(t, expect.Locator(conflict.GetByRole("heading")).ToHaveText("Someone else changed this contact while you were editing"))
+	// The "colleague" saved through the app as the same sandbox user: the
+	// audit trail knows, and the heading says it was you, elsewhere.
+	must(t, expect.Locator(conflict.GetByRole("heading")).ToHaveText("You (in another tab or window) changed this contact while you were editing"))
 	must(t, expect.Locator(conflictRow(page, "Memo").GetByRole("cell")).ToHaveText([]string{"Cell", "Kelly's memo", "My memo"}))
 	must(t, expect.Locator(conflictRow(page, "Value").GetByRole("cell")).ToHaveText([]string{"(217) 555-0177", "(217) 555-0177", "(217) 555-0150"}))
 	must(t, expect.Locator(conflictRow(page, "Type")).ToHaveCount(0))
