@@ -235,6 +235,15 @@ func outcomeLabel(e audit.Entry) string {
 	if e.Outcome == audit.OutcomeConflict && len(e.Messages) > 0 && e.Messages[0] != change.ConflictMessage {
 		return "Not saved: the customer already has it"
 	}
+	if e.Outcome == audit.OutcomeFailed && len(e.Messages) > 0 {
+		// The change service records a failure as "Title (status text)".
+		switch m := e.Messages[0]; {
+		case strings.Contains(m, "(429 "):
+			return "Not saved: ServiceTitan's rate limit"
+		case strings.Contains(m, "(5"), strings.Contains(m, "timed out"), strings.Contains(m, "did not answer"):
+			return "Not saved: ServiceTitan down or slow"
+		}
+	}
 	return cmp.Or(outcomeLabels[e.Outcome], string(e.Outcome))
 }
 

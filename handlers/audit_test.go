@@ -451,13 +451,15 @@ func TestHistoryInPlainWords(t *testing.T) {
 		{Field: "type", Before: "MobilePhone", After: "Phone"}}}, audit.OutcomeSaved)
 	entry(audit.Entry{ActorEmail: "kelly@acme.example", TenantID: 1, CustomerID: 5, ContactID: 7,
 		Changes: []audit.Change{{Field: "value", After: "2175550123"}}}, audit.OutcomeConflict, "Ada Lovelace already has this phone number.")
+	entry(audit.Entry{ActorEmail: "kelly@acme.example", TenantID: 1, CustomerID: 5, ContactID: 7,
+		Changes: []audit.Change{{Field: "memo", After: "x"}}}, audit.OutcomeFailed, "ServiceTitan is unavailable (503 Service Unavailable)")
 	up := newUpstream(t)
 	configure, _ := withIndex(t, up, true)
 	b := newBrowser(t, up.appWith(t, time.Second, nil, func(c *handlers.Config) { withAudit(store)(c); configure(c) }).URL)
 	p := b.get("/audit")
 	page := text(p, "main")
 	for _, want := range []string{"Marketing updates", "On", "Off", "(217) 555-0177", "(217) 555-0188", "Mobile", "Landline",
-		"Ada Lovelace · Mobile (217) 555-0177", "Not saved: the customer already has it"} {
+		"Ada Lovelace · Mobile (217) 555-0177", "Not saved: the customer already has it", "Not saved: ServiceTitan down or slow"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the audit trail does not say %q: %s", want, page)
 		}
