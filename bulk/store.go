@@ -227,12 +227,16 @@ func (s *Store) Job(ctx context.Context, id int64) (Job, error) {
 // JobFilter selects confirmed jobs for Jobs; zero fields do not filter.
 type JobFilter struct {
 	ID int64
-	// Owner matches the owner's email, ignoring case.
-	Owner string
+	// Owner matches the owner's email, ignoring case; OwnerLike a part of
+	// the owner's email or name.
+	Owner, OwnerLike string
 	// From and To select jobs created in [From, To).
 	From, To time.Time
 	Limit    int
 }
+
+// likeEscaper makes a string match itself in LIKE.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Jobs lists confirmed jobs (not drafts) matching f, newest first.
 func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
@@ -242,6 +246,10 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	}
 	if f.Owner != "" {
 		where, args = where+" AND LOWER(owner_email) = ?", append(args, strings.ToLower(f.Owner))
+	}
+	if f.OwnerLike != "" {
+		like := "%" + likeEscaper.Replace(strings.ToLower(f.OwnerLike)) + "%"
+		where, args = where+` AND (LOWER(owner_email) LIKE ? ESCAPE '\' OR LOWER(owner_name) LIKE ? ESCAPE '\')`, append(args, like, like)
 	}
 	if !f.From.IsZero() {
 		where, args = where+" AND created_us >= ?", append(args, micros(f.From))

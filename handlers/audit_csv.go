@@ -38,7 +38,7 @@ func (a *App) auditCSV(c echo.Context) error {
 			// Names come from the index a batch of entries at a time.
 			var batch []audit.Entry
 			flush := func() error {
-				names := a.entryNames(batch)
+				names := a.entryNames(c.Request().Context(), batch)
 				for _, e := range batch {
 					if err := write(a.auditCSVRows(e, names)...); err != nil {
 						return err

@@ -135,18 +135,13 @@ func (a *App) auditList(c echo.Context) error {
 		return failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
 	}
 	m.Total = total
-	m.Entries = a.historyViews(entries)
-	if q.Page == 1 && a.bulk != nil && f.CustomerID == 0 && f.Action == "" {
+	m.Entries = a.historyViews(entries, a.entryNames(c.Request().Context(), entries))
+	if q.Page == 1 && a.bulk != nil && f.CustomerID == 0 && len(f.CustomerIDs) == 0 && f.Action == "" {
 		// Bulk jobs themselves: who ran which list, when, and how it went.
-		jobs, err := a.bulk.Store.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, From: f.From, To: f.To, Limit: 20})
+		jobs, err := a.bulk.Store.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, OwnerLike: f.ActorLike,
+			From: f.From, To: f.To, Limit: 20})
 		if err != nil {
 			return failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
-		}
-		if f.ActorLike != "" {
-			part := strings.ToLower(f.ActorLike)
-			jobs = slices.DeleteFunc(jobs, func(j bulk.Job) bool {
-				return !strings.Contains(strings.ToLower(j.Owner.Email), part) && !strings.Contains(strings.ToLower(j.Owner.Name), part)
-			})
 		}
 		if m.BulkJobs, err = a.bulkSummaries(c, jobs); err != nil {
 			return err
@@ -205,8 +200,9 @@ func fieldLabel(field string) string {
 	return field
 }
 
-func (a *App) historyViews(entries []audit.Entry) []views.HistoryEntry {
-	names := a.entryNames(entries)
+// historyViews shows entries; names name their customers and contacts
+// (the contact page, which shows one contact, passes none).
+func (a *App) historyViews(entries []audit.Entry, names entryNames) []views.HistoryEntry {
 	out := make([]views.HistoryEntry, 0, len(entries))
 	for _, e := range entries {
 		h := views.HistoryEntry{
@@ -261,10 +257,8 @@ func (a *App) plainValue(field, v string) string {
 		if d := client.Digits(v); len(d) == 10 && d == v {
 			return a.displayValue(client.ContactPhone, v)
 		}
-	case v == "true":
-		return "On"
-	case v == "false":
-		return "Off"
+	case v == "true", v == "false":
+		return onOff(v == "true")
 	}
 	return v
 }
@@ -283,7 +277,7 @@ type indexLookups interface {
 	ContactsByID(ctx context.Context, ids []int64) (map[int64]index.Contact, error)
 }
 
-func (a *App) entryNames(entries []audit.Entry) entryNames {
+func (a *App) entryNames(ctx context.Context, entries []audit.Entry) entryNames {
 	names := entryNames{customers: map[int64]string{}, contacts: map[int64]string{}}
 	idx, ok := a.index.(indexLookups)
 	if !ok || len(entries) == 0 {
@@ -293,7 +287,7 @@ func (a *App) entryNames(entries []audit.Entry) entryNames {
 	for _, e := range entries {
 		customers, contacts = append(customers, e.CustomerID), append(contacts, e.ContactID)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if cs, err := idx.CustomersByID(ctx, slices.Compact(slices.Sorted(slices.Values(customers)))); err == nil {
 		for id, c := range cs {

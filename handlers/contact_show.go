@@ -58,7 +58,7 @@ func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait fun
 			}
 			return nil, err
 		}
-		return a.historyViews(entries), nil
+		return a.historyViews(entries, entryNames{}), nil
 	})
 	wait = func() ([]views.HistoryEntry, bool) {
 		entries, err := read()

@@ -105,7 +105,7 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int) views.Hy
 	s := views.HygieneSection{Section: string(l.Section), Title: words.title, Intro: words.intro, Count: count, Page: l.Page,
 		CSVURL: "/hygiene.csv?section=" + string(l.Section)}
 	if l.Section == hygiene.Shared {
-		s.Intro = fmt.Sprintf(words.intro, a.hygiene.Rules.SharedMin)
+		s.Intro = fmt.Sprintf(words.intro, a.hygiene.SharedMin())
 	}
 	if l.Page > 1 {
 		s.PrevURL = hygieneHref(l.Section, l.Page-1)

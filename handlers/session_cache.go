@@ -48,11 +48,6 @@ func (s *decodedSessions) New(r *http.Request, name string) (*sessions.Session, 
 	return session, err
 }
 
-// Save implements sessions.Store.
-func (s *decodedSessions) Save(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
-	return s.CookieStore.Save(r, w, session)
-}
-
 // copyValues copies session values deeply enough that a page changing its
 // session (a slice of recent customers, a map) never changes the
 // remembered one: they are what JSON decodes to.

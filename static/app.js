@@ -141,7 +141,7 @@
   // With no DISPLAY_TZ the server writes times in UTC (and says so); the
   // browser shows them in its own zone.
   var localFormat = null;
-  function localizeTimes(root) {
+  function localizeTimes() {
     if (!document.body || !document.body.hasAttribute("data-local-times") || !window.Intl) {
       return;
     }
@@ -151,7 +151,7 @@
         hour: "numeric", minute: "2-digit", timeZoneName: "short"
       });
     }
-    (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
       if (!isNaN(when.getTime()) && el.getAttribute("datetime").indexOf("T") > 0) {
         el.textContent = localFormat.format(when);
