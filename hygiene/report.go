@@ -82,7 +82,7 @@ func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, erro
 	for _, s := range []Section{PlaceholderPhone, PlaceholderEmail, Invalid} {
 		rep.Counts.Sections[s] = counts[string(s)]
 	}
-	if rep.Counts.SharedValues, rep.Counts.Sections[Shared], err = r.Index.SharedTotals(ctx, r.sharedMin()); err != nil {
+	if rep.Counts.SharedValues, rep.Counts.Sections[Shared], err = r.Index.SharedTotals(ctx, r.SharedMin()); err != nil {
 		return rep, err
 	}
 	if rep.Counts.Sections[Unreachable], err = r.Index.CountUnreachable(ctx); err != nil {
@@ -101,7 +101,7 @@ func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, erro
 		switch s {
 		case Shared:
 			var values []index.SharedValue
-			values, err = r.Index.SharedValues(ctx, r.sharedMin(), (page-1)*PageValues, PageValues+1)
+			values, err = r.Index.SharedValues(ctx, r.SharedMin(), (page-1)*PageValues, PageValues+1)
 			if err != nil {
 				return rep, err
 			}
@@ -123,7 +123,9 @@ func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, erro
 	return rep, nil
 }
 
-func (r Reporter) sharedMin() int {
+// SharedMin is how many customers a value may have before the report
+// lists it (HYGIENE_SHARED_MIN; 3 when unset).
+func (r Reporter) SharedMin() int {
 	if r.Rules.SharedMin <= 0 {
 		return 3
 	}
@@ -137,7 +139,7 @@ func (r Reporter) Each(ctx context.Context, s Section, each func(Row) error) err
 	}
 	// A page of values at a time: a tenant can share tens of thousands.
 	for offset := 0; ; offset += 500 {
-		values, err := r.Index.SharedValues(ctx, r.sharedMin(), offset, 500)
+		values, err := r.Index.SharedValues(ctx, r.SharedMin(), offset, 500)
 		if err != nil || len(values) == 0 {
 			return err
 		}
@@ -195,6 +197,10 @@ func (r Reporter) sharedRows(ctx context.Context, values []index.SharedValue, pe
 }
 
 func (r Reporter) row(s Section, l index.Listed) Row {
-	return Row{Section: s, CustomerID: l.CustomerID, CustomerName: l.CustomerName, CustomerActive: l.CustomerActive,
-		ContactID: l.ID, Type: l.Type, Value: l.Value, Why: r.Rules.Explain(l.Type, l.Value)}
+	row := Row{Section: s, CustomerID: l.CustomerID, CustomerName: l.CustomerName, CustomerActive: l.CustomerActive,
+		ContactID: l.ID, Type: l.Type, Value: l.Value}
+	if s != Shared {
+		row.Why = r.Rules.Explain(s, l.Type, l.Value)
+	}
+	return row
 }

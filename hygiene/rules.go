@@ -180,10 +180,11 @@ func localKey(local string) string {
 	}, local)
 }
 
-// Explain says in words why Classify put a value where it did.
-func (r Rules) Explain(t client.ContactType, value string) string {
+// Explain says in words why a value is in section s (what Classify
+// found; the index stores it, so it is not worked out again here).
+func (r Rules) Explain(s Section, t client.ContactType, value string) string {
 	value = strings.TrimSpace(value)
-	switch r.Classify(t, value) {
+	switch s {
 	case PlaceholderPhone:
 		national := nationalDigits(client.Digits(value), r.Region)
 		switch {

@@ -530,8 +530,13 @@ func (s *Store) summarizeSomeTouched(ctx context.Context) (int, error) {
 	if err := s.summarizeSome(ctx, tx, keys, customers); err != nil {
 		return 0, fmt.Errorf("index: summarize: %w", err)
 	}
+	byKind := map[string][]any{}
 	for _, d := range done {
-		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_dirty WHERE kind = ? AND key = ?`), d[0], d[1]); err != nil {
+		byKind[d[0]] = append(byKind[d[0]], d[1])
+	}
+	for kind, keys := range byKind {
+		q := `DELETE FROM index_dirty WHERE kind = ? AND key IN (?` + strings.Repeat(", ?", len(keys)-1) + `)`
+		if _, err := tx.ExecContext(ctx, s.rebind(q), append([]any{kind}, keys...)...); err != nil {
 			return 0, fmt.Errorf("index: summarize: %w", err)
 		}
 	}

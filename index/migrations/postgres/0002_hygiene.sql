@@ -8,7 +8,6 @@ ALTER TABLE index_contacts ADD COLUMN checked BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX index_contacts_unchecked ON index_contacts (id) WHERE NOT checked;
 CREATE INDEX index_contacts_problem ON index_contacts (problem, value_key, id) WHERE problem <> '' AND NOT removed;
 CREATE INDEX index_contacts_shared ON index_contacts (value_key, customer_id) WHERE NOT removed AND problem = '';
-CREATE INDEX index_contacts_reach ON index_contacts (customer_id, kind) WHERE NOT removed AND problem NOT LIKE 'placeholder-%';
 
 CREATE TABLE index_settings (
 	name  TEXT PRIMARY KEY,

@@ -7,9 +7,8 @@ ALTER TABLE index_contacts ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;
 
 CREATE INDEX index_contacts_unchecked ON index_contacts (id) WHERE checked = 0;
 CREATE INDEX index_contacts_problem ON index_contacts (problem, value_key, id) WHERE problem <> '' AND removed = 0;
--- One value on several customers, and who has a phone or an email.
+-- One value on several customers.
 CREATE INDEX index_contacts_shared ON index_contacts (value_key, customer_id) WHERE removed = 0 AND problem = '';
-CREATE INDEX index_contacts_reach ON index_contacts (customer_id, kind) WHERE removed = 0 AND problem NOT LIKE 'placeholder-%';
 
 -- Settings the rows were last checked under.
 CREATE TABLE index_settings (

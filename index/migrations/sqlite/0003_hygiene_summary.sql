@@ -14,7 +14,7 @@ CREATE TABLE index_unreachable (
 	customer_id INTEGER PRIMARY KEY
 ) STRICT;
 
-DROP INDEX index_contacts_reach;
+-- Who has a phone or an email that is not a placeholder.
 CREATE INDEX index_contacts_reach ON index_contacts (customer_id)
 	WHERE removed = 0 AND problem NOT LIKE 'placeholder-%' AND kind IN ('Phone', 'MobilePhone', 'Email');
 
