@@ -250,12 +250,12 @@ func (s *Service) wrote(customerID int64, ct client.Contact) {
 	}
 }
 
-// auditOutcome is how the audit trail words an outcome; what names the
-// record, as pages do.
 // ConflictMessage is a conflict's message in the audit trail; a conflict
 // with another message is a value the customer already holds.
 const ConflictMessage = "Changed in ServiceTitan since the form was opened; nothing was written."
 
+// auditOutcome is how the audit trail words an outcome; what names the
+// record, as pages do.
 func auditOutcome(o Outcome, cause error, what string) (audit.Outcome, []string) {
 	switch o.Result {
 	case Saved, NoChange:

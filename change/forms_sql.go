@@ -52,8 +52,6 @@ func hashKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func interval(d time.Duration) string { return fmt.Sprintf("%d microseconds", d.Microseconds()) }
-
 // Claim implements Forms: the row is inserted, or taken over when the
 // form is free again (released, or expired); otherwise it stays the
 // other post's.
@@ -67,7 +65,7 @@ func (f *PostgresForms) Claim(ctx context.Context, key string) (bool, error) {
 	err := f.db.QueryRowContext(ctx, `INSERT INTO change_forms (key, state, expires_at) VALUES ($1, 'working', now() + $2::interval)
 		ON CONFLICT (key) DO UPDATE SET state = 'working', outcome = NULL, expires_at = excluded.expires_at
 		WHERE change_forms.state = 'released' OR change_forms.expires_at < now()
-		RETURNING key`, hashKey(key), interval(f.workingTTL)).Scan(&got)
+		RETURNING key`, hashKey(key), db.Interval(f.workingTTL)).Scan(&got)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -116,7 +114,7 @@ func (f *PostgresForms) Finish(ctx context.Context, key string, o Outcome) error
 		state, ttl = "released", f.releasedTTL
 	}
 	if _, err := f.db.ExecContext(ctx, `UPDATE change_forms SET state = $2, outcome = $3, expires_at = now() + $4::interval
-		WHERE key = $1 AND state = 'working'`, hashKey(key), state, string(b), interval(ttl)); err != nil {
+		WHERE key = $1 AND state = 'working'`, hashKey(key), state, string(b), db.Interval(ttl)); err != nil {
 		return fmt.Errorf("forms: keep an outcome: %w", err)
 	}
 	return nil

@@ -17,7 +17,7 @@ import (
 func WithRateLimit(perSecond float64) Option {
 	return func(c *Client) {
 		if perSecond > 0 {
-			c.budget = rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
+			c.budget = rate.NewLimiter(rate.Limit(perSecond), burst(perSecond))
 		}
 	}
 }
@@ -30,8 +30,11 @@ func (c *Client) SetRateLimit(perSecond float64) {
 		return
 	}
 	c.budget.SetLimit(rate.Limit(perSecond))
-	c.budget.SetBurst(max(1, int(perSecond)))
+	c.budget.SetBurst(burst(perSecond))
 }
+
+// burst lets a second's worth of calls go at once.
+func burst(perSecond float64) int { return max(1, int(perSecond)) }
 
 // RateLimit is the client's budget in calls a second (0: none).
 func (c *Client) RateLimit() float64 {

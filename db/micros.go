@@ -1,6 +1,9 @@
 package db
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Micros is how the index and bulk tables store a time: microseconds since
 // the Unix epoch, UTC, 0 for none (an integer both dialects compare and
@@ -19,3 +22,7 @@ func FromMicros(us int64) time.Time {
 	}
 	return time.UnixMicro(us).UTC()
 }
+
+// Interval is d as a PostgreSQL interval literal ("1500000 microseconds"),
+// for now() + $1::interval.
+func Interval(d time.Duration) string { return fmt.Sprintf("%d microseconds", d.Microseconds()) }

@@ -50,13 +50,10 @@ func Open(ctx context.Context, sqlDB *sql.DB, log *slog.Logger) (*Registry, erro
 	return &Registry{db: sqlDB, id: hex.EncodeToString(b), host: host, Every: 5 * time.Second, Stale: 16 * time.Second, log: log}, nil
 }
 
-// ID names this instance.
-func (r *Registry) ID() string { return r.id }
-
 // Beat says this instance is alive, forgets instances long gone, and
 // counts the live ones (this one included). Times are the database's.
 func (r *Registry) Beat(ctx context.Context) (int, error) {
-	stale := fmt.Sprintf("%d microseconds", r.Stale.Microseconds())
+	stale := db.Interval(r.Stale)
 	if _, err := r.db.ExecContext(ctx, `INSERT INTO app_instances (id, host, started_at, seen_at) VALUES ($1, $2, now(), now())
 		ON CONFLICT (id) DO UPDATE SET seen_at = now()`, r.id, r.host); err != nil {
 		return 0, fmt.Errorf("instances: beat: %w", err)

@@ -25,7 +25,6 @@ import (
 	"github.com/contactdesk/contactdesk/db"
 )
 
-// Config says where the jobs live and what runs them.
 // MaxJobTime bounds every worker's Timeout: a longer task works in steps
 // that each leave their progress in the database.
 const MaxJobTime = 10 * time.Minute
@@ -35,6 +34,7 @@ const MaxJobTime = 10 * time.Minute
 // so a job still working is never run twice.
 const RescueAfter = MaxJobTime + 5*time.Minute
 
+// Config says where the jobs live and what runs them.
 type Config struct {
 	// DB and Dialect are the app's database (db.SQLite: River uses
 	// it as it is; db.Postgres: River opens its own pool from

@@ -43,6 +43,7 @@ import (
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/index"
 )
 
@@ -502,9 +503,8 @@ func runBulk(ctx context.Context, o options, command string, stdout, stderr io.W
 	if err := checkLoopbackURL(base); err != nil {
 		return err
 	}
-	creds := sb.Credentials()
-	cfg := client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
-		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey, Timeout: client.DefaultTimeout}
+	cfg := sandboxtest.ClientConfig(sb)
+	cfg.Timeout = client.DefaultTimeout
 	dbPath := filepath.Join(tmp, "contactdesk.db")
 	logf("backfill: the index of %d generated customers (sandbox at %s), the rate limit lifted", o.bulkCustomers, base)
 	if r.Backfill, err = runChild(ctx, sb, childJob{Mode: childBackfill, Client: cfg, DB: dbPath}); err != nil {

@@ -41,6 +41,7 @@ import (
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/index/indexbench"
 )
@@ -372,9 +373,7 @@ func runIndex(ctx context.Context, o options, command string, stdout, stderr io.
 	if err := checkLoopbackURL(base); err != nil {
 		return err
 	}
-	creds := sb.Credentials()
-	cfg := client.Config{APIURL: sb.APIURL(), AuthURL: sb.TokenURL(), TenantID: creds.TenantID,
-		ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, AppKey: creds.AppKey}
+	cfg := sandboxtest.ClientConfig(sb)
 	dbPath := filepath.Join(tmp, "index.db")
 	logf("building the app (for search through it, at the end)")
 	bin, err := buildApp(ctx, tmp)
