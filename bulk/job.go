@@ -68,23 +68,16 @@ type Enqueuer interface {
 // Work queues a run for each running job nobody holds, and deletes
 // previews older than a day that nobody confirmed.
 func (w *SweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	running, err := w.Store.JobsIn(ctx, Running)
+	unheld, err := w.Store.Unleased(ctx, time.Now())
 	if err != nil {
 		return err
 	}
-	for _, j := range running {
-		until, err := w.Store.LeaseExpiry(ctx, j.ID)
-		if err != nil {
-			return err
-		}
-		if until.After(time.Now()) {
-			continue
-		}
-		if err := w.Queue.Enqueue(ctx, j.ID); err != nil {
+	for _, id := range unheld {
+		if err := w.Queue.Enqueue(ctx, id); err != nil {
 			return err
 		}
 		if w.Log != nil {
-			w.Log.InfoContext(ctx, "bulk job queued again: no worker held it", "job", j.ID)
+			w.Log.InfoContext(ctx, "bulk job queued again: no worker held it", "job", id)
 		}
 	}
 	_, err = w.Store.DeleteDrafts(ctx, time.Now().Add(-DraftLife))

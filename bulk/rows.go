@@ -173,18 +173,24 @@ func (s *Store) Lease(ctx context.Context, job int64, worker string, until time.
 	return n == 1, err
 }
 
-// LeaseExpiry is when the current lease of a job ends (zero: none).
-func (s *Store) LeaseExpiry(ctx context.Context, job int64) (time.Time, error) {
-	var owner string
-	var until int64
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT lease_owner, lease_until_us FROM bulk_jobs WHERE id = ?`), job).Scan(&owner, &until)
+// Unleased lists the running jobs no worker holds (no lease, or one run
+// out at now), oldest first.
+func (s *Store) Unleased(ctx context.Context, now time.Time) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id FROM bulk_jobs
+		WHERE state = ? AND (lease_owner = '' OR lease_until_us <= ?) ORDER BY id`), string(Running), micros(now))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("bulk: lease of job %d: %w", job, err)
+		return nil, fmt.Errorf("bulk: unleased jobs: %w", err)
 	}
-	if owner == "" {
-		return time.Time{}, nil
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("bulk: unleased jobs: %w", err)
+		}
+		ids = append(ids, id)
 	}
-	return fromMicros(until), nil
+	return ids, rows.Err()
 }
 
 // Unlease gives a job up, so another worker may take it at once.

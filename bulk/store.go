@@ -279,16 +279,6 @@ func (s *Store) jobs(ctx context.Context, q string, args ...any) ([]Job, error) 
 	return out, rows.Err()
 }
 
-// JobsIn lists the jobs in one of states, oldest first (to resume them).
-func (s *Store) JobsIn(ctx context.Context, states ...State) ([]Job, error) {
-	args := make([]any, len(states))
-	for i, st := range states {
-		args[i] = string(st)
-	}
-	return s.jobs(ctx, `SELECT `+jobColumns+` FROM bulk_jobs WHERE state IN (?`+strings.Repeat(", ?", len(states)-1)+`)
-		ORDER BY created_us, id`, args...)
-}
-
 // Counts counts a job's rows by state.
 func (s *Store) Counts(ctx context.Context, id int64) (Counts, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT state, COUNT(*) FROM bulk_rows WHERE job_id = ? GROUP BY state`), id)
