@@ -197,6 +197,7 @@ func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target)
 		defer mu.Unlock()
 		return fault.problem != "" || fault.err != nil
 	}
+	var renewed time.Time
 	for _, t := range rows {
 		// A free slot first, then the checks: a pause while every slot
 		// was busy must stop the next row.
@@ -217,9 +218,14 @@ func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target)
 			r.store.Unlease(context.WithoutCancel(ctx), j.ID, worker)
 			return current, &Step{}, nil
 		}
-		if held, err := r.store.Lease(ctx, j.ID, worker, time.Now().Add(r.lease)); err != nil || !held {
-			wg.Wait()
-			return current, &Step{}, err
+		// The lease is renewed a few times within its length, not at every
+		// row: each renewal is a write (on SQLite, the one writer's turn).
+		if time.Since(renewed) > r.lease/4 {
+			if held, err := r.store.Lease(ctx, j.ID, worker, time.Now().Add(r.lease)); err != nil || !held {
+				wg.Wait()
+				return current, &Step{}, err
+			}
+			renewed = time.Now()
 		}
 		j = current
 		wg.Add(1)
