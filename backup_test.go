@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
 // saveLoop records saves (an audit attempt begun, then completed) until
@@ -101,20 +101,28 @@ func TestBackupDuringSaves(t *testing.T) {
 // With DATABASE_URL, backup runs pg_dump: the file restores with
 // pg_restore, and the password never reaches pg_dump's command line.
 func TestBackupPostgres(t *testing.T) {
-	url := os.Getenv("AUDIT_TEST_DATABASE_URL")
-	if url == "" {
-		t.Skip("AUDIT_TEST_DATABASE_URL is not set (scripts/setup-postgres.sh prints one)")
-	}
 	if _, err := exec.LookPath("pg_restore"); err != nil {
 		t.Skip("no pg_restore")
 	}
+	// pg_dump takes a whole database: one of its own, so that no other
+	// test's tables (in any package) are in it or change under it.
+	url := dbtest.PostgresDatabaseURL(t)
+	store, err := audit.OpenPostgres(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Begin(context.Background(), audit.Entry{ActorEmail: "kelly@acme.example", TenantID: 1, CustomerID: 5, ContactID: 7,
+		Changes: []audit.Change{{Field: "memo", Before: "a", After: "b"}}}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
 	out := t.TempDir() + "/backup.dump"
 	var stdout bytes.Buffer
 	if err := run(context.Background(), []string{"backup", out}, envOf(map[string]string{"DATABASE_URL": url}), &stdout); err != nil {
 		t.Fatalf("backup: %v", err)
 	}
 	list, err := exec.Command("pg_restore", "--list", out).CombinedOutput()
-	if err != nil || !strings.Contains(string(list), "TABLE public attempts") {
+	if err != nil || !strings.Contains(string(list), "TABLE public attempts") || !strings.Contains(string(list), "TABLE DATA public attempts") {
 		t.Errorf("pg_restore --list: %v %.300s", err, list)
 	}
 }

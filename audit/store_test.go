@@ -4,10 +4,8 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +15,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
 // TestSQLite runs the store suite against SQLite files in temporary directories.
@@ -47,43 +47,10 @@ func sqliteOpener() func(t *testing.T) Store {
 	}
 }
 
-// TestPostgres runs the store suite against the PostgreSQL database at
-// AUDIT_TEST_DATABASE_URL (scripts/setup-postgres.sh prints one), each test
-// in a fresh schema that is dropped afterwards.
+// TestPostgres runs the store suite against the test PostgreSQL
+// (AUDIT_TEST_DATABASE_URL; scripts/setup-postgres.sh prints one), each test
+// in a fresh schema of its own (dbtest), dropped afterwards.
 func TestPostgres(t *testing.T) {
-	dbURL := os.Getenv("AUDIT_TEST_DATABASE_URL")
-	if dbURL == "" {
-		const how = "export AUDIT_TEST_DATABASE_URL=$(bash scripts/setup-postgres.sh | tail -1)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal("AUDIT_TEST_DATABASE_URL is not set, and CI must test PostgreSQL: " + how)
-		}
-		t.Skip("AUDIT_TEST_DATABASE_URL is not set; to test PostgreSQL too: " + how)
-	}
-	admin, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatalf("AUDIT_TEST_DATABASE_URL: %v", err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if err := admin.PingContext(context.Background()); err != nil {
-		t.Fatalf("AUDIT_TEST_DATABASE_URL: %v", err)
-	}
-
-	// freshSchema creates an empty schema for t, dropped when t ends, and
-	// returns the URL of the database with that schema as its search_path.
-	freshSchema := func(t *testing.T) string {
-		t.Helper()
-		schema := "audit_test_" + strings.ToLower(rand.Text())
-		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-			t.Fatalf("create schema: %v", err)
-		}
-		t.Cleanup(func() {
-			if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-				t.Errorf("drop schema %s: %v", schema, err)
-			}
-		})
-		return withSearchPath(t, dbURL, schema)
-	}
-
 	var mu sync.Mutex
 	urls := map[*testing.T]string{}
 	testStore(t, func(t *testing.T) Store {
@@ -91,7 +58,7 @@ func TestPostgres(t *testing.T) {
 		mu.Lock()
 		u, ok := urls[t]
 		if !ok {
-			u = freshSchema(t)
+			u = dbtest.PostgresURL(t)
 			urls[t] = u
 		}
 		mu.Unlock()
@@ -104,7 +71,7 @@ func TestPostgres(t *testing.T) {
 	})
 
 	t.Run("ok, instances starting at once migrate once", func(t *testing.T) {
-		u := freshSchema(t)
+		u := dbtest.PostgresURL(t)
 		const n = 4
 		stores := make([]Store, n)
 		errs := make([]error, n)
@@ -139,23 +106,6 @@ func TestPostgres(t *testing.T) {
 			t.Errorf("error reveals the password: %v", err)
 		}
 	})
-}
-
-// withSearchPath adds search_path=schema to a PostgreSQL URL or
-// keyword/value connection string.
-func withSearchPath(t *testing.T, dbURL, schema string) string {
-	t.Helper()
-	if !strings.HasPrefix(dbURL, "postgres://") && !strings.HasPrefix(dbURL, "postgresql://") {
-		return dbURL + " search_path=" + schema
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatalf("AUDIT_TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // testStore is the suite both backends pass. open returns a Store for the
