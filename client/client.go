@@ -1,7 +1,8 @@
-// Package client talks to ServiceTitan's CRM v2 API: customers and their
-// contacts. It owns authentication (OAuth 2.0 client credentials with one
-// shared, cached token), retries that are safe for each method, and typed
-// errors that callers inspect with errors.Is and errors.As.
+// Package client talks to ServiceTitan's CRM v2 API: customers, their
+// service locations, and the contacts of both. It owns authentication
+// (OAuth 2.0 client credentials with one shared, cached token), retries
+// that are safe for each method, and typed errors that callers inspect
+// with errors.Is and errors.As.
 package client
 
 import (
@@ -198,22 +199,29 @@ const (
 	OpDeleteContact   = "Customers_DeleteContact"
 	OpExportCustomers = "Export_Customers"
 	OpExportContacts  = "Export_CustomerContacts"
-	opToken           = "token"
-	listContactsLimit = 100 // pages followed at most, so a broken hasMore cannot loop forever
+
+	OpGetLocations           = "Locations_GetList"
+	OpGetLocation            = "Locations_Get"
+	OpGetLocationContactList = "Locations_GetContactList"
+	OpUpdateLocationContact  = "Locations_UpdateContact"
+	OpCreateLocationContact  = "Locations_CreateContact"
+	OpDeleteLocationContact  = "Locations_DeleteContact"
+	OpExportLocations        = "Export_Locations"
+	OpExportLocationContacts = "Export_LocationContacts"
+	opToken                  = "token"
+	listPagesLimit           = 100 // pages followed at most, so a broken hasMore cannot loop forever
 )
 
-// contactPageSize keeps a typical customer's contacts in one round trip.
-const contactPageSize = 100
+// listPageSize keeps a typical customer's contacts, or its locations, in
+// one round trip.
+const listPageSize = 100
 
 // UpdateContact PATCHes a contact and returns it as ServiceTitan stored it.
 // Only the fields set in req are sent. A PATCH is retried only when it
 // provably never reached ServiceTitan; when its answer is lost the error
 // matches ErrOutcomeUnknown and the caller must re-read.
 func (c *Client) UpdateContact(ctx context.Context, customerID, contactID int64, req UpdateContactRequest) (Contact, error) {
-	var out contactWire
-	path := fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID)
-	err := c.do(ctx, OpUpdateContact, http.MethodPatch, path, nil, req, &out)
-	return out.contact(), err
+	return c.updateContact(ctx, customerContacts(customerID), contactID, req)
 }
 
 // CreateContact adds a contact to a customer and returns it as
@@ -224,50 +232,25 @@ func (c *Client) UpdateContact(ctx context.Context, customerID, contactID int64,
 // preferences, and unknown fields have been seen dropped with a 200:
 // compare the answer's preferences with those sent.
 func (c *Client) CreateContact(ctx context.Context, customerID int64, req CreateContactRequest) (Contact, error) {
-	var out contactWire
-	err := c.do(ctx, OpCreateContact, http.MethodPost, fmt.Sprintf("/customers/%d/contacts", customerID), nil, req, &out)
-	return out.contact(), err
+	return c.createContact(ctx, customerContacts(customerID), req)
 }
 
 // DeleteContact removes a contact (ServiceTitan answers 200 with no body).
 // Like every write, it is never resent after a lost answer: the error then
 // matches ErrOutcomeUnknown and the caller re-reads.
 func (c *Client) DeleteContact(ctx context.Context, customerID, contactID int64) error {
-	return c.do(ctx, OpDeleteContact, http.MethodDelete, fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID), nil, nil, nil)
+	return c.deleteContact(ctx, customerContacts(customerID), contactID)
 }
 
 // ListContacts returns all of a customer's contacts, following hasMore.
 func (c *Client) ListContacts(ctx context.Context, customerID int64) ([]Contact, error) {
-	var all []Contact
-	for page := 1; page <= listContactsLimit; page++ {
-		q := url.Values{"page": {strconv.Itoa(page)}, "pageSize": {strconv.Itoa(contactPageSize)}}
-		var p Page[contactWire]
-		if err := c.do(ctx, OpGetContactList, http.MethodGet, fmt.Sprintf("/customers/%d/contacts", customerID), q, nil, &p); err != nil {
-			return nil, err
-		}
-		for _, w := range p.Data {
-			all = append(all, w.contact())
-		}
-		if !p.HasMore || len(p.Data) == 0 {
-			return all, nil
-		}
-	}
-	return nil, fmt.Errorf("servicetitan: %s: more than %d pages: %w", OpGetContactList, listContactsLimit, ErrMalformedResponse)
+	return c.listContacts(ctx, customerContacts(customerID))
 }
 
 // GetContact finds one contact of a customer. ServiceTitan has no endpoint
 // for a single contact, so it reads the customer's list.
 func (c *Client) GetContact(ctx context.Context, customerID, contactID int64) (Contact, error) {
-	contacts, err := c.ListContacts(ctx, customerID)
-	if err != nil {
-		return Contact{}, err
-	}
-	for _, ct := range contacts {
-		if ct.ID == contactID {
-			return ct, nil
-		}
-	}
-	return Contact{}, &APIError{Operation: OpGetContactList, StatusCode: http.StatusNotFound, Title: "Contact not found"}
+	return c.getContact(ctx, customerContacts(customerID), contactID)
 }
 
 // GetCustomer reads one customer.
@@ -287,11 +270,7 @@ func (c *Client) SearchCustomers(ctx context.Context, q CustomerQuery) (Page[Cus
 		v.Set("phone", q.Phone)
 	}
 	if len(q.IDs) > 0 {
-		ids := make([]string, len(q.IDs))
-		for i, id := range q.IDs {
-			ids[i] = strconv.FormatInt(id, 10)
-		}
-		v.Set("ids", strings.Join(ids, ","))
+		v.Set("ids", joinIDs(q.IDs))
 	}
 	v.Set("page", strconv.Itoa(max(q.Page, 1)))
 	if q.PageSize > 0 {

@@ -12,11 +12,11 @@ import (
 	"time"
 )
 
-// ServiceTitan's Data Export feeds hold every customer and contact of the
-// tenant, active, inactive and removed, for keeping a copy of them. A feed
-// is read a page at a time (up to 5000 rows): each page says whether more
-// follow and where to go on from; the last page's token, stored, later
-// returns only what changed since.
+// ServiceTitan's Data Export feeds hold every customer, location and
+// contact of the tenant, active, inactive and removed, for keeping a copy
+// of them. A feed is read a page at a time (up to 5000 rows): each page
+// says whether more follow and where to go on from; the last page's token,
+// stored, later returns only what changed since.
 
 // ExportCursor is where a feed goes on from: the continueFrom token of the
 // last page. "" is the first record; an RFC 3339 date-time starts at the
@@ -37,6 +37,33 @@ type ExportCustomer struct {
 // was removed comes as a row with Active false.
 type ExportContact struct {
 	ID, CustomerID int64
+	Type           ContactType
+	Value, Memo    string
+	PhoneSettings  *PhoneSettings
+	Preferences    *Preferences
+	CreatedOn      time.Time
+	ModifiedOn     time.Time
+	Active         bool
+}
+
+// ExportLocation is a row of GET /export/locations: every location,
+// active or not. A location merged into another comes with MergedToID, the
+// location it now lives on (0 when it was not merged).
+type ExportLocation struct {
+	ID, CustomerID int64
+	Name           string
+	Address        Address
+	Active         bool
+	MergedToID     int64
+	CreatedOn      time.Time
+	ModifiedOn     time.Time
+}
+
+// ExportLocationContact is a row of GET /export/locations/contacts: a
+// location's contact, as ExportContact is a customer's. A removed one comes
+// as a row with Active false.
+type ExportLocationContact struct {
+	ID, LocationID int64
 	Type           ContactType
 	Value, Memo    string
 	PhoneSettings  *PhoneSettings
@@ -76,6 +103,20 @@ func (c *Client) ExportCustomers(ctx context.Context, from ExportCursor, row fun
 // contact comes as a row with Active false.
 func (c *Client) ExportContacts(ctx context.Context, from ExportCursor, row func(ExportContact) error) (next ExportCursor, hasMore bool, err error) {
 	return readExport(ctx, c, OpExportContacts, "/export/customers/contacts", from, exportContactWire.row, row)
+}
+
+// ExportLocations reads one page of the locations feed as ExportCustomers
+// reads the customers feed. Rows carry their customer's id, and MergedToID
+// for a location merged into another.
+func (c *Client) ExportLocations(ctx context.Context, from ExportCursor, row func(ExportLocation) error) (next ExportCursor, hasMore bool, err error) {
+	return readExport(ctx, c, OpExportLocations, "/export/locations", from, exportLocationWire.row, row)
+}
+
+// ExportLocationContacts reads one page of the location contacts feed as
+// ExportContacts reads the customer contacts feed. Rows carry their
+// location's id; a removed contact comes as a row with Active false.
+func (c *Client) ExportLocationContacts(ctx context.Context, from ExportCursor, row func(ExportLocationContact) error) (next ExportCursor, hasMore bool, err error) {
+	return readExport(ctx, c, OpExportLocationContacts, "/export/locations/contacts", from, exportLocationContactWire.row, row)
 }
 
 func readExport[W, T any](ctx context.Context, c *Client, op, path string, from ExportCursor, check func(W) (T, error), row func(T) error) (ExportCursor, bool, error) {
@@ -191,7 +232,7 @@ func wantDelim(dec *json.Decoder, want json.Delim) error {
 // missing names the fields that are not there, in a stable order.
 func missing(present map[string]bool) string {
 	var names []string
-	for _, name := range []string{"id", "customerId", "active", "modifiedOn", "data", "hasMore", "continueFrom"} {
+	for _, name := range []string{"id", "customerId", "locationId", "active", "modifiedOn", "data", "hasMore", "continueFrom"} {
 		if ok, asked := present[name]; asked && !ok {
 			names = append(names, name)
 		}
@@ -199,27 +240,86 @@ func missing(present map[string]bool) string {
 	return strings.Join(names, ", ")
 }
 
-// exportContactWire is a contacts feed row as ServiceTitan sends it; the
-// pointers tell a missing field from a zero one.
-type exportContactWire struct {
+// exportedContactWire is what a row of either contacts feed holds besides
+// its owner's id; the pointers tell a missing field from a zero one.
+type exportedContactWire struct {
 	contactWire
-	CustomerID int64    `json:"customerId"`
 	Active     *bool    `json:"active"`
 	ModifiedOn *apiTime `json:"modifiedOn"`
 }
 
-func (w exportContactWire) row() (ExportContact, error) {
-	if w.ID <= 0 || w.CustomerID <= 0 || w.Active == nil || w.ModifiedOn == nil {
-		return ExportContact{}, fmt.Errorf("contact row %d lacks %s", w.ID, missing(map[string]bool{
-			"id": w.ID > 0, "customerId": w.CustomerID > 0, "active": w.Active != nil, "modifiedOn": w.ModifiedOn != nil,
+// contact checks the row, whose owner's id (owner: its field's name) is
+// ownerID, and returns its contact and active flag.
+func (w exportedContactWire) contact(owner string, ownerID int64) (Contact, bool, error) {
+	if w.ID <= 0 || ownerID <= 0 || w.Active == nil || w.ModifiedOn == nil {
+		return Contact{}, false, fmt.Errorf("contact row %d lacks %s", w.ID, missing(map[string]bool{
+			"id": w.ID > 0, owner: ownerID > 0, "active": w.Active != nil, "modifiedOn": w.ModifiedOn != nil,
 		}))
 	}
-	c := w.contact()
+	c := w.contactWire.contact()
+	c.ModifiedOn = time.Time(*w.ModifiedOn)
+	return c, *w.Active, nil
+}
+
+// exportContactWire is a customer contacts feed row as ServiceTitan sends it.
+type exportContactWire struct {
+	exportedContactWire
+	CustomerID int64 `json:"customerId"`
+}
+
+func (w exportContactWire) row() (ExportContact, error) {
+	c, active, err := w.contact("customerId", w.CustomerID)
+	if err != nil {
+		return ExportContact{}, err
+	}
 	return ExportContact{
 		ID: c.ID, CustomerID: w.CustomerID, Type: c.Type, Value: c.Value, Memo: c.Memo,
 		PhoneSettings: c.PhoneSettings, Preferences: c.Preferences,
-		CreatedOn: c.CreatedOn, ModifiedOn: time.Time(*w.ModifiedOn), Active: *w.Active,
+		CreatedOn: c.CreatedOn, ModifiedOn: c.ModifiedOn, Active: active,
 	}, nil
+}
+
+// exportLocationContactWire is a location contacts feed row.
+type exportLocationContactWire struct {
+	exportedContactWire
+	LocationID int64 `json:"locationId"`
+}
+
+func (w exportLocationContactWire) row() (ExportLocationContact, error) {
+	c, active, err := w.contact("locationId", w.LocationID)
+	if err != nil {
+		return ExportLocationContact{}, err
+	}
+	return ExportLocationContact{
+		ID: c.ID, LocationID: w.LocationID, Type: c.Type, Value: c.Value, Memo: c.Memo,
+		PhoneSettings: c.PhoneSettings, Preferences: c.Preferences,
+		CreatedOn: c.CreatedOn, ModifiedOn: c.ModifiedOn, Active: active,
+	}, nil
+}
+
+// exportLocationWire is a locations feed row.
+type exportLocationWire struct {
+	locationWire
+	Active     *bool    `json:"active"`
+	ModifiedOn *apiTime `json:"modifiedOn"`
+	MergedToID *int64   `json:"mergedToId"`
+}
+
+func (w exportLocationWire) row() (ExportLocation, error) {
+	if w.ID <= 0 || w.CustomerID <= 0 || w.Active == nil || w.ModifiedOn == nil {
+		return ExportLocation{}, fmt.Errorf("location row %d lacks %s", w.ID, missing(map[string]bool{
+			"id": w.ID > 0, "customerId": w.CustomerID > 0, "active": w.Active != nil, "modifiedOn": w.ModifiedOn != nil,
+		}))
+	}
+	l := w.location()
+	out := ExportLocation{
+		ID: l.ID, CustomerID: l.CustomerID, Name: l.Name, Address: l.Address, Active: *w.Active,
+		CreatedOn: l.CreatedOn, ModifiedOn: time.Time(*w.ModifiedOn),
+	}
+	if w.MergedToID != nil {
+		out.MergedToID = *w.MergedToID
+	}
+	return out, nil
 }
 
 // exportCustomerWire is a customers feed row as ServiceTitan sends it.
