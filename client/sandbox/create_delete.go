@@ -1,8 +1,8 @@
 package sandbox
 
 import (
-	"io"
 	"net/http"
+	"slices"
 
 	"github.com/contactdesk/contactdesk/client"
 )
@@ -54,14 +54,15 @@ func newContactPreferences() *client.Preferences {
 	return &client.Preferences{JobRemindersEnabled: true, MarketingUpdatesEnabled: false, InvoiceStatementNotification: true}
 }
 
-func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
+// handleCreateContact answers Customers_CreateContact or
+// Locations_CreateContact.
+func (s *Server) handleCreateContact(kind ownerKind, w http.ResponseWriter, r *http.Request) {
 	ids, ok := pathIDs(w, r, "id")
 	if !ok {
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-	if err != nil {
-		writeValidation(w, map[string][]string{KeyMalformedBody: {"The request body could not be read."}})
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	req, errs := decodeCreate(body)
@@ -73,19 +74,15 @@ func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customerLocked(w, ids[0])
+	o, ok := s.ownerOrNotFoundLocked(w, kind, ids[0])
 	if !ok {
 		return
 	}
-	for _, other := range rec.contacts {
-		if sameValue(req.typ, req.value, other.Type, other.Value) {
-			p := newProblem(http.StatusConflict, TitleDuplicate, map[string][]string{KeyValue: {TitleDuplicate}})
-			p.Data["existingContactId"] = other.ID
-			writeJSON(w, http.StatusConflict, p)
-			return
-		}
+	if p, dup := o.duplicate(0, req.typ, req.value); dup {
+		writeJSON(w, http.StatusConflict, p)
+		return
 	}
-	c := client.Contact{ID: s.newContactIDLocked(), Type: req.typ, Value: req.value, Memo: req.memo, CreatedOn: now, ModifiedOn: now,
+	c := client.Contact{ID: s.newContactIDLocked(kind), Type: req.typ, Value: req.value, Memo: req.memo, CreatedOn: now, ModifiedOn: now,
 		Preferences: newContactPreferences()}
 	if req.prefs != nil {
 		c.Preferences = applyPreferences(nil, req.prefs)
@@ -93,61 +90,72 @@ func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
 	if req.typ.IsPhoneNumber() {
 		c.PhoneSettings = &client.PhoneSettings{PhoneNumber: req.value}
 	}
-	s.changedLocked(rec, c.ID)
-	rec.contacts = append(rec.contacts, c)
+	s.changedLocked(o.customer, c.ID)
+	*o.contacts = append(*o.contacts, c)
 	writeJSON(w, http.StatusOK, toContactBody(c))
 }
 
-// newContactIDLocked is an id no contact has had: one more than the
-// highest ever given.
-func (s *Server) newContactIDLocked() int64 {
-	if s.lastContactID == 0 {
-		s.lastContactID = s.gen.lastContactID()
+// newContactIDLocked is an id no contact of the kind has had: one more
+// than the highest ever given. Customer contacts and location contacts
+// have ids in ranges of their own.
+func (s *Server) newContactIDLocked(kind ownerKind) int64 {
+	last, generated := &s.lastContactID, s.gen.lastContactID
+	if kind == locationOwned {
+		last, generated = &s.lastLocationContactID, s.gen.lastLocationContactID
+	}
+	if *last == 0 {
+		*last = generated()
 		for _, rec := range s.customers {
-			for _, c := range rec.contacts {
-				s.lastContactID = max(s.lastContactID, c.ID)
+			for contacts := range rec.contactLists(kind) {
+				for _, c := range contacts {
+					*last = max(*last, c.ID)
+				}
 			}
 		}
-		for id := range s.tombstones {
-			s.lastContactID = max(s.lastContactID, id)
+		for id, t := range s.tombstones {
+			if t.kind() == kind {
+				*last = max(*last, id)
+			}
 		}
 	}
-	s.lastContactID++
-	return s.lastContactID
+	*last++
+	return *last
 }
 
-func (s *Server) handleDeleteContact(w http.ResponseWriter, r *http.Request) {
+// handleDeleteContact answers Customers_DeleteContact or
+// Locations_DeleteContact.
+func (s *Server) handleDeleteContact(kind ownerKind, w http.ResponseWriter, r *http.Request) {
 	ids, ok := pathIDs(w, r, "id", "contactId")
 	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.customerLocked(w, ids[0])
+	o, ok := s.ownerOrNotFoundLocked(w, kind, ids[0])
 	if !ok {
 		return
 	}
-	i := rec.contactIndex(ids[1])
+	i := contactIndex(*o.contacts, ids[1])
 	if i < 0 {
 		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleContactNotFound, nil))
 		return
 	}
-	gone := rec.contacts[i]
+	gone := (*o.contacts)[i]
 	gone.ModifiedOn = modifiedAfter(s.now(), gone.ModifiedOn)
-	at := s.changedLocked(rec, gone.ID)
-	// The contacts feed shows it from now on as a tombstone.
-	s.tombstones[gone.ID] = tombstone{customerID: rec.customer.ID, contact: gone, at: at}
+	at := s.changedLocked(o.customer, gone.ID)
+	// Its contacts feed shows it from now on as a tombstone.
+	s.tombstones[gone.ID] = tombstone{customerID: o.customer.customer.ID, locationID: o.locationID(), contact: gone, at: at}
 	delete(s.changedAt, gone.ID)
-	rec.contacts = append(rec.contacts[:i], rec.contacts[i+1:]...)
+	*o.contacts = slices.Delete(*o.contacts, i, i+1)
 	w.WriteHeader(http.StatusOK) // ServiceTitan answers 200 with no body
 }
 
-// customerLocked is the customer id (stored or generated), or a 404
-// written to w.
-func (s *Server) customerLocked(w http.ResponseWriter, id int64) (*customerRecord, bool) {
-	rec, ok := s.recordLocked(id)
+// ownerOrNotFoundLocked is the customer or location id (stored or
+// generated), or a 404 written to w.
+func (s *Server) ownerOrNotFoundLocked(w http.ResponseWriter, kind ownerKind, id int64) (contactOwner, bool) {
+	o, ok := s.ownerLocked(kind, id)
 	if !ok {
-		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil))
+		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, kind.notFound(), nil))
 	}
-	return rec, ok
+	return o, ok
 }

@@ -16,11 +16,13 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 )
 
-// The Data Export feeds, GET /export/customers and
-// /export/customers/contacts, answer {"data": [...], "hasMore": bool,
+// The Data Export feeds, GET /export/customers,
+// /export/customers/contacts, /export/locations and
+// /export/locations/contacts, answer {"data": [...], "hasMore": bool,
 // "continueFrom": "<token>"} with up to [WithExportPageSize] rows (5000,
-// as ServiceTitan): customers as Customers_Get shows them, contacts as the
-// contact list shows them plus customerId and active. Both feeds hold
+// as ServiceTitan): customers as Customers_Get shows them, locations as
+// Locations_Get (with active and mergedToId), contacts as the contact list
+// shows them plus customerId (or locationId) and active. Every feed holds
 // every row, active or not; a contact removed through the API comes back
 // as a row with "active": false and modifiedOn the time it was removed.
 //
@@ -59,8 +61,10 @@ func WithExportPageSize(n int) Option {
 type feed string
 
 const (
-	customersFeed feed = "customers"
-	contactsFeed  feed = "contacts"
+	customersFeed        feed = "customers"
+	contactsFeed         feed = "contacts"
+	locationsFeed        feed = "locations"
+	locationContactsFeed feed = "location-contacts"
 )
 
 // feedKey is a row's place in a feed.
@@ -79,18 +83,27 @@ func (k feedKey) cmp(o feedKey) int {
 // feedStart is before every row.
 var feedStart = feedKey{id: math.MinInt64}
 
-// feedRow is a row of a feed: a customer, or a contact of customerID.
+// feedRow is a row of a feed: a customer, a location, or a contact of
+// customerID (and of its location locationID, for a location's contact).
 type feedRow struct {
 	key        feedKey
 	customer   *customerRecord
+	location   *locationRecord
 	contact    *client.Contact
 	customerID int64
+	locationID int64
 	active     bool
 }
 
 type exportContactBody struct {
 	contactBody
 	CustomerID int64 `json:"customerId"`
+	Active     bool  `json:"active"`
+}
+
+type exportLocationContactBody struct {
+	contactBody
+	LocationID int64 `json:"locationId"`
 	Active     bool  `json:"active"`
 }
 
@@ -101,8 +114,13 @@ type exportPageBody struct {
 }
 
 func (r feedRow) body() any {
-	if r.contact == nil {
+	switch {
+	case r.location != nil:
+		return toLocationBody(r.location)
+	case r.contact == nil:
 		return toCustomerBody(r.customer)
+	case r.locationID != 0:
+		return exportLocationContactBody{contactBody: toContactBody(*r.contact), LocationID: r.locationID, Active: r.active}
 	}
 	return exportContactBody{contactBody: toContactBody(*r.contact), CustomerID: r.customerID, Active: r.active}
 }
@@ -195,30 +213,50 @@ func firstAfter(rows []feedRow, after feedKey) int {
 func (s *Server) storedRowsLocked(f feed) []feedRow {
 	var rows []feedRow
 	for _, rec := range s.customers {
-		if f == customersFeed {
-			rows = append(rows, feedRow{key: feedKey{rec.customer.ModifiedOn, rec.customer.ID}, customer: rec})
-			continue
-		}
-		for i := range rec.contacts {
-			rows = append(rows, s.contactRowLocked(rec, i))
-		}
+		rows = s.appendRowsLocked(rows, f, rec)
 	}
-	if f == contactsFeed {
+	if f == contactsFeed || f == locationContactsFeed {
 		for id, t := range s.tombstones {
-			rows = append(rows, feedRow{key: feedKey{t.at, id}, contact: &t.contact, customerID: t.customerID})
+			if (t.kind() == locationOwned) == (f == locationContactsFeed) {
+				rows = append(rows, feedRow{key: feedKey{t.at, id}, contact: &t.contact, customerID: t.customerID, locationID: t.locationID})
+			}
 		}
 	}
 	slices.SortFunc(rows, func(a, b feedRow) int { return a.key.cmp(b.key) })
 	return rows
 }
 
-func (s *Server) contactRowLocked(rec *customerRecord, i int) feedRow {
-	c := &rec.contacts[i]
+// appendRowsLocked appends the rows of f that rec holds (as made: for a
+// generated customer, with the contacts or locations f needs), in order
+// for a generated one.
+func (s *Server) appendRowsLocked(rows []feedRow, f feed, rec *customerRecord) []feedRow {
+	switch f {
+	case customersFeed:
+		rows = append(rows, feedRow{key: feedKey{rec.customer.ModifiedOn, rec.customer.ID}, customer: rec})
+	case contactsFeed:
+		for i := range rec.contacts {
+			rows = append(rows, s.contactRowLocked(&rec.contacts[i], rec.customer.ID, 0))
+		}
+	case locationsFeed:
+		for _, loc := range rec.locations {
+			rows = append(rows, feedRow{key: feedKey{loc.location.ModifiedOn, loc.location.ID}, location: loc})
+		}
+	case locationContactsFeed:
+		for _, loc := range rec.locations {
+			for i := range loc.contacts {
+				rows = append(rows, s.contactRowLocked(&loc.contacts[i], rec.customer.ID, loc.location.ID))
+			}
+		}
+	}
+	return rows
+}
+
+func (s *Server) contactRowLocked(c *client.Contact, customerID, locationID int64) feedRow {
 	at, changed := s.changedAt[c.ID]
 	if !changed {
 		at = c.ModifiedOn
 	}
-	return feedRow{key: feedKey{at, c.ID}, contact: c, customerID: rec.customer.ID, active: true}
+	return feedRow{key: feedKey{at, c.ID}, contact: c, customerID: customerID, locationID: locationID, active: true}
 }
 
 // rowsAfterLocked yields the rows of f placed after after, in order: the
@@ -249,19 +287,19 @@ func (s *Server) rowsAfterLocked(f feed, stored []feedRow, after feedKey) iter.S
 // their ids (see generate.go), so it starts at the slot of after.
 func (s *Server) generatedRowsLocked(f feed, after feedKey) iter.Seq[feedRow] {
 	return func(yield func(feedRow) bool) {
+		var rows []feedRow
 		for i := max(s.gen.slotOf(after.at)-1, 0); i < s.gen.n; i++ {
 			if _, stored := s.customers[s.gen.customerID(i)]; stored {
 				continue
 			}
 			rec, r, place := s.gen.customer(i)
-			rows := []feedRow{{key: feedKey{rec.customer.ModifiedOn, rec.customer.ID}, customer: rec}}
-			if f == contactsFeed {
+			switch f {
+			case contactsFeed:
 				s.gen.addContacts(rec, i, &r, place)
-				rows = rows[:0]
-				for j := range rec.contacts {
-					rows = append(rows, s.contactRowLocked(rec, j))
-				}
+			case locationsFeed, locationContactsFeed:
+				s.gen.addLocations(rec, i, place)
 			}
+			rows = s.appendRowsLocked(rows[:0], f, rec)
 			for _, row := range rows {
 				if row.key.cmp(after) > 0 && !yield(row) {
 					return

@@ -21,6 +21,7 @@ const (
 type feedRowJSON struct {
 	ID         int64  `json:"id"`
 	CustomerID int64  `json:"customerId"`
+	LocationID int64  `json:"locationId"`
 	Active     *bool  `json:"active"`
 	Name       string `json:"name"`
 	Value      string `json:"value"`
@@ -126,13 +127,16 @@ func TestExportFeedsPaging(t *testing.T) {
 	for _, tt := range []struct {
 		name, path string
 		contacts   bool
+		every      func(t *testing.T, s *Server, rows []feedRowJSON, contacts bool)
 	}{
-		{"ok, customers", customersFeedPath, false},
-		{"ok, contacts", contactsFeedPath, true},
+		{"ok, customers", customersFeedPath, false, wantEveryRowOnce},
+		{"ok, contacts", contactsFeedPath, true, wantEveryRowOnce},
+		{"ok, locations", locationsFeedPath, false, wantEveryLocationRowOnce},
+		{"ok, location contacts", locationContactsFeedPath, true, wantEveryLocationRowOnce},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rows, last := h.readFeed(tt.path, "", true)
-			wantEveryRowOnce(t, h.s, rows, tt.contacts)
+			tt.every(t, h.s, rows, tt.contacts)
 			for i := 1; i < len(rows); i++ {
 				if r, prev := rows[i], rows[i-1]; r.modified(t).Before(prev.modified(t)) {
 					t.Errorf("row %d (%s) after row %d (%s)", r.ID, r.ModifiedOn, prev.ID, prev.ModifiedOn)

@@ -37,6 +37,11 @@ import (
 // manager's, a family's). Phone numbers are random ten-digit US numbers:
 // unlike the seed's 555-01xx ones, some may be real. Emails are at
 // example.com, example.org and example.net, but for the placeholders.
+//
+// Each generated customer has service locations too, made from its number
+// in the same way (generate_locations.go): one at its address, a few
+// residential customers a rental as well, and commercial ones one to
+// twelve sites, each with contacts of its own.
 
 // GeneratedFirstCustomerName is the name of the first generated customer
 // (id one more than the highest seed customer id), the accented,
@@ -75,7 +80,11 @@ type generator struct {
 	n            int
 	firstID      int64 // customer id of customer 0
 	firstContact int64 // id of customer 0's first contact
-	slot         time.Duration
+	// firstLocation and firstLocationContact are the ids of customer 0's
+	// first location and of that location's first contact.
+	firstLocation        int64
+	firstLocationContact int64
+	slot                 time.Duration
 }
 
 // newGenerator places n generated customers after the seed data.
@@ -89,6 +98,7 @@ func newGenerator(n int, seed map[int64]*customerRecord) generator {
 	}
 	g.firstID++
 	g.firstContact++
+	g.firstLocation, g.firstLocationContact = firstLocationIDs(seed)
 	if n > 0 {
 		g.slot = (generatedUntil.Sub(generatedFrom) / time.Duration(n)).Truncate(100 * time.Nanosecond)
 	}
@@ -128,10 +138,11 @@ func (g generator) slotOf(t time.Time) int {
 // latest is a time after every generated row's modifiedOn.
 func (g generator) latest() time.Time { return g.slotStart(g.n) }
 
-// record makes customer i with its contacts.
+// record makes customer i with its contacts and its locations.
 func (g generator) record(i int) *customerRecord {
 	rec, r, place := g.customer(i)
 	g.addContacts(rec, i, &r, place)
+	g.addLocations(rec, i, place)
 	return rec
 }
 
@@ -317,10 +328,15 @@ func (r *genRand) contactType(commercial bool, rec *customerRecord) client.Conta
 // Generated values are written one way (digits, lower case), so
 // comparing them as strings is sameValue, only faster.
 func (r *genRand) contactValue(t client.ContactType, rec *customerRecord, place seedPlace) string {
+	return uniqueValue(rec.contacts, func() string { return r.phoneOrEmail(t, rec, place) })
+}
+
+// uniqueValue is the first value next makes that none of contacts holds.
+func uniqueValue(contacts []client.Contact, next func() string) string {
 	for {
-		v := r.phoneOrEmail(t, rec, place)
+		v := next()
 		taken := false
-		for _, c := range rec.contacts {
+		for _, c := range contacts {
 			taken = taken || c.Value == v
 		}
 		if !taken {

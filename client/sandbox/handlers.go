@@ -34,8 +34,12 @@ const (
 	// TitleDuplicate is the title of the 409 answer to a PATCH whose value
 	// another contact of the same customer already has.
 	TitleDuplicate = "A contact with this value already exists for this customer."
-	// TitleCustomerNotFound and TitleContactNotFound are the titles of 404s.
+	// TitleLocationDuplicate is the title of the 409 of a location's contact.
+	TitleLocationDuplicate = "A contact with this value already exists for this location."
+	// TitleCustomerNotFound, TitleLocationNotFound and TitleContactNotFound
+	// are the titles of 404s.
 	TitleCustomerNotFound = "Customer not found"
+	TitleLocationNotFound = "Location not found"
 	TitleContactNotFound  = "Contact not found"
 	// TitleTenantNotConnected is the title of the 403 for another tenant.
 	TitleTenantNotConnected = "The tenant has not connected this application"
@@ -143,18 +147,21 @@ func toContactBody(c client.Contact) contactBody {
 	return b
 }
 
+func toAddressBody(a client.Address, latitude, longitude float64) addressBody {
+	b := addressBody{
+		Street: a.Street, City: a.City, State: a.State, Zip: a.Zip, Country: a.Country,
+		Latitude: latitude, Longitude: longitude,
+	}
+	if a.Unit != "" {
+		b.Unit = &a.Unit
+	}
+	return b
+}
+
 func toCustomerBody(rec *customerRecord) customerBody {
 	c := rec.customer
-	a := addressBody{
-		Street: c.Address.Street, City: c.Address.City, State: c.Address.State,
-		Zip: c.Address.Zip, Country: c.Address.Country,
-		Latitude: rec.latitude, Longitude: rec.longitude,
-	}
-	if c.Address.Unit != "" {
-		a.Unit = &c.Address.Unit
-	}
 	return customerBody{
-		ID: c.ID, Active: c.Active, Name: c.Name, Type: c.Type, Address: a,
+		ID: c.ID, Active: c.Active, Name: c.Name, Type: c.Type, Address: toAddressBody(c.Address, rec.latitude, rec.longitude),
 		CustomFields: []any{}, TagTypeIDs: []int64{},
 		CreatedOn:   c.CreatedOn.UTC().Format(customerTimeLayout),
 		CreatedByID: rec.createdByID,
@@ -426,31 +433,8 @@ func (s *Server) handleListCustomers(w http.ResponseWriter, r *http.Request) {
 	errs := map[string][]string{}
 	p := parsePaging(q, errs, s.pageSizeCap())
 
-	var ids map[int64]bool
-	if v, ok := q.get("ids"); ok {
-		ids = map[int64]bool{}
-		for part := range strings.SplitSeq(v, ",") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			id, err := strconv.ParseInt(part, 10, 64)
-			if err != nil {
-				addErr(errs, "ids", notValid(v))
-				break
-			}
-			ids[id] = true
-		}
-	}
-	active := "true"
-	if v, ok := q.get("active"); ok {
-		switch strings.ToLower(v) {
-		case "true", "any", "false":
-			active = strings.ToLower(v)
-		default:
-			addErr(errs, "active", notValid(v))
-		}
-	}
+	ids := parseIDs(q, errs)
+	active := parseActive(q, errs)
 	if len(errs) > 0 {
 		writeValidation(w, errs)
 		return
@@ -468,14 +452,14 @@ func (s *Server) handleListCustomers(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	page := newPageCollector[customerBody](p)
-	customers := s.allCustomersLocked(hasPhone)
+	customers := s.allCustomersLocked(hasPhone, false)
 	if ids != nil {
 		customers = s.customersByIDLocked(ids)
 	}
 	for rec := range customers {
 		c := rec.customer
 		switch {
-		case active == "true" && !c.Active, active == "false" && c.Active:
+		case !active(c.Active):
 			continue
 		case ids != nil && !ids[c.ID]:
 			continue
@@ -492,6 +476,47 @@ func (s *Server) handleListCustomers(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, page.body())
+}
+
+// parseIDs reads the ids parameter (nil: not given).
+func parseIDs(q query, errs map[string][]string) map[int64]bool {
+	v, ok := q.get("ids")
+	if !ok {
+		return nil
+	}
+	ids := map[int64]bool{}
+	for part := range strings.SplitSeq(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			addErr(errs, "ids", notValid(v))
+			break
+		}
+		ids[id] = true
+	}
+	return ids
+}
+
+// parseActive reads the active parameter (True, the default, Any or
+// False) as the test a record's active flag must pass.
+func parseActive(q query, errs map[string][]string) func(active bool) bool {
+	v, ok := q.get("active")
+	if !ok {
+		v = "true"
+	}
+	switch strings.ToLower(v) {
+	case "true":
+		return func(active bool) bool { return active }
+	case "false":
+		return func(active bool) bool { return !active }
+	case "any":
+	default:
+		addErr(errs, "active", notValid(v))
+	}
+	return func(bool) bool { return true }
 }
 
 // customersByIDLocked yields the customers with the given ids that exist,
@@ -545,27 +570,48 @@ func pathIDs(w http.ResponseWriter, r *http.Request, names ...string) ([]int64, 
 }
 
 func (s *Server) handleGetCustomer(w http.ResponseWriter, r *http.Request) {
+	serveOne(s, w, r, TitleCustomerNotFound, func(id int64) (customerBody, bool) {
+		rec, found := s.recordLocked(id)
+		if !found {
+			return customerBody{}, false
+		}
+		return toCustomerBody(rec), true
+	})
+}
+
+// serveOne answers a GET of the record whose id is in the path with the
+// body find makes of it (under the lock), or a 404 titled notFound.
+func serveOne[T any](s *Server, w http.ResponseWriter, r *http.Request, notFound string, find func(id int64) (T, bool)) {
 	ids, ok := pathIDs(w, r, "id")
 	if !ok {
 		return
 	}
 	s.mu.Lock()
-	rec, found := s.recordLocked(ids[0])
-	var body customerBody
-	if found {
-		body = toCustomerBody(rec)
-	}
+	body, found := find(ids[0])
 	s.mu.Unlock()
 	if !found {
-		writeProblem(w, http.StatusNotFound, TitleCustomerNotFound, nil)
+		writeProblem(w, http.StatusNotFound, notFound, nil)
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
 }
 
+// readBody reads a request's JSON body, or answers 400 when it cannot be
+// read (over maxRequestBody, or cut off).
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		writeValidation(w, map[string][]string{KeyMalformedBody: {"The request body could not be read."}})
+		return nil, false
+	}
+	return body, true
+}
+
 // ---- contacts ----
 
-func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
+// handleListContacts answers Customers_GetContactList or
+// Locations_GetContactList.
+func (s *Server) handleListContacts(kind ownerKind, w http.ResponseWriter, r *http.Request) {
 	ids, ok := pathIDs(w, r, "id")
 	if !ok {
 		return
@@ -577,17 +623,17 @@ func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	rec, found := s.recordLocked(ids[0])
+	o, found := s.ownerLocked(kind, ids[0])
 	var all []contactBody
 	if found {
-		all = make([]contactBody, len(rec.contacts))
-		for i, c := range rec.contacts {
+		all = make([]contactBody, len(*o.contacts))
+		for i, c := range *o.contacts {
 			all[i] = toContactBody(c)
 		}
 	}
 	s.mu.Unlock()
 	if !found {
-		writeProblem(w, http.StatusNotFound, TitleCustomerNotFound, nil)
+		writeProblem(w, http.StatusNotFound, kind.notFound(), nil)
 		return
 	}
 	writeJSON(w, http.StatusOK, paginate(all, p))
@@ -786,14 +832,15 @@ func applyPreferences(old *client.Preferences, req *prefsRequest) *client.Prefer
 	return p
 }
 
-func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
+// handleUpdateContact answers Customers_UpdateContact or
+// Locations_UpdateContact.
+func (s *Server) handleUpdateContact(kind ownerKind, w http.ResponseWriter, r *http.Request) {
 	ids, ok := pathIDs(w, r, "id", "contactId")
 	if !ok {
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-	if err != nil {
-		writeValidation(w, map[string][]string{KeyMalformedBody: {"The request body could not be read."}})
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	req, errs := decodePatch(body)
@@ -808,30 +855,31 @@ func (s *Server) handleUpdateContact(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 
 	s.mu.Lock()
-	status, resp := s.updateContactLocked(ids[0], ids[1], req, errs, now)
+	status, resp := s.updateContactLocked(kind, ids[0], ids[1], req, errs, now)
 	s.mu.Unlock()
 	writeJSON(w, status, resp)
 }
 
-// updateContactLocked validates and applies a PATCH, returning the status
-// and body to answer with. errs holds the field errors model binding found;
-// they win over a 404, as in ASP.NET, and are reported together with the
-// errors that need the stored record (the value against the resulting type).
-func (s *Server) updateContactLocked(customerID, contactID int64, req patchRequest, errs map[string][]string, now time.Time) (int, any) {
-	rec, ok := s.recordLocked(customerID)
+// updateContactLocked validates and applies a PATCH to a contact of the
+// customer or location ownerID, returning the status and body to answer
+// with. errs holds the field errors model binding found; they win over a
+// 404, as in ASP.NET, and are reported together with the errors that need
+// the stored record (the value against the resulting type).
+func (s *Server) updateContactLocked(kind ownerKind, ownerID, contactID int64, req patchRequest, errs map[string][]string, now time.Time) (int, any) {
+	o, ok := s.ownerLocked(kind, ownerID)
 	i := -1
 	if ok {
-		i = rec.contactIndex(contactID)
+		i = contactIndex(*o.contacts, contactID)
 	}
 	switch {
 	case i < 0 && len(errs) > 0:
 		return http.StatusBadRequest, newProblem(http.StatusBadRequest, TitleValidation, errs)
 	case !ok:
-		return http.StatusNotFound, newProblem(http.StatusNotFound, TitleCustomerNotFound, nil)
+		return http.StatusNotFound, newProblem(http.StatusNotFound, kind.notFound(), nil)
 	case i < 0:
 		return http.StatusNotFound, newProblem(http.StatusNotFound, TitleContactNotFound, nil)
 	}
-	cur := rec.contacts[i]
+	cur := (*o.contacts)[i]
 	newType, newValue := cur.Type, cur.Value
 	if req.typ != nil {
 		newType = *req.typ
@@ -851,12 +899,8 @@ func (s *Server) updateContactLocked(customerID, contactID int64, req patchReque
 		return http.StatusBadRequest, newProblem(http.StatusBadRequest, TitleValidation, errs)
 	}
 	if identityChanged {
-		for _, other := range rec.contacts {
-			if other.ID != cur.ID && sameValue(newType, newValue, other.Type, other.Value) {
-				p := newProblem(http.StatusConflict, TitleDuplicate, map[string][]string{KeyValue: {TitleDuplicate}})
-				p.Data["existingContactId"] = other.ID
-				return http.StatusConflict, p
-			}
+		if p, dup := o.duplicate(cur.ID, newType, newValue); dup {
+			return http.StatusConflict, p
 		}
 	}
 
@@ -875,8 +919,8 @@ func (s *Server) updateContactLocked(customerID, contactID int64, req patchReque
 		c.PhoneSettings = nil
 	}
 	c.ModifiedOn = modifiedAfter(now, cur.ModifiedOn)
-	s.changedLocked(rec, c.ID)
-	rec.contacts[i] = c
+	s.changedLocked(o.customer, c.ID)
+	(*o.contacts)[i] = c
 	return http.StatusOK, toContactBody(c)
 }
 

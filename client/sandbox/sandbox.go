@@ -25,9 +25,18 @@
 //	DELETE /crm/v2/tenant/{tenant}/customers/{id}/contacts/{contactId}
 //	GET    /crm/v2/tenant/{tenant}/export/customers
 //	GET    /crm/v2/tenant/{tenant}/export/customers/contacts
+//	GET    /crm/v2/tenant/{tenant}/locations
+//	GET    /crm/v2/tenant/{tenant}/locations/{id}
+//	GET    /crm/v2/tenant/{tenant}/locations/{id}/contacts
+//	PATCH  /crm/v2/tenant/{tenant}/locations/{id}/contacts/{contactId}
+//	POST   /crm/v2/tenant/{tenant}/locations/{id}/contacts
+//	DELETE /crm/v2/tenant/{tenant}/locations/{id}/contacts/{contactId}
+//	GET    /crm/v2/tenant/{tenant}/export/locations
+//	GET    /crm/v2/tenant/{tenant}/export/locations/contacts
 //
 // The export feeds (Data Export, for keeping a copy of the tenant) are
-// described in export.go. [WithGeneratedCustomers] adds any number of
+// described in export.go; service locations and their contacts, which
+// have the customer contacts' contract, in locations.go. [WithGeneratedCustomers] adds any number of
 // generated customers to the seed ones without holding them in memory
 // (generate.go).
 //
@@ -130,16 +139,19 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock =
 // once issued again.
 func WithAccessToken(token string) Option { return func(s *Server) { s.accessToken = token } }
 
-// A Record is a customer with its contacts, for [WithSeed].
+// A Record is a customer with its contacts and its service locations, for
+// [WithSeed].
 type Record struct {
-	Customer client.Customer
-	Contacts []client.Contact
+	Customer  client.Customer
+	Contacts  []client.Contact
+	Locations []LocationRecord
 }
 
 // WithSeed replaces the seed data of seed.go: the server starts with
 // exactly these customers and contacts, stored as given (copies, contacts
 // sorted by id), and [Server.Reset] restores them. A customer id given
-// twice, or a contact id given twice for one customer, panics.
+// twice, a contact id given twice for one customer or location, or a
+// location id given twice, panics.
 func WithSeed(records ...Record) Option {
 	return func(s *Server) {
 		s.seed = func() map[int64]*customerRecord { return recordsToCustomers(records) }
@@ -152,19 +164,40 @@ func recordsToCustomers(records []Record) map[int64]*customerRecord {
 		if _, dup := out[r.Customer.ID]; dup {
 			panic(fmt.Sprintf("sandbox: WithSeed: customer %d given twice", r.Customer.ID))
 		}
-		rec := &customerRecord{customer: r.Customer, contacts: make([]client.Contact, len(r.Contacts))}
-		for i, c := range r.Contacts {
-			rec.contacts[i] = cloneContact(c)
+		rec := &customerRecord{customer: r.Customer, contacts: seedContacts(r.Contacts, "customer", r.Customer.ID)}
+		for _, l := range r.Locations {
+			l.Location.CustomerID = r.Customer.ID
+			rec.locations = append(rec.locations, &locationRecord{location: l.Location, contacts: seedContacts(l.Contacts, "location", l.Location.ID)})
 		}
-		slices.SortFunc(rec.contacts, func(a, b client.Contact) int { return cmpInt64(a.ID, b.ID) })
-		for i := 1; i < len(rec.contacts); i++ {
-			if rec.contacts[i].ID == rec.contacts[i-1].ID {
-				panic(fmt.Sprintf("sandbox: WithSeed: contact %d of customer %d given twice", rec.contacts[i].ID, r.Customer.ID))
-			}
-		}
+		slices.SortFunc(rec.locations, func(a, b *locationRecord) int { return cmpInt64(a.location.ID, b.location.ID) })
 		out[r.Customer.ID] = rec
 	}
+	seen := map[int64]bool{}
+	for _, rec := range out {
+		for _, l := range rec.locations {
+			if seen[l.location.ID] {
+				panic(fmt.Sprintf("sandbox: WithSeed: location %d given twice", l.location.ID))
+			}
+			seen[l.location.ID] = true
+		}
+	}
 	return out
+}
+
+// seedContacts are copies of the contacts of a record given to WithSeed,
+// sorted by id.
+func seedContacts(given []client.Contact, owner string, ownerID int64) []client.Contact {
+	contacts := make([]client.Contact, len(given))
+	for i, c := range given {
+		contacts[i] = cloneContact(c)
+	}
+	slices.SortFunc(contacts, func(a, b client.Contact) int { return cmpInt64(a.ID, b.ID) })
+	for i := 1; i < len(contacts); i++ {
+		if contacts[i].ID == contacts[i-1].ID {
+			panic(fmt.Sprintf("sandbox: WithSeed: contact %d of %s %d given twice", contacts[i].ID, owner, ownerID))
+		}
+	}
+	return contacts
 }
 
 // Fault makes the server misbehave for matching requests, for tests. Faults
@@ -247,25 +280,34 @@ type Server struct {
 	// lastChange is the latest place in the feeds; a change goes after it.
 	lastChange time.Time
 	// lastContactID is the highest contact id given so far (0: not yet
-	// worked out from the stored contacts).
-	lastContactID int64
-	baseURL       string
+	// worked out from the stored contacts), and lastLocationContactID the
+	// same of location contacts.
+	lastContactID         int64
+	lastLocationContactID int64
+	// locationCustomers are the customers of the seed locations, by
+	// location id (generated ones are found from their id).
+	locationCustomers map[int64]int64
+	baseURL           string
 }
 
-// tombstone is a removed contact, as the contacts feed shows it.
+// tombstone is a removed contact, as the contacts feed (or, with a
+// locationID, the location contacts feed) shows it.
 type tombstone struct {
 	customerID int64
+	locationID int64
 	contact    client.Contact // as it was, with modifiedOn the time it was removed
 	at         time.Time      // its place in the feed
 }
 
-// customerRecord is a stored customer with its contacts, sorted by id.
+// customerRecord is a stored customer with its contacts and its
+// locations, sorted by id.
 type customerRecord struct {
 	customer    client.Customer
 	latitude    float64
 	longitude   float64
 	createdByID int64
 	contacts    []client.Contact
+	locations   []*locationRecord
 }
 
 // New returns a Server loaded with the seed data.
@@ -297,13 +339,14 @@ func New(opts ...Option) *Server {
 	s.mux.HandleFunc("POST /connect/token", s.route(OpToken, false, s.handleToken))
 	s.mux.HandleFunc("GET "+base, s.route(OpListCustomers, true, s.handleListCustomers))
 	s.mux.HandleFunc("GET "+base+"/{id}", s.route(OpGetCustomer, true, s.handleGetCustomer))
-	s.mux.HandleFunc("GET "+base+"/{id}/contacts", s.route(OpListContacts, true, s.handleListContacts))
-	s.mux.HandleFunc("PATCH "+base+"/{id}/contacts/{contactId}", s.route(OpUpdateContact, true, s.handleUpdateContact))
-	s.mux.HandleFunc("POST "+base+"/{id}/contacts", s.route(OpCreateContact, true, s.handleCreateContact))
-	s.mux.HandleFunc("DELETE "+base+"/{id}/contacts/{contactId}", s.route(OpDeleteContact, true, s.handleDeleteContact))
+	s.mux.HandleFunc("GET "+base+"/{id}/contacts", s.route(OpListContacts, true, customerOwned.of(s.handleListContacts)))
+	s.mux.HandleFunc("PATCH "+base+"/{id}/contacts/{contactId}", s.route(OpUpdateContact, true, customerOwned.of(s.handleUpdateContact)))
+	s.mux.HandleFunc("POST "+base+"/{id}/contacts", s.route(OpCreateContact, true, customerOwned.of(s.handleCreateContact)))
+	s.mux.HandleFunc("DELETE "+base+"/{id}/contacts/{contactId}", s.route(OpDeleteContact, true, customerOwned.of(s.handleDeleteContact)))
 	const export = "/crm/v2/tenant/{tenant}/export/customers"
 	s.mux.HandleFunc("GET "+export, s.route(OpExportCustomers, true, s.handleExport(customersFeed)))
 	s.mux.HandleFunc("GET "+export+"/contacts", s.route(OpExportContacts, true, s.handleExport(contactsFeed)))
+	s.handleLocations()
 	return s
 }
 
@@ -486,7 +529,7 @@ func (s *Server) Customers() []client.Customer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]client.Customer, 0, len(s.customers)+s.gen.n)
-	for rec := range s.allCustomersLocked(false) {
+	for rec := range s.allCustomersLocked(false, false) {
 		out = append(out, rec.customer)
 	}
 	return out
@@ -506,31 +549,12 @@ func (s *Server) Customer(id int64) (client.Customer, bool) {
 // Contacts returns a customer's contacts sorted by id (nil for an unknown
 // customer). The results are copies.
 func (s *Server) Contacts(customerID int64) []client.Contact {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.recordLocked(customerID)
-	if !ok {
-		return nil
-	}
-	out := make([]client.Contact, len(rec.contacts))
-	for i, c := range rec.contacts {
-		out[i] = cloneContact(c)
-	}
-	return out
+	return s.ownedContacts(customerOwned, customerID)
 }
 
 // Contact returns one contact of a customer (a copy).
 func (s *Server) Contact(customerID, contactID int64) (client.Contact, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.recordLocked(customerID)
-	if !ok {
-		return client.Contact{}, false
-	}
-	if i := rec.contactIndex(contactID); i >= 0 {
-		return cloneContact(rec.contacts[i]), true
-	}
-	return client.Contact{}, false
+	return s.ownedContact(customerOwned, customerID, contactID)
 }
 
 // SetContact stores c exactly as given (a copy) as the customer's contact
@@ -540,21 +564,7 @@ func (s *Server) Contact(customerID, contactID int64) (client.Contact, bool) {
 // after every earlier one, whatever its ModifiedOn. It reports false,
 // storing nothing, when the customer does not exist.
 func (s *Server) SetContact(customerID int64, c client.Contact) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.recordLocked(customerID)
-	if !ok {
-		return false
-	}
-	c = cloneContact(c)
-	s.changedLocked(rec, c.ID)
-	if i := rec.contactIndex(c.ID); i >= 0 {
-		rec.contacts[i] = c
-		return true
-	}
-	rec.contacts = append(rec.contacts, c)
-	slices.SortFunc(rec.contacts, func(a, b client.Contact) int { return cmpInt64(a.ID, b.ID) })
-	return true
+	return s.setContact(customerOwned, customerID, c)
 }
 
 // loadLocked starts over from data, the seed customers. lastChange never
@@ -564,11 +574,19 @@ func (s *Server) loadLocked(data map[int64]*customerRecord) {
 	s.customers = data
 	s.tombstones = map[int64]tombstone{}
 	s.changedAt = map[int64]time.Time{}
+	s.locationCustomers = map[int64]int64{}
 	s.lastChange = laterOf(s.lastChange, s.gen.latest())
 	for _, rec := range data {
 		s.lastChange = laterOf(s.lastChange, rec.customer.ModifiedOn)
 		for _, c := range rec.contacts {
 			s.lastChange = laterOf(s.lastChange, c.ModifiedOn)
+		}
+		for _, l := range rec.locations {
+			s.locationCustomers[l.location.ID] = rec.customer.ID
+			s.lastChange = laterOf(s.lastChange, l.location.ModifiedOn)
+			for _, c := range l.contacts {
+				s.lastChange = laterOf(s.lastChange, c.ModifiedOn)
+			}
 		}
 	}
 }
@@ -609,8 +627,8 @@ func (s *Server) changedLocked(rec *customerRecord, contactID int64) time.Time {
 
 // allCustomersLocked yields every customer in id order: the stored ones
 // and the generated ones that are not stored, made without their contacts
-// unless withContacts.
-func (s *Server) allCustomersLocked(withContacts bool) iter.Seq[*customerRecord] {
+// unless withContacts and without their locations unless withLocations.
+func (s *Server) allCustomersLocked(withContacts, withLocations bool) iter.Seq[*customerRecord] {
 	return func(yield func(*customerRecord) bool) {
 		stored := slices.Sorted(maps.Keys(s.customers))
 		k := 0
@@ -628,6 +646,9 @@ func (s *Server) allCustomersLocked(withContacts bool) iter.Seq[*customerRecord]
 			if withContacts {
 				s.gen.addContacts(rec, i, &r, place)
 			}
+			if withLocations {
+				s.gen.addLocations(rec, i, place)
+			}
 			if !yield(rec) {
 				return
 			}
@@ -640,8 +661,10 @@ func (s *Server) allCustomersLocked(withContacts bool) iter.Seq[*customerRecord]
 	}
 }
 
-func (rec *customerRecord) contactIndex(id int64) int {
-	i, found := slices.BinarySearchFunc(rec.contacts, id, func(c client.Contact, id int64) int { return cmpInt64(c.ID, id) })
+// contactIndex is the index of the contact id in contacts (sorted by id),
+// or -1.
+func contactIndex(contacts []client.Contact, id int64) int {
+	i, found := slices.BinarySearchFunc(contacts, id, func(c client.Contact, id int64) int { return cmpInt64(c.ID, id) })
 	if !found {
 		return -1
 	}

@@ -175,6 +175,7 @@ func seedCustomers() map[int64]*customerRecord {
 		out[id] = rec
 		id++
 	}
+	g.addLocations(out)
 	return out
 }
 
@@ -415,16 +416,10 @@ func (g *seeder) addContact(rec *customerRecord, t client.ContactType) {
 	c := client.Contact{ID: g.nextContact, Type: t}
 	g.nextContact++
 	commercial := rec.customer.Type == "Commercial"
-	area := "217"
-	for _, p := range seedPlaces {
-		if p.city == rec.customer.Address.City {
-			area = p.area
-		}
-	}
 	if t == client.ContactEmail {
 		c.Value = g.email(rec)
 	} else {
-		c.Value = g.phone(area)
+		c.Value = g.phone(seedPlaceOf(rec.customer.Address.City).area)
 	}
 	fillContact(g.rng, &c, commercial)
 	c.CreatedOn = rec.customer.CreatedOn.Add(time.Duration(g.rng.Int64N(int64(seedNow.Sub(rec.customer.CreatedOn)) / 2))).Truncate(100 * time.Nanosecond)
@@ -436,8 +431,7 @@ func (g *seeder) addContact(rec *customerRecord, t client.ContactType) {
 }
 
 // fillContact gives a contact whose type and value are set a memo that
-// fits them (or none), phone settings for a number, and preferences: the
-// three seed flags, all five, or null.
+// fits them (or none), and its settings (fillSettings).
 func fillContact(r intner, c *client.Contact, commercial bool) {
 	switch {
 	case c.Type == client.ContactEmail && commercial:
@@ -454,6 +448,12 @@ func fillContact(r intner, c *client.Contact, commercial bool) {
 	if r.IntN(5) == 0 {
 		c.Memo = ""
 	}
+	fillSettings(r, c)
+}
+
+// fillSettings gives a contact whose type and value are set phone settings
+// for a number, and preferences: the three seed flags, all five, or null.
+func fillSettings(r intner, c *client.Contact) {
 	if c.Type.IsPhoneNumber() {
 		c.PhoneSettings = &client.PhoneSettings{PhoneNumber: c.Value, DoNotText: c.Type != client.ContactFax && r.IntN(6) == 0}
 	}
