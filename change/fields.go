@@ -212,19 +212,21 @@ func Patch(asked Fields, base Snapshot, value string) client.UpdateContactReques
 }
 
 // preferencesFor applies the asked checkboxes to base's flags. A flag base
-// does not carry is not invented.
+// does not carry is not invented; one the form did not show (the combined
+// flag of a record with separate ones) goes back as read.
 func preferencesFor(asked Fields, base Snapshot) (client.Preferences, bool) {
-	var p client.Preferences
+	var read client.Preferences
 	if base.Preferences != nil {
-		p = base.Preferences.Clone()
+		read = *base.Preferences
 	}
+	p := read.Clone()
 	changed := false
 	for _, flag := range client.Flags {
 		if checked, shown := asked.Flags[flag.Name]; shown && flag.Set(&p, checked) {
 			changed = true
 		}
 	}
-	p.Reconcile()
+	p.Reconcile(read)
 	return p, changed
 }
 

@@ -34,10 +34,11 @@ func TestPatch(t *testing.T) {
 				}
 			}},
 		// A five-flag record saved with exactly one of invoices and statements
-		// ticked: the legacy flag goes as their AND, false.
+		// ticked: no value of the legacy flag agrees with both, so it goes
+		// as read (#23, item 1).
 		{"ok, one of the split flags ticked", split, func(f *Fields) { f.Flags["statementNotification"] = false }, "prefs",
 			func(t *testing.T, p *client.Preferences) {
-				if p.InvoiceStatementNotification || !*p.InvoiceNotification || *p.StatementNotification {
+				if !p.InvoiceStatementNotification || !*p.InvoiceNotification || *p.StatementNotification {
 					t.Errorf("prefs = %+v (invoices %v, statements %v)", p, *p.InvoiceNotification, *p.StatementNotification)
 				}
 			}},

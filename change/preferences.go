@@ -28,19 +28,20 @@ type PreferencesRequest struct {
 // one).
 var ErrFlagNotHeld = errors.New("change: the contact does not carry that flag")
 
-// WithFlags is p with the flags in set applied: the combined "Invoices and
-// statements" flag asked of a record that carries the separate flags sets
-// both; the separate flags asked of a record that carries only the
+// WithFlags is p with the flags in set applied, every other flag as held
+// (client.Preferences.Reconcile): the combined "Invoices and statements"
+// flag asked of a record that carries the separate flags sets all three;
+// the separate flags asked of a record that carries only the
 // combined one set it when they agree, and are refused (ErrFlagNotHeld)
 // otherwise. A record without preferences (nil) gets ServiceTitan's
 // defaults for the flags not asked. changed reports whether any value
 // differs from p.
 func WithFlags(p *client.Preferences, set map[string]bool) (out client.Preferences, changed bool, err error) {
+	read := NewContactPreferences()
 	if p != nil {
-		out = p.Clone()
-	} else {
-		out = NewContactPreferences()
+		read = *p
 	}
+	out = read.Clone()
 	split := out.HasSplitInvoiceFlags()
 	for _, flag := range client.Flags {
 		v, asked := set[flag.Name]
@@ -58,7 +59,7 @@ func WithFlags(p *client.Preferences, set map[string]bool) (out client.Preferenc
 				changed = true
 			}
 		case flag.Name == "invoiceStatementNotification" && split:
-			for _, name := range []string{"invoiceNotification", "statementNotification"} {
+			for _, name := range []string{"invoiceStatementNotification", "invoiceNotification", "statementNotification"} {
 				f, _ := client.FlagNamed(name)
 				if f.Set(&out, v) {
 					changed = true
@@ -70,7 +71,7 @@ func WithFlags(p *client.Preferences, set map[string]bool) (out client.Preferenc
 			}
 		}
 	}
-	out.Reconcile()
+	out.Reconcile(read)
 	return out, changed || p == nil, nil
 }
 

@@ -105,11 +105,23 @@ func (p Preferences) Clone() Preferences {
 	return p
 }
 
-// Reconcile keeps the legacy flag in step on a record with split flags:
-// ServiceTitan requires it and documents that it "updates both", so it is
-// sent as invoices AND statements.
-func (p *Preferences) Reconcile() {
-	if p.HasSplitInvoiceFlags() {
-		p.InvoiceStatementNotification = *p.InvoiceNotification && *p.StatementNotification
+// Reconcile keeps the legacy combined flag from contradicting the separate
+// invoice and statement flags after a change to them; read is the record as
+// read before the change. ServiceTitan documents that setting the combined
+// flag "updates both", so once both separate flags say the same it is sent
+// with their value, lest it undo what was asked. While they differ no value
+// of it is right and it goes back as read; and when neither separate flag
+// changed, nothing does: a flag nobody touched is sent exactly as read
+// (ServiceTitan holds records whose three flags disagree).
+func (p *Preferences) Reconcile(read Preferences) {
+	if !p.HasSplitInvoiceFlags() {
+		return
+	}
+	if read.HasSplitInvoiceFlags() && *p.InvoiceNotification == *read.InvoiceNotification &&
+		*p.StatementNotification == *read.StatementNotification {
+		return
+	}
+	if *p.InvoiceNotification == *p.StatementNotification {
+		p.InvoiceStatementNotification = *p.InvoiceNotification
 	}
 }

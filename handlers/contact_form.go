@@ -103,6 +103,9 @@ func (f contactForm) view(customerID, contactID int64, customerName string) view
 	for _, flag := range client.Shown(f.Opened.Preferences) {
 		m.Flags = append(m.Flags, views.Flag{Name: flag.Name, Label: flag.Label, Value: f.Flags[flag.Name]})
 	}
+	if p := f.Opened.Preferences; p != nil && p.HasSplitInvoiceFlags() {
+		m.CombinedFlag = new(p.InvoiceStatementNotification)
+	}
 	loadedPrefs, _ := json.Marshal(f.Opened.Preferences)
 	modifiedOn := ""
 	if !f.Opened.ModifiedOn.IsZero() {

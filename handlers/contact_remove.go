@@ -31,7 +31,7 @@ func (a *App) contactRemove(c echo.Context) error {
 
 // renderRemove is the one render path of the confirmation page.
 func (a *App) renderRemove(c echo.Context, status int, customerID int64, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
-	fields, prefs := a.recordFields(ct)
+	fields, prefs, combined := a.recordFields(ct)
 	m := views.RemovePage{
 		Layout:        a.layout(c, "Remove contact · "+name),
 		CustomerName:  name,
@@ -42,6 +42,7 @@ func (a *App) renderRemove(c echo.Context, status int, customerID int64, name st
 		Nonce:         nonce,
 		Fields:        fields,
 		Preferences:   prefs,
+		CombinedFlag:  combined,
 		LastOfItsKind: last,
 		Alert:         alert,
 	}

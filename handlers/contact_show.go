@@ -71,7 +71,7 @@ func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait fun
 const historyLimit = 20
 
 func (a *App) recordPage(c echo.Context, customerID int64, customerName string, ct client.Contact) views.RecordPage {
-	fields, prefs := a.recordFields(ct)
+	fields, prefs, combined := a.recordFields(ct)
 	return views.RecordPage{
 		Layout:       a.layout(c, contactTitle(ct)+" · "+customerName),
 		CustomerID:   customerID,
@@ -82,6 +82,7 @@ func (a *App) recordPage(c echo.Context, customerID int64, customerName string, 
 		RemoveURL:    contactURL(customerID, ct.ID) + "/delete",
 		Fields:       fields,
 		Preferences:  prefs,
+		CombinedFlag: combined,
 	}
 }
 

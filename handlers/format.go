@@ -89,8 +89,11 @@ func (a *App) contactRow(customerID int64, ct client.Contact) views.ContactRow {
 }
 
 // recordFields lays out a contact as the record page shows it, each field
-// with its API path and raw value.
-func (a *App) recordFields(ct client.Contact) (fields, prefs []views.RecordField) {
+// with its API path and raw value. A record with separate invoice and
+// statement flags shows them among its preferences, and its legacy
+// combined flag apart (combined), explained once: three rows that may
+// disagree would say nothing clear.
+func (a *App) recordFields(ct client.Contact) (fields, prefs []views.RecordField, combined *views.RecordField) {
 	fields = []views.RecordField{
 		{Label: "Contact ID", Field: "id", Raw: strconv.FormatInt(ct.ID, 10), Text: strconv.FormatInt(ct.ID, 10)},
 		{Label: "Type", Field: "type", Raw: string(ct.Type), Text: ct.Type.Label()},
@@ -110,11 +113,16 @@ func (a *App) recordFields(ct client.Contact) (fields, prefs []views.RecordField
 	if p := ct.Preferences; p != nil {
 		for _, flag := range client.Carried(*p) {
 			v := flag.Get(*p)
-			prefs = append(prefs, views.RecordField{Label: flag.Label, Field: flag.Path(),
-				Raw: strconv.FormatBool(v), Text: onOff(v)})
+			f := views.RecordField{Label: flag.Label, Field: flag.Path(), Raw: strconv.FormatBool(v), Text: onOff(v)}
+			if flag.Name == "invoiceStatementNotification" && p.HasSplitInvoiceFlags() {
+				f.Text = views.CombinedFlagNote(v)
+				combined = &f
+				continue
+			}
+			prefs = append(prefs, f)
 		}
 	}
-	return fields, prefs
+	return fields, prefs, combined
 }
 
 func isoTimeOrEmpty(t time.Time) string {

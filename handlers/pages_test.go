@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/contactdesk/contactdesk/client"
 )
 
@@ -109,6 +111,20 @@ func TestRecordPageFields(t *testing.T) {
 	}
 	if p.doc.Find("[data-field='phoneSettings.doNotText']").Length() != 0 {
 		t.Error("an email has no phone settings")
+	}
+	// Separate invoice and statement flags: the list shows them, and the
+	// legacy combined flag is explained once, outside it (#23, item 1).
+	var labels []string
+	p.doc.Find("[data-preferences] dt").Each(func(_ int, s *goquery.Selection) { labels = append(labels, s.Text()) })
+	if strings.Join(labels, ", ") != "Job reminders, Marketing updates, Invoices, Statements" {
+		t.Errorf("preferences shown: %q", labels)
+	}
+	if note := p.doc.Find("[data-combined-flag]"); note.Length() != 1 || !strings.Contains(note.Text(), "older setting for invoices and statements together, now Off") {
+		t.Errorf("combined flag explained %d times: %q", note.Length(), note.Text())
+	}
+	edit := b.get("/customers/5/contacts/8/edit")
+	if note := edit.doc.Find("#preferences-hint [data-combined-flag]"); note.Length() != 1 {
+		t.Errorf("the edit form explains the combined flag %d times", note.Length())
 	}
 }
 

@@ -275,3 +275,15 @@ func auditActorURL(email string) string { return "/audit?actor=" + url.QueryEsca
 
 // auditCustomerURL filters the audit trail by one customer.
 func auditCustomerURL(id int64) string { return "/audit?customer=" + strconv.FormatInt(id, 10) }
+
+// CombinedFlagNote explains the legacy "Invoices and statements" flag of a
+// record that carries separate Invoices and Statements flags, with its
+// value.
+func CombinedFlagNote(on bool) string {
+	state := "Off"
+	if on {
+		state = "On"
+	}
+	return "ServiceTitan also keeps an older setting for invoices and statements together, now " + state +
+		". It stays as it is unless Invoices and Statements are set the same way; then it follows them."
+}

@@ -163,6 +163,9 @@ type RecordPage struct {
 	Fields       []RecordField
 	// Preferences are shown as their own list; nil when the record has none.
 	Preferences []RecordField
+	// CombinedFlag is the legacy "Invoices and statements" flag of a record
+	// that carries the separate ones, explained in a line of its own.
+	CombinedFlag *RecordField
 	// History is the contact's audit trail, newest first.
 	History []HistoryEntry
 	// HistoryURL lists the whole trail of this customer.
@@ -290,6 +293,10 @@ type ContactForm struct {
 	Memo           string
 	MemoMax        int
 	Flags          []Flag
+	// CombinedFlag is the legacy "Invoices and statements" flag of a record
+	// that carries the separate ones (not a checkbox: explained); nil
+	// otherwise.
+	CombinedFlag *bool
 	// DoNotText is read-only; nil for a contact without phone settings.
 	DoNotText *bool
 
@@ -375,6 +382,8 @@ type RemovePage struct {
 	Nonce       string
 	Fields      []RecordField
 	Preferences []RecordField
+	// CombinedFlag: as on the record page.
+	CombinedFlag *RecordField
 	// LastOfItsKind is "phone number" or "email address" when this is the
 	// customer's last one.
 	LastOfItsKind string
