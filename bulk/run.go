@@ -326,12 +326,20 @@ func (r *Runner) work(ctx context.Context, j Job, t Target) (wait time.Duration,
 // apply makes the change for one row through the write path.
 func (r *Runner) apply(ctx context.Context, j Job, t Target) change.Outcome {
 	actor := change.Actor{Email: j.Owner.Email, Name: j.Owner.Name, RequestID: fmt.Sprintf("bulk-%d-%d", j.ID, t.Seq)}
+	// The row changes the contact its preview showed, nothing else: one
+	// a colleague has since given another value or type is left alone.
+	matched := &change.Matched{Type: client.ContactType(t.Type), Value: t.Value}
 	if j.Action.Kind == Remove {
-		return r.changes.Delete(ctx, change.DeleteRequest{Actor: actor, CustomerID: t.CustomerID, ContactID: t.ContactID, Job: j.ID})
+		return r.changes.Delete(ctx, change.DeleteRequest{Actor: actor, CustomerID: t.CustomerID, ContactID: t.ContactID, Job: j.ID,
+			Matched: matched})
 	}
 	return r.changes.SetPreferences(ctx, change.PreferencesRequest{Actor: actor, CustomerID: t.CustomerID, ContactID: t.ContactID,
-		Set: j.Action.Set, Job: j.ID})
+		Set: j.Action.Set, Job: j.ID, Matched: matched})
 }
+
+// ChangedSincePreview is the message of a row skipped because its contact
+// no longer holds the type and value the preview matched.
+const ChangedSincePreview = "Changed since the preview"
 
 // judge maps an outcome to the row's state and message, or says why the
 // row must be tried again later (retry, a message for the job's page).
@@ -344,6 +352,9 @@ func (r *Runner) judge(o change.Outcome, t Target) (state RowState, message, ret
 		return RowUnchanged, "", ""
 	case change.NotFound:
 		return RowSkipped, "The contact no longer exists in ServiceTitan.", ""
+	case change.Stale:
+		return RowSkipped, fmt.Sprintf("%s: the contact is now %s %s, so it was left as it is.",
+			ChangedSincePreview, o.Contact.Type.Label(), o.Contact.Value), ""
 	case change.Invalid, change.Duplicate, change.Conflict:
 		return RowFailed, errorText(o), ""
 	case change.Unrecorded:

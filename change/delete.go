@@ -20,8 +20,25 @@ type DeleteRequest struct {
 	Shown Snapshot
 	Form  string
 	// Job is the bulk job making the removal (its audit entry names it);
-	// a job's row has no Shown: the contact is removed as it is.
-	Job int64
+	// a job's row has no Shown: the contact is removed as long as it
+	// holds what its preview matched (Matched).
+	Job     int64
+	Matched *Matched
+}
+
+// Matched is the contact a bulk row's preview matched, as the index held
+// it: its type and value. The row changes the contact only while
+// ServiceTitan holds the same.
+type Matched struct {
+	Type  client.ContactType
+	Value string
+}
+
+// heldBy reports whether ct still holds what was matched: the same type,
+// and the same value (a phone number by its digits, an email whatever its
+// case). A nil Matched matches any contact.
+func (m *Matched) heldBy(ct client.Contact) bool {
+	return m == nil || ct.Type == m.Type && sameValue(ct, m.Type, m.Value)
 }
 
 // Delete removes a contact through Customers_DeleteContact: a read (the
@@ -45,6 +62,10 @@ func (s *Service) remove(ctx context.Context, r DeleteRequest) Outcome {
 			return unrecorded()
 		}
 		return s.finish(ctx, at, failed(err), err, what)
+	}
+	if !r.Matched.heldBy(current) {
+		s.metrics.Save("stale")
+		return Outcome{Result: Stale, Contact: current}
 	}
 	entry.Changes = removed(current)
 	at, err := s.begin(ctx, entry, r.Actor)

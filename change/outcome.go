@@ -26,6 +26,10 @@ const (
 	Duplicate Result = "duplicate"
 	// NotFound: the customer or contact does not exist (any more).
 	NotFound Result = "not_found"
+	// Stale: a bulk row's contact no longer holds the type and value its
+	// preview matched (a colleague changed it since); nothing was written
+	// or recorded. Outcome.Contact is the contact as it is now.
+	Stale Result = "stale"
 	// Unrecorded: the attempt could not be written to the audit trail, so
 	// nothing was sent.
 	Unrecorded Result = "unrecorded"

@@ -21,6 +21,9 @@ type PreferencesRequest struct {
 	Set map[string]bool
 	// Job is the bulk job making the change (its audit entries name it).
 	Job int64
+	// Matched is what the job's preview matched: a contact that no longer
+	// holds it is left alone (Stale). nil: any.
+	Matched *Matched
 }
 
 // ErrFlagNotHeld: a flag was asked of a record that does not carry it (a
@@ -83,7 +86,8 @@ func NewContactPreferences() client.Preferences {
 
 // SetPreferences sets the flags asked of one contact: a read (the base of
 // the change and of its audit entry: a colleague may have changed the
-// contact since the list was matched), then, only when a flag differs, one
+// contact since the list was matched; one that no longer holds what was
+// matched is left alone), then, only when a flag differs, one
 // PATCH of the preferences as just read with the asked flags changed
 // (ServiceTitan requires them all; a flag nobody asked about keeps its
 // value). So one call for a contact already as asked (NoChange, nothing
@@ -113,6 +117,10 @@ func (s *Service) setPreferences(ctx context.Context, r PreferencesRequest) Outc
 			return unrecorded()
 		}
 		return s.finish(ctx, at, failed(err), err, what)
+	}
+	if !r.Matched.heldBy(current) {
+		s.metrics.Save("stale")
+		return Outcome{Result: Stale, Contact: current}
 	}
 	prefs, changed, err := WithFlags(current.Preferences, r.Set)
 	if err != nil {
