@@ -46,6 +46,9 @@ func (p Preview) Totals() Totals {
 		} else {
 			t.Unchanged++
 		}
+		if r.TextedStop {
+			t.TextedStop++
+		}
 	}
 	for _, l := range p.Lines {
 		switch l.Status {
@@ -219,7 +222,7 @@ func matches(r Row, byValue map[string][]index.Contact, byID map[int64]index.Con
 // cannot.
 func plan(c index.Contact, customer index.Customer, action Action) (Target, string) {
 	t := Target{CustomerID: c.CustomerID, ContactID: c.ID, CustomerName: customer.Name, Type: string(c.Type), Value: c.Value,
-		State: RowPending}
+		TextedStop: c.PhoneSettings != nil && c.PhoneSettings.DoNotText, State: RowPending}
 	if t.CustomerName == "" {
 		t.CustomerName = fmt.Sprintf("Customer %d", c.CustomerID)
 	}

@@ -53,6 +53,9 @@ type Target struct {
 	CustomerName string
 	Type         string
 	Value        string
+	// TextedStop: the number had texted STOP when the preview matched it
+	// (a removal takes the opt-out with it).
+	TextedStop bool
 	// Planned, Before and After are the preview's, from the index: the
 	// job reads the contact again before changing it.
 	Planned Plan
@@ -66,15 +69,15 @@ type Target struct {
 }
 
 const targetColumns = `job_id, seq, line, customer_id, contact_id, customer_name, kind, value, planned, before_text, after_text,
-	state, tries, audit_id, message, done_us`
+	state, tries, audit_id, message, done_us, texted_stop`
 
 func scanTarget(r scanner) (Target, error) {
 	var t Target
 	var planned, state string
-	var done int64
+	var done, textedStop int64
 	err := r.Scan(&t.Job, &t.Seq, &t.Line, &t.CustomerID, &t.ContactID, &t.CustomerName, &t.Type, &t.Value, &planned,
-		&t.Before, &t.After, &state, &t.Tries, &t.AuditID, &t.Message, &done)
-	t.Planned, t.State, t.Done = Plan(planned), RowState(state), fromMicros(done)
+		&t.Before, &t.After, &state, &t.Tries, &t.AuditID, &t.Message, &done, &textedStop)
+	t.Planned, t.State, t.Done, t.TextedStop = Plan(planned), RowState(state), fromMicros(done), textedStop == 1
 	return t, err
 }
 
@@ -221,6 +224,8 @@ type Totals struct {
 	Unmatched, Invalid, Duplicate, Partial int
 	// Shared counts lines whose value several customers hold.
 	Shared int
+	// TextedStop counts contacts whose number texted STOP.
+	TextedStop int
 }
 
 // PreviewTotals counts a job's preview.
@@ -233,8 +238,9 @@ func (s *Store) PreviewTotals(ctx context.Context, job int64) (Totals, error) {
 		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'invalid'),
 		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'duplicate'),
 		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND status = 'matched' AND why <> ''),
-		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND customers > 1)`), job, job, job, job, job, job, job).
-		Scan(&t.Change, &t.Unchanged, &t.Unmatched, &t.Invalid, &t.Duplicate, &t.Partial, &t.Shared)
+		(SELECT COUNT(*) FROM bulk_lines WHERE job_id = ? AND customers > 1),
+		(SELECT COUNT(*) FROM bulk_rows WHERE job_id = ? AND texted_stop = 1)`), job, job, job, job, job, job, job, job).
+		Scan(&t.Change, &t.Unchanged, &t.Unmatched, &t.Invalid, &t.Duplicate, &t.Partial, &t.Shared, &t.TextedStop)
 	if err != nil {
 		return t, fmt.Errorf("bulk: count job %d's preview: %w", job, err)
 	}

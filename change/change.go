@@ -261,9 +261,9 @@ func auditOutcome(o Outcome, cause error, what string) (audit.Outcome, []string)
 	case Saved, NoChange:
 		if o.Unfinished != nil {
 			e := Explain(*o.Unfinished, what)
-			return audit.OutcomeSaved, []string{fmt.Sprintf("The contact was added, but its preferences were NOT saved: %s (%d %s).", e.Title, e.Status, http.StatusText(e.Status))}
+			return audit.OutcomeSaved, append([]string{fmt.Sprintf("The contact was added, but its preferences were NOT saved: %s (%d %s).", e.Title, e.Status, http.StatusText(e.Status))}, o.Notes...)
 		}
-		return audit.OutcomeSaved, nil
+		return audit.OutcomeSaved, o.Notes
 	case Invalid:
 		return audit.OutcomeRejected, rejectionMessages(cause)
 	case Conflict:

@@ -23,6 +23,10 @@ type CreateRequest struct {
 	// Undoes is the audit entry of the removal this create reverses (an
 	// Undo), or 0.
 	Undoes int64
+	// textedStop: an Undo's number had texted STOP (the opt-out is not
+	// carried over); marketingOff: the Undo turned marketing updates off
+	// for that reason. Both are said in the audit entry.
+	textedStop, marketingOff bool
 }
 
 // NewContactFlags are the preferences of a new contact as ServiceTitan's
@@ -105,7 +109,24 @@ func (s *Service) create(ctx context.Context, r CreateRequest, value string, pre
 		o.Contact, o.Unfinished = s.followUpPreferences(ctx, r.CustomerID, created, *prefs)
 	}
 	s.wrote(r.CustomerID, o.Contact)
+	if r.textedStop {
+		o.Notes = append(o.Notes, optOutNote(r.marketingOff, o.Unfinished != nil))
+	}
 	return s.finish(ctx, at, o, nil, what)
+}
+
+// optOutNote is what an undo's audit entry says of a number that had
+// texted STOP: marketingOff when it turned marketing updates off for that
+// reason, unfinished when the preferences it sent were not saved.
+func optOutNote(marketingOff, unfinished bool) string {
+	note := "The removed contact had texted STOP; ServiceTitan keeps that opt-out with the removed contact, so this one may be texted."
+	switch {
+	case unfinished:
+		return note + " Its marketing updates were to be off, but its preferences were not saved."
+	case marketingOff:
+		return note + " Marketing updates were turned off on it for that reason."
+	}
+	return note + " Marketing updates stay off."
 }
 
 // followUpPreferences sends the preferences a create did not take. It

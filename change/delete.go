@@ -121,12 +121,16 @@ type RemovalCache interface {
 
 // removed lists the fields of a contact being removed, as the audit trail
 // records a delete: the old values, no new ones. An Undo re-creates the
-// contact from them.
+// contact from them. A number's texting status is recorded too: a number
+// that texted STOP comes back without its opt-out, and the Undo must know.
 func removed(ct client.Contact) []audit.Change {
 	out := []audit.Change{
 		{Field: client.FieldType, Before: string(ct.Type)},
 		{Field: client.FieldValue, Before: auditText(ct.Value)},
 		{Field: client.FieldMemo, Before: auditText(ct.Memo)},
+	}
+	if ct.PhoneSettings != nil {
+		out = append(out, audit.Change{Field: client.FieldDoNotText, Before: strconv.FormatBool(ct.PhoneSettings.DoNotText)})
 	}
 	if p := ct.Preferences; p != nil {
 		for _, flag := range client.Carried(*p) {
@@ -153,20 +157,62 @@ var ErrNotUndoable = errors.New("change: that removal cannot be undone")
 // Undo re-creates the contact a removal took away, with the same type,
 // value, memo and preferences, read from the audit trail. It is a create,
 // recorded as undoing the removal.
+//
+// A number that had texted STOP comes back without its opt-out:
+// ServiceTitan keeps it with the removed contact and the API cannot set
+// it. So the new contact gets marketing updates off (recorded in the same
+// entry, with why), and the outcome says the opt-out was not carried over
+// (TextingOptOutLost) for the page to say what to do.
 func (s *Service) Undo(ctx context.Context, r UndoRequest) (Outcome, error) {
 	e, err := audit.Get(ctx, s.audit, r.Removal)
 	if err != nil || e.Action != audit.ActionDelete || e.Outcome != audit.OutcomeSaved || e.CustomerID != r.CustomerID {
 		return Outcome{}, fmt.Errorf("%w: attempt %d", ErrNotUndoable, r.Removal)
 	}
-	asked, prefs := fieldsOfRemoval(e.Changes)
-	value, errs := Check(asked, Snapshot{}, s.region)
+	removal := RemovalOf(e)
+	value, errs := Check(removal.Fields, Snapshot{}, s.region)
 	if !errs.Empty() {
 		// A value ServiceTitan held that our rules reject: send it as held.
-		value = asked.Value
+		value = removal.Fields.Value
+	}
+	prefs, marketingOff := removal.Preferences, false
+	if removal.TextedStop {
+		if prefs == nil {
+			prefs = new(NewContactPreferences())
+		}
+		marketingOff = prefs.MarketingUpdatesEnabled
+		prefs.MarketingUpdatesEnabled = false
 	}
 	return s.once(ctx, r.Form, func(ctx context.Context) Outcome {
-		return s.create(ctx, CreateRequest{Actor: r.Actor, CustomerID: r.CustomerID, Asked: asked, Undoes: r.Removal}, value, prefs)
+		o := s.create(ctx, CreateRequest{Actor: r.Actor, CustomerID: r.CustomerID, Asked: removal.Fields, Undoes: r.Removal,
+			textedStop: removal.TextedStop, marketingOff: marketingOff}, value, prefs)
+		if o.OK() {
+			o.TextingOptOutLost, o.MarketingTurnedOff = removal.TextedStop, marketingOff && o.Unfinished == nil
+		}
+		return o
 	}), nil
+}
+
+// Removal is a removed contact as its audit entry recorded it.
+type Removal struct {
+	// Fields are its type, value, memo and flags.
+	Fields Fields
+	// Preferences are its flags as ServiceTitan held them (nil: none).
+	Preferences *client.Preferences
+	// TextedStop: the customer had texted STOP to the number (a removal
+	// recorded before texting status was does not say, and reads false).
+	TextedStop bool
+}
+
+// RemovalOf reads a removed contact back from its removal's audit entry.
+func RemovalOf(e audit.Entry) Removal {
+	f, p := fieldsOfRemoval(e.Changes)
+	r := Removal{Fields: f, Preferences: p}
+	for _, ch := range e.Changes {
+		if ch.Field == client.FieldDoNotText {
+			r.TextedStop = ch.Before == "true"
+		}
+	}
+	return r
 }
 
 // fieldsOfRemoval reads a removed contact back from its audit changes.

@@ -61,6 +61,14 @@ type Outcome struct {
 	Unfinished *client.Problem `json:"unfinished,omitempty"`
 	// AuditID is the attempt's entry in the audit trail, when there is one.
 	AuditID int64 `json:"auditId,omitempty"`
+	// Notes are said in the audit entry of a Saved change, beside it.
+	Notes []string `json:"notes,omitempty"`
+	// TextingOptOutLost: an undone removal's number had texted STOP, and
+	// the contact re-created for it has no opt-out (the API cannot set
+	// one). MarketingTurnedOff: the undo turned marketing updates off on
+	// it for that reason (they were on when it was removed).
+	TextingOptOutLost  bool `json:"textingOptOutLost,omitempty"`
+	MarketingTurnedOff bool `json:"marketingTurnedOff,omitempty"`
 	// Replayed: this post repeated a form already posted; the outcome is
 	// the first post's.
 	Replayed bool `json:"-"`

@@ -99,6 +99,13 @@ type PhoneSettings struct {
 	DoNotText   bool   `json:"doNotText"`
 }
 
+// FieldDoNotText is the path of PhoneSettings.DoNotText: read-only, so
+// never in a request, but recorded with a removal.
+const FieldDoNotText = "phoneSettings.doNotText"
+
+// TextedStop reports whether the customer texted STOP to ct's number.
+func (ct Contact) TextedStop() bool { return ct.PhoneSettings != nil && ct.PhoneSettings.DoNotText }
+
 // Preferences are a contact's notification flags. The seed documents three;
 // ServiceTitan's 2026 spec adds InvoiceNotification and StatementNotification,
 // which are nil when the record does not carry them. They are sent back as

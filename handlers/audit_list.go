@@ -191,6 +191,8 @@ func fieldLabel(field string) string {
 		return "Value"
 	case "memo":
 		return "Memo"
+	case client.FieldDoNotText:
+		return "Texting"
 	}
 	for _, flag := range client.Flags {
 		if field == flag.Path() {
@@ -249,6 +251,8 @@ func (a *App) plainValue(field, v string) string {
 	switch {
 	case v == "":
 		return v
+	case field == client.FieldDoNotText:
+		return doNotTextText(v == "true")
 	case field == client.FieldType:
 		if t, ok := client.ParseContactType(v); ok {
 			return t.Label()

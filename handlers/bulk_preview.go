@@ -182,10 +182,14 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	if page > 1 {
 		m.PrevURL = bulkURL(j.ID) + "?page=" + strconv.Itoa(page-1)
 	}
+	removal := j.Action.Kind == bulk.Remove // a removal takes a number's opt-out with it
+	if removal {
+		m.Totals.TextedStop = totals.TextedStop
+	}
 	for _, r := range rows {
 		m.Rows = append(m.Rows, views.BulkPreviewRow{Line: r.Line, CustomerURL: customerURL(r.CustomerID), Customer: r.CustomerName,
 			ContactURL: contactURL(r.CustomerID, r.ContactID), Contact: a.contactText(r.Type, r.Value),
-			Before: r.Before, After: r.After, Change: r.Planned == bulk.PlanChange})
+			Before: r.Before, After: r.After, Change: r.Planned == bulk.PlanChange, TextedStop: removal && r.TextedStop})
 	}
 	for _, l := range lines {
 		m.Lines = append(m.Lines, views.BulkLine{Line: l.Line, Text: l.Text, Status: string(l.Status), Why: l.Why})

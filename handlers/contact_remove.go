@@ -44,6 +44,7 @@ func (a *App) renderRemove(c echo.Context, status int, customerID int64, name st
 		Preferences:   prefs,
 		CombinedFlag:  combined,
 		LastOfItsKind: last,
+		TextedStop:    ct.TextedStop(),
 		Alert:         alert,
 	}
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)

@@ -50,6 +50,7 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 		FaviconURL: static.URL("favicon.svg"),
 		Flash:      a.takeFlash(c, flashOK),
 		Notice:     a.takeFlash(c, flashNote),
+		OptOut:     a.takeFlash(c, flashOptOut),
 		Version:    a.version,
 		LocalTimes: a.localTimes,
 	}

@@ -29,6 +29,7 @@ const (
 	sessWho     = "who"
 	flashOK     = "flash"
 	flashNote   = "notice"
+	flashOptOut = "optout" // a texting opt-out not carried over (data-warning="texting-opt-out")
 )
 
 // SessionOptions configure the session cookie.

@@ -91,6 +91,9 @@ type BulkPreview struct {
 // BulkTotals are a preview's counts.
 type BulkTotals struct {
 	Change, Unchanged, Unmatched, Invalid, Duplicate, Shared int
+	// TextedStop counts, in a removal, the numbers that texted STOP: their
+	// opt-out goes with them (data-warning="texting-opt-out").
+	TextedStop int
 }
 
 // BulkPreviewRow is a contact the job would work on.
@@ -103,6 +106,8 @@ type BulkPreviewRow struct {
 	Before      string
 	After       string
 	Change      bool
+	// TextedStop marks, in a removal, a number that texted STOP.
+	TextedStop bool
 }
 
 // BulkLine is a line of the list that names no contact, and why.

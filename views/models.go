@@ -15,7 +15,10 @@ type Layout struct {
 	// Flash is a one-time success message ("Contact updated").
 	Flash string
 	// Notice is a one-time informational message ("No changes to save").
-	Notice  string
+	Notice string
+	// OptOut is a one-time warning that a number's texting opt-out was not
+	// carried over (data-warning="texting-opt-out").
+	OptOut  string
 	Version string
 	// User is the signed-in person's display name or email, when known.
 	User       string
@@ -387,7 +390,10 @@ type RemovePage struct {
 	// LastOfItsKind is "phone number" or "email address" when this is the
 	// customer's last one.
 	LastOfItsKind string
-	Alert         *Alert
+	// TextedStop: the customer texted STOP to this number; the opt-out
+	// does not survive a removal (data-warning="texting-opt-out").
+	TextedStop bool
+	Alert      *Alert
 }
 
 // IndexPage is GET /index.
