@@ -159,6 +159,9 @@ type Filter struct {
 	Action Action
 	// Job matches Entry.Job when non-zero: the attempts of one bulk job.
 	Job int64
+	// Undoes matches the attempts that undo one of these removals (their
+	// Entry.Undoes among them), when not empty.
+	Undoes []int64
 	// Limit is the maximum number of entries List returns; zero or less
 	// means no limit. Each ignores it.
 	Limit int

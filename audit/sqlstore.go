@@ -269,6 +269,12 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 		conds = append(conds, "bulk_job = ?")
 		args = append(args, f.Job)
 	}
+	if len(f.Undoes) > 0 {
+		conds = append(conds, "undoes_attempt_id IN (?"+strings.Repeat(", ?", len(f.Undoes)-1)+")")
+		for _, id := range f.Undoes {
+			args = append(args, id)
+		}
+	}
 	if !f.From.IsZero() {
 		conds = append(conds, "started_at >= ?")
 		args = append(args, s.d.encodeTime(normTime(f.From)))

@@ -583,6 +583,9 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 				t.Errorf("%s = %+v; want %+v", name, gotStored, want)
 			}
 		}
+		// The undo is found by the removal it names (#23, item 7).
+		assertSelects(t, s, Filter{Undoes: []int64{removed, added}}, []int64{undone})
+		assertSelects(t, s, Filter{Undoes: []int64{added}}, nil)
 	})
 
 	t.Run("ok, a bulk job's attempts name it and are found by it", func(t *testing.T) {

@@ -140,7 +140,9 @@ func removed(ct client.Contact) []audit.Change {
 	return out
 }
 
-// UndoRequest asks to re-create a contact a removal took away.
+// UndoRequest asks to re-create a contact a removal took away: the Undo
+// offered right after a removal, or Restore from the History. Who may undo
+// which removal is the caller's to decide.
 type UndoRequest struct {
 	Actor      Actor
 	CustomerID int64
@@ -183,6 +185,13 @@ func (s *Service) Undo(ctx context.Context, r UndoRequest) (Outcome, error) {
 		prefs.MarketingUpdatesEnabled = false
 	}
 	return s.once(ctx, r.Form, func(ctx context.Context) Outcome {
+		if by, found, err := s.RestoredBy(ctx, r.Removal); err != nil {
+			s.log.ErrorContext(ctx, "undo refused: its removal's undos cannot be read", "removal", r.Removal, "error", err)
+			return Outcome{Result: NotSaved, Problem: client.Problem{Kind: client.ProblemInternal}}
+		} else if found {
+			s.metrics.Save(string(AlreadyRestored))
+			return Outcome{Result: AlreadyRestored, AuditID: by.ID, Contact: client.Contact{ID: by.ContactID}}
+		}
 		o := s.create(ctx, CreateRequest{Actor: r.Actor, CustomerID: r.CustomerID, Asked: removal.Fields, Undoes: r.Removal,
 			textedStop: removal.TextedStop, marketingOff: marketingOff}, value, prefs)
 		if o.OK() {
@@ -190,6 +199,33 @@ func (s *Service) Undo(ctx context.Context, r UndoRequest) (Outcome, error) {
 		}
 		return o
 	}), nil
+}
+
+// RestoredBy finds the undo that brought back what a removal took away.
+func (s *Service) RestoredBy(ctx context.Context, removal int64) (audit.Entry, bool, error) {
+	by, err := s.Restorations(ctx, []int64{removal})
+	e, found := by[removal]
+	return e, found, err
+}
+
+// Restorations finds, in one query, the undos that brought back what the
+// removals took away, by removal: the newest saved one of each (an undo
+// whose outcome is unknown or failed restored nothing known).
+func (s *Service) Restorations(ctx context.Context, removals []int64) (map[int64]audit.Entry, error) {
+	out := map[int64]audit.Entry{}
+	if len(removals) == 0 {
+		return out, nil
+	}
+	undos, _, err := s.audit.List(ctx, audit.Filter{Undoes: removals, Outcome: audit.OutcomeSaved, SkipTotal: true})
+	if err != nil {
+		return out, fmt.Errorf("change: find the undos of removals: %w", err)
+	}
+	for _, u := range undos {
+		if _, seen := out[u.Undoes]; !seen {
+			out[u.Undoes] = u
+		}
+	}
+	return out, nil
 }
 
 // Removal is a removed contact as its audit entry recorded it.

@@ -26,6 +26,10 @@ const (
 	Duplicate Result = "duplicate"
 	// NotFound: the customer or contact does not exist (any more).
 	NotFound Result = "not_found"
+	// AlreadyRestored: the removal an undo names was undone already;
+	// nothing was sent. Outcome.AuditID is that undo's entry and
+	// Outcome.Contact.ID the contact it re-created.
+	AlreadyRestored Result = "already_restored"
 	// Stale: a bulk row's contact no longer holds the type and value its
 	// preview matched (a colleague changed it since); nothing was written
 	// or recorded. Outcome.Contact is the contact as it is now.

@@ -247,6 +247,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	app.GET("/customers/:id/contacts/:contactId/delete", a.contactRemove)
 	a.formPost(app, "/customers/:id/contacts/:contactId/delete", a.contactDelete, a.contactDeleteStale)
 	app.POST("/customers/:id/contacts/undo", a.contactUndo)
+	app.GET(restorePath, a.contactRestoreConfirm)
+	a.formPost(app, restorePath, a.contactRestore, a.contactRestoreStale)
 	app.GET("/index", a.indexStatus)
 	app.GET("/audit", a.auditList)
 	app.GET("/audit.csv", a.auditCSV)

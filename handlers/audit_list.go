@@ -218,6 +218,16 @@ func (a *App) historyViews(entries []audit.Entry, names entryNames) []views.Hist
 		if e.Job != 0 {
 			h.JobURL = bulkURL(e.Job)
 		}
+		if e.Undoes != 0 {
+			h.Undoes, h.ActionLabel = e.Undoes, "Restored"
+		}
+		if e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved {
+			if by, ok := names.restored[e.ID]; ok {
+				h.RestoredURL = contactURL(e.CustomerID, by.ContactID)
+			} else {
+				h.RestoreURL = restoreURL(e.CustomerID, e.ID)
+			}
+		}
 		for _, ch := range e.Changes {
 			h.Changes = append(h.Changes, views.ChangeView{Label: fieldLabel(ch.Field),
 				Before: a.plainValue(ch.Field, ch.Before), After: a.plainValue(ch.Field, ch.After)})
@@ -269,10 +279,12 @@ func (a *App) plainValue(field, v string) string {
 
 // entryNames are the customers' names and the contacts as the record
 // shows them ("Mobile (217) 555-0177"), from the search index when the
-// app has one: audit entries hold ids only.
+// app has one: audit entries hold ids only. restored are the undos of the
+// removals among the entries, by removal: those offer no Restore.
 type entryNames struct {
 	customers map[int64]string
 	contacts  map[int64]string
+	restored  map[int64]audit.Entry
 }
 
 // indexLookups is what entryNames reads of the index; *index.Store has it.
@@ -282,7 +294,7 @@ type indexLookups interface {
 }
 
 func (a *App) entryNames(ctx context.Context, entries []audit.Entry) entryNames {
-	names := entryNames{customers: map[int64]string{}, contacts: map[int64]string{}}
+	names := entryNames{customers: map[int64]string{}, contacts: map[int64]string{}, restored: a.restorations(ctx, entries)}
 	idx, ok := a.index.(indexLookups)
 	if !ok || len(entries) == 0 {
 		return names
@@ -306,6 +318,23 @@ func (a *App) entryNames(ctx context.Context, entries []audit.Entry) entryNames 
 		}
 	}
 	return names
+}
+
+// restorations finds, in one query, the undos that brought back what the
+// removals among entries took away. When the trail cannot say, every
+// removal offers Restore, whose page and write check again.
+func (a *App) restorations(ctx context.Context, entries []audit.Entry) map[int64]audit.Entry {
+	var removals []int64
+	for _, e := range entries {
+		if e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved {
+			removals = append(removals, e.ID)
+		}
+	}
+	out, err := a.changes.Restorations(ctx, removals)
+	if err != nil {
+		a.log.WarnContext(ctx, "restorations not read", "error", err)
+	}
+	return out
 }
 
 // dateShortcuts are "Today" and "Last 7 days" in the display zone, the

@@ -11,10 +11,11 @@ import (
 	"github.com/contactdesk/contactdesk/change"
 )
 
-// contactUndo re-creates the contact a removal took away, from the audit
-// trail (the form carries only the removal's id). Done: 303 to the contact
-// ("Contact restored"). Already back (its value is on the customer again):
-// 303 to that contact with a note.
+// contactUndo re-creates the contact the removal this session just made
+// took away, from the audit trail (the form carries only the removal's
+// id). Any other removal is refused: an older one, or another person's, is
+// brought back with Restore, which shows it first. Done: 303 to the
+// contact ("Contact restored"). Already back: 303 with a note.
 func (a *App) contactUndo(c echo.Context) error {
 	customerID, err := pathID(c, "id", "customer")
 	if err != nil {
@@ -22,6 +23,15 @@ func (a *App) contactUndo(c echo.Context) error {
 	}
 	form := c.Request().PostForm
 	removal, _ := strconv.ParseInt(form.Get("removal"), 10, 64)
+	switch {
+	case removal <= 0:
+		return failPage(http.StatusNotFound, "Nothing to undo", "The form names no removal to undo.", nil)
+	case removal != a.undoable(c):
+		return failPageTo(http.StatusForbidden, "Not the removal you just made",
+			"Undo brings back only the removal you made last, from this browser; nothing was added. To bring back another removal, restore it from its confirmation page, which shows it first.",
+			restoreURL(customerID, removal), "Restore it from its confirmation page",
+			fmt.Errorf("undo of removal %d refused: this session's last removal is %d", removal, a.undoable(c)))
+	}
 	o, err := a.changes.Undo(c.Request().Context(), change.UndoRequest{
 		Actor:      a.changeActor(c),
 		CustomerID: customerID,
@@ -31,19 +41,38 @@ func (a *App) contactUndo(c echo.Context) error {
 	if errors.Is(err, change.ErrNotUndoable) {
 		return failPage(http.StatusNotFound, "Nothing to undo", "That removal cannot be undone from here: it is not a removal of this customer's contact that succeeded.", err)
 	}
-	switch o.Result {
-	case change.Saved:
-		a.restored(c, customerID, o)
-		return a.redirect(c, contactURL(customerID, o.Contact.ID))
-	case change.Duplicate:
-		a.addFlash(c, flashNote, "The customer already has that contact again; nothing was added.")
-		if o.Contact.ID != 0 {
-			return a.redirect(c, contactURL(customerID, o.Contact.ID))
-		}
-		return a.redirect(c, customerURL(customerID))
+	if done := a.undone(c, customerID, removal, o); done != nil {
+		return done()
 	}
 	status, alert := a.notSavedAlert(o, fmt.Sprintf("customer with ID %d", customerID))
 	return failPage(status, alert.Title, "The contact was NOT restored. "+alert.Body, nil)
+}
+
+// undone answers an undo or a restore whose outcome needs no page of its
+// own: the contact back (or back already), with a redirect. It returns nil
+// for the failures each caller shows its own way.
+func (a *App) undone(c echo.Context, customerID, removal int64, o change.Outcome) func() error {
+	switch o.Result {
+	case change.Saved:
+		return func() error {
+			a.restored(c, customerID, o)
+			return a.redirect(c, contactURL(customerID, o.Contact.ID))
+		}
+	case change.AlreadyRestored:
+		return func() error {
+			a.addFlash(c, flashNote, "That removal was restored already, so nothing was added.")
+			return a.redirect(c, restoreURL(customerID, removal))
+		}
+	case change.Duplicate:
+		return func() error {
+			a.addFlash(c, flashNote, "The customer already has that contact again; nothing was added.")
+			if o.Contact.ID != 0 {
+				return a.redirect(c, contactURL(customerID, o.Contact.ID))
+			}
+			return a.redirect(c, customerURL(customerID))
+		}
+	}
+	return nil
 }
 
 // restored says on the next page that a removal was undone (by Undo or

@@ -35,10 +35,17 @@ func failPage(status int, title, body string, cause error) error {
 	return &pageError{failure: failure{Status: status, Title: title, Body: body}, cause: cause}
 }
 
+// failPageTo is failPage whose page links to where the person can do what
+// was refused (instead of back up the path).
+func failPageTo(status int, title, body, linkURL, linkText string, cause error) error {
+	return &pageError{failure: failure{Status: status, Title: title, Body: body}, cause: cause, link: linkURL, linkText: linkText}
+}
+
 // pageError is an error with a prepared failure for the error page.
 type pageError struct {
 	failure
-	cause error
+	cause          error
+	link, linkText string
 }
 
 func (e *pageError) Error() string {
@@ -61,9 +68,13 @@ func (a *App) handleError(err error, c echo.Context) {
 	var f failure
 	var pe *pageError
 	var he *echo.HTTPError
+	back, backText := backURL(c), "Back"
 	switch {
 	case errors.As(err, &pe):
 		f = pe.failure
+		if pe.link != "" {
+			back, backText = pe.link, pe.linkText
+		}
 	case errors.As(err, &he):
 		f = failure{Status: he.Code}
 		switch he.Code {
@@ -104,8 +115,8 @@ func (a *App) handleError(err error, c echo.Context) {
 		Heading: f.Title,
 		Message: f.Body,
 		TraceID: f.TraceID,
-		BackURL: backURL(c),
-		Back:    "Back",
+		BackURL: back,
+		Back:    backText,
 	}
 	if page.BackURL == "/" {
 		page.Back = "Back to search"

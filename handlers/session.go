@@ -25,11 +25,14 @@ const (
 	sessCSRF    = "csrf"
 	sessRecent  = "recent"  // ids of the customers opened recently, newest first: "12,7"
 	sessWritten = "written" // the contact just saved: "customerID/contactID"
-	sessRemoval = "removal" // the audit id of the removal just made, for its Undo
-	sessWho     = "who"
-	flashOK     = "flash"
-	flashNote   = "notice"
-	flashOptOut = "optout" // a texting opt-out not carried over (data-warning="texting-opt-out")
+	sessRemoval = "removal" // the audit id of the removal just made, for the Undo button (shown once)
+	// sessUndoable is the audit id of the removal this session made last:
+	// the only one its quick Undo may bring back (Restore does the others).
+	sessUndoable = "undoable"
+	sessWho      = "who"
+	flashOK      = "flash"
+	flashNote    = "notice"
+	flashOptOut  = "optout" // a texting opt-out not carried over (data-warning="texting-opt-out")
 )
 
 // SessionOptions configure the session cookie.
@@ -244,10 +247,21 @@ func (a *App) keepWritten(c echo.Context, customerID, contactID int64) {
 }
 
 // keepRemoval notes, for the customer page, the removal just made: it
-// offers to undo it.
+// offers to undo it, and the Undo takes no other.
 func (a *App) keepRemoval(c echo.Context, auditID int64) {
-	a.session(c).Values[sessRemoval] = strconv.FormatInt(auditID, 10)
+	id := strconv.FormatInt(auditID, 10)
+	a.session(c).Values[sessRemoval] = id
+	a.session(c).Values[sessUndoable] = id
 	changedSession(c)
+}
+
+// undoable is the removal this session made last (0: none): the one its
+// Undo may bring back. It stays until the next removal, so a repeated post
+// of the Undo form gets its first outcome.
+func (a *App) undoable(c echo.Context) int64 {
+	raw, _ := a.session(c).Values[sessUndoable].(string)
+	id, _ := strconv.ParseInt(raw, 10, 64)
+	return id
 }
 
 // takeRemoval returns the removal just made, if any, and forgets it.

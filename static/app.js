@@ -32,7 +32,7 @@
   // (3) Prevent double submits and say that saving is under way.
   function buttonsOf(form) {
     var list = [];
-    var own = form.querySelectorAll("[data-save-button], [data-remove-button], [data-undo-button], [data-preview-button], [data-confirm-button]");
+    var own = form.querySelectorAll("[data-save-button], [data-remove-button], [data-undo-button], [data-restore-button], [data-preview-button], [data-confirm-button]");
     var i;
     for (i = 0; i < own.length; i++) {
       list.push(own[i]);
@@ -94,7 +94,7 @@
   }
 
   function forms() {
-    return Array.prototype.slice.call(document.querySelectorAll("[data-contact-form], [data-remove-form], [data-undo-form], [data-bulk-form], [data-bulk-confirm]"));
+    return Array.prototype.slice.call(document.querySelectorAll("[data-contact-form], [data-remove-form], [data-undo-form], [data-restore-form], [data-bulk-form], [data-bulk-confirm]"));
   }
 
   // (4) Keep a running bulk job's page current: every few seconds read the

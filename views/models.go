@@ -200,6 +200,12 @@ type HistoryEntry struct {
 	// JobURL its page.
 	Job    int64
 	JobURL string
+	// Undoes is the removal an add brought back (Undo or Restore), 0 for
+	// any other attempt.
+	Undoes int64
+	// RestoreURL asks to restore what a removal took away; RestoredURL,
+	// instead, is the contact it was restored as (restored already).
+	RestoreURL, RestoredURL string
 }
 
 // ChangeView is one changed field, formatted for people.
@@ -413,4 +419,44 @@ type IndexPage struct {
 	Serving     string
 	LastError   string
 	LastErrorAt Time
+}
+
+// RestorePage is GET /customers/{id}/removals/{removal}/restore and the
+// re-renders of its POST: a removed contact as its removal recorded it,
+// who removed it, and the confirmation to add it back, or that it was
+// restored already.
+type RestorePage struct {
+	Layout
+	CustomerName string
+	CustomerURL  string
+	// Removal is the removal's audit entry id.
+	Removal   int64
+	Action    string
+	CancelURL string
+	CSRFField string
+	CSRFToken string
+	Nonce     string
+	// RemovedBy and RemovedAt say who removed it and when; JobURL the bulk
+	// job that did, if one did.
+	RemovedBy string
+	RemovedAt Time
+	Job       int64
+	JobURL    string
+	// Fields, Preferences and CombinedFlag are the contact as removed.
+	Fields       []RecordField
+	Preferences  []RecordField
+	CombinedFlag *RecordField
+	// TextedStop: the number had texted STOP; the opt-out does not come
+	// back with it (data-warning="texting-opt-out").
+	TextedStop bool
+	// Restored is set when the removal was restored already: no form.
+	Restored *Restoration
+	Alert    *Alert
+}
+
+// Restoration is the undo that brought a removed contact back.
+type Restoration struct {
+	By         string
+	At         Time
+	ContactURL string
 }

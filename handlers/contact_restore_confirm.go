@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/change"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// restorePath is a removal's Restore: GET asks, POST restores.
+const restorePath = "/customers/:id/removals/:removal/restore"
+
+func restoreURL(customerID, removal int64) string {
+	return fmt.Sprintf("/customers/%d/removals/%d/restore", customerID, removal)
+}
+
+// contactRestoreConfirm asks to confirm the Restore of a removal from the
+// History or the audit trail: the contact as its removal recorded it, who
+// removed it and when, and the same warning as the removal of a number
+// that texted STOP. A removal restored already says so, by whom, and
+// links the contact, instead of offering a second one.
+func (a *App) contactRestoreConfirm(c echo.Context) error {
+	customerID, removal, err := a.removalOf(c)
+	if err != nil {
+		return err
+	}
+	return a.renderRestore(c, http.StatusOK, customerID, removal, newNonce(), nil)
+}
+
+// removalOf reads a Restore URL's ids and the removal's audit entry: a 404
+// unless it is a removal of that customer's contact that succeeded.
+func (a *App) removalOf(c echo.Context) (int64, audit.Entry, error) {
+	customerID, err := pathID(c, "id", "customer")
+	if err != nil {
+		return 0, audit.Entry{}, err
+	}
+	id, err := pathID(c, "removal", "removal")
+	if err != nil {
+		return 0, audit.Entry{}, err
+	}
+	e, err := audit.Get(c.Request().Context(), a.audit, id)
+	switch {
+	case errors.Is(err, audit.ErrNotFound):
+	case err != nil:
+		return 0, audit.Entry{}, failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
+	case e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved && e.CustomerID == customerID:
+		return customerID, e, nil
+	}
+	return 0, audit.Entry{}, failPage(http.StatusNotFound, "Nothing to restore",
+		"The audit trail has no removal of this customer's contact that succeeded with that number.", err)
+}
+
+// renderRestore is the one render path of the Restore confirmation.
+func (a *App) renderRestore(c echo.Context, status int, customerID int64, removal audit.Entry, nonce string, alert *views.Alert) error {
+	ctx := c.Request().Context()
+	name, err := a.customerName(c, customerID)
+	if err != nil {
+		return err
+	}
+	r := change.RemovalOf(removal)
+	m := views.RestorePage{
+		Layout:       a.layout(c, "Restore contact · "+name),
+		CustomerName: name,
+		CustomerURL:  customerURL(customerID),
+		Removal:      removal.ID,
+		Action:       restoreURL(customerID, removal.ID),
+		CancelURL:    fmt.Sprintf("/audit?customer=%d", customerID),
+		CSRFField:    csrfField,
+		Nonce:        nonce,
+		RemovedBy:    cmp.Or(removal.ActorName, removal.ActorEmail),
+		RemovedAt:    a.timeView(removal.Time),
+		Job:          removal.Job,
+		TextedStop:   r.TextedStop,
+		Alert:        alert,
+	}
+	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
+	if removal.Job != 0 {
+		m.JobURL = bulkURL(removal.Job)
+	}
+	m.Fields, m.Preferences, m.CombinedFlag = a.removedFields(r)
+	if m.Restored, err = a.restoration(ctx, customerID, removal.ID); err != nil {
+		return failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
+	}
+	return a.render(c, status, views.RestoreContact(m))
+}
+
+// restoration is the undo that brought a removal back, as the page says
+// it; nil when there is none.
+func (a *App) restoration(ctx context.Context, customerID, removal int64) (*views.Restoration, error) {
+	by, found, err := a.changes.RestoredBy(ctx, removal)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &views.Restoration{By: cmp.Or(by.ActorName, by.ActorEmail), At: a.timeView(by.Time), ContactURL: contactURL(customerID, by.ContactID)}, nil
+}
+
+// removedFields lays out a removed contact as its removal recorded it, as
+// the record page lays out a contact.
+func (a *App) removedFields(r change.Removal) (fields, prefs []views.RecordField, combined *views.RecordField) {
+	typ, _ := client.ParseContactType(r.Fields.Type)
+	ct := client.Contact{Type: typ, Value: r.Fields.Value, Memo: r.Fields.Memo, Preferences: r.Preferences}
+	if typ.IsPhoneNumber() {
+		ct.PhoneSettings = &client.PhoneSettings{PhoneNumber: r.Fields.Value, DoNotText: r.TextedStop}
+	}
+	all, prefs, combined := a.recordFields(ct)
+	for _, f := range all {
+		switch f.Field {
+		case "type", "value", "memo", client.FieldDoNotText:
+			fields = append(fields, f)
+		}
+	}
+	return fields, prefs, combined
+}
