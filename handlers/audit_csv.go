@@ -28,7 +28,7 @@ var auditCSVHeader = []string{"time_utc", "actor_email", "actor_name", "tenant_i
 // store reads them, never gathered in memory.
 func (a *App) auditCSV(c echo.Context) error {
 	q := parseAuditQuery(c)
-	f, problem := a.auditFilter(c.Request().Context(), q)
+	f, problem := a.auditFilter(c.Request().Context(), q) // dates in the zone the page sent (tz) or DISPLAY_TZ
 	if problem != "" {
 		return failPage(http.StatusBadRequest, "", problem, errors.New("bad audit filter"))
 	}

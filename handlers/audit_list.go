@@ -25,10 +25,12 @@ import (
 
 const auditPageSize = 50
 
-// auditQuery is the filter of GET /audit and GET /audit.csv.
+// auditQuery is the filter of GET /audit and GET /audit.csv. TZ is the
+// browser's time zone as its page sent it (the filter form's hidden field),
+// kept only when it names one and decides (see dateZone).
 type auditQuery struct {
-	Actor, Customer, From, To, Action, Job string
-	Page                                   int
+	Actor, Customer, From, To, Action, Job, TZ string
+	Page                                       int
 }
 
 func parseAuditQuery(c echo.Context) auditQuery {
@@ -40,11 +42,62 @@ func parseAuditQuery(c echo.Context) auditQuery {
 		To:       strings.TrimSpace(c.QueryParam("to")),
 		Action:   strings.TrimSpace(c.QueryParam("action")),
 		Job:      strings.TrimSpace(c.QueryParam("job")),
+		TZ:       strings.TrimSpace(c.QueryParam("tz")),
 		Page:     max(page, 1),
 	}
 }
 
-// filter checks the query; dates are days in the display zone, "to"
+// dateZone is the zone the audit trail's dates are days in, the one its
+// times are shown in: DISPLAY_TZ when set, else the browser's own as its
+// page sent it (tz), else UTC. It also returns the tz worth keeping in the
+// page's links: "" when DISPLAY_TZ decides or tz names no zone.
+func (a *App) dateZone(tz string) (*time.Location, string) {
+	if !a.localTimes {
+		return a.tz, ""
+	}
+	if loc, ok := browserZone(tz); ok {
+		return loc, tz
+	}
+	return time.UTC, ""
+}
+
+// browserZone reads an IANA zone name a browser sent ("America/Chicago").
+// Anything else is refused before the zone database is asked: the
+// server's own zone ("Local"), paths, long or odd strings.
+func browserZone(name string) (*time.Location, bool) {
+	if name == "" || len(name) > 64 || name == "Local" || strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != "" ||
+		strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
+		return nil, false
+	}
+	loc, err := time.LoadLocation(name)
+	return loc, err == nil
+}
+
+// zoneNames name North America's zones as people do, by their
+// abbreviation (standard or daylight time).
+var zoneNames = map[string]string{
+	"EST": "Eastern", "EDT": "Eastern", "CST": "Central", "CDT": "Central", "MST": "Mountain", "MDT": "Mountain",
+	"PST": "Pacific", "PDT": "Pacific", "AKST": "Alaska", "AKDT": "Alaska", "HST": "Hawaii", "AST": "Atlantic",
+	"ADT": "Atlantic", "NST": "Newfoundland", "NDT": "Newfoundland",
+}
+
+// zoneNote says which zone the dates are days in: "Dates in Central time
+// (America/Chicago)." fromBrowser: no DISPLAY_TZ is set, so UTC means the
+// browser did not say its zone.
+func zoneNote(loc *time.Location, now time.Time, fromBrowser bool) string {
+	if loc.String() == "UTC" {
+		if fromBrowser {
+			return "Dates in UTC: your browser did not send its time zone (it does with JavaScript on)."
+		}
+		return "Dates in UTC."
+	}
+	if abbr, _ := now.In(loc).Zone(); zoneNames[abbr] != "" {
+		return "Dates in " + zoneNames[abbr] + " time (" + loc.String() + ")."
+	}
+	return "Dates in " + loc.String() + " time."
+}
+
+// filter checks the query; dates are days in tz (dateZone's), "to"
 // inclusive. It returns a message for people when something is off.
 func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 	// A whole email is that person's; anything else is part of a name or
@@ -104,7 +157,7 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 
 func (q auditQuery) url(path string, page int) string {
 	v := url.Values{}
-	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "from": q.From, "to": q.To, "action": q.Action, "job": q.Job} {
+	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "from": q.From, "to": q.To, "action": q.Action, "job": q.Job, "tz": q.TZ} {
 		if val != "" {
 			v.Set(k, val)
 		}
@@ -122,8 +175,12 @@ func (q auditQuery) url(path string, page int) string {
 // what to what.
 func (a *App) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
+	zone, tz := a.dateZone(q.TZ)
+	q.TZ = tz
+	now := time.Now().In(zone)
 	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To, Job: q.Job,
-		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action), Shortcuts: q.dateShortcuts(time.Now().In(a.tz))}
+		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action), Shortcuts: q.dateShortcuts(now),
+		Zone: zoneNote(zone, now, a.localTimes), ZoneID: zone.String(), SendsZone: a.localTimes, TZ: tz}
 	f, problem := a.auditFilter(c.Request().Context(), q)
 	if problem != "" {
 		m.Problem = problem
@@ -337,16 +394,19 @@ func (a *App) restorations(ctx context.Context, entries []audit.Entry) map[int64
 	return out
 }
 
-// dateShortcuts are "Today" and "Last 7 days" in the display zone, the
-// other filters kept; the one the query is on says so.
-func (q auditQuery) dateShortcuts(now time.Time) []views.Link {
+// dateShortcuts are "Today" and "Last 7 days" in the dates' zone (now is
+// in it), the other filters kept; the one the query is on says so.
+func (q auditQuery) dateShortcuts(now time.Time) []views.DateShortcut {
 	today := now.Format(time.DateOnly)
-	week := now.AddDate(0, 0, -6).Format(time.DateOnly)
-	var out []views.Link
-	for _, s := range []struct{ label, from string }{{"Today", today}, {"Last 7 days", week}} {
+	var out []views.DateShortcut
+	for _, s := range []struct {
+		label string
+		days  int
+	}{{"Today", 0}, {"Last 7 days", 6}} {
 		r := q
-		r.From, r.To = s.from, today
-		out = append(out, views.Link{Label: s.label, URL: r.url("/audit", 1), Current: q.From == s.from && q.To == today})
+		r.From, r.To = now.AddDate(0, 0, -s.days).Format(time.DateOnly), today
+		out = append(out, views.DateShortcut{Link: views.Link{Label: s.label, URL: r.url("/audit", 1), Current: q.From == r.From && q.To == today},
+			DaysBack: s.days})
 	}
 	return out
 }
@@ -357,12 +417,13 @@ const maxCustomersNamed = 50
 // auditFilter is q.filter, with a customer given by name (not an id)
 // looked up in the search index: the trail keeps ids only.
 func (a *App) auditFilter(ctx context.Context, q auditQuery) (audit.Filter, string) {
+	zone, _ := a.dateZone(q.TZ)
 	name := q.Customer
 	if _, err := strconv.ParseInt(name, 10, 64); err == nil || name == "" {
-		return q.filter(a.tz)
+		return q.filter(zone)
 	}
 	q.Customer = ""
-	f, problem := q.filter(a.tz)
+	f, problem := q.filter(zone)
 	if problem != "" {
 		return f, problem
 	}

@@ -160,6 +160,48 @@
     });
   }
 
+  // (5) The audit trail's dates are days in the zone times are shown in.
+  // With no DISPLAY_TZ that is the browser's own: the filter form sends it
+  // (its hidden tz field), and the date shortcuts take it and their days
+  // from it. Without JavaScript the page counts days in UTC and says so.
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function localDay(daysBack) {
+    var d = new Date();
+    d.setDate(d.getDate() - daysBack);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  }
+
+  function sendTimeZone() {
+    var field = document.querySelector("input[data-audit-tz]");
+    if (!field || !window.Intl || !window.URL) {
+      return;
+    }
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!zone) {
+      return;
+    }
+    var known = field.value === zone;
+    field.value = zone;
+    document.querySelectorAll("a[data-audit-shortcut][data-days-back]").forEach(function (a) {
+      var url = new URL(a.getAttribute("href"), window.location.href);
+      url.searchParams.set("tz", zone);
+      url.searchParams.set("from", localDay(parseInt(a.getAttribute("data-days-back"), 10) || 0));
+      url.searchParams.set("to", localDay(0));
+      a.setAttribute("href", url.pathname + url.search);
+    });
+    // The note says what the dates shown were counted in: it changes only
+    // while no date has been asked yet, so it stays true of the entries.
+    var note = document.querySelector("[data-audit-zone]");
+    var asked = new URL(window.location.href).searchParams;
+    if (note && !known && !asked.get("from") && !asked.get("to")) {
+      note.textContent = "Dates in your time zone (" + zone + ").";
+      note.setAttribute("data-audit-zone", zone);
+    }
+  }
+
   // Keys for busy days: "/" goes to the search box (home has it) when not
   // typing in a field; Ctrl+Enter (Cmd+Enter) saves the contact form from
   // any of its fields, Enter in the memo still adding a line.
@@ -209,6 +251,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     localizeTimes();
+    sendTimeZone();
     selectOnLoad();
     focusErrorSummary();
     followJob();

@@ -231,13 +231,27 @@ type AuditPage struct {
 	// additions, removals).
 	ActionOptions []Option
 	// Shortcuts are date ranges a click away ("Today", "Last 7 days").
-	Shortcuts []Link
+	Shortcuts []DateShortcut
+	// Zone says which zone the dates are days in ("Dates in Central time
+	// (America/Chicago)."), ZoneID names it (data-audit-zone).
+	Zone, ZoneID string
+	// SendsZone: no DISPLAY_TZ, so the form sends the browser's zone in a
+	// hidden field (tz) the page's script fills; TZ is the one received.
+	SendsZone bool
+	TZ        string
 	Entries   []HistoryEntry
 	Total     int
 	Problem   string
 	PrevURL   string
 	NextURL   string
 	CSVURL    string
+}
+
+// DateShortcut is a date range a click away: DaysBack days before today
+// to today (a script sets them in the browser's zone when it says it).
+type DateShortcut struct {
+	Link
+	DaysBack int
 }
 
 // Link is a link among others; Current marks the one the page is on.
