@@ -457,7 +457,11 @@ func TestBulkRemovalNeedsTheCount(t *testing.T) {
 	must(t, byLabel(page, "Remove the contacts").Check())
 	previewList(t, page)
 	expectH1(t, page, "Preview: remove contacts")
-	expectPreviewCounts(t, page, map[string]string{"change": "2", "unchanged": "0", "unmatched": "0", "invalid": "0"})
+	expectPreviewCounts(t, page, map[string]string{"change": "2", "unchanged": "0", "unmatched": "0", "invalid": "0", "texting-opt-out": "1"})
+	// Ada's home number texted STOP: counted, warned of and marked (#23, item 2).
+	must(t, expect.Locator(page.Locator(`[data-warning="texting-opt-out"]`)).ToContainText("1 number texted STOP"))
+	must(t, expect.Locator(page.Locator("tr[data-texting-opt-out]")).ToHaveCount(1))
+	must(t, expect.Locator(page.Locator("tr[data-texting-opt-out]")).ToContainText("(217) 555-0123"))
 	confirmInput := byLabel(page, "Type 2 to remove 2 contacts")
 	must(t, expect.Locator(confirmInput).ToBeVisible())
 	checkA11y(t, page)
