@@ -113,7 +113,10 @@ func (a *App) removedFields(r change.Removal) (fields, prefs []views.RecordField
 	all, prefs, combined := a.recordFields(ct)
 	for _, f := range all {
 		switch f.Field {
-		case "type", "value", "memo", client.FieldDoNotText:
+		case client.FieldDoNotText:
+			f.Text, f.Hint = f.Text+" when removed", "" // the hint is about a contact that is there
+			fields = append(fields, f)
+		case "type", "value", "memo":
 			fields = append(fields, f)
 		}
 	}

@@ -106,5 +106,8 @@ func optOutNotCarried(o change.Outcome) string {
 	default:
 		msg += "Marketing updates are off. "
 	}
+	if p := o.Contact.Preferences; p != nil && !p.JobRemindersEnabled {
+		return msg + "If the customer wants no texts at all, ask them to text STOP again."
+	}
 	return msg + "Turn Job reminders off too if the customer wants no texts at all, or ask them to text STOP again."
 }
