@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -207,8 +208,13 @@ func TestRefusesASecondInstanceOnOneSQLiteFile(t *testing.T) {
 		!strings.Contains(err.Error(), "DATABASE_URL") {
 		t.Errorf("err = %v, want a refusal naming the file, the process and DATABASE_URL", err)
 	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Errorf("the refused instance created the database: %v", err)
+	// The lock is on the file itself, which the first instance made; the
+	// refused one wrote nothing to it.
+	if fi, err := os.Stat(path); err != nil || fi.Size() != 0 {
+		t.Errorf("the refused instance wrote to the database: %v, %v", fi, err)
+	}
+	if _, err := os.Stat(path + "-wal"); !os.IsNotExist(err) {
+		t.Errorf("the refused instance opened the database: %v", err)
 	}
 	release()
 	again, err := lockSQLite(path)
@@ -216,6 +222,45 @@ func TestRefusesASecondInstanceOnOneSQLiteFile(t *testing.T) {
 		t.Errorf("the lock is not free once released: %v", err)
 	} else {
 		again()
+	}
+}
+
+// The lock is the database file's own (its inode), not its name's: a
+// symlink or a hard link to a file another instance serves from is
+// refused, as two instances on one file would each keep their own WAL
+// beside their own name and corrupt it.
+func TestRefusesASecondInstanceThroughALink(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/audit.db"
+	release, err := lockSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Close()
+	}
+	if err := os.Symlink(path, dir+"/symlink.db"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir+"/elsewhere", 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(path, dir+"/elsewhere/hardlink.db"); err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []string{dir + "/symlink.db", dir + "/elsewhere/hardlink.db"} {
+		again, err := lockSQLite(other)
+		if err == nil {
+			again()
+			t.Errorf("%s: a second lock on the same file was granted", other)
+			continue
+		}
+		if !errors.Is(err, errInstanceRunning) {
+			t.Errorf("%s: err = %v, want errInstanceRunning", other, err)
+		}
 	}
 }
 
