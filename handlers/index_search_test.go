@@ -127,3 +127,26 @@ func addToIndex(t *testing.T, idx *index.Store, cu index.Customer, contacts ...i
 		}
 	}
 }
+
+// /index counts the feed rows refused as poison, by reason, and the
+// contacts waiting for their customer.
+func TestIndexPageCountsRefusedRows(t *testing.T) {
+	up := newUpstream(t)
+	configure, idx := withIndex(t, up, true)
+	now := time.Now()
+	addToIndex(t, idx, index.Customer{ID: 6, Name: "Lovelace Bakery", Active: true, ModifiedOn: now},
+		index.Contact{ID: 60, CustomerID: 6, Type: client.ContactPhone, Value: "3125550177", ModifiedOn: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), Removed: true},
+		index.Contact{ID: 61, CustomerID: 6, Type: client.ContactEmail, Value: "ada@bakery.example", Memo: strings.Repeat("m", 300), ModifiedOn: now},
+		index.Contact{ID: 62, CustomerID: 6, Type: client.ContactEmail, ModifiedOn: now},
+		index.Contact{ID: 63, CustomerID: 7, Type: client.ContactEmail, Value: "who@example.com", ModifiedOn: now})
+	b := newBrowser(t, up.appWith(t, time.Second, nil, configure).URL)
+	p := b.get("/index")
+	for key, want := range map[string]string{"contacts/future": "1", "contacts/too-large": "1", "contacts/incomplete": "1"} {
+		if got := text(p, `[data-index-refused="`+key+`"]`); got != want {
+			t.Errorf("%s: %q refused, want %s", key, got, want)
+		}
+	}
+	if got := text(p, "[data-index-waiting]"); got != "1" {
+		t.Errorf("%q contacts waiting for their customer, want 1", got)
+	}
+}

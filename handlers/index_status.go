@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -50,5 +51,24 @@ func (a *App) indexStatus(c echo.Context) error {
 		}
 	}
 	m.LastErrorAt = a.timeView(errorAt)
+	for _, r := range st.Refused {
+		m.Refused = append(m.Refused, views.IndexRefused{Key: r.Feed + "/" + r.Reason, What: refusedWhat(r.Feed, r.Reason),
+			Rows: r.Rows, LastID: r.LastID, Last: a.timeView(r.Last)})
+	}
+	m.Waiting = st.Waiting
 	return a.render(c, http.StatusOK, views.IndexStatus(m))
+}
+
+// refusedWhat words why rows of a feed were refused.
+func refusedWhat(feed, reason string) string {
+	what := map[string]string{index.FeedCustomers: "Customers", index.FeedContacts: "Contacts"}[feed]
+	switch reason {
+	case index.RefusedFuture:
+		return what + " dated more than a minute ahead of this server's clock"
+	case index.RefusedTooLarge:
+		return what + " with a value, memo or name longer than ServiceTitan's forms allow"
+	case index.RefusedIncomplete:
+		return what + " without a type or a value"
+	}
+	return what + ": " + reason
 }

@@ -14,6 +14,10 @@ type Status struct {
 	Ready bool
 	// Lag is how long ago the last complete read ended.
 	Lag time.Duration
+	// Refused counts the feed rows refused as poison, by feed and reason;
+	// Waiting the contacts kept aside until their customer comes.
+	Refused []Refusal
+	Waiting int64
 }
 
 // Progress is the share of the tenant's customers the index holds, 0 to 1.
@@ -41,6 +45,9 @@ func (s *Store) Status(ctx context.Context, staleAfter time.Duration) (Status, e
 		return st, err
 	}
 	st.Ready, st.Lag = s.readiness(st.CustomerFeed, st.ContactFeed, staleAfter)
+	if st.Refused, st.Waiting, err = s.refusals(ctx); err != nil {
+		return st, err
+	}
 	return st, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -230,22 +231,39 @@ type Page struct {
 var ErrCursorMoved = errors.New("index: the feed's cursor moved while the page was read")
 
 // Apply writes a page's rows and moves its feed's cursor in one
-// transaction: a crash never skips or half-applies a page. Reaching the
-// end of a feed (HasMore false) marks it backfilled. The cursor moves only
-// from p.From: a page read before an erase, or by a second sync, is
-// refused with ErrCursorMoved and changes nothing.
+// transaction: a crash never skips or half-applies a page. Rows that could
+// not be true are refused and counted (see screen); a contact whose
+// customer the index does not hold yet waits for it (see setAside). The
+// feed's high-water mark, the newest modifiedOn it sent, moves with the
+// cursor. Reaching the end of a feed (HasMore false) marks it backfilled
+// and is the feed's last successful sync. The cursor moves only from
+// p.From: a page read before an erase, or by a second sync, is refused
+// with ErrCursorMoved and changes nothing.
 func (s *Store) Apply(ctx context.Context, p Page) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	read := len(p.Customers) + len(p.Contacts)
+	refused, highWater := s.screen(&p)
+	if err := s.countRefused(ctx, tx, p.Feed, refused); err != nil {
+		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
+	}
+	if p.Feed == FeedContacts {
+		if err := s.setAside(ctx, tx, &p); err != nil {
+			return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
+		}
+	}
 	if err := s.noteTouched(ctx, tx, p); err != nil {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
 	}
 	switch p.Feed {
 	case FeedCustomers:
 		err = s.upsertCustomers(ctx, tx, p.Customers)
+		if err == nil {
+			err = s.bringWaiting(ctx, tx, p.Customers)
+		}
 	case FeedContacts:
 		err = s.upsertContacts(ctx, tx, p.Contacts)
 	default:
@@ -254,13 +272,15 @@ func (s *Store) Apply(ctx context.Context, p Page) error {
 	if err != nil {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
 	}
-	backfilled := ""
+	ended := ""
 	if !p.HasMore {
-		backfilled = ", backfilled = " + s.boolean(true)
+		ended = ", backfilled = " + s.boolean(true) + ", last_success_us = " + strconv.FormatInt(micros(s.now()), 10)
 	}
+	hw := micros(highWater)
 	moved, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_feeds SET continue_from = ?, rows_read = rows_read + ?,
-		last_success_us = ?, last_error = ''`+backfilled+` WHERE feed = ? AND continue_from = ?`),
-		p.Next, len(p.Customers)+len(p.Contacts), micros(s.now()), p.Feed, p.From)
+		high_water_us = CASE WHEN high_water_us < ? THEN ? ELSE high_water_us END, last_error = ''`+ended+`
+		WHERE feed = ? AND continue_from = ?`),
+		p.Next, read, hw, hw, p.Feed, p.From)
 	if err != nil {
 		return fmt.Errorf("index: move the %s cursor: %w", p.Feed, err)
 	}
@@ -291,21 +311,24 @@ type Feed struct {
 	ContinueFrom string
 	Backfilled   bool
 	RowsRead     int64
-	LastSuccess  time.Time
-	LastError    string
-	LastErrorAt  time.Time
+	// HighWater is the newest modifiedOn of a row read from the feed.
+	HighWater time.Time
+	// LastSuccess is when the feed was last read to its end.
+	LastSuccess time.Time
+	LastError   string
+	LastErrorAt time.Time
 }
 
 // Feed reads where a feed stands.
 func (s *Store) Feed(ctx context.Context, name string) (Feed, error) {
 	f := Feed{Name: name}
-	var success, errorAt int64
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT continue_from, backfilled, rows_read, last_success_us, last_error, last_error_us
-		FROM index_feeds WHERE feed = ?`), name).Scan(&f.ContinueFrom, &f.Backfilled, &f.RowsRead, &success, &f.LastError, &errorAt)
+	var highWater, success, errorAt int64
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT continue_from, backfilled, rows_read, high_water_us, last_success_us, last_error, last_error_us
+		FROM index_feeds WHERE feed = ?`), name).Scan(&f.ContinueFrom, &f.Backfilled, &f.RowsRead, &highWater, &success, &f.LastError, &errorAt)
 	if err != nil {
 		return f, fmt.Errorf("index: read the %s feed's state: %w", name, err)
 	}
-	f.LastSuccess, f.LastErrorAt = fromMicros(success), fromMicros(errorAt)
+	f.HighWater, f.LastSuccess, f.LastErrorAt = fromMicros(highWater), fromMicros(success), fromMicros(errorAt)
 	return f, nil
 }
 
@@ -320,20 +343,27 @@ func (s *Store) RecordError(ctx context.Context, feed string, cause error) error
 	return err
 }
 
-// Restart points a feed at a date: the newest modifiedOn the index holds
-// for it (a bad or expired token), or the start when it holds none.
+// RestartMargin is how far before its high-water mark a feed restarts
+// after a refused token: rows changed about then may have been placed in
+// the feed a little out of order, and reading rows again is harmless (an
+// older row never overwrites a newer one).
+const RestartMargin = 10 * time.Minute
+
+// Restart points a feed at a date (a bad or expired token): its high-water
+// mark, the newest modifiedOn of a row read from the feed itself, less
+// RestartMargin; or its start when it has read none. Never the newest
+// modifiedOn the index holds: the app's own writes are in it, newer than
+// changes made elsewhere that the feed has not sent yet, and a removal the
+// app made is stamped with the app's clock, not ServiceTitan's.
 func (s *Store) Restart(ctx context.Context, feed string) (string, error) {
-	table := map[string]string{FeedCustomers: "index_customers", FeedContacts: "index_contacts"}[feed]
-	if table == "" {
-		return "", fmt.Errorf("index: no feed %q", feed)
-	}
-	var newest sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, "SELECT MAX(modified_us) FROM "+table).Scan(&newest); err != nil {
+	var highWater int64
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT high_water_us FROM index_feeds WHERE feed = ?`), feed).Scan(&highWater)
+	if err != nil {
 		return "", fmt.Errorf("index: restart the %s feed: %w", feed, err)
 	}
 	from := ""
-	if newest.Valid && newest.Int64 > 0 {
-		from = fromMicros(newest.Int64).Format(time.RFC3339Nano)
+	if highWater > 0 {
+		from = fromMicros(highWater).Add(-RestartMargin).UTC().Format(time.RFC3339Nano)
 	}
 	if _, err := s.db.ExecContext(ctx, s.rebind(`UPDATE index_feeds SET continue_from = ? WHERE feed = ?`), from, feed); err != nil {
 		return "", fmt.Errorf("index: restart the %s feed: %w", feed, err)

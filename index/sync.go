@@ -46,9 +46,10 @@ func NewSyncer(feeds Feeds, store *Store, perSecond float64, log *slog.Logger) *
 // Pass reads each feed from its cursor to its end, a page at a time, each
 // page applied with its cursor in one transaction. A page that cannot be
 // read (malformed, ServiceTitan down) leaves the cursor where it was: the
-// error is recorded and returned, and the job runs again with backoff. A
-// token ServiceTitan no longer takes (400) restarts the feed from the
-// newest modifiedOn the index holds.
+// error is recorded and returned, and the job runs again with backoff. So
+// does a feed that does not move on (see ErrFeedStuck). A token
+// ServiceTitan no longer takes (400) restarts the feed from its high-water
+// mark (see Store.Restart).
 func (s *Syncer) Pass(ctx context.Context) error {
 	ctx = client.Background(ctx, s.share)
 	if n, err := s.feeds.CountCustomers(ctx); err == nil {
@@ -74,8 +75,19 @@ func (s *Syncer) Pass(ctx context.Context) error {
 	return nil
 }
 
+// ErrFeedStuck: a feed does not move on. Its continueFrom came back to a
+// token it already gave in the pass, it sent a page with no row that says
+// more follow, or it did not end within the pass's page limit. Read on, it
+// would spend the rate budget forever while the index learns nothing.
+var ErrFeedStuck = errors.New("index: the feed does not move on")
+
 func (s *Syncer) feed(ctx context.Context, feed string) error {
 	restarted := false
+	// The tokens the feed gave in this pass (and the one it started from),
+	// since its cursor last moved other than by this pass (an erase,
+	// another sync, a restart).
+	seen := map[string]bool{}
+	applied := ""
 	for range s.maxPages {
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < pageTime {
 			// Out of time for another page: the next pass goes on
@@ -86,13 +98,17 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 		if err != nil {
 			return err
 		}
+		if state.ContinueFrom != applied {
+			clear(seen)
+		}
+		seen[state.ContinueFrom] = true
 		page, err := s.read(ctx, feed, state.ContinueFrom)
 		if errors.Is(err, client.ErrValidation) && !restarted {
 			from, rerr := s.store.Restart(ctx, feed)
 			if rerr != nil {
 				return rerr
 			}
-			s.log.WarnContext(ctx, "index: ServiceTitan refused the feed's token; starting again from the newest change held",
+			s.log.WarnContext(ctx, "index: ServiceTitan refused the feed's token; starting again from the newest change the feed sent, less a margin",
 				"feed", feed, "from", from, "error", err)
 			restarted = true
 			continue
@@ -103,9 +119,15 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 			return fmt.Errorf("index: read the %s feed: %w", feed, ctx.Err())
 		}
 		if err != nil {
-			s.store.RecordError(context.WithoutCancel(ctx), feed, err)
-			s.log.ErrorContext(ctx, "index: a feed page could not be read; the cursor stays", "feed", feed, "error", err)
-			return fmt.Errorf("index: read the %s feed: %w", feed, err)
+			return s.failed(ctx, feed, err)
+		}
+		if page.HasMore {
+			switch {
+			case len(page.Customers)+len(page.Contacts) == 0:
+				return s.failed(ctx, feed, fmt.Errorf("%w: a page with no row says more follow", ErrFeedStuck))
+			case seen[page.Next]:
+				return s.failed(ctx, feed, fmt.Errorf("%w: its continueFrom came back to a token it already gave in this pass", ErrFeedStuck))
+			}
 		}
 		page.From = state.ContinueFrom
 		err = s.store.Apply(ctx, page)
@@ -118,12 +140,21 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 		if err != nil {
 			return err
 		}
+		applied = page.Next
 		s.log.DebugContext(ctx, "index: page applied", "feed", feed, "rows", len(page.Customers)+len(page.Contacts), "more", page.HasMore)
 		if !page.HasMore {
 			return nil
 		}
 	}
-	return nil
+	return s.failed(ctx, feed, fmt.Errorf("%w: it did not end within %d pages", ErrFeedStuck, s.maxPages))
+}
+
+// failed records why a feed could not be read (its cursor stays), for
+// /index, and returns it: the job runs again with backoff.
+func (s *Syncer) failed(ctx context.Context, feed string, err error) error {
+	s.store.RecordError(context.WithoutCancel(ctx), feed, err)
+	s.log.ErrorContext(ctx, "index: the feed could not be read; the cursor stays", "feed", feed, "error", err)
+	return fmt.Errorf("index: read the %s feed: %w", feed, err)
 }
 
 // read reads one page of a feed into rows: decoded as a stream, kept in

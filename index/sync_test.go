@@ -3,7 +3,10 @@ package index
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,10 +159,12 @@ func TestEraseDuringASyncPass(t *testing.T) {
 	if err := h.syncer.Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The erase took the customers too: the contacts read again wait for
+	// them, which the next pass's customers feed brings.
 	_, contacts := h.tenantSize(t)
-	c, _ := h.store.Count(ctx)
-	if f, _ := h.store.Feed(ctx, FeedContacts); c.Contacts != contacts || !f.Backfilled || f.RowsRead != contacts {
-		t.Errorf("contacts after the pass: %d held, feed %+v; the tenant has %d", c.Contacts, f, contacts)
+	st, _ := h.store.Status(ctx, time.Hour)
+	if f := st.ContactFeed; st.Counts.Contacts+st.Waiting != contacts || !f.Backfilled || f.RowsRead != contacts {
+		t.Errorf("contacts after the pass: %d held, %d waiting, feed %+v; the tenant has %d", st.Counts.Contacts, st.Waiting, f, contacts)
 	}
 	if err := h.syncer.Pass(ctx); err != nil {
 		t.Fatal(err)
@@ -240,4 +245,235 @@ func TestPassStopsBeforeItsDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.expectComplete(t)
+}
+
+// refuseToken makes the contacts feed answer its next read 400, as
+// ServiceTitan answers a token it no longer takes.
+func refuseToken(sb *sandbox.Server) {
+	sb.InjectFault(sandbox.Fault{Operation: sandbox.OpExportContacts, Times: 1, Status: http.StatusBadRequest,
+		Body: `{"type":"https://tools.ietf.org/html/rfc7231#section-6.5.1","title":"One or more validation errors occurred.",` +
+			`"status":400,"errors":{"from":["The continuation token is expired."]}}`})
+}
+
+// firstContacts is the first contact of each of n seed customers.
+func firstContacts(t *testing.T, sb *sandbox.Server, n int) (customers []int64, contacts []client.Contact) {
+	t.Helper()
+	for _, cu := range sb.Customers() {
+		if ct := sb.Contacts(cu.ID); len(ct) > 0 && len(contacts) < n {
+			customers, contacts = append(customers, cu.ID), append(contacts, ct[0])
+		}
+	}
+	if len(contacts) < n {
+		t.Fatalf("only %d customers with contacts", len(contacts))
+	}
+	return customers, contacts
+}
+
+// held says which of the contacts the index holds (not removed), by id.
+func (h *syncHarness) held(t *testing.T, ids ...int64) map[int64]Contact {
+	t.Helper()
+	got, err := h.store.ContactsByID(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, c := range got {
+		if c.Removed {
+			delete(got, id)
+		}
+	}
+	return got
+}
+
+// The index is complete; another integration edits five contacts and
+// removes two; a person saves a contact through the app (the index holds
+// it at once, newer than those); then the contacts feed refuses its token.
+// The feed restarts from the newest change it sent itself, not from the
+// app's own write: the five edits arrive and the two removed contacts
+// leave search.
+func TestRefusedTokenRestartsFromTheFeedsOwnHighWaterMark(t *testing.T) {
+	h := newSyncHarness(t, 40)
+	ctx := context.Background()
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	customers, contacts := firstContacts(t, h.sb, 8)
+	var edited []int64
+	for i := range 5 {
+		memo := "Edited elsewhere"
+		if _, err := h.st.UpdateContact(ctx, customers[i], contacts[i].ID, client.UpdateContactRequest{Memo: &memo}); err != nil {
+			t.Fatal(err)
+		}
+		edited = append(edited, contacts[i].ID)
+	}
+	for i := 5; i < 7; i++ {
+		if err := h.st.DeleteContact(ctx, customers[i], contacts[i].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	memo := "Saved through the app"
+	saved, err := h.st.UpdateContact(ctx, customers[7], contacts[7].ID, client.UpdateContactRequest{Memo: &memo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.store.Wrote(customers[7], saved)
+
+	refuseToken(h.sb)
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := h.held(t, append(edited, contacts[5].ID, contacts[6].ID)...)
+	for _, id := range edited {
+		if got[id].Memo != "Edited elsewhere" {
+			t.Errorf("contact %d: memo %q in the index; the edit made elsewhere never arrived", id, got[id].Memo)
+		}
+	}
+	for _, id := range []int64{contacts[5].ID, contacts[6].ID} {
+		if _, ok := got[id]; ok {
+			t.Errorf("contact %d was removed in ServiceTitan and is still searchable", id)
+		}
+	}
+	if f, _ := h.store.Feed(ctx, FeedContacts); f.LastError != "" {
+		t.Errorf("feed after the restart: %+v", f)
+	}
+	h.expectComplete(t)
+}
+
+// With ServiceTitan's clock an hour behind the app's, a removal the app
+// made is stamped with the app's clock, an hour ahead of ServiceTitan's
+// changes. A refused token still restarts the feed where the feed itself
+// was: the changes made in ServiceTitan after the removal arrive.
+func TestRefusedTokenWithServiceTitansClockBehind(t *testing.T) {
+	h := newSyncHarness(t, 40, sandbox.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+	ctx := context.Background()
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	customers, contacts := firstContacts(t, h.sb, 4)
+	if err := h.st.DeleteContact(ctx, customers[0], contacts[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	h.store.Removed(customers[0], contacts[0].ID)
+	var edited []int64
+	for i := 1; i < 4; i++ {
+		memo := "Edited after the app's removal"
+		if _, err := h.st.UpdateContact(ctx, customers[i], contacts[i].ID, client.UpdateContactRequest{Memo: &memo}); err != nil {
+			t.Fatal(err)
+		}
+		edited = append(edited, contacts[i].ID)
+	}
+	refuseToken(h.sb)
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := h.held(t, append(edited, contacts[0].ID)...)
+	for _, id := range edited {
+		if got[id].Memo != "Edited after the app's removal" {
+			t.Errorf("contact %d: memo %q in the index; the edit never arrived", id, got[id].Memo)
+		}
+	}
+	if _, ok := got[contacts[0].ID]; ok {
+		t.Errorf("the removed contact %d is searchable again", contacts[0].ID)
+	}
+	h.expectComplete(t)
+}
+
+// A feed that does not move on (its continueFrom repeats, or it sends
+// empty pages that say more follow) is a feed error: recorded for /index
+// and returned (the job retries with backoff) after a page or two, not a
+// pass spent reading the same page. Once the feed moves on, the next pass
+// clears it.
+func TestAStuckFeedIsAnError(t *testing.T) {
+	for name, stall := range map[string]sandbox.FeedStall{"repeating token": sandbox.FeedRepeatsToken, "empty pages": sandbox.FeedEmptyPages} {
+		t.Run(name, func(t *testing.T) {
+			h := newSyncHarness(t, 40)
+			ctx := context.Background()
+			if err := h.syncer.Pass(ctx); err != nil {
+				t.Fatal(err)
+			}
+			h.sb.StallFeed(sandbox.OpExportContacts, stall)
+			h.sb.ResetCounters()
+			err := h.syncer.Pass(ctx)
+			if !errors.Is(err, ErrFeedStuck) {
+				t.Fatalf("pass over a stuck feed: %v, want ErrFeedStuck", err)
+			}
+			if n := h.sb.Requests(sandbox.OpExportContacts); n > 2 {
+				t.Errorf("%d calls to the stuck feed in one pass", n)
+			}
+			st, _ := h.store.Status(ctx, time.Hour)
+			if !strings.Contains(st.ContactFeed.LastError, "does not move on") {
+				t.Errorf("the feed's error on /index: %q", st.ContactFeed.LastError)
+			}
+			h.sb.StallFeed(sandbox.OpExportContacts, sandbox.FeedMovesOn)
+			if err := h.syncer.Pass(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if f, _ := h.store.Feed(ctx, FeedContacts); f.LastError != "" {
+				t.Errorf("the error stays once the feed moves on: %+v", f)
+			}
+		})
+	}
+}
+
+// Rows that cannot be true are refused, never stored, and counted: a
+// removal dated 9999 (it would hide the contact for good), a 64 KiB memo,
+// a 100,000-character email, rows without a type or a value. A contact of
+// a customer the index does not hold waits for it, out of search.
+func TestPoisonRowsAreRefused(t *testing.T) {
+	h := newSyncHarness(t, 0)
+	ctx := context.Background()
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	ct, _ := h.sb.Contact(sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+	doom := ct
+	doom.ModifiedOn = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	h.sb.AddContactRow(sandbox.SeedCustomerID, doom, false)
+	for _, c := range []client.Contact{
+		{ID: 39000001, Type: client.ContactEmail, Value: "big.memo@example.com", Memo: strings.Repeat("m", 64<<10)},
+		{ID: 39000002, Type: client.ContactEmail, Value: strings.Repeat("a", 100000) + "@example.com"},
+		{ID: 39000003, Value: "2175550100"},
+		{ID: 39000004, Type: client.ContactPhone},
+	} {
+		c.ModifiedOn, c.CreatedOn = now, now
+		h.sb.AddContactRow(sandbox.SeedCustomerID, c, true)
+	}
+	h.sb.AddContactRow(99999999, client.Contact{ID: 39000005, Type: client.ContactPhone, Value: "2175550199", ModifiedOn: now, CreatedOn: now}, true)
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := h.store.Status(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]int64{}
+	for _, r := range st.Refused {
+		refused[r.Feed+"/"+r.Reason] = r.Rows
+	}
+	want := map[string]int64{"contacts/" + RefusedFuture: 1, "contacts/" + RefusedTooLarge: 2, "contacts/" + RefusedIncomplete: 2}
+	if !maps.Equal(refused, want) || st.Waiting != 1 {
+		t.Errorf("refused %v and %d waiting; want %v and 1", refused, st.Waiting, want)
+	}
+	if got := h.held(t, 39000001, 39000002, 39000003, 39000004, 39000005); len(got) > 0 {
+		t.Errorf("stored contacts %v", slices.Sorted(maps.Keys(got)))
+	}
+	if res, _ := h.store.Search(ctx, ParseQuery("2175550199"), 1, 20); len(res.Results) != 0 {
+		t.Errorf("a contact of an unknown customer is searchable: %+v", res.Results)
+	}
+	// The contact the 9999 removal named is still there, and its next
+	// real change arrives.
+	memo := "Still here"
+	if _, err := h.st.UpdateContact(ctx, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, client.UpdateContactRequest{Memo: &memo}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.held(t, sandbox.SeedMobileContactID); got[sandbox.SeedMobileContactID].Memo != "Still here" {
+		t.Errorf("the contact a removal dated 9999 named: memo %q", got[sandbox.SeedMobileContactID].Memo)
+	}
+	f, _ := h.store.Feed(ctx, FeedContacts)
+	if f.HighWater.After(time.Now().Add(FutureSlack)) {
+		t.Errorf("the feed's high-water mark is %v: a refused row moved it", f.HighWater)
+	}
 }

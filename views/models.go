@@ -433,6 +433,20 @@ type IndexPage struct {
 	Serving     string
 	LastError   string
 	LastErrorAt Time
+	// Refused counts the feed rows refused as poison; Waiting the contacts
+	// kept aside until their customer comes.
+	Refused []IndexRefused
+	Waiting int64
+}
+
+// IndexRefused is how many rows of a feed were refused for one reason.
+type IndexRefused struct {
+	// Key is "<feed>/<reason>" (data-index-refused), What says it in words.
+	Key, What string
+	Rows      int64
+	// LastID is the last row refused (a customer's or a contact's id).
+	LastID int64
+	Last   Time
 }
 
 // RestorePage is GET /customers/{id}/removals/{removal}/restore and the

@@ -155,6 +155,13 @@ func (s *Server) handleExport(f feed) http.HandlerFunc {
 		}
 		s.mu.Lock()
 		page := s.exportPageLocked(f, after, recent && fromToken)
+		switch s.stalls[f] {
+		case FeedRepeatsToken:
+			page.ContinueFrom, page.HasMore = s.feedToken(f, after), true
+		case FeedEmptyPages:
+			page.Data, page.HasMore = []any{}, true
+			page.ContinueFrom = s.feedToken(f, feedKey{at: after.at, id: after.id + 1})
+		}
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, page)
 	}
@@ -220,6 +227,9 @@ func (s *Server) storedRowsLocked(f feed) []feedRow {
 			if (t.kind() == locationOwned) == (f == locationContactsFeed) {
 				rows = append(rows, feedRow{key: feedKey{t.at, id}, contact: &t.contact, customerID: t.customerID, locationID: t.locationID})
 			}
+		}
+		for _, row := range s.feedRows {
+			rows = append(rows, row)
 		}
 	}
 	slices.SortFunc(rows, func(a, b feedRow) int { return a.key.cmp(b.key) })
@@ -334,4 +344,42 @@ func (s *Server) feedMAC(f feed, place []byte) []byte {
 	mac.Write([]byte(f))
 	mac.Write(place)
 	return mac.Sum(nil)[:8]
+}
+
+// AddContactRow puts a row in the contacts feed exactly as given, active
+// or not, for any customer id (one that does not exist included), placed
+// after every change so far. Only the feed shows it: the contact itself is
+// neither stored nor changed. Tests use it for what a faulty feed sends: a
+// removal dated 9999, a contact of a customer the customers feed never
+// sends, a row without type or value, an 8 MiB memo.
+func (s *Server) AddContactRow(customerID int64, c client.Contact, active bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c = cloneContact(c)
+	s.lastChange = laterOf(s.now(), s.lastChange.Add(100*time.Nanosecond))
+	s.feedRows[c.ID] = feedRow{key: feedKey{s.lastChange, c.ID}, contact: &c, customerID: customerID, active: active}
+}
+
+// FeedStall is how a feed stops moving on (see [Server.StallFeed]).
+type FeedStall int
+
+// The ways a feed stalls.
+const (
+	// FeedMovesOn: the feed works (the default).
+	FeedMovesOn FeedStall = iota
+	// FeedRepeatsToken: every page's continueFrom is the place it was
+	// read from, with hasMore true: the same page, for ever.
+	FeedRepeatsToken
+	// FeedEmptyPages: every page is empty and says more follow, each with
+	// a token of its own.
+	FeedEmptyPages
+)
+
+// StallFeed makes the export feed of the operation op (OpExportCustomers
+// or OpExportContacts) stall as said, until FeedMovesOn or [Server.Reset].
+func (s *Server) StallFeed(op string, stall FeedStall) {
+	f := map[string]feed{OpExportCustomers: customersFeed, OpExportContacts: contactsFeed}[op]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stalls[f] = stall
 }

@@ -273,6 +273,11 @@ type Server struct {
 	// tombstones are the contacts removed since the start, by id, as the
 	// contacts feed shows them.
 	tombstones map[int64]tombstone
+	// feedRows are rows added to the contacts feed as given (see
+	// [Server.AddContactRow]), by contact id.
+	feedRows map[int64]feedRow
+	// stalls make a feed stop moving on (see [Server.StallFeed]).
+	stalls map[feed]FeedStall
 	// changedAt is when the sandbox last changed a contact, by id: its
 	// place in the contacts feed (see export.go). Contacts not in it are
 	// placed by their modifiedOn.
@@ -508,8 +513,8 @@ func (s *Server) RevokeTokens() {
 }
 
 // Reset restores the seed data (and the generated customers as they were
-// made), forgets removed contacts and clears faults, interceptors, counters
-// and last bodies. Issued tokens, the latency and the page size cap are
+// made), forgets removed contacts, the rows added to the feeds and their
+// stalls, and clears faults, interceptors, counters and last bodies. Issued tokens, the latency and the page size cap are
 // kept, and so are continueFrom tokens: they now point into the restored
 // data.
 func (s *Server) Reset() {
@@ -573,6 +578,8 @@ func (s *Server) SetContact(customerID int64, c client.Contact) bool {
 func (s *Server) loadLocked(data map[int64]*customerRecord) {
 	s.customers = data
 	s.tombstones = map[int64]tombstone{}
+	s.feedRows = map[int64]feedRow{}
+	s.stalls = map[feed]FeedStall{}
 	s.changedAt = map[int64]time.Time{}
 	s.locationCustomers = map[int64]int64{}
 	s.lastChange = laterOf(s.lastChange, s.gen.latest())
