@@ -91,14 +91,8 @@ func startCluster(t *testing.T, n int, env map[string]string) *cluster {
 	c.db = stdlib.OpenDB(*cfg)
 	t.Cleanup(func() { c.db.Close() })
 
-	st := sandboxtest.ClientConfig(sb)
-	base := map[string]string{
-		"ST_ENV": "integration", "ST_API_URL": st.APIURL, "ST_AUTH_URL": st.AuthURL,
-		"ST_TENANT_ID": strconv.FormatInt(st.TenantID, 10), "ST_CLIENT_ID": st.ClientID, "ST_CLIENT_SECRET": st.ClientSecret, "ST_APP_KEY": st.AppKey,
-		"DATABASE_URL": pgURL, "SESSION_SECRET": strings.Repeat("k", 40), "COOKIE_SECURE": "false",
-		"AUTH_TRUSTED_PROXIES": "127.0.0.1/32", "AUTH_BULK_EMAILS": "kelly@acme.example",
-		"ADDR": "127.0.0.1:0", "LOG_LEVEL": "info", "INDEX_INTERVAL": "1h",
-	}
+	base := appEnv(sb)
+	base["DATABASE_URL"] = pgURL
 	for k, v := range env {
 		base[k] = v
 	}
@@ -121,6 +115,19 @@ func startCluster(t *testing.T, n int, env map[string]string) *cluster {
 	c.http = &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return c
+}
+
+// appEnv is the environment of an instance of the app against sb, signed
+// in through the SSO proxy's headers from loopback.
+func appEnv(sb *sandbox.Server) map[string]string {
+	st := sandboxtest.ClientConfig(sb)
+	return map[string]string{
+		"ST_ENV": "integration", "ST_API_URL": st.APIURL, "ST_AUTH_URL": st.AuthURL,
+		"ST_TENANT_ID": strconv.FormatInt(st.TenantID, 10), "ST_CLIENT_ID": st.ClientID, "ST_CLIENT_SECRET": st.ClientSecret, "ST_APP_KEY": st.AppKey,
+		"SESSION_SECRET": strings.Repeat("k", 40), "COOKIE_SECURE": "false",
+		"AUTH_TRUSTED_PROXIES": "127.0.0.1/32", "AUTH_BULK_EMAILS": "kelly@acme.example",
+		"ADDR": "127.0.0.1:0", "LOG_LEVEL": "info", "INDEX_INTERVAL": "1h",
+	}
 }
 
 var servingAt = regexp.MustCompile(`serving .* at (http://127\.0\.0\.1:\d+)`)

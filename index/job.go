@@ -5,26 +5,29 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
-	"github.com/contactdesk/contactdesk/jobs"
 )
 
 // SyncArgs is the job that runs one sync pass. It carries nothing: where
 // each feed stands is in the index's tables.
+//
+// It is not unique in River: River counts a job left "running" by a dead
+// process as running until it rescues it (jobs.RescueAfter, a quarter of
+// an hour), and a unique sync would wait that long after a crash. The pass
+// lock (Store.lockPass) keeps passes one at a time instead, and dies with
+// its process: after a restart the next pass (one at start, then every
+// interval) moves the index again at once. A pass that finds the lock held
+// ends at once, so one started while a long backfill pass works costs
+// nothing.
 type SyncArgs struct{}
 
 // Kind implements river.JobArgs.
 func (SyncArgs) Kind() string { return "index_sync" }
 
-// InsertOpts makes the sync unique while one is waiting or running: with
-// several instances, exactly one runs at a time.
-func (SyncArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-	}}}
-}
+// PassTime bounds a pass. A pass stops reading before its time is up and
+// goes on at once in the same job (a backfill of a quarter of a million
+// customers takes a few), so a pass cut short loses nothing; a pass
+// stuck in a call holds the lock no longer than this.
+const PassTime = 5 * time.Minute
 
 // SyncWorker works SyncArgs jobs.
 type SyncWorker struct {
@@ -35,20 +38,20 @@ type SyncWorker struct {
 }
 
 // Work runs one pass; an error retries it later (River's backoff) from the
-// cursors the pass left.
+// cursors the pass left, and a pass out of time goes on at once.
 func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
-	err := w.Syncer.Pass(ctx)
+	more, err := w.Syncer.Step(ctx)
 	if w.Passed != nil {
 		w.Passed(context.WithoutCancel(ctx))
+	}
+	if err == nil && more {
+		return river.JobSnooze(time.Second)
 	}
 	return err
 }
 
-// Timeout gives a pass the longest a job may run. A backfill (a quarter of
-// a million customers at INDEX_RATE calls a second) takes several passes:
-// each page is applied with its cursor as it comes, and a pass stops
-// reading before its time is up, so a pass cut short loses nothing.
-func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return jobs.MaxJobTime }
+// Timeout bounds a pass (see PassTime).
+func (w *SyncWorker) Timeout(*river.Job[SyncArgs]) time.Duration { return PassTime }
 
 // PeriodicSync schedules a pass every interval, and one at start.
 func PeriodicSync(interval time.Duration) *river.PeriodicJob {

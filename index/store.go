@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
@@ -72,6 +73,8 @@ type Store struct {
 	dialect string
 	now     func() time.Time
 	checker *Checker
+	// passMu is the sync pass's lock on SQLite (see lockPass).
+	passMu sync.Mutex
 }
 
 // Open migrates the index's tables in db (dialect db.SQLite or

@@ -50,7 +50,29 @@ func NewSyncer(feeds Feeds, store *Store, perSecond float64, log *slog.Logger) *
 // does a feed that does not move on (see ErrFeedStuck). A token
 // ServiceTitan no longer takes (400) restarts the feed from its high-water
 // mark (see Store.Restart).
+//
+// One pass works at a time (on every instance together): Pass returns nil
+// at once when another holds the pass lock.
 func (s *Syncer) Pass(ctx context.Context) error {
+	_, err := s.Step(ctx)
+	return err
+}
+
+// errOutOfTime: a feed stopped before its end because the pass's time is
+// nearly up; the next pass goes on from its cursor.
+var errOutOfTime = errors.New("index: the pass is out of time")
+
+// Step is Pass, saying whether it stopped before the feeds' end because
+// its time (ctx's deadline) was nearly up: the caller goes on at once.
+func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
+	release, ok, err := s.store.lockPass(ctx)
+	if err != nil || !ok {
+		if err == nil {
+			s.log.DebugContext(ctx, "index: another sync pass is running; this one has nothing to do")
+		}
+		return false, err
+	}
+	defer release()
 	ctx = client.Background(ctx, s.share)
 	if n, err := s.feeds.CountCustomers(ctx); err == nil {
 		s.store.SetTotal(ctx, "customers", n)
@@ -58,8 +80,11 @@ func (s *Syncer) Pass(ctx context.Context) error {
 		s.log.WarnContext(ctx, "index: the tenant's customer count could not be read", "error", err)
 	}
 	for _, feed := range []string{FeedCustomers, FeedContacts} {
-		if err := s.feed(ctx, feed); err != nil {
-			return err
+		if err := s.feed(ctx, feed); errors.Is(err, errOutOfTime) {
+			more = true
+			break
+		} else if err != nil {
+			return false, err
 		}
 	}
 	// The rows the pages brought are checked for the hygiene report
@@ -72,7 +97,7 @@ func (s *Syncer) Pass(ctx context.Context) error {
 	} else if n > 0 {
 		s.log.DebugContext(ctx, "index: contacts checked for the hygiene report", "contacts", n)
 	}
-	return nil
+	return more, nil
 }
 
 // ErrFeedStuck: a feed does not move on. Its continueFrom came back to a
@@ -92,7 +117,7 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < pageTime {
 			// Out of time for another page: the next pass goes on
 			// from the cursor.
-			return nil
+			return errOutOfTime
 		}
 		state, err := s.store.Feed(ctx, feed)
 		if err != nil {

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
@@ -476,4 +479,63 @@ func TestPoisonRowsAreRefused(t *testing.T) {
 	if f.HighWater.After(time.Now().Add(FutureSlack)) {
 		t.Errorf("the feed's high-water mark is %v: a refused row moved it", f.HighWater)
 	}
+}
+
+// One pass works at a time, on every instance together: a pass that finds
+// another one working ends at once without a call. A pass whose process
+// died (on PostgreSQL: its connections closed) never blocks the next one.
+func TestOnePassAtATime(t *testing.T) {
+	t.Run(db.SQLite, func(t *testing.T) {
+		h := newSyncHarness(t, 0)
+		ctx := context.Background()
+		release, ok, err := h.store.lockPass(ctx) // a pass at work
+		if err != nil || !ok {
+			t.Fatalf("lock: %v %v", ok, err)
+		}
+		if err := h.syncer.Pass(ctx); err != nil || h.sb.Requests(sandbox.OpExportCustomers) != 0 {
+			t.Fatalf("a second pass: %v, %d calls", err, h.sb.Requests(sandbox.OpExportCustomers))
+		}
+		release()
+		if err := h.syncer.Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		h.expectComplete(t)
+	})
+	t.Run(db.Postgres, func(t *testing.T) {
+		h := newSyncHarness(t, 0)
+		ctx := context.Background()
+		url := dbtest.PostgresURL(t)
+		open := func(name string) *Store {
+			cfg, err := pgx.ParseConfig(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.RuntimeParams["application_name"] = name
+			sqlDB := stdlib.OpenDB(*cfg)
+			t.Cleanup(func() { sqlDB.Close() })
+			s, err := Open(ctx, sqlDB, db.Postgres)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		dying, survivor := open("dying-instance"), open("surviving-instance")
+		if _, ok, err := dying.lockPass(ctx); err != nil || !ok {
+			t.Fatalf("lock: %v %v", ok, err)
+		}
+		syncer := NewSyncer(h.st, survivor, 1000, nil)
+		if err := syncer.Pass(ctx); err != nil || h.sb.Requests(sandbox.OpExportCustomers) != 0 {
+			t.Fatalf("a pass while another instance's works: %v, %d calls", err, h.sb.Requests(sandbox.OpExportCustomers))
+		}
+		// The instance holding the lock dies: PostgreSQL ends its sessions.
+		if _, err := survivor.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dying-instance'`); err != nil {
+			t.Fatal(err)
+		}
+		if err := syncer.Pass(ctx); err != nil || h.sb.Requests(sandbox.OpExportCustomers) == 0 {
+			t.Fatalf("a pass after the other instance died: %v, %d calls", err, h.sb.Requests(sandbox.OpExportCustomers))
+		}
+		if f, _ := survivor.Feed(ctx, FeedContacts); !f.Backfilled {
+			t.Errorf("the survivor's pass did not load the index: %+v", f)
+		}
+	})
 }

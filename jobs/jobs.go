@@ -73,9 +73,9 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		Workers:      cfg.Workers,
 		PeriodicJobs: cfg.Periodic,
 		JobTimeout:   cfg.JobTimeout,
-		// A job a crash left "running" is worked again after this long;
-		// without it River waits an hour, and a unique job (the index
-		// sync) could not be scheduled meanwhile.
+		// A job a crash left "running" is worked again after this long
+		// (River's default is an hour). The index sync does not wait for
+		// it: its pass lock dies with the process.
 		RescueStuckJobsAfter: RescueAfter,
 		FetchPollInterval:    cfg.PollInterval,
 		Logger:               cfg.Logger,
