@@ -1,12 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
@@ -84,5 +88,133 @@ func TestIndexMovesAgainAfterACrashMidPass(t *testing.T) {
 			t.Fatalf("the index holds %d customers a minute after the restart, as many as when the pass was killed", held)
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// editPath is the seed contact every save below edits.
+var editPath = fmt.Sprintf("/customers/%d/contacts/%d", sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
+
+// editForm opens the contact's edit form on base, as Kelly, and returns
+// it with the memo typed.
+func (c *cluster) editForm(base, memo string) url.Values {
+	c.t.Helper()
+	resp, doc := c.do(http.MethodGet, base, editPath+"/edit", nil, "")
+	if resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("the edit form: %d", resp.StatusCode)
+	}
+	form := formOf(doc, "form[data-contact-form]")
+	form.Set("memo", memo)
+	return form
+}
+
+// save posts a form to base, as the browser does.
+func (c *cluster) save(base string, form url.Values) (*http.Response, *goquery.Document) {
+	c.t.Helper()
+	return c.do(http.MethodPost, base, editPath, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
+}
+
+// saveInBackground posts a form whose answer will never come (its
+// instance dies): the error is expected and ignored.
+func (c *cluster) saveInBackground(base string, form url.Values) {
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, base+editPath, strings.NewReader(form.Encode()))
+		signIn(req)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", base)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if resp, err := c.http.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+}
+
+// loseAnswers makes every PATCH from now on apply and then hang, its
+// answer lost, as when the instance that sent it is killed; applied is
+// told of each.
+func (c *cluster) loseAnswers() <-chan struct{} {
+	applied := make(chan struct{}, 8)
+	c.sb.Intercept(sandbox.OpUpdateContact, func(w http.ResponseWriter, r *http.Request, apply func()) {
+		c.patchMu.Lock()
+		c.patches[r.URL.Path]++
+		c.patchMu.Unlock()
+		apply()
+		applied <- struct{}{}
+		<-r.Context().Done()
+	})
+	return applied
+}
+
+// outcomes lists the History of the contact on base, newest first, as
+// data-outcome values.
+func (c *cluster) outcomes(base string) []string {
+	_, doc := c.do(http.MethodGet, base, editPath, nil, "")
+	var out []string
+	doc.Find("[data-history] .history-entry").Each(func(_ int, s *goquery.Selection) {
+		out = append(out, s.AttrOr("data-outcome", ""))
+	})
+	return out
+}
+
+// waitSettled waits until the contact's History on base shows one entry,
+// saved, and returns its text.
+func (c *cluster) waitSettled(base string, within time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := c.outcomes(base)
+		if len(got) == 1 && got[0] == "saved" {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("the History shows %v %s after the crash, while the app runs; want the save settled", got, within)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// Killed between its PATCH (applied in ServiceTitan) and the outcome, the
+// app started again at once settles the save while it runs, as soon as
+// the cut-off write can no longer land: the History does not say
+// "unknown" until some later restart (#23, item 5).
+func TestACrashedSaveIsSettledWhileTheAppRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the app's binary twice")
+	}
+	sb := sandboxtest.Start(t)
+	c, env := solo(t, sb)
+	env["ST_TIMEOUT"] = "3s" // a change's budget of 11 s
+	bin := buildBinary(t)
+	first := c.start(bin, env)
+	applied := c.loseAnswers()
+	c.saveInBackground(first.url, c.editForm(first.url, "Written just before the crash"))
+	<-applied
+	first.kill(t)
+	sb.Intercept(sandbox.OpUpdateContact, nil)
+
+	again := c.start(bin, env)
+	if got := c.outcomes(again.url); len(got) != 1 || got[0] != "unknown" {
+		t.Fatalf("History right after the restart: %v, want the attempt unknown", got)
+	}
+	// 11 s of budget, 5 s for the read after a lost answer, 10 s for the
+	// outcome's write tried again, then the next settling (every 15 s).
+	c.waitSettled(again.url, 75*time.Second)
+}
+
+// A killed instance's saves are settled by the survivors while they run,
+// not only when the killed instance starts again (#24, item 3).
+func TestSurvivorsSettleAKilledInstancesSaves(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two app processes")
+	}
+	c := startCluster(t, 2, map[string]string{"ST_TIMEOUT": "3s"})
+	victim, survivor := c.instances[0], c.instances[1]
+	applied := c.loseAnswers()
+	c.saveInBackground(victim.url, c.editForm(victim.url, "Written just before the instance died"))
+	<-applied
+	victim.kill(t)
+	c.sb.Intercept(sandbox.OpUpdateContact, nil)
+	c.waitSettled(survivor.url, 75*time.Second)
+	if n := c.totalPatches(); n != 1 {
+		t.Errorf("%d PATCHes, want 1: settling reads, it never writes", n)
 	}
 }

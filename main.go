@@ -169,7 +169,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	bulkJobs := &bulk.Service{Store: bulkStore, Index: idx, Log: log}
 	runner := bulk.NewRunner(bulk.RunnerConfig{Store: bulkStore, Changes: changes, Trail: store, PerSecond: cfg.BulkRate,
 		Logger: log, Metrics: meter})
-	queue, err := startJobs(ctx, cfg, sqlDB, dialect, st, idx, meter, log, bulkJobs, runner)
+	queue, err := startJobs(ctx, cfg, sqlDB, dialect, st, idx, meter, log, bulkJobs, runner, changes)
 	if err != nil {
 		return err
 	}
@@ -181,10 +181,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		go fleet.Run(ctx, func(n int) { shareBudget(cfg, n, st, runner, log) })
 	}
-	// Attempts a crash left unknown (the process stopped between a write
-	// and its outcome) are settled by reading their contacts; those begun
-	// within a request's time could still be under way on another instance.
-	go resolveUnknown(ctx, changes, time.Now().Add(-2*cfg.RequestTimeout), log)
 	app, err := handlers.New(handlers.Config{
 		ServiceTitan: st,
 		Changes:      changes,
@@ -285,10 +281,13 @@ func shareBudget(cfg config, n int, st *client.Client, runner *bulk.Runner, log 
 		"rate_per_second", cfg.RateLimit/float64(n), "bulk_rate_per_second", cfg.BulkRate/float64(n))
 }
 
-// startJobs starts River with the index sync: every INDEX_INTERVAL, and
-// at start. The metrics follow the index after each pass.
+// startJobs starts River with the index sync (every INDEX_INTERVAL, and
+// at start; the metrics follow the index after each pass), the bulk jobs'
+// sweep, and the settling of attempts whose outcome was lost (a crash
+// between a write and its outcome, on any instance; an outcome's write
+// that failed): every few seconds, once their write can no longer land.
 func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, st *client.Client, idx *index.Store,
-	meter *metrics.Metrics, log *slog.Logger, bulkJobs *bulk.Service, runner *bulk.Runner) (*jobs.Queue, error) {
+	meter *metrics.Metrics, log *slog.Logger, bulkJobs *bulk.Service, runner *bulk.Runner, changes *change.Service) (*jobs.Queue, error) {
 	report := func(ctx context.Context) {
 		if s, err := idx.Status(ctx, 3*cfg.IndexInterval); err == nil {
 			meter.Index(s.Counts.Customers, s.Counts.Contacts, s.Lag)
@@ -299,10 +298,12 @@ func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, s
 	river.AddWorker(workers, &index.SyncWorker{Syncer: index.NewSyncer(st, idx, cfg.IndexRate, log), Passed: report})
 	river.AddWorker(workers, &bulk.RunWorker{Runner: runner})
 	river.AddWorker(workers, &bulk.SweepWorker{Store: bulkJobs.Store, Queue: bulkJobs, Log: log})
+	river.AddWorker(workers, change.NewSettleWorker(changes))
 	queue, err := jobs.Open(ctx, jobs.Config{
 		DB: sqlDB, Dialect: dialect, DatabaseURL: cfg.DatabaseURL, Workers: workers,
-		Periodic:   []*river.PeriodicJob{index.PeriodicSync(cfg.IndexInterval), bulk.PeriodicSweep()},
-		MaxWorkers: 4, Logger: log, ID: riverID(),
+		Periodic: []*river.PeriodicJob{index.PeriodicSync(cfg.IndexInterval), bulk.PeriodicSweep(), change.PeriodicSettle()},
+		// The sync, the sweep, the settling and a few bulk runs at once.
+		MaxWorkers: 6, Logger: log, ID: riverID(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("background jobs cannot start: %w", err)
@@ -315,19 +316,6 @@ func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, s
 		return nil, fmt.Errorf("background jobs cannot start: %w", err)
 	}
 	return queue, nil
-}
-
-// resolveUnknown settles the attempts a crash left unknown, and logs what
-// it found.
-func resolveUnknown(ctx context.Context, changes *change.Service, olderThan time.Time, log *slog.Logger) {
-	n, err := changes.ResolveUnknown(ctx, olderThan)
-	if err != nil {
-		log.Error("unknown attempts not settled", "error", err)
-		return
-	}
-	if n != (change.Settled{}) {
-		log.Info("unknown attempts settled after a restart", "saved", n.Saved, "not_saved", n.NotSaved, "gone", n.Gone, "still_unknown", n.StillUnknown)
-	}
 }
 
 // pruneAudit deletes entries past the retention period now and daily.

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// completeTimeout bounds one background Complete.
-const completeTimeout = 10 * time.Second
+// completeTimeout bounds one background Complete, tries again included.
+const completeTimeout = CompleteRetryTime
 
 // ErrClosed is returned by a Store from CompleteInBackground once closed.
 var ErrClosed = errors.New("audit: store closed")
@@ -27,10 +27,12 @@ var ErrClosed = errors.New("audit: store closed")
 //     still show the outcome as unknown for a moment;
 //   - Close waits for every pending Complete, then closes s: a graceful
 //     stop loses none;
-//   - an invalid outcome is refused at once, as s would refuse it; other
-//     failures (an unknown id, the database gone) go to onError, since the
-//     caller has moved on. The row then keeps its "unknown" outcome, as
-//     after a crash mid-save.
+//   - an invalid outcome is refused at once, as s would refuse it; a write
+//     that fails is tried again (RetryComplete) for up to completeTimeout,
+//     and what still fails (an unknown id, the database gone) goes to
+//     onError, since the caller has moved on. The row then keeps its
+//     "unknown" outcome, as after a crash mid-save, until it is settled by
+//     reading the contact.
 //
 // The write keeps ctx's values but not its cancellation or deadline; it
 // has completeTimeout of its own.
@@ -72,7 +74,7 @@ func (b *background) Complete(ctx context.Context, id int64, outcome Outcome, me
 	go func() {
 		defer b.writes.Done()
 		defer cancel()
-		err := b.Store.Complete(ctx, id, outcome, messages, traceID)
+		err := RetryComplete(ctx, b.Store, id, outcome, messages, traceID)
 		b.mu.Lock()
 		delete(b.pending, key)
 		b.mu.Unlock()

@@ -230,3 +230,57 @@ func pendingOutcome(t *testing.T, outcome Outcome) (release func(), s Store) {
 	<-inner.started
 	return release, s
 }
+
+// flakyStore fails the first fails Completes, as a database does while it
+// restarts.
+type flakyStore struct {
+	Store
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flakyStore) Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error {
+	f.mu.Lock()
+	failing := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if failing {
+		return errors.New("connection refused")
+	}
+	return f.Store.Complete(ctx, id, outcome, messages, traceID)
+}
+
+// An outcome whose write fails for a moment (the database restarting) is
+// written once it can be, directly and in the background alike, instead
+// of leaving the attempt "unknown".
+func TestAnOutcomeWriteIsTriedAgain(t *testing.T) {
+	ctx := context.Background()
+	inner, _ := newGated(t)
+	close(inner.gate)
+	flaky := &flakyStore{Store: inner, fails: 3}
+	id := begin(t, flaky)
+	if err := RetryComplete(ctx, flaky, id, OutcomeSaved, nil, ""); err != nil {
+		t.Fatalf("RetryComplete: %v", err)
+	}
+	if e, _ := Get(ctx, flaky, id); e.Outcome != OutcomeSaved {
+		t.Errorf("outcome %s, want saved", e.Outcome)
+	}
+
+	flaky.fails = 3
+	lost := make(chan error, 1)
+	bg := CompleteInBackground(flaky, func(_ int64, err error) { lost <- err })
+	id = begin(t, bg)
+	if err := bg.Complete(ctx, id, OutcomeRejected, []string{"value: not a number"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Get(ctx, bg, id) // waits for the write
+	if err != nil || e.Outcome != OutcomeRejected {
+		t.Errorf("outcome %s, %v; want rejected", e.Outcome, err)
+	}
+	bg.Close()
+	select {
+	case err := <-lost:
+		t.Fatalf("the outcome was given up: %v", err)
+	default:
+	}
+}

@@ -2,7 +2,6 @@ package bulk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -615,6 +614,7 @@ type freezingTrail struct {
 	mu      sync.Mutex
 	frozen  int64
 	reached chan struct{}
+	once    sync.Once
 	release chan struct{}
 }
 
@@ -635,9 +635,10 @@ func (f *freezingTrail) Complete(ctx context.Context, id int64, outcome audit.Ou
 	if !frozen {
 		return f.Store.Complete(ctx, id, outcome, messages, traceID)
 	}
-	close(f.reached)
+	f.once.Do(func() { close(f.reached) })
 	<-f.release
-	return errors.New("the process is gone")
+	// Nothing the dead process writes reaches the trail: no try again.
+	return fmt.Errorf("the process is gone: %w", audit.ErrNotFound)
 }
 
 // Through River, as the app runs it: a confirmed job is worked to its end

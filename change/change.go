@@ -236,10 +236,20 @@ func (s *Service) finish(ctx context.Context, at *attempt, o Outcome, cause erro
 	if outcome == audit.OutcomeUnknown {
 		return o // unknown stays as begin wrote it
 	}
-	if err := s.audit.Complete(context.WithoutCancel(ctx), at.id, outcome, messages, o.Problem.TraceID); err != nil {
-		s.log.ErrorContext(ctx, "audit outcome not recorded", "audit_id", at.id, "error", err)
-	}
+	s.complete(ctx, at.id, outcome, messages, o.Problem.TraceID)
 	return o
+}
+
+// complete records an attempt's outcome, trying again for a while when
+// the write fails (the database restarting). What is still not written is
+// settled by reading the contact once the attempt is old enough (see
+// ResolveUnknown), so the History does not say "unknown" for good.
+func (s *Service) complete(ctx context.Context, id int64, outcome audit.Outcome, messages []string, traceID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), audit.CompleteRetryTime)
+	defer cancel()
+	if err := audit.RetryComplete(ctx, s.audit, id, outcome, messages, traceID); err != nil {
+		s.log.ErrorContext(ctx, "audit outcome not recorded; it will be settled by reading the contact", "audit_id", id, "error", err)
+	}
 }
 
 // wrote tells the caches about a contact ServiceTitan now holds.

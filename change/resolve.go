@@ -16,13 +16,14 @@ type Settled struct {
 	Saved, NotSaved, Gone, StillUnknown int
 }
 
-// ResolveUnknown settles the attempts that a crash left unknown (the
-// process stopped between the write and its outcome): it reads each
-// contact and records whether the change is there, instead of leaving
-// "unknown" in the History for good. Only attempts begun before olderThan
-// are looked at, so a change still under way on another instance is left
-// alone. An attempt whose contact cannot be read stays unknown for the
-// next start.
+// ResolveUnknown settles the attempts whose outcome was lost: the process
+// stopped between the write and its outcome (a crash, a kill), or the
+// outcome's write failed even when tried again. It reads each contact and
+// records whether the change is there, instead of leaving "unknown" in the
+// History for good. Only attempts begun before olderThan are looked at
+// (see SettleAfter), so a change still under way on any instance is left
+// alone; an attempt that was completed meanwhile is left as completed. An
+// attempt whose contact cannot be read stays unknown for the next time.
 func (s *Service) ResolveUnknown(ctx context.Context, olderThan time.Time) (Settled, error) {
 	var pending []audit.Entry
 	err := s.audit.Each(ctx, audit.Filter{Outcome: audit.OutcomeUnknown, To: olderThan}, func(e audit.Entry) error {
@@ -40,6 +41,9 @@ func (s *Service) ResolveUnknown(ctx context.Context, olderThan time.Time) (Sett
 			s.log.WarnContext(ctx, "unknown attempt not settled", "audit_id", e.ID, "error", err)
 			continue
 		}
+		if now, err := audit.Get(ctx, s.audit, e.ID); err != nil || now.Outcome != audit.OutcomeUnknown {
+			continue // completed meanwhile (or pruned): its own outcome stands
+		}
 		if err := s.audit.Complete(ctx, e.ID, outcome, []string{message}, ""); err != nil {
 			return n, fmt.Errorf("change: record the outcome of attempt %d: %w", e.ID, err)
 		}
@@ -55,6 +59,15 @@ func (s *Service) ResolveUnknown(ctx context.Context, olderThan time.Time) (Sett
 	return n, nil
 }
 
+// SettleAfter is how old an unknown attempt must be before it is settled
+// by reading its contact: by then its write, cut off or not, can no longer
+// land (the change's budget, the request timeout, bounds it), and the
+// process that made it, if alive, has read the contact after a lost answer
+// and tried its outcome's write again.
+func (s *Service) SettleAfter() time.Duration {
+	return s.budget + confirmTimeout + audit.CompleteRetryTime
+}
+
 // settle reads the contact of an unknown attempt and says how it ended:
 // an update or an add is there when the contact holds what it asked for,
 // a removal when the contact is gone.
@@ -65,17 +78,17 @@ func (s *Service) settle(ctx context.Context, e audit.Entry) (audit.Outcome, str
 	current, err := s.st.GetContact(ctx, e.CustomerID, e.ContactID)
 	switch {
 	case e.Action == audit.ActionDelete && errors.Is(err, client.ErrNotFound):
-		return audit.OutcomeSaved, "Checked after a restart: the contact is gone, so it was removed.", nil
+		return audit.OutcomeSaved, "Checked afterwards: the contact is gone, so it was removed.", nil
 	case e.Action == audit.ActionDelete && err == nil:
-		return audit.OutcomeFailed, "Checked after a restart: the contact is still in ServiceTitan, so it was NOT removed.", nil
+		return audit.OutcomeFailed, "Checked afterwards: the contact is still in ServiceTitan, so it was NOT removed.", nil
 	case errors.Is(err, client.ErrNotFound):
-		return audit.OutcomeNotFound, "Checked after a restart: the contact no longer exists.", nil
+		return audit.OutcomeNotFound, "Checked afterwards: the contact no longer exists.", nil
 	case err != nil:
 		return "", "", err
 	case holds(current, e.Changes):
-		return audit.OutcomeSaved, "Checked after a restart: the change is in ServiceTitan.", nil
+		return audit.OutcomeSaved, "Checked afterwards: the change is in ServiceTitan.", nil
 	}
-	return audit.OutcomeFailed, "Checked after a restart: the change is not in ServiceTitan.", nil
+	return audit.OutcomeFailed, "Checked afterwards: the change is not in ServiceTitan.", nil
 }
 
 // settleCreate looks for the contact an add whose answer was lost would
@@ -85,7 +98,7 @@ func (s *Service) settleCreate(ctx context.Context, e audit.Entry) (audit.Outcom
 	contacts, err := s.st.ListContacts(ctx, e.CustomerID)
 	switch {
 	case errors.Is(err, client.ErrNotFound):
-		return audit.OutcomeNotFound, "Checked after a restart: the customer no longer exists.", nil
+		return audit.OutcomeNotFound, "Checked afterwards: the customer no longer exists.", nil
 	case err != nil:
 		return "", "", err
 	}
@@ -94,10 +107,10 @@ func (s *Service) settleCreate(ctx context.Context, e audit.Entry) (audit.Outcom
 			if err := s.audit.SetContact(ctx, e.ID, ct.ID); err != nil {
 				return "", "", err
 			}
-			return audit.OutcomeSaved, "Checked after a restart: the contact was added.", nil
+			return audit.OutcomeSaved, "Checked afterwards: the contact was added.", nil
 		}
 	}
-	return audit.OutcomeFailed, "Checked after a restart: no such contact was added.", nil
+	return audit.OutcomeFailed, "Checked afterwards: no such contact was added.", nil
 }
 
 // holds reports whether ct has every value the changes asked for.

@@ -2,6 +2,10 @@ package change_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,5 +125,79 @@ func TestUnknownAttemptWhoseContactCannotBeReadStaysUnknown(t *testing.T) {
 	entries, _, _ := h.store.List(ctx, audit.Filter{})
 	if len(entries) != 1 || entries[0].ID != id || entries[0].Outcome != audit.OutcomeUnknown {
 		t.Errorf("entries = %+v", entries)
+	}
+}
+
+// flakyAudit fails the first fails outcome writes, as a database does
+// while it restarts.
+type flakyAudit struct {
+	audit.Store
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flakyAudit) Complete(ctx context.Context, id int64, outcome audit.Outcome, messages []string, traceID string) error {
+	f.mu.Lock()
+	failing := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if failing {
+		return errors.New("the database is restarting")
+	}
+	return f.Store.Complete(ctx, id, outcome, messages, traceID)
+}
+
+// A save whose outcome's write fails for a moment (PostgreSQL restarting)
+// records its outcome once the database answers again, instead of leaving
+// "unknown" in the History while the person was told "Contact updated".
+func TestAFailedOutcomeWriteIsTriedAgain(t *testing.T) {
+	var flaky *flakyAudit
+	h := newHarness(t, func(c *change.Config) {
+		flaky = &flakyAudit{Store: c.Audit, fails: 4}
+		c.Audit = flaky
+	})
+	r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Written while the database restarts" })
+	if o := h.svc.Update(context.Background(), r); o.Result != change.Saved {
+		t.Fatalf("outcome %+v", o)
+	}
+	if e := h.entries(t, sandbox.SeedMobileContactID); len(e) != 1 || e[0].Outcome != audit.OutcomeSaved {
+		t.Errorf("audit = %+v, want the save recorded as saved", e)
+	}
+}
+
+// An attempt is settled once its write can no longer land, and no sooner:
+// the change's budget, the read after a lost answer and the outcome's
+// write tried again have all ended by then.
+func TestSettleAfterCoversTheWholeChange(t *testing.T) {
+	h := newHarness(t) // a budget of 5 s
+	if got := h.svc.SettleAfter(); got < 5*time.Second+audit.CompleteRetryTime || got > time.Minute {
+		t.Errorf("SettleAfter = %v", got)
+	}
+}
+
+// Settled without a restart (the answer was lost and the read after it
+// failed too; the contact is read again later), an attempt's message says
+// what happened, not that the app restarted.
+func TestSettledAttemptsDoNotClaimARestart(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Answer lost" })
+	// The PATCH is applied and its answer lost; the reads after it fail.
+	h.sb.Intercept(sandbox.OpUpdateContact, func(w http.ResponseWriter, r *http.Request, apply func()) {
+		apply()
+		h.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpListContacts, Times: 10, Status: 503})
+		panic(http.ErrAbortHandler) // the answer is lost
+	})
+	o := h.svc.Update(ctx, r)
+	if o.Result != change.Unknown {
+		t.Fatalf("outcome %s, want unknown", o.Result)
+	}
+	h.sb.ClearFaults()
+	if got, err := h.svc.Settle(ctx, o.AuditID); err != nil || got != audit.OutcomeSaved {
+		t.Fatalf("settled %s, %v", got, err)
+	}
+	e, _ := audit.Get(ctx, h.store, o.AuditID)
+	if len(e.Messages) != 1 || strings.Contains(e.Messages[0], "restart") {
+		t.Errorf("messages %q", e.Messages)
 	}
 }
