@@ -218,3 +218,77 @@ func TestSurvivorsSettleAKilledInstancesSaves(t *testing.T) {
 		t.Errorf("%d PATCHes, want 1: settling reads, it never writes", n)
 	}
 }
+
+// The person's save reached ServiceTitan, then the app was killed before
+// answering; the browser sends the form again to the app started again.
+// The contact already holds what the form asks: "Contact updated", the
+// earlier attempt settled as saved, never a 409 showing the person their
+// own memo as someone else's (#24, item 2).
+func TestARepostAfterACrashIsSaved(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the app's binary twice")
+	}
+	sb := sandboxtest.Start(t)
+	c, env := solo(t, sb)
+	bin := buildBinary(t)
+	first := c.start(bin, env)
+	applied := c.loseAnswers()
+	form := c.editForm(first.url, "Sent just before the crash")
+	c.saveInBackground(first.url, form)
+	<-applied
+	first.kill(t)
+	sb.Intercept(sandbox.OpUpdateContact, nil)
+
+	again := c.start(bin, env)
+	resp, doc := c.save(again.url, form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the form sent again: %d %q", resp.StatusCode, strings.Join(strings.Fields(doc.Find("[role=alert], .alert, h1").Text()), " "))
+	}
+	_, record := c.do(http.MethodGet, again.url, resp.Header.Get("Location"), nil, "")
+	if page := record.Find("main").Text(); !strings.Contains(page, "Contact updated") {
+		t.Errorf("the record page after it: %q", strings.Join(strings.Fields(page), " "))
+	}
+	if got := c.outcomes(again.url); len(got) != 1 || got[0] != "saved" {
+		t.Errorf("History %v, want the one attempt, saved", got)
+	}
+	if n := c.totalPatches(); n != 1 {
+		t.Errorf("%d PATCHes, want 1", n)
+	}
+}
+
+// Three instances: the one saving a form is killed after its PATCH
+// reached ServiceTitan; the browser sends the form again, to another. It
+// answers at once "Outcome unknown — check the contact", with what was
+// typed still in the form, never "ServiceTitan did not answer in time"
+// after waiting on the dead instance's claim (#24, item 2).
+func TestARepostToASurvivorOfACrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three app processes")
+	}
+	c := startCluster(t, 3, nil)
+	victim, survivor := c.instances[0], c.instances[1]
+	applied := c.loseAnswers()
+	form := c.editForm(victim.url, "Sent just before the instance died")
+	c.saveInBackground(victim.url, form)
+	<-applied
+	victim.kill(t)
+	c.sb.Intercept(sandbox.OpUpdateContact, nil)
+
+	start := time.Now()
+	resp, doc := c.save(survivor.url, form)
+	took := time.Since(start)
+	alert := strings.Join(strings.Fields(doc.Find("[data-alert], [role=alert]").Text()), " ")
+	if resp.StatusCode == http.StatusSeeOther || !strings.Contains(alert, "Outcome unknown — check the contact") ||
+		strings.Contains(alert, "ServiceTitan") && strings.Contains(alert, "did not answer") {
+		t.Errorf("the form sent again to a survivor: %d %q", resp.StatusCode, alert)
+	}
+	if memo := doc.Find(`textarea[name="memo"]`).Text(); memo != "Sent just before the instance died" {
+		t.Errorf("the memo typed is gone from the form: %q", memo)
+	}
+	if took > 10*time.Second {
+		t.Errorf("the answer took %v: it waited on the dead instance's claim", took)
+	}
+	if n := c.totalPatches(); n != 1 {
+		t.Errorf("%d PATCHes, want 1", n)
+	}
+}

@@ -145,13 +145,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer msrv.Close()
 		log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics")
 	}
-	// On PostgreSQL several instances may serve: a form posted to two of
-	// them must still make one change, so the registry is the database.
+	// On PostgreSQL several instances may serve: they list themselves (to
+	// split the tenant's budget, and so that each can tell another has
+	// died), and a form posted to two of them must still make one change,
+	// so the form registry is the database.
 	var forms change.Forms
+	var fleet *instances.Registry
 	if dialect == db.Postgres {
-		if forms, err = change.OpenPostgresForms(ctx, sqlDB); err != nil {
+		if fleet, err = instances.Open(ctx, sqlDB, log); err != nil {
+			return fmt.Errorf("the instance list cannot be opened: %w", err)
+		}
+		defer fleet.Close()
+		if _, err := fleet.Beat(ctx); err != nil {
+			return fmt.Errorf("the instance list cannot be written: %w", err)
+		}
+		shared, err := change.OpenPostgresForms(ctx, sqlDB)
+		if err != nil {
 			return fmt.Errorf("the form registry cannot be opened: %w", err)
 		}
+		shared.SetInstances(fleet)
+		forms = shared
 	}
 	changes, err := change.New(change.Config{
 		ServiceTitan: st, Audit: store, TenantID: cfg.ST.TenantID, Region: cfg.PhoneRegion, Forms: forms,
@@ -174,11 +187,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	// Instances on one PostgreSQL split the tenant's budget between them.
-	var fleet *instances.Registry
-	if dialect == db.Postgres {
-		if fleet, err = instances.Open(ctx, sqlDB, log); err != nil {
-			return fmt.Errorf("the instance list cannot be opened: %w", err)
-		}
+	if fleet != nil {
 		go fleet.Run(ctx, func(n int) { shareBudget(cfg, n, st, runner, log) })
 	}
 	app, err := handlers.New(handlers.Config{

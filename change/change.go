@@ -159,6 +159,11 @@ func (s *Service) once(ctx context.Context, key string, work func(ctx context.Co
 	}
 	if !first {
 		o, err := s.forms.Wait(ctx, key)
+		if errors.Is(err, ErrAbandoned) {
+			s.metrics.Save("abandoned")
+			s.log.WarnContext(ctx, "a form's first post was cut off by its instance's death; its outcome is unknown")
+			return Outcome{Result: Abandoned}
+		}
 		if err != nil {
 			return Outcome{Result: NotSaved, Problem: client.Classify(err)}
 		}

@@ -21,7 +21,8 @@ type Forms interface {
 	// post that must do the work and then call Finish.
 	Claim(ctx context.Context, key string) (first bool, err error)
 	// Wait returns the outcome of the first post of key, waiting for it as
-	// long as ctx allows.
+	// long as ctx allows, or ErrAbandoned when the instance working on it
+	// has died.
 	Wait(ctx context.Context, key string) (Outcome, error)
 	// Finish publishes the first post's outcome.
 	Finish(ctx context.Context, key string, o Outcome) error

@@ -35,6 +35,38 @@ type PostgresForms struct {
 	// poll is how often a waiting post looks for the outcome.
 	poll   time.Duration
 	claims atomic.Int64
+	// instances says which instance this is and whether another is alive
+	// (nil: claims name no instance, and waits last as ctx allows).
+	instances Instances
+}
+
+// Instances names this instance and tells whether another is alive;
+// *instances.Registry has it.
+type Instances interface {
+	ID() string
+	Alive(ctx context.Context, id string) (bool, error)
+}
+
+// ErrAbandoned: the instance working on the form's first post died before
+// it finished (a crash, a kill); whether its change reached ServiceTitan
+// is not known here. Its claim stays until it expires: its write may
+// still have been on its way, and a fresh attempt now could make it twice.
+var ErrAbandoned = errors.New("forms: the first post's instance stopped before it finished")
+
+// aliveEvery is how often a waiting post asks whether the instance working
+// on the form is still alive.
+const aliveEvery = 250 * time.Millisecond
+
+// SetInstances names the instance every claim is made by, so that a post
+// waiting on a claim of an instance that has died is told so at once
+// (ErrAbandoned) instead of waiting for as long as its request lasts.
+func (f *PostgresForms) SetInstances(in Instances) { f.instances = in }
+
+func (f *PostgresForms) owner() string {
+	if f.instances == nil {
+		return ""
+	}
+	return f.instances.ID()
 }
 
 // OpenPostgresForms migrates the forms table in sqlDB (PostgreSQL) and
@@ -62,10 +94,10 @@ func (f *PostgresForms) Claim(ctx context.Context, key string) (bool, error) {
 		}
 	}
 	var got string
-	err := f.db.QueryRowContext(ctx, `INSERT INTO change_forms (key, state, expires_at) VALUES ($1, 'working', now() + $2::interval)
-		ON CONFLICT (key) DO UPDATE SET state = 'working', outcome = NULL, expires_at = excluded.expires_at
+	err := f.db.QueryRowContext(ctx, `INSERT INTO change_forms (key, state, expires_at, owner) VALUES ($1, 'working', now() + $2::interval, $3)
+		ON CONFLICT (key) DO UPDATE SET state = 'working', outcome = NULL, expires_at = excluded.expires_at, owner = excluded.owner
 		WHERE change_forms.state = 'released' OR change_forms.expires_at < now()
-		RETURNING key`, hashKey(key), db.Interval(f.workingTTL)).Scan(&got)
+		RETURNING key`, hashKey(key), db.Interval(f.workingTTL), f.owner()).Scan(&got)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -75,13 +107,15 @@ func (f *PostgresForms) Claim(ctx context.Context, key string) (bool, error) {
 	return true, nil
 }
 
-// Wait implements Forms, looking for the outcome every poll.
+// Wait implements Forms, looking for the outcome every poll. When the
+// instance working on the form has died, it returns ErrAbandoned.
 func (f *PostgresForms) Wait(ctx context.Context, key string) (Outcome, error) {
 	h := hashKey(key)
+	var asked time.Time
 	for {
-		var state string
+		var state, owner string
 		var outcome sql.NullString
-		err := f.db.QueryRowContext(ctx, `SELECT state, outcome FROM change_forms WHERE key = $1`, h).Scan(&state, &outcome)
+		err := f.db.QueryRowContext(ctx, `SELECT state, outcome, owner FROM change_forms WHERE key = $1`, h).Scan(&state, &outcome, &owner)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			// Swept: long finished, and not saved (saved rows outlive any wait).
@@ -94,6 +128,11 @@ func (f *PostgresForms) Wait(ctx context.Context, key string) (Outcome, error) {
 				return Outcome{}, fmt.Errorf("forms: read an outcome: %w", err)
 			}
 			return o, nil
+		case state == "working" && f.instances != nil && owner != "" && owner != f.owner() && time.Since(asked) >= aliveEvery:
+			asked = time.Now()
+			if alive, err := f.instances.Alive(ctx, owner); err == nil && !alive {
+				return Outcome{}, ErrAbandoned
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package change_test
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/db/dbtest"
+	"github.com/contactdesk/contactdesk/instances"
 )
 
 // Two instances on one PostgreSQL (two change.Services, one audit trail,
@@ -71,4 +73,87 @@ func TestOneFormPostedToTwoInstances(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An instance dies while it works on a form (its PATCH reached
+// ServiceTitan, its answer never came): the same form posted to another
+// instance is told at once that the outcome is unknown, not after waiting
+// as long as its request may last, and nothing is sent again.
+func TestAFormWhoseInstanceDiedIsAnsweredAtOnce(t *testing.T) {
+	url := dbtest.PostgresURL(t)
+	ctx := context.Background()
+	h := newHarness(t)
+	unblock := make(chan struct{})
+	instance := func(dies bool) (*change.Service, *instances.Registry) {
+		store, err := audit.OpenPostgres(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		sqlDB, _ := store.DB()
+		fleet, err := instances.Open(ctx, sqlDB, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(fleet.Close)
+		if _, err := fleet.Beat(ctx); err != nil {
+			t.Fatal(err)
+		}
+		forms, err := change.OpenPostgresForms(ctx, sqlDB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forms.SetInstances(fleet)
+		var registry change.Forms = forms
+		if dies {
+			registry = &diesBeforeFinishing{Forms: forms, dead: unblock}
+		}
+		svc, err := change.New(change.Config{ServiceTitan: h.st, Audit: store, TenantID: 1, Region: "US", Budget: 20 * time.Second, Forms: registry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc, fleet
+	}
+	dying, dyingFleet := instance(true)
+	survivor, _ := instance(false)
+
+	applied := make(chan struct{})
+	h.sb.Intercept(sandbox.OpUpdateContact, func(w http.ResponseWriter, r *http.Request, apply func()) {
+		apply()
+		close(applied)
+		<-r.Context().Done() // the answer never comes back
+	})
+	r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Sent just before the crash" })
+	done := make(chan struct{})
+	go func() { dying.Update(ctx, r); close(done) }()
+	t.Cleanup(func() { close(unblock); <-done })
+	<-applied
+	dyingFleet.Close() // the process dies: its sessions end
+
+	waitCtx, cancel := context.WithTimeout(ctx, 15*time.Second) // a request's time
+	defer cancel()
+	start := time.Now()
+	o := survivor.Update(waitCtx, r)
+	if o.Result != change.Abandoned {
+		t.Errorf("the form posted again: %s (%+v), want abandoned", o.Result, o.Problem)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the answer took %v: it waited on a dead instance", took)
+	}
+	if _, patches := h.calls(); patches != 1 {
+		t.Errorf("%d PATCHes, want 1", patches)
+	}
+}
+
+// diesBeforeFinishing is the form registry of an instance that dies
+// before it can publish its outcome: Finish never returns (until the test
+// ends).
+type diesBeforeFinishing struct {
+	change.Forms
+	dead chan struct{}
+}
+
+func (d *diesBeforeFinishing) Finish(ctx context.Context, key string, o change.Outcome) error {
+	<-d.dead
+	return nil
 }

@@ -44,6 +44,11 @@ const (
 	// Unknown: the answer was lost and reading the contact failed too; the
 	// change may or may not be there.
 	Unknown Result = "unknown"
+	// Abandoned: an earlier post of the same form was being worked on by
+	// an instance of the app that died before it finished (a crash, a
+	// kill): its change may or may not be there, and nothing was sent for
+	// this post. Nothing is ServiceTitan's fault.
+	Abandoned Result = "abandoned"
 )
 
 // Outcome is what a change came to. It is plain data: a repeated post of

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
@@ -62,6 +63,9 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 		return s.finish(ctx, at, failed(err), err, what)
 	}
 	if r.Opened.ChangedIn(current) {
+		if o, ok := s.alreadyAsked(ctx, r, current); ok {
+			return o
+		}
 		// Recorded as what "Save mine anyway" would send: the person's own
 		// changes against the current record, not reverts of someone else's.
 		base := SnapshotOf(current)
@@ -107,6 +111,47 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 	}
 	s.wrote(r.CustomerID, updated)
 	return s.finish(ctx, at, Outcome{Result: Saved, Contact: updated, Value: value, Confirmed: confirmed}, nil, what)
+}
+
+// alreadyAsked answers a post that finds the contact changed since its
+// form was opened yet holding every value the form asks for. That is the
+// person's own change when an earlier post of theirs made it and its
+// answer was lost (the browser sent the form again after a timeout, or
+// after the app crashed): their attempt on the contact that asked for
+// those values, unknown, is settled as saved, and the answer is "saved" —
+// never a conflict with themselves. With no such attempt someone else
+// made the same change: nothing is sent (NoChange). ok is false when the
+// contact does not hold what the form asks.
+func (s *Service) alreadyAsked(ctx context.Context, r UpdateRequest, current client.Contact) (o Outcome, ok bool) {
+	base := SnapshotOf(current)
+	value, errs := Check(r.Asked, base, s.region)
+	if !errs.Empty() || !Patch(r.Asked, base, value).IsEmpty() {
+		return Outcome{}, false
+	}
+	earlier, _, err := s.audit.List(ctx, audit.Filter{ContactID: r.ContactID, Actor: r.Actor.Email, Action: audit.ActionUpdate,
+		From: time.Now().Add(-FormTTL), Limit: 10, SkipTotal: true})
+	if err != nil {
+		s.log.WarnContext(ctx, "the person's earlier attempts could not be read", "request_id", r.Actor.RequestID, "error", err)
+	}
+	for _, e := range earlier {
+		if len(e.Changes) == 0 || !holds(current, e.Changes) {
+			continue
+		}
+		o := Outcome{Result: Saved, Contact: current, Value: value, AuditID: e.ID}
+		switch e.Outcome {
+		case audit.OutcomeUnknown:
+			s.complete(ctx, e.ID, audit.OutcomeSaved, []string{"Checked when the form was sent again: the change is in ServiceTitan."}, "")
+			o.Confirmed = true
+		case audit.OutcomeSaved:
+		default:
+			continue
+		}
+		s.metrics.Save("replayed")
+		s.wrote(r.CustomerID, current)
+		return o, true
+	}
+	s.metrics.Save("no_change")
+	return Outcome{Result: NoChange, Contact: current, Value: value}, true
 }
 
 // confirmUpdate re-reads a contact after a PATCH whose answer was lost and

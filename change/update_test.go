@@ -317,3 +317,52 @@ func TestChangeOutlivesTheRequest(t *testing.T) {
 		t.Errorf("audit = %+v", e)
 	}
 }
+
+// The person's own change, whose PATCH reached ServiceTitan before the app
+// crashed (its attempt left unknown), is sent again by the browser to the
+// restarted app: the contact already holds every value the form asks for,
+// so the answer is "saved" and the earlier attempt is settled, not a 409
+// against the person's own memo. Nothing is sent twice.
+func TestARepostOfASaveThatLandedIsSaved(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Sent just before the crash" })
+	// The crashed process: its attempt begun, its PATCH applied, nothing more.
+	id, err := h.store.Begin(ctx, audit.Entry{ActorEmail: kelly.Email, ActorName: kelly.Name, CustomerID: sandbox.SeedCustomerID,
+		ContactID: sandbox.SeedMobileContactID, Changes: []audit.Change{{Field: "memo", Before: "Cell", After: "Sent just before the crash"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo := "Sent just before the crash"
+	if _, err := h.st.UpdateContact(ctx, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, client.UpdateContactRequest{Memo: &memo}); err != nil {
+		t.Fatal(err)
+	}
+	h.sb.ResetCounters()
+
+	o := h.svc.Update(ctx, r) // the restarted app: a fresh form registry
+	if o.Result != change.Saved || o.AuditID != id || o.Contact.Memo != memo {
+		t.Fatalf("the form sent again: %s (audit %d, memo %q), want saved, settling attempt %d", o.Result, o.AuditID, o.Contact.Memo, id)
+	}
+	if _, patches := h.calls(); patches != 0 {
+		t.Errorf("%d PATCHes sent again", patches)
+	}
+	e := h.entries(t, sandbox.SeedMobileContactID)
+	if len(e) != 1 || e[0].Outcome != audit.OutcomeSaved || len(e[0].Messages) != 1 || strings.Contains(e[0].Messages[0], "restart") {
+		t.Errorf("History = %+v, want the one attempt settled as saved", e)
+	}
+
+	// Someone else made the same change: nothing is sent, no conflict, and
+	// nobody's attempt is claimed.
+	other := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedEmailContactID, func(f *change.Fields) { f.Memo = "Same words" })
+	other.Form = "form-2"
+	same := "Same words"
+	if _, err := h.st.UpdateContact(ctx, sandbox.SeedCustomerID, sandbox.SeedEmailContactID, client.UpdateContactRequest{Memo: &same}); err != nil {
+		t.Fatal(err)
+	}
+	if o := h.svc.Update(ctx, other); o.Result != change.NoChange {
+		t.Errorf("a change someone else made the same: %s, want no change", o.Result)
+	}
+	if e := h.entries(t, sandbox.SeedEmailContactID); len(e) != 0 {
+		t.Errorf("History of the other contact: %+v", e)
+	}
+}

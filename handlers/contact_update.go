@@ -67,7 +67,11 @@ func (a *App) showUpdate(c echo.Context, form contactForm, customerID, contactID
 		}
 		return a.redirect(c, contactURL(customerID, contactID))
 	case change.NoChange:
-		a.addFlash(c, flashNote, "No changes to save.")
+		if o.Contact.ID != 0 && form.Opened.ChangedIn(o.Contact) {
+			a.addFlash(c, flashNote, "The contact already holds what you asked: it was changed to the same values since you opened the form. Nothing was sent.")
+		} else {
+			a.addFlash(c, flashNote, "No changes to save.")
+		}
 		return a.redirect(c, contactURL(customerID, contactID))
 	case change.Invalid:
 		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, o.Errors, traceAlert(o.Problem.TraceID))
@@ -103,6 +107,14 @@ func (a *App) notSavedAlert(o change.Outcome, what string) (int, *views.Alert) {
 		alert.NotSaved, alert.Retry = false, false
 		alert.Title = "We could not confirm whether your change was saved"
 		alert.Body = "ServiceTitan's answer was lost and checking the contact failed too. Open the contact in a new tab to see whether your change is there before trying again."
+	case change.Abandoned:
+		// The first post of this form was cut off by its app server's
+		// death, not by ServiceTitan.
+		status = http.StatusServiceUnavailable
+		alert.NotSaved, alert.Retry, alert.TraceID = false, false, ""
+		alert.Title = "Outcome unknown — check the contact"
+		alert.Body = "This form was sent before, and the app server that was saving it stopped before it could tell how it ended. " +
+			"Open the contact in a new tab to see whether your change is there before saving again; what you typed is still below."
 	case change.NotSaved:
 		if o.Confirmed {
 			// The answer was lost (504), or ServiceTitan failed in a way

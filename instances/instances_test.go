@@ -61,3 +61,40 @@ func TestInstancesCountEachOther(t *testing.T) {
 		t.Error("Run did not tell the new count")
 	}
 }
+
+// An instance is alive while its process holds its session's lock: dead
+// the moment its connections close (a kill), alive again once it holds a
+// new one (the database restarted), dead once it leaves.
+func TestAliveFollowsTheProcess(t *testing.T) {
+	ctx := context.Background()
+	sqlDB := dbtest.Postgres(t)
+	a, err := Open(ctx, sqlDB, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Open(ctx, sqlDB, nil)
+	a.Beat(ctx)
+	b.Beat(ctx)
+	alive := func(id string) bool {
+		t.Helper()
+		ok, err := a.Alive(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !alive(a.ID()) || !alive(b.ID()) {
+		t.Fatal("two beating instances: not both alive")
+	}
+	b.Close() // its process died: its sessions are gone
+	if alive(b.ID()) {
+		t.Error("an instance whose sessions are gone is alive")
+	}
+	if _, err := b.Beat(ctx); err != nil || !alive(b.ID()) {
+		t.Errorf("after b's next beat: alive %v, %v", alive(b.ID()), err)
+	}
+	b.Leave(ctx)
+	if alive(b.ID()) || alive("never-seen") {
+		t.Error("an instance that left, or was never listed, is alive")
+	}
+}
