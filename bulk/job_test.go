@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"net/http"
@@ -20,6 +21,8 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/db"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/jobs"
 )
@@ -732,4 +735,85 @@ func (r *rowCounts) snapshot() string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, r.n[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// A job resumed from a restored backup: the database went back to before
+// the job had worked its rows, so they are pending again and their audit
+// entries are gone, while ServiceTitan holds the changes the job made. The
+// job finds those contacts as asked, and does not call them "already as
+// asked" (as if they had been so before it started): they are counted
+// apart, changed after the job started, nothing sent again. A contact a
+// colleague changed before the job started is already as asked.
+func TestAJobResumedFromABackupDoesNotCallItsOwnChangesAlreadyAsAsked(t *testing.T) {
+	h := newHarness(t, 200)
+	ctx := context.Background()
+	cs := h.marketingOn(t, 4)
+	var lines []string
+	for _, c := range cs {
+		lines = append(lines, c.Value)
+	}
+	id, _, _ := h.svc.Preview(ctx, listOf(t, lines...), optOut, "", kelly)
+	// A colleague opts the first one out before the job starts.
+	prefs := *cs[0].Preferences
+	prefs.MarketingUpdatesEnabled = false
+	if _, err := h.st.UpdateContact(ctx, cs[0].CustomerID, cs[0].ID, client.UpdateContactRequest{Preferences: &prefs}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := h.svc.Confirm(ctx, id, kelly.Email); !ok || err != nil {
+		t.Fatalf("Confirm: %v, %v", ok, err)
+	}
+	h.run(t, h.runner(), id)
+	if c, _ := h.store.Counts(ctx, id); c != (Counts{Changed: 3, Unchanged: 1}) {
+		t.Fatalf("before the restore: %+v", c)
+	}
+
+	// The backup was taken when the job had just started.
+	sqlDB, _ := h.trail.DB()
+	for _, q := range []string{
+		`UPDATE bulk_rows SET state = 'pending', tries = 0, audit_id = 0, message = '', done_us = 0 WHERE job_id = ?`,
+		`UPDATE bulk_jobs SET state = 'running', finished_us = 0 WHERE id = ?`,
+		`DELETE FROM attempts WHERE bulk_job = ?`,
+	} {
+		if _, err := sqlDB.ExecContext(ctx, q, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.run(t, h.runner(), id)
+	if c, _ := h.store.Counts(ctx, id); c != (Counts{Unchanged: 1, Found: 3}) {
+		t.Errorf("after the restore: %+v, want 1 already as asked and 3 found changed since the job started", c)
+	}
+	for _, c := range cs {
+		if n := h.count(sandbox.OpUpdateContact, c.CustomerID); n > 1 {
+			t.Errorf("contact %d: %d PATCHes", c.ID, n)
+		}
+	}
+}
+
+// Counts reads the rows by state, found-changed ones apart, on both
+// databases.
+func TestCountsOnBothDatabases(t *testing.T) {
+	for name, open := range map[string]func(testing.TB) *sql.DB{db.SQLite: dbtest.SQLite, db.Postgres: dbtest.Postgres} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			sqlDB := open(t)
+			s, err := Open(ctx, sqlDB, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sqlDB.ExecContext(ctx, db.Rebind(name, `INSERT INTO bulk_jobs (id, owner_email, owner_name, created_us, file_name, action, flags,
+				state, lines, contacts) VALUES (7, 'kelly@acme.example', 'Kelly', 1, '', 'preferences', '{}', 'running', 4, 4)`)); err != nil {
+				t.Fatal(err)
+			}
+			for seq, row := range [][2]string{{"changed", ""}, {"unchanged", ""}, {"unchanged", FoundChanged + ": nothing was sent."}, {"pending", ""}} {
+				if _, err := sqlDB.ExecContext(ctx, db.Rebind(name, `INSERT INTO bulk_rows (job_id, seq, line, customer_id, contact_id, customer_name,
+					kind, value, planned, before_text, after_text, state, message) VALUES (7, ?, 1, 1, ?, '', 'Email', '', 'change', '', '', ?, ?)`),
+					seq, seq+1, row[0], row[1]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c, err := s.Counts(ctx, 7); err != nil || c != (Counts{Changed: 1, Unchanged: 1, Found: 1, Pending: 1}) {
+				t.Errorf("Counts = %+v, %v", c, err)
+			}
+		})
+	}
 }

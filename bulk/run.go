@@ -303,7 +303,7 @@ func (r *Runner) work(ctx context.Context, j Job, t Target) (wait time.Duration,
 	}
 	t.Tries++
 	o := r.apply(client.Background(ctx, r.share), j, t)
-	state, message, retry := r.judge(o, t)
+	state, message, retry := r.judge(o, t, j.Started)
 	switch {
 	case retry != "" && o.Result == change.Unknown:
 		// The change may be there: the row stays running, and is settled
@@ -337,18 +337,29 @@ func (r *Runner) apply(ctx context.Context, j Job, t Target) change.Outcome {
 		Set: j.Action.Set, Job: j.ID, Matched: matched})
 }
 
+// FoundChanged begins the message of a row whose contact the preview
+// showed needing the change and the job found already as asked, changed
+// after the job started: not "already as asked" before the job. A job
+// resumed from a restored backup finds so the contacts it had changed
+// itself (their rows and audit entries went with the restore); a
+// colleague's change looks the same. Such rows are counted apart.
+const FoundChanged = "Found as asked, changed after the job started"
+
 // ChangedSincePreview is the message of a row skipped because its contact
 // no longer holds the type and value the preview matched.
 const ChangedSincePreview = "Changed since the preview"
 
 // judge maps an outcome to the row's state and message, or says why the
 // row must be tried again later (retry, a message for the job's page).
-func (r *Runner) judge(o change.Outcome, t Target) (state RowState, message, retry string) {
+func (r *Runner) judge(o change.Outcome, t Target, started time.Time) (state RowState, message, retry string) {
 	what := fmt.Sprintf("contact with ID %d", t.ContactID)
 	switch o.Result {
 	case change.Saved:
 		return RowChanged, "", ""
 	case change.NoChange:
+		if t.Planned == PlanChange && !started.IsZero() && o.Contact.ModifiedOn.After(started) {
+			return RowUnchanged, FoundChanged + ": nothing was sent. This job may have made the change before its database was restored from a backup, or someone else did.", ""
+		}
 		return RowUnchanged, "", ""
 	case change.NotFound:
 		return RowSkipped, "The contact no longer exists in ServiceTitan.", ""

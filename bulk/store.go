@@ -101,13 +101,18 @@ const (
 // Counts are a job's rows by state.
 type Counts struct {
 	Pending, Running, Changed, Unchanged, Skipped, Failed, Cancelled int
+	// Found are the rows found already as asked that had changed after
+	// the job started (see FoundChanged), apart from Unchanged.
+	Found int
 }
 
 // Remaining counts the rows not worked yet.
 func (c Counts) Remaining() int { return c.Pending + c.Running }
 
 // Done counts the rows worked (or cancelled).
-func (c Counts) Done() int { return c.Changed + c.Unchanged + c.Skipped + c.Failed + c.Cancelled }
+func (c Counts) Done() int {
+	return c.Changed + c.Unchanged + c.Found + c.Skipped + c.Failed + c.Cancelled
+}
 
 // Total counts every row.
 func (c Counts) Total() int { return c.Remaining() + c.Done() }
@@ -284,9 +289,11 @@ func (s *Store) jobs(ctx context.Context, q string, args ...any) ([]Job, error) 
 	return out, rows.Err()
 }
 
-// Counts counts a job's rows by state.
+// Counts counts a job's rows by state (the unchanged ones found changed
+// after the job started apart).
 func (s *Store) Counts(ctx context.Context, id int64) (Counts, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT state, COUNT(*) FROM bulk_rows WHERE job_id = ? GROUP BY state`), id)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT state, state = 'unchanged' AND message LIKE ?, COUNT(*) FROM bulk_rows
+		WHERE job_id = ? GROUP BY 1, 2`), FoundChanged+"%", id)
 	if err != nil {
 		return Counts{}, fmt.Errorf("bulk: count job %d's rows: %w", id, err)
 	}
@@ -294,9 +301,14 @@ func (s *Store) Counts(ctx context.Context, id int64) (Counts, error) {
 	var c Counts
 	for rows.Next() {
 		var state string
+		var found bool
 		var n int
-		if err := rows.Scan(&state, &n); err != nil {
+		if err := rows.Scan(&state, &found, &n); err != nil {
 			return c, fmt.Errorf("bulk: count job %d's rows: %w", id, err)
+		}
+		if found {
+			c.Found += n
+			continue
 		}
 		switch RowState(state) {
 		case RowPending:

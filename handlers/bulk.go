@@ -95,7 +95,7 @@ func bulkWhat(action bulk.Action) string {
 }
 
 func bulkCounts(c bulk.Counts) views.BulkCounts {
-	return views.BulkCounts{Changed: c.Changed, Unchanged: c.Unchanged, Failed: c.Failed, Skipped: c.Skipped,
+	return views.BulkCounts{Changed: c.Changed, Unchanged: c.Unchanged, Found: c.Found, Failed: c.Failed, Skipped: c.Skipped,
 		Cancelled: c.Cancelled, Remaining: c.Remaining(), Total: c.Total()}
 }
 

@@ -56,6 +56,10 @@ type BulkJobSummary struct {
 // BulkCounts are a job's rows by how they ended.
 type BulkCounts struct {
 	Changed, Unchanged, Failed, Skipped, Cancelled, Remaining, Total int
+	// Found: found as asked, but changed after the job started (by the
+	// job before a restored backup, or by someone else): not "already as
+	// asked".
+	Found int
 }
 
 // Done counts the rows worked (or cancelled).
