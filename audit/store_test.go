@@ -57,11 +57,14 @@ func TestPostgres(t *testing.T) {
 		t.Helper()
 		mu.Lock()
 		u, ok := urls[t]
-		if !ok {
-			u = dbtest.PostgresURL(t)
-			urls[t] = u
-		}
 		mu.Unlock()
+		if !ok {
+			// Outside the lock: without a test server this skips t.
+			u = dbtest.PostgresURL(t)
+			mu.Lock()
+			urls[t] = u
+			mu.Unlock()
+		}
 		s, err := OpenPostgres(context.Background(), u)
 		if err != nil {
 			t.Fatalf("OpenPostgres: %v", err)
