@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -320,7 +321,9 @@ func (s *Store) EachResult(ctx context.Context, job int64, fn func(Result) error
 			}
 			page = append(page, res)
 		}
-		if err := rows.Close(); err != nil {
+		// Close does not report an error that ended the loop: Err does,
+		// and without it a result would end short as if complete.
+		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
 			return fmt.Errorf("bulk: read the result of job %d: %w", job, err)
 		}
 		for _, res := range page {

@@ -45,13 +45,21 @@ func TestPostgresForms(t *testing.T) {
 		t.Errorf("the other instance read %+v", o)
 	}
 	var keys []string
-	rows, _ := sqlDB.Query(`SELECT key FROM change_forms`)
+	rows, err := sqlDB.Query(`SELECT key FROM change_forms`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var k string
-		rows.Scan(&k)
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
 		keys = append(keys, k)
 	}
-	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range keys {
 		if len(k) != 64 || k == "shared" {
 			t.Errorf("a form key is stored as %q, not hashed", k)

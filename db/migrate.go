@@ -7,6 +7,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -131,7 +132,7 @@ func (s Set) Apply(ctx context.Context, db *sql.DB, dialect string, ms []Migrati
 		}
 		applied[v] = true
 	}
-	if err := rows.Close(); err != nil {
+	if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("%s: migrate: read %s: %w", s.Owner, s.Table, err)
 	}
 	for _, m := range ms {

@@ -90,12 +90,6 @@ func withHandlers(f func(*handlers.Config)) appOption {
 
 type appOption func(*appConfig)
 
-// withClientTimeout sets the ServiceTitan client's per-call timeout (2 s by
-// default, so hang and lost-answer tests stay quick).
-func withClientTimeout(d time.Duration) appOption {
-	return func(c *appConfig) { c.clientTimeout = d }
-}
-
 // startApp starts a fresh sandbox and the app in-process, each on
 // 127.0.0.1 at a free port, and stops both when the test ends. The client
 // never waits out a 429 (WithMaxRetryWait(0)), so rate limits surface.

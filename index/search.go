@@ -400,8 +400,8 @@ func (s *Store) customersByID(ctx context.Context, ids []int64) (map[int64]Custo
 			}
 			out[c.ID] = c
 		}
-		if err := rows.Close(); err != nil {
-			return nil, err
+		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("index: read customers: %w", err)
 		}
 	}
 	return out, nil

@@ -208,9 +208,6 @@ func (c childRun) RowsPerSecond() float64 {
 	return float64(c.Rows.Total()) / c.Took.Seconds()
 }
 
-// feedOps are the sandbox operations a sync can make.
-var feedOps = []string{sandbox.OpToken, sandbox.OpListCustomers, sandbox.OpExportCustomers, sandbox.OpExportContacts}
-
 // allOps are every operation the sandbox counts.
 var allOps = []string{sandbox.OpToken, sandbox.OpListCustomers, sandbox.OpGetCustomer, sandbox.OpListContacts,
 	sandbox.OpUpdateContact, sandbox.OpCreateContact, sandbox.OpDeleteContact, sandbox.OpExportCustomers, sandbox.OpExportContacts}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check the project has: the one command in the README and CI.
-#   vet, gofmt, templ drift, unit tests with -race, short fuzzing, benchmarks
+#   vet, staticcheck, rowserrcheck, gofmt, templ drift, unit tests with -race, short fuzzing, benchmarks
 #   as a smoke check, and the browser end-to-end suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +31,12 @@ fi
 
 step "go vet"
 go vet ./...
+
+step "staticcheck (pinned in go.mod as a tool)"
+go tool staticcheck ./...
+
+step "rowserrcheck: every sql.Rows loop checks rows.Err() (pinned in go.mod as a tool)"
+go tool rowserrcheck ./...
 
 step "govulncheck (offline database, cached after the first build)"
 bash scripts/vulncheck.sh

@@ -235,14 +235,6 @@ func (c ContactRow) texting() string {
 	return "Allowed"
 }
 
-// onOff is "On" or "Off".
-func onOff(v bool) string {
-	if v {
-		return "On"
-	}
-	return "Off"
-}
-
 // boolString is the data-value of a bool: "true" or "false".
 func boolString(v bool) string { return strconv.FormatBool(v) }
 

@@ -53,11 +53,14 @@ const (
 	SeedNullPreferencesContactID  int64 = 20000005
 
 	SeedManyContactsCustomerID int64 = 10000003
-	SeedManyContactsCount            = 60
+	SeedInactiveCustomerID     int64 = 10000027
+)
 
-	SeedInactiveCustomerID  int64 = 10000027
-	SeedCustomerCount             = 28
-	SeedActiveCustomerCount       = 26
+// How many of them the seed makes.
+const (
+	SeedManyContactsCount   = 60
+	SeedCustomerCount       = 28
+	SeedActiveCustomerCount = 26
 )
 
 // seedNow is the moment the seed data was "taken": no seeded timestamp is
