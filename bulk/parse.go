@@ -7,10 +7,12 @@ package bulk
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -22,6 +24,11 @@ import (
 const (
 	MaxBytes = 5 << 20
 	MaxRows  = 50000
+	// MaxCells and MaxLineBytes bound one line (a record: a quoted cell
+	// may span lines). A list needs a value and an id or two; exports
+	// from email tools have a few dozen columns.
+	MaxCells     = 50
+	MaxLineBytes = 4 << 10
 )
 
 // Row is one line of a list that names contacts: by contact id, or by a
@@ -101,8 +108,15 @@ func Parse(r io.Reader, region string) (List, error) {
 	if !utf8.Valid(data) {
 		return List{}, ErrNotText
 	}
+	comma := delimiter(data)
+	// Lines too long or too wide are refused before the CSV reader splits
+	// them: a 5 MB line of commas would be 5 million cells.
+	data, refused := screen(data, byte(comma))
+	if len(refused) > MaxRows {
+		return List{}, ErrTooManyRows
+	}
 	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = delimiter(data)
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
@@ -141,7 +155,7 @@ func Parse(r io.Reader, region string) (List, error) {
 			columns = []string{"value"}
 			list.Columns = []string{"value"}
 		}
-		if len(list.Rows)+len(list.Invalid) >= MaxRows {
+		if len(list.Rows)+len(list.Invalid)+len(refused) >= MaxRows {
 			return List{}, ErrTooManyRows
 		}
 		row, why := readRow(rec, columns, region)
@@ -152,7 +166,130 @@ func Parse(r io.Reader, region string) (List, error) {
 		}
 		list.Rows = append(list.Rows, row)
 	}
+	if len(refused) > 0 {
+		list.Invalid = append(list.Invalid, refused...)
+		slices.SortStableFunc(list.Invalid, func(a, b Invalid) int { return cmp.Compare(a.Line, b.Line) })
+	}
 	return list, nil
+}
+
+// screen blanks the records (lines, or several when a quoted cell spans
+// them) with more than MaxCells cells or MaxLineBytes bytes, keeping their
+// line breaks so every other line keeps its number, and returns them as
+// Invalid. It finds records as encoding/csv does with LazyQuotes, counting
+// cells without making them, and works in place.
+func screen(data []byte, comma byte) ([]byte, []Invalid) {
+	var refused []Invalid
+	w, from := 0, 0 // data[:w] is kept; data[from:] is still to look at
+	eachRecord(data, comma, func(start, end, line, cells int) {
+		var why string
+		switch {
+		case cells > MaxCells:
+			why = fmt.Sprintf("the line has more than %d cells: a list needs a phone number or an email on each line, and a customer or contact id at most", MaxCells)
+		case end-start > MaxLineBytes:
+			why = fmt.Sprintf("the line is longer than %d KB: put one phone number or email on each line", MaxLineBytes>>10)
+		default:
+			return
+		}
+		refused = append(refused, Invalid{Line: line, Text: excerpt(data[start:end]), Why: why})
+		w += copy(data[w:], data[from:start])
+		for _, b := range data[start:end] {
+			if b == '\n' {
+				data[w] = '\n'
+				w++
+			}
+		}
+		from = end
+	})
+	w += copy(data[w:], data[from:])
+	return data[:w], refused
+}
+
+// excerpt is the start of a refused line, to show with it.
+func excerpt(b []byte) string {
+	const shown = 60
+	line, _, cut := bytes.Cut(b, []byte("\n"))
+	if len(line) > shown {
+		line, cut = line[:shown], true
+	}
+	s := strings.ToValidUTF8(strings.TrimRight(string(line), "\r"), "")
+	if cut {
+		s += "…"
+	}
+	return s
+}
+
+// eachRecord calls fn with each record of data as encoding/csv's Reader
+// (LazyQuotes, this comma) reads it: its bytes [start, end), its first
+// line's number and its number of cells. Blank lines between records are
+// skipped, as the Reader skips them.
+func eachRecord(data []byte, comma byte, fn func(start, end, line, cells int)) {
+	// lineEnd is the end of the physical line starting at i, its \n
+	// included.
+	lineEnd := func(i int) int {
+		if n := bytes.IndexByte(data[i:], '\n'); n >= 0 {
+			return i + n + 1
+		}
+		return len(data)
+	}
+	// atEOL: nothing but the line break is left of the line [i, end):
+	// "\n", "\r\n", "" or, at the end of the data, "\r".
+	atEOL := func(i, end int) bool {
+		rest := data[i:end]
+		return len(rest) == 0 || string(rest) == "\n" || string(rest) == "\r\n" || (end == len(data) && string(rest) == "\r")
+	}
+	line := 0
+	for pos := 0; pos < len(data); {
+		start, end := pos, lineEnd(pos)
+		line++
+		first := line
+		if atEOL(start, end) {
+			pos = end
+			continue
+		}
+		cells := 0
+		i := start
+	fields:
+		for {
+			cells++
+			if i >= end || data[i] != '"' {
+				// An unquoted cell runs to the next comma or the line's end.
+				n := bytes.IndexByte(data[i:end], comma)
+				if n < 0 {
+					break fields
+				}
+				i += n + 1
+				continue fields
+			}
+			// A quoted cell runs to a quote followed by a comma or the
+			// line's end, over as many lines as it takes; any other quote
+			// in it is kept as it is (LazyQuotes).
+			i++
+			for {
+				n := bytes.IndexByte(data[i:end], '"')
+				if n < 0 {
+					if end >= len(data) {
+						break fields // the file ends inside the quotes
+					}
+					i, end = end, lineEnd(end)
+					line++
+					continue
+				}
+				i += n + 1
+				switch {
+				case i < end && data[i] == '"':
+					i++
+				case i < end && data[i] == comma:
+					i++
+					continue fields
+				case atEOL(i, end):
+					break fields
+				}
+			}
+		}
+		fn(start, end, first, cells)
+		pos = end
+	}
 }
 
 // delimiter is ';' when the first line has more semicolons than commas

@@ -1,8 +1,10 @@
 package bulk
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -106,10 +108,29 @@ func FuzzParse(f *testing.F) {
 		"contact id,value\n1,\n,2175550177\n",
 		"\"unterminated\n",
 		"phone\n\x00\n",
+		"email,memo\na@b.co,\"x\ny\"\"z\",\n\r\n\"q\"r,\"\r\n",
+		"a\"b,c\n\"\",\"\n,\"x\"\r",
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
+		// The records screen measures are the ones encoding/csv reads.
+		var want, got []string
+		cr := csv.NewReader(strings.NewReader(in))
+		cr.LazyQuotes, cr.FieldsPerRecord = true, -1
+		for {
+			rec, err := cr.Read()
+			if err != nil {
+				break
+			}
+			line, _ := cr.FieldPos(0)
+			want = append(want, fmt.Sprintf("%d:%d", line, len(rec)))
+		}
+		eachRecord([]byte(in), ',', func(_, _, line, cells int) { got = append(got, fmt.Sprintf("%d:%d", line, cells)) })
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("records (line:cells) %v, encoding/csv reads %v", got, want)
+		}
+
 		l, err := Parse(strings.NewReader(in), "US")
 		if err != nil {
 			return
@@ -128,4 +149,83 @@ func FuzzParse(f *testing.F) {
 			seen[r.Line] = true
 		}
 	})
+}
+
+// A line of a few million commas is refused before it is split into cells:
+// one request made the process grow by 230 MB. Parse allocates about what
+// it reads, not a string per cell.
+func TestParseRefusesAWideLineBeforeSplittingIt(t *testing.T) {
+	commas := strings.Repeat(",", MaxBytes-100)
+	in := "email\n" + commas + "\nada@example.com\n"
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	l, err := Parse(strings.NewReader(in), "US")
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reading the list costs a copy or two of it (ReadAll grows its
+	// buffer); 5 million cells cost some 200 MB.
+	grew := after.TotalAlloc - before.TotalAlloc
+	if grew > 8*uint64(len(in)) {
+		t.Errorf("parsing %d bytes allocated %d MB", len(in), grew>>20)
+	}
+	t.Logf("parsing %d bytes allocated %.1f MB", len(in), float64(grew)/(1<<20))
+	if len(l.Invalid) != 1 || l.Invalid[0].Line != 2 || !strings.Contains(l.Invalid[0].Why, fmt.Sprintf("more than %d cells", MaxCells)) ||
+		len(l.Invalid[0].Text) > 200 {
+		t.Errorf("invalid = %.300v", l.Invalid)
+	}
+	if len(l.Rows) != 1 || l.Rows[0].Line != 3 || l.Rows[0].Email != "ada@example.com" {
+		t.Errorf("rows = %+v", l.Rows)
+	}
+}
+
+// Lines up to MaxCells cells and MaxLineBytes bytes are read; longer ones
+// are refused with their line number, and the lines after them keep
+// theirs, even when a quoted cell spans lines.
+func TestParseLineLimits(t *testing.T) {
+	wide := func(cells int) string { return "ada@example.com" + strings.Repeat(",", cells-1) }
+	tests := []struct {
+		name    string
+		in      string
+		rows    []string // "line:email"
+		invalid []string // "line:why"
+	}{
+		{name: "ok, MaxCells cells", in: "email" + strings.Repeat(",", MaxCells-1) + "\n" + wide(MaxCells) + "\n",
+			rows: []string{"2:ada@example.com"}},
+		{name: "nok, one cell more", in: "email\n" + wide(MaxCells+1) + "\nbob@example.com\n",
+			rows: []string{"3:bob@example.com"}, invalid: []string{fmt.Sprintf("2:more than %d cells", MaxCells)}},
+		{name: "ok, commas inside quotes are not cells", in: "email,memo\nada@example.com,\"" + strings.Repeat(",", 2*MaxCells) + "\"\n",
+			rows: []string{"2:ada@example.com"}},
+		{name: "nok, a line longer than MaxLineBytes", in: "email\n" + strings.Repeat("a", MaxLineBytes) + "@example.com\nbob@example.com\n",
+			rows: []string{"3:bob@example.com"}, invalid: []string{"2:longer than"}},
+		{name: "nok, a quoted cell over several lines, then many cells", in: "email,memo\nada@example.com,\"gate\ncode\"" +
+			strings.Repeat(",", MaxCells) + "\nbob@example.com,\n",
+			rows: []string{"4:bob@example.com"}, invalid: []string{fmt.Sprintf("2:more than %d cells", MaxCells)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := Parse(strings.NewReader(tt.in), "US")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows []string
+			for _, r := range l.Rows {
+				rows = append(rows, fmt.Sprintf("%d:%s", r.Line, r.Email))
+			}
+			if strings.Join(rows, " ") != strings.Join(tt.rows, " ") {
+				t.Errorf("rows = %q, want %q", rows, tt.rows)
+			}
+			if len(l.Invalid) != len(tt.invalid) {
+				t.Fatalf("invalid = %.500v, want %q", l.Invalid, tt.invalid)
+			}
+			for i, want := range tt.invalid {
+				line, why, _ := strings.Cut(want, ":")
+				if got := l.Invalid[i]; fmt.Sprint(got.Line) != line || !strings.Contains(got.Why, why) {
+					t.Errorf("invalid[%d] = %d %q, want %s %q", i, got.Line, got.Why, line, why)
+				}
+			}
+		})
+	}
 }

@@ -153,6 +153,11 @@ type App struct {
 	// staleForms answer a form posted from a session that no longer
 	// exists, by route: the form again with the input kept, nothing sent.
 	staleForms map[string]echo.HandlerFunc
+	// beforeBody refuses a post, by route, before its body is read: who
+	// may not preview a list is refused before a 5 MB upload is parsed.
+	beforeBody map[string]func(echo.Context) error
+	// previews holds a token per list being previewed (maxPreviews).
+	previews chan struct{}
 }
 
 // New returns the app's router with every route and middleware.
@@ -186,6 +191,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		bulkOpen:      cfg.BulkOpen,
 		hygiene:       cfg.Hygiene,
 		staleForms:    map[string]echo.HandlerFunc{},
+		beforeBody:    map[string]func(echo.Context) error{},
+		previews:      make(chan struct{}, maxPreviews),
 	}
 	if a.metrics == nil {
 		a.metrics = noRecorder{}
@@ -255,6 +262,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if a.bulk != nil {
 		app.GET("/bulk", a.bulkHome)
 		a.formPost(app, bulkPreviewPath, a.bulkPreview, a.bulkPreviewStale)
+		a.beforeBody[bulkPreviewPath] = a.bulkRights
 		a.formPost(app, "/bulk", a.bulkConfirm, a.bulkConfirmStale)
 		// GET /bulk/{job}.csv is the result: Echo's parameter takes the
 		// ".csv" along, and the handler tells them apart.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -26,13 +27,23 @@ func (a *App) bulkPreview(c echo.Context) error {
 	if !a.mayBulk(c) {
 		return a.refuseBulk(c)
 	}
-	form, list, action, fileName, problems := a.readBulkForm(c)
+	// A list of 5 MB takes some memory and a moment to read and match: a
+	// few at a time, and a busy answer that keeps the form beyond that.
+	select {
+	case a.previews <- struct{}{}:
+	default:
+		form, _, _ := bulkFormFields(c.Request())
+		form.Problems.Add("list", "#field-list", "Other lists are being previewed just now, so yours was not read yet. Press Preview again in a few seconds.")
+		c.Response().Header().Set("Retry-After", "5")
+		return a.renderBulkForm(c, http.StatusServiceUnavailable, form)
+	}
+	id, problems, err := a.previewList(c)
+	<-a.previews
 	if problems.HasErrors() {
+		form, _, _ := bulkFormFields(c.Request())
 		form.Problems = problems
 		return a.renderBulkForm(c, http.StatusUnprocessableEntity, form)
 	}
-	who, _ := actor(c)
-	id, _, err := a.bulk.Preview(c.Request().Context(), list, action, fileName, bulk.Person{Email: who.Email, Name: who.Name})
 	if err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The list could not be matched just now: nothing was changed. Try again in a minute.", err)
 	}
@@ -43,10 +54,28 @@ func (a *App) bulkPreview(c echo.Context) error {
 	return a.renderBulkPreview(c, http.StatusOK, j, 1, views.Problems{}, "")
 }
 
+// previewList reads the list posted and keeps its preview as a draft.
+func (a *App) previewList(c echo.Context) (int64, views.Problems, error) {
+	list, action, fileName, problems := a.readBulkForm(c)
+	if problems.HasErrors() {
+		return 0, problems, nil
+	}
+	who, _ := actor(c)
+	id, _, err := a.bulk.Preview(c.Request().Context(), list, action, fileName, bulk.Person{Email: who.Email, Name: who.Name})
+	return id, problems, err
+}
+
+// maxPreviews is how many lists are read and matched at once.
+const maxPreviews = 2
+
 // bulkPreviewStale answers a list posted from a session that no longer
-// exists: nothing is previewed; the form comes back with the list.
+// exists: nothing is previewed and no uploaded file is read; the form
+// comes back with what was typed, to people who may use it.
 func (a *App) bulkPreviewStale(c echo.Context) error {
-	form, _, _, _, _ := a.readBulkForm(c)
+	if !a.mayBulk(c) {
+		return a.refuseBulk(c)
+	}
+	form, _, _ := bulkFormFields(c.Request())
 	form.Problems = views.Problems{}
 	form.Problems.Add("list", "#field-list", "Your session expired, so the list was not read. Check it and press Preview again.")
 	return a.renderBulkForm(c, http.StatusForbidden, form)
@@ -60,11 +89,64 @@ func (a *App) renderBulkForm(c echo.Context, status int, form views.BulkForm) er
 	return a.render(c, status, views.BulkHomePage(m))
 }
 
+// bulkRights refuses a bulk post to people who may not start jobs before
+// its body (a list of up to 5 MB) is read.
+func (a *App) bulkRights(c echo.Context) error {
+	if !a.mayBulk(c) {
+		return a.refuseBulk(c)
+	}
+	return nil
+}
+
 // readBulkForm reads the list form: the list (a file wins over pasted
-// text), the action and the flags, and what is wrong with them. The form
-// it returns holds the input as sent, to show again.
-func (a *App) readBulkForm(c echo.Context) (form views.BulkForm, list bulk.List, action bulk.Action, fileName string, problems views.Problems) {
+// text), the action and the flags, and what is wrong with them.
+func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, fileName string, problems views.Problems) {
 	r := c.Request()
+	form, action, problems := bulkFormFields(r)
+	var body io.Reader
+	field := "list"
+	if header := sentFile(r); header != nil {
+		file, err := header.Open()
+		if err != nil {
+			problems.Add("file", "#field-file", "The file could not be read. Choose it again.")
+			return list, action, fileName, problems
+		}
+		defer file.Close()
+		body, field = file, "file"
+		fileName = cleanFileName(header.Filename)
+	} else if strings.TrimSpace(form.List) != "" {
+		body = strings.NewReader(form.List)
+	} else {
+		problems.Add("list", "#field-list", "Paste a list, or choose a CSV file.")
+		return list, action, fileName, problems
+	}
+	list, err := bulk.Parse(body, a.region)
+	switch {
+	case errors.Is(err, bulk.ErrTooLarge), errors.Is(err, bulk.ErrTooManyRows), errors.Is(err, bulk.ErrNotText):
+		problems.Add(field, "#field-"+field, upperFirst(err.Error())+".")
+	case err != nil:
+		problems.Add(field, "#field-"+field, "The list could not be read. Try again.")
+	case len(list.Rows) == 0 && len(list.Invalid) == 0:
+		problems.Add(field, "#field-"+field, "The list is empty: put one phone number or email address on each line.")
+	}
+	return list, action, fileName, problems
+}
+
+// sentFile is the list file posted, if any; it is not opened.
+func sentFile(r *http.Request) *multipart.FileHeader {
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
+		return nil
+	}
+	if h := r.MultipartForm.File["file"][0]; h.Size > 0 {
+		return h
+	}
+	return nil
+}
+
+// bulkFormFields reads the list form's fields as sent, to show again,
+// without reading an uploaded file: the pasted list, the action and the
+// flags, and what is wrong with the last two.
+func bulkFormFields(r *http.Request) (form views.BulkForm, action bulk.Action, problems views.Problems) {
 	form.List = r.PostFormValue("list")
 	form.Action = r.PostFormValue("action")
 	chosen := map[string]string{}
@@ -92,30 +174,10 @@ func (a *App) readBulkForm(c echo.Context) (form views.BulkForm, list bulk.List,
 		form.ChooseAction = true
 		problems.Add("action", "#action-preferences", "Choose what to do: set notification preferences, or remove the contacts.")
 	}
-
-	var body io.Reader
-	field := "list"
-	if file, header, err := r.FormFile("file"); err == nil && header.Size > 0 {
-		defer file.Close()
-		body, field = file, "file"
-		fileName = cleanFileName(header.Filename)
-		form.FileNote = fmt.Sprintf("You chose %s: choose it again, browsers do not send a file twice.", fileName)
-	} else if strings.TrimSpace(form.List) != "" {
-		body = strings.NewReader(form.List)
-	} else {
-		problems.Add("list", "#field-list", "Paste a list, or choose a CSV file.")
-		return form, list, action, fileName, problems
+	if header := sentFile(r); header != nil {
+		form.FileNote = fmt.Sprintf("You chose %s: choose it again, browsers do not send a file twice.", cleanFileName(header.Filename))
 	}
-	list, err := bulk.Parse(body, a.region)
-	switch {
-	case errors.Is(err, bulk.ErrTooLarge), errors.Is(err, bulk.ErrTooManyRows), errors.Is(err, bulk.ErrNotText):
-		problems.Add(field, "#field-"+field, upperFirst(err.Error())+".")
-	case err != nil:
-		problems.Add(field, "#field-"+field, "The list could not be read. Try again.")
-	case len(list.Rows) == 0 && len(list.Invalid) == 0:
-		problems.Add(field, "#field-"+field, "The list is empty: put one phone number or email address on each line.")
-	}
-	return form, list, action, fileName, problems
+	return form, action, problems
 }
 
 // cleanFileName keeps a file's base name, printable and short.

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -37,6 +38,14 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
+		}
+		if check := a.beforeBody[c.Path()]; check != nil {
+			if err := check(c); err != nil {
+				// Unread, the body is thrown away as it comes, so the
+				// browser still gets the answer.
+				io.Copy(io.Discard, r.Body) //nolint:errcheck // the answer is the refusal anyway
+				return err
+			}
 		}
 		if err := parseForm(r); err != nil {
 			var tooBig *http.MaxBytesError
