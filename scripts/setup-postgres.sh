@@ -170,4 +170,20 @@ if [[ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != 
 	psql_admin -c "CREATE DATABASE $DB" >&2
 fi
 
+# 9. pg_trgm in its public schema. Tests migrate into schemas of their own
+#    (db/dbtest) with public after them on the search path: without this, the
+#    first test's migration would create the extension in its own schema, and
+#    dropping that schema at its end would take it from every test running.
+"$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d "$DB" >&2 <<'SQL'
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+		CREATE EXTENSION pg_trgm WITH SCHEMA public;
+	ELSIF (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm') <> 'public' THEN
+		ALTER EXTENSION pg_trgm SET SCHEMA public;
+	END IF;
+END
+$$;
+SQL
+
 printf '%s\n' "$URL"
