@@ -222,10 +222,6 @@ func checkOutcome(id int64, outcome Outcome) error {
 	return nil
 }
 
-// likeEscaper makes a string match itself in LIKE: its wildcards and the
-// escape character are escaped.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // where returns the WHERE clause (with "?" placeholders) and arguments of f.
 func (s *sqlStore) where(f Filter) (string, []any) {
 	var conds []string
@@ -239,7 +235,7 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 		args = append(args, strings.ToLower(f.Actor))
 	}
 	if f.ActorLike != "" {
-		like := "%" + likeEscaper.Replace(strings.ToLower(f.ActorLike)) + "%"
+		like := db.ContainsPattern(strings.ToLower(f.ActorLike))
 		conds = append(conds, `(actor_email_lower LIKE ? ESCAPE '\' OR LOWER(actor_name) LIKE ? ESCAPE '\')`)
 		args = append(args, like, like)
 	}

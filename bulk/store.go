@@ -245,9 +245,6 @@ type JobFilter struct {
 	Limit    int
 }
 
-// likeEscaper makes a string match itself in LIKE.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
 // Jobs lists confirmed jobs (not drafts) matching f, newest first.
 func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	where, args := "state <> ?", []any{string(Draft)}
@@ -258,7 +255,7 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 		where, args = where+" AND LOWER(owner_email) = ?", append(args, strings.ToLower(f.Owner))
 	}
 	if f.OwnerLike != "" {
-		like := "%" + likeEscaper.Replace(strings.ToLower(f.OwnerLike)) + "%"
+		like := db.ContainsPattern(strings.ToLower(f.OwnerLike))
 		where, args = where+` AND (LOWER(owner_email) LIKE ? ESCAPE '\' OR LOWER(owner_name) LIKE ? ESCAPE '\')`, append(args, like, like)
 	}
 	if !f.From.IsZero() {

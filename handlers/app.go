@@ -73,6 +73,9 @@ type Config struct {
 	Version string
 	// RequestTimeout bounds each request.
 	RequestTimeout time.Duration
+	// SearchTimeout bounds one search of the index (default 2 s): on
+	// SQLite every page waits for the one connection it holds.
+	SearchTimeout time.Duration
 
 	// Identity says who is making each request (the SSO proxy's headers, a
 	// verified assertion, or the fake sandbox user); Policy says who may.
@@ -141,6 +144,7 @@ type App struct {
 	// index serves search when it is complete (nil: search ServiceTitan).
 	index         Index
 	indexInterval time.Duration
+	searchTimeout time.Duration
 	bulk          *bulk.Service
 	bulkPolicy    identity.Policy
 	bulkOpen      bool
@@ -186,6 +190,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		names:         newTTLCache[int64, string](nameTTL, cacheMax),
 		index:         cfg.Index,
 		indexInterval: cmp.Or(cfg.IndexInterval, time.Minute),
+		searchTimeout: cmp.Or(cfg.SearchTimeout, 2*time.Second),
 		bulk:          cfg.Bulk,
 		bulkPolicy:    cfg.BulkPolicy,
 		bulkOpen:      cfg.BulkOpen,

@@ -3,6 +3,7 @@ package handlers
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -422,6 +423,9 @@ func (a *App) auditFilter(ctx context.Context, q auditQuery) (audit.Filter, stri
 	if _, err := strconv.ParseInt(name, 10, 64); err == nil || name == "" {
 		return q.filter(zone)
 	}
+	if problem := queryTooLong(name); problem != "" {
+		return audit.Filter{}, "Customer: " + problem
+	}
 	q.Customer = ""
 	f, problem := q.filter(zone)
 	if problem != "" {
@@ -434,7 +438,10 @@ func (a *App) auditFilter(ctx context.Context, q auditQuery) (audit.Filter, stri
 	if query.Empty() {
 		return f, "Customer: type a customer ID, like 10000001, or a word of a name."
 	}
-	res, err := a.index.Search(ctx, query, 1, maxCustomersNamed)
+	res, err := a.findInIndex(ctx, query, 1, maxCustomersNamed)
+	if errors.Is(err, errSearchTooLong) {
+		return f, "Customer: finding customers by that name took too long. Type more of the name, or a customer ID."
+	}
 	if err != nil {
 		return f, "Customers cannot be found by name just now: type a customer ID."
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -40,11 +41,11 @@ func (a *App) customerSearch(c echo.Context) error {
 		m.Problem = "Type a name, phone number or customer ID to search."
 		return a.render(c, http.StatusOK, views.Search(m))
 	}
-	if n := utf8.RuneCountInString(q); n > maxQuery || len(q) > 4*maxQuery {
-		// ServiceTitan answers a long query with a 414; say it plainly
-		// instead, and keep what was typed.
+	if problem := queryTooLong(q); problem != "" {
+		// ServiceTitan answers a long query with a 414, and the index would
+		// look for it all; say it plainly instead, and keep what was typed.
 		m.Searched = false
-		m.Problem = fmt.Sprintf("That search is %d characters long; search with at most %d (a name, a phone number or an ID).", n, maxQuery)
+		m.Problem = problem
 		return a.render(c, http.StatusUnprocessableEntity, views.Search(m))
 	}
 
@@ -69,6 +70,33 @@ func (a *App) customerSearch(c echo.Context) error {
 	return a.searchLive(c, m, q, page)
 }
 
+// queryTooLong says why a search box's text is refused, when it is longer
+// than maxQuery characters: every search box has the limit.
+func queryTooLong(q string) string {
+	if n := utf8.RuneCountInString(q); n > maxQuery || len(q) > 4*maxQuery {
+		return fmt.Sprintf("That search is %d characters long; search with at most %d (a name, a phone number or an ID).", n, maxQuery)
+	}
+	return ""
+}
+
+// errSearchTooLong: a search of the index ran out of its time.
+var errSearchTooLong = errors.New("the search took too long")
+
+// searchTooLongText says so to people.
+const searchTooLongText = "That search took too long and was stopped. Search with more of a name, a whole phone number or email, or an ID."
+
+// findInIndex searches the index within the app's search time, so no
+// query holds the database (on SQLite, its one connection) for long.
+func (a *App) findInIndex(ctx context.Context, q index.Query, page, size int) (index.Results, error) {
+	ctx, cancel := context.WithTimeout(ctx, a.searchTimeout)
+	defer cancel()
+	res, err := a.index.Search(ctx, q, page, size)
+	if err != nil && ctx.Err() != nil {
+		return res, fmt.Errorf("%w: %w", errSearchTooLong, err)
+	}
+	return res, err
+}
+
 // coverageNote says how much of the tenant the index holds while it is
 // still loading (or has fallen behind).
 func coverageNote(st index.Status) string {
@@ -87,7 +115,12 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 		m.Problem = "Type at least four digits of a phone number, part of an email address, or a word of a name or address."
 		return a.render(c, http.StatusOK, views.Search(m))
 	}
-	res, err := a.index.Search(c.Request().Context(), query, page, searchPageSize)
+	res, err := a.findInIndex(c.Request().Context(), query, page, searchPageSize)
+	if errors.Is(err, errSearchTooLong) {
+		a.log.WarnContext(c.Request().Context(), "search stopped", "error", err)
+		m.Problem = searchTooLongText
+		return a.render(c, http.StatusServiceUnavailable, views.Search(m))
+	}
 	if err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The search index cannot be read just now. Try again in a minute.", err)
 	}

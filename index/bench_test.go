@@ -177,6 +177,7 @@ func BenchmarkSearch(b *testing.B) {
 	})
 	run("id", len(q.IDs), search(func(i int) string { return indexbench.ID(q.IDs[i]) }))
 	run("email", len(q.Emails), search(func(i int) string { return q.Emails[i] }))
+	run("email-underscores", len(q.Emails), search(func(i int) string { return indexbench.Underscored(q.Emails[i]) }))
 	run("digits", len(q.Digits), search(func(i int) string { return q.Digits[i] }))
 	run("name", len(q.Names), search(func(i int) string { return q.Names[i] }))
 }

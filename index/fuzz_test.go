@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -15,7 +16,8 @@ import (
 // for, never syntax. And every result holds what was asked for.
 func FuzzSearch(f *testing.F) {
 	for _, seed := range []string{"ada@example.com", "0177", "zoe akes", `"`, `a" OR "b`, "NEAR(ab cd)", "ab*", "%_%", `\`,
-		"^ab", "ab:cd", "(217) 555-0177", "1001", "@", "-", "é", "\x00ab", "a AND b", "ab NOT cd", "{ab}"} {
+		"^ab", "ab:cd", "(217) 555-0177", "1001", "@", "-", "é", "\x00ab", "a AND b", "ab NOT cd", "{ab}",
+		"a_b_c_d@e", "_@x_y", `pc%t\back@`, "a%@", `""@`, "ada@example.com\""} {
 		f.Add(seed)
 	}
 	s, err := Open(context.Background(), dbtest.SQLite(f), db.SQLite)
@@ -48,6 +50,13 @@ func FuzzSearch(f *testing.F) {
 		}
 		if q.Empty() && len(res.Results) != 0 {
 			t.Errorf("Search(%q) found %d customers from an empty query", raw, len(res.Results))
+		}
+		for _, r := range res.Results {
+			// An email, whole or part, is found as typed: `_` and `%` match
+			// themselves only.
+			if q.Email != "" && (r.Contact == nil || !strings.Contains(valueKey(r.Contact.Type, r.Contact.Value), q.Email)) {
+				t.Errorf("Search(%q) found %+v", raw, r)
+			}
 		}
 	})
 }

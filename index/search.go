@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/db"
@@ -186,7 +187,12 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 			strings.Compare(a.name, b.name), cmp.Compare(a.Customer.ID, b.Customer.ID))
 	})
 	res := Results{Total: len(all)}
-	start := min((max(page, 1)-1)*size, len(all))
+	// A page far past the end is empty: its offset is not computed, so no
+	// page number can overflow it.
+	start := len(all)
+	if size > 0 && max(page, 1)-1 < len(all)/size+1 {
+		start = min((max(page, 1)-1)*size, len(all))
+	}
 	end := min(start+size, len(all))
 	for _, r := range all[start:end] {
 		res.Results = append(res.Results, *r.Result)
@@ -234,42 +240,66 @@ func (q Query) judgeContact(ct Contact) (Rank, string, bool) {
 	return 0, "", false
 }
 
-// likeTerms are the LIKE patterns of terms, each matched as a substring;
-// terms shorter than three characters cannot use the trigram index and are
-// left to the check after the query (judgeContact, hasWordsStarting).
-func likeTerms(terms []string) []any {
-	var out []any
+// substrings are the terms long enough for the trigram index (three
+// characters or more); shorter ones are left to the check after the query
+// (judgeContact, hasWordsStarting).
+func substrings(terms []string) []string {
+	var out []string
 	for _, t := range terms {
-		t = strings.ReplaceAll(t, "%", "")
-		if len([]rune(t)) >= 3 {
-			out = append(out, "%"+t+"%")
+		if utf8.RuneCountInString(t) >= 3 {
+			out = append(out, t)
 		}
 	}
 	return out
 }
 
-// likeQuery is the query of the rows of table whose search text holds
-// every one of n LIKE patterns: through the FTS5 trigram table on SQLite,
-// the pg_trgm index on PostgreSQL. On SQLite, checks more substrings
-// (instr) are then looked for in the rows the patterns found, without the
-// trigram index.
-func (s *Store) likeQuery(table, columns string, n, checks int) string {
-	likes := strings.Repeat("search LIKE ? AND ", n-1) + "search LIKE ?"
+// phrase is an FTS5 phrase matching s as it is: in a trigram table, the
+// rows holding s.
+func phrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// holding is the query of the rows of table whose search text holds every
+// one of terms and of confirm, each as typed (`_`, `%` and `\` are
+// characters, never wildcards), at most maxCandidates of them.
+//
+// PostgreSQL's pg_trgm index serves escaped LIKE patterns. SQLite's FTS5
+// trigram table does not (LIKE with ESCAPE, or with `_` taken as a
+// wildcard, scans every row: `a_b_c_d@e` took 1.27 s over 890,000
+// contacts), so it is asked for each term as a quoted phrase with MATCH,
+// and the rows found are checked for each of confirm with instr (a whole
+// email, whose domain many addresses share, is looked for this way).
+func (s *Store) holding(table, columns string, terms, confirm []string) (string, []any) {
 	limit := " LIMIT " + strconv.Itoa(maxCandidates)
+	var args []any
 	if s.dialect == db.SQLite {
-		likes += strings.Repeat(" AND instr(search, ?) > 0", checks)
-		return `SELECT ` + columns + ` FROM ` + table + ` WHERE id IN (SELECT rowid FROM ` + table + `_fts WHERE ` + likes + limit + `)`
+		phrases := make([]string, len(terms))
+		for i, t := range terms {
+			phrases[i] = phrase(t)
+		}
+		args = append(args, strings.Join(phrases, " "))
+		checks := ""
+		for _, c := range confirm {
+			checks += " AND instr(search, ?) > 0"
+			args = append(args, c)
+		}
+		return `SELECT ` + columns + ` FROM ` + table + ` WHERE id IN (SELECT rowid FROM ` + table + `_fts WHERE ` +
+			table + `_fts MATCH ?` + checks + limit + `)`, args
 	}
-	return s.rebind(`SELECT ` + columns + ` FROM ` + table + ` WHERE ` + likes + limit)
+	likes := make([]string, 0, len(terms)+len(confirm))
+	for _, t := range append(slices.Clip(terms), confirm...) {
+		likes = append(likes, "search LIKE ?")
+		args = append(args, db.ContainsPattern(t))
+	}
+	return s.rebind(`SELECT ` + columns + ` FROM ` + table + ` WHERE ` + strings.Join(likes, " AND ") + limit), args
 }
 
 // contactsLike reads the contacts whose search text holds every term.
 func (s *Store) contactsLike(ctx context.Context, terms []string) ([]Contact, error) {
-	args := likeTerms(terms)
-	if len(args) == 0 {
+	terms = substrings(terms)
+	if len(terms) == 0 {
 		return nil, nil
 	}
-	return s.queryContacts(ctx, s.likeQuery("index_contacts", contactColumns, len(args), 0), args...)
+	q, args := s.holding("index_contacts", contactColumns, terms, nil)
+	return s.queryContacts(ctx, q, args...)
 }
 
 // contactsWithEmail reads the contacts whose search text holds email
@@ -280,20 +310,21 @@ func (s *Store) contactsLike(ctx context.Context, terms []string) ([]Contact, er
 // (some 30 ms of 36 over a million contacts).
 func (s *Store) contactsWithEmail(ctx context.Context, email string) ([]Contact, error) {
 	local, _, _ := strings.Cut(email, "@")
-	if s.dialect != db.SQLite || len([]rune(local)) < 2 || strings.Contains(local, "%") {
+	if s.dialect != db.SQLite || utf8.RuneCountInString(local) < 2 {
 		return s.contactsLike(ctx, []string{email})
 	}
-	q := s.likeQuery("index_contacts", contactColumns, 1, 1)
-	return s.queryContacts(ctx, q, "%"+local+"@%", email)
+	q, args := s.holding("index_contacts", contactColumns, []string{local + "@"}, []string{email})
+	return s.queryContacts(ctx, q, args...)
 }
 
 // customersLike reads the customers whose name or address holds every term.
 func (s *Store) customersLike(ctx context.Context, terms []string) ([]Customer, error) {
-	args := likeTerms(terms)
-	if len(args) == 0 {
+	terms = substrings(terms)
+	if len(terms) == 0 {
 		return nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, s.likeQuery("index_customers", customerColumns, len(args), 0), args...)
+	q, args := s.holding("index_customers", customerColumns, terms, nil)
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("index: search customers: %w", err)
 	}

@@ -118,6 +118,17 @@ func placeholder(digits string) bool {
 // ID is a customer id as typed in the search box.
 func ID(id int64) string { return strconv.FormatInt(id, 10) }
 
+// Underscored is the start of an email's local part with `_` between its
+// characters, and the first letter of its domain: "danielakesson@example.org"
+// is "d_a_n_i@e". Taken as a LIKE pattern, `_` is a wildcard and such a
+// query could not use the trigram index (1.27 s over 890,000 contacts);
+// search takes it as typed.
+func Underscored(email string) string {
+	local, domain, _ := strings.Cut(email, "@")
+	chars := strings.Split(local, "")
+	return strings.Join(chars[:min(4, len(chars))], "_") + "@" + domain[:min(1, len(domain))]
+}
+
 // Percentile is the p-th percentile (0 to 100) of durations (nearest
 // rank); it sorts them.
 func Percentile(durations []time.Duration, p float64) time.Duration {
