@@ -176,6 +176,10 @@ func (q auditQuery) url(path string, page int) string {
 // what to what.
 func (a *App) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
+	var err error
+	if q.Page, err = pageParam(c); err != nil {
+		return err
+	}
 	zone, tz := a.dateZone(q.TZ)
 	q.TZ = tz
 	now := time.Now().In(zone)

@@ -85,8 +85,11 @@ func (a *App) bulkJob(c echo.Context) error {
 		return a.bulkResultCSV(c, j)
 	}
 	if j.State == bulk.Draft {
-		page, _ := strconv.Atoi(c.QueryParam("page"))
-		return a.renderBulkPreview(c, http.StatusOK, j, max(page, 1), views.Problems{}, "")
+		page, err := pageParam(c)
+		if err != nil {
+			return err
+		}
+		return a.renderBulkPreview(c, http.StatusOK, j, page, views.Problems{}, "")
 	}
 	m, err := a.bulkJobPage(c, j)
 	if err != nil {

@@ -33,8 +33,10 @@ const summaryConcurrency = 4
 // ID that matches exactly goes straight to that customer.
 func (a *App) customerSearch(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
+	page, err := pageParam(c)
+	if err != nil {
+		return err
+	}
 	m := views.SearchPage{Layout: a.layout(c, "Search results"), Query: q, Searched: true, Page: page, Recent: a.recentLinks(c)}
 	if q == "" {
 		m.Searched = false

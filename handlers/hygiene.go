@@ -85,11 +85,8 @@ func hygieneSectionParam(c echo.Context, need bool) (hygiene.Section, int, error
 			"The hygiene report has no such section. Its sections are placeholder-phone, placeholder-email, invalid, shared and unreachable.",
 			fmt.Errorf("no hygiene section %q", raw))
 	}
-	page, err := strconv.Atoi(c.QueryParam("page"))
-	if err != nil || page < 1 {
-		page = 1
-	}
-	return s, min(page, 100_000), nil
+	page, err := pageParam(c)
+	return s, page, err
 }
 
 // hygieneHref is a page of one section: its own URL, scrolled to it.

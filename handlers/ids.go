@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -28,4 +30,27 @@ func contactIDs(c echo.Context) (customerID, contactID int64, err error) {
 		return 0, 0, err
 	}
 	return customerID, contactID, nil
+}
+
+// maxPage is the highest page number a list takes: far past the end of any
+// list people page through, and small enough that no offset made from it
+// overflows.
+const maxPage = 100_000
+
+// pageParam reads ?page=. Empty, not a number or below 1 is the first
+// page; a number past maxPage is refused with a message (a huge one once
+// overflowed an offset into a panic).
+func pageParam(c echo.Context) (int, error) {
+	raw := strings.TrimSpace(c.QueryParam("page"))
+	page, err := strconv.Atoi(raw)
+	tooBig := errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(raw, "-") || err == nil && page > maxPage
+	switch {
+	case tooBig:
+		return 0, failPage(http.StatusBadRequest, "No such page",
+			fmt.Sprintf("There is no such page: pages are numbered from 1 to %d. Go back to the first page of the list.", maxPage),
+			fmt.Errorf("page %.30q out of range", raw))
+	case err != nil:
+		return 1, nil // not a page number, or below every one
+	}
+	return max(page, 1), nil
 }
