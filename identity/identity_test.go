@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -497,5 +498,48 @@ func TestAbandonedFirstFetchStillServesTheOthers(t *testing.T) {
 	close(server.release)
 	if err := <-second; err != nil {
 		t.Errorf("the second caller failed with the first one's hang-up: %v", err)
+	}
+}
+
+// The name claim of a JWT is shown on every page and kept in the audit
+// trail: it is cleaned and capped exactly as proxy mode's name header (a
+// 5,000-character name with U+202E, BEL and ESC was shown and stored raw).
+func TestJWTNameIsCleanedAsProxyModeCleansIt(t *testing.T) {
+	key := rsaKey(t, "k1")
+	server := newJWKS(t, key)
+	src, err := NewJWT(JWTConfig{Header: "Cf-Access-Jwt-Assertion", JWKSURL: server.srv.URL, Issuer: "https://team.example/", Audience: "aud-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted, _ := ParseProxies("10.0.0.0/8")
+	proxy := ProxyHeaders{Trusted: trusted}
+	now := time.Now()
+	for _, name := range []string{
+		"Kelly",
+		" Jordan\u202e\x07\x1b[31m Lee ",
+		"\u202eAda" + strings.Repeat("é", 5000),
+		"KELLY@acme.example",
+		"\u2066\u2069\x00",
+	} {
+		c := claims{Claims: jwt.Claims{Issuer: "https://team.example/", Audience: jwt.Audience{"aud-1"},
+			Expiry: jwt.NewNumericDate(now.Add(time.Hour)), IssuedAt: jwt.NewNumericDate(now)},
+			Email: "kelly@acme.example", Name: name}
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Cf-Access-Jwt-Assertion", sign(t, key, jose.RS256, c))
+		got, err := src.Identify(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := httptest.NewRequest(http.MethodGet, "/", nil)
+		p.RemoteAddr = "10.0.0.1:1"
+		p.Header.Set("X-Forwarded-Email", "kelly@acme.example")
+		p.Header.Set("X-Forwarded-Preferred-Username", name)
+		want, err := proxy.Identify(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != want.Name || utf8.RuneCountInString(got.Name) > 100 || strings.ContainsAny(got.Name, "\u202e\x07\x1b\x00\u2066") {
+			t.Errorf("name %.40q: jwt mode shows %.40q (%d characters), proxy mode %.40q", name, got.Name, utf8.RuneCountInString(got.Name), want.Name)
+		}
 	}
 }

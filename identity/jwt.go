@@ -124,7 +124,10 @@ func (j *JWT) Identify(ctx context.Context, r *http.Request) (Identity, error) {
 		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, ErrInvalidEmail)
 	}
 	id := Identity{Email: strings.ToLower(email)}
-	id.Name, _ = claims["name"].(string)
+	// Shown on every page and kept in the audit trail: cleaned and capped
+	// as proxy mode's name header is.
+	name, _ := claims["name"].(string)
+	id.Name = displayName(name, id.Email)
 	if groups, ok := claims["groups"].([]any); ok {
 		for _, g := range groups {
 			if s, ok := g.(string); ok {
