@@ -33,7 +33,7 @@ var errInstanceRunning = errors.New("another contactdesk process serves from it"
 // which process holds it; earlier versions locked that file, so it is
 // locked too.
 func lockSQLite(path string) (release func(), err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	dbFile, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)

@@ -101,6 +101,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("the audit trail cannot be opened (%s): %w", databaseSetting(cfg), err)
 	}
+	if cfg.DatabaseURL == "" {
+		for _, e := range sqliteExposure(cfg.AuditDB) {
+			log.Warn("AUDIT_DB: other users of this machine can read customers' contacts here", "path", e.path,
+				"mode", fmt.Sprintf("%04o", e.mode), "fix", e.fix)
+		}
+	}
 	// On SQLite (one instance) a save's answer does not wait for its
 	// outcome's write; the record page after it, and the shutdown below,
 	// do. On PostgreSQL the next page may come from another instance,

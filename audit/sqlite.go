@@ -27,6 +27,11 @@ var sqliteDialect = &dialect{
 // OpenSQLite opens (creating it and its parent directories if needed) the
 // SQLite audit database at path, e.g. data/audit.db, and migrates it.
 //
+// It holds every change's values and the search index's copy of customers'
+// contacts: a new file is made readable by its owner alone (0600, its
+// directories 0700), and SQLite makes its -wal and -shm files with the
+// database file's mode.
+//
 // The database runs in WAL mode with a busy timeout of 5 s and foreign keys
 // on. The Store uses a single connection, so writers in this process queue
 // instead of failing with SQLITE_BUSY; transactions begin IMMEDIATE, so
@@ -39,9 +44,15 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("audit: SQLite database %q is a directory", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("audit: create the directory of SQLite database %q: %w", path, err)
 	}
+	// SQLite would make the file 0644 (less the umask).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit: create SQLite database %q: %w", path, err)
+	}
+	f.Close()
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("audit: SQLite database %q: %w", path, err)

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package main
+
+// exposure is a file or directory others may read (unix file modes only).
+type exposure struct {
+	path string
+	mode uint32
+	fix  string
+}
+
+// sqliteExposure finds nothing where files have no unix modes.
+func sqliteExposure(string) []exposure { return nil }
