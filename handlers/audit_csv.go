@@ -167,10 +167,40 @@ const utf8BOM = "\ufeff"
 // millisecond.
 const csvTime = "2006-01-02 15:04:05.000"
 
-// csvSafe defuses values a spreadsheet would run as a formula.
+// formulaStart are the characters a spreadsheet begins a formula with.
+const formulaStart = "=+-@"
+
+// cellBreaks are where a spreadsheet may begin a new cell inside ours: at
+// our comma, or at a semicolon or tab where its locale or import settings
+// split there (a memo "gate code;=HYPERLINK(...)"), or at a line break.
+const cellBreaks = ",;\t\r\n"
+
+// csvSafe defuses values a spreadsheet would run as a formula: wherever a
+// cell may begin (the value's start, after any of cellBreaks, spaces
+// skipped) a formula's first character gets a ' before it, as does a tab
+// or carriage return the value starts with.
 func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	if !strings.ContainsAny(s, formulaStart+"\t\r") {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	if s[0] == '\t' || s[0] == '\r' {
+		b.WriteByte('\'')
+	}
+	cellStart := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if cellStart && c != ' ' {
+			if strings.IndexByte(formulaStart, c) >= 0 {
+				b.WriteByte('\'')
+			}
+			cellStart = false
+		}
+		b.WriteByte(c)
+		if strings.IndexByte(cellBreaks, c) >= 0 {
+			cellStart = true
+		}
+	}
+	return b.String()
 }
