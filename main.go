@@ -185,7 +185,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("the bulk job tables cannot be opened: %w", err)
 	}
-	bulkJobs := &bulk.Service{Store: bulkStore, Index: idx, Log: log}
+	bulkJobs := &bulk.Service{Store: bulkStore, Index: idx, IndexComplete: idx.Complete, Log: log}
 	runner := bulk.NewRunner(bulk.RunnerConfig{Store: bulkStore, Changes: changes, Trail: store, PerSecond: cfg.BulkRate,
 		Logger: log, Metrics: meter})
 	queue, err := startJobs(ctx, cfg, sqlDB, dialect, st, idx, meter, log, bulkJobs, runner, changes)

@@ -35,6 +35,9 @@ type Preview struct {
 	// Rows are the contacts matched, each once, in the order of the lines
 	// that matched them first.
 	Rows []Target
+	// IndexLoading: the index had not read the whole tenant yet, so lines
+	// may have matched nothing, or fewer contacts, than they will.
+	IndexLoading bool
 }
 
 // Totals counts the preview as the page shows it.

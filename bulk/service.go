@@ -21,15 +21,27 @@ type Service struct {
 	Index Index
 	Queue Queue
 	Log   *slog.Logger
+	// IndexComplete says whether the index holds the whole tenant yet
+	// (*index.Store's Complete); without it, it is taken to.
+	IndexComplete func(context.Context) (bool, error)
 }
 
 // Preview matches list against the index and keeps the result as a draft
-// job owned by owner; nothing is written to ServiceTitan.
+// job owned by owner; nothing is written to ServiceTitan. A preview made
+// while the index is still loading says so (Preview.IndexLoading).
 func (s *Service) Preview(ctx context.Context, list List, action Action, fileName string, owner Person) (int64, Preview, error) {
+	complete := true
+	if s.IndexComplete != nil {
+		var err error
+		if complete, err = s.IndexComplete(ctx); err != nil {
+			return 0, Preview{}, fmt.Errorf("bulk: how complete the index is: %w", err)
+		}
+	}
 	p, err := Match(ctx, s.Index, list, action, fileName)
 	if err != nil {
 		return 0, p, err
 	}
+	p.IndexLoading = !complete
 	id, err := s.Store.SaveDraft(ctx, p, owner)
 	return id, p, err
 }

@@ -79,6 +79,8 @@ type Job struct {
 	// Problem says why a running job waits (ServiceTitan unavailable, the
 	// audit trail unreachable); empty while it goes well.
 	Problem string
+	// IndexLoading: it was previewed while the index was still loading.
+	IndexLoading bool
 }
 
 // RowState is where a contact of a job stands.
@@ -157,9 +159,10 @@ func (s *Store) SaveDraft(ctx context.Context, d Preview, owner Person) (int64, 
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	var id int64
-	err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO bulk_jobs (owner_email, owner_name, created_us, file_name, action, flags, state, lines, contacts)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		owner.Email, owner.Name, micros(s.now()), d.FileName, string(d.Action.Kind), string(flags), string(Draft), len(d.Lines), len(d.Rows)).Scan(&id)
+	err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO bulk_jobs (owner_email, owner_name, created_us, file_name, action, flags, state, lines, contacts, index_loading)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		owner.Email, owner.Name, micros(s.now()), d.FileName, string(d.Action.Kind), string(flags), string(Draft), len(d.Lines), len(d.Rows),
+		d.IndexLoading).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("bulk: save the draft: %w", err)
 	}
@@ -202,7 +205,7 @@ func values(n, rows int) string {
 }
 
 const jobColumns = `id, owner_email, owner_name, created_us, file_name, action, flags, state, lines, contacts,
-	started_us, finished_us, state_by, problem`
+	started_us, finished_us, state_by, problem, index_loading`
 
 type scanner interface{ Scan(...any) error }
 
@@ -211,7 +214,7 @@ func scanJob(r scanner) (Job, error) {
 	var created, started, finished int64
 	var kind, flags, state string
 	if err := r.Scan(&j.ID, &j.Owner.Email, &j.Owner.Name, &created, &j.FileName, &kind, &flags, &state, &j.Lines, &j.Contacts,
-		&started, &finished, &j.StateBy, &j.Problem); err != nil {
+		&started, &finished, &j.StateBy, &j.Problem, &j.IndexLoading); err != nil {
 		return j, err
 	}
 	j.Created, j.Started, j.Finished = fromMicros(created), fromMicros(started), fromMicros(finished)

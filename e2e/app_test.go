@@ -33,6 +33,9 @@ type testApp struct {
 	// SB is the fake ServiceTitan behind the app: inject faults, count
 	// requests, read and overwrite records.
 	SB *sandbox.Server
+	// syncIndex runs one sync pass of the app's index (withIndex), as the
+	// periodic sync job would.
+	syncIndex func(t testing.TB)
 }
 
 // url joins the base URL and an absolute path ("/customers/1").
@@ -50,6 +53,9 @@ type appConfig struct {
 	// bulkRate, when set, runs bulk jobs at that many calls to
 	// ServiceTitan a second (withBulk).
 	bulkRate float64
+	// contactsLoading: the index's first pass stops after the customers'
+	// feed (withContactsLoading).
+	contactsLoading bool
 }
 
 // withIndex gives the app its tenant index, as main.go does: on the audit
@@ -81,6 +87,13 @@ func withBulk(generated int, perSecond float64) appOption {
 			c.bulkRate = 1000
 		}
 	}
+}
+
+// withContactsLoading leaves the index as a backfill does halfway: its
+// first pass reads the customers' feed to its end and stops before the
+// contacts' (app.syncIndex completes it).
+func withContactsLoading() appOption {
+	return func(c *appConfig) { c.contactsLoading = true }
 }
 
 // withHandlers adjusts the app's configuration (identity, audit, ...).
@@ -146,7 +159,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	var caches []change.Cache
 	var idx *index.Store
 	if cfg.indexed {
-		idx = openIndex(t, store, st)
+		idx = openIndex(t, store, st, cfg.contactsLoading)
 		hcfg.Index, hcfg.IndexInterval = idx, time.Minute
 		hcfg.Hygiene = &hygiene.Reporter{Index: idx, Rules: hygieneRules}
 		caches = append(caches, idx)
@@ -169,7 +182,12 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	// Close waits for requests in flight, so it runs before the sandbox stops
 	// (cleanups run last-in, first-out).
 	t.Cleanup(srv.Close)
-	return &testApp{URL: srv.URL, SB: sb}
+	return &testApp{URL: srv.URL, SB: sb, syncIndex: func(t testing.TB) {
+		t.Helper()
+		if err := index.NewSyncer(st, idx, 1000, nil).Pass(context.Background()); err != nil {
+			t.Fatalf("sync the index: %v", err)
+		}
+	}}
 }
 
 // hygieneRules are the hygiene report's rules as main.go reads them with
@@ -177,8 +195,9 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 var hygieneRules = hygiene.Rules{Region: "US", SharedMin: 3}
 
 // openIndex opens the tenant index beside the audit trail and fills it with
-// one sync pass, as the app's periodic sync job would.
-func openIndex(t testing.TB, store audit.Store, st *client.Client) *index.Store {
+// one sync pass, as the app's periodic sync job would; with
+// contactsLoading, the pass stops before the contacts' feed.
+func openIndex(t testing.TB, store audit.Store, st *client.Client, contactsLoading bool) *index.Store {
 	t.Helper()
 	sqlDB, dialect := store.DB()
 	idx, err := index.Open(context.Background(), sqlDB, dialect)
@@ -186,10 +205,29 @@ func openIndex(t testing.TB, store audit.Store, st *client.Client) *index.Store 
 		t.Fatalf("open the index: %v", err)
 	}
 	idx.SetChecker(hygieneRules.Checker())
+	if contactsLoading {
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		// The pass ends as the app stopping would end it: nothing recorded.
+		index.NewSyncer(stopAtContacts{st, stop}, idx, 1000, nil).Pass(ctx) //nolint:errcheck // stopped on purpose
+		return idx
+	}
 	if err := index.NewSyncer(st, idx, 1000, nil).Pass(context.Background()); err != nil {
 		t.Fatalf("sync the index: %v", err)
 	}
 	return idx
+}
+
+// stopAtContacts is ServiceTitan's feeds, stopping the pass (stop) when it
+// comes to the contacts' feed.
+type stopAtContacts struct {
+	index.Feeds
+	stop context.CancelFunc
+}
+
+func (f stopAtContacts) ExportContacts(ctx context.Context, _ string, _ func(client.ExportContact) error) (string, bool, error) {
+	f.stop()
+	return "", false, ctx.Err()
 }
 
 // startBulk opens the bulk tables and starts River with the bulk workers
@@ -204,7 +242,7 @@ func startBulk(t testing.TB, hcfg *handlers.Config, store audit.Store, idx *inde
 	if err != nil {
 		t.Fatalf("open the bulk tables: %v", err)
 	}
-	service := &bulk.Service{Store: bulkStore, Index: idx, Log: logger}
+	service := &bulk.Service{Store: bulkStore, Index: idx, IndexComplete: idx.Complete, Log: logger}
 	runner := bulk.NewRunner(bulk.RunnerConfig{Store: bulkStore, Changes: hcfg.Changes, Trail: store, PerSecond: perSecond, Logger: logger})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &bulk.RunWorker{Runner: runner})

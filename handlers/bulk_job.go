@@ -42,14 +42,21 @@ func (a *App) bulkConfirm(c echo.Context) error {
 			fmt.Sprintf("%s prepared it. Upload the list yourself to start a job of your own.", cmp.Or(j.Owner.Name, j.Owner.Email)),
 			fmt.Errorf("bulk job %d confirmed by %s, owned by %s", id, who.Email, j.Owner.Email))
 	}
+	var p views.Problems
+	if j.IndexLoading && c.Request().PostFormValue(skipUnmatchedField) == "" {
+		// Previewed from an index still loading: lines may have matched
+		// nothing that should, and an opt-out list would be silently short.
+		p.Add(skipUnmatchedField, "#field-"+skipUnmatchedField, "Tick “Start anyway” to skip the lines that matched nothing, or preview the list again once the search index is complete: it was still loading, so some lines may have matched nothing that should.")
+	}
 	typed := strings.TrimSpace(c.Request().PostFormValue("confirm"))
 	if j.Action.Kind == bulk.Remove && typed != strconv.Itoa(j.Contacts) {
-		var p views.Problems
 		msg := fmt.Sprintf("Type %d, the number of contacts to remove, to confirm.", j.Contacts)
 		if typed != "" {
 			msg = fmt.Sprintf("You typed %s, but the job would remove %d contacts. Type %d to confirm.", typed, j.Contacts, j.Contacts)
 		}
 		p.Add("confirm", "#field-confirm", msg)
+	}
+	if p.HasErrors() {
 		return a.renderBulkPreview(c, http.StatusUnprocessableEntity, j, 1, p, typed)
 	}
 	if _, err := a.bulk.Confirm(c.Request().Context(), id, j.Owner.Email); err != nil {

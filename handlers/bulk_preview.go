@@ -16,6 +16,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -258,7 +259,7 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	}
 	m.MoreLines = totals.Unmatched + totals.Invalid + totals.Duplicate + totals.Partial - len(lines)
 	if j.State == bulk.Draft {
-		m.IndexNote = a.previewIndexNote(c)
+		m.IndexNote = a.previewIndexNote(c, j)
 	}
 	who, _ := actor(c)
 	switch {
@@ -266,16 +267,27 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 		m.Started = bulkURL(j.ID)
 	case strings.EqualFold(who.Email, j.Owner.Email) && a.mayBulk(c):
 		m.Confirm = &views.BulkConfirm{CSRFField: csrfField, CSRFToken: a.csrfToken(c), Job: j.ID,
-			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed}
+			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed,
+			IndexLoading: j.IndexLoading, Unmatched: totals.Unmatched, SkipUnmatched: c.Request().PostFormValue(skipUnmatchedField) != ""}
 	}
 	return a.render(c, status, views.BulkPreviewPage(m))
 }
 
-// previewIndexNote warns that a preview read an index that is not
-// complete or has fallen behind: lines may match nothing that should.
-func (a *App) previewIndexNote(c echo.Context) string {
+// skipUnmatchedField is the confirmation that a preview made while the
+// index was loading may start, skipping the lines that matched nothing.
+const skipUnmatchedField = "skipUnmatched"
+
+// previewIndexNote warns that a preview read an index that was not
+// complete, or has fallen behind: lines may match nothing that should.
+func (a *App) previewIndexNote(c echo.Context, j bulk.Job) string {
+	if j.IndexLoading {
+		if st, err := a.index.Status(c.Request().Context(), 3*a.indexInterval); err == nil && st.Complete() {
+			return "The search index was still loading when this list was previewed, and is complete now: preview the list again to match every line. Until then, the lines that matched nothing are skipped."
+		}
+		return "The search index was still loading when this list was previewed, and still is: lines naming contacts it has not loaded yet match nothing and would be skipped. Preview the list again once the index is complete."
+	}
 	return a.indexNote(c, "The search index is behind ServiceTitan just now: contacts added in the last minutes may match nothing. Preview the list again in a few minutes to be sure.",
-		"The search index holds %d%% of customers so far (it is still loading): lines for the others match nothing yet. Preview the list again once the index is complete.")
+		"The search index is still loading (%s): lines for contacts it has not loaded yet match nothing. Preview the list again once the index is complete.")
 }
 
 // indexNote says behind when the index has fallen behind ServiceTitan,
@@ -298,10 +310,20 @@ func (a *App) indexNote(c echo.Context, behind, loading string) string {
 		return ""
 	case st.Ready:
 		return ""
-	case st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled:
+	case st.Complete():
 		return behind
 	}
-	return fmt.Sprintf(loading, int(st.Progress()*100))
+	return fmt.Sprintf(loading, loadingWhat(st))
+}
+
+// loadingWhat says how far a loading index is: "41% of customers read;
+// their contacts next", "every customer read; contacts being read, 512340
+// so far".
+func loadingWhat(st index.Status) string {
+	if st.CustomerFeed.Backfilled {
+		return fmt.Sprintf("every customer read; contacts being read, %d so far", st.Counts.Contacts)
+	}
+	return fmt.Sprintf("%d%% of customers read; their contacts next", int(st.Progress()*100))
 }
 
 // contactText is a contact as lists show it: "Mobile (217) 555-0177".

@@ -84,7 +84,7 @@ func bulkAppWith(t *testing.T, prepare func(*upstream, *index.Store), configure 
 	srv := up.appWith(t, time.Second, nil, func(c *handlers.Config) {
 		c.Index, c.IndexInterval = idx, time.Minute
 		c.Changes = newChanges(t, *c, idx)
-		c.Bulk = &bulk.Service{Store: store, Index: idx, Queue: rig.queued}
+		c.Bulk = &bulk.Service{Store: store, Index: idx, IndexComplete: idx.Complete, Queue: rig.queued}
 		c.BulkOpen = true
 		rig.runner = bulk.NewRunner(bulk.RunnerConfig{Store: store, Changes: c.Changes, Trail: c.Audit, PerSecond: 1000})
 		if configure != nil {

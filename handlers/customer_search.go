@@ -100,13 +100,17 @@ func (a *App) findInIndex(ctx context.Context, q index.Query, page, size int) (i
 }
 
 // coverageNote says how much of the tenant the index holds while it is
-// still loading (or has fallen behind).
+// still loading (or has fallen behind), and so that results may be
+// incomplete: ServiceTitan is searched for names, numbers and ids only.
 func coverageNote(st index.Status) string {
-	if st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled {
-		return "The search index is behind ServiceTitan just now, so this searched ServiceTitan directly: names, phone numbers and IDs."
+	if st.Complete() {
+		return "The search index is behind ServiceTitan just now, so this searched ServiceTitan directly: names, phone numbers and IDs. Results may be incomplete: emails, addresses and memos are not found until it catches up."
 	}
-	return fmt.Sprintf("Search covers %d%% of customers, still loading. Until it is complete, this searched ServiceTitan directly: names, phone numbers and IDs.",
-		int(st.Progress()*100))
+	covers := fmt.Sprintf("Search covers %d%% of customers, still loading", int(st.Progress()*100))
+	if st.CustomerFeed.Backfilled {
+		covers = fmt.Sprintf("Search covers every customer but is still loading their contacts (%d so far)", st.Counts.Contacts)
+	}
+	return covers + ", so results may be incomplete. Until the index is complete, this searched ServiceTitan directly: names, phone numbers and IDs (not emails, addresses or memos)."
 }
 
 // searchIndex answers from the tenant index: any clue, no call to

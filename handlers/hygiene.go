@@ -52,7 +52,7 @@ func (a *App) hygieneReport(c echo.Context) error {
 	}
 	m := views.HygienePage{Layout: a.layout(c, "Contact hygiene"), Unchecked: rep.Counts.Unchecked,
 		IndexNote: a.indexNote(c, "The search index is behind ServiceTitan just now: the latest changes may not show yet.",
-			"The search index holds %d%% of customers so far (it is still loading): the counts will grow until it is complete.")}
+			"The search index is still loading (%s): the counts will grow until it is complete.")}
 	for _, s := range hygiene.Sections {
 		words := hygieneSections[s]
 		n := views.HygieneCount{Section: string(s), Title: words.title, Href: hygieneHref(s, 1), Count: rep.Counts.Sections[s], Of: words.of}

@@ -20,12 +20,9 @@ func (a *App) indexStatus(c echo.Context) error {
 	if err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The search index cannot be read just now. Try again in a minute.", err)
 	}
-	m.Backfilled = st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled
+	m.Backfilled = st.Complete()
 	m.Customers, m.Contacts, m.Total = st.Counts.Customers, st.Counts.Contacts, st.Total
-	m.Value, m.Max = st.Counts.Customers, max(st.Total, st.Counts.Customers, 1)
-	if m.Backfilled {
-		m.Value = m.Max
-	}
+	m.Value, m.Max, m.Loading = loadProgress(st)
 	m.Percent = int(float64(m.Value) / float64(m.Max) * 100)
 	last := st.CustomerFeed.LastSuccess
 	if st.ContactFeed.LastSuccess.Before(last) {
@@ -71,4 +68,24 @@ func refusedWhat(feed, reason string) string {
 		return what + " without a type or a value"
 	}
 	return what + ": " + reason
+}
+
+// loadProgress is the load over both feeds, read one after the other: the
+// customers' (its share of the tenant's customers), then the contacts'
+// (whose number ServiceTitan does not say: its half counts when it has
+// been read to its end). It reaches max only when both have: until then
+// search is not served from the index, and an email finds nothing in it.
+func loadProgress(st index.Status) (value, maxValue int64, loading string) {
+	whole := max(st.Total, st.Counts.Customers, 1)
+	customers := min(st.Counts.Customers, whole)
+	if st.CustomerFeed.Backfilled {
+		customers = whole
+	} else if customers == whole {
+		customers = whole - 1 // the count says all, the feed is not at its end
+	}
+	value = customers
+	if st.Complete() {
+		value = 2 * whole
+	}
+	return value, 2 * whole, loadingWhat(st)
 }

@@ -63,6 +63,17 @@ func (s *Store) Ready(ctx context.Context, staleAfter time.Duration) (bool, erro
 	return ready, nil
 }
 
+// Complete: every feed was read to its end once, so the index holds the
+// whole tenant (search may still be behind: Ready says whether it is
+// served from the index).
+func (st Status) Complete() bool { return st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled }
+
+// Complete reports Status.Complete, reading only where the feeds stand.
+func (s *Store) Complete(ctx context.Context) (bool, error) {
+	c, k, err := s.feeds(ctx)
+	return Status{CustomerFeed: c, ContactFeed: k}.Complete(), err
+}
+
 func (s *Store) feeds(ctx context.Context) (customers, contacts Feed, err error) {
 	if customers, err = s.Feed(ctx, FeedCustomers); err != nil {
 		return customers, contacts, err

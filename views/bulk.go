@@ -130,6 +130,12 @@ type BulkConfirm struct {
 	Remove bool
 	Count  int
 	Typed  string
+	// IndexLoading: the list was previewed while the index was still
+	// loading; the job starts only with SkipUnmatched ticked (Unmatched
+	// lines matched nothing).
+	IndexLoading  bool
+	Unmatched     int
+	SkipUnmatched bool
 }
 
 // BulkJob is a job's page (GET /bulk/{job} once confirmed).

@@ -420,9 +420,12 @@ type RemovePage struct {
 type IndexPage struct {
 	Layout
 	Backfilled bool
-	// Value and Max drive the <progress>; Percent is the same in words.
+	// Value and Max drive the <progress> over both feeds (the customers',
+	// then the contacts'); Percent is the same in words, Loading where
+	// the load stands ("41% of customers read; their contacts next").
 	Value, Max int64
 	Percent    int
+	Loading    string
 	Customers  int64
 	Contacts   int64
 	Total      int64
