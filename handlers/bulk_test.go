@@ -1,9 +1,7 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -115,22 +113,7 @@ func (b *browser) postList(fields map[string]string, file string) page {
 	b.t.Helper()
 	form := b.get("/bulk")
 	token, _ := form.doc.Find(`form[data-bulk-form] input[name="_csrf"]`).Attr("value")
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	mw.WriteField("_csrf", token)
-	for k, v := range fields {
-		mw.WriteField(k, v)
-	}
-	if file != "" {
-		fw, _ := mw.CreateFormFile("file", "optouts.csv")
-		fw.Write([]byte(file))
-	}
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, b.base+"/bulk/preview", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	req.Header.Set("Origin", b.base)
-	return b.do(req)
+	return b.do(listPost(b.base, token, fields, file))
 }
 
 // previewCounts reads the preview's totals by data-preview-count.
