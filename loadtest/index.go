@@ -798,8 +798,10 @@ func measureApp(ctx context.Context, bin, dir, dbPath string, sb *sandbox.Server
 		{&queryKind{Name: "a customer id (exact: 303 to its page, or a page of results when it is part of a number too; baseline)", Example: search(indexbench.ID(q.IDs[0])), Baseline: true},
 			func(i int) string { return search(indexbench.ID(q.IDs[i])) }, func(i int) string { return search(indexbench.ID(warm.IDs[i])) },
 			[]int{http.StatusSeeOther, http.StatusOK}},
-		{&queryKind{Name: "a whole email address", Example: search(q.Emails[0])},
-			func(i int) string { return search(q.Emails[i]) }, func(i int) string { return search(warm.Emails[i]) }, ok},
+		// An address one customer holds opens that customer.
+		{&queryKind{Name: "a whole email address (303 to the customer when one holds it)", Example: search(q.Emails[0])},
+			func(i int) string { return search(q.Emails[i]) }, func(i int) string { return search(warm.Emails[i]) },
+			[]int{http.StatusOK, http.StatusSeeOther}},
 		{&queryKind{Name: "four digits of a phone number", Example: search(q.Digits[0])},
 			func(i int) string { return search(q.Digits[i]) }, func(i int) string { return search(warm.Digits[i]) }, ok},
 		{&queryKind{Name: "a first and a last name", Example: search(q.Names[0])},
@@ -814,7 +816,9 @@ func measureApp(ctx context.Context, bin, dir, dbPath string, sb *sandbox.Server
 			func(int) string { return "/hygiene?section=placeholder-phone&page=10" },
 			func(int) string { return "/hygiene?section=placeholder-phone&page=10" }, ok},
 	}
-	first, err := get(kinds[2].path(0), ok...)
+	// Four digits always list many customers (an email one customer holds
+	// opens it instead): the page says whether the index served it.
+	first, err := get(kinds[3].path(0), ok...)
 	if err != nil {
 		return err
 	}
