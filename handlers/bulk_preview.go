@@ -32,19 +32,21 @@ func (a *App) bulkPreview(c echo.Context) error {
 	// few at a time, and a busy answer that keeps the form beyond that.
 	select {
 	case a.previews <- struct{}{}:
+		defer func() { <-a.previews }()
 	default:
 		form, _, _ := bulkFormFields(c.Request())
 		form.Problems.Add("list", "#field-list", "Other lists are being previewed just now, so yours was not read yet. Press Preview again in a few seconds.")
 		c.Response().Header().Set("Retry-After", "5")
 		return a.renderBulkForm(c, http.StatusServiceUnavailable, form)
 	}
-	id, problems, err := a.previewList(c)
-	<-a.previews
+	list, action, fileName, problems := a.readBulkForm(c)
 	if problems.HasErrors() {
 		form, _, _ := bulkFormFields(c.Request())
 		form.Problems = problems
 		return a.renderBulkForm(c, http.StatusUnprocessableEntity, form)
 	}
+	who, _ := actor(c)
+	id, _, err := a.bulk.Preview(c.Request().Context(), list, action, fileName, bulk.Person{Email: who.Email, Name: who.Name})
 	if err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The list could not be matched just now: nothing was changed. Try again in a minute.", err)
 	}
@@ -53,17 +55,6 @@ func (a *App) bulkPreview(c echo.Context) error {
 		return err
 	}
 	return a.renderBulkPreview(c, http.StatusOK, j, 1, views.Problems{}, "")
-}
-
-// previewList reads the list posted and keeps its preview as a draft.
-func (a *App) previewList(c echo.Context) (int64, views.Problems, error) {
-	list, action, fileName, problems := a.readBulkForm(c)
-	if problems.HasErrors() {
-		return 0, problems, nil
-	}
-	who, _ := actor(c)
-	id, _, err := a.bulk.Preview(c.Request().Context(), list, action, fileName, bulk.Person{Email: who.Email, Name: who.Name})
-	return id, problems, err
 }
 
 // maxPreviews is how many lists are read and matched at once.
