@@ -34,8 +34,9 @@ type auditQuery struct {
 	Page                                       int
 }
 
+// parseAuditQuery reads the filter; the page is the first (auditList reads
+// ?page= with pageParam, which may refuse it).
 func parseAuditQuery(c echo.Context) auditQuery {
-	page, _ := strconv.Atoi(c.QueryParam("page"))
 	return auditQuery{
 		Actor:    strings.TrimSpace(c.QueryParam("actor")),
 		Customer: strings.TrimSpace(c.QueryParam("customer")),
@@ -44,7 +45,7 @@ func parseAuditQuery(c echo.Context) auditQuery {
 		Action:   strings.TrimSpace(c.QueryParam("action")),
 		Job:      strings.TrimSpace(c.QueryParam("job")),
 		TZ:       strings.TrimSpace(c.QueryParam("tz")),
-		Page:     max(page, 1),
+		Page:     1,
 	}
 }
 
