@@ -527,8 +527,10 @@ func TestOnePassAtATime(t *testing.T) {
 		if err := syncer.Pass(ctx); err != nil || h.sb.Requests(sandbox.OpExportCustomers) != 0 {
 			t.Fatalf("a pass while another instance's works: %v, %d calls", err, h.sb.Requests(sandbox.OpExportCustomers))
 		}
-		// The instance holding the lock dies: PostgreSQL ends its sessions.
-		if _, err := survivor.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dying-instance'`); err != nil {
+		// The instance holding the lock dies: PostgreSQL ends its sessions
+		// (pg_terminate_backend only signals; its timeout waits until the
+		// session has ended, and its lock with it).
+		if _, err := survivor.db.ExecContext(ctx, `SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE application_name = 'dying-instance'`); err != nil {
 			t.Fatal(err)
 		}
 		if err := syncer.Pass(ctx); err != nil || h.sb.Requests(sandbox.OpExportCustomers) == 0 {
