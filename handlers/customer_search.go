@@ -132,7 +132,7 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 	}
 	// One match is opened at once: the next step is on its page.
 	if page == 1 && len(res.Results) == 1 && !res.More {
-		return a.redirect(c, customerURL(res.Results[0].Customer.ID))
+		return a.redirect(c, matchedURL(res.Results[0]))
 	}
 	for _, r := range res.Results {
 		m.Results = append(m.Results, a.resultLink(r, query))
@@ -151,7 +151,7 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 // with the matching text marked.
 func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
 	cu := r.Customer
-	link := views.CustomerLink{ID: cu.ID, URL: customerURL(cu.ID), Name: cu.Name, Address: cu.Address.String(), Inactive: !cu.Active}
+	link := views.CustomerLink{ID: cu.ID, URL: matchedURL(r), Name: cu.Name, Address: cu.Address.String(), Inactive: !cu.Active}
 	if r.Field == "name" {
 		link.NameMarks = markWords(cu.Name, q.Words)
 	}
@@ -172,6 +172,15 @@ func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
 		}
 	}
 	return link
+}
+
+// matchedURL opens a result's customer; when a contact matched, the page
+// marks it and puts the focus on its Edit (?contact=).
+func matchedURL(r index.Result) string {
+	if r.Contact == nil {
+		return customerURL(r.Customer.ID)
+	}
+	return customerURL(r.Customer.ID) + "?contact=" + strconv.FormatInt(r.Contact.ID, 10)
 }
 
 // searchLive asks ServiceTitan, as before the index existed: names, phone

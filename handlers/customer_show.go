@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -40,12 +41,32 @@ func (a *App) customerShow(c echo.Context) error {
 		AddURL:  customerURL(customer.ID) + "/contacts/new",
 		Undo:    a.undoForm(c, customer.ID),
 	}
+	matched := matchedContact(c, contacts)
 	for i, ct := range contacts {
 		row := a.contactRow(customer.ID, ct)
-		row.First = i == 0 && m.Flash == "" && m.Notice == ""
+		row.Matched = ct.ID == matched
+		// The next step's focus: the contact the search matched, else the
+		// first; after a removal the Undo has it instead.
+		row.First = i == 0 && matched == 0 && m.Flash == "" && m.Notice == "" && m.Undo == nil
 		m.Contacts = append(m.Contacts, row)
 	}
 	return a.render(c, http.StatusOK, views.Customer(m))
+}
+
+// matchedContact is the contact a search matched (?contact=, set by the
+// search), when it is one of this customer's; 0 otherwise. Anything else
+// in the parameter is ignored: the page is the same without it.
+func matchedContact(c echo.Context, contacts []client.Contact) int64 {
+	id, err := strconv.ParseInt(c.QueryParam("contact"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	for _, ct := range contacts {
+		if ct.ID == id {
+			return id
+		}
+	}
+	return 0
 }
 
 // undoForm offers to undo the removal just made from this customer, read

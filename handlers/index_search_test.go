@@ -70,6 +70,45 @@ func TestSearchFromTheIndex(t *testing.T) {
 	if got := apiRequests(up) - before; got != 0 {
 		t.Errorf("searching the index made %d calls to ServiceTitan", got)
 	}
+	// A result whose contact matched opens the customer on that contact.
+	p := b.get("/customers?q=0177")
+	if href := attr(p, `li[data-customer-id="6"] > a`, "href"); href != "/customers/6?contact=60" {
+		t.Errorf("the result's link %q, want it to name the matched contact", href)
+	}
+}
+
+// The customer page marks the contact a search matched (?contact=) and
+// puts the first focus on its Edit; a contact not the customer's, or no
+// number at all, leaves the page as without it.
+func TestCustomerPageMarksTheMatchedContact(t *testing.T) {
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, nil).URL)
+	for _, tt := range []struct {
+		query   string
+		matched string
+		focused string
+	}{
+		{"?contact=8", "8", "8"},
+		{"", "", "7"},
+		{"?contact=99999", "", "7"},
+		{"?contact=x%27", "", "7"},
+		{"?contact=-7", "", "7"},
+	} {
+		p := b.get("/customers/5" + tt.query)
+		if p.status != http.StatusOK {
+			t.Errorf("%q: status %d", tt.query, p.status)
+			continue
+		}
+		if got, _ := p.doc.Find("tr[data-matched]").Attr("data-contact-id"); got != tt.matched {
+			t.Errorf("%q: marked %q, want %q", tt.query, got, tt.matched)
+		}
+		if n := p.doc.Find("[autofocus]").Length(); n != 1 {
+			t.Errorf("%q: %d elements with autofocus", tt.query, n)
+		}
+		if got, _ := p.doc.Find("[autofocus]").Closest("tr").Attr("data-contact-id"); got != tt.focused {
+			t.Errorf("%q: the focus on %q's Edit, want %q's", tt.query, got, tt.focused)
+		}
+	}
 }
 
 // While the index is still loading, search says how much it covers and
@@ -106,7 +145,7 @@ func TestOwnSavesAreSearchableAtOnce(t *testing.T) {
 	if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
 		t.Fatalf("save: %d", p.status)
 	}
-	if p := b.get("/customers?q=gatehouse"); p.status != http.StatusSeeOther || p.location != "/customers/5" {
+	if p := b.get("/customers?q=gatehouse"); p.status != http.StatusSeeOther || p.location != "/customers/5?contact=7" {
 		t.Errorf("the saved memo does not find the customer: %d %q %s", p.status, p.location, text(p, "main"))
 	}
 }

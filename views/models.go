@@ -101,7 +101,10 @@ type Flag struct {
 type ContactRow struct {
 	// First: the first row, whose Edit link takes the page's first focus
 	// (the next step after opening a customer).
-	First      bool
+	First bool
+	// Matched: the contact the search matched (data-matched); its Edit
+	// takes the first focus instead.
+	Matched    bool
 	ID         int64
 	TypeLabel  string
 	Value      string // formatted for people

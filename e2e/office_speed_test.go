@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+)
+
+// widths are the screens office staff use: a desk's and a phone's.
+var widths = []struct {
+	name          string
+	width, height int
+}{
+	{"1280px", 1280, 800},
+	{"390px", 390, 844},
+}
+
+// atWidths runs f once per screen width, on a checked page of that size.
+func atWidths(t *testing.T, f func(t *testing.T, page playwright.Page)) {
+	t.Helper()
+	for _, w := range widths {
+		t.Run(w.name, func(t *testing.T) {
+			page := newCheckedPage(t, withContextOptions(func(o *playwright.BrowserNewContextOptions) {
+				o.Viewport = &playwright.Size{Width: w.width, Height: w.height}
+			}))
+			f(t, page)
+		})
+	}
+}
+
+// editOf is the Edit link of the customer page's row for a contact.
+func editOf(page playwright.Page, contactID int64) playwright.Locator {
+	return page.Locator(fmt.Sprintf(`tr[data-contact-id="%d"] [data-edit-link]`, contactID))
+}
+
+// A search that matched one of a customer's contacts opens the customer
+// with that contact marked (data-matched), in view, and the focus on its
+// Edit: not on the first contact's, whose removal Tab, Tab, Enter would
+// otherwise start.
+func TestSearchLandsOnTheMatchedContact(t *testing.T) {
+	app := startApp(t, withIndex(0))
+	// The 45th of Harbor View Dental's 60 contacts that is a phone number:
+	// far down the page.
+	var deep client.Contact
+	for i, ct := range app.SB.Contacts(sandbox.SeedManyContactsCustomerID) {
+		if i >= 44 && ct.Type.IsPhoneNumber() {
+			deep = ct
+			break
+		}
+	}
+	if deep.ID == 0 {
+		t.Fatal("Harbor View Dental has no phone number past its 44th contact")
+	}
+
+	atWidths(t, func(t *testing.T, page playwright.Page) {
+		for _, tt := range []struct {
+			q                  string
+			customer           string
+			contactID, otherID int64
+		}{
+			{"217 555 0123", "Ada Lovelace", sandbox.SeedDoNotTextContactID, sandbox.SeedMobileContactID},
+			{deep.Value, "Harbor View Dental", deep.ID, 0},
+		} {
+			visit(t, page, app, "/")
+			must(t, searchBox(page).Fill(tt.q))
+			must(t, searchBox(page).Press("Enter"))
+			expectH1(t, page, tt.customer)
+			edit := editOf(page, tt.contactID)
+			must(t, expect.Locator(edit).ToBeFocused())
+			must(t, expect.Locator(edit).ToBeInViewport())
+			must(t, expect.Locator(page.Locator("tr[data-matched]")).ToHaveCount(1))
+			must(t, expect.Locator(page.Locator(fmt.Sprintf(`tr[data-matched][data-contact-id="%d"]`, tt.contactID))).ToHaveCount(1))
+			must(t, expect.Locator(page.Locator("tr[data-matched]")).ToContainText("Matches your search"))
+			if tt.otherID != 0 {
+				must(t, expect.Locator(page.Locator(fmt.Sprintf(`tr[data-contact-id="%d"][data-matched]`, tt.otherID))).ToHaveCount(0))
+			}
+			checkA11y(t, page)
+		}
+	})
+
+	// Without JavaScript too: the focus is the page's (autofocus).
+	page := newCheckedPage(t, withJavaScriptDisabled())
+	visit(t, page, app, "/")
+	must(t, searchBox(page).Fill("(217) 555-0123"))
+	must(t, searchBox(page).Press("Enter"))
+	expectH1(t, page, "Ada Lovelace")
+	must(t, expect.Locator(editOf(page, sandbox.SeedDoNotTextContactID)).ToBeFocused())
+
+	// A name opens the customer with the focus on the first contact, as
+	// before: no contact matched.
+	visit(t, page, app, "/")
+	must(t, searchBox(page).Fill("Lovelace"))
+	must(t, searchBox(page).Press("Enter"))
+	expectH1(t, page, "Ada Lovelace")
+	must(t, expect.Locator(editOf(page, sandbox.SeedMobileContactID)).ToBeFocused())
+	must(t, expect.Locator(page.Locator("tr[data-matched]")).ToHaveCount(0))
+}
