@@ -158,6 +158,21 @@ func IsEmailAddress(s string) bool {
 // ServiceTitan takes North American numbers only.
 func NormalisePhone(s, region string) (national, problem string) {
 	const example = "Enter a 10-digit phone number, like (217) 555-0177."
+	if national, ok := tenDigits(s, region); ok {
+		// The form ServiceTitan stores, in a North American region: what
+		// Parse would make of it, without its regular expressions (the
+		// hygiene check reads a million of these).
+		countryCode := int32(1)
+		num := &phonenumbers.PhoneNumber{CountryCode: &countryCode, NationalNumber: &national}
+		// IsValidNumber finds the number's region by matching it against
+		// each region's numbers in turn, the main region (GetRegionCodeForCountryCode(1), no
+		// leading digits) first, then matches it again for the region it
+		// found: a number of the main region is valid after the first.
+		if !phonenumbers.IsValidNumberForRegion(num, nanpMain) && !phonenumbers.IsValidNumber(num) {
+			return "", example
+		}
+		return s, ""
+	}
 	num, err := phonenumbers.Parse(s, region)
 	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", example
@@ -176,6 +191,27 @@ func NormalisePhone(s, region string) (national, problem string) {
 			strings.TrimSpace(s), phonenumbers.Format(num, phonenumbers.NATIONAL))
 	}
 	return phonenumbers.GetNationalSignificantNumber(num), ""
+}
+
+// nanpMain is the main region of country code 1 (the US).
+var nanpMain = phonenumbers.GetRegionCodeForCountryCode(1)
+
+// tenDigits reads s as a national number when it is ten ASCII digits, the
+// first 2 to 9, and region is North American (country code 1): Parse
+// would take s as it is, with no country code, national prefix or
+// extension to strip (TestNormalisePhoneTenDigits holds the two equal).
+func tenDigits(s, region string) (uint64, bool) {
+	if len(s) != 10 || s[0] < '2' || s[0] > '9' || phonenumbers.GetCountryCodeForRegion(region) != 1 {
+		return 0, false
+	}
+	var n uint64
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(s[i]-'0')
+	}
+	return n, true
 }
 
 // untouchedValue reports whether the typed value is base's, as stored or

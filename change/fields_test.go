@@ -1,9 +1,13 @@
 package change
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nyaruka/phonenumbers"
 
 	"github.com/contactdesk/contactdesk/client"
 )
@@ -151,6 +155,48 @@ func TestRebase(t *testing.T) {
 	got := Rebase(mine, opened, "2175550177", current)
 	if got.Memo != "Mine" || got.Value != "2175550199" || got.Flags["jobRemindersEnabled"] || !got.Flags["marketingUpdatesEnabled"] {
 		t.Errorf("rebased = %+v", got)
+	}
+}
+
+// Ten digits in a North American region skip Parse (the hygiene check's
+// fast path): the answer must be Parse's for every such number. Every
+// area code is tried with exchanges and lines drawn from a fixed seed,
+// in both regions the app is used in and one it is not.
+func TestNormalisePhoneTenDigits(t *testing.T) {
+	viaParse := func(s, region string) (string, string) {
+		// NormalisePhone as it was before the fast path.
+		num, err := phonenumbers.Parse(s, region)
+		if err != nil || !phonenumbers.IsValidNumber(num) {
+			return "", "Enter a 10-digit phone number, like (217) 555-0177."
+		}
+		if num.GetCountryCode() != 1 {
+			return "", "ServiceTitan takes US and Canadian phone numbers only."
+		}
+		return phonenumbers.GetNationalSignificantNumber(num), ""
+	}
+	// The shortcut past IsValidNumber's search holds for a main region
+	// matched without leading digits.
+	all, err := phonenumbers.MetadataCollection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all.GetMetadata() {
+		if m.GetId() == nanpMain && m.GetLeadingDigits() != "" {
+			t.Fatalf("%s has leading digits %q", nanpMain, m.GetLeadingDigits())
+		}
+	}
+	r := rand.New(rand.NewPCG(30, 30))
+	for _, region := range []string{"US", "CA", "GB"} {
+		for area := 200; area < 1000; area++ {
+			for range 4 {
+				s := fmt.Sprintf("%03d%03d%04d", area, r.IntN(1000), r.IntN(10000))
+				got, problem := NormalisePhone(s, region)
+				want, wantProblem := viaParse(s, region)
+				if got != want || problem != wantProblem {
+					t.Fatalf("NormalisePhone(%q, %q) = %q, %q; Parse says %q, %q", s, region, got, problem, want, wantProblem)
+				}
+			}
+		}
 	}
 }
 

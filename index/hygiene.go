@@ -38,7 +38,7 @@ func (s *Store) check(c *Contact) {
 
 // checkBatch is how many contacts one round of Check classifies and
 // writes in one transaction.
-const checkBatch = 2000
+var checkBatch = 5000 // a var for tests
 
 // Check classifies the contacts not checked yet (the rows feeds brought
 // since the last check, every row after the rules changed), a batch at a
@@ -53,8 +53,9 @@ func (s *Store) Check(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	total := 0
+	values := classified{}
 	for ctx.Err() == nil {
-		n, err := s.checkSome(ctx)
+		n, err := s.checkFrom(ctx, values)
 		total += n
 		if err != nil {
 			return total, err
@@ -67,6 +68,94 @@ func (s *Store) Check(ctx context.Context) (int, error) {
 		return total, err
 	}
 	return total, s.summarizeTouched(ctx)
+}
+
+// checked is a contact as the rules found it.
+type checked struct {
+	id           int64
+	value, found string
+}
+
+// checkFrom checks the unchecked contacts in id order, once through, and
+// returns how many it checked. Each batch is read, then classified while
+// the one before it is written: the phone-number library and the
+// database take about half of the time each.
+func (s *Store) checkFrom(ctx context.Context, values classified) (int, error) {
+	rows, err := s.uncheckedAfter(ctx, 0)
+	if err != nil {
+		return 0, err
+	}
+	batch := s.classifyRows(rows, values)
+	total := 0
+	for len(batch) > 0 {
+		// Read before the batch is written: on SQLite one connection
+		// serves both.
+		rows, err := s.uncheckedAfter(ctx, batch[len(batch)-1].id)
+		if err != nil {
+			return total, err
+		}
+		var next []checked
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			next = s.classifyRows(rows, values)
+		}()
+		err = s.writeChecks(ctx, batch)
+		<-done
+		if err != nil {
+			return total, err
+		}
+		total += len(batch)
+		batch = next
+	}
+	return total, nil
+}
+
+// unchecked is a batch of unchecked contacts as read, before the rules
+// see them.
+type unchecked struct {
+	ids           []int64
+	kinds, values []string
+	removed       []bool
+}
+
+// uncheckedAfter reads the next batch of unchecked contacts after id.
+func (s *Store) uncheckedAfter(ctx context.Context, after int64) (unchecked, error) {
+	var u unchecked
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, kind, value, removed FROM index_contacts
+		WHERE checked = `+s.boolean(false)+` AND id > ? ORDER BY id LIMIT ?`), after, checkBatch)
+	if err != nil {
+		return u, fmt.Errorf("index: read contacts to check: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var kind, value string
+		var removed bool
+		if err := rows.Scan(&id, &kind, &value, &removed); err != nil {
+			return u, fmt.Errorf("index: read contacts to check: %w", err)
+		}
+		u.ids = append(u.ids, id)
+		u.kinds = append(u.kinds, kind)
+		u.values = append(u.values, value)
+		u.removed = append(u.removed, removed)
+	}
+	if err := rows.Err(); err != nil {
+		return u, fmt.Errorf("index: read contacts to check: %w", err)
+	}
+	return u, nil
+}
+
+// classifyRows applies the rules to rows read, each distinct value once.
+func (s *Store) classifyRows(u unchecked, values classified) []checked {
+	batch := make([]checked, len(u.ids))
+	for i, id := range u.ids {
+		batch[i] = checked{id: id, value: u.values[i]}
+		if !u.removed[i] {
+			batch[i].found = values.classify(s.checker, u.kinds[i], u.values[i])
+		}
+	}
+	return batch
 }
 
 // recheckIfRulesChanged marks every contact unchecked when the rules the
@@ -101,64 +190,70 @@ func (s *Store) recheckIfRulesChanged(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// checkSome classifies one batch of unchecked contacts. A row found
-// with a problem that changed after it was read (its value differs)
-// stays unchecked for the next round.
-func (s *Store) checkSome(ctx context.Context) (int, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, kind, value, removed FROM index_contacts
-		WHERE checked = `+s.boolean(false)+` ORDER BY id LIMIT ?`), checkBatch)
-	if err != nil {
-		return 0, fmt.Errorf("index: read contacts to check: %w", err)
+// classified remembers what the rules said of each value during one
+// Check: a value many contacts hold (a placeholder, an office's number) is
+// classified once, not once a row. It is bounded: past maxClassified
+// values it starts again empty.
+type classified map[classifiedKey]string
+
+type classifiedKey struct{ kind, value string }
+
+// maxClassified bounds a Check's memory of values (about 100 bytes each).
+const maxClassified = 1 << 16
+
+func (c classified) classify(checker *Checker, kind, value string) string {
+	k := classifiedKey{kind, value}
+	if found, ok := c[k]; ok {
+		return found
 	}
-	type seen struct {
-		id           int64
-		value, found string
+	if len(c) >= maxClassified {
+		clear(c)
 	}
-	var batch []seen
-	for rows.Next() {
-		var r seen
-		var kind string
-		var removed bool
-		if err := rows.Scan(&r.id, &kind, &r.value, &removed); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("index: read contacts to check: %w", err)
-		}
-		if !removed {
-			t, _ := client.ParseContactType(kind)
-			r.found = s.checker.Classify(t, r.value)
-		}
-		batch = append(batch, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(batch) == 0 {
-		return 0, err
-	}
+	t, _ := client.ParseContactType(kind)
+	found := checker.Classify(t, value)
+	c[k] = found
+	return found
+}
+
+// writeChecks writes what the rules found in a batch. A row found with
+// a problem that changed after it was read (its value differs) stays
+// unchecked for the next round.
+func (s *Store) writeChecks(ctx context.Context, batch []checked) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("index: write checks: %w", err)
+		return fmt.Errorf("index: write checks: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	// Most rows have no problem: they are marked checked together. A row
-	// the app wrote meanwhile is checked already and stays as it wrote
-	// it; feed pages are not written while a pass checks.
-	var clean []int64
+	// A row with a problem is written with it, unless its value changed
+	// since it was read: then it stays unchecked for the next round.
+	var changed []any
 	for _, r := range batch {
 		if r.found == "" {
-			clean = append(clean, r.id)
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_contacts SET problem = ?, checked = `+s.boolean(true)+`
-			WHERE id = ? AND value = ? AND checked = `+s.boolean(false)), r.found, r.id, r.value); err != nil {
-			return 0, fmt.Errorf("index: write checks: %w", err)
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_contacts SET problem = ?, checked = `+s.boolean(true)+`
+			WHERE id = ? AND value = ? AND checked = `+s.boolean(false)), r.found, r.id, r.value)
+		if err != nil {
+			return fmt.Errorf("index: write checks: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			changed = append(changed, r.id)
 		}
 	}
-	for chunk := range slices.Chunk(clean, 500) {
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_contacts SET checked = `+s.boolean(true)+`
-			WHERE checked = `+s.boolean(false)+` AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), anys(chunk)...); err != nil {
-			return 0, fmt.Errorf("index: write checks: %w", err)
-		}
+	// Most rows have no problem: the batch's range is marked checked at
+	// once. The rows unchecked in it are the batch's: a row the app wrote
+	// meanwhile is checked already and stays as it wrote it, and feed
+	// pages are not written while a pass checks.
+	q := `UPDATE index_contacts SET checked = ` + s.boolean(true) + ` WHERE checked = ` + s.boolean(false) + ` AND id >= ? AND id <= ?`
+	args := []any{batch[0].id, batch[len(batch)-1].id}
+	if len(changed) > 0 {
+		q += ` AND id NOT IN (?` + strings.Repeat(", ?", len(changed)-1) + `)`
+		args = append(args, changed...)
 	}
-	return len(batch), tx.Commit()
+	if _, err := tx.ExecContext(ctx, s.rebind(q), args...); err != nil {
+		return fmt.Errorf("index: write checks: %w", err)
+	}
+	return tx.Commit()
 }
 
 // Unchecked counts the contacts the rules have not seen as they are now.

@@ -250,3 +250,56 @@ func TestSummaryFollowsFeedPages(t *testing.T) {
 		check("after a whole Summarize")
 	})
 }
+
+// Check classifies each distinct value once, however many contacts hold
+// it and however many batches they span, and finds every row's problem.
+func TestCheckClassifiesEachValueOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		defer func(n int) { checkBatch = n }(checkBatch)
+		checkBatch = 200
+		calls := map[string]int{}
+		s.SetChecker(Checker{Key: "count", Classify: func(ct client.ContactType, v string) string {
+			calls[string(ct)+" "+v]++
+			return zeros("").Classify(ct, v)
+		}})
+		applyAt(ctx, s, Page{Feed: FeedCustomers, Next: "c1", Customers: []Customer{{ID: 1, Name: "Many", Active: true, ModifiedOn: day}}})
+		// Two and a half batches: every tenth row the zeros, the rest one
+		// of 50 numbers, and the zeros as an email once.
+		rows := checkBatch*5/2 + 1
+		var contacts []Contact
+		for i := range rows {
+			c := Contact{ID: int64(1 + i), CustomerID: 1, Type: client.ContactPhone, ModifiedOn: day,
+				Value: fmt.Sprintf("21755501%02d", i%50)}
+			if i%10 == 0 {
+				c.Value = "0000000000"
+			}
+			contacts = append(contacts, c)
+		}
+		contacts = append(contacts, Contact{ID: int64(rows + 1), CustomerID: 1, Type: client.ContactEmail, ModifiedOn: day, Value: "0000000000"})
+		for page := range slices.Chunk(contacts, 100) {
+			if err := applyAt(ctx, s, Page{Feed: FeedContacts, Next: fmt.Sprint("k", page[0].ID), Contacts: page}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := s.Check(ctx); err != nil || n != len(contacts) {
+			t.Fatalf("Check = %d, %v; want %d", n, err, len(contacts))
+		}
+		// 45 numbers (the rows of the other 5 hold the zeros), the zeros,
+		// the email: 47.
+		if len(calls) != 47 {
+			t.Errorf("%d distinct values classified, want 47", len(calls))
+		}
+		for v, n := range calls {
+			if n != 1 {
+				t.Errorf("%s classified %d times, want once", v, n)
+			}
+		}
+		if got := len(problems(t, s, "placeholder-phone")); got != (rows+9)/10 {
+			t.Errorf("%d placeholders found, want %d", got, (rows+9)/10)
+		}
+		if n, _ := s.Unchecked(ctx); n != 0 {
+			t.Errorf("%d rows left unchecked", n)
+		}
+	})
+}
