@@ -112,6 +112,8 @@ func Check(asked Fields, base Snapshot, region string) (value string, errs Field
 		if !IsEmailAddress(value) {
 			errs.Add("value", "Enter an email address like name@example.com.")
 		}
+	case strings.Contains(value, "@"):
+		errs.Add("value", "This looks like an email — choose Email as the type, or enter a phone number.")
 	default:
 		national, msg := NormalisePhone(value, region)
 		if msg != "" {

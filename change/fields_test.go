@@ -124,6 +124,7 @@ func TestCheck(t *testing.T) {
 		{"nok, a tab in the memo", phone, Fields{Type: "MobilePhone", Value: "2175550177", Memo: "a\tb"}, "", "memo:control character"},
 		{"nok, an email of 255 characters", phone, Fields{Type: "Email", Value: strings.Repeat("a", 243) + "@example.com"}, "", "value:at most 254"},
 		{"nok, a foreign number", phone, Fields{Type: "MobilePhone", Value: "+44 20 7946 0958"}, "", "value:US and Canadian"},
+		{"nok, an email typed as a phone number", phone, Fields{Type: "MobilePhone", Value: "kelly@example.com"}, "", "value:looks like an email — choose Email"},
 		{"nok, an unknown type", phone, Fields{Type: "Pager", Value: "1"}, "", "type:Choose"},
 	}
 	for _, tt := range tests {

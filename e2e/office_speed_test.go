@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 
@@ -98,4 +100,65 @@ func TestSearchLandsOnTheMatchedContact(t *testing.T) {
 	expectH1(t, page, "Ada Lovelace")
 	must(t, expect.Locator(editOf(page, sandbox.SeedMobileContactID)).ToBeFocused())
 	must(t, expect.Locator(page.Locator("tr[data-matched]")).ToHaveCount(0))
+}
+
+// After each step the focus is where the next one starts: the add form in
+// its Value, the removal's question, the Undo after a removal, a job's
+// progress heading once it starts (a live region, aria-live="polite"). On
+// the add form a value with an "@" turns the type to Email; without
+// JavaScript the server says "choose Email".
+func TestFocusFollowsEachStep(t *testing.T) {
+	app := startApp(t, withBulk(0, 1))
+	atWidths(t, func(t *testing.T, page playwright.Page) {
+		visit(t, page, app, fmt.Sprintf("/customers/%d", sandbox.SeedCustomerID))
+		must(t, addContactLink(page).Click())
+		expectH1(t, page, "Add contact")
+		must(t, expect.Locator(valueInput(page)).ToBeFocused())
+		must(t, page.Keyboard().Type("kelly@example.com"))
+		must(t, expect.Locator(typeSelect(page)).ToHaveValue("Email"))
+		must(t, expect.Locator(valueInput(page)).ToHaveAttribute("type", "email"))
+		must(t, expect.Locator(page.Locator("[data-type-note]")).ToHaveText("Type set to Email: the value has an @."))
+		must(t, expect.Locator(valueInput(page)).ToBeFocused())
+		checkA11y(t, page)
+		expectStatus(t, submitTo(t, page, addURL, func() error { return page.Keyboard().Press("Enter") }), http.StatusSeeOther)
+		expectRecord(t, page, map[string]string{"type": "Email", "value": "kelly@example.com"})
+
+		// Remove it again: the question has the focus, then the Undo.
+		visit(t, page, app, fmt.Sprintf("/customers/%d", sandbox.SeedCustomerID))
+		must(t, contactRow(page, "kelly@example.com").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Remove kelly@example.com"}).Click())
+		expectH1(t, page, "Remove this contact?")
+		must(t, expect.Locator(h1(page)).ToBeFocused())
+		checkA11y(t, page)
+		must(t, page.Keyboard().Press("Tab"))
+		must(t, expect.Locator(button(page, "Remove contact")).ToBeFocused())
+		expectStatus(t, submitTo(t, page, removeURL, func() error { return page.Keyboard().Press("Enter") }), http.StatusSeeOther)
+		expectH1(t, page, "Ada Lovelace")
+		must(t, expect.Locator(button(page, "Undo")).ToBeFocused())
+		checkA11y(t, page)
+	})
+
+	// A job started: the focus on its progress heading, in a live region.
+	page := newCheckedPage(t)
+	openBulkForm(t, page, app)
+	must(t, listInput(page).Fill("(217) 555-0123\nmaria.gonzalez@example.net\n"))
+	setFlag(t, page, "Marketing updates", "On")
+	previewList(t, page)
+	startJob(t, page, "Start the job")
+	progress := page.Locator("#progress-title")
+	must(t, expect.Locator(progress).ToBeFocused())
+	must(t, expect.Locator(jobState(page)).ToHaveAttribute("aria-live", "polite"))
+	checkA11y(t, page)
+	expectDone(t, page, 2, 20*time.Second)
+	// The live updates kept the heading, and the focus on it.
+	must(t, expect.Locator(progress).ToBeFocused())
+
+	// Without JavaScript a phone number with an "@" is refused, saying why.
+	page = newCheckedPage(t, withJavaScriptDisabled())
+	visit(t, page, app, fmt.Sprintf("/customers/%d/contacts/new", sandbox.SeedCustomerID))
+	must(t, expect.Locator(valueInput(page)).ToBeFocused())
+	must(t, valueInput(page).Fill("kelly@example.com"))
+	expectStatus(t, submitTo(t, page, addURL, click(addButton(page))), http.StatusUnprocessableEntity)
+	expectFieldError(t, page, valueInput(page), "This looks like an email — choose Email")
+	must(t, expect.Locator(valueInput(page)).ToHaveValue("kelly@example.com"))
+	checkA11y(t, page)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/bulk"
+	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -129,6 +130,8 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 		State: string(j.State), Counts: bulkCounts(counts), Problem: j.Problem, CSVURL: bulkURL(j.ID) + ".csv",
 		CSRFField: csrfField, CSRFToken: a.csrfToken(c), Removal: j.Action.Kind == bulk.Remove,
 	}
+	m.FocusProgress = m.Flash != "" || m.Notice != ""
+	m.Layout.PageJSURL = static.URL(static.BulkJS)
 	switch j.State {
 	case bulk.Running:
 		m.StateText, m.Live = "Running", true

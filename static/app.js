@@ -27,6 +27,20 @@
     };
     select.addEventListener("change", update);
     update();
+    // On the add form, a value with an "@" is an email: the type follows,
+    // and the note beside it (a live region) says so.
+    var note = form.querySelector("[data-type-note]");
+    if (!form.hasAttribute("data-adding") || !note) {
+      return;
+    }
+    input.addEventListener("input", function () {
+      if (input.value.indexOf("@") < 0 || select.value.toLowerCase() === "email") {
+        return;
+      }
+      select.value = "Email";
+      update();
+      note.textContent = "Type set to Email: the value has an @.";
+    });
   }
 
   // (3) Prevent double submits and say that saving is under way.
@@ -95,47 +109,6 @@
 
   function forms() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-contact-form], [data-remove-form], [data-undo-form], [data-restore-form], [data-bulk-form], [data-bulk-confirm]"));
-  }
-
-  // (4) Keep a running bulk job's page current: every few seconds read the
-  // page again and put its progress, controls and links in place. Without
-  // JavaScript the page refreshes itself instead (<noscript> meta refresh).
-  var LIVE_EVERY = 2000;
-
-  function followJob() {
-    var live = document.querySelector("[data-bulk-live='on']");
-    if (!live || !window.fetch || !window.DOMParser) {
-      return;
-    }
-    var parts = ["[data-bulk-live]", "[data-bulk-controls]"];
-    var tick = function () {
-      window.fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
-        .then(function (res) {
-          return res.ok ? res.text() : Promise.reject(res.status);
-        })
-        .then(function (html) {
-          var next = new DOMParser().parseFromString(html, "text/html");
-          parts.forEach(function (selector) {
-            var now = document.querySelector(selector);
-            var then = next.querySelector(selector);
-            if (now && then) {
-              now.replaceWith(document.importNode(then, true));
-            } else if (now && !then) {
-              now.remove();
-            }
-          });
-          localizeTimes();
-          var still = document.querySelector("[data-bulk-live='on']");
-          if (still) {
-            window.setTimeout(tick, LIVE_EVERY);
-          }
-        })
-        .catch(function () {
-          // A failed read (the app restarting): try again a little later.
-          window.setTimeout(tick, LIVE_EVERY * 3);
-        });
-    };
-    window.setTimeout(tick, LIVE_EVERY);
   }
 
   // With no DISPLAY_TZ the server writes times in UTC (and says so); the
@@ -249,12 +222,14 @@
     }
   }
 
+  // bulk.js (a job's page) shows the times it brings in the same way.
+  window.contactDesk = { localizeTimes: localizeTimes };
+
   document.addEventListener("DOMContentLoaded", function () {
     localizeTimes();
     sendTimeZone();
     selectOnLoad();
     focusErrorSummary();
-    followJob();
     forms().forEach(function (form) {
       syncValueType(form);
       guardSubmit(form);

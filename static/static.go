@@ -13,13 +13,16 @@ import (
 	"strings"
 )
 
-//go:embed app.css app.js favicon.svg
+//go:embed app.css app.js bulk.js favicon.svg
 var files embed.FS
 
 // Names of the embedded files, for URL and Size.
 const (
-	CSS     = "app.css"
-	JS      = "app.js"
+	CSS = "app.css"
+	JS  = "app.js"
+	// BulkJS follows a running bulk job's page live: only that page
+	// loads it.
+	BulkJS  = "bulk.js"
 	Favicon = "favicon.svg"
 )
 
@@ -49,7 +52,7 @@ var contentTypes = map[string]string{
 }
 
 func init() {
-	for _, name := range []string{CSS, JS, Favicon} {
+	for _, name := range []string{CSS, JS, BulkJS, Favicon} {
 		body, err := files.ReadFile(name)
 		if err != nil {
 			panic(fmt.Sprintf("static: %s: %v", name, err))

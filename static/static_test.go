@@ -16,6 +16,7 @@ func TestURL(t *testing.T) {
 	}{
 		{name: "ok, css", file: CSS, want: `^/static/app\.[0-9a-f]{10}\.css$`},
 		{name: "ok, js", file: JS, want: `^/static/app\.[0-9a-f]{10}\.js$`},
+		{name: "ok, a page's js", file: BulkJS, want: `^/static/bulk\.[0-9a-f]{10}\.js$`},
 		{name: "ok, favicon", file: Favicon, want: `^/static/favicon\.[0-9a-f]{10}\.svg$`},
 	}
 	for _, tt := range tests {

@@ -169,6 +169,9 @@ type BulkJob struct {
 	Live bool
 	// Removal: the job removes contacts (its "changed" are removed).
 	Removal bool
+	// FocusProgress puts the first focus on the progress heading: the page
+	// follows a step (the job started, paused, resumed or cancelled).
+	FocusProgress bool
 }
 
 // BulkFailure is a row that failed, and why.

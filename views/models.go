@@ -12,6 +12,9 @@ type Layout struct {
 	CSSURL     string
 	JSURL      string
 	FaviconURL string
+	// PageJSURL is a script of this page's own, after JSURL (a bulk job's
+	// live progress); empty for most pages.
+	PageJSURL string
 	// Flash is a one-time success message ("Contact updated").
 	Flash string
 	// Notice is a one-time informational message ("No changes to save").
