@@ -118,7 +118,7 @@ var settings = []setting{
 	// Read by checkServiceTitan: outside the sandbox any value is refused,
 	// however it is written.
 	{name: "ST_SANDBOX_LATENCY", def: "0", help: "sandbox only: delay every sandbox answer by this long (a Go duration), for load tests"},
-	{name: "SANDBOX_CUSTOMERS", def: "0", help: "sandbox only: add this many generated customers (1-4 contacts each) to the 28 seed ones, for demos and benchmarks"},
+	{name: "SANDBOX_CUSTOMERS", def: "0", help: "sandbox only: add this many generated customers (1-4 contacts each, and their service locations: one home or one to twelve sites, each with 0-4 contacts of its own) to the 28 seed ones, for demos and benchmarks"},
 	{name: "SESSION_SECRET", defNote: "random in sandbox mode", help: "secret for the session cookie (32+ characters); required in production",
 		parse: func(c *config, v string) error {
 			// The message leaves the value out: it is a secret.

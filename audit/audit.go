@@ -105,6 +105,10 @@ type Entry struct {
 	TenantID int64
 	// CustomerID is the ServiceTitan customer the contact belongs to.
 	CustomerID int64
+	// LocationID is the service location whose contact the attempt is
+	// about (CustomerID is then the location's customer); 0 for a
+	// customer's own contact.
+	LocationID int64
 	// ContactID is the ServiceTitan contact the attempt is about.
 	ContactID int64
 	// Action is what the attempt set out to do. Store.Begin stores an
@@ -149,6 +153,9 @@ type Filter struct {
 	CustomerIDs []int64
 	// ContactID matches Entry.ContactID when non-zero.
 	ContactID int64
+	// LocationID matches Entry.LocationID when non-zero: the attempts on
+	// one service location's contacts.
+	LocationID int64
 	// From and To select entries whose Time is in [From, To); a zero bound
 	// is open, so To alone selects the entries begun before it.
 	From, To time.Time
@@ -179,7 +186,7 @@ type Store interface {
 	// Begin records an attempt before the PATCH is sent, with outcome
 	// unknown, so a crash mid-save leaves a row. It stores e's Time (now
 	// when zero), actor, IDs, action (ActionUpdate when empty), Undoes,
-	// Job, changes, TraceID and RequestID; e.ID, e.Outcome, e.Messages and
+	// Job, LocationID, changes, TraceID and RequestID; e.ID, e.Outcome, e.Messages and
 	// e.CompletedAt are ignored. It returns the new entry's ID.
 	// e.ActorEmail and every Change.Field must be non-empty, e.Action empty
 	// or valid, and e.Undoes 0 unless e.Action is ActionCreate.

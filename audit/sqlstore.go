@@ -93,7 +93,7 @@ func newSQLStore(ctx context.Context, db *sql.DB, d *dialect) (*sqlStore, error)
 }
 
 const attemptColumns = `id, started_at, actor_email, actor_name, tenant_id, customer_id, contact_id,
-	action, undoes_attempt_id, bulk_job, outcome, messages, trace_id, request_id, completed_at`
+	action, undoes_attempt_id, bulk_job, location_id, outcome, messages, trace_id, request_id, completed_at`
 
 // Begin implements Store.
 func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
@@ -118,6 +118,10 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 	if e.Job < 0 {
 		return 0, fmt.Errorf("audit: begin: made by job %d, not a job id", e.Job)
 	}
+	if e.LocationID < 0 {
+		return 0, fmt.Errorf("audit: begin: location %d, not a location id", e.LocationID)
+	}
+	location := sql.NullInt64{Int64: e.LocationID, Valid: e.LocationID != 0}
 	undoes := sql.NullInt64{Int64: e.Undoes, Valid: e.Undoes != 0}
 	job := sql.NullInt64{Int64: e.Job, Valid: e.Job != 0}
 	t := e.Time
@@ -128,8 +132,8 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 
 	insertAttempt := s.d.rebind(`INSERT INTO attempts
 		(started_at, actor_email, actor_email_lower, actor_name, tenant_id, customer_id, contact_id,
-		 action, undoes_attempt_id, bulk_job, outcome, messages, trace_id, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)
+		 action, undoes_attempt_id, bulk_job, location_id, outcome, messages, trace_id, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?)
 		RETURNING id`)
 	var q strings.Builder
 	if len(e.Changes) > 0 {
@@ -161,7 +165,7 @@ func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
 	var id int64
 	err = tx.StmtContext(ctx, insertAttemptStmt).QueryRowContext(ctx,
 		s.d.encodeTime(t), e.ActorEmail, strings.ToLower(e.ActorEmail), e.ActorName,
-		e.TenantID, e.CustomerID, e.ContactID, string(action), undoes, job, string(OutcomeUnknown), e.TraceID, e.RequestID,
+		e.TenantID, e.CustomerID, e.ContactID, string(action), undoes, job, location, string(OutcomeUnknown), e.TraceID, e.RequestID,
 	).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("audit: begin: insert attempt: %w", err)
@@ -253,6 +257,10 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 		conds = append(conds, "contact_id = ?")
 		args = append(args, f.ContactID)
 	}
+	if f.LocationID != 0 {
+		conds = append(conds, "location_id = ?")
+		args = append(args, f.LocationID)
+	}
 	if f.Outcome != "" {
 		conds = append(conds, "outcome = ?")
 		args = append(args, string(f.Outcome))
@@ -291,7 +299,7 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 // attempts; page orders them newest first and bounds them.
 func entriesQuery(where, page string) string {
 	return `SELECT a.id, a.started_at, a.actor_email, a.actor_name, a.tenant_id, a.customer_id,
-			a.contact_id, a.action, a.undoes_attempt_id, a.bulk_job, a.outcome, a.messages, a.trace_id, a.request_id, a.completed_at,
+			a.contact_id, a.action, a.undoes_attempt_id, a.bulk_job, a.location_id, a.outcome, a.messages, a.trace_id, a.request_id, a.completed_at,
 			c.field, c.before_value, c.after_value
 		FROM (SELECT ` + attemptColumns + ` FROM attempts` + where + page + `) a
 		LEFT JOIN changes c ON c.attempt_id = a.id
@@ -432,12 +440,12 @@ func readEntries(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, erro
 	var (
 		e                     Entry
 		action, outcome, msgs string
-		undoes, job           sql.NullInt64
+		undoes, job, location sql.NullInt64
 		started, completed    dbTime
 		field, before, after  sql.NullString
 	)
 	dest := []any{&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
-		&e.ContactID, &action, &undoes, &job, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &field, &before, &after}
+		&e.ContactID, &action, &undoes, &job, &location, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &field, &before, &after}
 	for rows.Next() {
 		e = Entry{}
 		if err := rows.Scan(dest...); err != nil {
@@ -445,7 +453,7 @@ func readEntries(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, erro
 		}
 		if n := len(entries); n == 0 || entries[n-1].ID != e.ID {
 			e.Time, e.CompletedAt, e.Outcome = started.t, completed.t, Outcome(outcome)
-			e.Action, e.Undoes, e.Job = Action(action), undoes.Int64, job.Int64
+			e.Action, e.Undoes, e.Job, e.LocationID = Action(action), undoes.Int64, job.Int64, location.Int64
 			if msgs != "[]" {
 				if err := json.Unmarshal([]byte(msgs), &e.Messages); err != nil {
 					return nil, fmt.Errorf("messages of attempt %d: %w", e.ID, err)

@@ -615,6 +615,31 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("ok, an attempt on a location's contact names the location and is found by it", func(t *testing.T) {
+		s := open(t)
+		own := mustBegin(t, s, entry("ada@example.com", 1, 2))
+		site := entry("ada@example.com", 1, 300000001)
+		site.LocationID = 100000001
+		atSite := mustBegin(t, s, site)
+		elsewhere := entry("ada@example.com", 4, 300000009)
+		elsewhere.LocationID = 100000004
+		mustBegin(t, s, elsewhere)
+		got, err := Get(context.Background(), s, atSite)
+		if err != nil || got.LocationID != 100000001 || got.CustomerID != 1 {
+			t.Fatalf("Get = %+v, %v; want location 100000001 of customer 1", got, err)
+		}
+		if e, _ := Get(context.Background(), s, own); e.LocationID != 0 {
+			t.Errorf("a customer's own contact names location %d", e.LocationID)
+		}
+		assertSelects(t, s, Filter{LocationID: 100000001}, []int64{atSite})
+		assertSelects(t, s, Filter{CustomerID: 1}, []int64{atSite, own})
+		bad := entry("ada@example.com", 1, 3)
+		bad.LocationID = -1
+		if _, err := s.Begin(context.Background(), bad); err == nil {
+			t.Error("a negative location id was stored")
+		}
+	})
+
 	t.Run("ok, a create learns its contact; Get and Filter.ID find one entry", func(t *testing.T) {
 		s := open(t)
 		add := entry("ada@example.com", 1, 0)

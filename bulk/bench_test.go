@@ -204,7 +204,7 @@ func BenchmarkJob(b *testing.B) {
 			c := originals[i]
 			c.ModifiedOn = time.Now().UTC()
 			a.sb.SetContact(t.CustomerID, c)
-			a.idx.Wrote(t.CustomerID, c)
+			a.idx.Wrote(client.CustomerOwner(t.CustomerID), c)
 		}
 	}
 	counted := &bulkbench.Counted{Changes: a.changes, Calls: a.calls}

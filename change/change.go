@@ -1,6 +1,9 @@
-// Package change makes every change to ServiceTitan's contacts. Each kind
-// of change (an update now; a create, a delete, an undo, a bulk row next)
-// is one function that runs the same steps in the same order:
+// Package change makes every change to ServiceTitan's contacts: a
+// customer's own and those of its service locations, which ServiceTitan
+// treats alike (a request names the location, when it is one, beside the
+// customer; the audit entry names both). Each kind of change (an update,
+// a create, a delete, an undo, a bulk row) is one function that runs the
+// same steps in the same order:
 //
 //  1. check what was asked, without calling anyone;
 //  2. claim the form: a form posted again (a double click, a second tab,
@@ -40,13 +43,15 @@ import (
 )
 
 // ServiceTitan is what changes need from the CRM client; *client.Client
-// implements it.
+// implements it. Each operation is on the contacts of an owner: a
+// customer's own or a service location's, which ServiceTitan treats alike,
+// so every change below serves both.
 type ServiceTitan interface {
-	ListContacts(ctx context.Context, customerID int64) ([]client.Contact, error)
-	GetContact(ctx context.Context, customerID, contactID int64) (client.Contact, error)
-	UpdateContact(ctx context.Context, customerID, contactID int64, req client.UpdateContactRequest) (client.Contact, error)
-	CreateContact(ctx context.Context, customerID int64, req client.CreateContactRequest) (client.Contact, error)
-	DeleteContact(ctx context.Context, customerID, contactID int64) error
+	ListContactsOf(ctx context.Context, o client.Owner) ([]client.Contact, error)
+	GetContactOf(ctx context.Context, o client.Owner, contactID int64) (client.Contact, error)
+	UpdateContactOf(ctx context.Context, o client.Owner, contactID int64, req client.UpdateContactRequest) (client.Contact, error)
+	CreateContactOf(ctx context.Context, o client.Owner, req client.CreateContactRequest) (client.Contact, error)
+	DeleteContactOf(ctx context.Context, o client.Owner, contactID int64) error
 }
 
 // Recorder counts changes by how they ended, for metrics.
@@ -57,7 +62,7 @@ type Recorder interface {
 // Cache is told about every contact a change wrote, so that pages (and
 // the tenant index) show it at once without asking ServiceTitan again.
 type Cache interface {
-	Wrote(customerID int64, ct client.Contact)
+	Wrote(o client.Owner, ct client.Contact)
 }
 
 // Actor is who asks for a change, and the request that carries it.
@@ -258,11 +263,23 @@ func (s *Service) complete(ctx context.Context, id int64, outcome audit.Outcome,
 }
 
 // wrote tells the caches about a contact ServiceTitan now holds.
-func (s *Service) wrote(customerID int64, ct client.Contact) {
-	s.written.put(customerID, ct)
+func (s *Service) wrote(o client.Owner, ct client.Contact) {
+	s.written.put(o, ct)
 	for _, c := range s.caches {
-		c.Wrote(customerID, ct)
+		c.Wrote(o, ct)
 	}
+}
+
+// describe names a contact as pages and the audit trail do.
+func describe(contactID int64) string { return fmt.Sprintf("contact with ID %d", contactID) }
+
+// describeOwner names a contact's owner as pages and the audit trail do:
+// the customer, or the service location.
+func describeOwner(o client.Owner) string {
+	if o.IsLocation() {
+		return fmt.Sprintf("location with ID %d", o.LocationID)
+	}
+	return fmt.Sprintf("customer with ID %d", o.CustomerID)
 }
 
 // ConflictMessage is a conflict's message in the audit trail; a conflict

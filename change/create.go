@@ -11,10 +11,14 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 )
 
-// CreateRequest asks to add a contact to a customer, as the add form does.
+// CreateRequest asks to add a contact to a customer, or to one of its
+// service locations, as the add form does.
 type CreateRequest struct {
 	Actor      Actor
 	CustomerID int64
+	// LocationID names the service location (of customer CustomerID) the
+	// contact is added to; 0 adds it to the customer.
+	LocationID int64
 	// Asked is the new contact: type, value, memo and the three preference
 	// checkboxes of a new contact.
 	Asked Fields
@@ -36,8 +40,13 @@ func NewContactFlags() map[string]bool {
 	return map[string]bool{"jobRemindersEnabled": true, "marketingUpdatesEnabled": false, "invoiceStatementNotification": true}
 }
 
-// Create adds a contact through Customers_CreateContact: a read of the
-// customer's contacts (a value already there is refused before anything
+// owner is whose contact it is.
+func (r CreateRequest) owner() client.Owner {
+	return client.Owner{CustomerID: r.CustomerID, LocationID: r.LocationID}
+}
+
+// Create adds a contact through Customers_CreateContact (a location's
+// through Locations_CreateContact): a read of the owner's contacts (a value already there is refused before anything
 // is sent), the POST, and when ServiceTitan's answer drops preferences, an
 // UpdateContact for them in the same attempt. A lost answer is settled by
 // reading the contacts again, never by a second POST.
@@ -55,15 +64,15 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) Outcome {
 // create sends a contact: value as checked, and prefs (nil: the three
 // flags asked for a new contact).
 func (s *Service) create(ctx context.Context, r CreateRequest, value string, prefs *client.Preferences) Outcome {
-	what := fmt.Sprintf("customer with ID %d", r.CustomerID)
+	what := describeOwner(r.owner())
 	typ, _ := client.ParseContactType(r.Asked.Type)
 	if prefs == nil {
 		prefs = new(newPreferences(r.Asked.Flags))
 	}
 	req := client.CreateContactRequest{Type: typ, Value: value, Memo: r.Asked.Memo, Preferences: prefs}
-	entry := audit.Entry{Action: audit.ActionCreate, CustomerID: r.CustomerID, Undoes: r.Undoes, Changes: added(req)}
+	entry := audit.Entry{Action: audit.ActionCreate, CustomerID: r.CustomerID, LocationID: r.LocationID, Undoes: r.Undoes, Changes: added(req)}
 
-	before, err := s.listContacts(ctx, r.CustomerID)
+	before, err := s.st.ListContactsOf(ctx, r.owner())
 	if err != nil {
 		at, auditErr := s.begin(ctx, entry, r.Actor)
 		if auditErr != nil {
@@ -74,23 +83,23 @@ func (s *Service) create(ctx context.Context, r CreateRequest, value string, pre
 	if held, ok := holding(before, typ, value); ok {
 		// Seen before anything is sent: the same answer as ServiceTitan's 409.
 		s.metrics.Save("duplicate")
-		return duplicate(held)
+		return duplicate(r.owner(), held)
 	}
 
 	at, err := s.begin(ctx, entry, r.Actor)
 	if err != nil {
 		return unrecorded()
 	}
-	created, err := s.st.CreateContact(ctx, r.CustomerID, req)
+	created, err := s.st.CreateContactOf(ctx, r.owner(), req)
 	confirmed := false
 	if errors.Is(err, client.ErrOutcomeUnknown) {
-		created, err = s.confirmCreate(ctx, r.CustomerID, before, req, err)
+		created, err = s.confirmCreate(ctx, r.owner(), before, req, err)
 		confirmed = true
 	}
 	switch {
 	case errors.Is(err, client.ErrConflict):
 		o := failed(err)
-		if now, readErr := s.listContacts(ctx, r.CustomerID); readErr == nil {
+		if now, readErr := s.st.ListContactsOf(ctx, r.owner()); readErr == nil {
 			if held, ok := holding(now, typ, value); ok {
 				o.Contact = held // a link to it
 			}
@@ -106,9 +115,9 @@ func (s *Service) create(ctx context.Context, r CreateRequest, value string, pre
 	// take is sent again as an update, in the same attempt.
 	o := Outcome{Result: Saved, Contact: created, Value: value, Confirmed: confirmed}
 	if !Applied(client.UpdateContactRequest{Preferences: prefs}, created) {
-		o.Contact, o.Unfinished = s.followUpPreferences(ctx, r.CustomerID, created, *prefs)
+		o.Contact, o.Unfinished = s.followUpPreferences(ctx, r.owner(), created, *prefs)
 	}
-	s.wrote(r.CustomerID, o.Contact)
+	s.wrote(r.owner(), o.Contact)
 	if r.textedStop {
 		o.Notes = append(o.Notes, optOutNote(r.marketingOff, o.Unfinished != nil))
 	}
@@ -131,11 +140,11 @@ func optOutNote(marketingOff, unfinished bool) string {
 
 // followUpPreferences sends the preferences a create did not take. It
 // returns the contact as it then is, and what could not be done.
-func (s *Service) followUpPreferences(ctx context.Context, customerID int64, created client.Contact, prefs client.Preferences) (client.Contact, *client.Problem) {
+func (s *Service) followUpPreferences(ctx context.Context, o client.Owner, created client.Contact, prefs client.Preferences) (client.Contact, *client.Problem) {
 	req := client.UpdateContactRequest{Preferences: &prefs}
-	updated, err := s.st.UpdateContact(ctx, customerID, created.ID, req)
+	updated, err := s.st.UpdateContactOf(ctx, o, created.ID, req)
 	if errors.Is(err, client.ErrOutcomeUnknown) {
-		updated, err = s.confirmUpdate(ctx, UpdateRequest{CustomerID: customerID, ContactID: created.ID}, req, err)
+		updated, err = s.confirmUpdate(ctx, UpdateRequest{CustomerID: o.CustomerID, LocationID: o.LocationID, ContactID: created.ID}, req, err)
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "a new contact's preferences were not saved", "contact_id", created.ID, "error", err)
@@ -145,13 +154,13 @@ func (s *Service) followUpPreferences(ctx context.Context, customerID int64, cre
 	return updated, nil
 }
 
-// confirmCreate reads the customer's contacts after a POST whose answer
+// confirmCreate reads the owner's contacts after a POST whose answer
 // was lost and looks for the contact it sent among those that were not
 // there before.
-func (s *Service) confirmCreate(ctx context.Context, customerID int64, before []client.Contact, req client.CreateContactRequest, lost error) (client.Contact, error) {
+func (s *Service) confirmCreate(ctx context.Context, o client.Owner, before []client.Contact, req client.CreateContactRequest, lost error) (client.Contact, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
 	defer cancel()
-	now, err := s.st.ListContacts(ctx, customerID)
+	now, err := s.st.ListContactsOf(ctx, o)
 	if err != nil {
 		return client.Contact{}, &unconfirmed{lost: lost, check: err}
 	}
@@ -165,11 +174,6 @@ func (s *Service) confirmCreate(ctx context.Context, customerID int64, before []
 		}
 	}
 	return client.Contact{}, &notThere{lost: lost}
-}
-
-// listContacts reads a customer's contacts; an unknown customer is a 404.
-func (s *Service) listContacts(ctx context.Context, customerID int64) ([]client.Contact, error) {
-	return s.st.ListContacts(ctx, customerID)
 }
 
 // setContact records the new contact on the attempt, so its History finds
@@ -205,11 +209,15 @@ func sameValue(ct client.Contact, typ client.ContactType, value string) bool {
 	return false
 }
 
-// duplicate is the outcome of a value the customer already holds: the
+// duplicate is the outcome of a value the owner already holds: the
 // message next to the value, and the contact that holds it.
-func duplicate(held client.Contact) Outcome {
+func duplicate(o client.Owner, held client.Contact) Outcome {
 	var errs FieldErrors
-	errs.Add("value", fmt.Sprintf("This customer already has %s as a contact.", describeValue(held)))
+	whose := "customer"
+	if o.IsLocation() {
+		whose = "location"
+	}
+	errs.Add("value", fmt.Sprintf("This %s already has %s as a contact.", whose, describeValue(held)))
 	return Outcome{Result: Duplicate, Contact: held, Errors: errs}
 }
 

@@ -14,6 +14,9 @@ import (
 type DeleteRequest struct {
 	Actor      Actor
 	CustomerID int64
+	// LocationID names the service location whose contact this is (of
+	// customer CustomerID); 0 for the customer's own contact.
+	LocationID int64
 	ContactID  int64
 	// Shown is the contact as the confirmation page showed it: its
 	// ModifiedOn is the conflict check.
@@ -41,7 +44,13 @@ func (m *Matched) heldBy(ct client.Contact) bool {
 	return m == nil || ct.Type == m.Type && sameValue(ct, m.Type, m.Value)
 }
 
-// Delete removes a contact through Customers_DeleteContact: a read (the
+// owner is whose contact it is.
+func (r DeleteRequest) owner() client.Owner {
+	return client.Owner{CustomerID: r.CustomerID, LocationID: r.LocationID}
+}
+
+// Delete removes a contact through Customers_DeleteContact (a location's
+// through Locations_DeleteContact): a read (the
 // record the audit trail keeps, so an Undo can bring it back, and the
 // conflict check), then the DELETE. A lost answer is settled by reading.
 // Outcome.Contact is the contact as it was removed.
@@ -52,10 +61,10 @@ func (s *Service) Delete(ctx context.Context, r DeleteRequest) Outcome {
 }
 
 func (s *Service) remove(ctx context.Context, r DeleteRequest) Outcome {
-	what := fmt.Sprintf("contact with ID %d", r.ContactID)
-	entry := audit.Entry{Action: audit.ActionDelete, CustomerID: r.CustomerID, ContactID: r.ContactID, Job: r.Job}
+	what := describe(r.ContactID)
+	entry := audit.Entry{Action: audit.ActionDelete, CustomerID: r.CustomerID, LocationID: r.LocationID, ContactID: r.ContactID, Job: r.Job}
 
-	current, err := s.st.GetContact(ctx, r.CustomerID, r.ContactID)
+	current, err := s.st.GetContactOf(ctx, r.owner(), r.ContactID)
 	if err != nil {
 		at, auditErr := s.begin(ctx, entry, r.Actor)
 		if auditErr != nil {
@@ -75,25 +84,25 @@ func (s *Service) remove(ctx context.Context, r DeleteRequest) Outcome {
 	if r.Job == 0 && r.Shown.ChangedIn(current) {
 		return s.finish(ctx, at, Outcome{Result: Conflict, Contact: current}, nil, what)
 	}
-	err = s.st.DeleteContact(ctx, r.CustomerID, r.ContactID)
+	err = s.st.DeleteContactOf(ctx, r.owner(), r.ContactID)
 	confirmed := false
 	if errors.Is(err, client.ErrOutcomeUnknown) {
-		err = s.confirmDelete(ctx, r.CustomerID, r.ContactID, err)
+		err = s.confirmDelete(ctx, r.owner(), r.ContactID, err)
 		confirmed = true
 	}
 	if err != nil {
 		return s.finish(ctx, at, failed(err), err, what)
 	}
-	s.removedFromCaches(r.CustomerID, r.ContactID)
+	s.removedFromCaches(r.owner(), r.ContactID)
 	return s.finish(ctx, at, Outcome{Result: Saved, Contact: current, Confirmed: confirmed}, nil, what)
 }
 
 // confirmDelete reads after a DELETE whose answer was lost: gone means
 // removed.
-func (s *Service) confirmDelete(ctx context.Context, customerID, contactID int64, lost error) error {
+func (s *Service) confirmDelete(ctx context.Context, o client.Owner, contactID int64, lost error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
 	defer cancel()
-	_, err := s.st.GetContact(ctx, customerID, contactID)
+	_, err := s.st.GetContactOf(ctx, o, contactID)
 	switch {
 	case errors.Is(err, client.ErrNotFound):
 		return nil
@@ -104,11 +113,11 @@ func (s *Service) confirmDelete(ctx context.Context, customerID, contactID int64
 }
 
 // removedFromCaches forgets a removed contact.
-func (s *Service) removedFromCaches(customerID, contactID int64) {
-	s.written.forget(customerID, contactID)
+func (s *Service) removedFromCaches(o client.Owner, contactID int64) {
+	s.written.forget(o, contactID)
 	for _, c := range s.caches {
 		if r, ok := c.(RemovalCache); ok {
-			r.Removed(customerID, contactID)
+			r.Removed(o, contactID)
 		}
 	}
 }
@@ -116,7 +125,7 @@ func (s *Service) removedFromCaches(customerID, contactID int64) {
 // RemovalCache is a Cache that is also told about removed contacts.
 type RemovalCache interface {
 	Cache
-	Removed(customerID, contactID int64)
+	Removed(o client.Owner, contactID int64)
 }
 
 // removed lists the fields of a contact being removed, as the audit trail
@@ -146,6 +155,9 @@ func removed(ct client.Contact) []audit.Change {
 type UndoRequest struct {
 	Actor      Actor
 	CustomerID int64
+	// LocationID names the service location the removal was of (of
+	// customer CustomerID); 0 for the customer's own contacts.
+	LocationID int64
 	// Removal is the audit entry of the removal (an id: the values come
 	// from the trail, never from the browser).
 	Removal int64
@@ -153,7 +165,7 @@ type UndoRequest struct {
 }
 
 // ErrNotUndoable: the removal named cannot be undone (no such removal of
-// this customer's, or it did not succeed).
+// this customer's, or this location's, or it did not succeed).
 var ErrNotUndoable = errors.New("change: that removal cannot be undone")
 
 // Undo re-creates the contact a removal took away, with the same type,
@@ -167,7 +179,7 @@ var ErrNotUndoable = errors.New("change: that removal cannot be undone")
 // (TextingOptOutLost) for the page to say what to do.
 func (s *Service) Undo(ctx context.Context, r UndoRequest) (Outcome, error) {
 	e, err := audit.Get(ctx, s.audit, r.Removal)
-	if err != nil || e.Action != audit.ActionDelete || e.Outcome != audit.OutcomeSaved || e.CustomerID != r.CustomerID {
+	if err != nil || e.Action != audit.ActionDelete || e.Outcome != audit.OutcomeSaved || e.CustomerID != r.CustomerID || e.LocationID != r.LocationID {
 		return Outcome{}, fmt.Errorf("%w: attempt %d", ErrNotUndoable, r.Removal)
 	}
 	removal := RemovalOf(e)
@@ -192,7 +204,7 @@ func (s *Service) Undo(ctx context.Context, r UndoRequest) (Outcome, error) {
 			s.metrics.Save(string(AlreadyRestored))
 			return Outcome{Result: AlreadyRestored, AuditID: by.ID, Contact: client.Contact{ID: by.ContactID}}
 		}
-		o := s.create(ctx, CreateRequest{Actor: r.Actor, CustomerID: r.CustomerID, Asked: removal.Fields, Undoes: r.Removal,
+		o := s.create(ctx, CreateRequest{Actor: r.Actor, CustomerID: r.CustomerID, LocationID: r.LocationID, Asked: removal.Fields, Undoes: r.Removal,
 			textedStop: removal.TextedStop, marketingOff: marketingOff}, value, prefs)
 		if o.OK() {
 			o.TextingOptOutLost, o.MarketingTurnedOff = removal.TextedStop, marketingOff && o.Unfinished == nil

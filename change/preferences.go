@@ -15,6 +15,9 @@ import (
 type PreferencesRequest struct {
 	Actor      Actor
 	CustomerID int64
+	// LocationID names the service location whose contact this is (of
+	// customer CustomerID); 0 for the customer's own contact.
+	LocationID int64
 	ContactID  int64
 	// Set are the flags to set (client.Flags names) and their values; a
 	// flag not named keeps the value ServiceTitan holds.
@@ -100,10 +103,11 @@ func (s *Service) SetPreferences(ctx context.Context, r PreferencesRequest) Outc
 }
 
 func (s *Service) setPreferences(ctx context.Context, r PreferencesRequest) Outcome {
-	what := fmt.Sprintf("contact with ID %d", r.ContactID)
-	entry := audit.Entry{CustomerID: r.CustomerID, ContactID: r.ContactID, Job: r.Job}
+	what := describe(r.ContactID)
+	owner := client.Owner{CustomerID: r.CustomerID, LocationID: r.LocationID}
+	entry := audit.Entry{CustomerID: r.CustomerID, LocationID: r.LocationID, ContactID: r.ContactID, Job: r.Job}
 
-	current, err := s.st.GetContact(ctx, r.CustomerID, r.ContactID)
+	current, err := s.st.GetContactOf(ctx, owner, r.ContactID)
 	if err != nil {
 		// Nothing is sent; the attempt is still recorded, with the flags
 		// it asked for and their old values unknown (not read).
@@ -140,16 +144,16 @@ func (s *Service) setPreferences(ctx context.Context, r PreferencesRequest) Outc
 	if err != nil {
 		return unrecorded()
 	}
-	updated, err := s.st.UpdateContact(ctx, r.CustomerID, r.ContactID, req)
+	updated, err := s.st.UpdateContactOf(ctx, owner, r.ContactID, req)
 	confirmed := false
 	if errors.Is(err, client.ErrOutcomeUnknown) {
-		updated, err = s.confirmUpdate(ctx, UpdateRequest{CustomerID: r.CustomerID, ContactID: r.ContactID}, req, err)
+		updated, err = s.confirmUpdate(ctx, UpdateRequest{CustomerID: r.CustomerID, LocationID: r.LocationID, ContactID: r.ContactID}, req, err)
 		confirmed = true
 	}
 	if err != nil {
 		return s.finish(ctx, at, failed(err), err, what)
 	}
-	s.wrote(r.CustomerID, updated)
+	s.wrote(owner, updated)
 	return s.finish(ctx, at, Outcome{Result: Saved, Contact: updated, Confirmed: confirmed}, nil, what)
 }
 

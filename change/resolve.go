@@ -75,7 +75,7 @@ func (s *Service) settle(ctx context.Context, e audit.Entry) (audit.Outcome, str
 	if e.Action == audit.ActionCreate && e.ContactID == 0 {
 		return s.settleCreate(ctx, e)
 	}
-	current, err := s.st.GetContact(ctx, e.CustomerID, e.ContactID)
+	current, err := s.st.GetContactOf(ctx, ownerOf(e), e.ContactID)
 	switch {
 	case e.Action == audit.ActionDelete && errors.Is(err, client.ErrNotFound):
 		return audit.OutcomeSaved, "Checked afterwards: the contact is gone, so it was removed.", nil
@@ -92,11 +92,14 @@ func (s *Service) settle(ctx context.Context, e audit.Entry) (audit.Outcome, str
 }
 
 // settleCreate looks for the contact an add whose answer was lost would
-// have made: one of the customer's contacts holding every value asked for.
+// have made: one of the owner's contacts holding every value asked for.
 // It records the contact found on the attempt.
 func (s *Service) settleCreate(ctx context.Context, e audit.Entry) (audit.Outcome, string, error) {
-	contacts, err := s.st.ListContacts(ctx, e.CustomerID)
+	o := ownerOf(e)
+	contacts, err := s.st.ListContactsOf(ctx, o)
 	switch {
+	case errors.Is(err, client.ErrNotFound) && o.IsLocation():
+		return audit.OutcomeNotFound, "Checked afterwards: the location no longer exists.", nil
 	case errors.Is(err, client.ErrNotFound):
 		return audit.OutcomeNotFound, "Checked afterwards: the customer no longer exists.", nil
 	case err != nil:
@@ -111,6 +114,11 @@ func (s *Service) settleCreate(ctx context.Context, e audit.Entry) (audit.Outcom
 		}
 	}
 	return audit.OutcomeFailed, "Checked afterwards: no such contact was added.", nil
+}
+
+// ownerOf is whose contact an attempt was about.
+func ownerOf(e audit.Entry) client.Owner {
+	return client.Owner{CustomerID: e.CustomerID, LocationID: e.LocationID}
 }
 
 // holds reports whether ct has every value the changes asked for.

@@ -201,3 +201,52 @@ func TestSettledAttemptsDoNotClaimARestart(t *testing.T) {
 		t.Errorf("messages %q", e.Messages)
 	}
 }
+
+// An unknown attempt on a location's contact is settled by reading the
+// location's contacts, not the customer's.
+func TestUnknownLocationAttemptsAreSettledByReadingTheLocation(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	s := subjects[1]
+	long := time.Now().Add(-time.Hour)
+	begin := func(action audit.Action, contactID int64, changes ...audit.Change) int64 {
+		t.Helper()
+		id, err := h.store.Begin(ctx, audit.Entry{Time: long, ActorEmail: "kelly@acme.example", Action: action,
+			CustomerID: s.owner.CustomerID, LocationID: s.owner.LocationID, ContactID: contactID, Changes: changes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	memo := "Written before the crash"
+	if _, err := h.st.UpdateLocationContact(ctx, s.owner.LocationID, s.mobile, client.UpdateContactRequest{Memo: &memo}); err != nil {
+		t.Fatal(err)
+	}
+	updated := begin(audit.ActionUpdate, s.mobile, audit.Change{Field: "memo", Before: s.memo, After: memo})
+	if err := h.st.DeleteLocationContact(ctx, s.owner.LocationID, s.other); err != nil {
+		t.Fatal(err)
+	}
+	removed := begin(audit.ActionDelete, s.other, audit.Change{Field: "value", Before: s.held})
+	made, err := h.st.CreateLocationContact(ctx, s.owner.LocationID, client.CreateContactRequest{Type: client.ContactPhone, Value: "2175550100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := begin(audit.ActionCreate, 0, audit.Change{Field: "type", After: "Phone"}, audit.Change{Field: "value", After: "2175550100"})
+	h.sb.ResetCounters()
+
+	n, err := h.svc.ResolveUnknown(ctx, time.Now().Add(-time.Minute))
+	if err != nil || n != (change.Settled{Saved: 3}) {
+		t.Fatalf("settled %+v, %v", n, err)
+	}
+	for _, id := range []int64{updated, removed, added} {
+		if e, _ := audit.Get(ctx, h.store, id); e.Outcome != audit.OutcomeSaved {
+			t.Errorf("attempt %d (%s): %s %q", id, e.Action, e.Outcome, e.Messages)
+		}
+	}
+	if e, _ := audit.Get(ctx, h.store, added); e.ContactID != made.ID {
+		t.Errorf("the add settled names contact %d, want %d", e.ContactID, made.ID)
+	}
+	if n := h.sb.Requests(sandbox.OpListContacts); n != 0 {
+		t.Errorf("%d reads of the customer's contacts", n)
+	}
+}

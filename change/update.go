@@ -17,6 +17,9 @@ import (
 type UpdateRequest struct {
 	Actor      Actor
 	CustomerID int64
+	// LocationID names the service location whose contact this is (of
+	// customer CustomerID); 0 for the customer's own contact.
+	LocationID int64
 	ContactID  int64
 	// Opened is the contact as the form was opened with it (the browser's
 	// copy): its ModifiedOn is the conflict check.
@@ -28,7 +31,13 @@ type UpdateRequest struct {
 	Form string
 }
 
-// Update changes a contact through Customers_UpdateContact: at most two
+// owner is whose contact it is.
+func (r UpdateRequest) owner() client.Owner {
+	return client.Owner{CustomerID: r.CustomerID, LocationID: r.LocationID}
+}
+
+// Update changes a contact through Customers_UpdateContact (a location's
+// through Locations_UpdateContact): at most two
 // calls to ServiceTitan (the re-read and the PATCH), three when the
 // PATCH's answer is lost (a read settles it).
 func (s *Service) Update(ctx context.Context, r UpdateRequest) Outcome {
@@ -48,10 +57,10 @@ func (s *Service) Update(ctx context.Context, r UpdateRequest) Outcome {
 }
 
 func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue string) Outcome {
-	what := fmt.Sprintf("contact with ID %d", r.ContactID)
-	entry := audit.Entry{CustomerID: r.CustomerID, ContactID: r.ContactID}
+	what := describe(r.ContactID)
+	entry := audit.Entry{CustomerID: r.CustomerID, LocationID: r.LocationID, ContactID: r.ContactID}
 
-	current, err := s.st.GetContact(ctx, r.CustomerID, r.ContactID)
+	current, err := s.st.GetContactOf(ctx, r.owner(), r.ContactID)
 	if err != nil {
 		// Nothing is sent; the attempt is still recorded, with the fields it
 		// asked to change and their old values unknown (not read).
@@ -97,7 +106,7 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 	if err != nil {
 		return unrecorded()
 	}
-	updated, err := s.st.UpdateContact(ctx, r.CustomerID, r.ContactID, req)
+	updated, err := s.st.UpdateContactOf(ctx, r.owner(), r.ContactID, req)
 	confirmed := false
 	if errors.Is(err, client.ErrOutcomeUnknown) {
 		// Never sent again: read, and see whether the change is there.
@@ -109,7 +118,7 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 		o.Value = value
 		return s.finish(ctx, at, o, err, what)
 	}
-	s.wrote(r.CustomerID, updated)
+	s.wrote(r.owner(), updated)
 	return s.finish(ctx, at, Outcome{Result: Saved, Contact: updated, Value: value, Confirmed: confirmed}, nil, what)
 }
 
@@ -128,7 +137,7 @@ func (s *Service) alreadyAsked(ctx context.Context, r UpdateRequest, current cli
 	if !errs.Empty() || !Patch(r.Asked, base, value).IsEmpty() {
 		return Outcome{}, false
 	}
-	earlier, _, err := s.audit.List(ctx, audit.Filter{ContactID: r.ContactID, Actor: r.Actor.Email, Action: audit.ActionUpdate,
+	earlier, _, err := s.audit.List(ctx, audit.Filter{ContactID: r.ContactID, LocationID: r.LocationID, Actor: r.Actor.Email, Action: audit.ActionUpdate,
 		From: time.Now().Add(-FormTTL), Limit: 10, SkipTotal: true})
 	if err != nil {
 		s.log.WarnContext(ctx, "the person's earlier attempts could not be read", "request_id", r.Actor.RequestID, "error", err)
@@ -147,7 +156,7 @@ func (s *Service) alreadyAsked(ctx context.Context, r UpdateRequest, current cli
 			continue
 		}
 		s.metrics.Save("replayed")
-		s.wrote(r.CustomerID, current)
+		s.wrote(r.owner(), current)
 		return o, true
 	}
 	s.metrics.Save("no_change")
@@ -159,7 +168,7 @@ func (s *Service) alreadyAsked(ctx context.Context, r UpdateRequest, current cli
 func (s *Service) confirmUpdate(ctx context.Context, r UpdateRequest, req client.UpdateContactRequest, lost error) (client.Contact, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), confirmTimeout)
 	defer cancel()
-	current, err := s.st.GetContact(ctx, r.CustomerID, r.ContactID)
+	current, err := s.st.GetContactOf(ctx, r.owner(), r.ContactID)
 	if err != nil {
 		return client.Contact{}, &unconfirmed{lost: lost, check: err}
 	}

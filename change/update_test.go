@@ -1,6 +1,7 @@
 package change_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -28,14 +29,16 @@ type harness struct {
 
 // recorded is a change.Cache that remembers what it was told.
 type recorded struct {
-	mu    sync.Mutex
-	wrote []client.Contact
+	mu     sync.Mutex
+	wrote  []client.Contact
+	owners []client.Owner
 }
 
-func (r *recorded) Wrote(_ int64, ct client.Contact) {
+func (r *recorded) Wrote(o client.Owner, ct client.Contact) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.wrote = append(r.wrote, ct)
+	r.owners = append(r.owners, o)
 }
 
 func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
@@ -94,23 +97,32 @@ func (h *harness) calls() (reads, patches int) {
 }
 
 func TestUpdateSavesReadingOnceAndWritingOnce(t *testing.T) {
-	h := newHarness(t)
-	r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Work cell" })
-	o := h.svc.Update(context.Background(), r)
-	if o.Result != change.Saved || o.Contact.Memo != "Work cell" || o.Confirmed || o.AuditID == 0 {
-		t.Fatalf("outcome = %+v", o)
-	}
-	if reads, patches := h.calls(); reads != 1 || patches != 1 {
-		t.Errorf("calls: %d reads, %d PATCHes; want 1 and 1", reads, patches)
-	}
-	e := h.entries(t, sandbox.SeedMobileContactID)
-	if len(e) != 1 || e[0].Outcome != audit.OutcomeSaved || e[0].ActorEmail != kelly.Email || e[0].RequestID != "req-1" ||
-		len(e[0].Changes) != 1 || e[0].Changes[0] != (audit.Change{Field: "memo", Before: "Cell", After: "Work cell"}) {
-		t.Errorf("audit = %+v", e)
-	}
-	if len(h.cache.wrote) != 1 || h.cache.wrote[0].Memo != "Work cell" {
-		t.Errorf("caches told %+v", h.cache.wrote)
-	}
+	forEachOwner(t, func(t *testing.T, s subject) {
+		h := newHarness(t)
+		r := h.edit(t, s, s.mobile, func(f *change.Fields) { f.Memo = "Work cell" })
+		o := h.svc.Update(context.Background(), r)
+		if o.Result != change.Saved || o.Contact.Memo != "Work cell" || o.Confirmed || o.AuditID == 0 {
+			t.Fatalf("outcome = %+v", o)
+		}
+		if reads, patches := h.callsOf(s); reads != 1 || patches != 1 {
+			t.Errorf("calls: %d reads, %d PATCHes; want 1 and 1", reads, patches)
+		}
+		if stored, _ := h.contact(s, s.mobile); stored.Memo != "Work cell" {
+			t.Errorf("ServiceTitan holds memo %q", stored.Memo)
+		}
+		e := h.entries(t, s.mobile)
+		if len(e) != 1 || e[0].Outcome != audit.OutcomeSaved || e[0].ActorEmail != kelly.Email || e[0].RequestID != "req-1" ||
+			e[0].CustomerID != s.owner.CustomerID || e[0].LocationID != s.owner.LocationID ||
+			len(e[0].Changes) != 1 || e[0].Changes[0] != (audit.Change{Field: "memo", Before: s.memo, After: "Work cell"}) {
+			t.Errorf("audit = %+v", e)
+		}
+		if len(h.cache.wrote) != 1 || h.cache.wrote[0].Memo != "Work cell" || h.cache.owners[0] != s.owner {
+			t.Errorf("caches told %+v of %+v", h.cache.wrote, h.cache.owners)
+		}
+		if ct, ok := h.svc.Written(s.owner, s.mobile); !ok || ct.Memo != "Work cell" {
+			t.Errorf("Written = %+v, %v", ct, ok)
+		}
+	})
 }
 
 func TestUpdateChecksCostNoCall(t *testing.T) {
@@ -154,24 +166,27 @@ func TestMemoOfExactly255CharactersIsSaved(t *testing.T) {
 }
 
 func TestUpdateConflictWritesNothing(t *testing.T) {
-	h := newHarness(t)
-	r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Mine" })
-	theirs, _ := h.sb.Contact(sandbox.SeedCustomerID, sandbox.SeedMobileContactID)
-	theirs.Value, theirs.ModifiedOn = "2175550199", theirs.ModifiedOn.Add(time.Minute)
-	h.sb.SetContact(sandbox.SeedCustomerID, theirs)
-	o := h.svc.Update(context.Background(), r)
-	if o.Result != change.Conflict || o.Contact.Value != "2175550199" {
-		t.Fatalf("outcome = %+v", o)
-	}
-	if _, patches := h.calls(); patches != 0 {
-		t.Errorf("%d PATCHes after a conflict", patches)
-	}
-	// Recorded as the person's own change against the current record, not
-	// as a revert of the colleague's number.
-	e := h.entries(t, sandbox.SeedMobileContactID)
-	if len(e) != 1 || e[0].Outcome != audit.OutcomeConflict || len(e[0].Changes) != 1 || e[0].Changes[0].Field != "memo" {
-		t.Errorf("audit = %+v", e)
-	}
+	forEachOwner(t, func(t *testing.T, s subject) {
+		h := newHarness(t)
+		r := h.edit(t, s, s.mobile, func(f *change.Fields) { f.Memo = "Mine" })
+		theirs, _ := h.contact(s, s.mobile)
+		theirs.Value, theirs.ModifiedOn = "2175550199", theirs.ModifiedOn.Add(time.Minute)
+		h.setContact(s, theirs)
+		o := h.svc.Update(context.Background(), r)
+		if o.Result != change.Conflict || o.Contact.Value != "2175550199" {
+			t.Fatalf("outcome = %+v", o)
+		}
+		if _, patches := h.callsOf(s); patches != 0 {
+			t.Errorf("%d PATCHes after a conflict", patches)
+		}
+		// Recorded as the person's own change against the current record, not
+		// as a revert of the colleague's number.
+		e := h.entries(t, s.mobile)
+		if len(e) != 1 || e[0].Outcome != audit.OutcomeConflict || len(e[0].Changes) != 1 || e[0].Changes[0].Field != "memo" ||
+			e[0].LocationID != s.owner.LocationID {
+			t.Errorf("audit = %+v", e)
+		}
+	})
 }
 
 func TestLostAnswerIsSettledByReading(t *testing.T) {
@@ -186,63 +201,71 @@ func TestLostAnswerIsSettledByReading(t *testing.T) {
 		{"ok, applied, then the connection dropped", sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, DropConnection: true},
 			change.Saved, audit.OutcomeSaved, "Lost", true},
 		{"nok, never applied, no answer in time", sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, Hang: true},
-			change.NotSaved, audit.OutcomeFailed, "Cell", true},
+			change.NotSaved, audit.OutcomeFailed, "", true}, // the memo as it was
 		{"ok, a gateway 504 after ServiceTitan saved", sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, Status: 504},
 			change.Saved, audit.OutcomeSaved, "Lost", true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			h.sb.InjectFault(tt.fault)
-			o := h.svc.Update(context.Background(), h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Lost" }))
-			if o.Result != tt.want || o.Confirmed != tt.confirmed {
-				t.Fatalf("outcome = %s (confirmed %v), want %s", o.Result, o.Confirmed, tt.want)
-			}
-			if _, patches := h.calls(); patches != 1 {
-				t.Errorf("%d PATCHes; a lost answer is never resent", patches)
-			}
-			if ct, _ := h.sb.Contact(sandbox.SeedCustomerID, sandbox.SeedMobileContactID); ct.Memo != tt.wantMemo {
-				t.Errorf("memo now %q, want %q", ct.Memo, tt.wantMemo)
-			}
-			if e := h.entries(t, sandbox.SeedMobileContactID); len(e) != 1 || e[0].Outcome != tt.outcome {
-				t.Errorf("audit = %+v", e)
-			}
-		})
-	}
+	forEachOwner(t, func(t *testing.T, s subject) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				h := newHarness(t)
+				tt.fault.Operation = s.update
+				h.sb.InjectFault(tt.fault)
+				o := h.svc.Update(context.Background(), h.edit(t, s, s.mobile, func(f *change.Fields) { f.Memo = "Lost" }))
+				if o.Result != tt.want || o.Confirmed != tt.confirmed {
+					t.Fatalf("outcome = %s (confirmed %v), want %s", o.Result, o.Confirmed, tt.want)
+				}
+				if _, patches := h.callsOf(s); patches != 1 {
+					t.Errorf("%d PATCHes; a lost answer is never resent", patches)
+				}
+				want := cmp.Or(tt.wantMemo, s.memo)
+				if ct, _ := h.contact(s, s.mobile); ct.Memo != want {
+					t.Errorf("memo now %q, want %q", ct.Memo, want)
+				}
+				if e := h.entries(t, s.mobile); len(e) != 1 || e[0].Outcome != tt.outcome {
+					t.Errorf("audit = %+v", e)
+				}
+			})
+		}
+	})
 }
 
 // When the answer is lost and the read fails too, nobody can tell: the
 // outcome and the audit trail say unknown.
 func TestLostAnswerAndFailedReadIsUnknown(t *testing.T) {
-	h := newHarness(t)
-	// The PATCH is applied, then hangs until the client gives up (500 ms);
-	// meanwhile every read starts failing, so the read that would settle it
-	// fails too.
-	h.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, AfterApply: true, Hang: true})
-	go func() {
-		for h.sb.Requests(sandbox.OpUpdateContact) == 0 {
-			time.Sleep(time.Millisecond)
+	forEachOwner(t, func(t *testing.T, s subject) {
+		h := newHarness(t)
+		// The PATCH is applied, then hangs until the client gives up (500 ms);
+		// meanwhile every read starts failing, so the read that would settle it
+		// fails too.
+		h.sb.InjectFault(sandbox.Fault{Operation: s.update, Times: 1, AfterApply: true, Hang: true})
+		go func() {
+			for h.sb.Requests(s.update) == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			h.sb.InjectFault(sandbox.Fault{Operation: s.list, Status: 500})
+		}()
+		o := h.svc.Update(context.Background(), h.edit(t, s, s.mobile, func(f *change.Fields) { f.Memo = "Lost" }))
+		if o.Result != change.Unknown {
+			t.Fatalf("outcome = %s", o.Result)
 		}
-		h.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpListContacts, Status: 500})
-	}()
-	o := h.svc.Update(context.Background(), h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Lost" }))
-	if o.Result != change.Unknown {
-		t.Fatalf("outcome = %s", o.Result)
-	}
-	if e := h.entries(t, sandbox.SeedMobileContactID); len(e) != 1 || e[0].Outcome != audit.OutcomeUnknown {
-		t.Errorf("audit = %+v", e)
-	}
+		if e := h.entries(t, s.mobile); len(e) != 1 || e[0].Outcome != audit.OutcomeUnknown {
+			t.Errorf("audit = %+v", e)
+		}
+	})
 }
 
 func TestUnrecordedChangeIsNotSent(t *testing.T) {
-	h := newHarness(t, func(c *change.Config) { c.Audit = failingStore{c.Audit} })
-	o := h.svc.Update(context.Background(), h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "x" }))
-	if o.Result != change.Unrecorded {
-		t.Fatalf("outcome = %s", o.Result)
-	}
-	if _, patches := h.calls(); patches != 0 {
-		t.Errorf("%d PATCHes without an audit row", patches)
-	}
+	forEachOwner(t, func(t *testing.T, s subject) {
+		h := newHarness(t, func(c *change.Config) { c.Audit = failingStore{c.Audit} })
+		o := h.svc.Update(context.Background(), h.edit(t, s, s.mobile, func(f *change.Fields) { f.Memo = "x" }))
+		if o.Result != change.Unrecorded {
+			t.Fatalf("outcome = %s", o.Result)
+		}
+		if _, patches := h.callsOf(s); patches != 0 {
+			t.Errorf("%d PATCHes without an audit row", patches)
+		}
+	})
 }
 
 type failingStore struct{ audit.Store }
@@ -264,35 +287,39 @@ func TestRepeatedPostsOfOneFormShareItsOutcome(t *testing.T) {
 		{"nok, the first post is rejected", &sandbox.Fault{Operation: sandbox.OpUpdateContact, Times: 1, Status: 400,
 			Body: `{"title":"One or more validation errors occurred.","status":400,"errors":{"Memo":["Memo is not allowed."]}}`}, change.Invalid},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t)
-			if tt.fault != nil {
-				h.sb.InjectFault(*tt.fault)
-			}
-			h.sb.SetLatency(150 * time.Millisecond)
-			r := h.opened(t, sandbox.SeedCustomerID, sandbox.SeedMobileContactID, func(f *change.Fields) { f.Memo = "Once" })
-			results := make([]change.Outcome, 2)
-			var wg sync.WaitGroup
-			wg.Go(func() { results[0] = h.svc.Update(context.Background(), r) })
-			for h.sb.Requests(sandbox.OpUpdateContact) == 0 { // the first post is writing
-				time.Sleep(time.Millisecond)
-			}
-			wg.Go(func() { results[1] = h.svc.Update(context.Background(), r) })
-			wg.Wait()
-			if _, patches := h.calls(); patches != 1 {
-				t.Errorf("%d PATCHes, want 1", patches)
-			}
-			for i, o := range results {
-				if o.Result != tt.want {
-					t.Errorf("post %d: %s, want %s", i, o.Result, tt.want)
+		forEachOwner(t, func(t *testing.T, s subject) {
+			t.Run(tt.name, func(t *testing.T) {
+				h := newHarness(t)
+				if tt.fault != nil {
+					f := *tt.fault
+					f.Operation = s.update
+					h.sb.InjectFault(f)
 				}
-			}
-			if results[0].Replayed || !results[1].Replayed {
-				t.Errorf("replayed = %v, %v; want the second", results[0].Replayed, results[1].Replayed)
-			}
-			if tt.want == change.Invalid && strings.Join(results[1].Errors.ByField["memo"], "") != "Memo is not allowed." {
-				t.Errorf("the waiting post got %+v", results[1].Errors)
-			}
+				h.sb.SetLatency(150 * time.Millisecond)
+				r := h.edit(t, s, s.mobile, func(f *change.Fields) { f.Memo = "Once" })
+				results := make([]change.Outcome, 2)
+				var wg sync.WaitGroup
+				wg.Go(func() { results[0] = h.svc.Update(context.Background(), r) })
+				for h.sb.Requests(s.update) == 0 { // the first post is writing
+					time.Sleep(time.Millisecond)
+				}
+				wg.Go(func() { results[1] = h.svc.Update(context.Background(), r) })
+				wg.Wait()
+				if _, patches := h.callsOf(s); patches != 1 {
+					t.Errorf("%d PATCHes, want 1", patches)
+				}
+				for i, o := range results {
+					if o.Result != tt.want {
+						t.Errorf("post %d: %s, want %s", i, o.Result, tt.want)
+					}
+				}
+				if results[0].Replayed || !results[1].Replayed {
+					t.Errorf("replayed = %v, %v; want the second", results[0].Replayed, results[1].Replayed)
+				}
+				if tt.want == change.Invalid && strings.Join(results[1].Errors.ByField["memo"], "") != "Memo is not allowed." {
+					t.Errorf("the waiting post got %+v", results[1].Errors)
+				}
+			})
 		})
 	}
 }

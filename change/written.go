@@ -18,7 +18,12 @@ const writtenMax = 10000
 // wrote, as ServiceTitan answered.
 type writtenContacts struct {
 	mu sync.Mutex
-	m  map[[2]int64]writtenContact
+	m  map[writtenKey]writtenContact
+}
+
+type writtenKey struct {
+	owner   client.Owner
+	contact int64
 }
 
 type writtenContact struct {
@@ -27,33 +32,33 @@ type writtenContact struct {
 }
 
 func newWrittenContacts() *writtenContacts {
-	return &writtenContacts{m: map[[2]int64]writtenContact{}}
+	return &writtenContacts{m: map[writtenKey]writtenContact{}}
 }
 
-func (w *writtenContacts) put(customerID int64, ct client.Contact) {
+func (w *writtenContacts) put(o client.Owner, ct client.Contact) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.m) >= writtenMax {
 		clear(w.m)
 	}
-	w.m[[2]int64{customerID, ct.ID}] = writtenContact{ct: ct, expires: time.Now().Add(writtenTTL)}
+	w.m[writtenKey{o, ct.ID}] = writtenContact{ct: ct, expires: time.Now().Add(writtenTTL)}
 }
 
 // Written returns the contact as this instance's last change of it wrote
 // it, for a couple of minutes after: the record page that follows a save
 // shows it without reading ServiceTitan again.
-func (s *Service) Written(customerID, contactID int64) (client.Contact, bool) {
+func (s *Service) Written(o client.Owner, contactID int64) (client.Contact, bool) {
 	s.written.mu.Lock()
 	defer s.written.mu.Unlock()
-	w, ok := s.written.m[[2]int64{customerID, contactID}]
+	w, ok := s.written.m[writtenKey{o, contactID}]
 	if !ok || time.Now().After(w.expires) {
 		return client.Contact{}, false
 	}
 	return w.ct, true
 }
 
-func (w *writtenContacts) forget(customerID, contactID int64) {
+func (w *writtenContacts) forget(o client.Owner, contactID int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	delete(w.m, [2]int64{customerID, contactID})
+	delete(w.m, writtenKey{o, contactID})
 }

@@ -35,6 +35,62 @@ func locationContacts(locationID int64) contactsOf {
 	}
 }
 
+// Owner is whose contacts an operation reads or writes: a customer's own,
+// or those of one of its service locations. Code that works on either
+// kind (a change, the index, a page) carries an Owner and calls the
+// ...Of methods below, which pick the customer's or the location's
+// operation.
+type Owner struct {
+	// CustomerID is the customer: the contacts' owner, or the location's.
+	CustomerID int64
+	// LocationID is the service location whose contacts these are; 0 for
+	// the customer's own.
+	LocationID int64
+}
+
+// CustomerOwner is a customer's own contacts.
+func CustomerOwner(customerID int64) Owner { return Owner{CustomerID: customerID} }
+
+// LocationOwner is the contacts of a customer's service location.
+func LocationOwner(customerID, locationID int64) Owner {
+	return Owner{CustomerID: customerID, LocationID: locationID}
+}
+
+// IsLocation reports whether the contacts are a location's.
+func (o Owner) IsLocation() bool { return o.LocationID != 0 }
+
+func (o Owner) contacts() contactsOf {
+	if o.IsLocation() {
+		return locationContacts(o.LocationID)
+	}
+	return customerContacts(o.CustomerID)
+}
+
+// ListContactsOf is ListContacts or ListLocationContacts, as o says.
+func (c *Client) ListContactsOf(ctx context.Context, o Owner) ([]Contact, error) {
+	return c.listContacts(ctx, o.contacts())
+}
+
+// GetContactOf is GetContact or GetLocationContact, as o says.
+func (c *Client) GetContactOf(ctx context.Context, o Owner, contactID int64) (Contact, error) {
+	return c.getContact(ctx, o.contacts(), contactID)
+}
+
+// UpdateContactOf is UpdateContact or UpdateLocationContact, as o says.
+func (c *Client) UpdateContactOf(ctx context.Context, o Owner, contactID int64, req UpdateContactRequest) (Contact, error) {
+	return c.updateContact(ctx, o.contacts(), contactID, req)
+}
+
+// CreateContactOf is CreateContact or CreateLocationContact, as o says.
+func (c *Client) CreateContactOf(ctx context.Context, o Owner, req CreateContactRequest) (Contact, error) {
+	return c.createContact(ctx, o.contacts(), req)
+}
+
+// DeleteContactOf is DeleteContact or DeleteLocationContact, as o says.
+func (c *Client) DeleteContactOf(ctx context.Context, o Owner, contactID int64) error {
+	return c.deleteContact(ctx, o.contacts(), contactID)
+}
+
 func (o contactsOf) contact(contactID int64) string {
 	return o.path + "/" + strconv.FormatInt(contactID, 10)
 }

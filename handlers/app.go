@@ -31,6 +31,8 @@ import (
 // implements it.
 type ServiceTitan interface {
 	change.ServiceTitan
+	ListContacts(ctx context.Context, customerID int64) ([]client.Contact, error)
+	GetContact(ctx context.Context, customerID, contactID int64) (client.Contact, error)
 	SearchCustomers(ctx context.Context, q client.CustomerQuery) (client.Page[client.Customer], error)
 	GetCustomer(ctx context.Context, id int64) (client.Customer, error)
 	CheckToken(ctx context.Context) error

@@ -28,7 +28,7 @@ func (a *App) contactShow(c echo.Context) error {
 	var name string
 	contact, justSaved := client.Contact{}, false
 	if a.takeWritten(c, customerID, contactID) {
-		contact, justSaved = a.changes.Written(customerID, contactID)
+		contact, justSaved = a.changes.Written(client.CustomerOwner(customerID), contactID)
 	}
 	if justSaved {
 		name, err = a.customerName(c, customerID)

@@ -383,14 +383,20 @@ func (s *Store) SetTotal(ctx context.Context, name string, n int) error {
 
 // Wrote puts a contact the app just wrote into the index at once (it is a
 // change.Cache), as new as ServiceTitan's answer says.
-func (s *Store) Wrote(customerID int64, ct client.Contact) {
-	s.write(Contact{ID: ct.ID, CustomerID: customerID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
+func (s *Store) Wrote(o client.Owner, ct client.Contact) {
+	if o.IsLocation() {
+		return // the location feeds are not indexed yet: the next sync brings it
+	}
+	s.write(Contact{ID: ct.ID, CustomerID: o.CustomerID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
 		PhoneSettings: ct.PhoneSettings, Preferences: ct.Preferences, CreatedOn: ct.CreatedOn, ModifiedOn: ct.ModifiedOn})
 }
 
 // Removed takes a contact the app just removed out of search.
-func (s *Store) Removed(customerID, contactID int64) {
-	s.write(Contact{ID: contactID, CustomerID: customerID, Removed: true, ModifiedOn: s.now()})
+func (s *Store) Removed(o client.Owner, contactID int64) {
+	if o.IsLocation() {
+		return
+	}
+	s.write(Contact{ID: contactID, CustomerID: o.CustomerID, Removed: true, ModifiedOn: s.now()})
 }
 
 // write applies one contact outside of a feed page; a failure only costs

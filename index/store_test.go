@@ -199,11 +199,11 @@ func TestOwnWritesAreIndexedAtOnce(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store) {
 		load(t, s)
 		ctx := context.Background()
-		s.Wrote(1002, client.Contact{ID: 2010, Type: client.ContactEmail, Value: "zoe.work@fjord.example", ModifiedOn: time.Now()})
+		s.Wrote(client.CustomerOwner(1002), client.Contact{ID: 2010, Type: client.ContactEmail, Value: "zoe.work@fjord.example", ModifiedOn: time.Now()})
 		if res, _ := s.Search(ctx, ParseQuery("zoe.work@"), 1, 20); len(res.Results) != 1 || res.Results[0].Customer.ID != 1002 {
 			t.Errorf("a written contact is not found: %+v", res.Results)
 		}
-		s.Removed(1002, 2003)
+		s.Removed(client.CustomerOwner(1002), 2003)
 		if res, _ := s.Search(ctx, ParseQuery("zoe@fjord.example"), 1, 20); len(res.Results) != 0 {
 			t.Errorf("a removed contact is still found: %+v", res.Results)
 		}
