@@ -162,3 +162,35 @@ func TestFocusFollowsEachStep(t *testing.T) {
 	must(t, expect.Locator(valueInput(page)).ToHaveValue("kelly@example.com"))
 	checkA11y(t, page)
 }
+
+// Every page has a search box in its header (the search page has its
+// own); a name typed with a slip finds the customer ("lovlace": Ada
+// Lovelace), shown, not opened, under a note that it is a close name;
+// results show each customer's phone number.
+func TestSearchFromEveryPageFindsANameWithASlip(t *testing.T) {
+	app := startApp(t, withIndex(0))
+	atWidths(t, func(t *testing.T, page playwright.Page) {
+		headerBox := page.GetByRole("search", playwright.PageGetByRoleOptions{Name: "Find a customer"}).GetByRole("searchbox")
+		for _, path := range []string{"/audit", "/hygiene", fmt.Sprintf("/customers/%d", sandbox.SeedManyContactsCustomerID)} {
+			visit(t, page, app, path)
+			must(t, expect.Locator(headerBox).ToBeVisible())
+		}
+		// The search page has one box: its own.
+		visit(t, page, app, "/")
+		must(t, expect.Locator(page.GetByRole("searchbox")).ToHaveCount(1))
+
+		visit(t, page, app, fmt.Sprintf("/customers/%d", sandbox.SeedManyContactsCustomerID))
+		checkA11y(t, page)
+		must(t, headerBox.Fill("lovlace"))
+		must(t, headerBox.Press("Enter"))
+		must(t, expect.Locator(page.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "Results"})).ToBeVisible())
+		must(t, expect.Locator(searchBox(page)).ToHaveValue("lovlace"))
+		must(t, expect.Locator(page.Locator("[data-near]")).ToContainText("close to it"))
+		hit := results(page).Filter(playwright.LocatorFilterOptions{Has: link(page, "Ada Lovelace")})
+		must(t, expect.Locator(hit).ToHaveCount(1))
+		must(t, expect.Locator(hit.Locator("[data-phone]")).ToHaveText("Phone: (217) 555-0177"))
+		checkA11y(t, page)
+		must(t, link(page, "Ada Lovelace").Click())
+		expectH1(t, page, "Ada Lovelace")
+	})
+}

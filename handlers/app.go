@@ -105,6 +105,8 @@ type Config struct {
 // Index is the tenant index, as the pages use it; *index.Store has it.
 type Index interface {
 	Search(ctx context.Context, q index.Query, page, size int) (index.Results, error)
+	// PrimaryPhones is each customer's first phone number, for results.
+	PrimaryPhones(ctx context.Context, customerIDs []int64) (map[int64]index.Contact, error)
 	// Ready is Status.Ready, quickly: search asks on every query.
 	Ready(ctx context.Context, staleAfter time.Duration) (bool, error)
 	Status(ctx context.Context, staleAfter time.Duration) (index.Status, error)

@@ -130,13 +130,28 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 	if err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The search index cannot be read just now. Try again in a minute.", err)
 	}
-	// One match is opened at once: the next step is on its page.
-	if page == 1 && len(res.Results) == 1 && !res.More {
+	// One match is opened at once: the next step is on its page. A name
+	// only close to the words typed is shown first, not opened.
+	if page == 1 && len(res.Results) == 1 && !res.More && !res.Near {
 		return a.redirect(c, matchedURL(res.Results[0]))
 	}
-	for _, r := range res.Results {
-		m.Results = append(m.Results, a.resultLink(r, query))
+	ids := make([]int64, len(res.Results))
+	for i, r := range res.Results {
+		ids[i] = r.Customer.ID
 	}
+	phones, err := a.index.PrimaryPhones(c.Request().Context(), ids)
+	if err != nil {
+		// The results stand without their numbers.
+		a.log.WarnContext(c.Request().Context(), "search results' phone numbers not read", "error", err)
+	}
+	for _, r := range res.Results {
+		link := a.resultLink(r, query)
+		if ph, ok := phones[r.Customer.ID]; ok && (r.Contact == nil || r.Contact.ID != ph.ID) {
+			link.Phone = a.displayValue(ph.Type, ph.Value)
+		}
+		m.Results = append(m.Results, link)
+	}
+	m.Near = res.Near
 	m.Total = res.Total
 	if page > 1 {
 		m.PrevURL = searchURL(q, page-1)

@@ -111,6 +111,40 @@ func TestCustomerPageMarksTheMatchedContact(t *testing.T) {
 	}
 }
 
+// A name typed with a slip finds the customer, listed (not opened) under
+// a note that the name is close; each result shows the customer's first
+// phone number. Every page but the search page has the header's box.
+func TestSearchANameWithASlip(t *testing.T) {
+	up := newUpstream(t)
+	configure, idx := withIndex(t, up, true)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, configure).URL)
+	p := b.get("/customers?q=lovlace")
+	if p.status != http.StatusOK || p.doc.Find(`li[data-customer-id="5"]`).Length() != 1 {
+		t.Fatalf("status %d, results %q", p.status, text(p, "[data-results]"))
+	}
+	if !strings.Contains(text(p, "[data-near]"), "close to it") {
+		t.Errorf("no note that the name is only close: %q", text(p, "main"))
+	}
+	if got := text(p, `li[data-customer-id="5"] [data-phone]`); got != "Phone: (217) 555-0177" {
+		t.Errorf("the result's phone %q", got)
+	}
+	if p.doc.Find("[data-header-search]").Length() != 0 || p.doc.Find("input[type=search]").Length() != 1 {
+		t.Errorf("the search page has %d search boxes", p.doc.Find("input[type=search]").Length())
+	}
+	// A number that matched is not said twice.
+	addToIndex(t, idx, index.Customer{ID: 6, Name: "Charles Babbage", Active: true},
+		index.Contact{ID: 60, CustomerID: 6, Type: client.ContactPhone, Value: "3125550177"})
+	if p := b.get("/customers?q=0177"); p.status != http.StatusOK || p.doc.Find(`li[data-customer-id="5"] [data-match]`).Length() != 1 ||
+		p.doc.Find(`li[data-customer-id="5"] [data-phone]`).Length() != 0 {
+		t.Errorf("the matched number is repeated as the phone: %d %q", p.status, text(p, `li[data-customer-id="5"]`))
+	}
+	for _, path := range []string{"/customers/5", "/audit", "/index"} {
+		if p := b.get(path); p.doc.Find(`[data-header-search] input[type=search][name=q]`).Length() != 1 {
+			t.Errorf("%s: no search box in the header", path)
+		}
+	}
+}
+
 // While the index is still loading, search says how much it covers and
 // asks ServiceTitan, as before.
 func TestSearchWhileTheIndexLoads(t *testing.T) {

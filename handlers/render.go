@@ -53,5 +53,7 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 		OptOut:     a.takeFlash(c, flashOptOut),
 		Version:    a.version,
 		LocalTimes: a.localTimes,
+		// Every page but the search page (which has its own box).
+		HeaderSearch: true,
 	}
 }

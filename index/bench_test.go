@@ -17,6 +17,8 @@ package index_test
 //	BenchmarkSearch/email      Search for a whole email address
 //	BenchmarkSearch/digits     Search for four digits of a phone number
 //	BenchmarkSearch/name       Search for a first and a last name
+//	BenchmarkSearch/name-slip  the same with two letters of the longer word
+//	                           swapped: found by edit distance
 //
 // The tenant has INDEX_BENCH_CUSTOMERS generated customers (default
 // 20000, with 1 to 4 contacts each):
@@ -180,4 +182,5 @@ func BenchmarkSearch(b *testing.B) {
 	run("email-underscores", len(q.Emails), search(func(i int) string { return indexbench.Underscored(q.Emails[i]) }))
 	run("digits", len(q.Digits), search(func(i int) string { return q.Digits[i] }))
 	run("name", len(q.Names), search(func(i int) string { return q.Names[i] }))
+	run("name-slip", len(q.Names), search(func(i int) string { return indexbench.Slipped(q.Names[i]) }))
 }

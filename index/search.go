@@ -91,7 +91,8 @@ type Result struct {
 	// Contact is the contact that matched, if one did.
 	Contact *Contact
 	Rank    Rank
-	// Field says what matched: "id", "name", "address", "value", "memo".
+	// Field says what matched: "id", "name", "address", "value", "memo",
+	// or "near" (a name close to the words typed).
 	Field string
 }
 
@@ -102,6 +103,9 @@ type Results struct {
 	Total int
 	// More reports whether a later page has results.
 	More bool
+	// Near: nobody's name or address holds the words as typed; these
+	// customers' names are close to them ("lovlace": Lovelace).
+	Near bool
 }
 
 // maxCandidates bounds the rows a query considers: more than anyone pages
@@ -172,6 +176,18 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		}
 	}
 
+	near := false
+	if len(found) == 0 && len(q.Words) > 0 {
+		similar, err := s.customersNear(ctx, q.Words)
+		if err != nil {
+			return Results{}, err
+		}
+		for _, c := range similar {
+			add(Result{Customer: c, Rank: RankName, Field: "near"})
+			near = true
+		}
+	}
+
 	// Names are folded once each, not at every comparison: a query may
 	// find a thousand customers.
 	type sortable struct {
@@ -186,7 +202,7 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		return cmp.Or(cmp.Compare(a.Rank, b.Rank), boolOrder(b.Customer.Active, a.Customer.Active),
 			strings.Compare(a.name, b.name), cmp.Compare(a.Customer.ID, b.Customer.ID))
 	})
-	res := Results{Total: len(all)}
+	res := Results{Total: len(all), Near: near}
 	// A page far past the end is empty: its offset is not computed, so no
 	// page number can overflow it.
 	start := len(all)
@@ -460,4 +476,28 @@ func (s *Store) Customer(ctx context.Context, id int64) (Customer, error) { retu
 // Contacts reads a customer's contacts from the index, in id order.
 func (s *Store) Contacts(ctx context.Context, customerID int64) ([]Contact, error) {
 	return s.queryContacts(ctx, s.rebind(`SELECT `+contactColumns+` FROM index_contacts WHERE customer_id = ? ORDER BY id`), customerID)
+}
+
+// PrimaryPhones reads the first phone number (by contact id) of each of
+// the customers, in one query: search results show it, so that customers
+// of one name can be told apart. A customer without one is left out.
+func (s *Store) PrimaryPhones(ctx context.Context, customerIDs []int64) (map[int64]Contact, error) {
+	out := map[int64]Contact{}
+	for chunk := range slices.Chunk(customerIDs, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		contacts, err := s.queryContacts(ctx, s.rebind(`SELECT `+contactColumns+` FROM index_contacts WHERE customer_id IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY id`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, ct := range contacts {
+			if _, ok := out[ct.CustomerID]; !ok && ct.Type.IsPhoneNumber() {
+				out[ct.CustomerID] = ct
+			}
+		}
+	}
+	return out, nil
 }

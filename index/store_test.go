@@ -91,6 +91,15 @@ func TestSearch(t *testing.T) {
 			{"hopper", []int64{1003}, "name"}, // inactive, but found
 			{"zzyzx", nil, ""},
 			{"akesson zz", nil, ""}, // every word must match
+			// A slip in a name: a letter dropped, two swapped, one changed.
+			{"lovlace", []int64{1001, 1004}, "near"},
+			{"ada lovlace", []int64{1001}, "near"},
+			{"hoper", []int64{1003}, "near"},
+			{"grcae hopper", []int64{1003}, "near"},
+			{"akessen", []int64{1002}, "near"},
+			{"lovelaec bakery", []int64{1004}, "near"},
+			{"lvlace", nil, ""}, // two slips in seven letters: too far
+			{"ado", nil, ""},    // short words are not guessed at
 		}
 		for _, tt := range tests {
 			res, err := s.Search(context.Background(), ParseQuery(tt.q), 1, 20)

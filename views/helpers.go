@@ -238,6 +238,13 @@ func (c ContactRow) texting() string {
 // boolString is the data-value of a bool: "true" or "false".
 func boolString(v bool) string { return strconv.FormatBool(v) }
 
+// withoutHeaderSearch leaves the header's search box out: the page has
+// its own.
+func withoutHeaderSearch(l Layout) Layout {
+	l.HeaderSearch = false
+	return l
+}
+
 // resultsHeading is "Results", or "Results, page 2" after the first page.
 func (s SearchPage) resultsHeading() string {
 	if s.Page > 1 {

@@ -29,6 +29,9 @@ type Layout struct {
 	// RefreshSeconds reloads the page this often when JavaScript is off
 	// (a running job's progress); 0: never.
 	RefreshSeconds int
+	// HeaderSearch shows the search box in the header (every page but
+	// the search page, which has its own).
+	HeaderSearch bool
 	// LocalTimes: no DISPLAY_TZ is set, so a script shows every
 	// <time datetime> in the browser's own zone (written in UTC, which
 	// says so, for a browser without JavaScript).
@@ -63,6 +66,9 @@ type CustomerLink struct {
 	MatchURL   string
 	// ContactSummary is e.g. "(217) 555-0177 · ada@example.com · 1 more".
 	ContactSummary string
+	// Phone is the customer's first phone number, formatted, when the
+	// contact that matched is not it: three "Aarav Smith" told apart.
+	Phone string
 }
 
 // Segment is a piece of text; Mark says it matched a search.
@@ -90,6 +96,9 @@ type SearchPage struct {
 	Coverage string
 	// Total counts the customers found, when known.
 	Total int
+	// Near: no name holds the words as typed; the results' names are
+	// close to them ("lovlace": Lovelace).
+	Near bool
 }
 
 // Flag is one preference checkbox or value.
