@@ -311,6 +311,9 @@ func (a *App) indexNote(c echo.Context, behind, loading string) string {
 // their contacts next", "every customer read; contacts being read, 512340
 // so far".
 func loadingWhat(st index.Status) string {
+	if st.ContactFeed.Backfilled {
+		return fmt.Sprintf("every customer and contact read; service locations being read, %d so far", st.Counts.Locations)
+	}
 	if st.CustomerFeed.Backfilled {
 		return fmt.Sprintf("every customer read; contacts being read, %d so far", st.Counts.Contacts)
 	}

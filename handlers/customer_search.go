@@ -110,6 +110,9 @@ func coverageNote(st index.Status) string {
 	if st.CustomerFeed.Backfilled {
 		covers = fmt.Sprintf("Search covers every customer but is still loading their contacts (%d so far)", st.Counts.Contacts)
 	}
+	if st.ContactFeed.Backfilled {
+		covers = fmt.Sprintf("Search covers every customer and contact but is still loading their service locations (%d so far)", st.Counts.Locations)
+	}
 	return covers + ", so results may be incomplete. Until the index is complete, this searched ServiceTitan directly: names, phone numbers and IDs (not emails, addresses or memos)."
 }
 

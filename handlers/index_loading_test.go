@@ -51,6 +51,13 @@ func TestIndexProgressWaitsForTheContacts(t *testing.T) {
 
 	readFeed(t, idx, index.Page{Feed: index.FeedContacts, Contacts: []index.Contact{{ID: 7, CustomerID: 5, Type: client.ContactEmail, Value: "ada@example.com"}}})
 	st = b.get("/index")
+	if value, maxValue := attr(st, "[data-index-progress]", "value"), attr(st, "[data-index-progress]", "max"); value == maxValue ||
+		!strings.Contains(text(st, "#index-progress-label"), "service locations being read") {
+		t.Errorf("contacts read, locations loading: progress %s of %s, %q", value, maxValue, text(st, "#index-progress-label"))
+	}
+	readFeed(t, idx, index.Page{Feed: index.FeedLocations, Locations: []index.Location{{ID: 9, CustomerID: 5, Name: "Ada Lovelace", Active: true}}})
+	readFeed(t, idx, index.Page{Feed: index.FeedLocationContacts})
+	st = b.get("/index")
 	if value, maxValue := attr(st, "[data-index-progress]", "value"), attr(st, "[data-index-progress]", "max"); value != maxValue ||
 		text(st, "#index-progress-label") != "Complete" {
 		t.Errorf("both feeds read: progress %s of %s, %q", value, maxValue, text(st, "#index-progress-label"))

@@ -24,9 +24,12 @@ func (a *App) indexStatus(c echo.Context) error {
 	m.Customers, m.Contacts, m.Total = st.Counts.Customers, st.Counts.Contacts, st.Total
 	m.Value, m.Max, m.Loading = loadProgress(st)
 	m.Percent = int(float64(m.Value) / float64(m.Max) * 100)
+	feeds := []index.Feed{st.CustomerFeed, st.ContactFeed, st.LocationFeed, st.LocationContactFeed}
 	last := st.CustomerFeed.LastSuccess
-	if st.ContactFeed.LastSuccess.Before(last) {
-		last = st.ContactFeed.LastSuccess
+	for _, f := range feeds[1:] {
+		if f.LastSuccess.Before(last) {
+			last = f.LastSuccess
+		}
 	}
 	m.LastSync = a.timeView(last)
 	if !last.IsZero() {
@@ -39,12 +42,9 @@ func (a *App) indexStatus(c echo.Context) error {
 		m.Serving = "ServiceTitan, until the index catches up"
 	}
 	var errorAt time.Time
-	for _, f := range []struct {
-		msg string
-		at  time.Time
-	}{{st.CustomerFeed.LastError, st.CustomerFeed.LastErrorAt}, {st.ContactFeed.LastError, st.ContactFeed.LastErrorAt}} {
-		if f.msg != "" && f.at.After(errorAt) {
-			m.LastError, errorAt = f.msg, f.at
+	for _, f := range feeds {
+		if f.LastError != "" && f.LastErrorAt.After(errorAt) {
+			m.LastError, errorAt = f.LastError, f.LastErrorAt
 		}
 	}
 	m.LastErrorAt = a.timeView(errorAt)
@@ -58,7 +58,8 @@ func (a *App) indexStatus(c echo.Context) error {
 
 // refusedWhat words why rows of a feed were refused.
 func refusedWhat(feed, reason string) string {
-	what := map[string]string{index.FeedCustomers: "Customers", index.FeedContacts: "Contacts"}[feed]
+	what := map[string]string{index.FeedCustomers: "Customers", index.FeedContacts: "Contacts",
+		index.FeedLocations: "Service locations", index.FeedLocationContacts: "Location contacts"}[feed]
 	switch reason {
 	case index.RefusedFuture:
 		return what + " dated more than a minute ahead of this server's clock"

@@ -71,17 +71,18 @@ func (s *Store) eraseStatements() []string {
 	reset := `UPDATE index_feeds SET continue_from = '', backfilled = ` + s.boolean(false) + `, rows_read = 0,
 		high_water_us = 0, last_success_us = 0, last_error = '', last_error_us = 0`
 	if s.dialect == db.Postgres {
-		return []string{`TRUNCATE index_customers, index_contacts, index_totals, index_shared, index_unreachable, index_dirty,
+		return []string{`TRUNCATE index_customers, index_contacts, index_locations, index_totals, index_shared, index_unreachable, index_dirty,
 			index_refused, index_waiting`, reset, summary}
 	}
 	return []string{
 		// The triggers take each row out of the full-text tables; the
 		// rebuild then drops every segment, so no old trigram remains.
-		`DELETE FROM index_contacts`, `DELETE FROM index_customers`, `DELETE FROM index_totals`,
+		`DELETE FROM index_contacts`, `DELETE FROM index_customers`, `DELETE FROM index_locations`, `DELETE FROM index_totals`,
 		`DELETE FROM index_shared`, `DELETE FROM index_unreachable`, `DELETE FROM index_dirty`,
 		`DELETE FROM index_refused`, `DELETE FROM index_waiting`, summary,
 		`INSERT INTO index_contacts_fts (index_contacts_fts) VALUES ('rebuild')`,
 		`INSERT INTO index_customers_fts (index_customers_fts) VALUES ('rebuild')`,
+		`INSERT INTO index_locations_fts (index_locations_fts) VALUES ('rebuild')`,
 		reset,
 	}
 }

@@ -67,6 +67,9 @@ func (s *Store) screen(p *Page) (refused []refusal, highWater time.Time) {
 	p.Contacts = slices.DeleteFunc(p.Contacts, func(c Contact) bool {
 		return !judge(c.ID, c.ModifiedOn, contactFault(c))
 	})
+	p.Locations = slices.DeleteFunc(p.Locations, func(l Location) bool {
+		return !judge(l.ID, l.ModifiedOn, locationFault(l))
+	})
 	return refused, highWater
 }
 
@@ -160,33 +163,30 @@ func (s *Store) setAside(ctx context.Context, tx *sql.Tx, p *Page) error {
 		waiting = append(waiting, c)
 		return true
 	})
-	waiting = newest(waiting, func(c Contact) int64 { return c.ID }, func(c Contact) time.Time { return c.ModifiedOn })
-	now := micros(s.now())
-	return s.upsert(ctx, tx, `INSERT INTO index_waiting (id, customer_id, body, modified_us, since_us)`, 5,
-		`ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, body = excluded.body, modified_us = excluded.modified_us
-		WHERE excluded.modified_us >= index_waiting.modified_us`, len(waiting),
-		func(i int, args []any) []any {
-			c := waiting[i]
-			body, _ := json.Marshal(c)
-			return append(args, c.ID, c.CustomerID, string(body), micros(c.ModifiedOn), now)
-		})
+	return s.keepWaiting(ctx, tx, waiting)
 }
 
 // takeWaiting returns, and removes from index_waiting, the contacts kept
 // aside for the customers of a page.
 func (s *Store) takeWaiting(ctx context.Context, tx *sql.Tx, customers []Customer) ([]Contact, error) {
-	var some bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_waiting)`).Scan(&some); err != nil || !some {
-		return nil, err
-	}
 	ids := make([]int64, len(customers))
 	for i, c := range customers {
 		ids[i] = c.ID
 	}
+	return s.takeWaitingBy(ctx, tx, "customer_id", ids)
+}
+
+// takeWaitingBy returns, and removes from index_waiting, the contacts
+// kept aside whose column (customer_id, location_id) is one of ids.
+func (s *Store) takeWaitingBy(ctx context.Context, tx *sql.Tx, column string, ids []int64) ([]Contact, error) {
+	var some bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_waiting)`).Scan(&some); err != nil || !some {
+		return nil, err
+	}
 	var out []Contact
 	for chunk := range slices.Chunk(ids, 500) {
 		in := `(?` + strings.Repeat(", ?", len(chunk)-1) + `)`
-		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT body FROM index_waiting WHERE customer_id IN `+in), anys(chunk)...)
+		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT body FROM index_waiting WHERE `+column+` IN `+in), anys(chunk)...)
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +207,7 @@ func (s *Store) takeWaiting(ctx context.Context, tx *sql.Tx, customers []Custome
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_waiting WHERE customer_id IN `+in), anys(chunk)...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_waiting WHERE `+column+` IN `+in), anys(chunk)...); err != nil {
 			return nil, err
 		}
 	}

@@ -366,11 +366,13 @@ func (s *Store) sharedSelect(where string) string {
 
 // unreachableSelect reads the active customers with no phone number or
 // email that is not a placeholder, with where added (one customer). The
-// contact terms are the partial index index_contacts_reach's, as written.
+// contact terms are the partial index index_contacts_reach's, as written;
+// a contact of one of its service locations (a tenant, a site manager)
+// does not reach the customer.
 func (s *Store) unreachableSelect(where string) string {
 	return `SELECT cu.id FROM index_customers cu WHERE cu.active = ` + s.boolean(true) + where + `
 		AND NOT EXISTS (SELECT 1 FROM index_contacts c WHERE c.customer_id = cu.id AND c.removed = ` + s.boolean(false) + `
-			AND c.problem NOT LIKE 'placeholder-%' AND c.kind IN ('Phone', 'MobilePhone', 'Email'))`
+			AND c.problem NOT LIKE 'placeholder-%' AND c.kind IN ('Phone', 'MobilePhone', 'Email') AND c.location_id = 0)`
 }
 
 // Summarize rebuilds what the report counts across contacts (shared

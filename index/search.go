@@ -90,9 +90,14 @@ type Result struct {
 	Customer Customer
 	// Contact is the contact that matched, if one did.
 	Contact *Contact
-	Rank    Rank
-	// Field says what matched: "id", "name", "address", "value", "memo",
-	// or "near" (a name close to the words typed).
+	// Location is the customer's service location that matched (its
+	// name, address or id), or whose contact matched; nil when the
+	// customer or its own contact did.
+	Location *Location
+	Rank     Rank
+	// Field says what matched: "id", "name", "address", "value", "memo"
+	// (of the location when Location is set), or "near" (a name close to
+	// the words typed).
 	Field string
 }
 
@@ -126,7 +131,18 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		}
 		if ct, err := s.contact(ctx, id); err == nil {
 			if c, err := s.customer(ctx, ct.CustomerID); err == nil {
-				add(Result{Customer: c, Contact: &ct, Rank: RankExact, Field: "id"})
+				r := Result{Customer: c, Contact: &ct, Rank: RankExact, Field: "id"}
+				if ct.LocationID != 0 {
+					if l, err := s.Location(ctx, ct.LocationID); err == nil {
+						r.Location = &l
+					}
+				}
+				add(r)
+			}
+		}
+		if l, err := s.Location(ctx, id); err == nil {
+			if c, err := s.customer(ctx, l.CustomerID); err == nil {
+				add(Result{Customer: c, Location: &l, Rank: RankExact, Field: "id"})
 			}
 		}
 	}
@@ -143,7 +159,22 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 	if err != nil {
 		return Results{}, err
 	}
-	customers, err := s.customersByID(ctx, customerIDs(contacts))
+	var places []Location
+	if len(q.Words) > 0 || q.Digits != "" {
+		// A location by its name or address (a house number is digits).
+		terms := q.Words
+		if q.Digits != "" {
+			terms = []string{client.Digits(q.Raw)}
+		}
+		if places, err = s.locationsLike(ctx, terms); err != nil {
+			return Results{}, err
+		}
+	}
+	customers, err := s.customersByID(ctx, append(customerIDs(contacts), locationCustomers(places)...))
+	if err != nil {
+		return Results{}, err
+	}
+	locations, err := s.locationsByID(ctx, locationIDs(contacts))
 	if err != nil {
 		return Results{}, err
 	}
@@ -154,7 +185,11 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		}
 		rank, field, ok := q.judgeContact(ct)
 		if ok {
-			add(Result{Customer: c, Contact: &ct, Rank: rank, Field: field})
+			r := Result{Customer: c, Contact: &ct, Rank: rank, Field: field}
+			if l, ok := locations[ct.LocationID]; ok {
+				r.Location = &l
+			}
+			add(r)
 		}
 	}
 	if len(q.Words) > 0 || q.Digits != "" {
@@ -172,6 +207,17 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 				add(Result{Customer: c, Rank: RankName, Field: "name"})
 			} else if hasWordsStarting(customerSearch(c), terms) {
 				add(Result{Customer: c, Rank: RankOther, Field: "address"})
+			}
+		}
+		for _, l := range places {
+			c, ok := customers[l.CustomerID]
+			if !ok {
+				continue
+			}
+			if hasWordsStarting(fold(l.Name), terms) {
+				add(Result{Customer: c, Location: &l, Rank: RankOther, Field: "name"})
+			} else if hasWordsStarting(locationSearch(l), terms) {
+				add(Result{Customer: c, Location: &l, Rank: RankOther, Field: "address"})
 			}
 		}
 	}
@@ -358,7 +404,7 @@ func (s *Store) customersLike(ctx context.Context, terms []string) ([]Customer, 
 
 const customerColumns = `id, name, kind, street, unit, city, state, zip, active, modified_us`
 
-const contactColumns = `id, customer_id, kind, value, memo, do_not_text, preferences, created_us, modified_us, removed, problem`
+const contactColumns = `id, customer_id, location_id, kind, value, memo, do_not_text, preferences, created_us, modified_us, removed, problem`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -377,7 +423,7 @@ func scanContact(r scanner) (Contact, error) {
 	var doNotText sql.NullBool
 	var prefs sql.NullString
 	var created, modified int64
-	err := r.Scan(&c.ID, &c.CustomerID, &kind, &c.Value, &c.Memo, &doNotText, &prefs, &created, &modified, &c.Removed, &c.Problem)
+	err := r.Scan(&c.ID, &c.CustomerID, &c.LocationID, &kind, &c.Value, &c.Memo, &doNotText, &prefs, &created, &modified, &c.Removed, &c.Problem)
 	if err != nil {
 		return c, err
 	}
@@ -412,6 +458,28 @@ func (s *Store) queryContacts(ctx context.Context, q string, args ...any) ([]Con
 		}
 	}
 	return out, rows.Err()
+}
+
+// locationIDs are the locations of the location contacts among contacts.
+func locationIDs(contacts []Contact) []int64 {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, c := range contacts {
+		if c.LocationID != 0 && !seen[c.LocationID] {
+			seen[c.LocationID] = true
+			ids = append(ids, c.LocationID)
+		}
+	}
+	return ids
+}
+
+// locationCustomers are the customers of locations.
+func locationCustomers(locations []Location) []int64 {
+	ids := make([]int64, len(locations))
+	for i, l := range locations {
+		ids[i] = l.CustomerID
+	}
+	return ids
 }
 
 func customerIDs(contacts []Contact) []int64 {
@@ -473,9 +541,10 @@ func (s *Store) contact(ctx context.Context, id int64) (Contact, error) {
 // Customer reads one customer from the index.
 func (s *Store) Customer(ctx context.Context, id int64) (Customer, error) { return s.customer(ctx, id) }
 
-// Contacts reads a customer's contacts from the index, in id order.
+// Contacts reads a customer's own contacts from the index, in id order
+// (its locations' are LocationContacts).
 func (s *Store) Contacts(ctx context.Context, customerID int64) ([]Contact, error) {
-	return s.queryContacts(ctx, s.rebind(`SELECT `+contactColumns+` FROM index_contacts WHERE customer_id = ? ORDER BY id`), customerID)
+	return s.queryContacts(ctx, s.rebind(`SELECT `+contactColumns+` FROM index_contacts WHERE customer_id = ? AND location_id = 0 ORDER BY id`), customerID)
 }
 
 // PrimaryPhones reads the first phone number (by contact id) of each of

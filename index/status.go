@@ -10,7 +10,9 @@ import (
 type Status struct {
 	Counts
 	CustomerFeed, ContactFeed Feed
-	// Ready: both feeds were read to their end once, and recently.
+	// LocationFeed and LocationContactFeed are the service locations'.
+	LocationFeed, LocationContactFeed Feed
+	// Ready: every feed was read to its end once, and recently.
 	Ready bool
 	// Lag is how long ago the last complete read ended.
 	Lag time.Duration
@@ -41,10 +43,12 @@ func (s *Store) Status(ctx context.Context, staleAfter time.Duration) (Status, e
 	if st.Counts, err = s.Count(ctx); err != nil {
 		return st, err
 	}
-	if st.CustomerFeed, st.ContactFeed, err = s.feeds(ctx); err != nil {
+	fs, err := s.feeds(ctx)
+	if err != nil {
 		return st, err
 	}
-	st.Ready, st.Lag = s.readiness(st.CustomerFeed, st.ContactFeed, staleAfter)
+	st.CustomerFeed, st.ContactFeed, st.LocationFeed, st.LocationContactFeed = fs[0], fs[1], fs[2], fs[3]
+	st.Ready, st.Lag = s.readiness(fs, staleAfter)
 	if st.Refused, st.Waiting, err = s.refusals(ctx); err != nil {
 		return st, err
 	}
@@ -55,42 +59,61 @@ func (s *Store) Status(ctx context.Context, staleAfter time.Duration) (Status, e
 // Status.Ready does, reading only where the feeds stand: search asks on
 // every query.
 func (s *Store) Ready(ctx context.Context, staleAfter time.Duration) (bool, error) {
-	c, k, err := s.feeds(ctx)
+	fs, err := s.feeds(ctx)
 	if err != nil {
 		return false, err
 	}
-	ready, _ := s.readiness(c, k, staleAfter)
+	ready, _ := s.readiness(fs, staleAfter)
 	return ready, nil
 }
 
 // Complete: every feed was read to its end once, so the index holds the
 // whole tenant (search may still be behind: Ready says whether it is
 // served from the index).
-func (st Status) Complete() bool { return st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled }
+func (st Status) Complete() bool {
+	return st.CustomerFeed.Backfilled && st.ContactFeed.Backfilled && st.LocationFeed.Backfilled && st.LocationContactFeed.Backfilled
+}
 
 // Complete reports Status.Complete, reading only where the feeds stand.
 func (s *Store) Complete(ctx context.Context) (bool, error) {
-	c, k, err := s.feeds(ctx)
-	return Status{CustomerFeed: c, ContactFeed: k}.Complete(), err
-}
-
-func (s *Store) feeds(ctx context.Context) (customers, contacts Feed, err error) {
-	if customers, err = s.Feed(ctx, FeedCustomers); err != nil {
-		return customers, contacts, err
+	fs, err := s.feeds(ctx)
+	if err != nil {
+		return false, err
 	}
-	contacts, err = s.Feed(ctx, FeedContacts)
-	return customers, contacts, err
+	for _, f := range fs {
+		if !f.Backfilled {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
-// readiness says whether both feeds were backfilled and the older of
+// feeds reads where every feed stands, in FeedNames' order.
+func (s *Store) feeds(ctx context.Context) ([]Feed, error) {
+	out := make([]Feed, len(FeedNames))
+	for i, name := range FeedNames {
+		f, err := s.Feed(ctx, name)
+		if err != nil {
+			return out, err
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// readiness says whether every feed was backfilled and the oldest of
 // their last reads ended within staleAfter, and how long ago it ended.
-func (s *Store) readiness(customers, contacts Feed, staleAfter time.Duration) (ready bool, lag time.Duration) {
-	last := contacts.LastSuccess
-	if customers.LastSuccess.Before(last) {
-		last = customers.LastSuccess
+func (s *Store) readiness(feeds []Feed, staleAfter time.Duration) (ready bool, lag time.Duration) {
+	var last time.Time
+	backfilled := true
+	for i, f := range feeds {
+		if i == 0 || f.LastSuccess.Before(last) {
+			last = f.LastSuccess
+		}
+		backfilled = backfilled && f.Backfilled
 	}
 	if !last.IsZero() {
 		lag = s.now().Sub(last)
 	}
-	return customers.Backfilled && contacts.Backfilled && !last.IsZero() && lag <= staleAfter, lag
+	return backfilled && !last.IsZero() && lag <= staleAfter, lag
 }

@@ -50,8 +50,12 @@ type Customer struct {
 
 // Contact is a contact as the index holds it.
 type Contact struct {
-	ID            int64
-	CustomerID    int64
+	ID int64
+	// CustomerID is the customer: the contact's owner, or its location's.
+	CustomerID int64
+	// LocationID is the service location whose contact it is; 0 for a
+	// customer's own.
+	LocationID    int64
 	Type          client.ContactType
 	Value         string
 	Memo          string
@@ -193,9 +197,9 @@ func (s *Store) upsertCustomers(ctx context.Context, tx *sql.Tx, rows []Customer
 func (s *Store) upsertContacts(ctx context.Context, tx *sql.Tx, rows []Contact) error {
 	rows = newest(rows, func(c Contact) int64 { return c.ID }, func(c Contact) time.Time { return c.ModifiedOn })
 	return s.upsert(ctx, tx, `INSERT INTO index_contacts
-		(id, customer_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search,
-		problem, checked)`, 14,
-		`ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, kind = excluded.kind, value = excluded.value,
+		(id, customer_id, location_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search,
+		problem, checked)`, 15,
+		`ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, location_id = excluded.location_id, kind = excluded.kind, value = excluded.value,
 			value_key = excluded.value_key, memo = excluded.memo, do_not_text = excluded.do_not_text,
 			preferences = excluded.preferences, created_us = excluded.created_us, modified_us = excluded.modified_us,
 			removed = excluded.removed, search = excluded.search, problem = excluded.problem, checked = excluded.checked
@@ -210,7 +214,7 @@ func (s *Store) upsertContacts(ctx context.Context, tx *sql.Tx, rows []Contact) 
 				b, _ := json.Marshal(c.Preferences)
 				prefs = string(b)
 			}
-			return append(args, c.ID, c.CustomerID, string(c.Type), c.Value, valueKey(c.Type, c.Value), c.Memo,
+			return append(args, c.ID, c.CustomerID, c.LocationID, string(c.Type), c.Value, valueKey(c.Type, c.Value), c.Memo,
 				doNotText, prefs, micros(c.CreatedOn), micros(c.ModifiedOn), c.Removed, contactSearch(c),
 				c.Problem, c.checked)
 		})
@@ -220,7 +224,10 @@ func (s *Store) upsertContacts(ctx context.Context, tx *sql.Tx, rows []Contact) 
 type Page struct {
 	Feed      string
 	Customers []Customer
-	Contacts  []Contact
+	Locations []Location
+	// Contacts are a customer contacts page's, or a location contacts
+	// page's (each with its LocationID).
+	Contacts []Contact
 	// From is the cursor the page was read from, Next the page's
 	// continueFrom; HasMore says whether the feed had more after it.
 	From    string
@@ -248,15 +255,19 @@ func (s *Store) Apply(ctx context.Context, p Page) error {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	read := len(p.Customers) + len(p.Contacts)
+	read := len(p.Customers) + len(p.Contacts) + len(p.Locations)
 	refused, highWater := s.screen(&p)
 	if err := s.countRefused(ctx, tx, p.Feed, refused); err != nil {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
 	}
-	if p.Feed == FeedContacts {
-		if err := s.setAside(ctx, tx, &p); err != nil {
-			return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
-		}
+	switch p.Feed {
+	case FeedContacts:
+		err = s.setAside(ctx, tx, &p)
+	case FeedLocationContacts:
+		err = s.placeLocationContacts(ctx, tx, &p)
+	}
+	if err != nil {
+		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
 	}
 	if err := s.noteTouched(ctx, tx, p); err != nil {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
@@ -267,8 +278,13 @@ func (s *Store) Apply(ctx context.Context, p Page) error {
 		if err == nil {
 			err = s.bringWaiting(ctx, tx, p.Customers)
 		}
-	case FeedContacts:
+	case FeedContacts, FeedLocationContacts:
 		err = s.upsertContacts(ctx, tx, p.Contacts)
+	case FeedLocations:
+		err = s.upsertLocations(ctx, tx, p.Locations)
+		if err == nil {
+			err = s.bringWaitingForLocations(ctx, tx, p.Locations)
+		}
 	default:
 		err = fmt.Errorf("no feed %q", p.Feed)
 	}
@@ -384,19 +400,13 @@ func (s *Store) SetTotal(ctx context.Context, name string, n int) error {
 // Wrote puts a contact the app just wrote into the index at once (it is a
 // change.Cache), as new as ServiceTitan's answer says.
 func (s *Store) Wrote(o client.Owner, ct client.Contact) {
-	if o.IsLocation() {
-		return // the location feeds are not indexed yet: the next sync brings it
-	}
-	s.write(Contact{ID: ct.ID, CustomerID: o.CustomerID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
+	s.write(Contact{ID: ct.ID, CustomerID: o.CustomerID, LocationID: o.LocationID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
 		PhoneSettings: ct.PhoneSettings, Preferences: ct.Preferences, CreatedOn: ct.CreatedOn, ModifiedOn: ct.ModifiedOn})
 }
 
 // Removed takes a contact the app just removed out of search.
 func (s *Store) Removed(o client.Owner, contactID int64) {
-	if o.IsLocation() {
-		return
-	}
-	s.write(Contact{ID: contactID, CustomerID: o.CustomerID, Removed: true, ModifiedOn: s.now()})
+	s.write(Contact{ID: contactID, CustomerID: o.CustomerID, LocationID: o.LocationID, Removed: true, ModifiedOn: s.now()})
 }
 
 // write applies one contact outside of a feed page; a failure only costs
@@ -450,7 +460,11 @@ func (s *Store) write(c Contact) {
 
 // Counts are the rows the index holds.
 type Counts struct {
+	// Contacts are the customers' own; LocationContacts their
+	// locations'.
 	Customers, Contacts int64
+	Locations           int64
+	LocationContacts    int64
 	// Total is how many customers ServiceTitan said the tenant has (0:
 	// not known yet).
 	Total int64
@@ -461,8 +475,10 @@ func (s *Store) Count(ctx context.Context) (Counts, error) {
 	var n Counts
 	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT
 		(SELECT COUNT(*) FROM index_customers),
-		(SELECT COUNT(*) FROM index_contacts WHERE removed = `+s.boolean(false)+`),
-		COALESCE((SELECT value FROM index_totals WHERE name = 'customers'), 0)`)).Scan(&n.Customers, &n.Contacts, &n.Total)
+		(SELECT COUNT(*) FROM index_contacts WHERE removed = `+s.boolean(false)+` AND location_id = 0),
+		(SELECT COUNT(*) FROM index_locations),
+		(SELECT COUNT(*) FROM index_contacts WHERE removed = `+s.boolean(false)+` AND location_id <> 0),
+		COALESCE((SELECT value FROM index_totals WHERE name = 'customers'), 0)`)).Scan(&n.Customers, &n.Contacts, &n.Locations, &n.LocationContacts, &n.Total)
 	if err != nil {
 		return n, fmt.Errorf("index: count rows: %w", err)
 	}

@@ -61,6 +61,27 @@ func load(t *testing.T, s *Store) {
 	if err := applyAt(ctx, s, Page{Feed: FeedContacts, Contacts: contacts, Next: "k1"}); err != nil {
 		t.Fatal(err)
 	}
+	locations, siteContacts := sites()
+	if err := applyAt(ctx, s, Page{Feed: FeedLocations, Locations: locations, Next: "l1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := applyAt(ctx, s, Page{Feed: FeedLocationContacts, Contacts: siteContacts, Next: "m1"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sites are the small tenant's service locations and their contacts (as
+// the feed sends them: with their location, not their customer).
+func sites() (locations []Location, contacts []Contact) {
+	locations = []Location{
+		{ID: 5001, CustomerID: 1001, Name: "Ada Lovelace", Address: client.Address{Street: "12 Analytical Way", City: "Springfield", State: "IL", Zip: "62701"}, Active: true, ModifiedOn: day},
+		{ID: 5002, CustomerID: 1004, Name: "Bakery Warehouse", Address: client.Address{Street: "88 Quarry Rd", City: "Peoria", State: "IL", Zip: "61604"}, Active: true, ModifiedOn: day},
+	}
+	contacts = []Contact{
+		{ID: 6001, LocationID: 5001, Type: client.ContactMobilePhone, Value: "2175550164", Memo: "Neighbor - Charles Babbage", ModifiedOn: day},
+		{ID: 6002, LocationID: 5002, Type: client.ContactPhone, Value: "3095550142", Memo: "Gate call box", ModifiedOn: day},
+	}
+	return locations, contacts
 }
 
 func TestSearch(t *testing.T) {
@@ -89,6 +110,12 @@ func TestSearch(t *testing.T) {
 			{"1001", []int64{1001}, "id"},
 			{"2003", []int64{1002}, "id"},
 			{"hopper", []int64{1003}, "name"}, // inactive, but found
+			{"quarry", []int64{1004}, "address"},
+			{"warehouse", []int64{1004}, "name"},
+			{"babbage", []int64{1001}, "memo"},
+			{"0142", []int64{1004}, "value"},
+			{"5002", []int64{1004}, "id"},
+			{"6001", []int64{1001}, "id"},
 			{"zzyzx", nil, ""},
 			{"akesson zz", nil, ""}, // every word must match
 			// A slip in a name: a letter dropped, two swapped, one changed.
@@ -341,4 +368,87 @@ func applyAt(ctx context.Context, s *Store, p Page) error {
 	}
 	p.From = f.ContinueFrom
 	return s.Apply(ctx, p)
+}
+
+// A location is found by its name or address, a location's contact by
+// anything; the result says which location matched. A location's
+// contact is not one of the customer's own, and waits for its location
+// when the feed sends it first.
+func TestLocationsAreSearched(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		load(t, s)
+		ctx := context.Background()
+		for _, tt := range []struct {
+			q        string
+			location int64
+			contact  int64
+		}{
+			{"88 quarry", 5002, 0},
+			{"gate call", 5002, 6002},
+			{"(309) 555-0142", 5002, 6002},
+			{"charles babbage", 5001, 6001},
+			{"5002", 5002, 0},
+		} {
+			res, err := s.Search(ctx, ParseQuery(tt.q), 1, 20)
+			if err != nil || len(res.Results) != 1 {
+				t.Fatalf("%q: %+v, %v", tt.q, res.Results, err)
+			}
+			r := res.Results[0]
+			if r.Location == nil || r.Location.ID != tt.location {
+				t.Errorf("%q: location %+v, want %d", tt.q, r.Location, tt.location)
+			}
+			if got := int64(0); r.Contact != nil {
+				got = r.Contact.ID
+				if got != tt.contact || r.Contact.LocationID != tt.location || r.Contact.CustomerID != r.Customer.ID {
+					t.Errorf("%q: contact %+v, want %d", tt.q, r.Contact, tt.contact)
+				}
+			} else if tt.contact != 0 {
+				t.Errorf("%q: no contact, want %d", tt.q, tt.contact)
+			}
+		}
+		// The customer's own contacts are its own.
+		own, _ := s.Contacts(ctx, 1001)
+		site, _ := s.LocationContacts(ctx, 5001)
+		if len(own) != 2 || len(site) != 1 || site[0].ID != 6001 || site[0].CustomerID != 1001 {
+			t.Errorf("own %+v, site %+v", own, site)
+		}
+		if ls, _ := s.Locations(ctx, 1004); len(ls) != 1 || ls[0].ID != 5002 {
+			t.Errorf("locations of 1004: %+v", ls)
+		}
+		n, _ := s.Count(ctx)
+		if n.Contacts != 5 || n.Locations != 2 || n.LocationContacts != 2 {
+			t.Errorf("counts %+v", n)
+		}
+
+		// A contact of a location the index does not hold yet waits for it.
+		early := Contact{ID: 6003, LocationID: 5003, Type: client.ContactEmail, Value: "tenant@unit3.example", ModifiedOn: day}
+		if err := applyAt(ctx, s, Page{Feed: FeedLocationContacts, Contacts: []Contact{early}, Next: "m2"}); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := s.Search(ctx, ParseQuery("tenant@unit3.example"), 1, 20); len(res.Results) != 0 {
+			t.Errorf("a contact of an unknown location was searchable: %+v", res.Results)
+		}
+		if st, _ := s.Status(ctx, time.Hour); st.Waiting != 1 {
+			t.Errorf("waiting %d, want 1", st.Waiting)
+		}
+		unit := Location{ID: 5003, CustomerID: 1002, Name: "Unit 3", Address: client.Address{Street: "9 Fjord Lane"}, Active: true, ModifiedOn: day}
+		if err := applyAt(ctx, s, Page{Feed: FeedLocations, Locations: []Location{unit}, Next: "l2"}); err != nil {
+			t.Fatal(err)
+		}
+		res, _ := s.Search(ctx, ParseQuery("tenant@unit3.example"), 1, 20)
+		if len(res.Results) != 1 || res.Results[0].Customer.ID != 1002 || res.Results[0].Location == nil || res.Results[0].Location.ID != 5003 {
+			t.Errorf("the contact once its location came: %+v", res.Results)
+		}
+
+		// The app's own writes of a location's contact reach search at once.
+		s.Wrote(client.LocationOwner(1004, 5002), client.Contact{ID: 6004, Type: client.ContactEmail, Value: "dock@bakery.example", ModifiedOn: day.Add(time.Hour)})
+		res, _ = s.Search(ctx, ParseQuery("dock@bakery.example"), 1, 20)
+		if len(res.Results) != 1 || res.Results[0].Location == nil || res.Results[0].Location.ID != 5002 {
+			t.Errorf("a location contact the app wrote: %+v", res.Results)
+		}
+		s.Removed(client.LocationOwner(1004, 5002), 6004)
+		if res, _ := s.Search(ctx, ParseQuery("dock@bakery.example"), 1, 20); len(res.Results) != 0 {
+			t.Errorf("a location contact the app removed: %+v", res.Results)
+		}
+	})
 }

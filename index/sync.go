@@ -16,6 +16,8 @@ import (
 type Feeds interface {
 	ExportCustomers(ctx context.Context, from string, row func(client.ExportCustomer) error) (next string, hasMore bool, err error)
 	ExportContacts(ctx context.Context, from string, row func(client.ExportContact) error) (next string, hasMore bool, err error)
+	ExportLocations(ctx context.Context, from string, row func(client.ExportLocation) error) (next string, hasMore bool, err error)
+	ExportLocationContacts(ctx context.Context, from string, row func(client.ExportLocationContact) error) (next string, hasMore bool, err error)
 	CountCustomers(ctx context.Context) (int, error)
 }
 
@@ -79,7 +81,7 @@ func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
 	} else {
 		s.log.WarnContext(ctx, "index: the tenant's customer count could not be read", "error", err)
 	}
-	for _, feed := range []string{FeedCustomers, FeedContacts} {
+	for _, feed := range FeedNames {
 		if err := s.feed(ctx, feed); errors.Is(err, errOutOfTime) {
 			more = true
 			break
@@ -148,7 +150,7 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 		}
 		if page.HasMore {
 			switch {
-			case len(page.Customers)+len(page.Contacts) == 0:
+			case len(page.Customers)+len(page.Contacts)+len(page.Locations) == 0:
 				return s.failed(ctx, feed, fmt.Errorf("%w: a page with no row says more follow", ErrFeedStuck))
 			case seen[page.Next]:
 				return s.failed(ctx, feed, fmt.Errorf("%w: its continueFrom came back to a token it already gave in this pass", ErrFeedStuck))
@@ -166,7 +168,7 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 			return err
 		}
 		applied = page.Next
-		s.log.DebugContext(ctx, "index: page applied", "feed", feed, "rows", len(page.Customers)+len(page.Contacts), "more", page.HasMore)
+		s.log.DebugContext(ctx, "index: page applied", "feed", feed, "rows", len(page.Customers)+len(page.Contacts)+len(page.Locations), "more", page.HasMore)
 		if !page.HasMore {
 			return nil
 		}
@@ -197,6 +199,19 @@ func (s *Syncer) read(ctx context.Context, feed, from string) (Page, error) {
 	case FeedContacts:
 		p.Next, p.HasMore, err = s.feeds.ExportContacts(ctx, from, func(c client.ExportContact) error {
 			p.Contacts = append(p.Contacts, Contact{ID: c.ID, CustomerID: c.CustomerID, Type: c.Type, Value: c.Value, Memo: c.Memo,
+				PhoneSettings: c.PhoneSettings, Preferences: c.Preferences, CreatedOn: c.CreatedOn, ModifiedOn: c.ModifiedOn, Removed: !c.Active})
+			return nil
+		})
+	case FeedLocations:
+		p.Next, p.HasMore, err = s.feeds.ExportLocations(ctx, from, func(l client.ExportLocation) error {
+			// A location merged into another is gone as a place of its own.
+			p.Locations = append(p.Locations, Location{ID: l.ID, CustomerID: l.CustomerID, Name: l.Name, Address: l.Address,
+				Active: l.Active && l.MergedToID == 0, ModifiedOn: l.ModifiedOn})
+			return nil
+		})
+	case FeedLocationContacts:
+		p.Next, p.HasMore, err = s.feeds.ExportLocationContacts(ctx, from, func(c client.ExportLocationContact) error {
+			p.Contacts = append(p.Contacts, Contact{ID: c.ID, LocationID: c.LocationID, Type: c.Type, Value: c.Value, Memo: c.Memo,
 				PhoneSettings: c.PhoneSettings, Preferences: c.Preferences, CreatedOn: c.CreatedOn, ModifiedOn: c.ModifiedOn, Removed: !c.Active})
 			return nil
 		})

@@ -229,7 +229,9 @@ func (s *Server) storedRowsLocked(f feed) []feedRow {
 			}
 		}
 		for _, row := range s.feedRows {
-			rows = append(rows, row)
+			if (row.locationID != 0) == (f == locationContactsFeed) {
+				rows = append(rows, row)
+			}
 		}
 	}
 	slices.SortFunc(rows, func(a, b feedRow) int { return a.key.cmp(b.key) })
