@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/db"
 )
 
 // backup copies the app's database to the new file path while the app
@@ -57,13 +58,12 @@ var errBackupUnchecked = errors.New("the backup does not open as it should")
 // backupSQLite writes the snapshot into the empty file path (VACUUM INTO
 // takes an empty file as a new one, and keeps its mode).
 func backupSQLite(ctx context.Context, cfg config, path string, stdout io.Writer) error {
-	store, err := audit.OpenSQLite(ctx, cfg.AuditDB)
+	h, err := db.OpenSQLite(ctx, cfg.AuditDB)
 	if err != nil {
 		return fmt.Errorf("the database cannot be opened (%s): %w", databaseSetting(cfg), err)
 	}
-	defer store.Close()
-	sqlDB, _ := store.DB()
-	if _, err := sqlDB.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	defer h.Close()
+	if _, err := h.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("back up %s: %w", databaseSetting(cfg), err)
 	}
 	n, err := checkSQLiteBackup(ctx, path)
@@ -80,19 +80,23 @@ func backupSQLite(ctx context.Context, cfg config, path string, stdout io.Writer
 // checkSQLiteBackup opens a backup as the app would and counts its audit
 // entries, after SQLite's own integrity check.
 func checkSQLiteBackup(ctx context.Context, path string) (int, error) {
-	store, err := audit.OpenSQLite(ctx, path)
+	h, err := db.OpenSQLite(ctx, path)
 	if err != nil {
 		return 0, err
 	}
-	defer store.Close()
-	sqlDB, _ := store.DB()
+	defer h.Close()
 	var result string
-	if err := sqlDB.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&result); err != nil {
+	if err := h.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&result); err != nil {
 		return 0, err
 	}
 	if result != "ok" {
 		return 0, fmt.Errorf("quick_check: %s", result)
 	}
+	store, err := audit.New(ctx, h)
+	if err != nil {
+		return 0, err
+	}
+	defer store.Close()
 	_, n, err := store.List(ctx, audit.Filter{Limit: 1})
 	return n, err
 }

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
@@ -23,10 +22,7 @@ func TestBackupFileIsTheOwnersAlone(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
 	dir := t.TempDir()
-	store, err := audit.OpenSQLite(context.Background(), dir+"/audit.db")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, _ := openTrail(t, dir+"/audit.db", "")
 	store.Close()
 	out := dir + "/backup.db"
 	if err := run(context.Background(), []string{"backup", out}, envOf(map[string]string{"AUDIT_DB": dir + "/audit.db"}), &bytes.Buffer{}); err != nil {
@@ -115,10 +111,7 @@ func TestBackupPostgresWithKeyValueSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := audit.OpenPostgres(context.Background(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, _ := openTrail(t, "", u.String())
 	store.Close()
 	dsn := "host=" + u.Hostname() + " port=" + u.Port() + " user=" + u.User.Username() + " dbname=" + strings.TrimPrefix(u.Path, "/") +
 		" sslmode=disable password='not needed: the test server trusts loopback'"

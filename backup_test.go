@@ -45,10 +45,7 @@ func TestBackupDuringSaves(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := dir + "/audit.db"
-	store, err := audit.Open(ctx, path, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, _ := openTrail(t, path, "")
 	defer store.Close()
 	var completed sync.Map
 	var n atomic.Int64
@@ -63,7 +60,7 @@ func TestBackupDuringSaves(t *testing.T) {
 
 	out := dir + "/backup.db"
 	var stdout bytes.Buffer
-	err = run(ctx, []string{"backup", out}, envOf(map[string]string{"AUDIT_DB": path}), &stdout)
+	err := run(ctx, []string{"backup", out}, envOf(map[string]string{"AUDIT_DB": path}), &stdout)
 	close(stop)
 	<-done
 	if err != nil {
@@ -73,10 +70,7 @@ func TestBackupDuringSaves(t *testing.T) {
 		t.Errorf("it said %q", stdout.String())
 	}
 
-	copied, err := audit.OpenSQLite(ctx, out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	copied, _ := openTrail(t, out, "")
 	defer copied.Close()
 	held := map[int64]audit.Outcome{}
 	if err := copied.Each(ctx, audit.Filter{}, func(e audit.Entry) error { held[e.ID] = e.Outcome; return nil }); err != nil {
@@ -107,10 +101,7 @@ func TestBackupPostgres(t *testing.T) {
 	// pg_dump takes a whole database: one of its own, so that no other
 	// test's tables (in any package) are in it or change under it.
 	url := dbtest.PostgresDatabaseURL(t)
-	store, err := audit.OpenPostgres(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, _ := openTrail(t, "", url)
 	if _, err := store.Begin(context.Background(), audit.Entry{ActorEmail: "kelly@acme.example", TenantID: 1, CustomerID: 5, ContactID: 7,
 		Changes: []audit.Change{{Field: "memo", Before: "a", After: "b"}}}); err != nil {
 		t.Fatal(err)

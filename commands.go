@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/index"
 )
 
@@ -40,13 +40,12 @@ func runCommand(ctx context.Context, name string, args []string, cfg config, std
 // (AUDIT_DB or DATABASE_URL). It may run while the app serves: search
 // falls back to ServiceTitan until the next sync has loaded the tenant.
 func eraseIndex(ctx context.Context, cfg config, _ []string, stdout io.Writer) error {
-	store, err := audit.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
+	h, err := db.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("the database cannot be opened (%s): %w", databaseSetting(cfg), err)
 	}
-	defer store.Close()
-	sqlDB, dialect := store.DB()
-	idx, err := index.Open(ctx, sqlDB, dialect)
+	defer h.Close()
+	idx, err := index.Open(ctx, h)
 	if err != nil {
 		return fmt.Errorf("the search index cannot be opened: %w", err)
 	}

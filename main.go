@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -97,7 +96,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		defer release()
 	}
-	store, err := audit.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
+	h, err := db.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("the audit trail cannot be opened (%s): %w", databaseSetting(cfg), err)
+	}
+	defer h.Close()
+	store, err := audit.New(ctx, h)
 	if err != nil {
 		return fmt.Errorf("the audit trail cannot be opened (%s): %w", databaseSetting(cfg), err)
 	}
@@ -130,8 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	// The tenant index lives beside the audit trail, and its sync runs as a
 	// River job on the same database.
-	sqlDB, dialect := store.DB()
-	idx, err := index.Open(ctx, sqlDB, dialect)
+	idx, err := index.Open(ctx, h)
 	if err != nil {
 		return fmt.Errorf("the search index cannot be opened: %w", err)
 	}
@@ -157,15 +160,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// so the form registry is the database.
 	var forms change.Forms
 	var fleet *instances.Registry
-	if dialect == db.Postgres {
-		if fleet, err = instances.Open(ctx, sqlDB, log); err != nil {
+	if h.Dialect == db.Postgres {
+		if fleet, err = instances.Open(ctx, h, log); err != nil {
 			return fmt.Errorf("the instance list cannot be opened: %w", err)
 		}
 		defer fleet.Close()
 		if _, err := fleet.Beat(ctx); err != nil {
 			return fmt.Errorf("the instance list cannot be written: %w", err)
 		}
-		shared, err := change.OpenPostgresForms(ctx, sqlDB)
+		shared, err := change.OpenPostgresForms(ctx, h)
 		if err != nil {
 			return fmt.Errorf("the form registry cannot be opened: %w", err)
 		}
@@ -181,14 +184,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	// Bulk jobs keep their lists and rows beside the trail too, and run as
 	// River jobs through the same change service.
-	bulkStore, err := bulk.Open(ctx, sqlDB, dialect)
+	bulkStore, err := bulk.Open(ctx, h)
 	if err != nil {
 		return fmt.Errorf("the bulk job tables cannot be opened: %w", err)
 	}
 	bulkJobs := &bulk.Service{Store: bulkStore, Index: idx, IndexComplete: idx.Complete, Log: log}
 	runner := bulk.NewRunner(bulk.RunnerConfig{Store: bulkStore, Changes: changes, Trail: store, PerSecond: cfg.BulkRate,
 		Logger: log, Metrics: meter})
-	queue, err := startJobs(ctx, cfg, sqlDB, dialect, st, idx, meter, log, bulkJobs, runner, changes)
+	queue, err := startJobs(ctx, cfg, h, st, idx, meter, log, bulkJobs, runner, changes)
 	if err != nil {
 		return err
 	}
@@ -301,7 +304,7 @@ func shareBudget(cfg config, n int, st *client.Client, runner *bulk.Runner, log 
 // sweep, and the settling of attempts whose outcome was lost (a crash
 // between a write and its outcome, on any instance; an outcome's write
 // that failed): every few seconds, once their write can no longer land.
-func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, st *client.Client, idx *index.Store,
+func startJobs(ctx context.Context, cfg config, h *db.DB, st *client.Client, idx *index.Store,
 	meter *metrics.Metrics, log *slog.Logger, bulkJobs *bulk.Service, runner *bulk.Runner, changes *change.Service) (*jobs.Queue, error) {
 	report := func(ctx context.Context) {
 		if s, err := idx.Status(ctx, 3*cfg.IndexInterval); err == nil {
@@ -315,7 +318,7 @@ func startJobs(ctx context.Context, cfg config, sqlDB *sql.DB, dialect string, s
 	river.AddWorker(workers, &bulk.SweepWorker{Store: bulkJobs.Store, Queue: bulkJobs, Log: log})
 	river.AddWorker(workers, change.NewSettleWorker(changes))
 	queue, err := jobs.Open(ctx, jobs.Config{
-		DB: sqlDB, Dialect: dialect, DatabaseURL: cfg.DatabaseURL, Workers: workers,
+		DB: h, Workers: workers,
 		Periodic: []*river.PeriodicJob{index.PeriodicSync(cfg.IndexInterval), bulk.PeriodicSweep(), change.PeriodicSettle()},
 		// The sync, the sweep, the settling and a few bulk runs at once.
 		MaxWorkers: 6, Logger: log, ID: riverID(),

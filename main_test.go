@@ -290,12 +290,8 @@ func TestHealthCommand(t *testing.T) {
 func TestEraseIndexCommand(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir() + "/audit.db"
-	store, err := audit.Open(ctx, path, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, dialect := store.DB()
-	idx, err := index.Open(ctx, sqlDB, dialect)
+	store, h := openTrail(t, path, "")
+	idx, err := index.Open(ctx, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,13 +316,9 @@ func TestEraseIndexCommand(t *testing.T) {
 		t.Errorf("output %q", out.String())
 	}
 
-	store, err = audit.Open(ctx, path, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, h = openTrail(t, path, "")
 	defer store.Close()
-	sqlDB, dialect = store.DB()
-	idx, _ = index.Open(ctx, sqlDB, dialect)
+	idx, _ = index.Open(ctx, h)
 	if n, err := idx.Count(ctx); err != nil || n.Customers != 0 {
 		t.Errorf("after erase-index: %+v, %v", n, err)
 	}

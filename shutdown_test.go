@@ -117,10 +117,7 @@ func TestShutdownFinishesSaveInFlight(t *testing.T) {
 		t.Error("server still accepting after shutdown")
 	}
 	// The save was audited, and the entry outlives the process.
-	store, err := audit.OpenSQLite(context.Background(), auditDB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, _ := openTrail(t, auditDB, "")
 	defer store.Close()
 	entries, _, err := store.List(context.Background(), audit.Filter{ContactID: 7})
 	if err != nil || len(entries) != 1 || entries[0].Outcome != audit.OutcomeSaved || entries[0].ActorEmail != "kelly@example.com" {

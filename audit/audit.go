@@ -17,11 +17,12 @@ package audit
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/contactdesk/contactdesk/db"
 )
 
 // Outcome is how a save attempt ended.
@@ -217,14 +218,10 @@ type Store interface {
 	Each(ctx context.Context, f Filter, fn func(Entry) error) error
 	// Prune deletes entries older than before; returns how many.
 	Prune(ctx context.Context, before time.Time) (int64, error)
-	// DB is the database under the store and its dialect ("sqlite" or
-	// "postgres"), for packages that keep tables beside the trail (the
-	// tenant index, the job queue): on SQLite they must share the store's
-	// one connection.
-	DB() (*sql.DB, string)
 	// Ping checks that the database can be reached.
 	Ping(ctx context.Context) error
-	// Close releases the database; the Store cannot be used afterwards.
+	// Close releases the store's statements; the Store cannot be used
+	// afterwards. The database handle stays open: its opener closes it.
 	Close() error
 }
 
@@ -243,11 +240,21 @@ func Get(ctx context.Context, s Store, id int64) (Entry, error) {
 // ErrNotFound is returned (wrapped) by Store.Complete for an unknown id.
 var ErrNotFound = errors.New("audit: no such attempt")
 
-// Open opens the audit store: PostgreSQL at databaseURL when databaseURL is
-// not empty, else SQLite at sqlitePath.
-func Open(ctx context.Context, sqlitePath, databaseURL string) (Store, error) {
-	if databaseURL != "" {
-		return OpenPostgres(ctx, databaseURL)
+// New migrates the audit trail's tables on h and returns the Store over
+// them. h stays the caller's: Close leaves it open.
+func New(ctx context.Context, h *db.DB) (Store, error) {
+	var d *dialect
+	switch h.Dialect {
+	case db.SQLite:
+		d = sqliteDialect
+	case db.Postgres:
+		d = postgresDialect
+	default:
+		return nil, fmt.Errorf("audit: no dialect %q", h.Dialect)
 	}
-	return OpenSQLite(ctx, sqlitePath)
+	s, err := newSQLStore(ctx, h.DB, d)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %s: %w", h.Where, err)
+	}
+	return s, nil
 }

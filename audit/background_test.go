@@ -25,7 +25,7 @@ func (g *gatedStore) Complete(ctx context.Context, id int64, outcome Outcome, me
 func newGated(t *testing.T) (*gatedStore, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "audit.db")
-	s, err := OpenSQLite(context.Background(), path)
+	s, err := openSQLite(t, context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestCompleteInBackground(t *testing.T) {
 			t.Errorf("Complete after Close = %v, want ErrClosed", err)
 		}
 
-		reopened, err := OpenSQLite(ctx, path)
+		reopened, err := openSQLite(t, ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,7 +15,7 @@ import (
 // handlers/bench_test.go explains.
 func BenchmarkSQLite(b *testing.B) {
 	ctx := context.Background()
-	s, err := OpenSQLite(ctx, filepath.Join(b.TempDir(), "audit.db"))
+	s, err := openSQLite(b, ctx, filepath.Join(b.TempDir(), "audit.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestSQLiteFilesAreTheOwnersAlone(t *testing.T) {
 	defer syscall.Umask(old)
 	dir := filepath.Join(t.TempDir(), "data", "trail")
 	path := filepath.Join(dir, "audit.db")
-	store, err := OpenSQLite(context.Background(), path)
+	store, err := openSQLite(t, context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -310,9 +310,6 @@ func entriesQuery(where, page string) string {
 // attempt.
 const newestFirst = " ORDER BY started_at DESC, id DESC"
 
-// DB implements Store.
-func (s *sqlStore) DB() (*sql.DB, string) { return s.db, s.d.name }
-
 // SetContact implements Store.
 func (s *sqlStore) SetContact(ctx context.Context, id, contactID int64) error {
 	update, err := s.stmt(ctx, s.d.rebind(`UPDATE attempts SET contact_id = ? WHERE id = ?`))
@@ -509,7 +506,7 @@ func (s *sqlStore) Close() error {
 	}
 	s.stmts = map[string]*sql.Stmt{}
 	s.stmtMu.Unlock()
-	return s.db.Close()
+	return nil
 }
 
 // dbTime scans a stored time, NULL as the zero time: a time.Time from

@@ -16,6 +16,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
@@ -38,7 +39,7 @@ func sqliteOpener() func(t *testing.T) Store {
 			paths[t] = path
 		}
 		mu.Unlock()
-		s, err := OpenSQLite(context.Background(), path)
+		s, err := openSQLite(t, context.Background(), path)
 		if err != nil {
 			t.Fatalf("OpenSQLite(%q): %v", path, err)
 		}
@@ -65,7 +66,7 @@ func TestPostgres(t *testing.T) {
 			urls[t] = u
 			mu.Unlock()
 		}
-		s, err := OpenPostgres(context.Background(), u)
+		s, err := openPostgres(t, context.Background(), u)
 		if err != nil {
 			t.Fatalf("OpenPostgres: %v", err)
 		}
@@ -80,7 +81,7 @@ func TestPostgres(t *testing.T) {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Go(func() { stores[i], errs[i] = OpenPostgres(context.Background(), u) })
+			wg.Go(func() { stores[i], errs[i] = openPostgres(t, context.Background(), u) })
 		}
 		wg.Wait()
 		for i := range n {
@@ -101,7 +102,7 @@ func TestPostgres(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		// Port 1 on loopback: nothing listens there.
-		_, err := OpenPostgres(ctx, "postgres://audit:s3cret-pw@127.0.0.1:1/nothing?sslmode=disable&connect_timeout=5")
+		_, err := openPostgres(t, ctx, "postgres://audit:s3cret-pw@127.0.0.1:1/nothing?sslmode=disable&connect_timeout=5")
 		if err == nil {
 			t.Fatal("OpenPostgres succeeded against a closed port")
 		}
@@ -888,7 +889,7 @@ func TestSQLiteOpen(t *testing.T) {
 			{"nok, path is not a database", file},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				s, err := OpenSQLite(ctx, tc.path)
+				s, err := openSQLite(t, ctx, tc.path)
 				if err == nil {
 					s.Close()
 					t.Fatalf("OpenSQLite(%q) succeeded", tc.path)
@@ -899,7 +900,7 @@ func TestSQLiteOpen(t *testing.T) {
 			})
 		}
 		t.Run("nok, empty path", func(t *testing.T) {
-			if s, err := OpenSQLite(ctx, ""); err == nil {
+			if s, err := openSQLite(t, ctx, ""); err == nil {
 				s.Close()
 				t.Fatal("OpenSQLite(\"\") succeeded")
 			}
@@ -907,7 +908,7 @@ func TestSQLiteOpen(t *testing.T) {
 	})
 
 	t.Run("ok, WAL mode, busy timeout and foreign keys are on", func(t *testing.T) {
-		s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "audit.db"))
+		s, err := openSQLite(t, ctx, filepath.Join(t.TempDir(), "audit.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -930,7 +931,7 @@ func TestSQLiteOpen(t *testing.T) {
 
 	t.Run("ok, creates parent directories and takes the path literally", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "a b", "c?d#e%20f", "audit.db")
-		s, err := OpenSQLite(ctx, path)
+		s, err := openSQLite(t, ctx, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -948,7 +949,7 @@ func TestSQLiteOpen(t *testing.T) {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Go(func() { stores[i], errs[i] = OpenSQLite(ctx, path) })
+			wg.Go(func() { stores[i], errs[i] = openSQLite(t, ctx, path) })
 		}
 		wg.Wait()
 		for i := range n {
@@ -976,9 +977,14 @@ func TestSQLiteOpen(t *testing.T) {
 		}
 	})
 
-	t.Run("ok, Open picks SQLite without a database URL", func(t *testing.T) {
+	t.Run("ok, db.Open picks SQLite without a database URL", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "audit.db")
-		s, err := Open(ctx, path, "")
+		h, err := db.Open(ctx, path, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		s, err := New(ctx, h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1195,7 +1201,7 @@ func assertMigrations(t *testing.T, s Store) {
 
 func TestSkipTotal(t *testing.T) {
 	ctx := context.Background()
-	store, err := OpenSQLite(ctx, t.TempDir()+"/audit.db")
+	store, err := openSQLite(t, ctx, t.TempDir()+"/audit.db")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/index"
 )
 
@@ -83,18 +84,18 @@ func newBenchApp(b *testing.B) *benchApp {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if a.trail, err = audit.OpenSQLite(ctx, filepath.Join(b.TempDir(), "contactdesk.db")); err != nil {
+	h := dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "contactdesk.db"))
+	if a.trail, err = audit.New(ctx, h); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { a.trail.Close() })
-	sqlDB, dialect := a.trail.DB()
-	if a.idx, err = index.Open(ctx, sqlDB, dialect); err != nil {
+	if a.idx, err = index.Open(ctx, h); err != nil {
 		b.Fatal(err)
 	}
 	if err := index.NewSyncer(st, a.idx, math.Inf(1), nil).Pass(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if a.store, err = bulk.Open(ctx, sqlDB, dialect); err != nil {
+	if a.store, err = bulk.Open(ctx, h); err != nil {
 		b.Fatal(err)
 	}
 	a.changes, err = change.New(change.Config{ServiceTitan: st, Audit: a.trail, TenantID: cfg.TenantID, Budget: 30 * time.Second,

@@ -2,7 +2,6 @@ package bulk
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"maps"
 	"net/http"
@@ -33,6 +32,7 @@ import (
 type harness struct {
 	sb      *sandbox.Server
 	st      *client.Client
+	db      *db.DB
 	trail   audit.Store
 	idx     *index.Store
 	changes *change.Service
@@ -75,19 +75,28 @@ func newHarness(t *testing.T, generated int) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.trail, err = audit.OpenSQLite(ctx, t.TempDir()+"/audit.db")
+	h.db = dbtest.SQLiteAt(t, t.TempDir()+"/audit.db")
+	h.trail, err = audit.New(ctx, h.db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.trail.Close() })
-	sqlDB, dialect := h.trail.DB()
-	if h.idx, err = index.Open(ctx, sqlDB, dialect); err != nil {
+	if h.idx, err = index.Open(ctx, h.db); err != nil {
 		t.Fatal(err)
 	}
-	if err := index.NewSyncer(h.st, h.idx, 1000, nil).Pass(ctx); err != nil {
+	// The index is loaded by a client of its own, without the tests' short
+	// timeout: reading the whole generated tenant on a busy machine takes
+	// longer than a change's call may.
+	syncCfg := sandboxtest.ClientConfig(h.sb)
+	syncCfg.Timeout = time.Minute
+	loader, err := client.New(syncCfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if h.store, err = Open(ctx, sqlDB, dialect); err != nil {
+	if err := index.NewSyncer(loader, h.idx, 1000, nil).Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h.store, err = Open(ctx, h.db); err != nil {
 		t.Fatal(err)
 	}
 	h.changes, err = change.New(change.Config{ServiceTitan: h.st, Audit: h.trail, TenantID: cfg.TenantID, Budget: 5 * time.Second,
@@ -655,14 +664,13 @@ func TestJobThroughRiver(t *testing.T) {
 	for _, c := range cs {
 		lines = append(lines, c.Value)
 	}
-	sqlDB, dialect := h.trail.DB()
 	workers := river.NewWorkers()
 	runner := h.runner()
 	runner.step = 50 * time.Millisecond // several steps: each snoozes and goes on
 	river.AddWorker(workers, &RunWorker{Runner: runner})
 	sweep := &SweepWorker{Store: h.store}
 	river.AddWorker(workers, sweep)
-	q, err := jobs.Open(ctx, jobs.Config{DB: sqlDB, Dialect: dialect, Workers: workers, PollInterval: 100 * time.Millisecond, JobTimeout: 10 * time.Second})
+	q, err := jobs.Open(ctx, jobs.Config{DB: h.db, Workers: workers, PollInterval: 100 * time.Millisecond, JobTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -768,13 +776,12 @@ func TestAJobResumedFromABackupDoesNotCallItsOwnChangesAlreadyAsAsked(t *testing
 	}
 
 	// The backup was taken when the job had just started.
-	sqlDB, _ := h.trail.DB()
 	for _, q := range []string{
 		`UPDATE bulk_rows SET state = 'pending', tries = 0, audit_id = 0, message = '', done_us = 0 WHERE job_id = ?`,
 		`UPDATE bulk_jobs SET state = 'running', finished_us = 0 WHERE id = ?`,
 		`DELETE FROM attempts WHERE bulk_job = ?`,
 	} {
-		if _, err := sqlDB.ExecContext(ctx, q, id); err != nil {
+		if _, err := h.db.ExecContext(ctx, q, id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -792,11 +799,11 @@ func TestAJobResumedFromABackupDoesNotCallItsOwnChangesAlreadyAsAsked(t *testing
 // Counts reads the rows by state, found-changed ones apart, on both
 // databases.
 func TestCountsOnBothDatabases(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) *sql.DB{db.SQLite: dbtest.SQLite, db.Postgres: dbtest.Postgres} {
+	for name, open := range map[string]func(testing.TB) *db.DB{db.SQLite: dbtest.SQLite, db.Postgres: dbtest.Postgres} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			sqlDB := open(t)
-			s, err := Open(ctx, sqlDB, name)
+			s, err := Open(ctx, sqlDB)
 			if err != nil {
 				t.Fatal(err)
 			}

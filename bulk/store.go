@@ -129,12 +129,13 @@ type Store struct {
 	now     func() time.Time
 }
 
-// Open migrates the bulk tables in sqlDB and returns the Store over them.
-func Open(ctx context.Context, sqlDB *sql.DB, dialect string) (*Store, error) {
-	if err := migrations.Up(ctx, sqlDB, dialect); err != nil {
+// Open migrates the bulk tables on the app's database handle h and
+// returns the Store over them.
+func Open(ctx context.Context, h *db.DB) (*Store, error) {
+	if err := h.Migrate(ctx, migrations); err != nil {
 		return nil, err
 	}
-	return &Store{db: sqlDB, dialect: dialect, now: time.Now}, nil
+	return &Store{db: h.DB, dialect: h.Dialect, now: time.Now}, nil
 }
 
 func (s *Store) rebind(q string) string { return db.Rebind(s.dialect, q) }

@@ -69,13 +69,16 @@ func (f *PostgresForms) owner() string {
 	return f.instances.ID()
 }
 
-// OpenPostgresForms migrates the forms table in sqlDB (PostgreSQL) and
-// returns the registry over it.
-func OpenPostgresForms(ctx context.Context, sqlDB *sql.DB) (*PostgresForms, error) {
-	if err := migrations.Up(ctx, sqlDB, db.Postgres); err != nil {
+// OpenPostgresForms migrates the forms table on the app's database
+// handle h (PostgreSQL) and returns the registry over it.
+func OpenPostgresForms(ctx context.Context, h *db.DB) (*PostgresForms, error) {
+	if h.Dialect != db.Postgres {
+		return nil, fmt.Errorf("forms: the shared form registry needs PostgreSQL, not %s", h.Dialect)
+	}
+	if err := h.Migrate(ctx, migrations); err != nil {
 		return nil, err
 	}
-	return &PostgresForms{db: sqlDB, ttl: FormTTL, releasedTTL: releasedTTL, workingTTL: 2 * time.Minute, poll: 25 * time.Millisecond}, nil
+	return &PostgresForms{db: h.DB, ttl: FormTTL, releasedTTL: releasedTTL, workingTTL: 2 * time.Minute, poll: 25 * time.Millisecond}, nil
 }
 
 // hashKey keeps session tokens and emails out of the table.

@@ -21,13 +21,13 @@ func TestOneFormPostedToTwoInstances(t *testing.T) {
 	url := dbtest.PostgresURL(t)
 	ctx := context.Background()
 	instance := func(h *harness) *change.Service {
-		store, err := audit.OpenPostgres(ctx, url)
+		handle := dbtest.PostgresAt(t, url)
+		store, err := audit.New(ctx, handle)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
-		sqlDB, _ := store.DB()
-		forms, err := change.OpenPostgresForms(ctx, sqlDB)
+		forms, err := change.OpenPostgresForms(ctx, handle)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,13 +85,13 @@ func TestAFormWhoseInstanceDiedIsAnsweredAtOnce(t *testing.T) {
 	h := newHarness(t)
 	unblock := make(chan struct{})
 	instance := func(dies bool) (*change.Service, *instances.Registry) {
-		store, err := audit.OpenPostgres(ctx, url)
+		handle := dbtest.PostgresAt(t, url)
+		store, err := audit.New(ctx, handle)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
-		sqlDB, _ := store.DB()
-		fleet, err := instances.Open(ctx, sqlDB, nil)
+		fleet, err := instances.Open(ctx, handle, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestAFormWhoseInstanceDiedIsAnsweredAtOnce(t *testing.T) {
 		if _, err := fleet.Beat(ctx); err != nil {
 			t.Fatal(err)
 		}
-		forms, err := change.OpenPostgresForms(ctx, sqlDB)
+		forms, err := change.OpenPostgresForms(ctx, handle)
 		if err != nil {
 			t.Fatal(err)
 		}

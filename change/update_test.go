@@ -14,6 +14,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
 // harness is a change.Service against the sandbox, with a real audit trail.
@@ -50,7 +51,7 @@ func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
+	store, err := audit.New(context.Background(), dbtest.SQLite(t))
 	if err != nil {
 		t.Fatal(err)
 	}

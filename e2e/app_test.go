@@ -19,6 +19,8 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/db"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/index"
@@ -135,7 +137,8 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	if err != nil {
 		t.Fatalf("load America/Chicago: %v", err)
 	}
-	store, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
+	handle := dbtest.SQLiteAt(t, t.TempDir()+"/audit.db")
+	store, err := audit.New(context.Background(), handle)
 	if err != nil {
 		t.Fatalf("open the audit trail: %v", err)
 	}
@@ -159,7 +162,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	var caches []change.Cache
 	var idx *index.Store
 	if cfg.indexed {
-		idx = openIndex(t, store, st, cfg.contactsLoading)
+		idx = openIndex(t, handle, st, cfg.contactsLoading)
 		hcfg.Index, hcfg.IndexInterval = idx, time.Minute
 		hcfg.Hygiene = &hygiene.Reporter{Index: idx, Rules: hygieneRules}
 		caches = append(caches, idx)
@@ -172,7 +175,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 		t.Fatalf("change.New: %v", err)
 	}
 	if cfg.bulkRate > 0 {
-		startBulk(t, &hcfg, store, idx, logger, cfg.bulkRate)
+		startBulk(t, &hcfg, handle, store, idx, logger, cfg.bulkRate)
 	}
 	app, err := handlers.New(hcfg)
 	if err != nil {
@@ -197,10 +200,9 @@ var hygieneRules = hygiene.Rules{Region: "US", SharedMin: 3}
 // openIndex opens the tenant index beside the audit trail and fills it with
 // one sync pass, as the app's periodic sync job would; with
 // contactsLoading, the pass stops before the contacts' feed.
-func openIndex(t testing.TB, store audit.Store, st *client.Client, contactsLoading bool) *index.Store {
+func openIndex(t testing.TB, h *db.DB, st *client.Client, contactsLoading bool) *index.Store {
 	t.Helper()
-	sqlDB, dialect := store.DB()
-	idx, err := index.Open(context.Background(), sqlDB, dialect)
+	idx, err := index.Open(context.Background(), h)
 	if err != nil {
 		t.Fatalf("open the index: %v", err)
 	}
@@ -234,11 +236,10 @@ func (f stopAtContacts) ExportContacts(ctx context.Context, _ string, _ func(cli
 // on the audit trail's database, as main.go's startJobs does, and sets
 // hcfg.Bulk. The queue stops when the test ends, after the app's server
 // (cleanups run last-in, first-out) and before the database closes.
-func startBulk(t testing.TB, hcfg *handlers.Config, store audit.Store, idx *index.Store, logger *slog.Logger, perSecond float64) {
+func startBulk(t testing.TB, hcfg *handlers.Config, h *db.DB, store audit.Store, idx *index.Store, logger *slog.Logger, perSecond float64) {
 	t.Helper()
 	ctx := context.Background()
-	sqlDB, dialect := store.DB()
-	bulkStore, err := bulk.Open(ctx, sqlDB, dialect)
+	bulkStore, err := bulk.Open(ctx, h)
 	if err != nil {
 		t.Fatalf("open the bulk tables: %v", err)
 	}
@@ -248,7 +249,7 @@ func startBulk(t testing.TB, hcfg *handlers.Config, store audit.Store, idx *inde
 	river.AddWorker(workers, &bulk.RunWorker{Runner: runner})
 	river.AddWorker(workers, &bulk.SweepWorker{Store: bulkStore, Queue: service, Log: logger})
 	queue, err := jobs.Open(ctx, jobs.Config{
-		DB: sqlDB, Dialect: dialect, Workers: workers,
+		DB: h, Workers: workers,
 		Periodic:   []*river.PeriodicJob{bulk.PeriodicSweep()},
 		MaxWorkers: 4, PollInterval: 100 * time.Millisecond, Logger: logger,
 	})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/identity"
 )
@@ -103,7 +104,7 @@ var kellyAtIdP = &mockoidc.MockUser{Subject: "8d9f7c1e-4b2a-4f0e-9c1d-opaque", E
 // goes through /oauth2/sign_out; someone outside AUTH_ALLOWED_DOMAINS gets
 // the 403 page; a request that does not come through the proxy gets 401.
 func TestBehindOAuth2Proxy(t *testing.T) {
-	sqlite, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
+	sqlite, err := audit.New(context.Background(), dbtest.SQLite(t))
 	must(t, err)
 	store := audit.CompleteInBackground(sqlite, func(id int64, err error) { t.Errorf("audit outcome %d: %v", id, err) })
 	t.Cleanup(func() { store.Close() })

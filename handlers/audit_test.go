@@ -14,6 +14,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/identity"
 )
@@ -27,7 +28,7 @@ func withAudit(store audit.Store) func(*handlers.Config) {
 
 func openAudit(t *testing.T) audit.Store {
 	t.Helper()
-	store, err := audit.OpenSQLite(context.Background(), t.TempDir()+"/audit.db")
+	store, err := audit.New(context.Background(), dbtest.SQLite(t))
 	if err != nil {
 		t.Fatal(err)
 	}

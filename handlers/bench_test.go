@@ -42,6 +42,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 )
 
@@ -251,7 +252,7 @@ func BenchmarkEditPageParallel(b *testing.B) {
 func BenchmarkSave(b *testing.B) {
 	b.Run("audit=none", func(b *testing.B) { benchmarkSave(b, nil) })
 	b.Run("audit=sqlite", func(b *testing.B) {
-		sqlite, err := audit.Open(context.Background(), filepath.Join(b.TempDir(), "audit.db"), "")
+		sqlite, err := audit.New(context.Background(), dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "audit.db")))
 		if err != nil {
 			b.Fatal(err)
 		}

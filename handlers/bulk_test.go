@@ -14,7 +14,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/contactdesk/contactdesk/bulk"
-	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/identity"
@@ -64,7 +63,7 @@ func bulkAppWith(t *testing.T, prepare func(*upstream, *index.Store), configure 
 	up := newUpstream(t)
 	ctx := context.Background()
 	sqlDB := dbtest.SQLite(t)
-	idx, err := index.Open(ctx, sqlDB, db.SQLite)
+	idx, err := index.Open(ctx, sqlDB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +73,7 @@ func bulkAppWith(t *testing.T, prepare func(*upstream, *index.Store), configure 
 	if err := index.NewSyncer(up.client(t), idx, 1000, nil).Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
-	store, err := bulk.Open(ctx, sqlDB, db.SQLite)
+	store, err := bulk.Open(ctx, sqlDB)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/contactdesk/contactdesk/client"
-	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/hygiene"
@@ -229,7 +228,7 @@ func TestHygieneWithoutBulkRights(t *testing.T) {
 // that say to try again, never a half page.
 func TestHygieneWhenTheIndexFails(t *testing.T) {
 	conn := dbtest.SQLite(t)
-	broken, err := index.Open(context.Background(), conn, db.SQLite)
+	broken, err := index.Open(context.Background(), conn)
 	if err != nil {
 		t.Fatal(err)
 	}

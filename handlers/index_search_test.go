@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
-	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/index"
@@ -18,7 +17,7 @@ import (
 // (when synced) before the test.
 func withIndex(t *testing.T, up *upstream, synced bool) (func(*handlers.Config), *index.Store) {
 	t.Helper()
-	idx, err := index.Open(context.Background(), dbtest.SQLite(t), db.SQLite)
+	idx, err := index.Open(context.Background(), dbtest.SQLite(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,6 @@ package hygiene_test
 
 import (
 	"context"
-	"database/sql"
 	"math"
 	"os"
 	"path/filepath"
@@ -42,6 +41,7 @@ import (
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/index/indexbench"
@@ -50,7 +50,7 @@ import (
 // benchTenant backfills an index of HYGIENE_BENCH_CUSTOMERS generated
 // customers (default 20000) into a SQLite file opened as the app opens
 // it, through the real client from the sandbox.
-func benchTenant(b *testing.B) (*index.Store, *sql.DB, *sandbox.Server, index.Feeds, int) {
+func benchTenant(b *testing.B) (*index.Store, *db.DB, *sandbox.Server, index.Feeds, int) {
 	n := 20000
 	if v := os.Getenv("HYGIENE_BENCH_CUSTOMERS"); v != "" {
 		var err error
@@ -66,14 +66,8 @@ func benchTenant(b *testing.B) (*index.Store, *sql.DB, *sandbox.Server, index.Fe
 	if err != nil {
 		b.Fatal(err)
 	}
-	conn, err := sql.Open("sqlite", "file:"+filepath.Join(b.TempDir(), "index.db")+
-		"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
-	if err != nil {
-		b.Fatal(err)
-	}
-	conn.SetMaxOpenConns(1)
-	b.Cleanup(func() { conn.Close() })
-	store, err := index.Open(ctx, conn, db.SQLite)
+	conn := dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "index.db"))
+	store, err := index.Open(ctx, conn)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func forEachBackend(t *testing.T, test func(t *testing.T, r Reporter)) {
 				conn = dbtest.Postgres
 			}
 			ctx := context.Background()
-			store, err := index.Open(ctx, conn(t), backend)
+			store, err := index.Open(ctx, conn(t))
 			if err != nil {
 				t.Fatal(err)
 			}

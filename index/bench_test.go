@@ -28,7 +28,6 @@ package index_test
 
 import (
 	"context"
-	"database/sql"
 	"math"
 	"os"
 	"path/filepath"
@@ -41,7 +40,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
-	"github.com/contactdesk/contactdesk/db"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/index/indexbench"
 )
@@ -72,20 +71,6 @@ func benchTenant(b *testing.B, n int) (*sandbox.Server, *client.Client) {
 	return sb, st
 }
 
-// benchDB opens a SQLite file as the app opens its database (WAL,
-// synchronous NORMAL, a busy timeout, one connection).
-func benchDB(b *testing.B, path string) *sql.DB {
-	b.Helper()
-	conn, err := sql.Open("sqlite", "file:"+path+
-		"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
-	if err != nil {
-		b.Fatal(err)
-	}
-	conn.SetMaxOpenConns(1)
-	b.Cleanup(func() { conn.Close() })
-	return conn
-}
-
 func BenchmarkBackfill(b *testing.B) {
 	n := benchCustomers(b)
 	_, st := benchTenant(b, n)
@@ -106,7 +91,7 @@ func BenchmarkBackfill(b *testing.B) {
 		dir := b.TempDir()
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
-			store, err := index.Open(ctx, benchDB(b, filepath.Join(dir, strconv.Itoa(i)+".db")), db.SQLite)
+			store, err := index.Open(ctx, dbtest.SQLiteAt(b, filepath.Join(dir, strconv.Itoa(i)+".db")))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -132,7 +117,7 @@ func BenchmarkSearch(b *testing.B) {
 	n := benchCustomers(b)
 	sb, st := benchTenant(b, n)
 	ctx := context.Background()
-	store, err := index.Open(ctx, benchDB(b, filepath.Join(b.TempDir(), "index.db")), db.SQLite)
+	store, err := index.Open(ctx, dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "index.db")))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package index
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,7 +11,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
-	"github.com/contactdesk/contactdesk/db"
+	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
 // Erase empties the index and sets the feeds back to their start; a page
@@ -72,14 +71,8 @@ func TestErase(t *testing.T) {
 // full-text index's segments.
 func TestEraseLeavesNothingInTheSQLiteFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.db")
-	sqlDB, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sqlDB.Close()
-	sqlDB.SetMaxOpenConns(1)
 	ctx := context.Background()
-	s, err := Open(ctx, sqlDB, db.SQLite)
+	s, err := Open(ctx, dbtest.SQLiteAt(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}

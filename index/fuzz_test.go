@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 )
 
@@ -20,7 +19,7 @@ func FuzzSearch(f *testing.F) {
 		"a_b_c_d@e", "_@x_y", `pc%t\back@`, "a%@", `""@`, "ada@example.com\""} {
 		f.Add(seed)
 	}
-	s, err := Open(context.Background(), dbtest.SQLite(f), db.SQLite)
+	s, err := Open(context.Background(), dbtest.SQLite(f))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -81,13 +81,13 @@ type Store struct {
 	passMu sync.Mutex
 }
 
-// Open migrates the index's tables in db (dialect db.SQLite or
-// db.Postgres) and returns the Store over them.
-func Open(ctx context.Context, db *sql.DB, dialect string) (*Store, error) {
-	if err := migrations.Up(ctx, db, dialect); err != nil {
+// Open migrates the index's tables on the app's database handle h and
+// returns the Store over them.
+func Open(ctx context.Context, h *db.DB) (*Store, error) {
+	if err := h.Migrate(ctx, migrations); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, dialect: dialect, now: time.Now}, nil
+	return &Store{db: h.DB, dialect: h.Dialect, now: time.Now}, nil
 }
 
 // rebind turns "?" placeholders into the dialect's.

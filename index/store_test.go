@@ -21,7 +21,7 @@ func forEachBackend(t *testing.T, test func(t *testing.T, s *Store)) {
 			if backend == db.Postgres {
 				conn = dbtest.Postgres
 			}
-			s, err := Open(context.Background(), conn(t), backend)
+			s, err := Open(context.Background(), conn(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
@@ -38,7 +35,7 @@ func newSyncHarness(t *testing.T, generated int, opts ...sandbox.Option) *syncHa
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := Open(context.Background(), dbtest.SQLite(t), db.SQLite)
+	store, err := Open(context.Background(), dbtest.SQLite(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,14 +503,7 @@ func TestOnePassAtATime(t *testing.T) {
 		ctx := context.Background()
 		url := dbtest.PostgresURL(t)
 		open := func(name string) *Store {
-			cfg, err := pgx.ParseConfig(url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.RuntimeParams["application_name"] = name
-			sqlDB := stdlib.OpenDB(*cfg)
-			t.Cleanup(func() { sqlDB.Close() })
-			s, err := Open(ctx, sqlDB, db.Postgres)
+			s, err := Open(ctx, dbtest.PostgresAt(t, url+"&application_name="+name))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -43,11 +43,15 @@ type Registry struct {
 	conn    *sql.Conn
 }
 
-// Open migrates the table in sqlDB (PostgreSQL) and returns this
-// instance's registry, under a new random id, holding its liveness lock;
-// it is listed at its first Beat.
-func Open(ctx context.Context, sqlDB *sql.DB, log *slog.Logger) (*Registry, error) {
-	if err := migrations.Up(ctx, sqlDB, db.Postgres); err != nil {
+// Open migrates the table on the app's database handle h (PostgreSQL)
+// and returns this instance's registry, under a new random id, holding its
+// liveness lock; it is listed at its first Beat.
+func Open(ctx context.Context, h *db.DB, log *slog.Logger) (*Registry, error) {
+	if h.Dialect != db.Postgres {
+		return nil, fmt.Errorf("instances: the instance list needs PostgreSQL, not %s", h.Dialect)
+	}
+	sqlDB := h.DB
+	if err := h.Migrate(ctx, migrations); err != nil {
 		return nil, err
 	}
 	b := make([]byte, 8)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -36,14 +35,11 @@ const RescueAfter = MaxJobTime + 5*time.Minute
 
 // Config says where the jobs live and what runs them.
 type Config struct {
-	// DB and Dialect are the app's database (db.SQLite: River uses
-	// it as it is; db.Postgres: River opens its own pool from
-	// DatabaseURL, as its driver works on pgx).
-	DB          *sql.DB
-	Dialect     string
-	DatabaseURL string
-	Workers     *river.Workers
-	Periodic    []*river.PeriodicJob
+	// DB is the app's database handle: on SQLite River uses its one
+	// connection, on PostgreSQL its pgx pool.
+	DB       *db.DB
+	Workers  *river.Workers
+	Periodic []*river.PeriodicJob
 	// MaxWorkers bounds the jobs one instance works at once.
 	MaxWorkers int
 	// JobTimeout bounds one job (a backfill page loop checks its context);
@@ -63,7 +59,6 @@ type Queue struct {
 	insert func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	start  func(ctx context.Context) error
 	stop   func(ctx context.Context) error
-	close  func()
 }
 
 // Open migrates River's tables and returns a Queue, not yet started.
@@ -81,9 +76,9 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		Logger:               cfg.Logger,
 		ID:                   cfg.ID,
 	}
-	switch cfg.Dialect {
+	switch cfg.DB.Dialect {
 	case db.SQLite:
-		driver := riversqlite.New(cfg.DB)
+		driver := riversqlite.New(cfg.DB.DB)
 		if err := migrateRiver[*sql.Tx](ctx, driver, cfg.Logger); err != nil {
 			return nil, err
 		}
@@ -91,25 +86,19 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		if err != nil {
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		return &Queue{insert: client.Insert, start: client.Start, stop: client.StopAndCancel, close: func() {}}, nil
+		return &Queue{insert: client.Insert, start: client.Start, stop: client.StopAndCancel}, nil
 	case db.Postgres:
-		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: connect to PostgreSQL: %w", err)
-		}
-		driver := riverpgxv5.New(pool)
+		driver := riverpgxv5.New(cfg.DB.Pool)
 		if err := migrateRiver[pgx.Tx](ctx, driver, cfg.Logger); err != nil {
-			pool.Close()
 			return nil, err
 		}
 		client, err := river.NewClient(driver, rc)
 		if err != nil {
-			pool.Close()
 			return nil, fmt.Errorf("jobs: %w", err)
 		}
-		return &Queue{insert: client.Insert, start: client.Start, stop: client.StopAndCancel, close: pool.Close}, nil
+		return &Queue{insert: client.Insert, start: client.Start, stop: client.StopAndCancel}, nil
 	}
-	return nil, fmt.Errorf("jobs: no dialect %q", cfg.Dialect)
+	return nil, fmt.Errorf("jobs: no dialect %q", cfg.DB.Dialect)
 }
 
 // migrateRiver brings River's own tables up to date.
@@ -133,12 +122,10 @@ func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inse
 }
 
 // Stop cancels the jobs in hand and waits for them to return (until ctx
-// ends), then releases River's pool. Every job is written to be cut short:
+// ends). Every job is written to be cut short:
 // the index sync applies whole pages with their cursor, a bulk job stops
 // between rows (the row in hand finishes through the write path), and both
 // go on from what they wrote down after the restart.
 func (q *Queue) Stop(ctx context.Context) error {
-	err := q.stop(ctx)
-	q.close()
-	return err
+	return q.stop(ctx)
 }

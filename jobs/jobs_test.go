@@ -31,12 +31,12 @@ func (w *pingWorker) Work(ctx context.Context, job *river.Job[pingArgs]) error {
 func TestQueueWorksJobs(t *testing.T) {
 	for _, backend := range []string{db.SQLite, db.Postgres} {
 		t.Run(backend, func(t *testing.T) {
-			cfg := jobs.Config{Dialect: backend, PollInterval: 200 * time.Millisecond, JobTimeout: 10 * time.Second}
+			cfg := jobs.Config{PollInterval: 200 * time.Millisecond, JobTimeout: 10 * time.Second}
 			switch backend {
 			case db.SQLite:
 				cfg.DB = dbtest.SQLite(t)
 			case db.Postgres:
-				cfg.DatabaseURL = dbtest.PostgresURL(t)
+				cfg.DB = dbtest.Postgres(t)
 			}
 			worker := &pingWorker{done: make(chan int, 4)}
 			cfg.Workers = river.NewWorkers()

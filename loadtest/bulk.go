@@ -44,6 +44,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/index"
 )
 
@@ -218,18 +219,22 @@ func runBulkChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error 
 	// The database as the app opens it: the audit trail's (WAL,
 	// synchronous NORMAL, one connection), outcomes completed in the
 	// background, the index and the jobs in tables of their own.
-	sqlite, err := audit.OpenSQLite(ctx, job.DB)
+	h, err := db.OpenSQLite(ctx, job.DB)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	sqlite, err := audit.New(ctx, h)
 	if err != nil {
 		return err
 	}
 	store := audit.CompleteInBackground(sqlite, nil)
 	defer store.Close()
-	sqlDB, dialect := store.DB()
-	idx, err := index.Open(ctx, sqlDB, dialect)
+	idx, err := index.Open(ctx, h)
 	if err != nil {
 		return err
 	}
-	jobs, err := bulk.Open(ctx, sqlDB, dialect)
+	jobs, err := bulk.Open(ctx, h)
 	if err != nil {
 		return err
 	}
@@ -601,13 +606,12 @@ func runBulk(ctx context.Context, o options, command string, stdout, stderr io.W
 // drawList draws the list from the index the backfill wrote and writes it
 // to path.
 func drawList(ctx context.Context, dbPath, path string, o options, r *bulkRun) error {
-	store, err := audit.OpenSQLite(ctx, dbPath)
+	h, err := db.OpenSQLite(ctx, dbPath)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	sqlDB, dialect := store.DB()
-	idx, err := index.Open(ctx, sqlDB, dialect)
+	defer h.Close()
+	idx, err := index.Open(ctx, h)
 	if err != nil {
 		return err
 	}
@@ -619,5 +623,5 @@ func drawList(ctx context.Context, dbPath, path string, o options, r *bulkRun) e
 	if err := os.WriteFile(path, csv, 0o600); err != nil {
 		return err
 	}
-	return store.Close()
+	return h.Close()
 }

@@ -194,7 +194,7 @@ func (rep *bulkReport) markdown() string {
 	w("- Run time: %s\n", rep.Finished.Sub(rep.Started).Round(time.Second))
 	w("- Tenant: the sandbox with %d generated customers (`sandbox.WithGeneratedCustomers`) after its seed,\n", r.Generated)
 	w("  served in the load tool's process on 127.0.0.1: %d customers and %d contacts in the index.\n", r.Backfill.Held.Customers, r.Backfill.Held.Contacts)
-	w("- Database: one SQLite file, as the app keeps it (`audit.OpenSQLite`: WAL, synchronous NORMAL, one\n")
+	w("- Database: one SQLite file, as the app keeps it (`db.OpenSQLite`: WAL, synchronous NORMAL, one\n")
 	w("  connection): the index, the audit trail and the bulk jobs; %.0f MiB with its WAL after the backfill.\n\n", float64(r.DBBytes)/(1<<20))
 	if rep.LoadBefore.one > 0.5*float64(rep.Machine.CPUs) {
 		w("> **The machine was busy with other work when this run began** (load average %.2f on %d CPUs):\n", rep.LoadBefore.one, rep.Machine.CPUs)

@@ -38,10 +38,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/index/indexbench"
 )
@@ -111,13 +111,12 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 	case childBackfill:
 		// The index lives in the audit trail's database, opened as the
 		// app opens it (WAL, synchronous NORMAL, one connection).
-		store, err := audit.OpenSQLite(ctx, job.DB)
+		h, err := db.OpenSQLite(ctx, job.DB)
 		if err != nil {
 			return err
 		}
-		defer store.Close()
-		db, dialect := store.DB()
-		idx, err := index.Open(ctx, db, dialect)
+		defer h.Close()
+		idx, err := index.Open(ctx, h)
 		if err != nil {
 			return err
 		}
@@ -142,7 +141,7 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 		if res.Held, err = idx.Count(ctx); err != nil {
 			return err
 		}
-		if err := store.Close(); err != nil {
+		if err := h.Close(); err != nil {
 			return err
 		}
 	default:
@@ -401,15 +400,14 @@ func runIndex(ctx context.Context, o options, command string, stdout, stderr io.
 	}
 
 	// 2. Search, on the index the backfill wrote.
-	store, err := audit.OpenSQLite(ctx, dbPath)
+	h, err := db.OpenSQLite(ctx, dbPath)
 	if err != nil {
 		return err
 	}
 	var closeOnce sync.Once
-	closeStore := func() { closeOnce.Do(func() { store.Close() }) }
+	closeStore := func() { closeOnce.Do(func() { h.Close() }) }
 	defer closeStore()
-	db, dialect := store.DB()
-	idx, err := index.Open(ctx, db, dialect)
+	idx, err := index.Open(ctx, h)
 	if err != nil {
 		return err
 	}

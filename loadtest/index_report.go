@@ -133,7 +133,7 @@ func (rep *indexReport) markdown() string {
 	w("  each) after its seed: %d customers and %d contact rows in the export feeds, %d rows in all.\n", r.Tenant.Customers, r.Tenant.Contacts, r.Tenant.Total())
 	w("  That is %.2f contacts a customer; `-index-customers` is chosen so the contacts reach about a million.\n",
 		float64(r.Tenant.Contacts)/float64(max(r.Tenant.Customers, 1)))
-	w("- Index: SQLite (FTS5 trigram), opened as the app opens its database (`audit.OpenSQLite`: WAL,\n")
+	w("- Index: SQLite (FTS5 trigram), opened as the app opens its database (`db.OpenSQLite`: WAL,\n")
 	w("  synchronous NORMAL, one connection), in a temporary directory: %.0f MiB with its WAL after the backfill.\n\n", float64(r.DBBytes)/(1<<20))
 	if rep.LoadBefore.one > 0.5*float64(rep.Machine.CPUs) {
 		w("> **The machine was busy with other work when this run began** (load average %.2f on %d CPUs):\n", rep.LoadBefore.one, rep.Machine.CPUs)

@@ -8,8 +8,8 @@
 package dbtest
 
 import (
+	"context"
 	"crypto/rand"
-	"database/sql"
 	"net/url"
 	"os"
 	"strings"
@@ -17,20 +17,27 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // the "sqlite" driver
+
+	"github.com/contactdesk/contactdesk/db"
 )
 
-// SQLite opens a new SQLite database as the app does: WAL, a busy
-// timeout, one connection.
-func SQLite(t testing.TB) *sql.DB {
+// SQLite opens a new SQLite database as the app does (db.OpenSQLite: WAL,
+// a busy timeout, one connection) in the test's temp directory; it closes
+// when the test ends.
+func SQLite(t testing.TB) *db.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+t.TempDir()+"/test.db?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate")
+	return SQLiteAt(t, t.TempDir()+"/test.db")
+}
+
+// SQLiteAt is SQLite at path (a test that reopens a file).
+func SQLiteAt(t testing.TB, path string) *db.DB {
+	t.Helper()
+	h, err := db.OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { h.Close() })
+	return h
 }
 
 // serverURL is AUDIT_TEST_DATABASE_URL. Without it the test is skipped (it
@@ -123,14 +130,21 @@ func withParam(t testing.TB, dsn, key, value string) string {
 	return parsed.String()
 }
 
-// Postgres opens PostgresURL.
-func Postgres(t testing.TB) *sql.DB {
+// Postgres opens PostgresURL as the app opens its database
+// (db.OpenPostgres); it closes when the test ends.
+func Postgres(t testing.TB) *db.DB {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(PostgresURL(t))
+	return PostgresAt(t, PostgresURL(t))
+}
+
+// PostgresAt opens the handle at url (one of PostgresURL's, for a test of
+// several instances sharing one database).
+func PostgresAt(t testing.TB, url string) *db.DB {
+	t.Helper()
+	h, err := db.OpenPostgres(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := stdlib.OpenDB(*cfg)
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { h.Close() })
+	return h
 }

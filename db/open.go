@@ -1,0 +1,172 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go)
+)
+
+// DB is the app's one database handle: opened once, at start, and given
+// to every store (the audit trail, the tenant index, the form registry,
+// bulk jobs, the instance list) and to the job queue. Each store migrates
+// its own tables on it; none hands the handle to another.
+type DB struct {
+	*sql.DB
+	// Dialect is SQLite or Postgres.
+	Dialect string
+	// Pool is a pgx pool on the same PostgreSQL database (nil on SQLite),
+	// for the job queue, whose driver works on pgx. It connects when first
+	// used.
+	Pool *pgxpool.Pool
+	// Where names the database in messages, without a password.
+	Where string
+}
+
+// New wraps an open *sql.DB of dialect (tests, and tools that open a copy).
+func New(sqlDB *sql.DB, dialect string) *DB {
+	return &DB{DB: sqlDB, Dialect: dialect, Where: dialect}
+}
+
+// Rebind turns the "?" placeholders of q into the handle's dialect's.
+func (d *DB) Rebind(q string) string { return Rebind(d.Dialect, q) }
+
+// Migrate brings the tables of s up to date on d (see Set.Up).
+func (d *DB) Migrate(ctx context.Context, s Set) error { return s.Up(ctx, d.DB, d.Dialect) }
+
+// Close closes the database (and its pool on PostgreSQL).
+func (d *DB) Close() error {
+	err := d.DB.Close()
+	if d.Pool != nil {
+		d.Pool.Close()
+	}
+	return err
+}
+
+// Open opens PostgreSQL at databaseURL when it is not empty, else the
+// SQLite file at sqlitePath.
+func Open(ctx context.Context, sqlitePath, databaseURL string) (*DB, error) {
+	if databaseURL != "" {
+		return OpenPostgres(ctx, databaseURL)
+	}
+	return OpenSQLite(ctx, sqlitePath)
+}
+
+// OpenSQLite opens (creating it and its parent directories if needed) the
+// SQLite database at path, e.g. data/audit.db.
+//
+// It holds every change's values and the search index's copy of customers'
+// contacts: a new file is made readable by its owner alone (0600, its
+// directories 0700), and SQLite makes its -wal and -shm files with the
+// database file's mode.
+//
+// The database runs in WAL mode with a busy timeout of 5 s and foreign keys
+// on. The handle has a single connection, so writers in this process queue
+// instead of failing with SQLITE_BUSY; transactions begin IMMEDIATE, so
+// another process sharing the file waits for the busy timeout too. An error
+// names path.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("db: the SQLite database path is empty")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("db: SQLite database %q is a directory", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("db: create the directory of SQLite database %q: %w", path, err)
+	}
+	// SQLite would make the file 0644 (less the umask).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("db: create SQLite database %q: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("db: create SQLite database %q: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("db: SQLite database %q: %w", path, err)
+	}
+
+	params := url.Values{}
+	params.Add("_pragma", "busy_timeout(5000)")
+	params.Add("_pragma", "journal_mode(WAL)")
+	// In WAL mode NORMAL is safe against process crashes (a killed app
+	// loses nothing committed) and skips an fsync per commit; only a power
+	// loss or OS crash can lose the last commits.
+	params.Add("_pragma", "synchronous(NORMAL)")
+	params.Add("_pragma", "foreign_keys(1)")
+	params.Set("_txlock", "immediate")
+	// A file: URI with the path escaped, so that any character ('?', '#',
+	// '%', spaces) in it is taken literally.
+	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(abs)}).EscapedPath() + "?" + params.Encode()
+
+	sqlDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: open SQLite database %q: %w", path, err)
+	}
+	// One connection: SQLite has one writer at a time anyway, and in-process
+	// writers then wait their turn in database/sql rather than on file locks.
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetMaxIdleConns(1)
+	sqlDB.SetConnMaxLifetime(0)
+	sqlDB.SetConnMaxIdleTime(0)
+
+	fail := func(err error) (*DB, error) {
+		sqlDB.Close()
+		return nil, fmt.Errorf("db: open SQLite database %q: %w", path, err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fail(err)
+	}
+	var mode string
+	if err := sqlDB.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fail(err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fail(fmt.Errorf("journal mode is %q, not WAL", mode))
+	}
+	return &DB{DB: sqlDB, Dialect: SQLite, Where: fmt.Sprintf("SQLite database %q", path)}, nil
+}
+
+// OpenPostgres connects to the PostgreSQL database at databaseURL (a
+// postgres:// URL or a keyword/value string, as pgx accepts). The tables
+// go in the connection's search_path (normally "public"). Errors never
+// include the password.
+func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		// pgx redacts the password from its parse errors.
+		return nil, fmt.Errorf("db: PostgreSQL URL: %w", err)
+	}
+	cc := cfg.ConnConfig
+	where := fmt.Sprintf("PostgreSQL %s:%d/%s", cc.Host, cc.Port, cc.Database)
+	// database/sql's own connections, apart from the pool's: a connection
+	// that holds a session lock (the instance list's liveness, the index
+	// sync's pass) is closed, not pooled, when it is given up, and Close
+	// never waits for one still held.
+	sqlDB := stdlib.OpenDB(*cc.Copy())
+	sqlDB.SetMaxOpenConns(10)
+	sqlDB.SetMaxIdleConns(4)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	sqlDB.SetConnMaxLifetime(time.Hour)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("db: connect to %s: %w", where, err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("db: connect to %s: %w", where, err)
+	}
+	return &DB{DB: sqlDB, Dialect: Postgres, Pool: pool, Where: where}, nil
+}
