@@ -250,7 +250,7 @@ func plan(c index.Contact, customer index.Customer, action Action) (Target, stri
 // updates off, Job reminders on"), as the record carries them.
 func describeFlags(p *client.Preferences, asked map[string]bool) string {
 	if p == nil {
-		return "no preferences held"
+		return "preferences not set yet"
 	}
 	var parts []string
 	for _, f := range client.Flags { // client.Carried, without a slice per contact
@@ -287,9 +287,9 @@ func onOff(v bool) string {
 
 func describeContact(c index.Contact) string {
 	if c.Memo == "" {
-		return string(c.Type)
+		return c.Type.Label()
 	}
-	return string(c.Type) + " · " + c.Memo
+	return c.Type.Label() + " · " + c.Memo
 }
 
 func plural(n int, one, many string) string {

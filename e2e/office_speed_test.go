@@ -194,3 +194,36 @@ func TestSearchFromEveryPageFindsANameWithASlip(t *testing.T) {
 		expectH1(t, page, "Ada Lovelace")
 	})
 }
+
+// Times and words (#29, item 7): a job's page says every time as a <time>
+// (one zone), and "Job started" goes once the job is done; the preview
+// says types and unset preferences in staff's words; "Today" and "Last 7
+// days" are apart.
+func TestTimesAndWordsStaffRead(t *testing.T) {
+	app := startApp(t, withBulk(0, 0))
+	page := newCheckedPage(t)
+	openBulkForm(t, page, app)
+	// Maria's email holds no preferences.
+	must(t, listInput(page).Fill("maria.gonzalez@example.net\n"))
+	setFlag(t, page, "Marketing updates", "Off")
+	previewList(t, page)
+	row := page.Locator("[data-preview-rows] tbody tr")
+	must(t, expect.Locator(row).ToContainText("preferences not set yet"))
+	must(t, expect.Locator(row).Not().ToContainText("no preferences held"))
+	startJob(t, page, "Start the job")
+	must(t, expect.Locator(page.Locator("[data-flash]")).ToHaveText("Job started"))
+	expectDone(t, page, 1, 10*time.Second)
+	must(t, expect.Locator(page.Locator("[data-flash]")).ToHaveCount(0))
+	must(t, expect.Locator(page.Locator("[data-bulk-state-by] time[datetime]")).ToHaveCount(1))
+	checkA11y(t, page)
+
+	visit(t, page, app, "/audit")
+	today, week := page.Locator(`[data-audit-shortcut="Today"]`), page.Locator(`[data-audit-shortcut="Last 7 days"]`)
+	a, err := today.BoundingBox()
+	must(t, err)
+	b, err := week.BoundingBox()
+	must(t, err)
+	if gap := b.X - (a.X + a.Width); b.Y == a.Y && gap < 8 {
+		t.Errorf("Today and Last 7 days are %.0f px apart", gap)
+	}
+}

@@ -63,9 +63,12 @@ func (a *App) bulkConfirm(c echo.Context) error {
 	if _, err := a.bulk.Confirm(c.Request().Context(), id, j.Owner.Email); err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The job could not be started just now: nothing was changed. Try again in a minute.", err)
 	}
-	a.addFlash(c, flashOK, "Job started")
+	a.addFlash(c, flashOK, jobStartedFlash)
 	return a.redirect(c, bulkURL(id))
 }
+
+// jobStartedFlash is what the job's page says once: until the job ends.
+const jobStartedFlash = "Job started"
 
 // bulkConfirmStale answers a confirmation from a session that no longer
 // exists: nothing starts; the preview comes back.
@@ -131,6 +134,11 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 		CSRFField: csrfField, CSRFToken: a.csrfToken(c), Removal: j.Action.Kind == bulk.Remove,
 	}
 	m.FocusProgress = m.Flash != "" || m.Notice != ""
+	if m.Flash == jobStartedFlash && j.State != bulk.Running {
+		// A job done (or stopped) before its page was read: "Job started"
+		// is no longer news. bulk.js removes it when the job ends later.
+		m.Flash = ""
+	}
 	m.Layout.PageJSURL = static.URL(static.BulkJS)
 	switch j.State {
 	case bulk.Running:
@@ -145,13 +153,14 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 		m.Pace, m.Left = pace(done, counts.Remaining(), window)
 	case bulk.Paused:
 		m.StateText = "Paused"
-		m.StateBy = "Paused by " + j.StateBy + "."
+		m.StateBy = "Paused by " + j.StateBy
 	case bulk.Cancelled:
 		m.StateText = "Cancelled"
-		m.StateBy = fmt.Sprintf("Cancelled by %s on %s.", j.StateBy, a.timeView(j.Finished).Display)
+		// A <time>, so the page shows every time in one zone.
+		m.StateBy, m.StateAt = "Cancelled by "+j.StateBy, a.timeView(j.Finished)
 	case bulk.Done:
 		m.StateText = "Done"
-		m.StateBy = "Finished on " + a.timeView(j.Finished).Display + "."
+		m.StateBy, m.StateAt = "Finished", a.timeView(j.Finished)
 	}
 	if a.mayBulk(c) {
 		m.CanPause = j.State == bulk.Running

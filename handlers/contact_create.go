@@ -55,7 +55,7 @@ func (a *App) contactCreate(c echo.Context) error {
 	case change.NotFound:
 		return failPage(http.StatusNotFound, "Not found", fmt.Sprintf("ServiceTitan has no customer with ID %d. It may have been deleted or merged into another record.", customerID), nil)
 	}
-	status, alert := a.notSavedAlert(o, "customer")
+	status, alert := a.notSavedAlert(o, "customer", customerURL(customerID))
 	return a.renderAddForm(c, status, form, customerID, change.FieldErrors{}, alert, "")
 }
 

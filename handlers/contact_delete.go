@@ -55,10 +55,10 @@ func (a *App) contactDelete(c echo.Context) error {
 	if err != nil {
 		// Nothing to show the confirmation with: the error page says what
 		// happened to the removal.
-		status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID))
+		status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), "")
 		return failPage(status, alert.Title, "The contact was NOT removed. "+alert.Body, err)
 	}
-	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID))
+	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), contactURL(customerID, contactID))
 	alert.Retry = false
 	return a.renderRemove(c, status, customerID, name, current, "", form.Get(fieldNonce), alert)
 }

@@ -35,7 +35,7 @@ func (a *App) contactRestore(c echo.Context) error {
 	if done := a.undone(c, customerID, removal.ID, o); done != nil {
 		return done()
 	}
-	status, alert := a.notSavedAlert(o, fmt.Sprintf("customer with ID %d", customerID))
+	status, alert := a.notSavedAlert(o, fmt.Sprintf("customer with ID %d", customerID), customerURL(customerID))
 	return a.renderRestore(c, status, customerID, removal, nonce, alert)
 }
 

@@ -44,7 +44,7 @@ func (a *App) contactUndo(c echo.Context) error {
 	if done := a.undone(c, customerID, removal, o); done != nil {
 		return done()
 	}
-	status, alert := a.notSavedAlert(o, fmt.Sprintf("customer with ID %d", customerID))
+	status, alert := a.notSavedAlert(o, fmt.Sprintf("customer with ID %d", customerID), "")
 	return failPage(status, alert.Title, "The contact was NOT restored. "+alert.Body, nil)
 }
 

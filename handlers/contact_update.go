@@ -79,7 +79,7 @@ func (a *App) showUpdate(c echo.Context, form contactForm, customerID, contactID
 		return a.renderConflict(c, form, o.Value, o.Contact, customerID, contactID)
 	}
 
-	status, alert := a.notSavedAlert(o, what)
+	status, alert := a.notSavedAlert(o, what, contactURL(customerID, contactID))
 	var errs change.FieldErrors
 	switch o.Result {
 	case change.Duplicate:
@@ -92,8 +92,10 @@ func (a *App) showUpdate(c echo.Context, form contactForm, customerID, contactID
 }
 
 // notSavedAlert words an outcome in which nothing, or nothing known, was
-// saved: the page's status and the alert above the form.
-func (a *App) notSavedAlert(o change.Outcome, what string) (int, *views.Alert) {
+// saved: the page's status and the alert above the form. When whether it
+// was saved is unknown, the alert links checkURL (the contact, or the
+// customer a contact was added to), to be opened in a new tab.
+func (a *App) notSavedAlert(o change.Outcome, what, checkURL string) (int, *views.Alert) {
 	e := change.Explain(o.Problem, what)
 	alert := &views.Alert{Title: e.Title, Body: e.Body, NotSaved: true, TraceID: e.TraceID, Retry: true}
 	status := e.Status
@@ -107,6 +109,7 @@ func (a *App) notSavedAlert(o change.Outcome, what string) (int, *views.Alert) {
 		alert.NotSaved, alert.Retry = false, false
 		alert.Title = "We could not confirm whether your change was saved"
 		alert.Body = "ServiceTitan's answer was lost and checking the contact failed too. Open the contact in a new tab to see whether your change is there before trying again."
+		alert.CheckURL = checkURL
 	case change.Abandoned:
 		// The first post of this form was cut off by its app server's
 		// death, not by ServiceTitan.
@@ -115,6 +118,7 @@ func (a *App) notSavedAlert(o change.Outcome, what string) (int, *views.Alert) {
 		alert.Title = "Outcome unknown — check the contact"
 		alert.Body = "This form was sent before, and the app server that was saving it stopped before it could tell how it ended. " +
 			"Open the contact in a new tab to see whether your change is there before saving again; what you typed is still below."
+		alert.CheckURL = checkURL
 	case change.NotSaved:
 		if o.Confirmed {
 			// The answer was lost (504), or ServiceTitan failed in a way

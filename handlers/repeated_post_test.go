@@ -79,6 +79,10 @@ func TestPostWaitingOnACrashedFirstPostGetsAPage(t *testing.T) {
 		formValues(waiting.doc, "form#contact-form").Get("memo") != "Twice" {
 		t.Errorf("the waiting post: status %d, alert %q; want 504 saying it could not confirm, input kept", waiting.status, text(waiting, "[data-alert]"))
 	}
+	// It links the contact, to be checked in a new tab (#29, item 7).
+	if href, target := attr(waiting, "[data-alert] a[data-check-contact]", "href"), attr(waiting, "[data-alert] a[data-check-contact]", "target"); href != "/customers/5/contacts/7" || target != "_blank" {
+		t.Errorf("the waiting post's alert links %q (target %q), want the contact in a new tab", href, target)
+	}
 	if up.patches.Load() != 1 {
 		t.Errorf("PATCHes = %d, want 1", up.patches.Load())
 	}

@@ -34,6 +34,12 @@
           var still = document.querySelector("[data-bulk-live='on']");
           if (still) {
             window.setTimeout(tick, LIVE_EVERY);
+          } else {
+            // "Job started" is over once the job has stopped.
+            var flash = document.querySelector("[data-flash]");
+            if (flash) {
+              flash.remove();
+            }
           }
         })
         .catch(function () {

@@ -152,8 +152,11 @@ type BulkJob struct {
 	State    string
 	// StateText says where the job stands, in words.
 	StateText string
-	StateBy   string
-	Counts    BulkCounts
+	// StateBy says who paused or cancelled it ("Cancelled by Kelly"), or
+	// that it finished; StateAt when (empty: not said).
+	StateBy string
+	StateAt Time
+	Counts  BulkCounts
 	// Pace is "4.8 contacts a second"; Left is "about 3 minutes left".
 	Pace string
 	Left string

@@ -304,6 +304,9 @@ type Alert struct {
 	// Retry shows a "Try again" button that resubmits the form.
 	Retry   bool
 	TraceID string
+	// CheckURL, when whether anything was saved is unknown, is the
+	// contact (or customer) to look at: "Check the contact", a new tab.
+	CheckURL string
 }
 
 // ContactForm is GET .../edit, GET .../contacts/new and every re-render of
