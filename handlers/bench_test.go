@@ -42,8 +42,10 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/index"
 )
 
 // benchSetup starts the sandbox and the real router in front of it, for a
@@ -249,25 +251,66 @@ func BenchmarkEditPageParallel(b *testing.B) {
 // SQLite file: the row written beside the lost-update read, its outcome in
 // the background (audit.CompleteInBackground), the history on the record
 // page waiting for that outcome.
+//
+// audit=sqlite+index is the app as main.go builds it on SQLite: the audit
+// trail in the background as above, and the tenant index on the same
+// database told about every contact written. plain is the same save
+// through handlers.PlainEditPage's plain net/http save (no session, CSRF,
+// form claim, audit trail or index): issue #30's baseline. The app's own
+// part of a save is its ns/op minus BenchmarkUpstreamDirect/SaveCalls',
+// beside the plain save's minus the same (docs/profile-save.md).
 func BenchmarkSave(b *testing.B) {
-	b.Run("audit=none", func(b *testing.B) { benchmarkSave(b, nil) })
-	b.Run("audit=sqlite", func(b *testing.B) {
-		sqlite, err := audit.New(context.Background(), dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "audit.db")))
+	sqliteAudit := func(b *testing.B) (audit.Store, *db.DB) {
+		h := dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "audit.db"))
+		sqlite, err := audit.New(context.Background(), h)
 		if err != nil {
 			b.Fatal(err)
 		}
 		store := audit.CompleteInBackground(sqlite, func(id int64, err error) { b.Errorf("audit outcome %d: %v", id, err) })
 		b.Cleanup(func() { store.Close() })
-		benchmarkSave(b, store)
+		return store, h
+	}
+	b.Run("audit=none", func(b *testing.B) { benchmarkSave(b, nil, nil) })
+	b.Run("audit=sqlite", func(b *testing.B) {
+		store, _ := sqliteAudit(b)
+		benchmarkSave(b, store, nil)
+	})
+	b.Run("audit=sqlite+index", func(b *testing.B) {
+		store, h := sqliteAudit(b)
+		benchmarkSave(b, store, h)
+	})
+	b.Run("plain", func(b *testing.B) {
+		detached := &testing.T{} // see benchSetup
+		up := newUpstream(detached)
+		b.Cleanup(up.srv.Close)
+		plain := httptest.NewServer(handlers.PlainEditPage(up.client(detached), "US"))
+		b.Cleanup(plain.Close)
+		saveLoop(b, up, newBenchClient(b, plain.URL))
 	})
 }
 
-func benchmarkSave(b *testing.B, store audit.Store) {
+// benchmarkSave saves through the app with store as its audit trail (the
+// tests' own without one) and, given h, the tenant index on h.
+func benchmarkSave(b *testing.B, store audit.Store, h *db.DB) {
 	up, c := benchSetup(b, func(cfg *handlers.Config) {
-		if store != nil {
-			cfg.Audit = store
+		if store == nil {
+			return
+		}
+		cfg.Audit = store
+		if h != nil {
+			idx, err := index.Open(context.Background(), h)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.Changes = newChanges(&testing.T{}, *cfg, idx)
 		}
 	})
+	saveLoop(b, up, c)
+}
+
+// saveLoop saves contact 7 through c once an iteration, each time from a
+// new form instance, and follows the 303 to the record page.
+func saveLoop(b *testing.B, up *upstream, c *benchClient) {
 	form := c.openForm(7)
 	i := 0
 	b.ReportAllocs()

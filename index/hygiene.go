@@ -215,6 +215,13 @@ func (c classified) classify(checker *Checker, kind, value string) string {
 	return found
 }
 
+// checkProblemQuery writes a problem found in a row whose value is still
+// the one classified.
+func checkProblemQuery(s *Store) string {
+	return `UPDATE index_contacts SET problem = ?, checked = ` + s.boolean(true) + `
+			WHERE id = ? AND value = ? AND checked = ` + s.boolean(false)
+}
+
 // writeChecks writes what the rules found in a batch. A row found with
 // a problem that changed after it was read (its value differs) stays
 // unchecked for the next round.
@@ -231,8 +238,7 @@ func (s *Store) writeChecks(ctx context.Context, batch []checked) error {
 		if r.found == "" {
 			continue
 		}
-		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_contacts SET problem = ?, checked = `+s.boolean(true)+`
-			WHERE id = ? AND value = ? AND checked = `+s.boolean(false)), r.found, r.id, r.value)
+		res, err := s.execIn(ctx, tx, s.rebind(checkProblemQuery(s)), r.found, r.id, r.value)
 		if err != nil {
 			return fmt.Errorf("index: write checks: %w", err)
 		}
@@ -404,28 +410,36 @@ func (s *Store) Summarize(ctx context.Context) error {
 // summarizeSome brings the summary up to date for the values and
 // customers one write touched.
 func (s *Store) summarizeSome(ctx context.Context, tx *sql.Tx, keys []string, customers []int64) error {
+	q := s.summarizeQueries()
 	for _, k := range keys {
 		if k == "" {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_shared WHERE value_key = ?`), k); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO index_shared (value_key, customers, contacts) `+
-			s.sharedSelect(` AND value_key = ?`)), k); err != nil {
-			return err
+		for _, one := range q[:2] {
+			if _, err := s.execIn(ctx, tx, one, k); err != nil {
+				return err
+			}
 		}
 	}
 	for _, id := range customers {
-		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_unreachable WHERE customer_id = ?`), id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO index_unreachable (customer_id) `+
-			s.unreachableSelect(` AND cu.id = ?`)), id); err != nil {
-			return err
+		for _, one := range q[2:] {
+			if _, err := s.execIn(ctx, tx, one, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// summarizeQueries count one value again (the first two, its key their
+// argument), then one customer (the last two, its id).
+func (s *Store) summarizeQueries() []string {
+	return []string{
+		s.rebind(`DELETE FROM index_shared WHERE value_key = ?`),
+		s.rebind(`INSERT INTO index_shared (value_key, customers, contacts) ` + s.sharedSelect(` AND value_key = ?`)),
+		s.rebind(`DELETE FROM index_unreachable WHERE customer_id = ?`),
+		s.rebind(`INSERT INTO index_unreachable (customer_id) ` + s.unreachableSelect(` AND cu.id = ?`)),
+	}
 }
 
 // WithValues lists the contacts (not removed, without a problem) holding

@@ -79,6 +79,9 @@ type Store struct {
 	checker *Checker
 	// passMu is the sync pass's lock on SQLite (see lockPass).
 	passMu sync.Mutex
+	// prepared are the statements of the writes a save and a feed page
+	// make, by their text (see prepare).
+	prepared map[string]*sql.Stmt
 }
 
 // Open migrates the index's tables on the app's database handle h and
@@ -87,7 +90,53 @@ func Open(ctx context.Context, h *db.DB) (*Store, error) {
 	if err := h.Migrate(ctx, migrations); err != nil {
 		return nil, err
 	}
-	return &Store{db: h.DB, dialect: h.Dialect, now: time.Now}, nil
+	s := &Store{db: h.DB, dialect: h.Dialect, now: time.Now}
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// prepare prepares the statements every save runs, once:
+// SQLite's parse of a statement is a large part of a small write's cost
+// (the contact upsert's parse took longer than its write). They are
+// prepared before any transaction, since on SQLite a transaction holds
+// the one connection; execIn and queryRowIn use them inside one.
+func (s *Store) prepare(ctx context.Context) error {
+	s.prepared = map[string]*sql.Stmt{}
+	queries := []string{
+		// Not a feed page's thousands of rows: such a statement holds
+		// megabytes prepared, and its parse is small beside its writes.
+		s.upsertQuery(upsertContactsInsert, upsertContactsColumns, upsertContactsConflict, 1),
+		s.rebind(contactBeforeQuery),
+		s.rebind(checkProblemQuery(s)),
+	}
+	queries = append(queries, s.summarizeQueries()...)
+	for _, q := range queries {
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("index: prepare: %w", err)
+		}
+		s.prepared[q] = st
+	}
+	return nil
+}
+
+// execIn runs q (rebound) in tx, through its prepared statement if any.
+func (s *Store) execIn(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st, ok := s.prepared[q]; ok {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// queryRowIn reads one row of q (rebound) in tx, through its prepared
+// statement if any.
+func (s *Store) queryRowIn(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st, ok := s.prepared[q]; ok {
+		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
 }
 
 // rebind turns "?" placeholders into the dialect's.
@@ -155,35 +204,56 @@ func newest[T any](rows []T, id func(T) int64, modified func(T) time.Time) []T {
 	return out
 }
 
+// upsertQuery is the rebound statement writing n rows: insert (up to
+// VALUES), a tuple of columns placeholders per row, then conflict.
+func (s *Store) upsertQuery(insert string, columns int, conflict string, n int) string {
+	tuple := "(?" + strings.Repeat(", ?", columns-1) + ")"
+	return s.rebind(insert + " VALUES " + tuple + strings.Repeat(", "+tuple, n-1) + " " + conflict)
+}
+
 // upsert writes n rows with insert (up to VALUES), a tuple of columns
 // placeholders per row, then conflict; row appends row i's values to args.
 func (s *Store) upsert(ctx context.Context, tx *sql.Tx, insert string, columns int, conflict string, n int,
 	row func(i int, args []any) []any) error {
-	tuple := "(?" + strings.Repeat(", ?", columns-1) + ")"
 	for start := 0; start < n; start += upsertBatch {
 		end := min(start+upsertBatch, n)
-		q := insert + " VALUES " + tuple + strings.Repeat(", "+tuple, end-start-1) + " " + conflict
 		args := make([]any, 0, (end-start)*columns)
 		for i := start; i < end; i++ {
 			args = row(i, args)
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(q), args...); err != nil {
+		if _, err := s.execIn(ctx, tx, s.upsertQuery(insert, columns, conflict, end-start), args...); err != nil {
 			return fmt.Errorf("rows %d to %d: %w", start+1, end, err)
 		}
 	}
 	return nil
 }
 
+// The upserts of customers and contacts: a row newer than (or as new as)
+// the one the index holds replaces it.
+const (
+	upsertCustomersInsert = `INSERT INTO index_customers
+		(id, name, kind, street, unit, city, state, zip, active, modified_us, search)`
+	upsertCustomersColumns  = 11
+	upsertCustomersConflict = `ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, street = excluded.street,
+			unit = excluded.unit, city = excluded.city, state = excluded.state, zip = excluded.zip,
+			active = excluded.active, modified_us = excluded.modified_us, search = excluded.search
+		WHERE excluded.modified_us >= index_customers.modified_us`
+	upsertContactsInsert = `INSERT INTO index_contacts
+		(id, customer_id, location_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search,
+		problem, checked)`
+	upsertContactsColumns  = 15
+	upsertContactsConflict = `ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, location_id = excluded.location_id, kind = excluded.kind, value = excluded.value,
+			value_key = excluded.value_key, memo = excluded.memo, do_not_text = excluded.do_not_text,
+			preferences = excluded.preferences, created_us = excluded.created_us, modified_us = excluded.modified_us,
+			removed = excluded.removed, search = excluded.search, problem = excluded.problem, checked = excluded.checked
+		WHERE excluded.modified_us >= index_contacts.modified_us`
+)
+
 // upsertCustomers writes customers newer than what the index holds: a
 // repeated or older row never overwrites a newer one.
 func (s *Store) upsertCustomers(ctx context.Context, tx *sql.Tx, rows []Customer) error {
 	rows = newest(rows, func(c Customer) int64 { return c.ID }, func(c Customer) time.Time { return c.ModifiedOn })
-	return s.upsert(ctx, tx, `INSERT INTO index_customers
-		(id, name, kind, street, unit, city, state, zip, active, modified_us, search)`, 11,
-		`ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, street = excluded.street,
-			unit = excluded.unit, city = excluded.city, state = excluded.state, zip = excluded.zip,
-			active = excluded.active, modified_us = excluded.modified_us, search = excluded.search
-		WHERE excluded.modified_us >= index_customers.modified_us`, len(rows),
+	return s.upsert(ctx, tx, upsertCustomersInsert, upsertCustomersColumns, upsertCustomersConflict, len(rows),
 		func(i int, args []any) []any {
 			c := rows[i]
 			a := c.Address
@@ -196,14 +266,7 @@ func (s *Store) upsertCustomers(ctx context.Context, tx *sql.Tx, rows []Customer
 // removed one stays as a tombstone, so an older row cannot bring it back.
 func (s *Store) upsertContacts(ctx context.Context, tx *sql.Tx, rows []Contact) error {
 	rows = newest(rows, func(c Contact) int64 { return c.ID }, func(c Contact) time.Time { return c.ModifiedOn })
-	return s.upsert(ctx, tx, `INSERT INTO index_contacts
-		(id, customer_id, location_id, kind, value, value_key, memo, do_not_text, preferences, created_us, modified_us, removed, search,
-		problem, checked)`, 15,
-		`ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, location_id = excluded.location_id, kind = excluded.kind, value = excluded.value,
-			value_key = excluded.value_key, memo = excluded.memo, do_not_text = excluded.do_not_text,
-			preferences = excluded.preferences, created_us = excluded.created_us, modified_us = excluded.modified_us,
-			removed = excluded.removed, search = excluded.search, problem = excluded.problem, checked = excluded.checked
-		WHERE excluded.modified_us >= index_contacts.modified_us`, len(rows),
+	return s.upsert(ctx, tx, upsertContactsInsert, upsertContactsColumns, upsertContactsConflict, len(rows),
 		func(i int, args []any) []any {
 			c := rows[i]
 			var doNotText, prefs any
@@ -409,6 +472,10 @@ func (s *Store) Removed(o client.Owner, contactID int64) {
 	s.write(Contact{ID: contactID, CustomerID: o.CustomerID, LocationID: o.LocationID, Removed: true, ModifiedOn: s.now()})
 }
 
+// contactBeforeQuery reads what a contact written outside of a feed page
+// held before.
+const contactBeforeQuery = `SELECT value_key, customer_id, problem, removed FROM index_contacts WHERE id = ?`
+
 // write applies one contact outside of a feed page; a failure only costs
 // the index a moment of staleness (the next sync brings the row), so it is
 // not the write's failure.
@@ -432,7 +499,7 @@ func (s *Store) write(c Contact) {
 		customer     int64
 		removed      bool
 	}
-	err = tx.QueryRowContext(ctx, s.rebind(`SELECT value_key, customer_id, problem, removed FROM index_contacts WHERE id = ?`), c.ID).
+	err = s.queryRowIn(ctx, tx, s.rebind(contactBeforeQuery), c.ID).
 		Scan(&before.key, &before.customer, &before.problem, &before.removed)
 	isNew := errors.Is(err, sql.ErrNoRows)
 	if err != nil && !isNew {

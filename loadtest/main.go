@@ -235,7 +235,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBulk(ctx, o, command, stdout, stderr)
 	}
 	// A hard stop whatever happens: the phases, the build and the starts.
-	ctx, cancel := context.WithTimeout(ctx, o.duration+(2*baselineRounds+1)*(o.baseline+warmup)+4*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, o.duration+(2*baselineRounds+1)*(o.baseline+warmup)+5*time.Minute)
 	defer cancel()
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "loadtest: "+format+"\n", args...) }
 
@@ -293,6 +293,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	a.stop()
+
+	// A save beside the plain app's, with the same latency, on a fresh app.
+	logf("saves: the app beside the plain app (ST_SANDBOX_LATENCY=%s), %d rounds", o.latency, saveCompareRounds)
+	plainBin, err := buildBinary(ctx, tmp, "plainpage", "./loadtest/plainpage")
+	if err != nil {
+		return err
+	}
+	as, err := startApp(ctx, bin, tmp, "saves", o.host, o.latency, liftRateLimit)
+	if err != nil {
+		return err
+	}
+	defer as.stop()
+	ps, err := startApp(ctx, plainBin, tmp, "plainsaves", o.host, o.latency)
+	if err != nil {
+		return err
+	}
+	defer ps.stop()
+	if rep.Saves, err = compareSaves(ctx, hc, as.url, ps.url, o.latency); err != nil {
+		return err
+	}
+	as.stop()
+	ps.stop()
 	logf("baseline: the two calls of a save made directly, %d times alone, latency %s", directSaveRounds, o.latency)
 	if rep.DirectSaveAlone, err = measureDirectSave(ctx, hc, o.latency, directSaveRounds, 0); err != nil {
 		return err

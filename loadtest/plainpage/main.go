@@ -1,8 +1,9 @@
-// Command plainpage is the load test's baseline for the app's edit page:
-// handlers.PlainEditPage (the same reads, view model and templ view,
-// without the app's machinery) beside an embedded sandbox, in a process of
-// its own with the app's runtime settings, as the app runs in sandbox
-// mode. go run ./loadtest builds and starts it; it is not a product.
+// Command plainpage is the load test's baseline for the app's edit page
+// and save: handlers.PlainEditPage (the same reads, writes, view models and
+// templ views, without the app's machinery) beside an embedded sandbox,
+// in a process of its own with the app's runtime settings, as the app runs
+// in sandbox mode; its sandbox answers after ST_SANDBOX_LATENCY, as the
+// app's does. go run ./loadtest builds and starts it; it is not a product.
 package main
 
 import (
@@ -35,7 +36,14 @@ func run() error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(appMemoryLimit)
 	}
-	sb := sandbox.New()
+	var latency time.Duration
+	if v := os.Getenv("ST_SANDBOX_LATENCY"); v != "" {
+		var err error
+		if latency, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("ST_SANDBOX_LATENCY=%q: %w", v, err)
+		}
+	}
+	sb := sandbox.New(sandbox.WithLatency(latency))
 	_, stop, err := sb.Start()
 	if err != nil {
 		return err
@@ -59,7 +67,7 @@ func run() error {
 		<-sig
 		srv.Close()
 	}()
-	fmt.Printf("plainpage: serving the plain edit page at http://%s\n", ln.Addr())
+	fmt.Printf("plainpage: serving the plain edit page and save at http://%s\n", ln.Addr())
 	if err := srv.Serve(ln); err != http.ErrServerClosed {
 		return err
 	}
