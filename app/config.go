@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"cmp"
@@ -24,8 +24,8 @@ import (
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT is set.
 const defaultMemoryLimit = 40 << 20
 
-// config is the validated environment.
-type config struct {
+// Config is the validated environment.
+type Config struct {
 	Addr           string
 	Env            string // sandbox, integration, production
 	ST             client.Config
@@ -63,6 +63,7 @@ type config struct {
 	Hygiene hygiene.Rules
 
 	hygienePlaceholders string // read once PHONE_REGION is known
+	memoryLimitSet      bool   // GOMEMLIMIT is set: the runtime applies it
 
 	// Read by the table pass, used by checkAuth: which identity source
 	// applies depends on AUTH_MODE and ST_ENV together.
@@ -73,7 +74,7 @@ type config struct {
 }
 
 // setting is one environment variable: what --help (and the README) say
-// about it, and how loadConfig reads it.
+// about it, and how LoadConfig reads it.
 type setting struct {
 	name string
 	// def is the value used when the variable is unset or blank.
@@ -85,14 +86,14 @@ type setting struct {
 	// parse reads a value (or def) into the config on its own; rules that tie
 	// settings together run after every setting is read. nil when only those
 	// rules, or the Go runtime, read the variable.
-	parse func(c *config, v string) error
+	parse func(c *Config, v string) error
 }
 
 var settings = []setting{
 	{name: "ADDR", def: "127.0.0.1:8080", help: "address to listen on",
-		parse: func(c *config, v string) error { c.Addr = v; return nil }},
+		parse: func(c *Config, v string) error { c.Addr = v; return nil }},
 	{name: "ST_ENV", defNote: "sandbox when no credentials are set", help: "sandbox | integration | production",
-		parse: func(c *config, v string) (err error) {
+		parse: func(c *Config, v string) (err error) {
 			c.Env, err = oneOf("ST_ENV", v, "sandbox", "integration", "production")
 			return err
 		}},
@@ -103,11 +104,11 @@ var settings = []setting{
 	{name: "ST_CLIENT_SECRET", help: "OAuth client secret"},
 	{name: "ST_APP_KEY", help: "ServiceTitan app key, sent as ST-App-Key"},
 	{name: "ST_API_URL", defNote: "the environment's", help: "API host root, e.g. https://api.servicetitan.io",
-		parse: func(c *config, v string) error { c.ST.APIURL = v; return checkHTTPURL("ST_API_URL", v) }},
+		parse: func(c *Config, v string) error { c.ST.APIURL = v; return checkHTTPURL("ST_API_URL", v) }},
 	{name: "ST_AUTH_URL", defNote: "the environment's", help: "full token URL, e.g. https://auth.servicetitan.io/connect/token",
-		parse: func(c *config, v string) error { c.ST.AuthURL = v; return checkHTTPURL("ST_AUTH_URL", v) }},
+		parse: func(c *Config, v string) error { c.ST.AuthURL = v; return checkHTTPURL("ST_AUTH_URL", v) }},
 	{name: "ST_TIMEOUT", def: client.DefaultTimeout.String(), help: "timeout of each ServiceTitan call (a Go duration)",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
 				return fmt.Errorf("ST_TIMEOUT=%q is not a positive Go duration such as 15s", v)
@@ -120,7 +121,7 @@ var settings = []setting{
 	{name: "ST_SANDBOX_LATENCY", def: "0", help: "sandbox only: delay every sandbox answer by this long (a Go duration), for load tests"},
 	{name: "SANDBOX_CUSTOMERS", def: "0", help: "sandbox only: add this many generated customers (1-4 contacts each, and their service locations: one home or one to twelve sites, each with 0-4 contacts of its own) to the 28 seed ones, for demos and benchmarks"},
 	{name: "SESSION_SECRET", defNote: "random in sandbox mode", help: "secret for the session cookie (32+ characters); required in production",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			// The message leaves the value out: it is a secret.
 			if len(v) < 32 {
 				return errors.New("SESSION_SECRET is too short: use 32 or more random characters")
@@ -129,68 +130,68 @@ var settings = []setting{
 			return nil
 		}},
 	{name: "SESSION_SECRET_PREVIOUS", help: "the previous SESSION_SECRET, still accepted during a rotation",
-		parse: func(c *config, v string) error { c.SessionPrev = []byte(v); return nil }},
+		parse: func(c *Config, v string) error { c.SessionPrev = []byte(v); return nil }},
 	{name: "COOKIE_SECURE", defNote: "true unless ST_ENV=sandbox", help: "always mark the session cookie Secure (__Host- prefix); it is also Secure whenever HTTPS is seen",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			return store(&c.CookieSecure, strconv.ParseBool, v, "COOKIE_SECURE=%q: want true or false")
 		}},
 	{name: "AUTH_MODE", defNote: "none in sandbox, else proxy", help: "proxy | jwt | none (none only with ST_ENV=sandbox)",
-		parse: func(c *config, v string) (err error) {
+		parse: func(c *Config, v string) (err error) {
 			c.authMode, err = oneOf("AUTH_MODE", v, "proxy", "jwt", "none")
 			return err
 		}},
 	{name: "AUTH_TRUSTED_PROXIES", help: "comma-separated CIDRs of the SSO proxy; only these peers' identity and X-Forwarded-* headers count",
-		parse: func(c *config, v string) (err error) {
+		parse: func(c *Config, v string) (err error) {
 			if c.Proxies, err = identity.ParseProxies(v); err != nil {
 				return fmt.Errorf("AUTH_TRUSTED_PROXIES: %w", err)
 			}
 			return nil
 		}},
 	{name: "AUTH_TRUST_ALL_PROXIES", def: "false", help: "true accepts an AUTH_TRUSTED_PROXIES range covering every address (0.0.0.0/0, ::/0); refused otherwise, since anyone reaching the port could then claim any identity",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			// Anything but a true value leaves the refusal in place, the
 			// safe side, and its message says to write "true".
 			c.trustAllProxies, _ = strconv.ParseBool(v)
 			return nil
 		}},
 	{name: "AUTH_EMAIL_HEADER", def: "X-Forwarded-Email", help: "proxy mode: header with the person's email",
-		parse: func(c *config, v string) error { c.proxyHeaders.EmailHeader = v; return nil }},
+		parse: func(c *Config, v string) error { c.proxyHeaders.EmailHeader = v; return nil }},
 	{name: "AUTH_NAME_HEADER", def: "X-Forwarded-Preferred-Username", help: "proxy mode: header with the name pages show (without it, the email)",
-		parse: func(c *config, v string) error { c.proxyHeaders.NameHeader = v; return nil }},
+		parse: func(c *Config, v string) error { c.proxyHeaders.NameHeader = v; return nil }},
 	{name: "AUTH_USER_HEADER", def: "X-Forwarded-User", help: "proxy mode: header with the proxy's user id (oauth2-proxy: the OIDC subject); never shown, never taken as the email, refused when doubled",
-		parse: func(c *config, v string) error { c.proxyHeaders.UserHeader = v; return nil }},
+		parse: func(c *Config, v string) error { c.proxyHeaders.UserHeader = v; return nil }},
 	{name: "AUTH_GROUPS_HEADER", def: "X-Forwarded-Groups", help: "proxy mode: header with comma-separated groups",
-		parse: func(c *config, v string) error { c.proxyHeaders.GroupsHeader = v; return nil }},
+		parse: func(c *Config, v string) error { c.proxyHeaders.GroupsHeader = v; return nil }},
 	{name: "AUTH_JWT_HEADER", help: "jwt mode: header with the signed assertion, e.g. Cf-Access-Jwt-Assertion",
-		parse: func(c *config, v string) error { c.jwt.Header = v; return nil }},
+		parse: func(c *Config, v string) error { c.jwt.Header = v; return nil }},
 	{name: "AUTH_JWKS_URL", help: "jwt mode: URL of the issuer's public keys",
-		parse: func(c *config, v string) error { c.jwt.JWKSURL = v; return nil }},
+		parse: func(c *Config, v string) error { c.jwt.JWKSURL = v; return nil }},
 	{name: "AUTH_JWT_ISSUER", help: "jwt mode: expected iss",
-		parse: func(c *config, v string) error { c.jwt.Issuer = v; return nil }},
+		parse: func(c *Config, v string) error { c.jwt.Issuer = v; return nil }},
 	{name: "AUTH_JWT_AUDIENCE", help: "jwt mode: expected aud",
-		parse: func(c *config, v string) error { c.jwt.Audience = v; return nil }},
+		parse: func(c *Config, v string) error { c.jwt.Audience = v; return nil }},
 	{name: "AUTH_JWT_EMAIL_CLAIM", def: "email", help: "jwt mode: claim holding the email",
-		parse: func(c *config, v string) error { c.jwt.EmailClaim = v; return nil }},
+		parse: func(c *Config, v string) error { c.jwt.EmailClaim = v; return nil }},
 	{name: "AUTH_ALLOWED_EMAILS", help: "comma-separated emails allowed in (empty lists: everyone the SSO lets through)",
-		parse: func(c *config, v string) error { c.Policy.Emails = identity.SplitList(v); return nil }},
+		parse: func(c *Config, v string) error { c.Policy.Emails = identity.SplitList(v); return nil }},
 	{name: "AUTH_ALLOWED_DOMAINS", help: "comma-separated email domains allowed in",
-		parse: func(c *config, v string) error { c.Policy.Domains = identity.SplitList(v); return nil }},
+		parse: func(c *Config, v string) error { c.Policy.Domains = identity.SplitList(v); return nil }},
 	{name: "AUTH_ALLOWED_GROUPS", help: "comma-separated groups allowed in",
-		parse: func(c *config, v string) error { c.Policy.Groups = identity.SplitList(v); return nil }},
+		parse: func(c *Config, v string) error { c.Policy.Groups = identity.SplitList(v); return nil }},
 	{name: "AUTH_SIGNOUT_URL", help: "sign-out link on every page, e.g. /oauth2/sign_out",
-		parse: func(c *config, v string) error { c.SignOutURL = v; return nil }},
+		parse: func(c *Config, v string) error { c.SignOutURL = v; return nil }},
 	// Checked by checkAuth, which also checks the origin it derives.
 	{name: "AUTH_SSO_ORIGIN", defNote: "the origin of AUTH_SIGNOUT_URL", help: "SSO origin allowed as a form target (CSP form-action)",
-		parse: func(c *config, v string) error { c.SSOOrigin = v; return nil }},
+		parse: func(c *Config, v string) error { c.SSOOrigin = v; return nil }},
 	{name: "DISPLAY_TZ", defNote: "each browser's own zone (UTC, said so, without JavaScript)", help: "IANA time zone times are shown in, e.g. America/Chicago",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			if v == "" {
 				return nil
 			}
 			return store(&c.DisplayTZ, time.LoadLocation, v, "DISPLAY_TZ=%q is not an IANA time zone such as America/Chicago")
 		}},
 	{name: "PHONE_REGION", def: "US", help: "region for reading phone numbers as people type them",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			c.PhoneRegion = strings.ToUpper(v)
 			if phonenumbers.GetCountryCodeForRegion(c.PhoneRegion) == 0 {
 				return fmt.Errorf("PHONE_REGION=%q is not a region code such as US or CA", c.PhoneRegion)
@@ -198,18 +199,18 @@ var settings = []setting{
 			return nil
 		}},
 	{name: "LOG_LEVEL", def: "info", help: "debug | info | warn | error",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 				return fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v)
 			}
 			return nil
 		}},
 	{name: "AUDIT_DB", def: "data/audit.db", help: "SQLite file of the audit trail (ignored when DATABASE_URL is set)",
-		parse: func(c *config, v string) error { c.AuditDB = v; return nil }},
+		parse: func(c *Config, v string) error { c.AuditDB = v; return nil }},
 	{name: "DATABASE_URL", help: "PostgreSQL URL for the audit trail, for several instances",
-		parse: func(c *config, v string) error { c.DatabaseURL = v; return nil }},
+		parse: func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 	{name: "AUDIT_RETENTION_DAYS", defNote: "keep forever", help: "delete audit entries older than this many days",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {
 				return fmt.Errorf("AUDIT_RETENTION_DAYS=%q: want a positive number of days", v)
@@ -217,14 +218,15 @@ var settings = []setting{
 			c.RetentionDays = n
 			return nil
 		}},
-	// The runtime reads GOMEMLIMIT itself; run sets the default when it is unset.
-	{name: "GOMEMLIMIT", defNote: fmt.Sprintf("%dMiB", defaultMemoryLimit>>20), help: "the Go runtime's soft memory limit (read by the runtime)"},
+	// The runtime reads GOMEMLIMIT itself; Serve sets the default when it is unset.
+	{name: "GOMEMLIMIT", defNote: fmt.Sprintf("%dMiB", defaultMemoryLimit>>20), help: "the Go runtime's soft memory limit (read by the runtime)",
+		parse: func(c *Config, _ string) error { c.memoryLimitSet = true; return nil }},
 	{name: "METRICS_ADDR", help: "serve Prometheus /metrics on this separate address instead of ADDR (keeps it off the proxy)",
-		parse: func(c *config, v string) error { c.MetricsAddr = v; return nil }},
+		parse: func(c *Config, v string) error { c.MetricsAddr = v; return nil }},
 	{name: "ST_RATE_LIMIT", def: "50", help: "calls per second to ServiceTitan from this app, all of them (ServiceTitan allows 60 per tenant and application)",
-		parse: func(c *config, v string) (err error) { c.RateLimit, err = perSecond("ST_RATE_LIMIT", v); return err }},
+		parse: func(c *Config, v string) (err error) { c.RateLimit, err = perSecond("ST_RATE_LIMIT", v); return err }},
 	{name: "INDEX_INTERVAL", def: "60s", help: "how often the tenant index asks ServiceTitan for changes once it is complete (a Go duration)",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < time.Second {
 				return fmt.Errorf("INDEX_INTERVAL=%q is not a Go duration of a second or more, such as 60s", v)
@@ -233,17 +235,17 @@ var settings = []setting{
 			return nil
 		}},
 	{name: "INDEX_RATE", def: "5", help: "calls per second the index sync may take of ST_RATE_LIMIT; people's requests never wait behind it",
-		parse: func(c *config, v string) (err error) { c.IndexRate, err = perSecond("INDEX_RATE", v); return err }},
+		parse: func(c *Config, v string) (err error) { c.IndexRate, err = perSecond("INDEX_RATE", v); return err }},
 	{name: "BULK_RATE", def: "10", help: "calls per second bulk jobs may take of ST_RATE_LIMIT, all jobs together; people's requests never wait behind them",
-		parse: func(c *config, v string) (err error) { c.BulkRate, err = perSecond("BULK_RATE", v); return err }},
+		parse: func(c *Config, v string) (err error) { c.BulkRate, err = perSecond("BULK_RATE", v); return err }},
 	{name: "AUTH_BULK_EMAILS", help: "comma-separated emails who may start, pause and cancel bulk jobs (with neither this nor AUTH_BULK_GROUPS: nobody outside the sandbox)",
-		parse: func(c *config, v string) error { c.BulkPolicy.Emails = identity.SplitList(v); return nil }},
+		parse: func(c *Config, v string) error { c.BulkPolicy.Emails = identity.SplitList(v); return nil }},
 	{name: "AUTH_BULK_GROUPS", help: "comma-separated groups whose members may start, pause and cancel bulk jobs",
-		parse: func(c *config, v string) error { c.BulkPolicy.Groups = identity.SplitList(v); return nil }},
+		parse: func(c *Config, v string) error { c.BulkPolicy.Groups = identity.SplitList(v); return nil }},
 	{name: "HYGIENE_PLACEHOLDERS", help: "comma-separated values the hygiene report also lists as placeholders: phone numbers, emails, email local parts (nobody) and domains (@example.invalid)",
-		parse: func(c *config, v string) error { c.hygienePlaceholders = v; return nil }},
+		parse: func(c *Config, v string) error { c.hygienePlaceholders = v; return nil }},
 	{name: "HYGIENE_SHARED_MIN", def: "3", help: "the hygiene report lists a phone number or email held by more than this many customers",
-		parse: func(c *config, v string) error {
+		parse: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 1000 {
 				return fmt.Errorf("HYGIENE_SHARED_MIN=%q: want a number of customers from 1 to 1000, such as 3", v)
@@ -262,12 +264,12 @@ func perSecond(name, v string) (float64, error) {
 	return f, nil
 }
 
-// loadConfig reads and checks the environment: each setting on its own
+// LoadConfig reads and checks the environment: each setting on its own
 // through the table, then the rules that tie settings together. Every
 // message names the variable to fix.
-func loadConfig(getenv func(string) string) (config, error) {
+func LoadConfig(getenv func(string) string) (Config, error) {
 	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
-	var cfg config
+	var cfg Config
 	for _, s := range settings {
 		v := cmp.Or(env(s.name), s.def)
 		if v == "" || s.parse == nil {
@@ -306,7 +308,7 @@ var credentialNames = []string{"ST_TENANT_ID", "ST_CLIENT_ID", "ST_CLIENT_SECRET
 
 // checkServiceTitan picks the environment (credentials mean production) and
 // checks that the credentials and sandbox-only settings fit it.
-func checkServiceTitan(cfg *config, env func(string) string) error {
+func checkServiceTitan(cfg *Config, env func(string) string) error {
 	var set, missing []string
 	for _, name := range credentialNames {
 		if env(name) != "" {
@@ -365,7 +367,7 @@ func checkServiceTitan(cfg *config, env func(string) string) error {
 
 // checkSession requires a session secret in production and secure cookies
 // outside the sandbox, unless told otherwise.
-func checkSession(cfg *config, env func(string) string) error {
+func checkSession(cfg *Config, env func(string) string) error {
 	if cfg.SessionSecret == nil {
 		if cfg.Env == "production" {
 			return errors.New("SESSION_SECRET must be set in production (32 or more random characters)")
@@ -379,7 +381,7 @@ func checkSession(cfg *config, env func(string) string) error {
 }
 
 // checkAuth decides who may use the app and how they are identified.
-func checkAuth(cfg *config) error {
+func checkAuth(cfg *Config) error {
 	if cfg.Proxies.TrustsEveryone() && !cfg.trustAllProxies {
 		return errors.New("AUTH_TRUSTED_PROXIES covers every address, so anyone who reaches the port could claim any identity: " +
 			"list the SSO proxy's addresses, or set AUTH_TRUST_ALL_PROXIES=true if the network really lets only the proxy in")
@@ -473,7 +475,7 @@ func checkHTTPURL(name, v string) error {
 }
 
 // usage prints --help from the settings table.
-func usage(w io.Writer) {
+func Usage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: contactdesk [--help] [command]\n\nServes the contact editor. Configuration comes from the environment:\n\n")
 	for _, s := range settings {
 		fmt.Fprintf(w, "  %-24s %s\n  %-24s default: %s\n", s.name, s.help, "", cmp.Or(s.def, s.defNote, "(none)"))

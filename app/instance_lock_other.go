@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package app
 
 // lockSQLite takes no lock where flock(2) is missing.
 func lockSQLite(string) (func(), error) { return func() {}, nil }

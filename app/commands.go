@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -16,14 +16,14 @@ import (
 // commands are what `contactdesk <command>` does instead of serving.
 var commands = []struct {
 	name, args, help string
-	run              func(ctx context.Context, cfg config, args []string, stdout io.Writer) error
+	run              func(ctx context.Context, cfg Config, args []string, stdout io.Writer) error
 }{
 	{"erase-index", "", "delete the search index's copy of customers and contacts from the database; the app loads it again from ServiceTitan on its next sync", eraseIndex},
 	{"health", "", "ask the app serving at ADDR whether it is up (GET /healthz): exit status 0 when it is; for container health checks, where there is no curl", health},
 	{"backup", "PATH", "copy the database (the audit trail, the index, bulk jobs) to the new file PATH, safely while the app serves (SQLite: VACUUM INTO; PostgreSQL: pg_dump's custom format)", backup},
 }
 
-func runCommand(ctx context.Context, name string, args []string, cfg config, stdout io.Writer) error {
+func RunCommand(ctx context.Context, name string, args []string, cfg Config, stdout io.Writer) error {
 	for _, c := range commands {
 		if c.name != name {
 			continue
@@ -39,7 +39,7 @@ func runCommand(ctx context.Context, name string, args []string, cfg config, std
 // eraseIndex empties the tenant index in the database the app uses
 // (AUDIT_DB or DATABASE_URL). It may run while the app serves: search
 // falls back to ServiceTitan until the next sync has loaded the tenant.
-func eraseIndex(ctx context.Context, cfg config, _ []string, stdout io.Writer) error {
+func eraseIndex(ctx context.Context, cfg Config, _ []string, stdout io.Writer) error {
 	h, err := db.Open(ctx, cfg.AuditDB, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("the database cannot be opened (%s): %w", databaseSetting(cfg), err)
@@ -61,7 +61,7 @@ func eraseIndex(ctx context.Context, cfg config, _ []string, stdout io.Writer) e
 
 // databaseSetting names the setting that chose the database, never the
 // URL itself (it may hold a password).
-func databaseSetting(cfg config) string {
+func databaseSetting(cfg Config) string {
 	if cfg.DatabaseURL != "" {
 		return "DATABASE_URL"
 	}
@@ -70,7 +70,7 @@ func databaseSetting(cfg config) string {
 
 // health asks the app at ADDR for /healthz, as a container's health check
 // would with curl, which a distroless image does not have.
-func health(ctx context.Context, cfg config, _ []string, stdout io.Writer) error {
+func health(ctx context.Context, cfg Config, _ []string, stdout io.Writer) error {
 	host, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ADDR=%s: %w", cfg.Addr, err)

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -42,9 +42,9 @@ func TestLoadConfig(t *testing.T) {
 		name    string
 		env     map[string]string
 		wantErr string
-		check   func(t *testing.T, c config)
+		check   func(t *testing.T, c Config)
 	}{
-		{"ok, nothing set runs the sandbox", nil, "", func(t *testing.T, c config) {
+		{"ok, nothing set runs the sandbox", nil, "", func(t *testing.T, c Config) {
 			if c.Env != "sandbox" || c.Addr != "127.0.0.1:8080" || !c.RandomSession || !isSandboxUser(c.Identity) {
 				t.Errorf("%+v", c)
 			}
@@ -52,7 +52,7 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("defaults: %+v", c)
 			}
 		}},
-		{"ok, credentials mean production", fullCreds, "", func(t *testing.T, c config) {
+		{"ok, credentials mean production", fullCreds, "", func(t *testing.T, c Config) {
 			if _, isProxy := c.Identity.(identity.ProxyHeaders); c.Env != "production" || c.ST.TenantID != 123 || !isProxy || c.RandomSession {
 				t.Errorf("%+v", c)
 			}
@@ -61,7 +61,7 @@ func TestLoadConfig(t *testing.T) {
 			"ST_ENV": "integration", "ST_API_URL": "http://127.0.0.1:9", "ST_AUTH_URL": "http://127.0.0.1:9/connect/token",
 			"ST_TIMEOUT": "3s", "DISPLAY_TZ": "America/Chicago", "PHONE_REGION": "ca", "LOG_LEVEL": "debug",
 			"AUTH_SIGNOUT_URL": "https://sso.example.com/oauth2/sign_out", "AUTH_ALLOWED_DOMAINS": "acme.example, example.org",
-		}), "", func(t *testing.T, c config) {
+		}), "", func(t *testing.T, c Config) {
 			if c.ST.APIURL != "http://127.0.0.1:9" || c.ST.Timeout != 3*time.Second || c.PhoneRegion != "CA" ||
 				c.DisplayTZ.String() != "America/Chicago" || c.RequestTimeout != 11*time.Second ||
 				c.SSOOrigin != "https://sso.example.com" || len(c.Policy.Domains) != 2 {
@@ -77,7 +77,7 @@ func TestLoadConfig(t *testing.T) {
 		{"nok, bad timeout", map[string]string{"ST_TIMEOUT": "15"}, "ST_TIMEOUT", nil},
 		{"nok, bad zone", map[string]string{"DISPLAY_TZ": "Mars/Olympus"}, "DISPLAY_TZ", nil},
 		{"nok, bad region", map[string]string{"PHONE_REGION": "XX"}, "PHONE_REGION", nil},
-		{"ok, hygiene rules", map[string]string{"HYGIENE_PLACEHOLDERS": "(555) 010-9999, nobody", "HYGIENE_SHARED_MIN": "5"}, "", func(t *testing.T, c config) {
+		{"ok, hygiene rules", map[string]string{"HYGIENE_PLACEHOLDERS": "(555) 010-9999, nobody", "HYGIENE_SHARED_MIN": "5"}, "", func(t *testing.T, c Config) {
 			if c.Hygiene.SharedMin != 5 || c.Hygiene.Region != "US" || len(c.Hygiene.Placeholders.Phones) != 1 || len(c.Hygiene.Placeholders.Locals) != 1 {
 				t.Errorf("hygiene rules = %+v", c.Hygiene)
 			}
@@ -86,14 +86,14 @@ func TestLoadConfig(t *testing.T) {
 		{"nok, bad shared minimum", map[string]string{"HYGIENE_SHARED_MIN": "0"}, "HYGIENE_SHARED_MIN", nil},
 		{"nok, bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
 		{"nok, bad COOKIE_SECURE", map[string]string{"COOKIE_SECURE": "maybe"}, "COOKIE_SECURE", nil},
-		{"ok, sandbox latency", map[string]string{"ST_SANDBOX_LATENCY": "20ms"}, "", func(t *testing.T, c config) {
+		{"ok, sandbox latency", map[string]string{"ST_SANDBOX_LATENCY": "20ms"}, "", func(t *testing.T, c Config) {
 			if c.SandboxLatency != 20*time.Millisecond {
 				t.Errorf("SandboxLatency = %v", c.SandboxLatency)
 			}
 		}},
 		{"nok, sandbox latency outside the sandbox", merge(fullCreds, map[string]string{"ST_SANDBOX_LATENCY": "20ms"}), "ST_SANDBOX_LATENCY is for the sandbox only", nil},
 		{"nok, bad sandbox latency", map[string]string{"ST_SANDBOX_LATENCY": "20"}, "ST_SANDBOX_LATENCY", nil},
-		{"ok, generated sandbox customers", map[string]string{"SANDBOX_CUSTOMERS": "250000"}, "", func(t *testing.T, c config) {
+		{"ok, generated sandbox customers", map[string]string{"SANDBOX_CUSTOMERS": "250000"}, "", func(t *testing.T, c Config) {
 			if c.SandboxCustomers != 250000 {
 				t.Errorf("SandboxCustomers = %d", c.SandboxCustomers)
 			}
@@ -104,7 +104,7 @@ func TestLoadConfig(t *testing.T) {
 		{"nok, bad API URL", merge(fullCreds, map[string]string{"ST_API_URL": "api.example.com"}), "ST_API_URL", nil},
 		{"ok, jwt mode", merge(fullCreds, map[string]string{"AUTH_MODE": "jwt", "AUTH_JWT_HEADER": "Cf-Access-Jwt-Assertion",
 			"AUTH_JWKS_URL": "https://team.example/certs", "AUTH_JWT_ISSUER": "https://team.example", "AUTH_JWT_AUDIENCE": "aud"}), "",
-			func(t *testing.T, c config) {
+			func(t *testing.T, c Config) {
 				if _, ok := c.Identity.(*identity.JWT); !ok {
 					t.Errorf("identity = %T", c.Identity)
 				}
@@ -116,29 +116,29 @@ func TestLoadConfig(t *testing.T) {
 		{"nok, trusted proxies covering everyone", merge(fullCreds, map[string]string{"AUTH_TRUSTED_PROXIES": "10.0.0.0/8, 0.0.0.0/0"}), "AUTH_TRUST_ALL_PROXIES=true", nil},
 		{"nok, trusted proxies covering every IPv6 peer", merge(fullCreds, map[string]string{"AUTH_TRUSTED_PROXIES": "::/0"}), "covers every address", nil},
 		{"ok, trusting everyone when forced", merge(fullCreds, map[string]string{"AUTH_TRUSTED_PROXIES": "0.0.0.0/0", "AUTH_TRUST_ALL_PROXIES": "true"}), "",
-			func(t *testing.T, c config) {
+			func(t *testing.T, c Config) {
 				if !c.Proxies.TrustsEveryone() {
 					t.Errorf("proxies = %v", c.Proxies)
 				}
 			}},
 		{"nok, bad trusted proxy", map[string]string{"AUTH_TRUSTED_PROXIES": "10.0.0.0/99"}, "AUTH_TRUSTED_PROXIES", nil},
-		{"ok, bulk open in the sandbox with no list, at 10 calls/s", nil, "", func(t *testing.T, c config) {
+		{"ok, bulk open in the sandbox with no list, at 10 calls/s", nil, "", func(t *testing.T, c Config) {
 			if !c.BulkOpen || c.BulkRate != 10 {
 				t.Errorf("BulkOpen %v, BulkRate %v", c.BulkOpen, c.BulkRate)
 			}
 		}},
-		{"ok, bulk closed in production with no list", fullCreds, "", func(t *testing.T, c config) {
+		{"ok, bulk closed in production with no list", fullCreds, "", func(t *testing.T, c Config) {
 			if c.BulkOpen || !c.BulkPolicy.Empty() {
 				t.Errorf("BulkOpen %v, policy %+v", c.BulkOpen, c.BulkPolicy)
 			}
 		}},
 		{"ok, bulk lists", merge(fullCreds, map[string]string{"AUTH_BULK_EMAILS": "kelly@acme.example", "AUTH_BULK_GROUPS": "office-leads, admins", "BULK_RATE": "4"}), "",
-			func(t *testing.T, c config) {
+			func(t *testing.T, c Config) {
 				if c.BulkOpen || len(c.BulkPolicy.Emails) != 1 || len(c.BulkPolicy.Groups) != 2 || c.BulkRate != 4 {
 					t.Errorf("%+v %v", c.BulkPolicy, c.BulkRate)
 				}
 			}},
-		{"ok, the sandbox with a bulk list keeps to it", map[string]string{"AUTH_BULK_EMAILS": "kelly@acme.example"}, "", func(t *testing.T, c config) {
+		{"ok, the sandbox with a bulk list keeps to it", map[string]string{"AUTH_BULK_EMAILS": "kelly@acme.example"}, "", func(t *testing.T, c Config) {
 			if c.BulkOpen {
 				t.Error("bulk open to everyone despite AUTH_BULK_EMAILS")
 			}
@@ -149,7 +149,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := loadConfig(envOf(tt.env))
+			c, err := LoadConfig(envOf(tt.env))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

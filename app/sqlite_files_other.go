@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package app
 
 // exposure is a file or directory others may read (unix file modes only).
 type exposure struct {

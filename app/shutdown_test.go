@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func TestShutdownFinishesSaveInFlight(t *testing.T) {
 		base = regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
 	case err := <-done:
 		t.Fatalf("run returned early: %v", err)
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("app did not start")
 	}
 

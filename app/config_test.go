@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"os"
@@ -10,7 +10,7 @@ import (
 // TestREADMEListsEverySetting keeps the README's configuration table and
 // the settings table in step: operators read the README, not --help.
 func TestREADMEListsEverySetting(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

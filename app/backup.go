@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -27,7 +27,7 @@ import (
 //
 // The file holds every customer's contacts: it is made readable by its
 // owner alone (0600) before anything is written to it.
-func backup(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+func backup(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	path, err := filepath.Abs(args[0])
 	if err != nil {
 		return err
@@ -57,7 +57,7 @@ var errBackupUnchecked = errors.New("the backup does not open as it should")
 
 // backupSQLite writes the snapshot into the empty file path (VACUUM INTO
 // takes an empty file as a new one, and keeps its mode).
-func backupSQLite(ctx context.Context, cfg config, path string, stdout io.Writer) error {
+func backupSQLite(ctx context.Context, cfg Config, path string, stdout io.Writer) error {
 	h, err := db.OpenSQLite(ctx, cfg.AuditDB)
 	if err != nil {
 		return fmt.Errorf("the database cannot be opened (%s): %w", databaseSetting(cfg), err)
