@@ -80,12 +80,12 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	// Bulk jobs run as River jobs through the same change service.
 	runner := bulk.NewRunner(bulk.RunnerConfig{Store: s.bulk, Changes: changes, Trail: s.audit, PerSecond: cfg.BulkRate,
 		Logger: log, Metrics: meter})
-	bulkJobs := &bulk.Service{Store: s.bulk, Index: s.index, IndexComplete: s.index.Complete, Log: log}
 	queue, err := startJobs(ctx, jobsConfig{cfg: cfg, db: s.db, st: st, index: s.index, meter: meter, log: log,
-		bulk: bulkJobs, runner: runner, changes: changes})
+		bulk: s.bulk, runner: runner, changes: changes})
 	if err != nil {
 		return err
 	}
+	bulkJobs := &bulk.Service{Store: s.bulk, Index: s.index, Queue: queue, IndexComplete: s.index.Complete}
 	// Instances on one PostgreSQL split the tenant's budget between them.
 	if s.fleet != nil {
 		go s.fleet.Run(ctx, func(n int) { shareBudget(cfg, n, st, runner, log) })

@@ -26,14 +26,14 @@ type jobsConfig struct {
 	index   *index.Store
 	meter   *metrics.Metrics
 	log     *slog.Logger
-	bulk    *bulk.Service
+	bulk    *bulk.Store
 	runner  *bulk.Runner
 	changes *change.Service
 }
 
 // startJobs starts River with the index sync (every INDEX_INTERVAL, and
 // at start; the metrics follow the index after each pass), the bulk jobs'
-// runs and sweep, and the settling of attempts whose outcome was lost (a
+// runs and the pruning of their old drafts, and the settling of attempts whose outcome was lost (a
 // crash between a write and its outcome, on any instance; an outcome's
 // write that failed): every few seconds, once their write can no longer
 // land.
@@ -47,19 +47,17 @@ func startJobs(ctx context.Context, j jobsConfig) (*jobs.Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &index.SyncWorker{Syncer: index.NewSyncer(j.st, j.index, j.cfg.IndexRate, j.log), Passed: report})
 	river.AddWorker(workers, &bulk.RunWorker{Runner: j.runner})
-	river.AddWorker(workers, &bulk.SweepWorker{Store: j.bulk.Store, Queue: j.bulk, Log: j.log})
+	river.AddWorker(workers, &bulk.PruneDraftsWorker{Store: j.bulk})
 	river.AddWorker(workers, change.NewSettleWorker(j.changes))
 	queue, err := jobs.Open(ctx, jobs.Config{
 		DB: j.db, Workers: workers,
-		Periodic: []*river.PeriodicJob{index.PeriodicSync(j.cfg.IndexInterval), bulk.PeriodicSweep(), change.PeriodicSettle()},
-		// The sync, the sweep, the settling and a few bulk runs at once.
+		Periodic: []*river.PeriodicJob{index.PeriodicSync(j.cfg.IndexInterval), bulk.PeriodicPruneDrafts(), change.PeriodicSettle()},
+		// The sync, the pruning, the settling and a few bulk runs at once.
 		MaxWorkers: 6, Logger: j.log, ID: riverID(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("background jobs cannot start: %w", err)
 	}
-	// Set before the queue starts: the sweep at start may queue runs.
-	j.bulk.Queue = queue
 	// Jobs run until Stop, not until ctx (SIGTERM) ends: the shutdown
 	// stops them after the requests in flight.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {

@@ -30,6 +30,7 @@ package bulk_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"math"
 	"os"
 	"path/filepath"
@@ -245,12 +246,12 @@ func BenchmarkJob(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if ok, err := a.store.Confirm(ctx, job, owner.Email); !ok || err != nil {
+			if ok, err := a.store.Confirm(ctx, job, owner.Email, func(*sql.Tx) error { return nil }); !ok || err != nil {
 				b.Fatalf("Confirm: %v, %v", ok, err)
 			}
 			b.StartTimer()
 			for {
-				step, err := runner.Work(ctx, job, "bench")
+				step, err := runner.Work(ctx, job)
 				if err != nil {
 					b.Fatal(err)
 				}

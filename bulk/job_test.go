@@ -2,6 +2,7 @@ package bulk
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"net/http"
@@ -56,7 +57,7 @@ type recordingQueue struct {
 	jobs []int64
 }
 
-func (q *recordingQueue) Insert(_ context.Context, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+func (q *recordingQueue) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.jobs = append(q.jobs, args.(RunArgs).Job)
@@ -155,7 +156,7 @@ func (h *harness) runner() *Runner {
 func (h *harness) run(t *testing.T, r *Runner, job int64) {
 	t.Helper()
 	for range 100 {
-		step, err := r.Work(context.Background(), job, "worker-1")
+		step, err := r.Work(context.Background(), job)
 		if err != nil {
 			t.Fatalf("Work: %v", err)
 		}
@@ -497,7 +498,7 @@ func TestPauseResumeCancel(t *testing.T) {
 			}
 		}
 	}
-	if step, err := r.Work(ctx, id, "w"); err != nil || step.More {
+	if step, err := r.Work(ctx, id); err != nil || step.More {
 		t.Fatalf("a paused job's step: %+v, %v", step, err)
 	}
 	if c, _ := h.store.Counts(ctx, id); c.Changed != 2 || c.Pending != 4 {
@@ -506,7 +507,7 @@ func TestPauseResumeCancel(t *testing.T) {
 	if j, _ := h.store.Job(ctx, id); j.State != Paused || j.StateBy != "lee@acme.example" {
 		t.Errorf("job %+v", j)
 	}
-	if step, _ := r.Work(ctx, id, "w"); step.More {
+	if step, _ := r.Work(ctx, id); step.More {
 		t.Error("a paused job went on")
 	}
 	if ok, _ := h.svc.Resume(ctx, id, kelly.Email); !ok || len(h.queued.jobs) != 2 {
@@ -590,7 +591,7 @@ func TestRestartInTheMiddle(t *testing.T) {
 	gone := make(chan struct{})
 	go func() {
 		defer close(gone)
-		first.Work(ctx, id, "run-1")
+		first.Work(ctx, id)
 	}()
 	<-frozen.reached
 	t.Cleanup(func() { close(frozen.release); <-gone })
@@ -601,8 +602,7 @@ func TestRestartInTheMiddle(t *testing.T) {
 		t.Fatalf("the crashed attempt: %+v", e)
 	}
 
-	// After the restart: another worker, once the dead one's lease ran out.
-	h.store.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	// After the restart: another worker (River's rescuer hands the run on).
 	second := h.runner()
 	h.run(t, second, id)
 	if c, _ := h.store.Counts(ctx, id); c != (Counts{Changed: 4}) {
@@ -654,8 +654,9 @@ func (f *freezingTrail) Complete(ctx context.Context, id int64, outcome audit.Ou
 }
 
 // Through River, as the app runs it: a confirmed job is worked to its end
-// by queued runs; a running job nobody holds (its run lost with a crash)
-// is queued again by the sweep.
+// by its run, queued with the confirmation; a job paused and resumed gets
+// one run again, whether its run had ended or not; a job has one run at a
+// time however often it is resumed.
 func TestJobThroughRiver(t *testing.T) {
 	h := newHarness(t, 200)
 	ctx := context.Background()
@@ -668,14 +669,11 @@ func TestJobThroughRiver(t *testing.T) {
 	runner := h.runner()
 	runner.step = 50 * time.Millisecond // several steps: each snoozes and goes on
 	river.AddWorker(workers, &RunWorker{Runner: runner})
-	sweep := &SweepWorker{Store: h.store}
-	river.AddWorker(workers, sweep)
 	q, err := jobs.Open(ctx, jobs.Config{DB: h.db, Workers: workers, PollInterval: 100 * time.Millisecond, JobTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.svc.Queue = q
-	sweep.Queue = h.svc
 	if err := q.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -693,21 +691,59 @@ func TestJobThroughRiver(t *testing.T) {
 		t.Fatalf("Confirm: %v, %v", ok, err)
 	}
 	waitFor(t, func() bool { j, _ := h.store.Job(ctx, id); return j.State == Done })
+	if n := h.runs(t, id, "completed"); n != 1 {
+		t.Errorf("%d completed runs of a job worked to its end, want 1", n)
+	}
 
-	// A job marked running whose run is gone: the sweep queues it.
-	lost, _, _ := h.svc.Preview(ctx, listOf(t, lines[3:]...), optOut, "", kelly)
-	if ok, _ := h.store.Confirm(ctx, lost, kelly.Email); !ok { // confirmed, no run queued
-		t.Fatal("not confirmed")
+	// Paused once its run has ended, then resumed: a new run finishes it.
+	// Resumed again at once, twice: still one run.
+	second, _, _ := h.svc.Preview(ctx, listOf(t, lines[3:]...), optOut, "", kelly)
+	h.patch[cs[3].ID] = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		if ok, err := h.svc.Pause(ctx, second, kelly.Email); !ok || err != nil {
+			t.Errorf("Pause: %v, %v", ok, err)
+		}
+		apply()
 	}
-	if err := sweep.Work(ctx, nil); err != nil {
-		t.Fatal(err)
+	if ok, err := h.svc.Confirm(ctx, second, kelly.Email); !ok || err != nil {
+		t.Fatalf("Confirm: %v, %v", ok, err)
 	}
-	waitFor(t, func() bool { j, _ := h.store.Job(ctx, lost); return j.State == Done })
+	waitFor(t, func() bool { return h.runs(t, second, "completed") == 1 })
+	if j, _ := h.store.Job(ctx, second); j.State != Paused {
+		t.Fatalf("the job is %s, want paused", j.State)
+	}
+	delete(h.patch, cs[3].ID)
+	for range 2 {
+		if ok, err := h.svc.Resume(ctx, second, kelly.Email); !ok || err != nil {
+			t.Fatalf("Resume: %v, %v", ok, err)
+		}
+		if n := h.runs(t, second, "available", "running", "scheduled", "retryable"); n != 1 {
+			t.Errorf("%d runs queued or running after a resume, want 1", n)
+		}
+		if ok, err := h.svc.Pause(ctx, second, kelly.Email); !ok || err != nil {
+			t.Fatalf("Pause: %v, %v", ok, err)
+		}
+	}
+	if ok, err := h.svc.Resume(ctx, second, kelly.Email); !ok || err != nil {
+		t.Fatalf("Resume: %v, %v", ok, err)
+	}
+	waitFor(t, func() bool { j, _ := h.store.Job(ctx, second); return j.State == Done })
 	for _, c := range cs {
 		if n := h.count(sandbox.OpUpdateContact, c.CustomerID); n != 1 {
 			t.Errorf("contact %d: %d PATCHes, want 1", c.ID, n)
 		}
 	}
+}
+
+// runs counts job's River runs in the given states.
+func (h *harness) runs(t *testing.T, job int64, states ...string) int {
+	t.Helper()
+	var n int
+	err := h.db.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'bulk_run' AND json_extract(args, '$.job') = ?
+		AND state IN ('`+strings.Join(states, "', '")+`')`, job).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func waitFor(t *testing.T, ok func() bool) {

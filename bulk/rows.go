@@ -163,46 +163,6 @@ func (s *Store) Retry(ctx context.Context, job int64, seq int, message string) e
 	return nil
 }
 
-// Lease gives the job to one worker until until: it reports false while
-// another worker's lease has not expired. A worker renews its own lease
-// the same way.
-func (s *Store) Lease(ctx context.Context, job int64, worker string, until time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_jobs SET lease_owner = ?, lease_until_us = ?
-		WHERE id = ? AND (lease_owner = ? OR lease_owner = '' OR lease_until_us < ?)`),
-		worker, micros(until), job, worker, micros(s.now()))
-	if err != nil {
-		return false, fmt.Errorf("bulk: lease job %d: %w", job, err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
-// Unleased lists the running jobs no worker holds (no lease, or one run
-// out at now), oldest first.
-func (s *Store) Unleased(ctx context.Context, now time.Time) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id FROM bulk_jobs
-		WHERE state = ? AND (lease_owner = '' OR lease_until_us <= ?) ORDER BY id`), string(Running), micros(now))
-	if err != nil {
-		return nil, fmt.Errorf("bulk: unleased jobs: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("bulk: unleased jobs: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// Unlease gives a job up, so another worker may take it at once.
-func (s *Store) Unlease(ctx context.Context, job int64, worker string) error {
-	_, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_jobs SET lease_owner = '', lease_until_us = 0 WHERE id = ? AND lease_owner = ?`), job, worker)
-	return err
-}
-
 // Finished marks a running job done when it has no row left to work, and
 // reports whether it did.
 func (s *Store) Finished(ctx context.Context, job int64) (bool, error) {

@@ -60,11 +60,9 @@ type Runner struct {
 	share   *rate.Limiter
 	log     *slog.Logger
 	metrics RowRecorder
-	// step bounds one Work call; the job goes on in the next.
+	// step bounds one Work call; the job goes on in the next. It is well
+	// within jobs.MaxJobTime, so a run is never rescued while it works.
 	step time.Duration
-	// lease is how long a worker holds a job without renewing it (a crash
-	// frees the job after this long).
-	lease time.Duration
 	// parallel bounds the rows worked at once.
 	parallel int
 	// tries bounds the attempts at a row ServiceTitan keeps failing
@@ -90,7 +88,7 @@ func NewRunner(cfg RunnerConfig) *Runner {
 		metrics = noRows{}
 	}
 	return &Runner{store: cfg.Store, changes: cfg.Changes, trail: cfg.Trail, share: rate.NewLimiter(rate.Limit(perSecond), 1),
-		log: log, metrics: metrics, step: 4 * time.Minute, lease: time.Minute, parallel: Parallel, tries: 3, wait: 30 * time.Second}
+		log: log, metrics: metrics, step: 30 * time.Second, parallel: Parallel, tries: 3, wait: 30 * time.Second}
 }
 
 // SetRate changes the jobs' share (BULK_RATE) while they run: the
@@ -111,14 +109,13 @@ type Step struct {
 	After time.Duration
 }
 
-// Work works the rows of job as worker (one name per queued run) for up
-// to a step's time: the rows a crash left half-done first (settled from
+// Work works the rows of job for up to a step's time: the rows a crash left half-done first (settled from
 // the audit trail, never sent again), then the pending rows in order, each
 // through the write path at the jobs' rate. It stops between rows when the
 // job is paused or cancelled, and marks it done when no row is left. A row
 // is claimed before it is worked, so no contact is changed twice however
 // many workers run.
-func (r *Runner) Work(ctx context.Context, job int64, worker string) (Step, error) {
+func (r *Runner) Work(ctx context.Context, job int64) (Step, error) {
 	j, err := r.store.Job(ctx, job)
 	if err != nil {
 		return Step{}, err
@@ -126,17 +123,8 @@ func (r *Runner) Work(ctx context.Context, job int64, worker string) (Step, erro
 	if j.State != Running {
 		return Step{}, nil
 	}
-	held, err := r.store.Lease(ctx, job, worker, time.Now().Add(r.lease))
-	if err != nil {
-		return Step{}, err
-	}
-	if !held {
-		// Another worker has it. If that worker died, its lease runs out
-		// and a later run takes over; this one is not needed.
-		return Step{}, nil
-	}
 	if err := r.recover(ctx, j); err != nil {
-		return r.pause(ctx, j, worker, "The job could not read its audit trail; it tries again shortly.", err)
+		return r.pause(ctx, j, "The job could not read its audit trail; it tries again shortly.", err)
 	}
 	deadline := time.Now().Add(r.step)
 	for time.Now().Before(deadline) {
@@ -151,21 +139,20 @@ func (r *Runner) Work(ctx context.Context, job int64, worker string) (Step, erro
 			}
 			if len(stuck) > 0 {
 				// A row whose outcome could not be told yet.
-				return r.pause(ctx, j, worker, "ServiceTitan could not be read to tell how a change ended; the job checks again shortly.", nil)
+				return r.pause(ctx, j, "ServiceTitan could not be read to tell how a change ended; the job checks again shortly.", nil)
 			}
 			if _, err := r.store.Finished(ctx, job); err != nil {
 				return Step{}, err
 			}
-			r.store.Unlease(context.WithoutCancel(ctx), job, worker)
 			r.log.InfoContext(ctx, "bulk job done", "job", job)
 			return Step{}, nil
 		}
 		var stop *Step
-		if j, stop, err = r.batch(ctx, j, worker, rows); err != nil || stop != nil {
+		if j, stop, err = r.batch(ctx, j, rows); err != nil || stop != nil {
 			return deref(stop), err
 		}
 	}
-	return r.goOn(ctx, j, worker, 0)
+	return Step{More: true}, nil
 }
 
 func deref(s *Step) Step {
@@ -178,10 +165,10 @@ func deref(s *Step) Step {
 // batch works rows, up to r.parallel at once: ServiceTitan takes a tenth
 // of a second or more to answer, and one row at a time would leave most of
 // the jobs' share unused (the share, not this, bounds the calls). Before
-// each row it checks that the job still runs and renews the lease; after a
+// each row it checks that the job still runs; after a
 // fault it starts no more rows, lets those in hand finish, and ends the
 // step (stop) waiting as the fault asks.
-func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target) (Job, *Step, error) {
+func (r *Runner) batch(ctx context.Context, j Job, rows []Target) (Job, *Step, error) {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -197,7 +184,6 @@ func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target)
 		defer mu.Unlock()
 		return fault.problem != "" || fault.err != nil
 	}
-	var renewed time.Time
 	for _, t := range rows {
 		// A free slot first, then the checks: a pause while every slot
 		// was busy must stop the next row.
@@ -206,8 +192,7 @@ func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target)
 			<-slots
 			break
 		}
-		// Between rows: stop when someone paused or cancelled the job,
-		// or when another worker took it over.
+		// Between rows: stop when someone paused or cancelled the job.
 		current, err := r.store.Job(ctx, j.ID)
 		if err != nil {
 			wg.Wait()
@@ -215,17 +200,7 @@ func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target)
 		}
 		if current.State != Running {
 			wg.Wait()
-			r.store.Unlease(context.WithoutCancel(ctx), j.ID, worker)
 			return current, &Step{}, nil
-		}
-		// The lease is renewed a few times within its length, not at every
-		// row: each renewal is a write (on SQLite, the one writer's turn).
-		if time.Since(renewed) > r.lease/4 {
-			if held, err := r.store.Lease(ctx, j.ID, worker, time.Now().Add(r.lease)); err != nil || !held {
-				wg.Wait()
-				return current, &Step{}, err
-			}
-			renewed = time.Now()
 		}
 		j = current
 		wg.Add(1)
@@ -252,13 +227,12 @@ func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target)
 	case fault.err != nil:
 		return j, nil, fault.err
 	case fault.problem != "":
-		step, err := r.pause(ctx, j, worker, fault.problem, nil, fault.wait)
+		step, err := r.pause(ctx, j, fault.problem, nil, fault.wait)
 		return j, &step, err
 	case ctx.Err() != nil:
 		// The app is stopping: the job goes on after the restart (or on
 		// another instance) from the rows written down.
-		step, err := r.goOn(context.WithoutCancel(ctx), j, worker, 0)
-		return j, &step, err
+		return j, &Step{More: true}, nil
 	}
 	if j.Problem != "" {
 		r.store.SetProblem(ctx, j.ID, "")
@@ -269,7 +243,7 @@ func (r *Runner) batch(ctx context.Context, j Job, worker string, rows []Target)
 
 // pause stops a step after a fault, saying why on the job's page, and
 // goes on after wait (r.wait by default).
-func (r *Runner) pause(ctx context.Context, j Job, worker, problem string, cause error, wait ...time.Duration) (Step, error) {
+func (r *Runner) pause(ctx context.Context, j Job, problem string, cause error, wait ...time.Duration) (Step, error) {
 	if cause != nil {
 		r.log.WarnContext(ctx, "bulk job waits", "job", j.ID, "problem", problem, "error", cause)
 	}
@@ -279,16 +253,6 @@ func (r *Runner) pause(ctx context.Context, j Job, worker, problem string, cause
 	after := r.wait
 	if len(wait) > 0 && wait[0] > 0 {
 		after = wait[0]
-	}
-	return r.goOn(ctx, j, worker, after)
-}
-
-// goOn ends a step that has more to do: the worker keeps the job until it
-// goes on after after (so no second run starts meanwhile) and beyond that
-// for as long as a lease lasts.
-func (r *Runner) goOn(ctx context.Context, j Job, worker string, after time.Duration) (Step, error) {
-	if _, err := r.store.Lease(ctx, j.ID, worker, time.Now().Add(after+r.lease)); err != nil {
-		return Step{}, err
 	}
 	return Step{More: true, After: after}, nil
 }

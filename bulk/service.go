@@ -2,16 +2,16 @@ package bulk
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"log/slog"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
 
-// Queue queues River jobs; *jobs.Queue has it.
+// Queue queues River jobs in a transaction; *jobs.Queue has it.
 type Queue interface {
-	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
 // Service is what people do with bulk jobs: preview a list, confirm it,
@@ -19,8 +19,9 @@ type Queue interface {
 type Service struct {
 	Store *Store
 	Index Index
+	// Queue runs the jobs: a job's run is queued in the transaction that
+	// starts or resumes it.
 	Queue Queue
-	Log   *slog.Logger
 	// IndexComplete says whether the index holds the whole tenant yet
 	// (*index.Store's Complete); without it, it is taken to.
 	IndexComplete func(context.Context) (bool, error)
@@ -46,49 +47,37 @@ func (s *Service) Preview(ctx context.Context, list List, action Action, fileNam
 	return id, p, err
 }
 
-// Enqueue queues a run of a job (Enqueuer).
-func (s *Service) Enqueue(ctx context.Context, job int64) error {
-	if _, err := s.Queue.Insert(ctx, RunArgs{Job: job}, nil); err != nil {
-		return fmt.Errorf("bulk: queue job %d: %w", job, err)
+// queueRun queues job's run in tx. The run is unique (RunArgs'
+// InsertOpts): one already queued or running is kept, and goes on.
+func (s *Service) queueRun(ctx context.Context, job int64) func(*sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		if _, err := s.Queue.InsertTx(ctx, tx, RunArgs{Job: job}, nil); err != nil {
+			return fmt.Errorf("queue its run: %w", err)
+		}
+		return nil
 	}
-	return nil
 }
 
-// Confirm starts a draft its owner confirms; a repeated confirmation
-// (a double click, Back and resubmit) starts nothing and reports false.
+// Confirm starts a draft its owner confirms, and queues its run in the
+// same transaction; a repeated confirmation (a double click, Back and
+// resubmit) starts nothing and reports false.
 func (s *Service) Confirm(ctx context.Context, job int64, owner string) (bool, error) {
-	started, err := s.Store.Confirm(ctx, job, owner)
-	if err != nil || !started {
-		return false, err
-	}
-	s.enqueue(ctx, job)
-	return true, nil
-}
-
-// enqueue queues a run; when that fails the job is still running, and the
-// sweep (every minute) queues it.
-func (s *Service) enqueue(ctx context.Context, job int64) {
-	if err := s.Enqueue(context.WithoutCancel(ctx), job); err != nil && s.Log != nil {
-		s.Log.ErrorContext(ctx, "bulk job not queued; the sweep queues it within a minute", "job", job, "error", err)
-	}
+	return s.Store.Confirm(ctx, job, owner, s.queueRun(ctx, job))
 }
 
 // Pause stops a running job between rows.
 func (s *Service) Pause(ctx context.Context, job int64, by string) (bool, error) {
-	return s.Store.Move(ctx, job, []State{Running}, Paused, by)
+	return s.Store.Move(ctx, job, []State{Running}, Paused, by, nil)
 }
 
-// Resume goes on with a paused job.
+// Resume goes on with a paused job, queueing its run in the same
+// transaction.
 func (s *Service) Resume(ctx context.Context, job int64, by string) (bool, error) {
-	ok, err := s.Store.Move(ctx, job, []State{Paused}, Running, by)
-	if ok {
-		s.enqueue(ctx, job)
-	}
-	return ok, err
+	return s.Store.Move(ctx, job, []State{Paused}, Running, by, s.queueRun(ctx, job))
 }
 
 // Cancel stops a job for good: the rows not worked yet are cancelled (the
 // row in hand, if any, finishes).
 func (s *Service) Cancel(ctx context.Context, job int64, by string) (bool, error) {
-	return s.Store.Move(ctx, job, []State{Running, Paused}, Cancelled, by)
+	return s.Store.Move(ctx, job, []State{Running, Paused}, Cancelled, by, nil)
 }

@@ -343,22 +343,71 @@ func (s *Store) DoneSince(ctx context.Context, id int64, t time.Time) (int, erro
 
 // Confirm starts a draft: only its owner may, and only once (a second
 // post of the same confirmation finds it started and reports false).
-func (s *Store) Confirm(ctx context.Context, id int64, owner string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE bulk_jobs SET state = ?, started_us = ?, state_by = ?
+// started runs in the same transaction once the job is started (it queues
+// the job's run), so the job runs if and only if it was started.
+func (s *Store) Confirm(ctx context.Context, id int64, owner string, started func(*sql.Tx) error) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("bulk: confirm job %d: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	res, err := tx.ExecContext(ctx, s.rebind(`UPDATE bulk_jobs SET state = ?, started_us = ?, state_by = ?
 		WHERE id = ? AND state = ? AND owner_email = ?`),
 		string(Running), micros(s.now()), owner, id, string(Draft), owner)
 	if err != nil {
 		return false, fmt.Errorf("bulk: confirm job %d: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	if err := started(tx); err != nil {
+		return false, fmt.Errorf("bulk: confirm job %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("bulk: confirm job %d: %w", id, err)
+	}
+	return true, nil
+}
+
+// EndRun ends a run of job that found it not running (done, paused,
+// cancelled): in one transaction it reads the job's state and, unless the
+// job runs again (resumed meanwhile, whose Move queued no second run while
+// this one was running), calls end (which completes the run). It reports
+// whether the run ended.
+func (s *Store) EndRun(ctx context.Context, job int64, end func(*sql.Tx) error) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("bulk: end a run of job %d: %w", job, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	q := `SELECT state FROM bulk_jobs WHERE id = ?`
+	if s.dialect == db.Postgres {
+		// A resume (Move) waits for this transaction, or this one for it.
+		// On SQLite every write transaction begins IMMEDIATE: one at a time.
+		q += ` FOR UPDATE`
+	}
+	var state string
+	if err := tx.QueryRowContext(ctx, s.rebind(q), job).Scan(&state); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("bulk: end a run of job %d: %w", job, err)
+	}
+	if State(state) == Running {
+		return false, nil
+	}
+	if err := end(tx); err != nil {
+		return false, fmt.Errorf("bulk: end a run of job %d: %w", job, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("bulk: end a run of job %d: %w", job, err)
+	}
+	return true, nil
 }
 
 // Move changes a job's state from one of from to to, as by says (pause,
 // resume, cancel); it reports false when the job was in none of from.
 // Cancelling marks the rows not started as cancelled; a row being worked
-// finishes first.
-func (s *Store) Move(ctx context.Context, id int64, from []State, to State, by string) (bool, error) {
+// finishes first. moved, when not nil, runs in the same transaction once
+// the job has moved (a resume queues the job's run there).
+func (s *Store) Move(ctx context.Context, id int64, from []State, to State, by string, moved func(*sql.Tx) error) (bool, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("bulk: job %d: %w", id, err)
@@ -384,6 +433,11 @@ func (s *Store) Move(ctx context.Context, id int64, from []State, to State, by s
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE bulk_rows SET state = ?, done_us = ? WHERE job_id = ? AND state = ?`),
 			string(RowCancelled), micros(s.now()), id, string(RowPending)); err != nil {
 			return false, fmt.Errorf("bulk: cancel job %d's rows: %w", id, err)
+		}
+	}
+	if moved != nil {
+		if err := moved(tx); err != nil {
+			return false, fmt.Errorf("bulk: job %d: %w", id, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

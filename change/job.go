@@ -8,6 +8,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/jobs"
 )
 
 // SettleArgs is the periodic job that settles the attempts whose outcome
@@ -60,8 +61,9 @@ func (w *SettleWorker) Work(ctx context.Context, _ *river.Job[SettleArgs]) error
 }
 
 // Timeout lets a long list of attempts (ServiceTitan down while many
-// were cut off) be worked a few minutes at a time.
-func (w *SettleWorker) Timeout(*river.Job[SettleArgs]) time.Duration { return 5 * time.Minute }
+// were cut off) be worked a while at a time, within what River may rescue
+// after a crash.
+func (w *SettleWorker) Timeout(*river.Job[SettleArgs]) time.Duration { return jobs.MaxJobTime }
 
 // PeriodicSettle schedules the settle job every SettleEvery, and at start.
 func PeriodicSettle() *river.PeriodicJob {

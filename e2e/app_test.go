@@ -233,7 +233,7 @@ func (f stopAtContacts) ExportContacts(ctx context.Context, _ string, _ func(cli
 }
 
 // startBulk opens the bulk tables and starts River with the bulk workers
-// on the audit trail's database, as main.go's startJobs does, and sets
+// on the audit trail's database, as app's startJobs does, and sets
 // hcfg.Bulk. The queue stops when the test ends, after the app's server
 // (cleanups run last-in, first-out) and before the database closes.
 func startBulk(t testing.TB, hcfg *handlers.Config, h *db.DB, store audit.Store, idx *index.Store, logger *slog.Logger, perSecond float64) {
@@ -243,20 +243,16 @@ func startBulk(t testing.TB, hcfg *handlers.Config, h *db.DB, store audit.Store,
 	if err != nil {
 		t.Fatalf("open the bulk tables: %v", err)
 	}
-	service := &bulk.Service{Store: bulkStore, Index: idx, IndexComplete: idx.Complete, Log: logger}
 	runner := bulk.NewRunner(bulk.RunnerConfig{Store: bulkStore, Changes: hcfg.Changes, Trail: store, PerSecond: perSecond, Logger: logger})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &bulk.RunWorker{Runner: runner})
-	river.AddWorker(workers, &bulk.SweepWorker{Store: bulkStore, Queue: service, Log: logger})
 	queue, err := jobs.Open(ctx, jobs.Config{
-		DB: h, Workers: workers,
-		Periodic:   []*river.PeriodicJob{bulk.PeriodicSweep()},
-		MaxWorkers: 4, PollInterval: 100 * time.Millisecond, Logger: logger,
+		DB: h, Workers: workers, MaxWorkers: 4, PollInterval: 100 * time.Millisecond, Logger: logger,
 	})
 	if err != nil {
 		t.Fatalf("open the job queue: %v", err)
 	}
-	service.Queue = queue
+	service := &bulk.Service{Store: bulkStore, Index: idx, Queue: queue, IndexComplete: idx.Complete}
 	if err := queue.Start(ctx); err != nil {
 		t.Fatalf("start the job queue: %v", err)
 	}

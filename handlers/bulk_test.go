@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,7 +37,7 @@ type runQueue struct {
 	jobs []int64
 }
 
-func (q *runQueue) Insert(_ context.Context, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+func (q *runQueue) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.jobs = append(q.jobs, args.(bulk.RunArgs).Job)
@@ -95,7 +96,7 @@ func bulkAppWith(t *testing.T, prepare func(*upstream, *index.Store), configure 
 func (r *bulkRig) run(t *testing.T, job int64) {
 	t.Helper()
 	for range 50 {
-		step, err := r.runner.Work(context.Background(), job, "test-run")
+		step, err := r.runner.Work(context.Background(), job)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,14 +5,16 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/contactdesk/contactdesk/jobs"
 )
 
 // SyncArgs is the job that runs one sync pass. It carries nothing: where
 // each feed stands is in the index's tables.
 //
 // It is not unique in River: River counts a job left "running" by a dead
-// process as running until it rescues it (jobs.RescueAfter, a quarter of
-// an hour), and a unique sync would wait that long after a crash. The pass
+// process as running until it rescues it (jobs.RescueAfter, minutes), and
+// a unique sync would wait that long after a crash. The pass
 // lock (Store.lockPass) keeps passes one at a time instead, and dies with
 // its process: after a restart the next pass (one at start, then every
 // interval) moves the index again at once. A pass that finds the lock held
@@ -27,7 +29,7 @@ func (SyncArgs) Kind() string { return "index_sync" }
 // goes on at once in the same job (a backfill of a quarter of a million
 // customers takes a few), so a pass cut short loses nothing; a pass
 // stuck in a call holds the lock no longer than this.
-const PassTime = 5 * time.Minute
+const PassTime = jobs.MaxJobTime
 
 // SyncWorker works SyncArgs jobs.
 type SyncWorker struct {

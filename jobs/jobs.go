@@ -13,10 +13,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
@@ -26,12 +25,14 @@ import (
 
 // MaxJobTime bounds every worker's Timeout: a longer task works in steps
 // that each leave their progress in the database.
-const MaxJobTime = 10 * time.Minute
+const MaxJobTime = 90 * time.Second
 
 // RescueAfter is how long after its start a job still marked running (its
 // instance crashed or was killed) is taken up again; more than MaxJobTime,
-// so a job still working is never run twice.
-const RescueAfter = MaxJobTime + 5*time.Minute
+// so a job still working is never run twice. River's rescuer looks every
+// 30 s: a killed instance's job goes on within about 2.5 minutes of its
+// last step's start.
+const RescueAfter = MaxJobTime + 30*time.Second
 
 // Config says where the jobs live and what runs them.
 type Config struct {
@@ -54,11 +55,13 @@ type Config struct {
 	ID string
 }
 
-// Queue is River started on the app's database.
+// Queue is River started on the app's database. Every job and every
+// transaction is database/sql's (*sql.Tx) on both dialects, so a store
+// can insert a job in the transaction that makes it needed (InsertTx), and
+// a worker can complete its job in the transaction that decides it is
+// over (CompleteTx).
 type Queue struct {
-	insert func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-	start  func(ctx context.Context) error
-	stop   func(ctx context.Context) error
+	client *river.Client[*sql.Tx]
 }
 
 // Open migrates River's tables and returns a Queue, not yet started.
@@ -69,36 +72,33 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		PeriodicJobs: cfg.Periodic,
 		JobTimeout:   cfg.JobTimeout,
 		// A job a crash left "running" is worked again after this long
-		// (River's default is an hour). The index sync does not wait for
-		// it: its pass lock dies with the process.
+		// (River's default is an hour): a bulk job whose instance was
+		// killed goes on within a few minutes on another. The index sync
+		// does not wait for it: its pass lock dies with the process.
 		RescueStuckJobsAfter: RescueAfter,
 		FetchPollInterval:    cfg.PollInterval,
 		Logger:               cfg.Logger,
 		ID:                   cfg.ID,
 	}
+	var driver riverdriver.Driver[*sql.Tx]
 	switch cfg.DB.Dialect {
 	case db.SQLite:
-		driver := riversqlite.New(cfg.DB.DB)
-		if err := migrateRiver[*sql.Tx](ctx, driver, cfg.Logger); err != nil {
-			return nil, err
-		}
-		client, err := river.NewClient(driver, rc)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: %w", err)
-		}
-		return &Queue{insert: client.Insert, start: client.Start, stop: client.StopAndCancel}, nil
+		driver = riversqlite.New(cfg.DB.DB)
 	case db.Postgres:
-		driver := riverpgxv5.New(cfg.DB.Pool)
-		if err := migrateRiver[pgx.Tx](ctx, driver, cfg.Logger); err != nil {
-			return nil, err
-		}
-		client, err := river.NewClient(driver, rc)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: %w", err)
-		}
-		return &Queue{insert: client.Insert, start: client.Start, stop: client.StopAndCancel}, nil
+		// Jobs and transactions go through database/sql; the pgx pool
+		// under it carries LISTEN, so instances hear of new jobs at once.
+		driver = riverdatabasesql.NewWithPgxListener(cfg.DB.DB, cfg.DB.Pool)
+	default:
+		return nil, fmt.Errorf("jobs: no dialect %q", cfg.DB.Dialect)
 	}
-	return nil, fmt.Errorf("jobs: no dialect %q", cfg.DB.Dialect)
+	if err := migrateRiver(ctx, driver, cfg.Logger); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver, rc)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return &Queue{client: client}, nil
 }
 
 // migrateRiver brings River's own tables up to date.
@@ -114,11 +114,26 @@ func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], 
 }
 
 // Start starts working jobs (and scheduling the periodic ones).
-func (q *Queue) Start(ctx context.Context) error { return q.start(ctx) }
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
 
 // Insert adds a job.
 func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	return q.insert(ctx, args, opts)
+	return q.client.Insert(ctx, args, opts)
+}
+
+// InsertTx adds a job in tx: it exists if and only if tx commits.
+func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return q.client.InsertTx(ctx, tx, args, opts)
+}
+
+// CompleteTx marks the job a worker works as completed in tx (within the
+// worker's Work, whose ctx carries the client): it is completed if and
+// only if tx commits.
+func CompleteTx[T river.JobArgs](ctx context.Context, tx *sql.Tx, job *river.Job[T]) error {
+	// The driver type only names the transaction type (*sql.Tx); the
+	// client working the job, from ctx, does the work on either dialect.
+	_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+	return err
 }
 
 // Stop cancels the jobs in hand and waits for them to return (until ctx
@@ -127,5 +142,5 @@ func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inse
 // between rows (the row in hand finishes through the write path), and both
 // go on from what they wrote down after the restart.
 func (q *Queue) Stop(ctx context.Context) error {
-	return q.stop(ctx)
+	return q.client.StopAndCancel(ctx)
 }

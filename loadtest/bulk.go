@@ -27,6 +27,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -338,11 +339,11 @@ func jobChild(ctx context.Context, job bulkChildJob, jobs *bulk.Store, counted *
 	}
 	switch j.State {
 	case bulk.Draft:
-		if ok, err := jobs.Confirm(ctx, job.Job, bulkOwner.Email); err != nil || !ok {
+		if ok, err := jobs.Confirm(ctx, job.Job, bulkOwner.Email, func(*sql.Tx) error { return nil }); err != nil || !ok {
 			return fmt.Errorf("confirm job %d: %v, %w", job.Job, ok, err)
 		}
 	case bulk.Paused:
-		if ok, err := jobs.Move(ctx, job.Job, []bulk.State{bulk.Paused}, bulk.Running, bulkOwner.Email); err != nil || !ok {
+		if ok, err := jobs.Move(ctx, job.Job, []bulk.State{bulk.Paused}, bulk.Running, bulkOwner.Email, nil); err != nil || !ok {
 			return fmt.Errorf("resume job %d: %v, %w", job.Job, ok, err)
 		}
 	default:
@@ -358,11 +359,11 @@ func jobChild(ctx context.Context, job bulkChildJob, jobs *bulk.Store, counted *
 	runner := bulk.NewRunner(bulk.RunnerConfig{Store: jobs, Changes: counted, Trail: trail, PerSecond: perSecond})
 	var pauseErr error
 	pause := time.AfterFunc(job.For, func() {
-		_, pauseErr = jobs.Move(context.WithoutCancel(ctx), job.Job, []bulk.State{bulk.Running}, bulk.Paused, bulkOwner.Email)
+		_, pauseErr = jobs.Move(context.WithoutCancel(ctx), job.Job, []bulk.State{bulk.Running}, bulk.Paused, bulkOwner.Email, nil)
 	})
 	start := time.Now()
 	for {
-		step, err := runner.Work(ctx, job.Job, "loadtest-run")
+		step, err := runner.Work(ctx, job.Job)
 		if err != nil {
 			pause.Stop()
 			return err
