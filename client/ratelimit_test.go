@@ -87,6 +87,12 @@ func TestSetRateLimit(t *testing.T) {
 	if got := c.RateLimit(); got < 16.6 || got > 16.7 {
 		t.Errorf("RateLimit() = %g, want 50/3", got)
 	}
+	// A third of the budget lets a third of the calls go at once: kept at
+	// 50, three instances' bursts together would be three times the
+	// tenant's limit.
+	if got := c.budget.Burst(); got != 16 {
+		t.Errorf("burst after SetRateLimit(50/3) = %d, want 16", got)
+	}
 	unlimited, _ := New(Config{APIURL: "http://127.0.0.1:1", AuthURL: "http://127.0.0.1:1", TenantID: 1, ClientID: "c", ClientSecret: "s", AppKey: "k"})
 	unlimited.SetRateLimit(10)
 	if unlimited.RateLimit() != 0 {
