@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
 
@@ -226,4 +227,40 @@ func TestTimesAndWordsStaffRead(t *testing.T) {
 	if gap := b.X - (a.X + a.Width); b.Y == a.Y && gap < 8 {
 		t.Errorf("Today and Last 7 days are %.0f px apart", gap)
 	}
+}
+
+// "Fix in bulk" hands staff a list they can read and tick (#29, item 2):
+// each contact by its value as formatted, type, customer and memo, all
+// ticked; one whose removal would leave its customer without a phone
+// number says so.
+func TestFixInBulkIsAListToTick(t *testing.T) {
+	app := startApp(t, withBulk(60, 0))
+	atWidths(t, func(t *testing.T, page playwright.Page) {
+		visit(t, page, app, "/hygiene")
+		must(t, page.Locator(`[data-hygiene-fix="placeholder-phone"]`).Click())
+		expectH1(t, page, "Bulk changes")
+		picks := page.Locator("[data-bulk-picks] tbody tr")
+		n, err := picks.Count()
+		must(t, err)
+		if n < 2 {
+			t.Fatalf("%d contacts to tick", n)
+		}
+		must(t, expect.Locator(page.Locator("[data-bulk-picks] input[name=contact]:checked")).ToHaveCount(n))
+		first := picks.First()
+		shown, err := first.GetByRole("rowheader").TextContent()
+		must(t, err)
+		t.Logf("the first contact reads %q", shown)
+		must(t, expect.Locator(first.GetByRole("rowheader")).ToContainText(regexp.MustCompile(`^[\d()+ -]{7,}`)))
+		must(t, expect.Locator(first.GetByRole("link")).Not().ToHaveText(""))
+		// Each box is named by its value and customer.
+		must(t, expect.Locator(page.GetByRole("checkbox").First()).ToHaveAccessibleName(regexp.MustCompile(`^[\d()+ -]{7,}, \S.+`)))
+		warned := page.Locator(`[data-bulk-picks] [data-warning="last-contact"]`)
+		w, err := warned.Count()
+		must(t, err)
+		t.Logf("%d of %d contacts are their customer's last phone number", w, n)
+		if w > 0 {
+			must(t, expect.Locator(warned.First()).ToContainText("without a phone number"))
+		}
+		checkA11y(t, page)
+	})
 }

@@ -74,6 +74,21 @@ func (a *App) bulkPreviewStale(c echo.Context) error {
 }
 
 func (a *App) renderBulkForm(c echo.Context, status int, form views.BulkForm) error {
+	if form.Hygiene != "" && a.hygiene != nil && len(form.Picks) == 0 {
+		// A list from the hygiene report comes back as it was ticked.
+		filled, err := a.hygieneBulkForm(c, form.Hygiene)
+		if err != nil {
+			return err
+		}
+		ticked := map[string]bool{}
+		for _, key := range c.Request().PostForm["contact"] {
+			ticked[key] = true
+		}
+		for i := range filled.Picks {
+			filled.Picks[i].Checked = ticked[filled.Picks[i].Key]
+		}
+		form.Picks, form.Source = filled.Picks, filled.Source
+	}
 	m, err := a.bulkHomePage(c, form)
 	if err != nil {
 		return err
@@ -108,6 +123,18 @@ func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, 
 		fileName = cleanFileName(header.Filename)
 	} else if strings.TrimSpace(form.List) != "" {
 		body = strings.NewReader(form.List)
+	} else if picked := r.PostForm["contact"]; form.Hygiene != "" || len(picked) > 0 {
+		// The ticked contacts of a list from the hygiene report.
+		text, ok := pickedList(picked)
+		switch {
+		case len(picked) == 0:
+			problems.Add("list", "#field-list", "Tick at least one contact to change.")
+			return list, action, fileName, problems
+		case !ok:
+			problems.Add("list", "#field-list", "The ticked contacts could not be read: open Fix in bulk from the hygiene report again.")
+			return list, action, fileName, problems
+		}
+		body = strings.NewReader(text)
 	} else {
 		problems.Add("list", "#field-list", "Paste a list, or choose a CSV file.")
 		return list, action, fileName, problems
@@ -140,6 +167,7 @@ func sentFile(r *http.Request) *multipart.FileHeader {
 // flags, and what is wrong with the last two.
 func bulkFormFields(r *http.Request) (form views.BulkForm, action bulk.Action, problems views.Problems) {
 	form.List = r.PostFormValue("list")
+	form.Hygiene = r.PostFormValue("hygiene")
 	form.Action = r.PostFormValue("action")
 	chosen := map[string]string{}
 	action = bulk.Action{Kind: bulk.Kind(form.Action), Set: map[string]bool{}}

@@ -51,7 +51,13 @@ func (a *App) formatPhone(value string) string {
 		return value
 	}
 	if phonenumbers.GetRegionCodeForNumber(num) == a.region || num.GetCountryCode() == int32(phonenumbers.GetCountryCodeForRegion(a.region)) {
-		return phonenumbers.Format(num, phonenumbers.NATIONAL)
+		shown := phonenumbers.Format(num, phonenumbers.NATIONAL)
+		if shown == value && num.GetCountryCode() == 1 && len(value) == 10 && client.Digits(value) == value {
+			// Ten digits no area code has (a placeholder: 0000000000) are
+			// still read as a number is: (000) 000-0000.
+			return "(" + value[:3] + ") " + value[3:6] + "-" + value[6:]
+		}
+		return shown
 	}
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 }

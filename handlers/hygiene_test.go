@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -151,12 +152,32 @@ func TestHygieneCSV(t *testing.T) {
 
 // Fix in bulk fills the bulk form with the section's contacts and the
 // section's action; the preview then reads them from the index.
+// bulkFormValues are the bulk form's fields as a browser sends them: the
+// action only as chosen.
+func bulkFormValues(doc *goquery.Document) url.Values {
+	v := formValues(doc, "form[data-bulk-form]")
+	v.Del("action")
+	if chosen, ok := doc.Find(`form[data-bulk-form] input[name=action][checked]`).Attr("value"); ok {
+		v.Set("action", chosen)
+	}
+	return v
+}
+
 func TestHygieneFixInBulk(t *testing.T) {
 	rig, b := hygieneApp(t, 0, nil)
 	f := b.get("/bulk?hygiene=placeholder-phone")
-	list := strings.TrimSpace(f.doc.Find("#field-list").Text())
-	if list != "contact id,customer id\n20,5" {
-		t.Errorf("list = %q", list)
+	// A list staff read and tick: each contact by its value, type,
+	// customer and memo, all ticked; no textarea of ids (#29, item 2).
+	pick := f.doc.Find(`[data-bulk-picks] tr[data-pick="20-5"]`)
+	if f.doc.Find("[data-bulk-picks] tr[data-pick]").Length() != 1 || !strings.Contains(pick.Text(), "Ada Lovelace") ||
+		!strings.Contains(pick.Text(), "(000) 000-0000") {
+		t.Errorf("the list to tick: %q", text(f, "[data-bulk-picks]"))
+	}
+	if _, checked := pick.Find(`input[type=checkbox][name=contact][value="20-5"]`).Attr("checked"); !checked {
+		t.Errorf("the contact is not ticked")
+	}
+	if f.doc.Find("textarea[name=list]").Length() != 0 {
+		t.Errorf("the ids are still handed over in a textarea")
 	}
 	if _, checked := f.doc.Find("#action-remove").Attr("checked"); !checked {
 		t.Errorf("remove is not chosen for placeholders")
@@ -164,7 +185,7 @@ func TestHygieneFixInBulk(t *testing.T) {
 	if !strings.Contains(text(f, "[data-bulk-source]"), "Placeholder phone numbers") {
 		t.Errorf("source note %q", text(f, "[data-bulk-source]"))
 	}
-	p := b.postList(map[string]string{"list": list + "\n", "action": "remove"}, "")
+	p := b.post("/bulk/preview", bulkFormValues(f.doc))
 	if p.status != http.StatusOK || previewCounts(p)["change"] != "1" {
 		t.Fatalf("preview: %d %v %s", p.status, previewCounts(p), text(p, "main"))
 	}
@@ -190,9 +211,19 @@ func TestHygieneFixInBulk(t *testing.T) {
 			t.Errorf("%s chosen for invalid values", radio)
 		}
 	}
-	p = b.postList(map[string]string{"list": f.doc.Find("#field-list").Text()}, "")
+	p = b.post("/bulk/preview", bulkFormValues(f.doc))
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p, "[data-error-summary]"), "Choose what to do") {
 		t.Errorf("no action: %d %q", p.status, text(p, "[data-error-summary]"))
+	}
+	if _, checked := p.doc.Find(`[data-bulk-picks] tr[data-pick="22-5"] input[name=contact]`).Attr("checked"); !checked {
+		t.Errorf("the list came back unticked: %q", text(p, "[data-bulk-picks]"))
+	}
+	// Nothing ticked: nothing to preview, and it says so.
+	none := bulkFormValues(f.doc)
+	none.Del("contact")
+	none.Set("action", "remove")
+	if p := b.post("/bulk/preview", none); p.status != http.StatusUnprocessableEntity || !strings.Contains(text(p, "[data-error-summary]"), "Tick at least one contact") {
+		t.Errorf("nothing ticked: %d %q", p.status, text(p, "[data-error-summary]"))
 	}
 	if _, checked := p.doc.Find("#action-preferences").Attr("checked"); checked {
 		t.Errorf("the form came back with an action the person did not choose")
@@ -241,5 +272,33 @@ func TestHygieneWhenTheIndexFails(t *testing.T) {
 		if p.status != http.StatusServiceUnavailable || !strings.Contains(p.body, "cannot be read just now") {
 			t.Errorf("%s: %d %q", path, p.status, text(p, "main"))
 		}
+	}
+}
+
+// A contact whose removal would leave its customer without a phone
+// number says so on the list to tick (#29, item 2).
+func TestFixInBulkWarnsOfACustomersLastPhone(t *testing.T) {
+	rules := hygiene.Rules{Region: "US", SharedMin: 3}
+	setup := func(lastPhone bool) *browser {
+		_, b := bulkAppWith(t, func(up *upstream, idx *index.Store) {
+			up.sb.SetContact(5, client.Contact{ID: 20, Type: client.ContactPhone, Value: "0000000000", CreatedOn: baseTime, ModifiedOn: baseTime,
+				PhoneSettings: &client.PhoneSettings{PhoneNumber: "0000000000"}})
+			if lastPhone {
+				// Ada's other numbers become emails: the placeholder is her last.
+				for _, id := range []int64{7, 9} {
+					up.sb.SetContact(5, client.Contact{ID: id, Type: client.ContactEmail, Value: fmt.Sprintf("ada%d@example.com", id), CreatedOn: baseTime, ModifiedOn: baseTime})
+				}
+			}
+			idx.SetChecker(rules.Checker())
+		}, func(c *handlers.Config) { c.Hygiene = &hygiene.Reporter{Index: c.Index.(*index.Store), Rules: rules} })
+		return b
+	}
+	f := setup(true).get("/bulk?hygiene=placeholder-phone")
+	if got := text(f, `tr[data-pick="20-5"] [data-warning="last-contact"]`); got != "Removing it leaves Ada Lovelace without a phone number." {
+		t.Errorf("the last phone's warning: %q in %q", got, text(f, "[data-bulk-picks]"))
+	}
+	f = setup(false).get("/bulk?hygiene=placeholder-phone")
+	if got := text(f, `tr[data-pick="20-5"] [data-warning]`); got != "" || f.doc.Find(`tr[data-pick="20-5"]`).Length() != 1 {
+		t.Errorf("Ada has other numbers, but: %q", got)
 	}
 }

@@ -33,8 +33,12 @@ type Row struct {
 	CustomerName   string
 	CustomerActive bool
 	ContactID      int64
-	Type           client.ContactType
-	Value          string
+	// LocationID is the service location a location's contact is of (0:
+	// the customer's own).
+	LocationID int64
+	Type       client.ContactType
+	Value      string
+	Memo       string
 	// Why says what is wrong, in words staff read.
 	Why string
 	// Shared is the value a Shared row holds (digits, or an email in
@@ -198,9 +202,15 @@ func (r Reporter) sharedRows(ctx context.Context, values []index.SharedValue, pe
 
 func (r Reporter) row(s Section, l index.Listed) Row {
 	row := Row{Section: s, CustomerID: l.CustomerID, CustomerName: l.CustomerName, CustomerActive: l.CustomerActive,
-		ContactID: l.ID, Type: l.Type, Value: l.Value}
+		ContactID: l.ID, LocationID: l.LocationID, Type: l.Type, Value: l.Value, Memo: l.Memo}
 	if s != Shared {
 		row.Why = r.Rules.Explain(s, l.Type, l.Value)
 	}
 	return row
+}
+
+// Reach counts each customer's phone numbers and email addresses in the
+// index: a list of contacts to remove says which is a customer's last.
+func (r Reporter) Reach(ctx context.Context, customerIDs []int64) (map[int64]index.Reach, error) {
+	return r.Index.ReachOf(ctx, customerIDs)
 }

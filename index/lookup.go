@@ -1,10 +1,13 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/contactdesk/contactdesk/client"
 )
 
 // lookupChunk bounds the ids or values one query asks for: within both
@@ -63,4 +66,49 @@ func anys[T any](xs []T) []any {
 		out[i] = x
 	}
 	return out
+}
+
+// Reach is how a customer can be reached: its own phone numbers and email
+// addresses in the index (not removed; its locations' aside).
+type Reach struct {
+	Phones, Emails int
+}
+
+// ReachOf counts each customer's phone numbers and email addresses, a
+// few queries for any number of customers: a list of contacts to remove
+// says which one is a customer's last.
+func (s *Store) ReachOf(ctx context.Context, customerIDs []int64) (map[int64]Reach, error) {
+	out := map[int64]Reach{}
+	for chunk := range slices.Chunk(customerIDs, lookupChunk) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT customer_id, kind, COUNT(*) FROM index_contacts WHERE customer_id IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`) AND location_id = 0 AND removed = `+s.boolean(false)+` GROUP BY customer_id, kind`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("index: count reach: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var kind string
+			var n int
+			if err := rows.Scan(&id, &kind, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("index: count reach: %w", err)
+			}
+			r := out[id]
+			switch t, _ := client.ParseContactType(kind); {
+			case t.IsPhoneNumber():
+				r.Phones += n
+			case t == client.ContactEmail:
+				r.Emails += n
+			}
+			out[id] = r
+		}
+		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("index: count reach: %w", err)
+		}
+	}
+	return out, nil
 }

@@ -548,7 +548,7 @@ func (s *Store) Contacts(ctx context.Context, customerID int64) ([]Contact, erro
 }
 
 // PrimaryPhones reads the first phone number (by contact id) of each of
-// the customers, in one query: search results show it, so that customers
+// the customers, their own (not a location's), in one query: search results show it, so that customers
 // of one name can be told apart. A customer without one is left out.
 func (s *Store) PrimaryPhones(ctx context.Context, customerIDs []int64) (map[int64]Contact, error) {
 	out := map[int64]Contact{}
@@ -558,7 +558,7 @@ func (s *Store) PrimaryPhones(ctx context.Context, customerIDs []int64) (map[int
 			args[i] = id
 		}
 		contacts, err := s.queryContacts(ctx, s.rebind(`SELECT `+contactColumns+` FROM index_contacts WHERE customer_id IN (?`+
-			strings.Repeat(", ?", len(chunk)-1)+`) ORDER BY id`), args...)
+			strings.Repeat(", ?", len(chunk)-1)+`) AND location_id = 0 ORDER BY id`), args...)
 		if err != nil {
 			return nil, err
 		}

@@ -32,6 +32,28 @@ type BulkForm struct {
 	Source string
 	// ChooseAction leaves both actions unchosen: the person picks one.
 	ChooseAction bool
+	// Picks are the contacts a hygiene report section fills the list
+	// with, each ticked to be in it (posted as `contact`); when there are
+	// any, the form shows them instead of the pasted list and the file.
+	// Hygiene is that section (posted back as `hygiene`).
+	Picks   []BulkPick
+	Hygiene string
+}
+
+// BulkPick is one contact of a list filled from the hygiene report, as
+// staff judge it: whose, what, and what removing it would leave.
+type BulkPick struct {
+	// Key is the checkbox's value: "{contact id}-{customer id}".
+	Key         string
+	Customer    string
+	CustomerURL string
+	Type        string
+	Value       string // formatted for people
+	Memo        string
+	// Warning says that removing it leaves its customer without a phone
+	// number (or email address); empty otherwise.
+	Warning string
+	Checked bool
 }
 
 // BulkFlag is one preference's choice on the list form.
