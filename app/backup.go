@@ -46,7 +46,9 @@ func backup(ctx context.Context, cfg Config, args []string, stdout io.Writer) er
 		err = backupSQLite(ctx, cfg, path, stdout)
 	}
 	if err != nil && !errors.Is(err, errBackupUnchecked) { // an unchecked one is kept for a look
-		os.Remove(path)
+		if rmErr := os.Remove(path); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("the unfinished backup %s could not be removed: %w", path, rmErr))
+		}
 	}
 	return err
 }

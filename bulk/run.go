@@ -235,7 +235,11 @@ func (r *Runner) batch(ctx context.Context, j Job, rows []Target) (Job, *Step, e
 		return j, &Step{More: true}, nil
 	}
 	if j.Problem != "" {
-		r.store.SetProblem(ctx, j.ID, "")
+		// The job's page keeps saying why it waited until the next row
+		// clears it: not worth stopping the job for.
+		if err := r.store.SetProblem(ctx, j.ID, ""); err != nil {
+			r.log.WarnContext(ctx, "bulk job's problem not cleared", "job", j.ID, "error", err)
+		}
 		j.Problem = ""
 	}
 	return j, nil, nil

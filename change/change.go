@@ -61,9 +61,17 @@ type Recorder interface {
 
 // Cache is told about every contact a change wrote, so that pages (and
 // the tenant index) show it at once without asking ServiceTitan again.
+//
+// A cache that cannot take the contact returns an error: the write has
+// happened all the same, so the error is logged, and the cache is stale
+// until it learns otherwise (the index's next sync).
 type Cache interface {
-	Wrote(o client.Owner, ct client.Contact)
+	Wrote(ctx context.Context, o client.Owner, ct client.Contact) error
 }
+
+// cacheTime bounds telling the caches about a write: it runs after the
+// write, outside the request's own time.
+const cacheTime = 5 * time.Second
 
 // Actor is who asks for a change, and the request that carries it.
 type Actor struct {
@@ -181,7 +189,9 @@ func (s *Service) once(ctx context.Context, key string, work func(ctx context.Co
 		if !finished {
 			// A panic: nobody knows how far the change got, so waiting
 			// posts are told exactly that, before the panic goes on.
-			s.forms.Finish(context.WithoutCancel(ctx), key, Outcome{Result: Unknown, Problem: client.Problem{Kind: client.ProblemInternal}})
+			if err := s.forms.Finish(context.WithoutCancel(ctx), key, Outcome{Result: Unknown, Problem: client.Problem{Kind: client.ProblemInternal}}); err != nil {
+				s.log.ErrorContext(ctx, "form outcome not recorded after a panic; a repost waits for the claim to expire", "error", err)
+			}
 		}
 	}()
 	o := s.detached(ctx, work)
@@ -263,10 +273,15 @@ func (s *Service) complete(ctx context.Context, id int64, outcome audit.Outcome,
 }
 
 // wrote tells the caches about a contact ServiceTitan now holds.
-func (s *Service) wrote(o client.Owner, ct client.Contact) {
+func (s *Service) wrote(ctx context.Context, o client.Owner, ct client.Contact) {
 	s.written.put(o, ct)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cacheTime)
+	defer cancel()
 	for _, c := range s.caches {
-		c.Wrote(o, ct)
+		if err := c.Wrote(ctx, o, ct); err != nil {
+			s.log.WarnContext(ctx, "a cache (the search index) did not take a saved contact; it shows the old one until the next sync",
+				"contact_id", ct.ID, "error", err)
+		}
 	}
 }
 

@@ -117,7 +117,7 @@ func (s *Service) create(ctx context.Context, r CreateRequest, value string, pre
 	if !Applied(client.UpdateContactRequest{Preferences: prefs}, created) {
 		o.Contact, o.Unfinished = s.followUpPreferences(ctx, r.owner(), created, *prefs)
 	}
-	s.wrote(r.owner(), o.Contact)
+	s.wrote(ctx, r.owner(), o.Contact)
 	if r.textedStop {
 		o.Notes = append(o.Notes, optOutNote(r.marketingOff, o.Unfinished != nil))
 	}

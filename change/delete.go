@@ -93,7 +93,7 @@ func (s *Service) remove(ctx context.Context, r DeleteRequest) Outcome {
 	if err != nil {
 		return s.finish(ctx, at, failed(err), err, what)
 	}
-	s.removedFromCaches(r.owner(), r.ContactID)
+	s.removedFromCaches(ctx, r.owner(), r.ContactID)
 	return s.finish(ctx, at, Outcome{Result: Saved, Contact: current, Confirmed: confirmed}, nil, what)
 }
 
@@ -113,11 +113,16 @@ func (s *Service) confirmDelete(ctx context.Context, o client.Owner, contactID i
 }
 
 // removedFromCaches forgets a removed contact.
-func (s *Service) removedFromCaches(o client.Owner, contactID int64) {
+func (s *Service) removedFromCaches(ctx context.Context, o client.Owner, contactID int64) {
 	s.written.forget(o, contactID)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cacheTime)
+	defer cancel()
 	for _, c := range s.caches {
 		if r, ok := c.(RemovalCache); ok {
-			r.Removed(o, contactID)
+			if err := r.Removed(ctx, o, contactID); err != nil {
+				s.log.WarnContext(ctx, "a cache (the search index) did not forget a removed contact; it shows it until the next sync",
+					"contact_id", contactID, "error", err)
+			}
 		}
 	}
 }
@@ -125,7 +130,7 @@ func (s *Service) removedFromCaches(o client.Owner, contactID int64) {
 // RemovalCache is a Cache that is also told about removed contacts.
 type RemovalCache interface {
 	Cache
-	Removed(o client.Owner, contactID int64)
+	Removed(ctx context.Context, o client.Owner, contactID int64) error
 }
 
 // removed lists the fields of a contact being removed, as the audit trail

@@ -82,10 +82,8 @@ func WithFlags(p *client.Preferences, set map[string]bool) (out client.Preferenc
 }
 
 // NewContactPreferences are the preferences ServiceTitan's UI gives a new
-// contact: job reminders on, marketing off, invoices and statements on.
-func NewContactPreferences() client.Preferences {
-	return client.Preferences{JobRemindersEnabled: true, InvoiceStatementNotification: true}
-}
+// contact (client.NewContactPreferences).
+var NewContactPreferences = client.NewContactPreferences
 
 // SetPreferences sets the flags asked of one contact: a read (the base of
 // the change and of its audit entry: a colleague may have changed the
@@ -153,7 +151,7 @@ func (s *Service) setPreferences(ctx context.Context, r PreferencesRequest) Outc
 	if err != nil {
 		return s.finish(ctx, at, failed(err), err, what)
 	}
-	s.wrote(owner, updated)
+	s.wrote(ctx, owner, updated)
 	return s.finish(ctx, at, Outcome{Result: Saved, Contact: updated, Confirmed: confirmed}, nil, what)
 }
 

@@ -118,7 +118,7 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 		o.Value = value
 		return s.finish(ctx, at, o, err, what)
 	}
-	s.wrote(r.owner(), updated)
+	s.wrote(ctx, r.owner(), updated)
 	return s.finish(ctx, at, Outcome{Result: Saved, Contact: updated, Value: value, Confirmed: confirmed}, nil, what)
 }
 
@@ -156,7 +156,7 @@ func (s *Service) alreadyAsked(ctx context.Context, r UpdateRequest, current cli
 			continue
 		}
 		s.metrics.Save("replayed")
-		s.wrote(r.owner(), current)
+		s.wrote(ctx, r.owner(), current)
 		return o, true
 	}
 	s.metrics.Save("no_change")
@@ -236,8 +236,8 @@ func PlaceErrors(apiErr *client.APIError) FieldErrors {
 	byPath, other := apiErr.FieldErrors()
 	for _, path := range fieldOrder {
 		field := path
-		if flag, ok := flagOf(path); ok {
-			field = flag
+		if flag, ok := flagByPath(path); ok {
+			field = flag.Name
 		}
 		for _, m := range byPath[path] {
 			errs.Add(field, m)
@@ -245,15 +245,6 @@ func PlaceErrors(apiErr *client.APIError) FieldErrors {
 	}
 	errs.Other = other
 	return errs
-}
-
-func flagOf(path string) (string, bool) {
-	for _, flag := range client.Flags {
-		if flag.Path() == path {
-			return flag.Name, true
-		}
-	}
-	return "", false
 }
 
 // Diff lists each field req changes, with the value base holds and the

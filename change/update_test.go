@@ -35,11 +35,12 @@ type recorded struct {
 	owners []client.Owner
 }
 
-func (r *recorded) Wrote(o client.Owner, ct client.Contact) {
+func (r *recorded) Wrote(_ context.Context, o client.Owner, ct client.Contact) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.wrote = append(r.wrote, ct)
 	r.owners = append(r.owners, o)
+	return nil
 }
 
 func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {

@@ -100,10 +100,6 @@ func (noObserver) TokenFetch(bool)                 {}
 // Option customises a Client.
 type Option func(*Client)
 
-// WithHTTPClient sets the HTTP client used for API and token calls. Its
-// Timeout should be zero: the client applies Config.Timeout per attempt.
-func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
-
 // WithLogger logs one line per upstream attempt (operation, status,
 // duration) at info level; an answer that is not a success at warn, with
 // its status, traceId and cleaned title; a call with no answer at warn.

@@ -125,3 +125,9 @@ func (p *Preferences) Reconcile(read Preferences) {
 		p.InvoiceStatementNotification = *p.InvoiceNotification
 	}
 }
+
+// NewContactPreferences are the preferences ServiceTitan's UI gives a new
+// contact: job reminders on, marketing off, invoices and statements on.
+func NewContactPreferences() Preferences {
+	return Preferences{JobRemindersEnabled: true, InvoiceStatementNotification: true}
+}

@@ -32,14 +32,6 @@ type DB struct {
 	Where string
 }
 
-// New wraps an open *sql.DB of dialect (tests, and tools that open a copy).
-func New(sqlDB *sql.DB, dialect string) *DB {
-	return &DB{DB: sqlDB, Dialect: dialect, Where: dialect}
-}
-
-// Rebind turns the "?" placeholders of q into the handle's dialect's.
-func (d *DB) Rebind(q string) string { return Rebind(d.Dialect, q) }
-
 // Migrate brings the tables of s up to date on d (see Set.Up).
 func (d *DB) Migrate(ctx context.Context, s Set) error { return s.Up(ctx, d.DB, d.Dialect) }
 

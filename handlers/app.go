@@ -25,6 +25,7 @@ import (
 	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/static"
+	"github.com/contactdesk/contactdesk/ttlcache"
 )
 
 // ServiceTitan is what the handlers need from the CRM client; *client.Client
@@ -144,7 +145,7 @@ type App struct {
 	secureCookies bool
 	phones        phoneCache
 	// names caches customers' names from ServiceTitan for a few minutes.
-	names *ttlCache[int64, string]
+	names *ttlcache.Cache[int64, string]
 	// index serves search when it is complete (nil: search ServiceTitan).
 	index         Index
 	indexInterval time.Duration
@@ -191,7 +192,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		headers:       SecurityHeaders(cfg.SSOOrigin),
 		metrics:       cfg.Metrics,
 		secureCookies: cfg.SecureCookies,
-		names:         newTTLCache[int64, string](nameTTL, cacheMax),
+		names:         ttlcache.New[int64, string](nameTTL, cacheMax),
 		index:         cfg.Index,
 		indexInterval: cmp.Or(cfg.IndexInterval, time.Minute),
 		searchTimeout: cmp.Or(cfg.SearchTimeout, 2*time.Second),

@@ -95,14 +95,18 @@ func (a *App) streamCSV(c echo.Context, d csvDownload, each func(write func(...[
 	// A byte-order mark first: Excel reads UTF-8 without one as another
 	// encoding ("Zoë" becomes "ZoÃ«").
 	header := append([]string{utf8BOM + d.header[0]}, d.header[1:]...)
-	w.Write(header)
+	if err := w.Write(header); err != nil {
+		return err
+	}
 	records := 0
 	err := each(func(rows ...[]string) error {
 		for _, row := range rows {
 			for i := range row {
 				row[i] = csvSafe(row[i])
 			}
-			w.Write(row)
+			if err := w.Write(row); err != nil {
+				return err
+			}
 		}
 		if records++; records%streamCSVFlushEvery == 0 {
 			w.Flush()

@@ -163,5 +163,5 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 func writePlain(w http.ResponseWriter, status int, page []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(page)
+	_, _ = w.Write(page) // the client went away: nothing to tell it
 }

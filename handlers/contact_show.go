@@ -64,7 +64,8 @@ func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait fun
 		entries, err := read()
 		return entries, err != nil
 	}
-	return wait, func() { cancel(); read() }
+	// Stop abandons the read: its error, if any, is the cancellation.
+	return wait, func() { cancel(); _, _ = read() }
 }
 
 // historyLimit is how many past attempts the record page shows.

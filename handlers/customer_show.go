@@ -30,7 +30,7 @@ func (a *App) customerShow(c echo.Context) error {
 	}
 
 	a.rememberCustomer(c, customer.ID)
-	a.names.put(customer.ID, customer.Name)
+	a.names.Put(customer.ID, customer.Name)
 	m := views.CustomerPage{
 		Layout:  a.layout(c, customer.Name),
 		ID:      customer.ID,

@@ -106,7 +106,9 @@ func (a *App) handleError(err error, c echo.Context) {
 		slog.Int("status", f.Status), slog.String("error", err.Error()))
 
 	if c.Request().Method == http.MethodHead {
-		c.NoContent(f.Status)
+		if err := c.NoContent(f.Status); err != nil {
+			a.log.ErrorContext(c.Request().Context(), "error answer failed", "error", err)
+		}
 		return
 	}
 	page := views.ErrorPage{
@@ -123,7 +125,9 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	if err := a.render(c, f.Status, views.Error(page)); err != nil {
 		a.log.ErrorContext(c.Request().Context(), "error page failed", "error", err)
-		c.String(http.StatusInternalServerError, "Something went wrong.")
+		if err := c.String(http.StatusInternalServerError, "Something went wrong."); err != nil {
+			a.log.ErrorContext(c.Request().Context(), "error answer failed", "error", err)
+		}
 	}
 }
 

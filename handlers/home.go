@@ -23,7 +23,7 @@ func (a *App) recentLinks(c echo.Context) []views.CustomerLink {
 	ids := a.recentCustomers(c)
 	var missing []int64
 	for _, id := range ids {
-		if _, ok := a.names.get(id); !ok {
+		if _, ok := a.names.Get(id); !ok {
 			missing = append(missing, id)
 		}
 	}
@@ -33,12 +33,12 @@ func (a *App) recentLinks(c echo.Context) []views.CustomerLink {
 			a.log.WarnContext(c.Request().Context(), "recent customers' names not read", "error", err)
 		}
 		for _, cu := range page.Data {
-			a.names.put(cu.ID, cu.Name)
+			a.names.Put(cu.ID, cu.Name)
 		}
 	}
 	out := make([]views.CustomerLink, 0, len(ids))
 	for _, id := range ids {
-		name, ok := a.names.get(id)
+		name, ok := a.names.Get(id)
 		if !ok {
 			name = fmt.Sprintf("Customer %d", id)
 		}

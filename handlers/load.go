@@ -36,13 +36,13 @@ func (a *App) customerName(c echo.Context, customerID int64) (string, error) {
 }
 
 func (a *App) customerNameCtx(ctx context.Context, customerID int64) (string, error) {
-	if name, ok := a.names.get(customerID); ok {
+	if name, ok := a.names.Get(customerID); ok {
 		return name, nil
 	}
 	customer, err := a.st.GetCustomer(ctx, customerID)
 	if err != nil {
 		return "", upstreamError(err, fmt.Sprintf("customer with ID %d", customerID))
 	}
-	a.names.put(customer.ID, customer.Name)
+	a.names.Put(customer.ID, customer.Name)
 	return customer.Name, nil
 }

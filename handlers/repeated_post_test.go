@@ -56,7 +56,9 @@ func postTwice(b *browser, up *upstream, form url.Values, release chan struct{})
 // panickingCache fails after the write, as a bug would.
 type panickingCache struct{}
 
-func (panickingCache) Wrote(client.Owner, client.Contact) { panic("bug in a cache") }
+func (panickingCache) Wrote(context.Context, client.Owner, client.Contact) error {
+	panic("bug in a cache")
+}
 
 // When the first post of a form ends in a crash (a bug), a post waiting on
 // it still gets a page that says what is known: the change may or may not

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gorilla/sessions"
+
+	"github.com/contactdesk/contactdesk/ttlcache"
 )
 
 // decodedSessions is the cookie store with the cookies it decoded
@@ -15,14 +17,14 @@ import (
 // grows nothing; an entry outlives its cookie's MaxAge by a minute at most.
 type decodedSessions struct {
 	*sessions.CookieStore
-	decoded *ttlCache[string, map[any]any]
+	decoded *ttlcache.Cache[string, map[any]any]
 }
 
 // decodedTTL is how long a decoded cookie is remembered.
 const decodedTTL = time.Minute
 
 func newDecodedSessions(store *sessions.CookieStore) *decodedSessions {
-	return &decodedSessions{CookieStore: store, decoded: newTTLCache[string, map[any]any](decodedTTL, cacheMax)}
+	return &decodedSessions{CookieStore: store, decoded: ttlcache.New[string, map[any]any](decodedTTL, cacheMax)}
 }
 
 // Get implements sessions.Store: once per request, through the registry.
@@ -34,7 +36,7 @@ func (s *decodedSessions) Get(r *http.Request, name string) (*sessions.Session, 
 func (s *decodedSessions) New(r *http.Request, name string) (*sessions.Session, error) {
 	cookie, cerr := r.Cookie(name)
 	if cerr == nil {
-		if values, ok := s.decoded.get(cookie.Value); ok {
+		if values, ok := s.decoded.Get(cookie.Value); ok {
 			session := sessions.NewSession(s, name)
 			opts := *s.Options
 			session.Options, session.IsNew, session.Values = &opts, false, copyValues(values)
@@ -43,7 +45,7 @@ func (s *decodedSessions) New(r *http.Request, name string) (*sessions.Session, 
 	}
 	session, err := s.CookieStore.New(r, name)
 	if err == nil && cerr == nil && !session.IsNew {
-		s.decoded.put(cookie.Value, copyValues(session.Values))
+		s.decoded.Put(cookie.Value, copyValues(session.Values))
 	}
 	return session, err
 }

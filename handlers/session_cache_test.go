@@ -45,7 +45,7 @@ func TestDecodedSessions(t *testing.T) {
 	if s, _ := store.New(r, sessionName); !s.IsNew || len(s.Values) != 0 {
 		t.Errorf("a tampered cookie gave a session: %v", s.Values)
 	}
-	if _, ok := store.decoded.get(tampered.Value); ok {
+	if _, ok := store.decoded.Get(tampered.Value); ok {
 		t.Error("a cookie that did not decode was remembered")
 	}
 }

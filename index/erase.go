@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/contactdesk/contactdesk/db"
@@ -20,8 +21,7 @@ type Erased struct {
 // half. On SQLite the freed pages are overwritten (secure_delete) and the
 // write-ahead log is emptied, so customers' details do not linger in the
 // file; PostgreSQL's TRUNCATE removes the tables' files.
-func (s *Store) Erase(ctx context.Context) (Erased, error) {
-	var n Erased
+func (s *Store) Erase(ctx context.Context) (n Erased, err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return n, fmt.Errorf("index: erase: %w", err)
@@ -35,7 +35,12 @@ func (s *Store) Erase(ctx context.Context) (Erased, error) {
 		if _, err := conn.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
 			return n, fmt.Errorf("index: erase: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA secure_delete = %d", was)) //nolint:errcheck // the connection's own setting
+		defer func() {
+			// The connection goes back to the pool as it was.
+			if _, restoreErr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA secure_delete = %d", was)); restoreErr != nil {
+				err = errors.Join(err, fmt.Errorf("index: erase: restore secure_delete: %w", restoreErr))
+			}
+		}()
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {

@@ -60,15 +60,15 @@ func TestCheck(t *testing.T) {
 		}
 
 		// The app writes a placeholder, then fixes another one.
-		s.Wrote(client.CustomerOwner(1001), client.Contact{ID: 2103, Type: client.ContactMobilePhone, Value: "0000000000", ModifiedOn: day.Add(1)})
-		s.Wrote(client.CustomerOwner(1004), client.Contact{ID: 2101, Type: client.ContactPhone, Value: "3095550199", ModifiedOn: day.Add(1)})
+		mustWrite(t, s, client.CustomerOwner(1001), client.Contact{ID: 2103, Type: client.ContactMobilePhone, Value: "0000000000", ModifiedOn: day.Add(1)})
+		mustWrite(t, s, client.CustomerOwner(1004), client.Contact{ID: 2101, Type: client.ContactPhone, Value: "3095550199", ModifiedOn: day.Add(1)})
 		if got := problems(t, s, "placeholder-phone"); fmt.Sprint(got) != "[2103]" {
 			t.Errorf("after the app's writes problems = %v, want [2103]", got)
 		}
 		if n, _ := s.Unchecked(ctx); n != 0 {
 			t.Errorf("the app's writes left %d rows unchecked", n)
 		}
-		s.Removed(client.CustomerOwner(1001), 2103)
+		mustRemove(t, s, client.CustomerOwner(1001), 2103)
 		if got := problems(t, s, "placeholder-phone"); len(got) != 0 {
 			t.Errorf("a removed placeholder is still listed: %v", got)
 		}
@@ -167,8 +167,8 @@ func TestSharedAndUnreachable(t *testing.T) {
 		// The app's own writes change the summary at once: a shared
 		// email removed from customer 104 (who has only a placeholder
 		// left, so becomes unreachable), a number given to 105.
-		s.Removed(client.CustomerOwner(104), 204)
-		s.Wrote(client.CustomerOwner(105), client.Contact{ID: 231, Type: client.ContactMobilePhone, Value: "2175550112", ModifiedOn: day.Add(1)})
+		mustRemove(t, s, client.CustomerOwner(104), 204)
+		mustWrite(t, s, client.CustomerOwner(105), client.Contact{ID: 231, Type: client.ContactMobilePhone, Value: "2175550112", ModifiedOn: day.Add(1)})
 		want = []SharedValue{{"2175550100", 4, 4}, {"office@shop.example", 4, 5}}
 		if shared, _ := s.SharedValues(ctx, 3, 0, -1); !slices.Equal(shared, want) {
 			t.Errorf("after a removal SharedValues(3) = %v, want %v", shared, want)

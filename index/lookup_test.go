@@ -20,7 +20,7 @@ func TestLookups(t *testing.T) {
 		if len(byValue) != 3 || byValue["2175550177"][0].ID != 2001 || byValue["ada@example.com"][0].CustomerID != 1001 {
 			t.Errorf("by value: %+v", byValue)
 		}
-		s.Removed(client.CustomerOwner(1001), 2001)
+		mustRemove(t, s, client.CustomerOwner(1001), 2001)
 		byValue, _ = s.ContactsByValue(ctx, []string{"2175550177"})
 		if len(byValue) != 0 {
 			t.Errorf("a removed contact was found by its value: %+v", byValue)

@@ -46,7 +46,7 @@ func (s *Store) lockPass(ctx context.Context) (release func(), ok bool, err erro
 		// holding the lock: unlock first; if that fails, the pool must not
 		// keep the connection.
 		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, syncLockKey); err != nil {
-			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discards the connection
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // returns ErrBadConn on purpose: discards the connection
 		}
 		conn.Close()
 	}, true, nil

@@ -462,29 +462,27 @@ func (s *Store) SetTotal(ctx context.Context, name string, n int) error {
 
 // Wrote puts a contact the app just wrote into the index at once (it is a
 // change.Cache), as new as ServiceTitan's answer says.
-func (s *Store) Wrote(o client.Owner, ct client.Contact) {
-	s.write(Contact{ID: ct.ID, CustomerID: o.CustomerID, LocationID: o.LocationID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
+func (s *Store) Wrote(ctx context.Context, o client.Owner, ct client.Contact) error {
+	return s.write(ctx, Contact{ID: ct.ID, CustomerID: o.CustomerID, LocationID: o.LocationID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
 		PhoneSettings: ct.PhoneSettings, Preferences: ct.Preferences, CreatedOn: ct.CreatedOn, ModifiedOn: ct.ModifiedOn})
 }
 
 // Removed takes a contact the app just removed out of search.
-func (s *Store) Removed(o client.Owner, contactID int64) {
-	s.write(Contact{ID: contactID, CustomerID: o.CustomerID, LocationID: o.LocationID, Removed: true, ModifiedOn: s.now()})
+func (s *Store) Removed(ctx context.Context, o client.Owner, contactID int64) error {
+	return s.write(ctx, Contact{ID: contactID, CustomerID: o.CustomerID, LocationID: o.LocationID, Removed: true, ModifiedOn: s.now()})
 }
 
 // contactBeforeQuery reads what a contact written outside of a feed page
 // held before.
 const contactBeforeQuery = `SELECT value_key, customer_id, problem, removed FROM index_contacts WHERE id = ?`
 
-// write applies one contact outside of a feed page; a failure only costs
-// the index a moment of staleness (the next sync brings the row), so it is
-// not the write's failure.
-func (s *Store) write(c Contact) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+// write applies one contact outside of a feed page. A failure costs the
+// index a moment of staleness (the next sync brings the row), not the
+// write's success: the caller logs it.
+func (s *Store) write(ctx context.Context, c Contact) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return
+		return fmt.Errorf("index: write contact %d: %w", c.ID, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if c.ModifiedOn.IsZero() {
@@ -503,15 +501,17 @@ func (s *Store) write(c Contact) {
 		Scan(&before.key, &before.customer, &before.problem, &before.removed)
 	isNew := errors.Is(err, sql.ErrNoRows)
 	if err != nil && !isNew {
-		return
+		return fmt.Errorf("index: write contact %d: read it: %w", c.ID, err)
 	}
-	if s.upsertContacts(ctx, tx, []Contact{c}) != nil {
-		return
+	if err := s.upsertContacts(ctx, tx, []Contact{c}); err != nil {
+		return fmt.Errorf("index: write contact %d: %w", c.ID, err)
 	}
 	key := valueKey(c.Type, c.Value)
 	if !isNew && before.key == key && before.customer == c.CustomerID && before.problem == c.Problem && before.removed == c.Removed {
-		tx.Commit() //nolint:errcheck // see above
-		return
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("index: write contact %d: commit: %w", c.ID, err)
+		}
+		return nil
 	}
 	keys, customers := []string{key}, []int64{c.CustomerID}
 	if before.key != key {
@@ -520,9 +520,13 @@ func (s *Store) write(c Contact) {
 	if before.customer != 0 && before.customer != c.CustomerID {
 		customers = append(customers, before.customer)
 	}
-	if err := s.summarizeSome(ctx, tx, keys, customers); err == nil {
-		tx.Commit() //nolint:errcheck // see above
+	if err := s.summarizeSome(ctx, tx, keys, customers); err != nil {
+		return fmt.Errorf("index: write contact %d: summaries: %w", c.ID, err)
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("index: write contact %d: commit: %w", c.ID, err)
+	}
+	return nil
 }
 
 // Counts are the rows the index holds.

@@ -235,11 +235,11 @@ func TestOwnWritesAreIndexedAtOnce(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store) {
 		load(t, s)
 		ctx := context.Background()
-		s.Wrote(client.CustomerOwner(1002), client.Contact{ID: 2010, Type: client.ContactEmail, Value: "zoe.work@fjord.example", ModifiedOn: time.Now()})
+		mustWrite(t, s, client.CustomerOwner(1002), client.Contact{ID: 2010, Type: client.ContactEmail, Value: "zoe.work@fjord.example", ModifiedOn: time.Now()})
 		if res, _ := s.Search(ctx, ParseQuery("zoe.work@"), 1, 20); len(res.Results) != 1 || res.Results[0].Customer.ID != 1002 {
 			t.Errorf("a written contact is not found: %+v", res.Results)
 		}
-		s.Removed(client.CustomerOwner(1002), 2003)
+		mustRemove(t, s, client.CustomerOwner(1002), 2003)
 		if res, _ := s.Search(ctx, ParseQuery("zoe@fjord.example"), 1, 20); len(res.Results) != 0 {
 			t.Errorf("a removed contact is still found: %+v", res.Results)
 		}
@@ -441,14 +441,30 @@ func TestLocationsAreSearched(t *testing.T) {
 		}
 
 		// The app's own writes of a location's contact reach search at once.
-		s.Wrote(client.LocationOwner(1004, 5002), client.Contact{ID: 6004, Type: client.ContactEmail, Value: "dock@bakery.example", ModifiedOn: day.Add(time.Hour)})
+		mustWrite(t, s, client.LocationOwner(1004, 5002), client.Contact{ID: 6004, Type: client.ContactEmail, Value: "dock@bakery.example", ModifiedOn: day.Add(time.Hour)})
 		res, _ = s.Search(ctx, ParseQuery("dock@bakery.example"), 1, 20)
 		if len(res.Results) != 1 || res.Results[0].Location == nil || res.Results[0].Location.ID != 5002 {
 			t.Errorf("a location contact the app wrote: %+v", res.Results)
 		}
-		s.Removed(client.LocationOwner(1004, 5002), 6004)
+		mustRemove(t, s, client.LocationOwner(1004, 5002), 6004)
 		if res, _ := s.Search(ctx, ParseQuery("dock@bakery.example"), 1, 20); len(res.Results) != 0 {
 			t.Errorf("a location contact the app removed: %+v", res.Results)
 		}
 	})
+}
+
+// mustWrite tells s about a contact the app wrote, as change.Service does.
+func mustWrite(t *testing.T, s *Store, o client.Owner, ct client.Contact) {
+	t.Helper()
+	if err := s.Wrote(context.Background(), o, ct); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustRemove tells s about a contact the app removed.
+func mustRemove(t *testing.T, s *Store, o client.Owner, contactID int64) {
+	t.Helper()
+	if err := s.Removed(context.Background(), o, contactID); err != nil {
+		t.Fatal(err)
+	}
 }

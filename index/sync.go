@@ -77,7 +77,9 @@ func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
 	defer release()
 	ctx = client.Background(ctx, s.share)
 	if n, err := s.feeds.CountCustomers(ctx); err == nil {
-		s.store.SetTotal(ctx, "customers", n)
+		if err := s.store.SetTotal(ctx, "customers", n); err != nil {
+			s.log.WarnContext(ctx, "index: the tenant's customer count could not be kept", "error", err)
+		}
 	} else {
 		s.log.WarnContext(ctx, "index: the tenant's customer count could not be read", "error", err)
 	}
@@ -179,7 +181,9 @@ func (s *Syncer) feed(ctx context.Context, feed string) error {
 // failed records why a feed could not be read (its cursor stays), for
 // /index, and returns it: the job runs again with backoff.
 func (s *Syncer) failed(ctx context.Context, feed string, err error) error {
-	s.store.RecordError(context.WithoutCancel(ctx), feed, err)
+	if recErr := s.store.RecordError(context.WithoutCancel(ctx), feed, err); recErr != nil {
+		s.log.ErrorContext(ctx, "index: the feed's error could not be recorded for /index", "feed", feed, "error", recErr)
+	}
 	s.log.ErrorContext(ctx, "index: the feed could not be read; the cursor stays", "feed", feed, "error", err)
 	return fmt.Errorf("index: read the %s feed: %w", feed, err)
 }

@@ -315,7 +315,7 @@ func TestRefusedTokenRestartsFromTheFeedsOwnHighWaterMark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.store.Wrote(client.CustomerOwner(customers[7]), saved)
+	mustWrite(t, h.store, client.CustomerOwner(customers[7]), saved)
 
 	refuseToken(h.sb)
 	if err := h.syncer.Pass(ctx); err != nil {
@@ -352,7 +352,7 @@ func TestRefusedTokenWithServiceTitansClockBehind(t *testing.T) {
 	if err := h.st.DeleteContact(ctx, customers[0], contacts[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	h.store.Removed(client.CustomerOwner(customers[0]), contacts[0].ID)
+	mustRemove(t, h.store, client.CustomerOwner(customers[0]), contacts[0].ID)
 	var edited []int64
 	for i := 1; i < 4; i++ {
 		memo := "Edited after the app's removal"

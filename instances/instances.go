@@ -82,7 +82,7 @@ func (r *Registry) hold(ctx context.Context) error {
 		if r.conn.PingContext(ctx) == nil {
 			return nil
 		}
-		r.conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discards the connection
+		_ = r.conn.Raw(func(any) error { return driver.ErrBadConn }) // returns ErrBadConn on purpose: discards the connection
 		r.conn.Close()
 		r.conn = nil
 	}
@@ -121,7 +121,7 @@ func (r *Registry) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.conn != nil {
-		r.conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // the lock goes with the connection
+		_ = r.conn.Raw(func(any) error { return driver.ErrBadConn }) // returns ErrBadConn on purpose: the lock goes with the connection
 		r.conn.Close()
 		r.conn = nil
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check the project has: the one command in the README and CI.
-#   vet, staticcheck, rowserrcheck, gofmt, templ drift, unit tests with -race, short fuzzing, benchmarks
+#   vet, staticcheck, rowserrcheck, errcheck, deadcode, gofmt, templ drift, unit tests with -race, short fuzzing, benchmarks
 #   as a smoke check, and the browser end-to-end suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +37,18 @@ go tool staticcheck ./...
 
 step "rowserrcheck: every sql.Rows loop checks rows.Err() (pinned in go.mod as a tool)"
 go tool rowserrcheck ./...
+
+step "errcheck: no error dropped outside tests and the load test (pinned in go.mod as a tool)"
+# scripts/errcheck-excludes.txt lists what may be ignored: closing and
+# rolling back after the work was checked, and lines to a terminal.
+go tool errcheck -ignoretests -exclude scripts/errcheck-excludes.txt $(go list ./... | grep -v /loadtest)
+
+step "deadcode: no function unreachable from the commands and the tests (pinned in go.mod as a tool)"
+dead="$(go tool deadcode -test ./...)"
+if [ -n "$dead" ]; then
+	echo "$dead" >&2
+	exit 1
+fi
 
 step "govulncheck (offline database, cached after the first build)"
 bash scripts/vulncheck.sh

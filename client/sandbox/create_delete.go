@@ -51,7 +51,7 @@ func decodeCreate(body []byte) (createRequest, map[string][]string) {
 // newContactPreferences are a new contact's flags when the create sends
 // none: as ServiceTitan's UI sets them.
 func newContactPreferences() *client.Preferences {
-	return &client.Preferences{JobRemindersEnabled: true, MarketingUpdatesEnabled: false, InvoiceStatementNotification: true}
+	return new(client.NewContactPreferences())
 }
 
 // handleCreateContact answers Customers_CreateContact or
