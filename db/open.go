@@ -24,9 +24,9 @@ type DB struct {
 	*sql.DB
 	// Dialect is SQLite or Postgres.
 	Dialect string
-	// Pool is a pgx pool on the same PostgreSQL database (nil on SQLite),
-	// for the job queue, whose driver works on pgx. It connects when first
-	// used.
+	// Pool is a pgx pool on the same PostgreSQL database (nil on SQLite):
+	// the job queue listens through it (LISTEN needs pgx) and does all else
+	// through DB. It connects when first used.
 	Pool *pgxpool.Pool
 	// Where names the database in messages, without a password.
 	Where string

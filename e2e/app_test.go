@@ -60,7 +60,7 @@ type appConfig struct {
 	contactsLoading bool
 }
 
-// withIndex gives the app its tenant index, as main.go does: on the audit
+// withIndex gives the app its tenant index, as app.Serve does: on the audit
 // trail's database, filled by one sync pass before the app serves, with the
 // app's own writes going into it. generated adds that many generated
 // customers to the sandbox's seed (the first is "Zoë Åkesson-Nuñez").
@@ -73,7 +73,7 @@ func withIndex(generated int) appOption {
 	}
 }
 
-// withBulk turns bulk changes on, wired as main.go wires them: the bulk
+// withBulk turns bulk changes on, wired as app.Serve wires them: the bulk
 // tables beside the audit trail (and the index, which withBulk implies:
 // withIndex(generated)), the jobs run by a real River queue on that
 // database with bulk.RunWorker and bulk.SweepWorker, through the same

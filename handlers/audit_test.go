@@ -255,7 +255,7 @@ func (s slowOutcomes) Complete(ctx context.Context, id int64, o audit.Outcome, m
 	return s.Store.Complete(ctx, id, o, msgs, trace)
 }
 
-// With the outcome written in the background (as main.go runs it), the
+// With the outcome written in the background (as app.Serve runs it), the
 // record page the save leads to still shows the save's outcome, not
 // "unknown": its history waits for the write.
 func TestRecordPageShowsTheOutcomeWrittenInBackground(t *testing.T) {

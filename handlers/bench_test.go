@@ -247,12 +247,12 @@ func BenchmarkEditPageParallel(b *testing.B) {
 // instance (a fresh nonce: a repeated one would be answered from the
 // deduplication registry without a PATCH) with a changed memo, based on the
 // record as the previous save left it (so it is no conflict). With
-// audit=sqlite the save is recorded as main.go has the app do it, in a
+// audit=sqlite the save is recorded as app.Serve has the app do it, in a
 // SQLite file: the row written beside the lost-update read, its outcome in
 // the background (audit.CompleteInBackground), the history on the record
 // page waiting for that outcome.
 //
-// audit=sqlite+index is the app as main.go builds it on SQLite: the audit
+// audit=sqlite+index is the app as app.Serve builds it on SQLite: the audit
 // trail in the background as above, and the tenant index on the same
 // database told about every contact written. plain is the same save
 // through handlers.PlainEditPage's plain net/http save (no session, CSRF,

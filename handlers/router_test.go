@@ -221,7 +221,7 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 }
 
 // newChanges is the change service the app of cfg writes through, as
-// main.go builds it (tenant 77, the tests' double).
+// app.Serve builds it (tenant 77, the tests' double).
 func newChanges(t *testing.T, cfg handlers.Config, caches ...change.Cache) *change.Service {
 	t.Helper()
 	svc, err := change.New(change.Config{ServiceTitan: cfg.ServiceTitan, Audit: cfg.Audit, TenantID: 77, Region: cfg.PhoneRegion,

@@ -22,7 +22,7 @@ import (
 	"github.com/contactdesk/contactdesk/handlers"
 )
 
-// appMemoryLimit is the app's default soft heap limit (main.go).
+// appMemoryLimit is the app's default soft heap limit (app.Serve).
 const appMemoryLimit = 40 << 20
 
 func main() {
