@@ -34,6 +34,8 @@ type ServiceTitan interface {
 	change.ServiceTitan
 	ListContacts(ctx context.Context, customerID int64) ([]client.Contact, error)
 	GetContact(ctx context.Context, customerID, contactID int64) (client.Contact, error)
+	GetLocation(ctx context.Context, id int64) (client.Location, error)
+	ListLocations(ctx context.Context, q client.LocationQuery) ([]client.Location, error)
 	SearchCustomers(ctx context.Context, q client.CustomerQuery) (client.Page[client.Customer], error)
 	GetCustomer(ctx context.Context, id int64) (client.Customer, error)
 	CheckToken(ctx context.Context) error
@@ -146,6 +148,9 @@ type App struct {
 	phones        phoneCache
 	// names caches customers' names from ServiceTitan for a few minutes.
 	names *ttlcache.Cache[int64, string]
+	// locations caches service locations (their customer, name and
+	// address) for as long.
+	locations *ttlcache.Cache[int64, client.Location]
 	// index serves search when it is complete (nil: search ServiceTitan).
 	index         Index
 	indexInterval time.Duration
@@ -193,6 +198,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		metrics:       cfg.Metrics,
 		secureCookies: cfg.SecureCookies,
 		names:         ttlcache.New[int64, string](nameTTL, cacheMax),
+		locations:     ttlcache.New[int64, client.Location](nameTTL, cacheMax),
 		index:         cfg.Index,
 		indexInterval: cmp.Or(cfg.IndexInterval, time.Minute),
 		searchTimeout: cmp.Or(cfg.SearchTimeout, 2*time.Second),

@@ -286,9 +286,9 @@ func (a *App) historyViews(entries []audit.Entry, names entryNames) []views.Hist
 		}
 		if e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved {
 			if by, ok := names.restored[e.ID]; ok {
-				h.RestoredURL = contactURL(e.CustomerID, by.ContactID)
+				h.RestoredURL = ownerOfEntry(e.CustomerID, e.LocationID).contactURL(by.ContactID)
 			} else {
-				h.RestoreURL = restoreURL(e.CustomerID, e.ID)
+				h.RestoreURL = restoreURL(ownerOfEntry(e.CustomerID, e.LocationID), e.ID)
 			}
 		}
 		for _, ch := range e.Changes {

@@ -53,7 +53,7 @@ func PlainEditPage(st ServiceTitan, region string) http.Handler {
 		}
 		form := formFromContact(contact)
 		form.Value = a.displayValue(contact.Type, contact.Value)
-		m := form.view(customerID, contactID, name.(string))
+		m := form.view(owner{Owner: client.CustomerOwner(customerID)}, contactID, name.(string))
 		m.Layout = views.Layout{Title: "Edit contact · " + name.(string), CSSURL: static.URL("app.css"), JSURL: static.URL("app.js"),
 			FaviconURL: static.URL("favicon.svg")}
 		var buf bytes.Buffer

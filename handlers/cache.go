@@ -13,6 +13,6 @@ const (
 	cacheMax = 10000
 )
 
-func writtenKey(customerID, contactID int64) string {
-	return fmt.Sprintf("%d/%d", customerID, contactID)
+func writtenKey(ow owner, contactID int64) string {
+	return fmt.Sprintf("%d/%d/%d", ow.CustomerID, ow.LocationID, contactID)
 }

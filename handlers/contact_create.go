@@ -17,20 +17,21 @@ import (
 // form again, "NOT saved", input kept. A repeated post gets the first
 // post's outcome: one contact per form.
 func (a *App) contactCreate(c echo.Context) error {
-	customerID, err := pathID(c, "id", "customer")
+	ow, err := a.pageOwner(c)
 	if err != nil {
 		return err
 	}
 	form := parseAddForm(c)
 	o := a.changes.Create(c.Request().Context(), change.CreateRequest{
 		Actor:      a.changeActor(c),
-		CustomerID: customerID,
+		CustomerID: ow.CustomerID,
+		LocationID: ow.LocationID,
 		Asked:      form.Fields,
 		Form:       submissionKey(c, form.Nonce),
 	})
 	switch o.Result {
 	case change.Saved:
-		a.keepWritten(c, customerID, o.Contact.ID)
+		a.keepWritten(c, ow, o.Contact.ID)
 		a.addFlash(c, flashOK, "Contact added")
 		if o.Confirmed {
 			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
@@ -39,34 +40,34 @@ func (a *App) contactCreate(c echo.Context) error {
 			e := change.Explain(*o.Unfinished, "contact")
 			a.addFlash(c, flashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
 		}
-		return a.redirect(c, contactURL(customerID, o.Contact.ID))
+		return a.redirect(c, ow.contactURL(o.Contact.ID))
 	case change.Invalid:
-		return a.renderAddForm(c, http.StatusUnprocessableEntity, form, customerID, o.Errors, traceAlert(o.Problem.TraceID), "")
+		return a.renderAddForm(c, http.StatusUnprocessableEntity, form, ow, o.Errors, traceAlert(o.Problem.TraceID), "")
 	case change.Duplicate:
 		existing := ""
 		if o.Contact.ID != 0 {
-			existing = contactURL(customerID, o.Contact.ID)
+			existing = ow.contactURL(o.Contact.ID)
 		}
 		errs := o.Errors
 		if len(errs.ByField["value"]) == 0 {
-			errs.Add("value", "This customer already has this value as a contact.")
+			errs.Add("value", "This "+ow.kind()+" already has this value as a contact.")
 		}
-		return a.renderAddForm(c, http.StatusConflict, form, customerID, errs, traceAlert(o.Problem.TraceID), existing)
+		return a.renderAddForm(c, http.StatusConflict, form, ow, errs, traceAlert(o.Problem.TraceID), existing)
 	case change.NotFound:
-		return failPage(http.StatusNotFound, "Not found", fmt.Sprintf("ServiceTitan has no customer with ID %d. It may have been deleted or merged into another record.", customerID), nil)
+		return failPage(http.StatusNotFound, "Not found", fmt.Sprintf("ServiceTitan has no %s. It may have been deleted or merged into another record.", ow.describe()), nil)
 	}
-	status, alert := a.notSavedAlert(o, "customer", customerURL(customerID))
-	return a.renderAddForm(c, status, form, customerID, change.FieldErrors{}, alert, "")
+	status, alert := a.notSavedAlert(o, ow.kind(), ow.url())
+	return a.renderAddForm(c, status, form, ow, change.FieldErrors{}, alert, "")
 }
 
 // contactCreateStale answers an add form posted from a session that no
 // longer exists: nothing is sent; the input comes back with a fresh token.
 func (a *App) contactCreateStale(c echo.Context) error {
-	customerID, err := pathID(c, "id", "customer")
+	ow, err := a.pageOwner(c)
 	if err != nil {
 		return err
 	}
-	return a.renderAddForm(c, http.StatusForbidden, parseAddForm(c), customerID, change.FieldErrors{}, staleAlert(), "")
+	return a.renderAddForm(c, http.StatusForbidden, parseAddForm(c), ow, change.FieldErrors{}, staleAlert(), "")
 }
 
 // staleAlert says a form came from a session that no longer exists.

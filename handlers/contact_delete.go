@@ -17,7 +17,7 @@ import (
 // Already gone: 303 to the customer page with a note. Faults: the
 // confirmation again, saying it was NOT removed.
 func (a *App) contactDelete(c echo.Context) error {
-	customerID, contactID, err := contactIDs(c)
+	ow, contactID, err := a.ownerAndContact(c)
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,8 @@ func (a *App) contactDelete(c echo.Context) error {
 	shown, _ := time.Parse(time.RFC3339Nano, form.Get(fieldModifiedOn))
 	o := a.changes.Delete(c.Request().Context(), change.DeleteRequest{
 		Actor:      a.changeActor(c),
-		CustomerID: customerID,
+		CustomerID: ow.CustomerID,
+		LocationID: ow.LocationID,
 		ContactID:  contactID,
 		Shown:      change.Snapshot{ModifiedOn: shown},
 		Form:       submissionKey(c, form.Get(fieldNonce)),
@@ -37,44 +38,41 @@ func (a *App) contactDelete(c echo.Context) error {
 		if o.Confirmed {
 			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is gone.")
 		}
-		return a.redirect(c, customerURL(customerID))
+		return a.redirect(c, ow.url())
 	case change.NotFound:
 		a.addFlash(c, flashNote, "That contact was already removed from ServiceTitan.")
-		return a.redirect(c, customerURL(customerID))
+		return a.redirect(c, ow.url())
 	}
-	name, err := a.customerName(c, customerID)
-	if err != nil {
-		return err
-	}
+	name := ow.Name
 	if o.Result == change.Conflict {
 		alert := &views.Alert{NotSaved: true, Title: "Someone changed this contact since you opened this page",
 			Body: "Here is the contact as it is now. Remove it only if that is still right."}
-		return a.renderRemove(c, http.StatusConflict, customerID, name, o.Contact, "", form.Get(fieldNonce), alert)
+		return a.renderRemove(c, http.StatusConflict, ow, name, o.Contact, "", form.Get(fieldNonce), alert)
 	}
-	current, err := a.st.GetContact(c.Request().Context(), customerID, contactID)
+	current, err := a.st.GetContactOf(c.Request().Context(), ow.Owner, contactID)
 	if err != nil {
 		// Nothing to show the confirmation with: the error page says what
 		// happened to the removal.
 		status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), "")
 		return failPage(status, alert.Title, "The contact was NOT removed. "+alert.Body, err)
 	}
-	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), contactURL(customerID, contactID))
+	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), ow.contactURL(contactID))
 	alert.Retry = false
-	return a.renderRemove(c, status, customerID, name, current, "", form.Get(fieldNonce), alert)
+	return a.renderRemove(c, status, ow, name, current, "", form.Get(fieldNonce), alert)
 }
 
 // contactDeleteStale answers a removal posted from a session that no longer
 // exists: nothing is removed; the confirmation comes back with a fresh
 // token.
 func (a *App) contactDeleteStale(c echo.Context) error {
-	customerID, contactID, err := contactIDs(c)
+	ow, contactID, err := a.ownerAndContact(c)
 	if err != nil {
 		return err
 	}
-	name, contact, err := a.loadContact(c, customerID, contactID)
+	name, contact, err := a.loadContact(c, ow, contactID)
 	if err != nil {
 		return err
 	}
 	alert := &views.Alert{NotSaved: true, Title: "Your session expired, so nothing was removed", Body: "Check the contact below and confirm again."}
-	return a.renderRemove(c, http.StatusForbidden, customerID, name, contact, "", newNonce(), alert)
+	return a.renderRemove(c, http.StatusForbidden, ow, name, contact, "", newNonce(), alert)
 }

@@ -11,28 +11,25 @@ import (
 
 // contactEdit shows the edit form, prefilled from the current record.
 func (a *App) contactEdit(c echo.Context) error {
-	customerID, contactID, err := contactIDs(c)
+	ow, contactID, err := a.ownerAndContact(c)
 	if err != nil {
 		return err
 	}
-	_, contact, err := a.loadContact(c, customerID, contactID)
+	_, contact, err := a.loadContact(c, ow, contactID)
 	if err != nil {
 		return err
 	}
 	form := formFromContact(contact)
 	form.Value = a.displayValue(contact.Type, contact.Value) // staff read and type "(217) 555-0177"
 	form.focusMemo = true
-	return a.renderForm(c, http.StatusOK, form, customerID, contactID, change.FieldErrors{}, nil)
+	return a.renderForm(c, http.StatusOK, form, ow, contactID, change.FieldErrors{}, nil)
 }
 
 // renderForm is the one render path of the edit form, for GET and for
 // every outcome of a POST.
-func (a *App) renderForm(c echo.Context, status int, form contactForm, customerID, contactID int64, errs change.FieldErrors, alert *views.Alert) error {
-	name, err := a.customerName(c, customerID)
-	if err != nil {
-		return err
-	}
-	m := withErrors(form.view(customerID, contactID, name), errs)
+func (a *App) renderForm(c echo.Context, status int, form contactForm, ow owner, contactID int64, errs change.FieldErrors, alert *views.Alert) error {
+	name := ow.Name
+	m := withErrors(form.view(ow, contactID, name), errs)
 	m.Layout = a.layout(c, "Edit contact · "+name)
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
 	m.Alert = alert

@@ -77,7 +77,7 @@ func isChecked(v string) bool {
 }
 
 // view maps the form onto its view model.
-func (f contactForm) view(customerID, contactID int64, customerName string) views.ContactForm {
+func (f contactForm) view(ow owner, contactID int64, customerName string) views.ContactForm {
 	typ, _ := client.ParseContactType(f.Type)
 	inputType := "tel"
 	if typ == client.ContactEmail {
@@ -85,8 +85,8 @@ func (f contactForm) view(customerID, contactID int64, customerName string) view
 	}
 	m := views.ContactForm{
 		FocusMemo:      f.focusMemo,
-		Action:         contactURL(customerID, contactID),
-		CancelURL:      contactURL(customerID, contactID),
+		Action:         ow.contactURL(contactID),
+		CancelURL:      ow.contactURL(contactID),
 		CustomerName:   customerName,
 		ContactID:      contactID,
 		CSRFField:      csrfField,

@@ -14,12 +14,12 @@ import (
 // new contact's defaults (job reminders on, marketing off, invoices and
 // statements on), as ServiceTitan's own UI has them.
 func (a *App) contactNew(c echo.Context) error {
-	customerID, err := pathID(c, "id", "customer")
+	ow, err := a.pageOwner(c)
 	if err != nil {
 		return err
 	}
 	form := addForm{Fields: change.Fields{Type: string(client.ContactMobilePhone), Flags: change.NewContactFlags()}, Nonce: newNonce()}
-	return a.renderAddForm(c, http.StatusOK, form, customerID, change.FieldErrors{}, nil, "")
+	return a.renderAddForm(c, http.StatusOK, form, ow, change.FieldErrors{}, nil, "")
 }
 
 // addForm is what the add form posts.
@@ -40,16 +40,13 @@ func parseAddForm(c echo.Context) addForm {
 
 // renderAddForm is the one render path of the add form. existing links the
 // contact that already holds the value (a duplicate).
-func (a *App) renderAddForm(c echo.Context, status int, f addForm, customerID int64, errs change.FieldErrors, alert *views.Alert, existing string) error {
-	name, err := a.customerName(c, customerID)
-	if err != nil {
-		return err
-	}
+func (a *App) renderAddForm(c echo.Context, status int, f addForm, ow owner, errs change.FieldErrors, alert *views.Alert, existing string) error {
+	name := ow.Name
 	form := contactForm{Fields: f.Fields, Nonce: f.Nonce}
-	m := withErrors(form.view(customerID, 0, name), errs)
+	m := withErrors(form.view(ow, 0, name), errs)
 	m.Adding = true
-	m.Action = customerURL(customerID) + "/contacts"
-	m.CancelURL = customerURL(customerID)
+	m.Action = ow.url() + "/contacts"
+	m.CancelURL = ow.url()
 	m.Hidden = []views.Hidden{{Name: fieldNonce, Value: f.Nonce}}
 	m.Layout = a.layout(c, "Add contact · "+name)
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)

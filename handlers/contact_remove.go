@@ -14,29 +14,29 @@ import (
 // value, memo, flags, texting status), with a warning when it is the
 // customer's last phone number or last email.
 func (a *App) contactRemove(c echo.Context) error {
-	customerID, contactID, err := contactIDs(c)
+	ow, contactID, err := a.ownerAndContact(c)
 	if err != nil {
 		return err
 	}
-	name, contact, err := a.loadContact(c, customerID, contactID)
+	name, contact, err := a.loadContact(c, ow, contactID)
 	if err != nil {
 		return err
 	}
-	contacts, err := a.st.ListContacts(c.Request().Context(), customerID)
+	contacts, err := a.st.ListContactsOf(c.Request().Context(), ow.Owner)
 	if err != nil {
 		return upstreamError(err, "contact list of "+name)
 	}
-	return a.renderRemove(c, http.StatusOK, customerID, name, contact, lastOfItsKind(contacts, contact), newNonce(), nil)
+	return a.renderRemove(c, http.StatusOK, ow, name, contact, lastOfItsKind(contacts, contact), newNonce(), nil)
 }
 
 // renderRemove is the one render path of the confirmation page.
-func (a *App) renderRemove(c echo.Context, status int, customerID int64, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
+func (a *App) renderRemove(c echo.Context, status int, ow owner, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
 	fields, prefs, combined := a.recordFields(ct)
 	m := views.RemovePage{
 		Layout:        a.layout(c, "Remove contact · "+name),
 		CustomerName:  name,
-		Action:        contactURL(customerID, ct.ID) + "/delete",
-		CancelURL:     contactURL(customerID, ct.ID),
+		Action:        ow.contactURL(ct.ID) + "/delete",
+		CancelURL:     ow.contactURL(ct.ID),
 		CSRFField:     csrfField,
 		ModifiedOn:    ct.ModifiedOn.UTC().Format(time.RFC3339Nano),
 		Nonce:         nonce,

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -18,35 +17,36 @@ import (
 // restored"); restored already: 303 to the confirmation, which says by
 // whom; faults: the confirmation again, saying it was NOT restored.
 func (a *App) contactRestore(c echo.Context) error {
-	customerID, removal, err := a.removalOf(c)
+	ow, removal, err := a.removalOf(c)
 	if err != nil {
 		return err
 	}
 	nonce := c.Request().PostForm.Get(fieldNonce)
 	o, err := a.changes.Undo(c.Request().Context(), change.UndoRequest{
 		Actor:      a.changeActor(c),
-		CustomerID: customerID,
+		CustomerID: ow.CustomerID,
+		LocationID: ow.LocationID,
 		Removal:    removal.ID,
 		Form:       submissionKey(c, nonce, removal.ID),
 	})
 	if errors.Is(err, change.ErrNotUndoable) {
-		return failPage(http.StatusNotFound, "Nothing to restore", "That removal cannot be restored: it is not a removal of this customer's contact that succeeded.", err)
+		return failPage(http.StatusNotFound, "Nothing to restore", "That removal cannot be restored: it is not a removal of this "+ow.kind()+"'s contact that succeeded.", err)
 	}
-	if done := a.undone(c, customerID, removal.ID, o); done != nil {
+	if done := a.undone(c, ow, removal.ID, o); done != nil {
 		return done()
 	}
-	status, alert := a.notSavedAlert(o, fmt.Sprintf("customer with ID %d", customerID), customerURL(customerID))
-	return a.renderRestore(c, status, customerID, removal, nonce, alert)
+	status, alert := a.notSavedAlert(o, ow.describe(), ow.url())
+	return a.renderRestore(c, status, ow, removal, nonce, alert)
 }
 
 // contactRestoreStale answers a Restore posted from a session that no
 // longer exists: nothing is restored; the confirmation comes back with a
 // fresh token.
 func (a *App) contactRestoreStale(c echo.Context) error {
-	customerID, removal, err := a.removalOf(c)
+	ow, removal, err := a.removalOf(c)
 	if err != nil {
 		return err
 	}
 	alert := &views.Alert{NotSaved: true, Title: "Your session expired, so nothing was restored", Body: "Check the contact below and confirm again."}
-	return a.renderRestore(c, http.StatusForbidden, customerID, removal, newNonce(), alert)
+	return a.renderRestore(c, http.StatusForbidden, ow, removal, newNonce(), alert)
 }

@@ -15,11 +15,15 @@ import (
 	"github.com/contactdesk/contactdesk/views"
 )
 
-// restorePath is a removal's Restore: GET asks, POST restores.
-const restorePath = "/customers/:id/removals/:removal/restore"
+// restorePath is a removal's Restore: GET asks, POST restores; a
+// location's removals are under /locations/{id} (locationRestorePath).
+const (
+	restorePath         = "/customers/:id/removals/:removal/restore"
+	locationRestorePath = "/locations/:id/removals/:removal/restore"
+)
 
-func restoreURL(customerID, removal int64) string {
-	return fmt.Sprintf("/customers/%d/removals/%d/restore", customerID, removal)
+func restoreURL(ow owner, removal int64) string {
+	return fmt.Sprintf("%s/removals/%d/restore", ow.url(), removal)
 }
 
 // contactRestoreConfirm asks to confirm the Restore of a removal from the
@@ -28,51 +32,49 @@ func restoreURL(customerID, removal int64) string {
 // that texted STOP. A removal restored already says so, by whom, and
 // links the contact, instead of offering a second one.
 func (a *App) contactRestoreConfirm(c echo.Context) error {
-	customerID, removal, err := a.removalOf(c)
+	ow, removal, err := a.removalOf(c)
 	if err != nil {
 		return err
 	}
-	return a.renderRestore(c, http.StatusOK, customerID, removal, newNonce(), nil)
+	return a.renderRestore(c, http.StatusOK, ow, removal, newNonce(), nil)
 }
 
 // removalOf reads a Restore URL's ids and the removal's audit entry: a 404
-// unless it is a removal of that customer's contact that succeeded.
-func (a *App) removalOf(c echo.Context) (int64, audit.Entry, error) {
-	customerID, err := pathID(c, "id", "customer")
+// unless it is a removal of that customer's (or location's) contact that
+// succeeded.
+func (a *App) removalOf(c echo.Context) (owner, audit.Entry, error) {
+	ow, err := a.pageOwner(c)
 	if err != nil {
-		return 0, audit.Entry{}, err
+		return owner{}, audit.Entry{}, err
 	}
 	id, err := pathID(c, "removal", "removal")
 	if err != nil {
-		return 0, audit.Entry{}, err
+		return owner{}, audit.Entry{}, err
 	}
 	e, err := audit.Get(c.Request().Context(), a.audit, id)
 	switch {
 	case errors.Is(err, audit.ErrNotFound):
 	case err != nil:
-		return 0, audit.Entry{}, failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
-	case e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved && e.CustomerID == customerID:
-		return customerID, e, nil
+		return owner{}, audit.Entry{}, failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
+	case e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved && e.CustomerID == ow.CustomerID && e.LocationID == ow.LocationID:
+		return ow, e, nil
 	}
-	return 0, audit.Entry{}, failPage(http.StatusNotFound, "Nothing to restore",
-		"The audit trail has no removal of this customer's contact that succeeded with that number.", err)
+	return owner{}, audit.Entry{}, failPage(http.StatusNotFound, "Nothing to restore",
+		"The audit trail has no removal of this "+ow.kind()+"'s contact that succeeded with that number.", err)
 }
 
 // renderRestore is the one render path of the Restore confirmation.
-func (a *App) renderRestore(c echo.Context, status int, customerID int64, removal audit.Entry, nonce string, alert *views.Alert) error {
+func (a *App) renderRestore(c echo.Context, status int, ow owner, removal audit.Entry, nonce string, alert *views.Alert) error {
 	ctx := c.Request().Context()
-	name, err := a.customerName(c, customerID)
-	if err != nil {
-		return err
-	}
+	name := ow.Name
 	r := change.RemovalOf(removal)
 	m := views.RestorePage{
 		Layout:       a.layout(c, "Restore contact · "+name),
 		CustomerName: name,
-		CustomerURL:  customerURL(customerID),
+		CustomerURL:  ow.url(),
 		Removal:      removal.ID,
-		Action:       restoreURL(customerID, removal.ID),
-		CancelURL:    fmt.Sprintf("/audit?customer=%d", customerID),
+		Action:       restoreURL(ow, removal.ID),
+		CancelURL:    auditURLOf(ow),
 		CSRFField:    csrfField,
 		Nonce:        nonce,
 		RemovedBy:    cmp.Or(removal.ActorName, removal.ActorEmail),
@@ -86,7 +88,8 @@ func (a *App) renderRestore(c echo.Context, status int, customerID int64, remova
 		m.JobURL = bulkURL(removal.Job)
 	}
 	m.Fields, m.Preferences, m.CombinedFlag = a.removedFields(r)
-	if m.Restored, err = a.restoration(ctx, customerID, removal.ID); err != nil {
+	var err error
+	if m.Restored, err = a.restoration(ctx, ow, removal.ID); err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
 	}
 	return a.render(c, status, views.RestoreContact(m))
@@ -94,12 +97,12 @@ func (a *App) renderRestore(c echo.Context, status int, customerID int64, remova
 
 // restoration is the undo that brought a removal back, as the page says
 // it; nil when there is none.
-func (a *App) restoration(ctx context.Context, customerID, removal int64) (*views.Restoration, error) {
+func (a *App) restoration(ctx context.Context, ow owner, removal int64) (*views.Restoration, error) {
 	by, found, err := a.changes.RestoredBy(ctx, removal)
 	if err != nil || !found {
 		return nil, err
 	}
-	return &views.Restoration{By: cmp.Or(by.ActorName, by.ActorEmail), At: a.timeView(by.Time), ContactURL: contactURL(customerID, by.ContactID)}, nil
+	return &views.Restoration{By: cmp.Or(by.ActorName, by.ActorEmail), At: a.timeView(by.Time), ContactURL: ow.contactURL(by.ContactID)}, nil
 }
 
 // removedFields lays out a removed contact as its removal recorded it, as

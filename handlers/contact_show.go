@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,30 +16,30 @@ import (
 // record exactly as ServiceTitan answered the save, without reading it
 // again.
 func (a *App) contactShow(c echo.Context) error {
-	customerID, contactID, err := contactIDs(c)
+	ow, contactID, err := a.ownerAndContact(c)
 	if err != nil {
 		return err
 	}
 	// The history comes from the audit store and the record from
 	// ServiceTitan (or the save just made): read them side by side.
-	history, stop := a.readHistory(c, customerID, contactID)
+	history, stop := a.readHistory(c, ow, contactID)
 	defer stop()
 	var name string
 	contact, justSaved := client.Contact{}, false
-	if a.takeWritten(c, customerID, contactID) {
-		contact, justSaved = a.changes.Written(client.CustomerOwner(customerID), contactID)
+	if a.takeWritten(c, ow, contactID) {
+		contact, justSaved = a.changes.Written(ow.Owner, contactID)
 	}
 	if justSaved {
-		name, err = a.customerName(c, customerID)
+		name = ow.Name
 	} else {
-		name, contact, err = a.loadContact(c, customerID, contactID)
+		name, contact, err = a.loadContact(c, ow, contactID)
 	}
 	if err != nil {
 		return err // stop cancels the history read: no page shows it
 	}
-	m := a.recordPage(c, customerID, name, contact)
+	m := a.recordPage(c, ow, name, contact)
 	m.History, m.HistoryUnavailable = history()
-	m.HistoryURL = "/audit?customer=" + strconv.FormatInt(customerID, 10)
+	m.HistoryURL = auditURLOf(ow)
 	return a.render(c, http.StatusOK, views.Record(m))
 }
 
@@ -48,10 +47,11 @@ func (a *App) contactShow(c echo.Context) error {
 // returns them as the page shows them, or unavailable when the store failed
 // (the page then says so); stop cancels the read if it is still going and
 // waits for it to end.
-func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
+func (a *App) readHistory(c echo.Context, ow owner, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
 	ctx, cancel := context.WithCancel(c.Request().Context())
 	read := aside(func() ([]views.HistoryEntry, error) {
-		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: customerID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
+		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: ow.CustomerID,
+			LocationID: ow.LocationID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
 		if err != nil {
 			if !errors.Is(ctx.Err(), context.Canceled) { // not stopped: a page says it is missing
 				a.log.ErrorContext(ctx, "history not shown", "error", err)
@@ -71,16 +71,16 @@ func (a *App) readHistory(c echo.Context, customerID, contactID int64) (wait fun
 // historyLimit is how many past attempts the record page shows.
 const historyLimit = 20
 
-func (a *App) recordPage(c echo.Context, customerID int64, customerName string, ct client.Contact) views.RecordPage {
+func (a *App) recordPage(c echo.Context, ow owner, customerName string, ct client.Contact) views.RecordPage {
 	fields, prefs, combined := a.recordFields(ct)
 	return views.RecordPage{
 		Layout:       a.layout(c, contactTitle(ct)+" · "+customerName),
-		CustomerID:   customerID,
+		CustomerID:   ow.CustomerID,
 		CustomerName: customerName,
-		CustomerURL:  customerURL(customerID),
+		CustomerURL:  ow.url(),
 		ContactID:    ct.ID,
-		EditURL:      contactURL(customerID, ct.ID) + "/edit",
-		RemoveURL:    contactURL(customerID, ct.ID) + "/delete",
+		EditURL:      ow.contactURL(ct.ID) + "/edit",
+		RemoveURL:    ow.contactURL(ct.ID) + "/delete",
 		Fields:       fields,
 		Preferences:  prefs,
 		CombinedFlag: combined,

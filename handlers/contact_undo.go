@@ -17,7 +17,7 @@ import (
 // brought back with Restore, which shows it first. Done: 303 to the
 // contact ("Contact restored"). Already back: 303 with a note.
 func (a *App) contactUndo(c echo.Context) error {
-	customerID, err := pathID(c, "id", "customer")
+	ow, err := a.pageOwner(c)
 	if err != nil {
 		return err
 	}
@@ -29,47 +29,48 @@ func (a *App) contactUndo(c echo.Context) error {
 	case removal != a.undoable(c):
 		return failPageTo(http.StatusForbidden, "Not the removal you just made",
 			"Undo brings back only the removal you made last, from this browser; nothing was added. To bring back another removal, restore it from its confirmation page, which shows it first.",
-			restoreURL(customerID, removal), "Restore it from its confirmation page",
+			restoreURL(ow, removal), "Restore it from its confirmation page",
 			fmt.Errorf("undo of removal %d refused: this session's last removal is %d", removal, a.undoable(c)))
 	}
 	o, err := a.changes.Undo(c.Request().Context(), change.UndoRequest{
 		Actor:      a.changeActor(c),
-		CustomerID: customerID,
+		CustomerID: ow.CustomerID,
+		LocationID: ow.LocationID,
 		Removal:    removal,
 		Form:       submissionKey(c, form.Get(fieldNonce), removal),
 	})
 	if errors.Is(err, change.ErrNotUndoable) {
-		return failPage(http.StatusNotFound, "Nothing to undo", "That removal cannot be undone from here: it is not a removal of this customer's contact that succeeded.", err)
+		return failPage(http.StatusNotFound, "Nothing to undo", "That removal cannot be undone from here: it is not a removal of this "+ow.kind()+"'s contact that succeeded.", err)
 	}
-	if done := a.undone(c, customerID, removal, o); done != nil {
+	if done := a.undone(c, ow, removal, o); done != nil {
 		return done()
 	}
-	status, alert := a.notSavedAlert(o, fmt.Sprintf("customer with ID %d", customerID), "")
+	status, alert := a.notSavedAlert(o, ow.describe(), "")
 	return failPage(status, alert.Title, "The contact was NOT restored. "+alert.Body, nil)
 }
 
 // undone answers an undo or a restore whose outcome needs no page of its
 // own: the contact back (or back already), with a redirect. It returns nil
 // for the failures each caller shows its own way.
-func (a *App) undone(c echo.Context, customerID, removal int64, o change.Outcome) func() error {
+func (a *App) undone(c echo.Context, ow owner, removal int64, o change.Outcome) func() error {
 	switch o.Result {
 	case change.Saved:
 		return func() error {
-			a.restored(c, customerID, o)
-			return a.redirect(c, contactURL(customerID, o.Contact.ID))
+			a.restored(c, ow, o)
+			return a.redirect(c, ow.contactURL(o.Contact.ID))
 		}
 	case change.AlreadyRestored:
 		return func() error {
 			a.addFlash(c, flashNote, "That removal was restored already, so nothing was added.")
-			return a.redirect(c, restoreURL(customerID, removal))
+			return a.redirect(c, restoreURL(ow, removal))
 		}
 	case change.Duplicate:
 		return func() error {
 			a.addFlash(c, flashNote, "The customer already has that contact again; nothing was added.")
 			if o.Contact.ID != 0 {
-				return a.redirect(c, contactURL(customerID, o.Contact.ID))
+				return a.redirect(c, ow.contactURL(o.Contact.ID))
 			}
-			return a.redirect(c, customerURL(customerID))
+			return a.redirect(c, ow.url())
 		}
 	}
 	return nil
@@ -78,8 +79,8 @@ func (a *App) undone(c echo.Context, customerID, removal int64, o change.Outcome
 // restored says on the next page that a removal was undone (by Undo or
 // Restore), and what it could not bring back: a number's texting opt-out,
 // preferences ServiceTitan did not take.
-func (a *App) restored(c echo.Context, customerID int64, o change.Outcome) {
-	a.keepWritten(c, customerID, o.Contact.ID)
+func (a *App) restored(c echo.Context, ow owner, o change.Outcome) {
+	a.keepWritten(c, ow, o.Contact.ID)
 	a.addFlash(c, flashOK, "Contact restored")
 	if o.Confirmed {
 		a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")

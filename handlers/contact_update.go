@@ -23,7 +23,7 @@ import (
 // anything was saved. A repeated post of the same form gets the first
 // post's outcome.
 func (a *App) contactUpdate(c echo.Context) error {
-	customerID, contactID, err := contactIDs(c)
+	ow, contactID, err := a.ownerAndContact(c)
 	if err != nil {
 		return err
 	}
@@ -31,55 +31,56 @@ func (a *App) contactUpdate(c echo.Context) error {
 
 	outcome := a.changes.Update(c.Request().Context(), change.UpdateRequest{
 		Actor:      a.changeActor(c),
-		CustomerID: customerID,
+		CustomerID: ow.CustomerID,
+		LocationID: ow.LocationID,
 		ContactID:  contactID,
 		Opened:     form.Opened,
 		Asked:      form.Fields,
 		Form:       submissionKey(c, form.Nonce),
 	})
-	return a.showUpdate(c, form, customerID, contactID, outcome)
+	return a.showUpdate(c, form, ow, contactID, outcome)
 }
 
 // contactUpdateStale answers a save posted from a session that no longer
 // exists (it expired, or the app restarted): nothing is sent, and the
 // person's input comes back with a fresh token.
 func (a *App) contactUpdateStale(c echo.Context) error {
-	customerID, contactID, err := contactIDs(c)
+	ow, contactID, err := a.ownerAndContact(c)
 	if err != nil {
 		return err
 	}
 	form := parseContactForm(c.Request().PostForm)
-	return a.renderForm(c, http.StatusForbidden, form, customerID, contactID, change.FieldErrors{}, &views.Alert{
+	return a.renderForm(c, http.StatusForbidden, form, ow, contactID, change.FieldErrors{}, &views.Alert{
 		Title: "Your session expired, so nothing was saved", NotSaved: true, Retry: true,
 		Body: "Check the form below (it still holds what you typed) and save again.",
 	})
 }
 
 // showUpdate maps the outcome of a save to its page.
-func (a *App) showUpdate(c echo.Context, form contactForm, customerID, contactID int64, o change.Outcome) error {
+func (a *App) showUpdate(c echo.Context, form contactForm, ow owner, contactID int64, o change.Outcome) error {
 	what := fmt.Sprintf("contact with ID %d", contactID)
 	switch o.Result {
 	case change.Saved:
-		a.keepWritten(c, customerID, contactID)
+		a.keepWritten(c, ow, contactID)
 		a.addFlash(c, flashOK, "Contact updated")
 		if o.Confirmed {
 			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: your change is there.")
 		}
-		return a.redirect(c, contactURL(customerID, contactID))
+		return a.redirect(c, ow.contactURL(contactID))
 	case change.NoChange:
 		if o.Contact.ID != 0 && form.Opened.ChangedIn(o.Contact) {
 			a.addFlash(c, flashNote, "The contact already holds what you asked: it was changed to the same values since you opened the form. Nothing was sent.")
 		} else {
 			a.addFlash(c, flashNote, "No changes to save.")
 		}
-		return a.redirect(c, contactURL(customerID, contactID))
+		return a.redirect(c, ow.contactURL(contactID))
 	case change.Invalid:
-		return a.renderForm(c, http.StatusUnprocessableEntity, form, customerID, contactID, o.Errors, traceAlert(o.Problem.TraceID))
+		return a.renderForm(c, http.StatusUnprocessableEntity, form, ow, contactID, o.Errors, traceAlert(o.Problem.TraceID))
 	case change.Conflict:
-		return a.renderConflict(c, form, o.Value, o.Contact, customerID, contactID)
+		return a.renderConflict(c, form, o.Value, o.Contact, ow, contactID)
 	}
 
-	status, alert := a.notSavedAlert(o, what, contactURL(customerID, contactID))
+	status, alert := a.notSavedAlert(o, what, ow.contactURL(contactID))
 	var errs change.FieldErrors
 	switch o.Result {
 	case change.Duplicate:
@@ -88,7 +89,7 @@ func (a *App) showUpdate(c echo.Context, form contactForm, customerID, contactID
 		alert.Body += " Your input is still below so you can copy it."
 		alert.Retry = false
 	}
-	return a.renderForm(c, status, form, customerID, contactID, errs, alert)
+	return a.renderForm(c, status, form, ow, contactID, errs, alert)
 }
 
 // notSavedAlert words an outcome in which nothing, or nothing known, was
@@ -144,17 +145,14 @@ func traceAlert(traceID string) *views.Alert {
 // value when the form was opened, the value now and the person's own, and
 // rebases the form on the current record so "Save mine anyway" is a fresh
 // save against it.
-func (a *App) renderConflict(c echo.Context, form contactForm, value string, current client.Contact, customerID, contactID int64) error {
+func (a *App) renderConflict(c echo.Context, form contactForm, value string, current client.Contact, ow owner, contactID int64) error {
 	rebased := contactForm{Fields: change.Rebase(form.Fields, form.Opened, value, current), Nonce: form.Nonce, Opened: change.SnapshotOf(current)}
 	rebased.Value = a.keepTyped(form, value, rebased)
-	name, err := a.customerName(c, customerID)
-	if err != nil {
-		return err
-	}
-	m := withErrors(rebased.view(customerID, contactID, name), change.FieldErrors{})
+	name := ow.Name
+	m := withErrors(rebased.view(ow, contactID, name), change.FieldErrors{})
 	m.Layout = a.layout(c, "Edit contact · "+name)
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
-	m.Conflict = &views.Conflict{Rows: a.conflictRows(form.Opened, current, form.Fields), DiscardURL: contactURL(customerID, contactID) + "/edit"}
+	m.Conflict = &views.Conflict{Rows: a.conflictRows(form.Opened, current, form.Fields), DiscardURL: ow.contactURL(contactID) + "/edit"}
 	m.Conflict.By, m.Conflict.At = a.conflictAuthor(c, contactID, current.ModifiedOn)
 	return a.render(c, http.StatusConflict, views.EditContact(m))
 }

@@ -3,26 +3,18 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/client"
 )
 
-// loadContact reads a contact and its customer's name, as the record page
-// and the edit form show them, side by side.
-func (a *App) loadContact(c echo.Context, customerID, contactID int64) (string, client.Contact, error) {
-	var name string
-	var nameErr error
-	var wg sync.WaitGroup
-	ctx := c.Request().Context()
-	wg.Go(func() { name, nameErr = a.customerNameCtx(ctx, customerID) })
-	contact, err := a.st.GetContact(ctx, customerID, contactID)
-	wg.Wait()
-	if nameErr != nil {
-		return "", client.Contact{}, nameErr
-	}
+// loadContact reads a contact of its owner (named already, by pageOwner),
+// as the record page and the edit form show it, and returns the owner's
+// name with it.
+func (a *App) loadContact(c echo.Context, ow owner, contactID int64) (string, client.Contact, error) {
+	name := ow.Name
+	contact, err := a.st.GetContactOf(c.Request().Context(), ow.Owner, contactID)
 	if err != nil {
 		return "", client.Contact{}, upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, name))
 	}

@@ -241,8 +241,8 @@ func (a *App) rememberCustomer(c echo.Context, id int64) {
 
 // keepWritten notes, for the next page, which contact was just saved: the
 // record page then shows it as ServiceTitan answered the save.
-func (a *App) keepWritten(c echo.Context, customerID, contactID int64) {
-	a.session(c).Values[sessWritten] = writtenKey(customerID, contactID)
+func (a *App) keepWritten(c echo.Context, ow owner, contactID int64) {
+	a.session(c).Values[sessWritten] = writtenKey(ow, contactID)
 	changedSession(c)
 }
 
@@ -279,7 +279,7 @@ func (a *App) takeRemoval(c echo.Context) (int64, bool) {
 
 // takeWritten reports whether the contact is the one just saved, and
 // forgets it.
-func (a *App) takeWritten(c echo.Context, customerID, contactID int64) bool {
+func (a *App) takeWritten(c echo.Context, ow owner, contactID int64) bool {
 	sess := a.session(c)
 	key, _ := sess.Values[sessWritten].(string)
 	if key == "" {
@@ -287,7 +287,7 @@ func (a *App) takeWritten(c echo.Context, customerID, contactID int64) bool {
 	}
 	delete(sess.Values, sessWritten)
 	changedSession(c)
-	return key == writtenKey(customerID, contactID)
+	return key == writtenKey(ow, contactID)
 }
 
 // bindToIdentity starts a fresh session when a different person signs in
