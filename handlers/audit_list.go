@@ -30,8 +30,8 @@ const auditPageSize = 50
 // browser's time zone as its page sent it (the filter form's hidden field),
 // kept only when it names one and decides (see dateZone).
 type auditQuery struct {
-	Actor, Customer, From, To, Action, Job, TZ string
-	Page                                       int
+	Actor, Customer, Location, From, To, Action, Job, TZ string
+	Page                                                 int
 }
 
 // parseAuditQuery reads the filter; the page is the first (auditList reads
@@ -40,6 +40,7 @@ func parseAuditQuery(c echo.Context) auditQuery {
 	return auditQuery{
 		Actor:    strings.TrimSpace(c.QueryParam("actor")),
 		Customer: strings.TrimSpace(c.QueryParam("customer")),
+		Location: strings.TrimSpace(c.QueryParam("location")),
 		From:     strings.TrimSpace(c.QueryParam("from")),
 		To:       strings.TrimSpace(c.QueryParam("to")),
 		Action:   strings.TrimSpace(c.QueryParam("action")),
@@ -134,6 +135,13 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 		}
 		f.CustomerID = id
 	}
+	if q.Location != "" {
+		id, err := strconv.ParseInt(q.Location, 10, 64)
+		if err != nil || id <= 0 {
+			return f, "Location must be a service location's ID, like 100000001."
+		}
+		f.LocationID = id
+	}
 	for _, d := range []struct {
 		v    string
 		into *time.Time
@@ -159,7 +167,7 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 
 func (q auditQuery) url(path string, page int) string {
 	v := url.Values{}
-	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "from": q.From, "to": q.To, "action": q.Action, "job": q.Job, "tz": q.TZ} {
+	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "location": q.Location, "from": q.From, "to": q.To, "action": q.Action, "job": q.Job, "tz": q.TZ} {
 		if val != "" {
 			v.Set(k, val)
 		}
@@ -274,9 +282,13 @@ func (a *App) historyViews(entries []audit.Entry, names entryNames) []views.Hist
 			Time: a.timeView(e.Time), ActorEmail: e.ActorEmail, ActorName: e.ActorName,
 			Outcome: string(e.Outcome), OutcomeLabel: outcomeLabel(e),
 			Action: string(e.Action), ActionLabel: cmp.Or(actionLabels[e.Action], string(e.Action)),
-			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: contactURL(e.CustomerID, e.ContactID),
+			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: ownerOfEntry(e.CustomerID, e.LocationID).contactURL(e.ContactID),
 			Messages: e.Messages, TraceID: e.TraceID, Job: e.Job,
 			CustomerName: names.customers[e.CustomerID], ContactText: names.contacts[e.ContactID],
+		}
+		if e.LocationID != 0 {
+			h.LocationID, h.LocationName = e.LocationID, names.locations[e.LocationID]
+			h.LocationAuditURL = auditURLOf(ownerOfEntry(e.CustomerID, e.LocationID))
 		}
 		if e.Job != 0 {
 			h.JobURL = bulkURL(e.Job)
@@ -346,6 +358,7 @@ func (a *App) plainValue(field, v string) string {
 // removals among the entries, by removal: those offer no Restore.
 type entryNames struct {
 	customers map[int64]string
+	locations map[int64]string
 	contacts  map[int64]string
 	restored  map[int64]audit.Entry
 }
@@ -354,23 +367,32 @@ type entryNames struct {
 type indexLookups interface {
 	CustomersByID(ctx context.Context, ids []int64) (map[int64]index.Customer, error)
 	ContactsByID(ctx context.Context, ids []int64) (map[int64]index.Contact, error)
+	LocationsByID(ctx context.Context, ids []int64) (map[int64]index.Location, error)
 }
 
 func (a *App) entryNames(ctx context.Context, entries []audit.Entry) entryNames {
-	names := entryNames{customers: map[int64]string{}, contacts: map[int64]string{}, restored: a.restorations(ctx, entries)}
+	names := entryNames{customers: map[int64]string{}, locations: map[int64]string{}, contacts: map[int64]string{}, restored: a.restorations(ctx, entries)}
 	idx, ok := a.index.(indexLookups)
 	if !ok || len(entries) == 0 {
 		return names
 	}
-	var customers, contacts []int64
+	var customers, contacts, locations []int64
 	for _, e := range entries {
 		customers, contacts = append(customers, e.CustomerID), append(contacts, e.ContactID)
+		if e.LocationID != 0 {
+			locations = append(locations, e.LocationID)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if cs, err := idx.CustomersByID(ctx, slices.Compact(slices.Sorted(slices.Values(customers)))); err == nil {
 		for id, c := range cs {
 			names.customers[id] = c.Name
+		}
+	}
+	if ls, err := idx.LocationsByID(ctx, slices.Compact(slices.Sorted(slices.Values(locations)))); err == nil {
+		for id, l := range ls {
+			names.locations[id] = locationName(client.Location{Name: l.Name, Address: l.Address})
 		}
 	}
 	if cs, err := idx.ContactsByID(ctx, slices.Compact(slices.Sorted(slices.Values(contacts)))); err == nil {

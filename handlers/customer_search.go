@@ -173,10 +173,21 @@ func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
 	if r.Field == "name" {
 		link.NameMarks = markWords(cu.Name, q.Words)
 	}
+	if l := r.Location; l != nil {
+		loc := client.Location{Name: l.Name, Address: l.Address}
+		text := locationName(loc)
+		if a := loc.Address.String(); a != "" && !strings.Contains(text, a) {
+			text += " (" + a + ")"
+		}
+		link.Location = &views.LocationMatch{ID: l.ID, URL: locationURL(l.ID), Text: []views.Segment{{Text: text}}}
+		if r.Contact == nil && (r.Field == "name" || r.Field == "address") {
+			link.Location.Text = markWords(text, q.Words)
+		}
+	}
 	if ct := r.Contact; ct != nil {
 		shown := a.displayValue(ct.Type, ct.Value)
 		link.MatchLabel = ct.Type.Label()
-		link.MatchURL = contactURL(cu.ID, ct.ID)
+		link.MatchURL = resultOwner(r).contactURL(ct.ID)
 		switch {
 		case r.Field == "memo":
 			link.Match = markWords(ct.Memo, q.Words)
@@ -192,13 +203,24 @@ func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
 	return link
 }
 
-// matchedURL opens a result's customer; when a contact matched, the page
-// marks it and puts the focus on its Edit (?contact=).
+// matchedURL opens a result's customer, or the service location that
+// matched; when a contact matched, the page marks it and puts the focus
+// on its Edit (?contact=), so one Enter opens it.
 func matchedURL(r index.Result) string {
+	u := resultOwner(r).url()
 	if r.Contact == nil {
-		return customerURL(r.Customer.ID)
+		return u
 	}
-	return customerURL(r.Customer.ID) + "?contact=" + strconv.FormatInt(r.Contact.ID, 10)
+	return u + "?contact=" + strconv.FormatInt(r.Contact.ID, 10)
+}
+
+// resultOwner is whose page a result opens: the location that matched,
+// else the customer.
+func resultOwner(r index.Result) owner {
+	if r.Location != nil {
+		return owner{Owner: client.LocationOwner(r.Customer.ID, r.Location.ID)}
+	}
+	return owner{Owner: client.CustomerOwner(r.Customer.ID)}
 }
 
 // searchLive asks ServiceTitan, as before the index existed: names, phone

@@ -1,19 +1,23 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
 
-// customerShow shows a customer and all of their contacts, and remembers
-// the customer among this person's recently opened ones.
+// customerShow shows a customer and all of their contacts, and their
+// service locations with their contacts, and remembers the customer among
+// this person's recently opened ones.
 func (a *App) customerShow(c echo.Context) error {
 	id, err := pathID(c, "id", "customer")
 	if err != nil {
@@ -31,6 +35,7 @@ func (a *App) customerShow(c echo.Context) error {
 
 	a.rememberCustomer(c, customer.ID)
 	a.names.Put(customer.ID, customer.Name)
+	ow := owner{Owner: client.CustomerOwner(customer.ID), Name: customer.Name, CustomerName: customer.Name}
 	m := views.CustomerPage{
 		Layout:  a.layout(c, customer.Name),
 		ID:      customer.ID,
@@ -38,19 +43,81 @@ func (a *App) customerShow(c echo.Context) error {
 		Address: customer.Address.String(),
 		Active:  customer.Active,
 		BackURL: "/",
-		AddURL:  customerURL(customer.ID) + "/contacts/new",
-		Undo:    a.undoForm(c, customer.ID),
+		AddURL:  ow.url() + "/contacts/new",
+		Undo:    a.undoForm(c, ow),
 	}
-	matched := matchedContact(c, contacts)
-	for i, ct := range contacts {
-		row := a.contactRow(customer.ID, ct)
-		row.Matched = ct.ID == matched
-		// The next step's focus: the contact the search matched, else the
-		// first; after a removal the Undo has it instead.
-		row.First = i == 0 && matched == 0 && m.Flash == "" && m.Notice == "" && m.Undo == nil
-		m.Contacts = append(m.Contacts, row)
-	}
+	m.Contacts = a.contactRows(c, ow, contacts, m)
+	m.Locations, m.LocationsNote = a.locationSections(ctx, customer)
 	return a.render(c, http.StatusOK, views.Customer(m))
+}
+
+// contactRows are an owner's contacts as its page lists them: the one a
+// search matched (?contact=) marked, and the next step's focus on it,
+// else on the first (after a removal the Undo has it instead).
+func (a *App) contactRows(c echo.Context, ow owner, contacts []client.Contact, m views.CustomerPage) []views.ContactRow {
+	matched := matchedContact(c, contacts)
+	var rows []views.ContactRow
+	for i, ct := range contacts {
+		row := a.contactRow(ow, ct)
+		row.Matched = ct.ID == matched
+		row.First = i == 0 && matched == 0 && m.Flash == "" && m.Notice == "" && m.Undo == nil
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// locationsShown is how many of a customer's locations its page shows
+// with their contacts (a read each, side by side); the others are listed
+// with a link. Most customers have one; a property manager dozens.
+const locationsShown = 12
+
+// locationSections reads a customer's service locations and, for the
+// first few, their contacts. What cannot be read leaves a note instead of
+// failing the page: the customer's own contacts are its point.
+func (a *App) locationSections(ctx context.Context, customer client.Customer) ([]views.LocationSection, string) {
+	locations, err := a.st.ListLocations(ctx, client.LocationQuery{CustomerID: customer.ID, IncludeInactive: true})
+	if err != nil {
+		a.log.WarnContext(ctx, "service locations not shown", "customer_id", customer.ID, "error", err)
+		return nil, "Its service locations could not be read from ServiceTitan just now. Reload the page to try again."
+	}
+	// Active ones first, then by id, as ServiceTitan lists them.
+	slices.SortStableFunc(locations, func(x, y client.Location) int { return boolOrder(x.Active, y.Active) })
+	sections := make([]views.LocationSection, len(locations))
+	var g errgroup.Group
+	g.SetLimit(summaryConcurrency)
+	for i, loc := range locations {
+		a.locations.Put(loc.ID, loc)
+		ow := owner{Owner: client.LocationOwner(customer.ID, loc.ID), Name: locationName(loc), CustomerName: customer.Name}
+		sections[i] = views.LocationSection{ID: loc.ID, Name: locationName(loc), Address: loc.Address.String(), Active: loc.Active,
+			URL: ow.url(), AddURL: ow.url() + "/contacts/new", Unread: i >= locationsShown}
+		if i >= locationsShown {
+			continue
+		}
+		g.Go(func() error {
+			contacts, err := a.st.ListContactsOf(ctx, ow.Owner)
+			if err != nil {
+				sections[i].Unread = true
+				return nil
+			}
+			for _, ct := range contacts {
+				sections[i].Contacts = append(sections[i].Contacts, a.contactRow(ow, ct))
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	return sections, ""
+}
+
+// boolOrder orders true before false.
+func boolOrder(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case x:
+		return -1
+	}
+	return 1
 }
 
 // matchedContact is the contact a search matched (?contact=, set by the
@@ -69,15 +136,15 @@ func matchedContact(c echo.Context, contacts []client.Contact) int64 {
 	return 0
 }
 
-// undoForm offers to undo the removal just made from this customer, read
-// from the audit trail; nil when there is none.
-func (a *App) undoForm(c echo.Context, customerID int64) *views.UndoForm {
+// undoForm offers to undo the removal just made from this owner's
+// contacts, read from the audit trail; nil when there is none.
+func (a *App) undoForm(c echo.Context, ow owner) *views.UndoForm {
 	id, ok := a.takeRemoval(c)
 	if !ok {
 		return nil
 	}
 	e, err := audit.Get(c.Request().Context(), a.audit, id)
-	if err != nil || e.CustomerID != customerID || e.Action != audit.ActionDelete {
+	if err != nil || e.CustomerID != ow.CustomerID || e.LocationID != ow.LocationID || e.Action != audit.ActionDelete {
 		return nil
 	}
 	var typ client.ContactType
@@ -92,7 +159,7 @@ func (a *App) undoForm(c echo.Context, customerID int64) *views.UndoForm {
 	}
 	token, _ := c.Get(csrfContextKey).(string)
 	return &views.UndoForm{
-		Action: customerURL(customerID) + "/contacts/undo", CSRFField: csrfField, CSRFToken: token,
+		Action: ow.url() + "/contacts/undo", CSRFField: csrfField, CSRFToken: token,
 		Removal: id, Nonce: newNonce(), What: typ.Label() + " " + a.displayValue(typ, value),
 	}
 }

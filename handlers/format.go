@@ -78,7 +78,7 @@ func contactURL(customerID, contactID int64) string {
 	return fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID)
 }
 
-func (a *App) contactRow(customerID int64, ct client.Contact) views.ContactRow {
+func (a *App) contactRow(ow owner, ct client.Contact) views.ContactRow {
 	return views.ContactRow{
 		ID:         ct.ID,
 		TypeLabel:  ct.Type.Label(),
@@ -88,9 +88,9 @@ func (a *App) contactRow(customerID int64, ct client.Contact) views.ContactRow {
 		DoNotText:  ct.PhoneSettings != nil && ct.PhoneSettings.DoNotText,
 		Flags:      flagViews(ct.Preferences),
 		ModifiedOn: a.timeView(ct.ModifiedOn),
-		URL:        contactURL(customerID, ct.ID),
-		EditURL:    contactURL(customerID, ct.ID) + "/edit",
-		RemoveURL:  contactURL(customerID, ct.ID) + "/delete",
+		URL:        ow.contactURL(ct.ID),
+		EditURL:    ow.contactURL(ct.ID) + "/edit",
+		RemoveURL:  ow.contactURL(ct.ID) + "/delete",
 	}
 }
 

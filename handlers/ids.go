@@ -21,17 +21,6 @@ func pathID(c echo.Context, name, what string) (int64, error) {
 	return id, nil
 }
 
-// contactIDs reads the customer and contact ids of a contact URL.
-func contactIDs(c echo.Context) (customerID, contactID int64, err error) {
-	if customerID, err = pathID(c, "id", "customer"); err != nil {
-		return 0, 0, err
-	}
-	if contactID, err = pathID(c, "contactId", "contact"); err != nil {
-		return 0, 0, err
-	}
-	return customerID, contactID, nil
-}
-
 // maxPage is the highest page number a list takes: far past the end of any
 // list people page through, and small enough that no offset made from it
 // overflows.

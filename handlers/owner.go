@@ -153,4 +153,3 @@ func auditURLOf(ow owner) string {
 func ownerOfEntry(customerID, locationID int64) owner {
 	return owner{Owner: client.Owner{CustomerID: customerID, LocationID: locationID}}
 }
-

@@ -73,8 +73,11 @@ func TestCustomerPageListsAllContacts(t *testing.T) {
 	if p.status != 200 {
 		t.Fatalf("status %d", p.status)
 	}
-	if n := p.doc.Find("[data-contact-id]").Length(); n != 3 {
+	if n := p.doc.Find("[data-contacts]").First().Find("[data-contact-id]").Length(); n != 3 {
 		t.Errorf("contacts shown = %d, want 3", n)
+	}
+	if n := p.doc.Find("[data-location-id='50'] [data-contact-id]").Length(); n != 2 {
+		t.Errorf("the location's contacts shown = %d, want 2", n)
 	}
 	for _, want := range []string{"Ada Lovelace", "12 Analytical Way", "(217) 555-0177", "ada@example.com", "Cell", "Opted out"} {
 		if !strings.Contains(text(p, "main"), want) {

@@ -72,6 +72,17 @@ func ada() sandbox.Record {
 			{ID: 9, Type: client.ContactPhone, Value: "2175550123", CreatedOn: baseTime, ModifiedOn: baseTime,
 				PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550123"}},
 		},
+		Locations: []sandbox.LocationRecord{{
+			Location: client.Location{ID: 50, Active: true, Name: "Lovelace Cottage",
+				Address: client.Address{Street: "3 Byron Lane", City: "Springfield", State: "IL", Zip: "62702"}, CreatedOn: baseTime, ModifiedOn: baseTime},
+			Contacts: []client.Contact{
+				{ID: 70, Type: client.ContactMobilePhone, Value: "2175550164", Memo: "Neighbor - has a key", CreatedOn: baseTime, ModifiedOn: baseTime,
+					PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550164"},
+					Preferences:   &client.Preferences{JobRemindersEnabled: true, InvoiceStatementNotification: false}},
+				{ID: 71, Type: client.ContactPhone, Value: "2175550185", Memo: "Gate call box", CreatedOn: baseTime, ModifiedOn: baseTime,
+					PhoneSettings: &client.PhoneSettings{PhoneNumber: "2175550185"}},
+			},
+		}},
 	}
 }
 

@@ -112,3 +112,9 @@ func (s *Store) ReachOf(ctx context.Context, customerIDs []int64) (map[int64]Rea
 	}
 	return out, nil
 }
+
+// LocationsByID reads locations by id, for pages that name them (the
+// audit trail).
+func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]Location, error) {
+	return s.locationsByID(ctx, ids)
+}

@@ -69,6 +69,17 @@ type CustomerLink struct {
 	// Phone is the customer's first phone number, formatted, when the
 	// contact that matched is not it: three "Aarav Smith" told apart.
 	Phone string
+	// Location is the customer's service location that matched, or
+	// whose contact matched (data-location-id): its name and address,
+	// with the matching words marked when it matched itself.
+	Location *LocationMatch
+}
+
+// LocationMatch is the location a search result matched.
+type LocationMatch struct {
+	ID   int64
+	URL  string
+	Text []Segment
 }
 
 // Segment is a piece of text; Mark says it matched a search.
@@ -142,6 +153,38 @@ type CustomerPage struct {
 	AddURL   string
 	// Undo offers to bring back the contact just removed.
 	Undo *UndoForm
+	// Locations are the customer's service locations, each with its
+	// contacts (data-location-id); LocationsNote says why some are not
+	// shown (ServiceTitan could not be read).
+	Locations     []LocationSection
+	LocationsNote string
+	// Of is the location's customer when the page is a location's
+	// (GET /locations/{id}); its ID is then the location's.
+	Of *OwnerLink
+}
+
+// IsLocation reports whether the page is a service location's.
+func (m CustomerPage) IsLocation() bool { return m.Of != nil }
+
+// OwnerLink links a customer or a location by its name.
+type OwnerLink struct {
+	Name string
+	URL  string
+}
+
+// LocationSection is one service location on its customer's page: its
+// name, address and contacts.
+type LocationSection struct {
+	ID       int64
+	Name     string
+	Address  string
+	Active   bool
+	URL      string
+	AddURL   string
+	Contacts []ContactRow
+	// Unread: its contacts could not be read (or were not, past the
+	// first few locations); the link shows them.
+	Unread bool
 }
 
 // UndoForm is the "Undo" button after a removal: a POST naming the
@@ -208,9 +251,15 @@ type HistoryEntry struct {
 	// CustomerName and ContactText name them when the app knows them
 	// ("Grace Hopper", "Mobile (217) 555-0123"); ids otherwise.
 	CustomerName, ContactText string
-	Changes                   []ChangeView
-	Messages                  []string
-	TraceID                   string
+	// LocationID is the service location whose contact it was (0: the
+	// customer's own); LocationName names it when the app knows it, and
+	// LocationAuditURL lists its changes (/audit?location=).
+	LocationID       int64
+	LocationName     string
+	LocationAuditURL string
+	Changes          []ChangeView
+	Messages         []string
+	TraceID          string
 	// Job is the bulk job that made the attempt (0: a person's own edit),
 	// JobURL its page.
 	Job    int64
