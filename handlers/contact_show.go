@@ -39,7 +39,7 @@ func (a *App) contactShow(c echo.Context) error {
 	}
 	m := a.recordPage(c, ow, name, contact)
 	m.History, m.HistoryUnavailable = history()
-	m.HistoryURL = auditURLOf(ow)
+	m.HistoryURL, m.OwnerKind = auditURLOf(ow), ow.kind()
 	return a.render(c, http.StatusOK, views.Record(m))
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -30,7 +31,7 @@ func (a *App) locationShow(c echo.Context) error {
 		return upstreamError(err, "contact list for "+ow.Name)
 	}
 	a.rememberCustomer(c, ow.CustomerID)
-	name := locationName(loc)
+	name := cmp.Or(loc.Name, locationName(loc))
 	m := views.CustomerPage{
 		Layout:  a.layout(c, name+" · "+ow.CustomerName),
 		ID:      id,

@@ -169,6 +169,9 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		if places, err = s.locationsLike(ctx, terms); err != nil {
 			return Results{}, err
 		}
+		// A customer's active location before one it sold or merged
+		// away, when both match.
+		slices.SortStableFunc(places, func(a, b Location) int { return boolOrder(b.Active, a.Active) })
 	}
 	customers, err := s.customersByID(ctx, append(customerIDs(contacts), locationCustomers(places)...))
 	if err != nil {

@@ -229,8 +229,10 @@ type RecordPage struct {
 	CombinedFlag *RecordField
 	// History is the contact's audit trail, newest first.
 	History []HistoryEntry
-	// HistoryURL lists the whole trail of this customer.
+	// HistoryURL lists the whole trail of this customer (or location).
 	HistoryURL string
+	// OwnerKind is whose contact it is: "customer" or "location".
+	OwnerKind string
 	// HistoryUnavailable: the audit trail could not be read.
 	HistoryUnavailable bool
 }
