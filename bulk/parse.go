@@ -97,6 +97,27 @@ func headerKey(cell string) string {
 // Invalid with its line number and why; the whole list is refused only
 // when it is too large, has too many rows, or is not text.
 func Parse(r io.Reader, region string) (List, error) {
+	return ParseColumn(r, region, "")
+}
+
+// UnknownColumnsError: the list's first line is a header (words, no
+// number or address in it) naming no column the app reads, as an SMS
+// export's "From,Body,Date". Which column holds the numbers is asked, not
+// guessed; ParseColumn reads the list once it is told.
+type UnknownColumnsError struct {
+	// Columns are the header's cells as written.
+	Columns []string
+}
+
+func (e *UnknownColumnsError) Error() string {
+	return "the list's header names no column the app reads (" + strings.Join(e.Columns, ", ") + ")"
+}
+
+// ParseColumn reads a list as Parse does; column, when set, is a cell of
+// its header (as written, any case) whose column holds the phone numbers
+// or email addresses, for a header naming none the app knows. A column
+// the header does not have is an UnknownColumnsError again.
+func ParseColumn(r io.Reader, region, column string) (List, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
 		return List{}, fmt.Errorf("read the list: %w", err)
@@ -150,6 +171,22 @@ func Parse(r io.Reader, region string) (List, error) {
 						list.Columns = append(list.Columns, c)
 					}
 				}
+				continue
+			}
+			if unknownHeader(rec) {
+				at := slices.IndexFunc(rec, func(cell string) bool { return column != "" && headerKey(cell) == headerKey(column) })
+				if at < 0 {
+					cells := make([]string, 0, len(rec))
+					for _, cell := range rec {
+						if cell = strings.TrimSpace(cell); cell != "" {
+							cells = append(cells, cell)
+						}
+					}
+					return List{}, &UnknownColumnsError{Columns: cells}
+				}
+				columns = make([]string, len(rec))
+				columns[at] = "value"
+				list.Columns = []string{"value"}
 				continue
 			}
 			columns = []string{"value"}
@@ -337,6 +374,25 @@ func header(rec []string) ([]string, bool) {
 		}
 	}
 	return cols, named > 0
+}
+
+// unknownHeader reports whether a first line is a header of columns the
+// app does not know: two cells or more, each a short word or two with no
+// digit or @ in it ("From,Body,Date"). A single word is read as a line
+// of the list, as before.
+func unknownHeader(rec []string) bool {
+	named := 0
+	for _, cell := range rec {
+		cell = strings.TrimSpace(cell)
+		switch {
+		case cell == "":
+		case len(cell) > 40 || strings.ContainsAny(cell, "@0123456789"):
+			return false
+		default:
+			named++
+		}
+	}
+	return named >= 2
 }
 
 // readRow reads the cells of a line under columns.

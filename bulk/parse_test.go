@@ -70,6 +70,29 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// A header naming no column the app knows (an SMS export) is asked
+// about, not read as lines that are all invalid; told the column, the
+// list reads (#29, item 3).
+func TestParseAsksWhichColumnOfAnUnknownHeader(t *testing.T) {
+	const sms = "From,Body,Date\n+1 217 555 0123,STOP,2026-11-02\n(512) 555-0142,stop please,2026-11-03\n"
+	_, err := Parse(strings.NewReader(sms), "US")
+	var unknown *UnknownColumnsError
+	if !errors.As(err, &unknown) || strings.Join(unknown.Columns, ",") != "From,Body,Date" {
+		t.Fatalf("err = %v, want the columns asked about", err)
+	}
+	l, err := ParseColumn(strings.NewReader(sms), "US", "from")
+	if err != nil || len(l.Rows) != 2 || l.Rows[0].Phone != "2175550123" || l.Rows[1].Phone != "5125550142" || len(l.Invalid) != 0 {
+		t.Fatalf("rows %+v, invalid %+v, err %v", l.Rows, l.Invalid, err)
+	}
+	if _, err := ParseColumn(strings.NewReader(sms), "US", "Sender"); !errors.As(err, &unknown) {
+		t.Errorf("a column the header lacks: %v", err)
+	}
+	// A single word is a line of the list, as before.
+	if l, err := Parse(strings.NewReader("hello\n2175550177\n"), "US"); err != nil || len(l.Rows) != 1 || len(l.Invalid) != 1 {
+		t.Errorf("a word and a number: %+v %v", l, err)
+	}
+}
+
 func idText(id int64) string {
 	if id == 0 {
 		return ""

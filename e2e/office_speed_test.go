@@ -264,3 +264,45 @@ func TestFixInBulkIsAListToTick(t *testing.T) {
 		checkA11y(t, page)
 	})
 }
+
+// A STOP list (#29, item 3): jobs named for what they are for, a plain
+// word that texting itself cannot be set, an SMS export's header asked
+// about instead of every line called invalid, and Start disabled when
+// nothing would change.
+func TestAStopListFromAnSMSExport(t *testing.T) {
+	app := startApp(t, withBulk(0, 0))
+	const sms = "From,Body,Date\n+1 217 555 0123,STOP,2026-11-02\n(512) 555-0142,stop,2026-11-03\n"
+	atWidths(t, func(t *testing.T, page playwright.Page) {
+		openBulkForm(t, page, app)
+		must(t, expect.Locator(page.Locator("[data-texting-note]")).ToContainText("cannot be set by this app or any other"))
+		must(t, listInput(page).Fill(sms))
+		must(t, byLabel(page, "Replied STOP: marketing and job reminders off").Check())
+		expectStatus(t, submitTo(t, page, bulkPreviewURL, click(previewButton(page))), http.StatusUnprocessableEntity)
+		must(t, expect.Locator(errorSummary(page)).ToBeFocused())
+		must(t, expect.Locator(errorSummary(page)).ToContainText("Which column holds the phone numbers"))
+		question := page.GetByRole("group", playwright.PageGetByRoleOptions{Name: "Which column holds the phone number or email?"})
+		must(t, expect.Locator(question.GetByRole("radio")).ToHaveCount(3))
+		must(t, expect.Locator(listInput(page)).ToHaveValue(sms))
+		must(t, expect.Locator(byLabel(page, "Replied STOP: marketing and job reminders off")).ToBeChecked())
+		checkA11y(t, page)
+		must(t, question.GetByLabel("From").Check())
+		previewList(t, page)
+		expectH1(t, page, "Preview: set Job reminders off, Marketing updates off")
+		// Ada's landline and Maria's mobile (its reminders and marketing
+		// off already): every line read, none invalid.
+		expectPreviewCounts(t, page, map[string]string{"change": "1", "unchanged": "1", "invalid": "0", "unmatched": "0"})
+		must(t, expect.Locator(button(page, "Start the job")).ToBeEnabled())
+		checkA11y(t, page)
+	})
+
+	// A list already as asked: nothing to start.
+	page := newCheckedPage(t)
+	openBulkForm(t, page, app)
+	must(t, listInput(page).Fill("(217) 555-0177\n")) // Ada's mobile: marketing already off
+	must(t, byLabel(page, "Unsubscribed from email: marketing off").Check())
+	previewList(t, page)
+	expectPreviewCounts(t, page, map[string]string{"change": "0", "unchanged": "1"})
+	must(t, expect.Locator(button(page, "Start the job")).ToBeDisabled())
+	must(t, expect.Locator(page.Locator("[data-nothing-to-do]")).ToBeVisible())
+	checkA11y(t, page)
+}

@@ -139,6 +139,9 @@ func (a *App) bulkHomePage(c echo.Context, form views.BulkForm) (views.BulkHome,
 	if m.Form.Flags == nil {
 		m.Form.Flags = bulkFlagChoices(nil)
 	}
+	if m.Form.Presets == nil {
+		m.Form.Presets = bulkPresetChoices(m.Form.Action)
+	}
 	if m.Jobs, err = a.bulkSummaries(c, jobs); err != nil {
 		return m, err
 	}

@@ -44,6 +44,17 @@ func (a *App) bulkConfirm(c echo.Context) error {
 			fmt.Errorf("bulk job %d confirmed by %s, owned by %s", id, who.Email, j.Owner.Email))
 	}
 	var p views.Problems
+	totals, err := a.bulk.Store.PreviewTotals(c.Request().Context(), id)
+	if err != nil {
+		return failPage(http.StatusServiceUnavailable, "", "The preview cannot be read just now. Try again in a minute.", err)
+	}
+	if totals.Change == 0 && !j.IndexLoading {
+		// The button is disabled; a post made anyway starts nothing. (A
+		// preview from a loading index is started by its owner's own
+		// "Start anyway", as it was.)
+		p.Add("job", "", "Nothing would change: every contact the list names is already as asked, or it names none. There is no job to start.")
+		return a.renderBulkPreview(c, http.StatusUnprocessableEntity, j, 1, p, "")
+	}
 	if j.IndexLoading && c.Request().PostFormValue(skipUnmatchedField) == "" {
 		// Previewed from an index still loading: lines may have matched
 		// nothing that should, and an opt-out list would be silently short.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"path/filepath"
@@ -39,10 +40,10 @@ func (a *App) bulkPreview(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", "5")
 		return a.renderBulkForm(c, http.StatusServiceUnavailable, form)
 	}
-	list, action, fileName, problems := a.readBulkForm(c)
+	list, action, fileName, problems, ask := a.readBulkForm(c)
 	if problems.HasErrors() {
 		form, _, _ := bulkFormFields(c.Request())
-		form.Problems = problems
+		form.Problems, form.Columns = problems, ask
 		return a.renderBulkForm(c, http.StatusUnprocessableEntity, form)
 	}
 	who, _ := actor(c)
@@ -106,8 +107,10 @@ func (a *App) bulkRights(c echo.Context) error {
 }
 
 // readBulkForm reads the list form: the list (a file wins over pasted
-// text), the action and the flags, and what is wrong with them.
-func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, fileName string, problems views.Problems) {
+// text), the action and the flags, and what is wrong with them. ask are
+// the columns of a header the app does not know, to ask which holds the
+// numbers (`column`).
+func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, fileName string, problems views.Problems, ask []string) {
 	r := c.Request()
 	form, action, problems := bulkFormFields(r)
 	var body io.Reader
@@ -116,7 +119,7 @@ func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, 
 		file, err := header.Open()
 		if err != nil {
 			problems.Add("file", "#field-file", "The file could not be read. Choose it again.")
-			return list, action, fileName, problems
+			return list, action, fileName, problems, nil
 		}
 		defer file.Close()
 		body, field = file, "file"
@@ -129,18 +132,26 @@ func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, 
 		switch {
 		case len(picked) == 0:
 			problems.Add("list", "#field-list", "Tick at least one contact to change.")
-			return list, action, fileName, problems
+			return list, action, fileName, problems, nil
 		case !ok:
 			problems.Add("list", "#field-list", "The ticked contacts could not be read: open Fix in bulk from the hygiene report again.")
-			return list, action, fileName, problems
+			return list, action, fileName, problems, nil
 		}
 		body = strings.NewReader(text)
 	} else {
 		problems.Add("list", "#field-list", "Paste a list, or choose a CSV file.")
-		return list, action, fileName, problems
+		return list, action, fileName, problems, nil
 	}
-	list, err := bulk.Parse(body, a.region)
+	list, err := bulk.ParseColumn(body, a.region, r.PostFormValue("column"))
+	var unknown *bulk.UnknownColumnsError
 	switch {
+	case errors.As(err, &unknown):
+		ask = unknown.Columns
+		msg := fmt.Sprintf("Which column holds the phone numbers or email addresses? The list's first line names %s, and the app knows none of them.", strings.Join(unknown.Columns, ", "))
+		if r.PostFormValue("column") != "" {
+			msg = fmt.Sprintf("The list's first line has no column %q: choose one of %s.", r.PostFormValue("column"), strings.Join(unknown.Columns, ", "))
+		}
+		problems.Add("column", "#field-column", msg)
 	case errors.Is(err, bulk.ErrTooLarge), errors.Is(err, bulk.ErrTooManyRows), errors.Is(err, bulk.ErrNotText):
 		problems.Add(field, "#field-"+field, upperFirst(err.Error())+".")
 	case err != nil:
@@ -148,7 +159,7 @@ func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, 
 	case len(list.Rows) == 0 && len(list.Invalid) == 0:
 		problems.Add(field, "#field-"+field, "The list is empty: put one phone number or email address on each line.")
 	}
-	return list, action, fileName, problems
+	return list, action, fileName, problems, ask
 }
 
 // sentFile is the list file posted, if any; it is not opened.
@@ -168,6 +179,7 @@ func sentFile(r *http.Request) *multipart.FileHeader {
 func bulkFormFields(r *http.Request) (form views.BulkForm, action bulk.Action, problems views.Problems) {
 	form.List = r.PostFormValue("list")
 	form.Hygiene = r.PostFormValue("hygiene")
+	form.Column = r.PostFormValue("column")
 	form.Action = r.PostFormValue("action")
 	chosen := map[string]string{}
 	action = bulk.Action{Kind: bulk.Kind(form.Action), Set: map[string]bool{}}
@@ -183,6 +195,12 @@ func bulkFormFields(r *http.Request) (form views.BulkForm, action bulk.Action, p
 	}
 	form.Flags = bulkFlagChoices(chosen)
 
+	if preset, ok := bulk.PresetNamed(form.Action); ok {
+		// A job named for what it is for sets its own preferences; the
+		// choices below are for "Set notification preferences".
+		action = bulk.Action{Kind: bulk.SetPreferences, Set: maps.Clone(preset.Set)}
+	}
+	form.Presets = bulkPresetChoices(form.Action)
 	switch action.Kind {
 	case bulk.SetPreferences:
 		if len(action.Set) == 0 && !problems.HasErrors() {
@@ -198,6 +216,15 @@ func bulkFormFields(r *http.Request) (form views.BulkForm, action bulk.Action, p
 		form.FileNote = fmt.Sprintf("You chose %s: choose it again, browsers do not send a file twice.", cleanFileName(header.Filename))
 	}
 	return form, action, problems
+}
+
+// bulkPresetChoices are the presets as choices of `action`.
+func bulkPresetChoices(chosen string) []views.Option {
+	out := make([]views.Option, len(bulk.Presets))
+	for i, p := range bulk.Presets {
+		out[i] = views.Option{Value: p.Name, Label: p.Label, Selected: p.Name == chosen}
+	}
+	return out
 }
 
 // cleanFileName keeps a file's base name, printable and short.
@@ -287,7 +314,8 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	case strings.EqualFold(who.Email, j.Owner.Email) && a.mayBulk(c):
 		m.Confirm = &views.BulkConfirm{CSRFField: csrfField, CSRFToken: a.csrfToken(c), Job: j.ID,
 			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed,
-			IndexLoading: j.IndexLoading, Unmatched: totals.Unmatched, SkipUnmatched: c.Request().PostFormValue(skipUnmatchedField) != ""}
+			IndexLoading: j.IndexLoading, Unmatched: totals.Unmatched, SkipUnmatched: c.Request().PostFormValue(skipUnmatchedField) != "",
+			NothingToDo: totals.Change == 0}
 	}
 	return a.render(c, status, views.BulkPreviewPage(m))
 }

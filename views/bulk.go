@@ -38,6 +38,14 @@ type BulkForm struct {
 	// Hygiene is that section (posted back as `hygiene`).
 	Picks   []BulkPick
 	Hygiene string
+	// Columns are the cells of a header the app does not know ("From,
+	// Body, Date"): the form asks which holds the numbers (`column`);
+	// Column is the one chosen.
+	Columns []string
+	Column  string
+	// Presets are the jobs named for what they are for ("Replied STOP"),
+	// more choices of `action`.
+	Presets []Option
 }
 
 // BulkPick is one contact of a list filled from the hygiene report, as
@@ -158,6 +166,9 @@ type BulkConfirm struct {
 	IndexLoading  bool
 	Unmatched     int
 	SkipUnmatched bool
+	// NothingToDo: no contact would change; the start button is disabled
+	// and says why.
+	NothingToDo bool
 }
 
 // BulkJob is a job's page (GET /bulk/{job} once confirmed).
@@ -250,4 +261,14 @@ func changedLabel(removal bool) string {
 		return "Removed"
 	}
 	return "Changed"
+}
+
+// presetChosen reports whether one of the presets is the action chosen.
+func (f BulkForm) presetChosen() bool {
+	for _, p := range f.Presets {
+		if p.Selected {
+			return true
+		}
+	}
+	return false
 }
