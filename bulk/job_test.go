@@ -353,6 +353,10 @@ func (f fakeIndex) CustomersByID(context.Context, []int64) (map[int64]index.Cust
 	return map[int64]index.Customer{}, nil
 }
 
+func (f fakeIndex) LocationsByID(context.Context, []int64) (map[int64]index.Location, error) {
+	return map[int64]index.Location{}, nil
+}
+
 // The job through every outcome, against a scripted ServiceTitan: each
 // contact is read once and written at most once; one already right costs
 // one call; the audit trail has one entry per change, naming the job.
@@ -858,5 +862,50 @@ func TestCountsOnBothDatabases(t *testing.T) {
 				t.Errorf("Counts = %+v, %v", c, err)
 			}
 		})
+	}
+}
+
+// A service location's contact is previewed and changed as a customer's
+// is: the preview names the location, the job writes the location's
+// contact (a read and a PATCH, never the customer's), and the audit entry
+// names the location and the job.
+func TestALocationContactInAList(t *testing.T) {
+	h := newHarness(t, 0)
+	ctx := context.Background()
+	remindersOff := Action{Kind: SetPreferences, Set: map[string]bool{"jobRemindersEnabled": false}}
+	id, p, err := h.svc.Preview(ctx, listOf(t, sandbox.SeedLocationContactValue), remindersOff, "sites.csv", kelly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rows) != 1 || p.Rows[0].LocationID != sandbox.SeedLocationID || p.Rows[0].ContactID != sandbox.SeedLocationContactID ||
+		p.Rows[0].CustomerID != sandbox.SeedCustomerID || !strings.Contains(p.Rows[0].LocationName, "Ada Lovelace") || p.Rows[0].Planned != PlanChange {
+		t.Fatalf("preview rows %+v", p.Rows)
+	}
+	var stored []Target
+	if err := h.store.EachResult(ctx, id, func(r Result) error {
+		if r.Target != nil {
+			stored = append(stored, *r.Target)
+		}
+		return nil
+	}); err != nil || len(stored) != 1 || stored[0].LocationID != sandbox.SeedLocationID || stored[0].LocationName != p.Rows[0].LocationName {
+		t.Fatalf("stored rows %+v, %v", stored, err)
+	}
+	if ok, err := h.svc.Confirm(ctx, id, kelly.Email); !ok || err != nil {
+		t.Fatalf("confirm: %v, %v", ok, err)
+	}
+	h.sb.ResetCounters()
+	h.run(t, h.runner(), id)
+	ct, _ := h.sb.LocationContact(sandbox.SeedLocationID, sandbox.SeedLocationContactID)
+	if ct.Preferences == nil || ct.Preferences.JobRemindersEnabled {
+		t.Errorf("the location's contact after the job: %+v", ct.Preferences)
+	}
+	reads, patches := h.sb.Requests(sandbox.OpListLocationContacts), h.sb.Requests(sandbox.OpUpdateLocationContact)
+	if reads+patches != 2 || h.sb.Requests(sandbox.OpListContacts)+h.sb.Requests(sandbox.OpUpdateContact) != 0 {
+		t.Errorf("%d reads and %d PATCHes of the location's contacts, %d calls on the customer's; want 1, 1 and 0", reads, patches,
+			h.sb.Requests(sandbox.OpListContacts)+h.sb.Requests(sandbox.OpUpdateContact))
+	}
+	entries, _, err := h.trail.List(ctx, audit.Filter{LocationID: sandbox.SeedLocationID})
+	if err != nil || len(entries) != 1 || entries[0].Job != id || entries[0].Outcome != audit.OutcomeSaved {
+		t.Errorf("audit %+v, %v", entries, err)
 	}
 }

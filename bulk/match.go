@@ -18,6 +18,7 @@ type Index interface {
 	ContactsByValue(ctx context.Context, values []string) (map[string][]index.Contact, error)
 	ContactsByID(ctx context.Context, ids []int64) (map[int64]index.Contact, error)
 	CustomersByID(ctx context.Context, ids []int64) (map[int64]index.Customer, error)
+	LocationsByID(ctx context.Context, ids []int64) (map[int64]index.Location, error)
 }
 
 // MaxPerValue bounds the contacts one line may match: a value held by more
@@ -38,6 +39,8 @@ type Preview struct {
 	// IndexLoading: the index had not read the whole tenant yet, so lines
 	// may have matched nothing, or fewer contacts, than they will.
 	IndexLoading bool
+	// locations are the service locations of the chunk being matched.
+	locations map[int64]index.Location
 }
 
 // Totals counts the preview as the page shows it.
@@ -95,6 +98,9 @@ func Match(ctx context.Context, idx Index, list List, action Action, fileName st
 		if err != nil {
 			return p, err
 		}
+		if p.locations, err = idx.LocationsByID(ctx, locationsOf(byValue, byID)); err != nil {
+			return p, err
+		}
 		for _, r := range chunk {
 			p.Lines = append(p.Lines, p.match(r, byValue, byID, customers, seen))
 		}
@@ -145,6 +151,25 @@ func lookup(ctx context.Context, idx Index, rows []Row) (map[string][]index.Cont
 	return byValue, byID, customers, nil
 }
 
+// locationsOf are the service locations of the location contacts among
+// those found.
+func locationsOf(byValue map[string][]index.Contact, byID map[int64]index.Contact) []int64 {
+	var ids []int64
+	for _, cs := range byValue {
+		for _, c := range cs {
+			if c.LocationID != 0 {
+				ids = append(ids, c.LocationID)
+			}
+		}
+	}
+	for _, c := range byID {
+		if c.LocationID != 0 {
+			ids = append(ids, c.LocationID)
+		}
+	}
+	return dedupe(ids)
+}
+
 // match matches one line, adding the contacts it names first to p.Rows
 // (seen holds the contacts matched so far, and the line that did).
 func (p *Preview) match(r Row, byValue map[string][]index.Contact, byID map[int64]index.Contact, customers map[int64]index.Customer,
@@ -167,6 +192,9 @@ func (p *Preview) match(r Row, byValue map[string][]index.Contact, byID map[int6
 				continue
 			}
 			t, problem := plan(c, customers[c.CustomerID], p.Action)
+			if c.LocationID != 0 {
+				t.LocationID, t.LocationName = c.LocationID, index.LocationName(p.locations[c.LocationID], c.LocationID)
+			}
 			if problem != "" {
 				refused = append(refused, problem)
 				continue

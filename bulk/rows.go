@@ -52,6 +52,10 @@ type Target struct {
 	CustomerID   int64
 	ContactID    int64
 	CustomerName string
+	// LocationID is the service location whose contact it is (0: the
+	// customer's own), LocationName its name as the preview showed it.
+	LocationID   int64
+	LocationName string
 	Type         string
 	Value        string
 	// TextedStop: the number had texted STOP when the preview matched it
@@ -70,14 +74,14 @@ type Target struct {
 }
 
 const targetColumns = `job_id, seq, line, customer_id, contact_id, customer_name, kind, value, planned, before_text, after_text,
-	state, tries, audit_id, message, done_us, texted_stop`
+	state, tries, audit_id, message, done_us, texted_stop, location_id, location_name`
 
 func scanTarget(r scanner) (Target, error) {
 	var t Target
 	var planned, state string
 	var done, textedStop int64
 	err := r.Scan(&t.Job, &t.Seq, &t.Line, &t.CustomerID, &t.ContactID, &t.CustomerName, &t.Type, &t.Value, &planned,
-		&t.Before, &t.After, &state, &t.Tries, &t.AuditID, &t.Message, &done, &textedStop)
+		&t.Before, &t.After, &state, &t.Tries, &t.AuditID, &t.Message, &done, &textedStop, &t.LocationID, &t.LocationName)
 	t.Planned, t.State, t.Done, t.TextedStop = Plan(planned), RowState(state), fromMicros(done), textedStop == 1
 	return t, err
 }
@@ -248,7 +252,8 @@ func (s *Store) EachResult(ctx context.Context, job int64, fn func(Result) error
 	after := -1
 	for {
 		rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT l.line, l.text, l.value, l.customer_id, l.contact_id, l.status, l.why, l.matches, l.customers,
-				r.seq, r.customer_id, r.contact_id, r.customer_name, r.kind, r.value, r.planned, r.before_text, r.after_text, r.state, r.tries, r.audit_id, r.message, r.done_us
+				r.seq, r.customer_id, r.contact_id, r.customer_name, r.kind, r.value, r.planned, r.before_text, r.after_text, r.state, r.tries, r.audit_id, r.message, r.done_us,
+				r.location_id, r.location_name
 			FROM (SELECT * FROM bulk_lines WHERE job_id = ? AND line > ? ORDER BY line LIMIT ?) l
 			LEFT JOIN bulk_rows r ON r.job_id = ? AND r.line = l.line
 			ORDER BY l.line, r.seq`), job, after, resultPage, job)
@@ -261,11 +266,12 @@ func (s *Store) EachResult(ctx context.Context, job int64, fn func(Result) error
 			var res Result
 			var status string
 			var seq, tries sql.NullInt64
-			var customer, contact, audit, done sql.NullInt64
-			var name, kind, value, planned, before, afterText, state, message sql.NullString
+			var customer, contact, audit, done, location sql.NullInt64
+			var name, kind, value, planned, before, afterText, state, message, locationName sql.NullString
 			if err := rows.Scan(&res.Line.Line, &res.Line.Text, &res.Line.Value, &res.Line.CustomerID, &res.Line.ContactID, &status,
 				&res.Line.Why, &res.Line.Matches, &res.Line.Customers,
-				&seq, &customer, &contact, &name, &kind, &value, &planned, &before, &afterText, &state, &tries, &audit, &message, &done); err != nil {
+				&seq, &customer, &contact, &name, &kind, &value, &planned, &before, &afterText, &state, &tries, &audit, &message, &done,
+				&location, &locationName); err != nil {
 				rows.Close()
 				return fmt.Errorf("bulk: read the result of job %d: %w", job, err)
 			}
@@ -274,7 +280,7 @@ func (s *Store) EachResult(ctx context.Context, job int64, fn func(Result) error
 				res.Target = &Target{Job: job, Seq: int(seq.Int64), Line: res.Line.Line, CustomerID: customer.Int64, ContactID: contact.Int64,
 					CustomerName: name.String, Type: kind.String, Value: value.String, Planned: Plan(planned.String), Before: before.String,
 					After: afterText.String, State: RowState(state.String), Tries: int(tries.Int64), AuditID: audit.Int64,
-					Message: message.String, Done: fromMicros(done.Int64)}
+					Message: message.String, Done: fromMicros(done.Int64), LocationID: location.Int64, LocationName: locationName.String}
 			}
 			if len(page) == 0 || page[len(page)-1].Line.Line != res.Line.Line {
 				lines++

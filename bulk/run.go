@@ -298,10 +298,10 @@ func (r *Runner) apply(ctx context.Context, j Job, t Target) change.Outcome {
 	// a colleague has since given another value or type is left alone.
 	matched := &change.Matched{Type: client.ContactType(t.Type), Value: t.Value}
 	if j.Action.Kind == Remove {
-		return r.changes.Delete(ctx, change.DeleteRequest{Actor: actor, CustomerID: t.CustomerID, ContactID: t.ContactID, Job: j.ID,
+		return r.changes.Delete(ctx, change.DeleteRequest{Actor: actor, CustomerID: t.CustomerID, LocationID: t.LocationID, ContactID: t.ContactID, Job: j.ID,
 			Matched: matched})
 	}
-	return r.changes.SetPreferences(ctx, change.PreferencesRequest{Actor: actor, CustomerID: t.CustomerID, ContactID: t.ContactID,
+	return r.changes.SetPreferences(ctx, change.PreferencesRequest{Actor: actor, CustomerID: t.CustomerID, LocationID: t.LocationID, ContactID: t.ContactID,
 		Set: j.Action.Set, Job: j.ID, Matched: matched})
 }
 

@@ -178,18 +178,19 @@ func (s *Store) SaveDraft(ctx context.Context, d Preview, owner Person) (int64, 
 		}
 	}
 	for chunk := range slices.Chunk(d.Rows, insertBatch) {
-		args := make([]any, 0, 13*len(chunk))
+		args := make([]any, 0, 15*len(chunk))
 		for _, r := range chunk {
 			textedStop := 0
 			if r.TextedStop {
 				textedStop = 1
 			}
 			args = append(args, id, r.Seq, r.Line, r.CustomerID, r.ContactID, r.CustomerName, r.Type, r.Value,
-				string(r.Planned), r.Before, r.After, string(RowPending), textedStop)
+				string(r.Planned), r.Before, r.After, string(RowPending), textedStop, r.LocationID, r.LocationName)
 		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO bulk_rows
-			(job_id, seq, line, customer_id, contact_id, customer_name, kind, value, planned, before_text, after_text, state, texted_stop)
-			VALUES `+values(13, len(chunk))), args...); err != nil {
+			(job_id, seq, line, customer_id, contact_id, customer_name, kind, value, planned, before_text, after_text, state, texted_stop,
+			 location_id, location_name)
+			VALUES `+values(15, len(chunk))), args...); err != nil {
 			return 0, fmt.Errorf("bulk: save the draft's rows: %w", err)
 		}
 	}

@@ -392,7 +392,7 @@ func (a *App) entryNames(ctx context.Context, entries []audit.Entry) entryNames 
 	}
 	if ls, err := idx.LocationsByID(ctx, slices.Compact(slices.Sorted(slices.Values(locations)))); err == nil {
 		for id, l := range ls {
-			names.locations[id] = locationName(client.Location{Name: l.Name, Address: l.Address})
+			names.locations[id] = index.LocationName(l, id)
 		}
 	}
 	if cs, err := idx.ContactsByID(ctx, slices.Compact(slices.Sorted(slices.Values(contacts)))); err == nil {

@@ -180,7 +180,7 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 	}
 	for _, f := range failures {
 		m.Failures = append(m.Failures, views.BulkFailure{Line: f.Line, Contact: a.contactText(f.Type, f.Value),
-			ContactURL: contactURL(f.CustomerID, f.ContactID), Customer: f.CustomerName, Message: f.Message})
+			ContactURL: targetOwner(f).contactURL(f.ContactID), Customer: targetWhose(f), Message: f.Message})
 	}
 	return m, nil
 }
@@ -212,7 +212,8 @@ func pace(done, remaining int, window time.Duration) (perSecond, left string) {
 
 // bulkResultCSVHeader names the result's columns: the contract is the
 // first six; new ones go last.
-var bulkResultCSVHeader = []string{"line", "value", "customer", "contact", "outcome", "message", "customer_name", "contact_value", "audit_id"}
+var bulkResultCSVHeader = []string{"line", "value", "customer", "contact", "outcome", "message", "customer_name", "contact_value", "audit_id",
+	"location", "location_name"}
 
 // bulkResultCSV is GET /bulk/{job}.csv: each line of the list with each
 // contact it matched and how the job left it (lines that named no contact
@@ -223,10 +224,10 @@ func (a *App) bulkResultCSV(c echo.Context, j bulk.Job) error {
 		func(write func(...[]string) error) error {
 			return a.bulk.Store.EachResult(c.Request().Context(), j.ID, func(r bulk.Result) error {
 				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, idOrEmpty(r.Line.CustomerID), idOrEmpty(r.Line.ContactID),
-					string(r.Line.Status), r.Line.Why, "", "", ""}
+					string(r.Line.Status), r.Line.Why, "", "", "", "", ""}
 				if t := r.Target; t != nil {
 					row[2], row[3], row[4], row[5] = idOrEmpty(t.CustomerID), idOrEmpty(t.ContactID), string(t.State), t.Message
-					row[6], row[7], row[8] = t.CustomerName, t.Value, idOrEmpty(t.AuditID)
+					row[6], row[7], row[8], row[9], row[10] = t.CustomerName, t.Value, idOrEmpty(t.AuditID), idOrEmpty(t.LocationID), t.LocationName
 				}
 				return write(row)
 			})

@@ -296,8 +296,9 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 		m.Totals.TextedStop = totals.TextedStop
 	}
 	for _, r := range rows {
-		m.Rows = append(m.Rows, views.BulkPreviewRow{Line: r.Line, CustomerURL: customerURL(r.CustomerID), Customer: r.CustomerName,
-			ContactURL: contactURL(r.CustomerID, r.ContactID), Contact: a.contactText(r.Type, r.Value),
+		ow := targetOwner(r)
+		m.Rows = append(m.Rows, views.BulkPreviewRow{Line: r.Line, CustomerURL: ow.url(), Customer: targetWhose(r),
+			ContactURL: ow.contactURL(r.ContactID), Contact: a.contactText(r.Type, r.Value),
 			Before: r.Before, After: r.After, Change: r.Planned == bulk.PlanChange, TextedStop: removal && r.TextedStop})
 	}
 	for _, l := range lines {
@@ -383,7 +384,8 @@ func (a *App) contactText(kind, value string) string {
 }
 
 // bulkPreviewCSVHeader names the preview CSV's columns; new ones go last.
-var bulkPreviewCSVHeader = []string{"line", "value", "customer", "contact", "expected", "now", "after", "why", "customer_name", "contact_value"}
+var bulkPreviewCSVHeader = []string{"line", "value", "customer", "contact", "expected", "now", "after", "why", "customer_name", "contact_value",
+	"location", "location_name"}
 
 // bulkPreviewCSV is GET /bulk/{job}/preview.csv: every line of the list
 // and each contact it matched, with what the preview expects.
@@ -400,14 +402,30 @@ func (a *App) bulkPreviewCSV(c echo.Context) error {
 		func(write func(...[]string) error) error {
 			return a.bulk.Store.EachResult(c.Request().Context(), id, func(r bulk.Result) error {
 				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, idOrEmpty(r.Line.CustomerID), idOrEmpty(r.Line.ContactID),
-					string(r.Line.Status), "", "", r.Line.Why, "", ""}
+					string(r.Line.Status), "", "", r.Line.Why, "", "", "", ""}
 				if t := r.Target; t != nil {
 					row[2], row[3], row[4], row[5], row[6], row[7] = idOrEmpty(t.CustomerID), idOrEmpty(t.ContactID), string(t.Planned), t.Before, t.After, ""
-					row[8], row[9] = t.CustomerName, t.Value
+					row[8], row[9], row[10], row[11] = t.CustomerName, t.Value, idOrEmpty(t.LocationID), t.LocationName
 				}
 				return write(row)
 			})
 		})
+}
+
+// targetOwner is whose contact a bulk row is: its customer, or the
+// customer's service location.
+func targetOwner(t bulk.Target) owner {
+	return ownerOfEntry(t.CustomerID, t.LocationID)
+}
+
+// targetWhose names whose contact a bulk row is, as previews and the
+// job's page say it: "Oakridge Property Management · location: Maple
+// Court Apartments, 140 Maple St".
+func targetWhose(t bulk.Target) string {
+	if t.LocationID == 0 {
+		return t.CustomerName
+	}
+	return t.CustomerName + " · location: " + t.LocationName
 }
 
 func idOrEmpty(id int64) string {

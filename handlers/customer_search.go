@@ -174,7 +174,7 @@ func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
 		link.NameMarks = markWords(cu.Name, q.Words)
 	}
 	if l := r.Location; l != nil {
-		loc := client.Location{Name: l.Name, Address: l.Address}
+		loc := client.Location{ID: l.ID, Name: l.Name, Address: l.Address}
 		text := locationName(loc)
 		if a := loc.Address.String(); a != "" && !strings.Contains(text, a) {
 			text += " (" + a + ")"

@@ -122,13 +122,15 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int) views.Hy
 	}
 	shared := ""
 	for _, r := range l.Rows {
+		ow := ownerOfEntry(r.CustomerID, r.LocationID)
 		row := views.HygieneRow{Section: string(r.Section), CustomerID: r.CustomerID, ContactID: r.ContactID,
-			Customer: r.CustomerName, CustomerURL: customerURL(r.CustomerID), Inactive: !r.CustomerActive, Why: r.Why}
+			Customer: r.CustomerName, CustomerURL: customerURL(r.CustomerID), Inactive: !r.CustomerActive, Why: r.Why,
+			LocationID: r.LocationID, Location: r.LocationName, LocationURL: ow.url()}
 		if row.Customer == "" {
 			row.Customer = fmt.Sprintf("Customer %d", r.CustomerID)
 		}
 		if r.ContactID != 0 {
-			row.Contact, row.ContactURL = a.contactText(string(r.Type), r.Value), contactURL(r.CustomerID, r.ContactID)
+			row.Contact, row.ContactURL = a.contactText(string(r.Type), r.Value), ow.contactURL(r.ContactID)
 		} else {
 			row.Contact = "No phone number or email"
 		}
@@ -149,7 +151,8 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int) views.Hy
 }
 
 // hygieneCSVHeader names /hygiene.csv's columns; new ones go last.
-var hygieneCSVHeader = []string{"section", "customer_id", "customer_name", "customer_active", "contact_id", "type", "value", "problem"}
+var hygieneCSVHeader = []string{"section", "customer_id", "customer_name", "customer_active", "contact_id", "type", "value", "problem",
+	"location_id", "location_name"}
 
 // hygieneCSV is GET /hygiene.csv?section=…: every row of one section.
 func (a *App) hygieneCSV(c echo.Context) error {
@@ -162,7 +165,7 @@ func (a *App) hygieneCSV(c echo.Context) error {
 		func(write func(...[]string) error) error {
 			return a.hygiene.Each(c.Request().Context(), s, func(r hygiene.Row) error {
 				return write([]string{string(r.Section), idOrEmpty(r.CustomerID), r.CustomerName, strconv.FormatBool(r.CustomerActive),
-					idOrEmpty(r.ContactID), string(r.Type), r.Value, r.Why})
+					idOrEmpty(r.ContactID), string(r.Type), r.Value, r.Why, idOrEmpty(r.LocationID), r.LocationName})
 			})
 		})
 }

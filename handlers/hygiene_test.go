@@ -137,7 +137,7 @@ func TestHygieneCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(records) != 32 || strings.Join(records[0], ",") != "section,customer_id,customer_name,customer_active,contact_id,type,value,problem" {
+	if len(records) != 32 || strings.Join(records[0], ",") != "section,customer_id,customer_name,customer_active,contact_id,type,value,problem,location_id,location_name" {
 		t.Fatalf("CSV has %d lines, header %q", len(records), records[0])
 	}
 	if r := records[1]; r[0] != "placeholder-phone" || r[1] != "5" || r[2] != "Ada Lovelace" || r[4] != "20" || r[6] != "0000000000" {

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/index"
 )
 
 // owner is whose contacts a contact page is about: a customer's own
@@ -131,14 +132,7 @@ func (a *App) location(ctx context.Context, id int64) (client.Location, error) {
 // locationName is a location as pages name it: its name, and its street
 // when the name is not it ("Maple Court Apartments, 140 Maple St").
 func locationName(loc client.Location) string {
-	street := strings.TrimSpace(strings.Join([]string{loc.Address.Street, loc.Address.Unit}, " "))
-	switch {
-	case loc.Name == "":
-		return street
-	case street == "" || strings.Contains(loc.Name, street):
-		return loc.Name
-	}
-	return loc.Name + ", " + street
+	return index.LocationName(index.Location{ID: loc.ID, Name: loc.Name, Address: loc.Address}, loc.ID)
 }
 
 // auditURLOf is the audit trail of the owner's contacts' changes.

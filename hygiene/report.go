@@ -34,11 +34,12 @@ type Row struct {
 	CustomerActive bool
 	ContactID      int64
 	// LocationID is the service location a location's contact is of (0:
-	// the customer's own).
-	LocationID int64
-	Type       client.ContactType
-	Value      string
-	Memo       string
+	// the customer's own), LocationName how pages name it.
+	LocationID   int64
+	LocationName string
+	Type         client.ContactType
+	Value        string
+	Memo         string
 	// Why says what is wrong, in words staff read.
 	Why string
 	// Shared is the value a Shared row holds (digits, or an email in
@@ -203,6 +204,9 @@ func (r Reporter) sharedRows(ctx context.Context, values []index.SharedValue, pe
 func (r Reporter) row(s Section, l index.Listed) Row {
 	row := Row{Section: s, CustomerID: l.CustomerID, CustomerName: l.CustomerName, CustomerActive: l.CustomerActive,
 		ContactID: l.ID, LocationID: l.LocationID, Type: l.Type, Value: l.Value, Memo: l.Memo}
+	if l.LocationID != 0 {
+		row.LocationName = index.LocationName(l.Location, l.LocationID)
+	}
 	if s != Shared {
 		row.Why = r.Rules.Explain(s, l.Type, l.Value)
 	}

@@ -277,6 +277,9 @@ type Listed struct {
 	Contact
 	CustomerName   string
 	CustomerActive bool
+	// Location is the contact's service location (a location's contact),
+	// as the index holds it; zero for a customer's own contact.
+	Location Location
 }
 
 // ProblemCounts counts the contacts (not removed) with each problem.
@@ -299,11 +302,15 @@ func (s *Store) ProblemCounts(ctx context.Context) (map[string]int, error) {
 	return counts, rows.Err()
 }
 
-// listedColumns are contactColumns of c, and the customer's name and state.
-var listedColumns = "c." + strings.ReplaceAll(contactColumns, ", ", ", c.") + ", COALESCE(cu.name, ''), COALESCE(cu.active, " + "%s)"
+// listedColumns are contactColumns of c, the customer's name and state,
+// and the location's id, name, street and unit (empty for a customer's own
+// contact).
+var listedColumns = "c." + strings.ReplaceAll(contactColumns, ", ", ", c.") + ", COALESCE(cu.name, ''), COALESCE(cu.active, " + "%s)" +
+	", COALESCE(lo.id, 0), COALESCE(lo.name, ''), COALESCE(lo.street, ''), COALESCE(lo.unit, '')"
 
 func (s *Store) listedSelect() string {
-	return fmt.Sprintf(`SELECT `+listedColumns+` FROM index_contacts c LEFT JOIN index_customers cu ON cu.id = c.customer_id`, s.boolean(false))
+	return fmt.Sprintf(`SELECT `+listedColumns+` FROM index_contacts c LEFT JOIN index_customers cu ON cu.id = c.customer_id
+		LEFT JOIN index_locations lo ON c.location_id <> 0 AND lo.id = c.location_id`, s.boolean(false))
 }
 
 // WithProblem lists the contacts with a problem, by value then customer,
@@ -465,7 +472,8 @@ func (s *Store) eachListed(ctx context.Context, q string, offset, limit int, eac
 	defer rows.Close()
 	for rows.Next() {
 		var l Listed
-		c, err := scanContact(scanWith{rows, []any{&l.CustomerName, &l.CustomerActive}})
+		c, err := scanContact(scanWith{rows, []any{&l.CustomerName, &l.CustomerActive,
+			&l.Location.ID, &l.Location.Name, &l.Location.Address.Street, &l.Location.Address.Unit}})
 		if err != nil {
 			return fmt.Errorf("index: list contacts: %w", err)
 		}

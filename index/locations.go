@@ -150,6 +150,22 @@ func (s *Store) bringWaitingForLocations(ctx context.Context, tx *sql.Tx, locati
 	return s.upsertContacts(ctx, tx, waiting)
 }
 
+// LocationName is a service location as previews, results and the
+// hygiene report name it: its name, and its street when the name is not
+// it; "Location {id}" when the index does not hold it.
+func LocationName(l Location, id int64) string {
+	street := strings.TrimSpace(l.Address.Street + " " + l.Address.Unit)
+	switch {
+	case l.ID == 0:
+		return fmt.Sprintf("Location %d", id)
+	case l.Name == "":
+		return street
+	case street == "" || strings.Contains(l.Name, street):
+		return l.Name
+	}
+	return l.Name + ", " + street
+}
+
 const locationColumns = `id, customer_id, name, street, unit, city, state, zip, active, modified_us`
 
 func scanLocation(r scanner) (Location, error) {

@@ -209,7 +209,9 @@ func (c childRun) RowsPerSecond() float64 {
 
 // allOps are every operation the sandbox counts.
 var allOps = []string{sandbox.OpToken, sandbox.OpListCustomers, sandbox.OpGetCustomer, sandbox.OpListContacts,
-	sandbox.OpUpdateContact, sandbox.OpCreateContact, sandbox.OpDeleteContact, sandbox.OpExportCustomers, sandbox.OpExportContacts}
+	sandbox.OpUpdateContact, sandbox.OpCreateContact, sandbox.OpDeleteContact, sandbox.OpExportCustomers, sandbox.OpExportContacts,
+	sandbox.OpListLocations, sandbox.OpGetLocation, sandbox.OpListLocationContacts, sandbox.OpUpdateLocationContact,
+	sandbox.OpCreateLocationContact, sandbox.OpDeleteLocationContact, sandbox.OpExportLocations, sandbox.OpExportLocationContacts}
 
 func countCalls(sb *sandbox.Server, ops []string) map[string]int {
 	m := map[string]int{}
@@ -484,6 +486,11 @@ func measureSearch(ctx context.Context, sb *sandbox.Server, idx *index.Store, o 
 		}
 		return out
 	}
+	streets := locationStreets(sb, sandbox.SeedCustomerID+100, o.indexCustomers, o.indexQueries, 7)
+	warmStreets := locationStreets(sb, sandbox.SeedCustomerID+101, o.indexCustomers, searchWarmup, 11)
+	if len(streets) < o.indexQueries || len(warmStreets) < searchWarmup {
+		return fmt.Errorf("search: drew %d location streets; want %d", len(streets), o.indexQueries)
+	}
 	type kind struct {
 		k          *queryKind
 		do, doWarm func(i int) (int, error)
@@ -499,6 +506,7 @@ func measureSearch(ctx context.Context, sb *sandbox.Server, idx *index.Store, o 
 			search(underscored(q.Emails)), search(underscored(warm.Emails))},
 		{&queryKind{Name: "Search, four digits of a phone number", Example: q.Digits[0]}, search(q.Digits), search(warm.Digits)},
 		{&queryKind{Name: "Search, a first and a last name", Example: q.Names[0]}, search(q.Names), search(warm.Names)},
+		{&queryKind{Name: "Search, a service location's street (number and name)", Example: streets[0]}, search(streets), search(warmStreets)},
 	}
 	sb.ResetCounters()
 	for i := range searchWarmup {
@@ -529,6 +537,22 @@ func measureSearch(ctx context.Context, sb *sandbox.Server, idx *index.Store, o 
 		r.Search = append(r.Search, k.k)
 	}
 	return nil
+}
+
+// locationStreets draws n streets of generated customers' service
+// locations ("4417 Birch Ave"), from customers spread over the tenant
+// (every step-th from first), as staff would type one.
+func locationStreets(sb *sandbox.Server, first int64, customers, n, step int) []string {
+	var out []string
+	for i := 0; len(out) < n && i < customers; i += step {
+		for _, l := range sb.Locations(first + int64(i)) {
+			if l.Address.Street != "" {
+				out = append(out, l.Address.Street)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // searchPageSize is the app's page of results (handlers.searchPageSize).

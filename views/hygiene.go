@@ -44,6 +44,10 @@ type HygieneRow struct {
 	Inactive              bool
 	Contact, ContactURL   string
 	Why                   string
+	// LocationID is the service location whose contact it is (0: the
+	// customer's own); Location names it, LocationURL opens it.
+	LocationID            int64
+	Location, LocationURL string
 	// Group starts a new value in the shared section: "Email
 	// office@example.com, held by 5 customers".
 	Group string
