@@ -194,19 +194,32 @@ func BenchmarkJob(b *testing.B) {
 		b.Fatal(err)
 	}
 	// Each run starts from the tenant as the list was drawn from it.
+	// A row is a customer's contact or a service location's (the list
+	// matches either).
 	originals := make([]client.Contact, len(p.Rows))
 	for i, t := range p.Rows {
 		var ok bool
-		if originals[i], ok = a.sb.Contact(t.CustomerID, t.ContactID); !ok {
-			b.Fatalf("contact %d of customer %d is not in the sandbox", t.ContactID, t.CustomerID)
+		if t.LocationID != 0 {
+			originals[i], ok = a.sb.LocationContact(t.LocationID, t.ContactID)
+		} else {
+			originals[i], ok = a.sb.Contact(t.CustomerID, t.ContactID)
+		}
+		if !ok {
+			b.Fatalf("contact %d of customer %d (location %d) is not in the sandbox", t.ContactID, t.CustomerID, t.LocationID)
 		}
 	}
 	restore := func() {
 		for i, t := range p.Rows {
 			c := originals[i]
 			c.ModifiedOn = time.Now().UTC()
-			a.sb.SetContact(t.CustomerID, c)
-			a.idx.Wrote(ctx, client.CustomerOwner(t.CustomerID), c) //nolint:errcheck // a benchmark's setup: the next read shows a miss
+			owner := client.CustomerOwner(t.CustomerID)
+			if t.LocationID != 0 {
+				owner = client.LocationOwner(t.CustomerID, t.LocationID)
+				a.sb.SetLocationContact(t.LocationID, c)
+			} else {
+				a.sb.SetContact(t.CustomerID, c)
+			}
+			a.idx.Wrote(ctx, owner, c) //nolint:errcheck // a benchmark's setup: the next read shows a miss
 		}
 	}
 	counted := &bulkbench.Counted{Changes: a.changes, Calls: a.calls}
@@ -226,7 +239,7 @@ func BenchmarkJob(b *testing.B) {
 			b.StartTimer()
 			for _, t := range p.Rows {
 				o := counted.SetPreferences(ctx, change.PreferencesRequest{Actor: change.Actor{Email: owner.Email, Name: owner.Name},
-					CustomerID: t.CustomerID, ContactID: t.ContactID, Set: bulkbench.OptOut.Set})
+					CustomerID: t.CustomerID, LocationID: t.LocationID, ContactID: t.ContactID, Set: bulkbench.OptOut.Set})
 				if o.Result != change.Saved && o.Result != change.NoChange {
 					b.Fatalf("contact %d: %s", t.ContactID, o.Result)
 				}
