@@ -54,8 +54,7 @@ func PlainEditPage(st ServiceTitan, region string) http.Handler {
 		form := formFromContact(contact)
 		form.Value = a.displayValue(contact.Type, contact.Value)
 		m := form.view(owner{Owner: client.CustomerOwner(customerID)}, contactID, name.(string))
-		m.Layout = views.Layout{Title: "Edit contact · " + name.(string), CSSURL: static.URL("app.css"), JSURL: static.URL("app.js"),
-			FaviconURL: static.URL("favicon.svg")}
+		m.Layout = plainLayout("Edit contact · " + name.(string))
 		var buf bytes.Buffer
 		if err := views.EditContact(m).Render(context.WithoutCancel(ctx), &buf); err != nil {
 			http.Error(w, "render", http.StatusInternalServerError)
@@ -144,8 +143,7 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 		}
 		fields, prefs, combined := a.recordFields(contact)
 		m := views.RecordPage{
-			Layout: views.Layout{Title: contactTitle(contact) + " · " + name.(string), CSSURL: static.URL("app.css"),
-				JSURL: static.URL("app.js"), FaviconURL: static.URL("favicon.svg")},
+			Layout:     plainLayout(contactTitle(contact) + " · " + name.(string)),
 			CustomerID: customerID, CustomerName: name.(string), CustomerURL: customerURL(customerID), ContactID: contact.ID,
 			EditURL: contactURL(customerID, contact.ID) + "/edit", RemoveURL: contactURL(customerID, contact.ID) + "/delete",
 			Fields: fields, Preferences: prefs, CombinedFlag: combined,
@@ -158,6 +156,14 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 		}
 		writePlain(w, http.StatusOK, buf.Bytes())
 	})
+}
+
+// plainLayout is the layout the app's pages have in sandbox mode, with a
+// signed-in person (the same HTML to write), without its flash messages.
+func plainLayout(title string) views.Layout {
+	return views.Layout{Title: title, Sandbox: true, CSSURL: static.URL("app.css"), JSURL: static.URL("app.js"),
+		FaviconURL: static.URL("favicon.svg"), Version: "plain", User: "Plain Page <plain@example.com>", SignOutURL: "/signout",
+		HeaderSearch: true}
 }
 
 func writePlain(w http.ResponseWriter, status int, page []byte) {
