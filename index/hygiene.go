@@ -38,7 +38,7 @@ func (s *Store) check(c *Contact) {
 
 // checkBatch is how many contacts one round of Check classifies and
 // writes in one transaction.
-var checkBatch = 5000 // a var for tests
+var checkBatch = 2000 // a var for tests
 
 // Check classifies the contacts not checked yet (the rows feeds brought
 // since the last check, every row after the rules changed), a batch at a
