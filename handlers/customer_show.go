@@ -96,6 +96,7 @@ func (a *App) locationSections(ctx context.Context, customer client.Customer) ([
 		g.Go(func() error {
 			contacts, err := a.st.ListContactsOf(ctx, ow.Owner)
 			if err != nil {
+				a.log.WarnContext(ctx, "a service location's contacts not shown", "customer_id", customer.ID, "location_id", loc.ID, "error", err)
 				sections[i].Unread = true
 				return nil
 			}
@@ -105,7 +106,9 @@ func (a *App) locationSections(ctx context.Context, customer client.Customer) ([
 			return nil
 		})
 	}
-	g.Wait()
+	// Every Go returns nil: a location whose contacts cannot be read is
+	// marked Unread (and logged) rather than failing the whole page.
+	_ = g.Wait()
 	return sections, ""
 }
 
