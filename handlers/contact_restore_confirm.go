@@ -15,12 +15,9 @@ import (
 	"github.com/contactdesk/contactdesk/views"
 )
 
-// restorePath is a removal's Restore: GET asks, POST restores; a
-// location's removals are under /locations/{id} (locationRestorePath).
-const (
-	restorePath         = "/customers/:id/removals/:removal/restore"
-	locationRestorePath = "/locations/:id/removals/:removal/restore"
-)
+// restoreTail is a removal's Restore, after its owner's path
+// (/customers/:id, /locations/:id): GET asks, POST restores.
+const restoreTail = "/removals/:removal/restore"
 
 func restoreURL(ow owner, removal int64) string {
 	return fmt.Sprintf("%s/removals/%d/restore", ow.url(), removal)

@@ -135,35 +135,47 @@ func (s *Store) setAside(ctx context.Context, tx *sql.Tx, p *Page) error {
 	for _, c := range p.Contacts {
 		ids = append(ids, c.CustomerID)
 	}
-	slices.Sort(ids)
-	known := map[int64]bool{}
-	for chunk := range slices.Chunk(slices.Compact(ids), 500) {
-		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id FROM index_customers WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), anys(chunk)...)
-		if err != nil {
-			return fmt.Errorf("find the page's customers: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("find the page's customers: %w", err)
-			}
-			known[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("find the page's customers: %w", err)
-		}
+	known, err := s.ownersHeld(ctx, tx, "index_customers", "id", ids)
+	if err != nil {
+		return fmt.Errorf("find the page's customers: %w", err)
 	}
 	var waiting []Contact
 	p.Contacts = slices.DeleteFunc(p.Contacts, func(c Contact) bool {
-		if known[c.CustomerID] {
+		if _, ok := known[c.CustomerID]; ok {
 			return false
 		}
 		waiting = append(waiting, c)
 		return true
 	})
 	return s.keepWaiting(ctx, tx, waiting)
+}
+
+// ownersHeld reads which of ids the table (index_customers,
+// index_locations) holds, each with its column (its own id, its
+// customer's): the owners a feed page's contacts name.
+func (s *Store) ownersHeld(ctx context.Context, tx *sql.Tx, table, column string, ids []int64) (map[int64]int64, error) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	held := map[int64]int64{}
+	for chunk := range slices.Chunk(slices.Compact(ids), 500) {
+		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, `+column+` FROM `+table+` WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), anys(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, owner int64
+			if err := rows.Scan(&id, &owner); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			held[id] = owner
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return held, nil
 }
 
 // takeWaiting returns, and removes from index_waiting, the contacts kept

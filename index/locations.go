@@ -78,25 +78,9 @@ func (s *Store) placeLocationContacts(ctx context.Context, tx *sql.Tx, p *Page) 
 	for _, c := range p.Contacts {
 		ids = append(ids, c.LocationID)
 	}
-	slices.Sort(ids)
-	customerOf := map[int64]int64{}
-	for chunk := range slices.Chunk(slices.Compact(ids), 500) {
-		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, customer_id FROM index_locations WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), anys(chunk)...)
-		if err != nil {
-			return fmt.Errorf("find the page's locations: %w", err)
-		}
-		for rows.Next() {
-			var id, customer int64
-			if err := rows.Scan(&id, &customer); err != nil {
-				rows.Close()
-				return fmt.Errorf("find the page's locations: %w", err)
-			}
-			customerOf[id] = customer
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("find the page's locations: %w", err)
-		}
+	customerOf, err := s.ownersHeld(ctx, tx, "index_locations", "customer_id", ids)
+	if err != nil {
+		return fmt.Errorf("find the page's locations: %w", err)
 	}
 	var waiting []Contact
 	kept := p.Contacts[:0]

@@ -76,10 +76,14 @@ type childResult struct {
 	// Upstream is the time the client waited for the sandbox's answers
 	// (to their headers; the body is decoded as it is read, in Took).
 	Upstream time.Duration
-	// Held is what the index holds after a backfill, and whether both
-	// feeds were read to their end.
+	// Held is what the index holds after a backfill, and whether every
+	// feed was read to its end.
 	Held       index.Counts
 	Backfilled bool
+	// LocationRows are the rows a backfill read from the service
+	// locations' two feeds (Rows counts the customers' two: the
+	// decode-only baseline reads those).
+	LocationRows int64
 }
 
 // runIndexChild runs the job on stdin; the result goes to stdout.
@@ -138,6 +142,14 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 		}
 		res.Rows = indexbench.Rows{Customers: c.RowsRead, Contacts: k.RowsRead}
 		res.Backfilled = c.Backfilled && k.Backfilled
+		for _, name := range []string{index.FeedLocations, index.FeedLocationContacts} {
+			f, err := idx.Feed(ctx, name)
+			if err != nil {
+				return err
+			}
+			res.LocationRows += f.RowsRead
+			res.Backfilled = res.Backfilled && f.Backfilled
+		}
 		if res.Held, err = idx.Count(ctx); err != nil {
 			return err
 		}
