@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -305,4 +307,71 @@ func TestAStopListFromAnSMSExport(t *testing.T) {
 	must(t, expect.Locator(button(page, "Start the job")).ToBeDisabled())
 	must(t, expect.Locator(page.Locator("[data-nothing-to-do]")).ToBeVisible())
 	checkA11y(t, page)
+}
+
+// Hygiene sections can be searched (#29, item 5): a filter box per
+// section finds a number as people write it, numbers are shown formatted,
+// and a contact fixed from the list links back to the same place ("Fixed
+// — next"), where it is gone.
+func TestHygieneFilterAndFixedNext(t *testing.T) {
+	app := startApp(t, withBulk(60, 0))
+	atWidths(t, func(t *testing.T, page playwright.Page) {
+		visit(t, page, app, "/hygiene")
+		section := page.Locator(`[data-hygiene-section="placeholder-phone"]`)
+		rows := section.Locator(`tr[data-hygiene]`)
+		must(t, expect.Locator(rows.First()).ToBeVisible())
+		// Own contacts only: a service location's is fixed from its page.
+		var contactID, customerID, shown string
+		n, err := rows.Count()
+		must(t, err)
+		for i := range n {
+			ct, _ := rows.Nth(i).GetAttribute("data-contact-id")
+			cu, _ := rows.Nth(i).GetAttribute("data-customer-id")
+			cti, _ := strconv.ParseInt(ct, 10, 64)
+			cui, _ := strconv.ParseInt(cu, 10, 64)
+			if _, ok := app.SB.Contact(cui, cti); ok {
+				contactID, customerID = ct, cu
+				shown, err = rows.Nth(i).Locator("td").Nth(1).TextContent()
+				must(t, err)
+				break
+			}
+		}
+		if contactID == "" {
+			t.Fatal("no customer's own placeholder number on the first page")
+		}
+		number := regexp.MustCompile(`\(\d{3}\) \d{3}-\d{4}`).FindString(shown)
+		if number == "" {
+			t.Fatalf("the number is not shown formatted: %q", shown)
+		}
+		// The filter takes the number as people write it.
+		digits := strings.NewReplacer("(", "", ")", "", " ", "-").Replace(number)
+		filter := page.GetByRole("search", playwright.PageGetByRoleOptions{Name: "Filter Placeholder phone numbers"}).GetByRole("searchbox")
+		must(t, filter.Fill(digits))
+		must(t, filter.Press("Enter"))
+		must(t, expect.Locator(filter).ToHaveValue(digits))
+		must(t, expect.Locator(rows.First()).ToBeVisible())
+		texts, err := rows.Locator("td:nth-child(2)").AllTextContents()
+		must(t, err)
+		for _, tx := range texts {
+			if !strings.Contains(tx, number) {
+				t.Errorf("the filter %q lists %q", digits, tx)
+			}
+		}
+		checkA11y(t, page)
+
+		// Fix it: a real number in its place, saved; then back to the list.
+		row := section.Locator(`tr[data-contact-id="` + contactID + `"][data-customer-id="` + customerID + `"]`)
+		must(t, row.Locator("td").Nth(1).GetByRole("link").Click())
+		must(t, link(page, "Edit contact").Click())
+		expectEditForm(t, page)
+		must(t, valueInput(page).Fill(fmt.Sprintf("(312) 555-01%s", contactID[len(contactID)-2:])))
+		submit(t, page, click(saveButton(page)))
+		must(t, expect.Locator(page.Locator("[data-flash]")).ToHaveText("Contact updated"))
+		next := page.Locator("[data-hygiene-next]")
+		must(t, expect.Locator(next).ToContainText("Fixed — next"))
+		checkA11y(t, page)
+		must(t, next.Click())
+		must(t, expect.Locator(filter).ToHaveValue(digits))
+		must(t, expect.Locator(section.Locator(`tr[data-contact-id="`+contactID+`"]`)).ToHaveCount(0))
+	})
 }

@@ -38,6 +38,9 @@ func (a *App) contactShow(c echo.Context) error {
 		return err // stop cancels the history read: no page shows it
 	}
 	m := a.recordPage(c, ow, name, contact)
+	if justSaved {
+		m.HygieneNext = a.hygieneNext(c, contactID)
+	}
 	m.History, m.HistoryUnavailable = history()
 	m.HistoryURL, m.OwnerKind = auditURLOf(ow), ow.kind()
 	return a.render(c, http.StatusOK, views.Record(m))

@@ -46,6 +46,9 @@ func (a *App) customerShow(c echo.Context) error {
 		AddURL:  ow.url() + "/contacts/new",
 		Undo:    a.undoForm(c, ow),
 	}
+	if m.Undo != nil {
+		m.HygieneNext = a.hygieneNext(c, m.Undo.ContactID)
+	}
 	m.Contacts = a.contactRows(c, ow, contacts, m)
 	m.Locations, m.LocationsNote = a.locationSections(ctx, customer)
 	return a.render(c, http.StatusOK, views.Customer(m))
@@ -163,6 +166,6 @@ func (a *App) undoForm(c echo.Context, ow owner) *views.UndoForm {
 	token, _ := c.Get(csrfContextKey).(string)
 	return &views.UndoForm{
 		Action: ow.url() + "/contacts/undo", CSRFField: csrfField, CSRFToken: token,
-		Removal: id, Nonce: newNonce(), What: typ.Label() + " " + a.displayValue(typ, value),
+		Removal: id, Nonce: newNonce(), What: typ.Label() + " " + a.displayValue(typ, value), ContactID: e.ContactID,
 	}
 }

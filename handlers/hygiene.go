@@ -3,7 +3,9 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -39,6 +41,10 @@ func (a *App) hygieneReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	filter := strings.TrimSpace(c.QueryParam("q"))
+	if problem := queryTooLong(filter); problem != "" {
+		filter = string([]rune(filter)[:maxQuery])
+	}
 	if only != "" {
 		pages[only] = page
 	} else {
@@ -46,7 +52,13 @@ func (a *App) hygieneReport(c echo.Context) error {
 			pages[s] = 1
 		}
 	}
-	rep, err := a.hygiene.Read(c.Request().Context(), pages)
+	var filters map[hygiene.Section]string
+	if only != "" && filter != "" {
+		filters = map[hygiene.Section]string{only: filter}
+	} else {
+		filter = ""
+	}
+	rep, err := a.hygiene.ReadFiltered(c.Request().Context(), pages, filters)
 	if err != nil {
 		return failPage(http.StatusServiceUnavailable, "", "The hygiene report cannot be read just now. Try again in a minute.", err)
 	}
@@ -67,8 +79,19 @@ func (a *App) hygieneReport(c echo.Context) error {
 	if only != "" {
 		m.AllURL = "/hygiene"
 	}
+	var listed []int64
 	for _, l := range rep.Lists {
-		m.Sections = append(m.Sections, a.hygieneSection(c, l, rep.Counts.Sections[l.Section]))
+		m.Sections = append(m.Sections, a.hygieneSection(c, l, rep.Counts.Sections[l.Section], filter))
+		for _, r := range l.Rows {
+			if r.ContactID != 0 {
+				listed = append(listed, r.ContactID)
+			}
+		}
+	}
+	// A contact fixed from here brings the person back here: "Fixed —
+	// next" (only a page of one section is a place to come back to).
+	if only != "" || len(rep.Lists) > 0 {
+		a.rememberHygienePlace(c, c.Request().URL.RequestURI(), listed)
 	}
 	return a.render(c, http.StatusOK, views.HygieneReport(m))
 }
@@ -97,18 +120,33 @@ func hygieneHref(s hygiene.Section, page int) string {
 	return fmt.Sprintf("/hygiene?section=%s&page=%d#%s", s, page, s)
 }
 
-func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int) views.HygieneSection {
+// filteredHref is a page of one section's rows that hold filter.
+func filteredHref(s hygiene.Section, page int, filter string) string {
+	if filter == "" {
+		return hygieneHref(s, page)
+	}
+	v := url.Values{"section": {string(s)}, "q": {filter}}
+	if page > 1 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	return "/hygiene?" + v.Encode() + "#" + string(s)
+}
+
+func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter string) views.HygieneSection {
 	words := hygieneSections[l.Section]
 	s := views.HygieneSection{Section: string(l.Section), Title: words.title, Intro: words.intro, Count: count, Page: l.Page,
-		CSVURL: "/hygiene.csv?section=" + string(l.Section)}
+		CSVURL: "/hygiene.csv?section=" + string(l.Section), Filter: filter}
+	if filter != "" {
+		s.ClearURL = hygieneHref(l.Section, 1)
+	}
 	if l.Section == hygiene.Shared {
 		s.Intro = fmt.Sprintf(words.intro, a.hygiene.SharedMin())
 	}
 	if l.Page > 1 {
-		s.PrevURL = hygieneHref(l.Section, l.Page-1)
+		s.PrevURL = filteredHref(l.Section, l.Page-1, filter)
 	}
 	if l.More {
-		s.NextURL = hygieneHref(l.Section, l.Page+1)
+		s.NextURL = filteredHref(l.Section, l.Page+1, filter)
 	}
 	switch {
 	case l.Section == hygiene.Unreachable:

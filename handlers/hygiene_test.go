@@ -302,3 +302,25 @@ func TestFixInBulkWarnsOfACustomersLastPhone(t *testing.T) {
 		t.Errorf("Ada has other numbers, but: %q", got)
 	}
 }
+
+// Each section filters its rows (#29, item 5): a number as people write
+// it, a customer's name; nothing held says so; the pages keep the filter.
+func TestHygieneSectionFilter(t *testing.T) {
+	_, b := hygieneApp(t, 0, nil)
+	for _, tt := range []struct{ q, want string }{
+		{"(000) 000-0000", "[20]"},
+		{"lovelace", "[20]"},
+		{"zzyzx", "[]"},
+	} {
+		p := b.get("/hygiene?section=placeholder-phone&q=" + url.QueryEscape(tt.q))
+		if got := fmt.Sprint(hygieneRows(p, "placeholder-phone")); p.status != http.StatusOK || got != tt.want {
+			t.Errorf("%q: %d %s, want %s", tt.q, p.status, got, tt.want)
+		}
+		if v, _ := p.doc.Find(`[data-hygiene-filter="placeholder-phone"] input[name=q]`).Attr("value"); v != tt.q {
+			t.Errorf("%q: the box holds %q", tt.q, v)
+		}
+		if tt.want == "[]" && !strings.Contains(text(p, "[data-hygiene-no-match]"), tt.q) {
+			t.Errorf("%q: no word that nothing matched", tt.q)
+		}
+	}
+}

@@ -26,6 +26,7 @@ const (
 	sessRecent  = "recent"  // ids of the customers opened recently, newest first: "12,7"
 	sessWritten = "written" // the contact just saved: "customerID/contactID"
 	sessRemoval = "removal" // the audit id of the removal just made, for the Undo button (shown once)
+	sessHygiene = "hygiene" // the hygiene report's page last read and its contacts: "/hygiene?…|7,9"
 	// sessUndoable is the audit id of the removal this session made last:
 	// the only one its quick Undo may bring back (Restore does the others).
 	sessUndoable = "undoable"
@@ -302,4 +303,41 @@ func (a *App) bindToIdentity(c echo.Context, email string) {
 		s.Values[sessWho] = email
 		changedSession(c)
 	}
+}
+
+// rememberHygienePlace keeps the hygiene report's page just read and the
+// contacts it lists: one of them fixed, the page it is on links back
+// ("Fixed — next"). A page of a hundred contacts' ids at most.
+func (a *App) rememberHygienePlace(c echo.Context, place string, contacts []int64) {
+	if !strings.HasPrefix(place, "/hygiene") || len(place) > 600 {
+		return
+	}
+	ids := make([]string, 0, min(len(contacts), 100))
+	for _, id := range contacts[:min(len(contacts), 100)] {
+		ids = append(ids, strconv.FormatInt(id, 10))
+	}
+	value := place + "|" + strings.Join(ids, ",")
+	if old, _ := a.session(c).Values[sessHygiene].(string); old == value {
+		return
+	}
+	a.session(c).Values[sessHygiene] = value
+	changedSession(c)
+}
+
+// hygieneNext is the hygiene report's page a contact was listed on when
+// this person last read it, to go back to once it is fixed; "" when it
+// was not on it.
+func (a *App) hygieneNext(c echo.Context, contactID int64) string {
+	raw, _ := a.session(c).Values[sessHygiene].(string)
+	place, ids, ok := strings.Cut(raw, "|")
+	if !ok || !strings.HasPrefix(place, "/hygiene") {
+		return ""
+	}
+	want := strconv.FormatInt(contactID, 10)
+	for id := range strings.SplitSeq(ids, ",") {
+		if id == want {
+			return place
+		}
+	}
+	return ""
 }

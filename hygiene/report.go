@@ -78,6 +78,13 @@ const (
 // Read reads the counts and page pages[s] (from 1) of each section s in
 // pages.
 func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, error) {
+	return r.ReadFiltered(ctx, pages, nil)
+}
+
+// ReadFiltered is Read with the rows of a section s limited to those
+// holding filters[s] (a number's digits, a word of a name, an address or
+// a memo; an email or part of one).
+func (r Reporter) ReadFiltered(ctx context.Context, pages map[Section]int, filters map[Section]string) (Report, error) {
 	var rep Report
 	counts, err := r.Index.ProblemCounts(ctx)
 	if err != nil {
@@ -103,10 +110,11 @@ func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, erro
 		}
 		page = max(page, 1)
 		l := List{Section: s, Page: page}
+		filter := index.FilterTerm(filters[s])
 		switch s {
 		case Shared:
 			var values []index.SharedValue
-			values, err = r.Index.SharedValues(ctx, r.SharedMin(), (page-1)*PageValues, PageValues+1)
+			values, err = r.Index.SharedValuesMatching(ctx, r.SharedMin(), filter, (page-1)*PageValues, PageValues+1)
 			if err != nil {
 				return rep, err
 			}
@@ -115,7 +123,7 @@ func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, erro
 			}
 			err = r.sharedRows(ctx, values, PageValueRows, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
 		default:
-			err = r.each(ctx, s, (page-1)*PageRows, PageRows+1, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
+			err = r.each(ctx, s, filter, (page-1)*PageRows, PageRows+1, func(row Row) error { l.Rows = append(l.Rows, row); return nil })
 			if len(l.Rows) > PageRows {
 				l.Rows, l.More = l.Rows[:PageRows], true
 			}
@@ -140,7 +148,7 @@ func (r Reporter) SharedMin() int {
 // Each calls each for every row of a section, in the page's order.
 func (r Reporter) Each(ctx context.Context, s Section, each func(Row) error) error {
 	if s != Shared {
-		return r.each(ctx, s, 0, -1, each)
+		return r.each(ctx, s, "", 0, -1, each)
 	}
 	// A page of values at a time: a tenant can share tens of thousands.
 	for offset := 0; ; offset += 500 {
@@ -155,15 +163,15 @@ func (r Reporter) Each(ctx context.Context, s Section, each func(Row) error) err
 }
 
 // each reads limit rows of a section other than Shared from offset (a
-// negative limit: all of them).
-func (r Reporter) each(ctx context.Context, s Section, offset, limit int, each func(Row) error) error {
+// negative limit: all of them), those holding filter ("": all).
+func (r Reporter) each(ctx context.Context, s Section, filter string, offset, limit int, each func(Row) error) error {
 	if s == Unreachable {
-		return r.Index.Unreachable(ctx, offset, limit, func(c index.Customer) error {
+		return r.Index.UnreachableMatching(ctx, filter, offset, limit, func(c index.Customer) error {
 			return each(Row{Section: s, CustomerID: c.ID, CustomerName: c.Name, CustomerActive: c.Active,
 				Why: "no phone number or email"})
 		})
 	}
-	return r.Index.WithProblem(ctx, string(s), offset, limit, func(l index.Listed) error {
+	return r.Index.WithProblemMatching(ctx, string(s), filter, offset, limit, func(l index.Listed) error {
 		return each(r.row(s, l))
 	})
 }

@@ -143,6 +143,31 @@ func TestReport(t *testing.T) {
 	})
 }
 
+// Each section's rows filter, on both databases (#29, item 5): a number
+// as people write it, and a value's part in the shared section.
+func TestReportFiltered(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, r Reporter) {
+		for _, tt := range []struct {
+			s      Section
+			filter string
+			want   []int64
+		}{
+			{PlaceholderPhone, "555-555-5555", []int64{118}},
+			{PlaceholderPhone, "zzyzx", nil},
+			{Shared, "zzyzx", nil},
+			{Unreachable, "zzyzx", nil},
+		} {
+			rep, err := r.ReadFiltered(context.Background(), map[Section]int{tt.s: 1}, map[Section]string{tt.s: tt.filter})
+			if err != nil {
+				t.Fatalf("%s %q: %v", tt.s, tt.filter, err)
+			}
+			if got := ids(rep.Lists[0].Rows); !slices.Equal(got, tt.want) {
+				t.Errorf("%s %q lists %v, want %v", tt.s, tt.filter, got, tt.want)
+			}
+		}
+	})
+}
+
 func TestReportPagesAndExports(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, r Reporter) {
 		ctx := context.Background()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/db"
 )
 
 // Checker holds the hygiene rules the index applies to each contact it
@@ -317,11 +318,34 @@ func (s *Store) listedSelect() string {
 // limit from offset (a negative limit: all of them), calling each for
 // every one.
 func (s *Store) WithProblem(ctx context.Context, problem string, offset, limit int, each func(Listed) error) error {
+	return s.WithProblemMatching(ctx, problem, "", offset, limit, each)
+}
+
+// WithProblemMatching is WithProblem for the contacts holding filter
+// (FilterTerm) in their value or memo, or their customer in its name or
+// address; "" lists every one.
+func (s *Store) WithProblemMatching(ctx context.Context, problem, filter string, offset, limit int, each func(Listed) error) error {
 	// The partial index's own terms (problem <> '', removed) are repeated
 	// so that SQLite sees the index applies.
-	q := s.listedSelect() + ` WHERE c.problem = ? AND c.problem <> '' AND c.removed = ` + s.boolean(false) +
+	where, args := "", []any{problem}
+	if filter != "" {
+		where = ` AND (c.search LIKE ? OR cu.search LIKE ?)`
+		args = append(args, db.ContainsPattern(filter), db.ContainsPattern(filter))
+	}
+	q := s.listedSelect() + ` WHERE c.problem = ? AND c.problem <> '' AND c.removed = ` + s.boolean(false) + where +
 		` ORDER BY c.problem, c.value_key, c.id`
-	return s.eachListed(ctx, q, offset, limit, each, problem)
+	return s.eachListed(ctx, q, offset, limit, each, args...)
+}
+
+// FilterTerm is what a filter box's text is looked for as: the digits of
+// a number as people write it ("555-555-5555"), else the text folded as
+// the index holds names and memos.
+func FilterTerm(text string) string {
+	text = strings.TrimSpace(text)
+	if isNumeric(text) {
+		return client.Digits(text)
+	}
+	return fold(text)
 }
 
 // SharedValue is a value several customers hold.
@@ -347,8 +371,19 @@ func (s *Store) SharedTotals(ctx context.Context, min int) (values, contacts int
 // offset (a negative limit: all of them), as the last Summarize and the
 // app's writes since left them.
 func (s *Store) SharedValues(ctx context.Context, min, offset, limit int) ([]SharedValue, error) {
-	q := `SELECT value_key, customers, contacts FROM index_shared WHERE customers > ? ORDER BY customers DESC, value_key`
+	return s.SharedValuesMatching(ctx, min, "", offset, limit)
+}
+
+// SharedValuesMatching is SharedValues holding filter (FilterTerm) in
+// their value; "" holds every one.
+func (s *Store) SharedValuesMatching(ctx context.Context, min int, filter string, offset, limit int) ([]SharedValue, error) {
+	where := ""
 	args := []any{min}
+	if filter != "" {
+		where = ` AND value_key LIKE ?`
+		args = append(args, db.ContainsPattern(filter))
+	}
+	q := `SELECT value_key, customers, contacts FROM index_shared WHERE customers > ?` + where + ` ORDER BY customers DESC, value_key`
 	if limit >= 0 {
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, limit, offset)
@@ -505,9 +540,20 @@ func (s *Store) CountUnreachable(ctx context.Context) (int, error) {
 // Unreachable lists the active customers no phone or email reaches, by
 // name, limit from offset (a negative limit: all of them).
 func (s *Store) Unreachable(ctx context.Context, offset, limit int, each func(Customer) error) error {
-	q := `SELECT ` + "cu." + strings.ReplaceAll(customerColumns, ", ", ", cu.") + ` FROM index_unreachable u
-		JOIN index_customers cu ON cu.id = u.customer_id ORDER BY cu.name, cu.id`
+	return s.UnreachableMatching(ctx, "", offset, limit, each)
+}
+
+// UnreachableMatching is Unreachable for the customers holding filter
+// (FilterTerm) in their name or address; "" lists every one.
+func (s *Store) UnreachableMatching(ctx context.Context, filter string, offset, limit int, each func(Customer) error) error {
+	where := ""
 	var args []any
+	if filter != "" {
+		where = ` WHERE cu.search LIKE ?`
+		args = append(args, db.ContainsPattern(filter))
+	}
+	q := `SELECT ` + "cu." + strings.ReplaceAll(customerColumns, ", ", ", cu.") + ` FROM index_unreachable u
+		JOIN index_customers cu ON cu.id = u.customer_id` + where + ` ORDER BY cu.name, cu.id`
 	if limit >= 0 {
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, limit, offset)

@@ -34,6 +34,9 @@ type HygieneSection struct {
 	// FixURL opens the bulk form with the section's contacts; when it is
 	// empty, FixNote says why there is no bulk fix.
 	FixURL, FixNote string
+	// Filter is the text its filter box holds (`q`): only the rows that
+	// hold it are listed; ClearURL lists them all again.
+	Filter, ClearURL string
 }
 
 // HygieneRow is one contact (or, for unreachable customers, one customer).

@@ -21,8 +21,12 @@ type Layout struct {
 	Notice string
 	// OptOut is a one-time warning that a number's texting opt-out was not
 	// carried over (data-warning="texting-opt-out").
-	OptOut  string
-	Version string
+	OptOut string
+	// HygieneNext, after a contact listed on the hygiene report was fixed
+	// (saved or removed), goes back to the report's page it was on:
+	// "Fixed — next".
+	HygieneNext string
+	Version     string
 	// User is the signed-in person's display name or email, when known.
 	User       string
 	SignOutURL string
@@ -197,6 +201,8 @@ type UndoForm struct {
 	Nonce     string
 	// What names the removed contact, e.g. "Mobile (217) 555-0177".
 	What string
+	// ContactID is the removed contact's id (not shown).
+	ContactID int64
 }
 
 // RecordField is one line of the contact record. Field is the API path
