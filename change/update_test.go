@@ -47,7 +47,9 @@ func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
 	t.Helper()
 	sb := sandboxtest.Start(t)
 	stConfig := sandboxtest.ClientConfig(sb)
-	stConfig.Timeout = 500 * time.Millisecond
+	// Long enough for a call on a busy machine under -race (500 ms made
+	// setup calls time out now and then); a Hang fault still ends in it.
+	stConfig.Timeout = 2 * time.Second
 	st, err := client.New(stConfig, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
 	if err != nil {
 		t.Fatal(err)
