@@ -13,7 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go)
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go)
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // DB is the app's one database handle: opened once, at start, and given
@@ -117,7 +118,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("db: open SQLite database %q: %w", path, err)
 	}
-	if err := sqlDB.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, sqlDB); err != nil {
 		return fail(err)
 	}
 	var mode string
@@ -161,4 +162,25 @@ func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 		return nil, fmt.Errorf("db: connect to %s: %w", where, err)
 	}
 	return &DB{DB: sqlDB, Dialect: Postgres, Pool: pool, Where: where}, nil
+}
+
+// pingSQLite makes the first connection, which applies the pragmas. Turning
+// a new file to WAL takes a lock SQLite does not wait for (the busy timeout
+// does not apply), so when several processes open one new file at once all
+// but one may get SQLITE_BUSY: that is tried again for up to 5 s, as the
+// busy timeout would; any other error is returned at once.
+func pingSQLite(ctx context.Context, sqlDB *sql.DB) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := sqlDB.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
