@@ -375,3 +375,51 @@ func TestHygieneFilterAndFixedNext(t *testing.T) {
 		must(t, expect.Locator(section.Locator(`tr[data-contact-id="`+contactID+`"]`)).ToHaveCount(0))
 	})
 }
+
+// Narrow screens (#29, item 8): at 390 px Edit, View and Remove are at
+// least 44 by 44 px, and a customer with 60 contacts shows ten until the
+// person asks for the others (no script needed); at 1280 px all show.
+func TestNarrowScreenTargetsAndLongLists(t *testing.T) {
+	app := startApp(t)
+	path := fmt.Sprintf("/customers/%d", sandbox.SeedManyContactsCustomerID)
+	atWidths(t, func(t *testing.T, page playwright.Page) {
+		visit(t, page, app, path)
+		expectH1(t, page, "Harbor View Dental")
+		rows := page.GetByRole("table", playwright.PageGetByRoleOptions{Name: "Contacts", Exact: playwright.Bool(true)}).GetByRole("rowheader")
+		show := link(page, fmt.Sprintf("Show the other %d contacts", sandbox.SeedManyContactsCount-10))
+		narrow := page.ViewportSize().Width < 600
+		if !narrow {
+			must(t, expect.Locator(rows).ToHaveCount(sandbox.SeedManyContactsCount))
+			must(t, expect.Locator(show).ToBeHidden())
+			checkA11y(t, page)
+			return
+		}
+		must(t, expect.Locator(rows).ToHaveCount(10))
+		height, err := page.Evaluate(`() => document.scrollingElement.scrollHeight`)
+		must(t, err)
+		t.Logf("the page is %v px long at 390 px with ten of its 60 contacts", height)
+		if h, ok := height.(int); !ok || h > 5000 {
+			t.Errorf("the page is %v px long", height)
+		}
+		for _, name := range []string{"Edit", "View", "Remove"} {
+			box, err := page.Locator("table.contacts tbody tr").First().GetByRole("link").Filter(playwright.LocatorFilterOptions{HasText: name}).BoundingBox()
+			must(t, err)
+			if box.Width < 44 || box.Height < 44 {
+				t.Errorf("%s is %.0f×%.0f px, under 44×44", name, box.Width, box.Height)
+			}
+		}
+		checkA11y(t, page)
+		must(t, show.Click())
+		must(t, expect.Locator(rows).ToHaveCount(sandbox.SeedManyContactsCount))
+		must(t, expect.Locator(show).ToBeHidden())
+		checkA11y(t, page)
+	})
+	// Without JavaScript too.
+	page := newCheckedPage(t, withJavaScriptDisabled(), withContextOptions(func(o *playwright.BrowserNewContextOptions) {
+		o.Viewport = &playwright.Size{Width: 390, Height: 844}
+	}))
+	visit(t, page, app, path)
+	must(t, link(page, fmt.Sprintf("Show the other %d contacts", sandbox.SeedManyContactsCount-10)).Click())
+	must(t, expect.Locator(page.GetByRole("table", playwright.PageGetByRoleOptions{Name: "Contacts", Exact: playwright.Bool(true)}).GetByRole("rowheader")).
+		ToHaveCount(sandbox.SeedManyContactsCount))
+}

@@ -54,6 +54,10 @@ func (a *App) customerShow(c echo.Context) error {
 	return a.render(c, http.StatusOK, views.Customer(m))
 }
 
+// foldedAfter is how many contacts a phone's width shows before "Show
+// the other N contacts": sixty cards made a page 15,000 px long.
+const foldedAfter = 10
+
 // contactRows are an owner's contacts as its page lists them: the one a
 // search matched (?contact=) marked, and the next step's focus on it,
 // else on the first (after a removal the Undo has it instead).
@@ -64,6 +68,9 @@ func (a *App) contactRows(c echo.Context, ow owner, contacts []client.Contact, m
 		row := a.contactRow(ow, ct)
 		row.Matched = ct.ID == matched
 		row.First = i == 0 && matched == 0 && m.Flash == "" && m.Notice == "" && m.Undo == nil
+		// A phone's width shows the first ten and the one a search
+		// matched; the others fold away until asked for.
+		row.More = i >= foldedAfter && !row.Matched
 		rows = append(rows, row)
 	}
 	return rows

@@ -286,3 +286,14 @@ func CombinedFlagNote(on bool) string {
 	return "ServiceTitan also keeps an older setting for invoices and statements together, now " + state +
 		". It stays as it is unless Invoices and Statements are set the same way; then it follows them."
 }
+
+// collapsed counts the rows a phone's width folds away (ContactRow.More).
+func collapsed(rows []ContactRow) int {
+	n := 0
+	for _, r := range rows {
+		if r.More {
+			n++
+		}
+	}
+	return n
+}

@@ -131,7 +131,10 @@ type ContactRow struct {
 	First bool
 	// Matched: the contact the search matched (data-matched); its Edit
 	// takes the first focus instead.
-	Matched    bool
+	Matched bool
+	// More: beyond the first ten of a long list, folded away on a phone's
+	// width until "Show the other N contacts" (a #fragment: no script).
+	More       bool
 	ID         int64
 	TypeLabel  string
 	Value      string // formatted for people
