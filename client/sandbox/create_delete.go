@@ -140,14 +140,19 @@ func (s *Server) handleDeleteContact(kind ownerKind, w http.ResponseWriter, r *h
 		writeJSON(w, http.StatusNotFound, newProblem(http.StatusNotFound, TitleContactNotFound, nil))
 		return
 	}
+	s.removeLocked(o, i)
+	w.WriteHeader(http.StatusOK) // ServiceTitan answers 200 with no body
+}
+
+// removeLocked removes the owner's i-th contact: its contacts feed shows
+// it from now on as a tombstone, dated when it was removed.
+func (s *Server) removeLocked(o contactOwner, i int) {
 	gone := (*o.contacts)[i]
 	gone.ModifiedOn = modifiedAfter(s.now(), gone.ModifiedOn)
 	at := s.changedLocked(o.customer, gone.ID)
-	// Its contacts feed shows it from now on as a tombstone.
 	s.tombstones[gone.ID] = tombstone{customerID: o.customer.customer.ID, locationID: o.locationID(), contact: gone, at: at}
 	delete(s.changedAt, gone.ID)
 	*o.contacts = slices.Delete(*o.contacts, i, i+1)
-	w.WriteHeader(http.StatusOK) // ServiceTitan answers 200 with no body
 }
 
 // ownerOrNotFoundLocked is the customer or location id (stored or
