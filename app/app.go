@@ -206,6 +206,13 @@ func openStores(ctx context.Context, cfg Config, log *slog.Logger) (_ *stores, e
 		return nil, fmt.Errorf("the search index cannot be opened: %w", err)
 	}
 	s.index.SetChecker(cfg.Hygiene.Checker())
+	// What the sync sees changed in ServiceTitan itself goes in the
+	// History beside the app's own changes.
+	external, err := audit.NewExternal(s.db.Dialect, cfg.ST.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("the search index cannot be opened: %w", err)
+	}
+	s.index.SetHistory(external)
 	if s.bulk, err = bulk.Open(ctx, s.db); err != nil {
 		return nil, fmt.Errorf("the bulk job tables cannot be opened: %w", err)
 	}

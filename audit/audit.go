@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/contactdesk/contactdesk/db"
@@ -78,6 +79,29 @@ func (a Action) Valid() bool {
 	return slices.Contains(Actions, a)
 }
 
+// Source is where a change was made.
+type Source string
+
+// The sources of an entry.
+const (
+	// SourceApp: an attempt made through this app, by the person (or
+	// bulk job) the entry names. Every entry Store.Begin records is one.
+	SourceApp Source = "app"
+	// SourceServiceTitan: a change made in ServiceTitan itself (its own
+	// screens, another integration, the customer texting STOP or START),
+	// learned by the tenant index from the export feeds. It names no
+	// person: ServiceTitan does not say who made it (see External).
+	SourceServiceTitan Source = "servicetitan"
+)
+
+// Sources lists every source, SourceApp first.
+var Sources = []Source{SourceApp, SourceServiceTitan}
+
+// Valid reports whether s is one of the sources in Sources.
+func (s Source) Valid() bool {
+	return slices.Contains(Sources, s)
+}
+
 // Change is one field changed by an attempt.
 type Change struct {
 	// Field is the API path of the field, e.g. "memo" or
@@ -95,12 +119,21 @@ type Change struct {
 type Entry struct {
 	// ID identifies the entry; assigned by Store.Begin.
 	ID int64
+	// Source is where the change was made: SourceApp for every attempt
+	// Store.Begin records, SourceServiceTitan for a change the tenant
+	// index saw in ServiceTitan (External.Record).
+	Source Source
 	// Time is when the attempt started, in UTC. Stored with microsecond
-	// precision; Store.Begin uses the current time when it is zero.
+	// precision; Store.Begin uses the current time when it is zero. A
+	// change made in ServiceTitan is dated as ServiceTitan dates it (its
+	// modifiedOn).
 	Time time.Time
-	// ActorEmail is the email of the person who made the attempt (required).
+	// ActorEmail is the email of the person who made the attempt
+	// (required of an attempt; empty for a change made in ServiceTitan,
+	// which names nobody).
 	ActorEmail string
-	// ActorName is the display name of that person, if known.
+	// ActorName is the display name of that person, if known; for a
+	// change made in ServiceTitan, ExternalActor.
 	ActorName string
 	// TenantID is the ServiceTitan tenant.
 	TenantID int64
@@ -165,6 +198,8 @@ type Filter struct {
 	Outcome Outcome
 	// Action matches Entry.Action when not empty.
 	Action Action
+	// Source matches Entry.Source when not empty.
+	Source Source
 	// Job matches Entry.Job when non-zero: the attempts of one bulk job.
 	Job int64
 	// Undoes matches the attempts that undo one of these removals (their
@@ -237,20 +272,33 @@ func Get(ctx context.Context, s Store, id int64) (Entry, error) {
 	return entries[0], nil
 }
 
+// Text keeps a value storable in both databases: PostgreSQL refuses NUL
+// bytes and invalid UTF-8, and a change must not fail over how a value is
+// written down.
+func Text(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
 // ErrNotFound is returned (wrapped) by Store.Complete for an unknown id.
 var ErrNotFound = errors.New("audit: no such attempt")
+
+// dialectNamed is the dialect of a db.SQLite or db.Postgres handle.
+func dialectNamed(name string) (*dialect, error) {
+	switch name {
+	case db.SQLite:
+		return sqliteDialect, nil
+	case db.Postgres:
+		return postgresDialect, nil
+	}
+	return nil, fmt.Errorf("audit: no dialect %q", name)
+}
 
 // New migrates the audit trail's tables on h and returns the Store over
 // them. h stays the caller's: Close leaves it open.
 func New(ctx context.Context, h *db.DB) (Store, error) {
-	var d *dialect
-	switch h.Dialect {
-	case db.SQLite:
-		d = sqliteDialect
-	case db.Postgres:
-		d = postgresDialect
-	default:
-		return nil, fmt.Errorf("audit: no dialect %q", h.Dialect)
+	d, err := dialectNamed(h.Dialect)
+	if err != nil {
+		return nil, err
 	}
 	s, err := newSQLStore(ctx, h.DB, d)
 	if err != nil {

@@ -93,7 +93,7 @@ func newSQLStore(ctx context.Context, db *sql.DB, d *dialect) (*sqlStore, error)
 }
 
 const attemptColumns = `id, started_at, actor_email, actor_name, tenant_id, customer_id, contact_id,
-	action, undoes_attempt_id, bulk_job, location_id, outcome, messages, trace_id, request_id, completed_at`
+	action, undoes_attempt_id, bulk_job, location_id, outcome, messages, trace_id, request_id, completed_at, source`
 
 // Begin implements Store.
 func (s *sqlStore) Begin(ctx context.Context, e Entry) (int64, error) {
@@ -269,6 +269,10 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 		conds = append(conds, "action = ?")
 		args = append(args, string(f.Action))
 	}
+	if f.Source != "" {
+		conds = append(conds, "source = ?")
+		args = append(args, string(f.Source))
+	}
 	if f.Job != 0 {
 		conds = append(conds, "bulk_job = ?")
 		args = append(args, f.Job)
@@ -300,7 +304,7 @@ func (s *sqlStore) where(f Filter) (string, []any) {
 func entriesQuery(where, page string) string {
 	return `SELECT a.id, a.started_at, a.actor_email, a.actor_name, a.tenant_id, a.customer_id,
 			a.contact_id, a.action, a.undoes_attempt_id, a.bulk_job, a.location_id, a.outcome, a.messages, a.trace_id, a.request_id, a.completed_at,
-			c.field, c.before_value, c.after_value
+			a.source, c.field, c.before_value, c.after_value
 		FROM (SELECT ` + attemptColumns + ` FROM attempts` + where + page + `) a
 		LEFT JOIN changes c ON c.attempt_id = a.id
 		ORDER BY a.started_at DESC, a.id DESC, c.position`
@@ -430,19 +434,25 @@ func readEntries(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, erro
 	if err != nil {
 		return nil, err
 	}
+	return scanEntries(rows)
+}
+
+// scanEntries gathers the rows of a query made by entriesQuery into
+// entries, and closes them.
+func scanEntries(rows *sql.Rows) ([]Entry, error) {
 	defer rows.Close()
 	var entries []Entry
 	// One set of scan targets for all rows: fresh ones per row would each
 	// be an allocation.
 	var (
-		e                     Entry
-		action, outcome, msgs string
-		undoes, job, location sql.NullInt64
-		started, completed    dbTime
-		field, before, after  sql.NullString
+		e                             Entry
+		action, outcome, msgs, source string
+		undoes, job, location         sql.NullInt64
+		started, completed            dbTime
+		field, before, after          sql.NullString
 	)
 	dest := []any{&e.ID, &started, &e.ActorEmail, &e.ActorName, &e.TenantID, &e.CustomerID,
-		&e.ContactID, &action, &undoes, &job, &location, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &field, &before, &after}
+		&e.ContactID, &action, &undoes, &job, &location, &outcome, &msgs, &e.TraceID, &e.RequestID, &completed, &source, &field, &before, &after}
 	for rows.Next() {
 		e = Entry{}
 		if err := rows.Scan(dest...); err != nil {
@@ -451,6 +461,7 @@ func readEntries(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, erro
 		if n := len(entries); n == 0 || entries[n-1].ID != e.ID {
 			e.Time, e.CompletedAt, e.Outcome = started.t, completed.t, Outcome(outcome)
 			e.Action, e.Undoes, e.Job, e.LocationID = Action(action), undoes.Int64, job.Int64, location.Int64
+			e.Source = Source(source)
 			if msgs != "[]" {
 				if err := json.Unmarshal([]byte(msgs), &e.Messages); err != nil {
 					return nil, fmt.Errorf("messages of attempt %d: %w", e.ID, err)

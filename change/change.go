@@ -35,7 +35,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/contactdesk/contactdesk/audit"
@@ -72,6 +71,16 @@ type Cache interface {
 // cacheTime bounds telling the caches about a write: it runs after the
 // write, outside the request's own time.
 const cacheTime = 5 * time.Second
+
+// ReadCache is a Cache that is also told what a change read of a contact
+// just before writing it: ServiceTitan's record then, which may hold
+// changes made in ServiceTitan since the cache last saw the contact (the
+// tenant index records those in the History before the app's write hides
+// them).
+type ReadCache interface {
+	Cache
+	Read(ctx context.Context, o client.Owner, ct client.Contact) error
+}
 
 // Actor is who asks for a change, and the request that carries it.
 type Actor struct {
@@ -297,6 +306,21 @@ func describeOwner(o client.Owner) string {
 	return fmt.Sprintf("customer with ID %d", o.CustomerID)
 }
 
+// read tells the caches what a change read of a contact before writing.
+// A cache that cannot take it is logged: the change goes on.
+func (s *Service) read(ctx context.Context, o client.Owner, ct client.Contact) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cacheTime)
+	defer cancel()
+	for _, c := range s.caches {
+		if r, ok := c.(ReadCache); ok {
+			if err := r.Read(ctx, o, ct); err != nil {
+				s.log.WarnContext(ctx, "a cache (the search index) did not take a contact read before a change; a change made in ServiceTitan may be missing from its History",
+					"contact_id", ct.ID, "error", err)
+			}
+		}
+	}
+}
+
 // ConflictMessage is a conflict's message in the audit trail; a conflict
 // with another message is a value the customer already holds.
 const ConflictMessage = "Changed in ServiceTitan since the form was opened; nothing was written."
@@ -369,6 +393,4 @@ func rejectionMessages(cause error) []string {
 // auditText keeps a value storable everywhere: PostgreSQL refuses NUL bytes
 // and invalid UTF-8, and a change must not fail over how a value is written
 // down.
-func auditText(s string) string {
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
+func auditText(s string) string { return audit.Text(s) }

@@ -72,6 +72,7 @@ func (s *Service) remove(ctx context.Context, r DeleteRequest) Outcome {
 		}
 		return s.finish(ctx, at, failed(err), err, what)
 	}
+	s.read(ctx, r.owner(), current)
 	if !r.Matched.heldBy(current) {
 		s.metrics.Save("stale")
 		return Outcome{Result: Stale, Contact: current}

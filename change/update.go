@@ -71,6 +71,7 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 		}
 		return s.finish(ctx, at, failed(err), err, what)
 	}
+	s.read(ctx, r.owner(), current)
 	if r.Opened.ChangedIn(current) {
 		if o, ok := s.alreadyAsked(ctx, r, current); ok {
 			return o

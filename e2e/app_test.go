@@ -207,6 +207,11 @@ func openIndex(t testing.TB, h *db.DB, st *client.Client, contactsLoading bool) 
 		t.Fatalf("open the index: %v", err)
 	}
 	idx.SetChecker(hygieneRules.Checker())
+	external, err := audit.NewExternal(h.Dialect, sandbox.DefaultCredentials.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx.SetHistory(external)
 	if contactsLoading {
 		ctx, stop := context.WithCancel(context.Background())
 		defer stop()

@@ -274,5 +274,8 @@ func (s *Store) bringWaiting(ctx context.Context, tx *sql.Tx, customers []Custom
 	if err := s.noteTouched(ctx, tx, Page{Feed: FeedContacts, Contacts: waiting}); err != nil {
 		return err
 	}
+	if err := s.observe(ctx, tx, FeedContacts, waiting); err != nil {
+		return err
+	}
 	return s.upsertContacts(ctx, tx, waiting)
 }

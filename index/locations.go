@@ -131,6 +131,9 @@ func (s *Store) bringWaitingForLocations(ctx context.Context, tx *sql.Tx, locati
 	if err := s.noteTouched(ctx, tx, Page{Feed: FeedLocationContacts, Contacts: waiting}); err != nil {
 		return err
 	}
+	if err := s.observe(ctx, tx, FeedLocationContacts, waiting); err != nil {
+		return err
+	}
 	return s.upsertContacts(ctx, tx, waiting)
 }
 

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/db"
 )
@@ -77,6 +78,8 @@ type Store struct {
 	dialect string
 	now     func() time.Time
 	checker *Checker
+	// history records changes made in ServiceTitan itself (SetHistory).
+	history *audit.External
 	// passMu is the sync pass's lock on SQLite (see lockPass).
 	passMu sync.Mutex
 	// prepared are the statements of the writes a save and a feed page
@@ -342,7 +345,10 @@ func (s *Store) Apply(ctx context.Context, p Page) error {
 			err = s.bringWaiting(ctx, tx, p.Customers)
 		}
 	case FeedContacts, FeedLocationContacts:
-		err = s.upsertContacts(ctx, tx, p.Contacts)
+		err = s.observe(ctx, tx, p.Feed, p.Contacts)
+		if err == nil {
+			err = s.upsertContacts(ctx, tx, p.Contacts)
+		}
 	case FeedLocations:
 		err = s.upsertLocations(ctx, tx, p.Locations)
 		if err == nil {
@@ -463,23 +469,40 @@ func (s *Store) SetTotal(ctx context.Context, name string, n int) error {
 // Wrote puts a contact the app just wrote into the index at once (it is a
 // change.Cache), as new as ServiceTitan's answer says.
 func (s *Store) Wrote(ctx context.Context, o client.Owner, ct client.Contact) error {
-	return s.write(ctx, Contact{ID: ct.ID, CustomerID: o.CustomerID, LocationID: o.LocationID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
-		PhoneSettings: ct.PhoneSettings, Preferences: ct.Preferences, CreatedOn: ct.CreatedOn, ModifiedOn: ct.ModifiedOn})
+	return s.write(ctx, contactOf(o, ct), false)
+}
+
+// Read takes in a contact as a change read it from ServiceTitan just
+// before writing it (it is a change.ReadCache). Newer than the index's
+// copy, it holds changes made in ServiceTitan since the index last saw
+// the contact: they are recorded in the History now, before the app's
+// write hides them from the feed, and the copy is brought up to date.
+// A contact of a customer (or location) the index does not hold yet is
+// left to the feed.
+func (s *Store) Read(ctx context.Context, o client.Owner, ct client.Contact) error {
+	return s.write(ctx, contactOf(o, ct), true)
+}
+
+func contactOf(o client.Owner, ct client.Contact) Contact {
+	return Contact{ID: ct.ID, CustomerID: o.CustomerID, LocationID: o.LocationID, Type: ct.Type, Value: ct.Value, Memo: ct.Memo,
+		PhoneSettings: ct.PhoneSettings, Preferences: ct.Preferences, CreatedOn: ct.CreatedOn, ModifiedOn: ct.ModifiedOn}
 }
 
 // Removed takes a contact the app just removed out of search.
 func (s *Store) Removed(ctx context.Context, o client.Owner, contactID int64) error {
-	return s.write(ctx, Contact{ID: contactID, CustomerID: o.CustomerID, LocationID: o.LocationID, Removed: true, ModifiedOn: s.now()})
+	return s.write(ctx, Contact{ID: contactID, CustomerID: o.CustomerID, LocationID: o.LocationID, Removed: true, ModifiedOn: s.now()}, false)
 }
 
 // contactBeforeQuery reads what a contact written outside of a feed page
 // held before.
-const contactBeforeQuery = `SELECT value_key, customer_id, problem, removed FROM index_contacts WHERE id = ?`
+const contactBeforeQuery = `SELECT value_key, customer_id, problem, removed, modified_us FROM index_contacts WHERE id = ?`
 
-// write applies one contact outside of a feed page. A failure costs the
-// index a moment of staleness (the next sync brings the row), not the
-// write's success: the caller logs it.
-func (s *Store) write(ctx context.Context, c Contact) error {
+// write applies one contact outside of a feed page: one the app wrote, or
+// (read) one it read from ServiceTitan, whose changes since the index's
+// copy are recorded (see observe). A failure costs the index a moment of
+// staleness (the next sync brings the row), not the write's success: the
+// caller logs it.
+func (s *Store) write(ctx context.Context, c Contact, read bool) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("index: write contact %d: %w", c.ID, err)
@@ -496,12 +519,24 @@ func (s *Store) write(ctx context.Context, c Contact) error {
 		key, problem string
 		customer     int64
 		removed      bool
+		modified     int64
 	}
 	err = s.queryRowIn(ctx, tx, s.rebind(contactBeforeQuery), c.ID).
-		Scan(&before.key, &before.customer, &before.problem, &before.removed)
+		Scan(&before.key, &before.customer, &before.problem, &before.removed, &before.modified)
 	isNew := errors.Is(err, sql.ErrNoRows)
 	if err != nil && !isNew {
 		return fmt.Errorf("index: write contact %d: read it: %w", c.ID, err)
+	}
+	if read {
+		if !isNew && micros(c.ModifiedOn) <= before.modified {
+			return nil // nothing the index has not seen
+		}
+		if held, err := s.ownerHeld(ctx, tx, c); err != nil || !held {
+			return err
+		}
+		if err := s.observe(ctx, tx, feedOf(c), []Contact{c}); err != nil {
+			return fmt.Errorf("index: write contact %d: its History: %w", c.ID, err)
+		}
 	}
 	if err := s.upsertContacts(ctx, tx, []Contact{c}); err != nil {
 		return fmt.Errorf("index: write contact %d: %w", c.ID, err)
@@ -527,6 +562,30 @@ func (s *Store) write(ctx context.Context, c Contact) error {
 		return fmt.Errorf("index: write contact %d: commit: %w", c.ID, err)
 	}
 	return nil
+}
+
+// feedOf is the feed a contact comes in: its customer's, or its
+// location's.
+func feedOf(c Contact) string {
+	if c.LocationID != 0 {
+		return FeedLocationContacts
+	}
+	return FeedContacts
+}
+
+// ownerHeld reports whether the index holds a contact's owner (its
+// customer or its location): the feed sets aside a contact whose owner it
+// does not hold yet.
+func (s *Store) ownerHeld(ctx context.Context, tx *sql.Tx, c Contact) (bool, error) {
+	owner, id := "index_customers", c.CustomerID
+	if c.LocationID != 0 {
+		owner, id = "index_locations", c.LocationID
+	}
+	var held bool
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT EXISTS (SELECT 1 FROM `+owner+` WHERE id = ?)`), id).Scan(&held); err != nil {
+		return false, fmt.Errorf("index: write contact %d: its owner: %w", c.ID, err)
+	}
+	return held, nil
 }
 
 // Counts are the rows the index holds.
