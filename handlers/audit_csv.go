@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -20,7 +21,10 @@ var auditCSVHeader = []string{"time_utc", "actor_email", "actor_name", "tenant_i
 	"field", "before", "after", "outcome", "messages", "trace_id", "request_id", "action", "bulk_job",
 	// As the History shows them: the field's name, the values as the record
 	// shows them, the outcome in words, the customer and the contact.
-	"field_label", "before_shown", "after_shown", "outcome_label", "customer_name", "contact"}
+	"field_label", "before_shown", "after_shown", "outcome_label", "customer_name", "contact",
+	// Where the change was made: app (through contactdesk) or servicetitan
+	// (in ServiceTitan itself; the actor_email is then empty).
+	"source"}
 
 // auditCSV exports the same selection as GET /audit, all of it: a header
 // row, then one row per changed field of each attempt (one row for an
@@ -158,7 +162,7 @@ func (a *App) auditCSVRows(e audit.Entry, names entryNames) [][]string {
 			strconv.FormatInt(e.CustomerID, 10), strconv.FormatInt(e.ContactID, 10), ch.Field, ch.Before, ch.After,
 			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID, string(e.Action), job,
 			label, a.plainValue(ch.Field, ch.Before), a.plainValue(ch.Field, ch.After), outcomeLabel(e),
-			names.customers[e.CustomerID], names.contacts[e.ContactID]})
+			names.customers[e.CustomerID], names.contacts[e.ContactID], string(cmp.Or(e.Source, audit.SourceApp))})
 	}
 	return rows
 }

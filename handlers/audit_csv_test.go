@@ -19,7 +19,7 @@ import (
 
 // wantCSVHeader is the export's first line as consumers read it: by
 // position, so a new column goes last.
-const wantCSVHeader = "time_utc,actor_email,actor_name,tenant_id,customer_id,contact_id,field,before,after,outcome,messages,trace_id,request_id,action,bulk_job,field_label,before_shown,after_shown,outcome_label,customer_name,contact"
+const wantCSVHeader = "time_utc,actor_email,actor_name,tenant_id,customer_id,contact_id,field,before,after,outcome,messages,trace_id,request_id,action,bulk_job,field_label,before_shown,after_shown,outcome_label,customer_name,contact,source"
 
 // The export holds every attempt, however many: here several of the
 // store's pages, each row in order, newest first.

@@ -30,8 +30,8 @@ const auditPageSize = 50
 // browser's time zone as its page sent it (the filter form's hidden field),
 // kept only when it names one and decides (see dateZone).
 type auditQuery struct {
-	Actor, Customer, Location, From, To, Action, Job, TZ string
-	Page                                                 int
+	Actor, Customer, Location, From, To, Action, Source, Job, TZ string
+	Page                                                         int
 }
 
 // parseAuditQuery reads the filter; the page is the first (auditList reads
@@ -44,6 +44,7 @@ func parseAuditQuery(c echo.Context) auditQuery {
 		From:     strings.TrimSpace(c.QueryParam("from")),
 		To:       strings.TrimSpace(c.QueryParam("to")),
 		Action:   strings.TrimSpace(c.QueryParam("action")),
+		Source:   strings.TrimSpace(c.QueryParam("source")),
 		Job:      strings.TrimSpace(c.QueryParam("job")),
 		TZ:       strings.TrimSpace(c.QueryParam("tz")),
 		Page:     1,
@@ -121,6 +122,12 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 		}
 		f.Action = audit.Action(q.Action)
 	}
+	if q.Source != "" {
+		if !audit.Source(q.Source).Valid() {
+			return f, "Choose where the changes were made: through contactdesk or in ServiceTitan."
+		}
+		f.Source = audit.Source(q.Source)
+	}
 	if q.Job != "" {
 		id, err := strconv.ParseInt(q.Job, 10, 64)
 		if err != nil || id <= 0 {
@@ -167,7 +174,8 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 
 func (q auditQuery) url(path string, page int) string {
 	v := url.Values{}
-	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "location": q.Location, "from": q.From, "to": q.To, "action": q.Action, "job": q.Job, "tz": q.TZ} {
+	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "location": q.Location, "from": q.From, "to": q.To,
+		"action": q.Action, "source": q.Source, "job": q.Job, "tz": q.TZ} {
 		if val != "" {
 			v.Set(k, val)
 		}
@@ -193,7 +201,7 @@ func (a *App) auditList(c echo.Context) error {
 	q.TZ = tz
 	now := time.Now().In(zone)
 	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To, Job: q.Job,
-		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action), Shortcuts: q.dateShortcuts(now),
+		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action), SourceOptions: sourceOptions(q.Source), Shortcuts: q.dateShortcuts(now),
 		Zone: zoneNote(zone, now, a.localTimes), ZoneID: zone.String(), SendsZone: a.localTimes, TZ: tz}
 	f, problem := a.auditFilter(c.Request().Context(), q)
 	if problem != "" {
@@ -244,6 +252,22 @@ func actionOptions(selected string) []views.Option {
 	return opts
 }
 
+// sourceOptions are the choices of the audit trail's "Made where" filter.
+func sourceOptions(selected string) []views.Option {
+	return []views.Option{
+		{Value: "", Label: "Anywhere", Selected: selected == ""},
+		{Value: string(audit.SourceApp), Label: "Through contactdesk", Selected: selected == string(audit.SourceApp)},
+		{Value: string(audit.SourceServiceTitan), Label: "In ServiceTitan", Selected: selected == string(audit.SourceServiceTitan)},
+	}
+}
+
+// externalActionLabels name what a change made in ServiceTitan did.
+var externalActionLabels = map[audit.Action]string{
+	audit.ActionUpdate: "Edited in ServiceTitan",
+	audit.ActionCreate: "Added in ServiceTitan",
+	audit.ActionDelete: "Removed in ServiceTitan",
+}
+
 var outcomeLabels = map[audit.Outcome]string{
 	audit.OutcomeSaved:    "Saved",
 	audit.OutcomeRejected: "Rejected by ServiceTitan",
@@ -279,7 +303,7 @@ func (a *App) historyViews(entries []audit.Entry, names entryNames) []views.Hist
 	out := make([]views.HistoryEntry, 0, len(entries))
 	for _, e := range entries {
 		h := views.HistoryEntry{
-			Time: a.timeView(e.Time), ActorEmail: e.ActorEmail, ActorName: e.ActorName,
+			Time: a.timeView(e.Time), Source: string(cmp.Or(e.Source, audit.SourceApp)), ActorEmail: e.ActorEmail, ActorName: e.ActorName,
 			Outcome: string(e.Outcome), OutcomeLabel: outcomeLabel(e),
 			Action: string(e.Action), ActionLabel: cmp.Or(actionLabels[e.Action], string(e.Action)),
 			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: ownerOfEntry(e.CustomerID, e.LocationID).contactURL(e.ContactID),
@@ -295,6 +319,9 @@ func (a *App) historyViews(entries []audit.Entry, names entryNames) []views.Hist
 		}
 		if e.Undoes != 0 {
 			h.Undoes, h.ActionLabel = e.Undoes, "Restored"
+		}
+		if e.Source == audit.SourceServiceTitan {
+			h.ActionLabel = cmp.Or(externalActionLabels[e.Action], h.ActionLabel)
 		}
 		if e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved {
 			if by, ok := names.restored[e.ID]; ok {

@@ -66,19 +66,20 @@ func (a *App) renderRestore(c echo.Context, status int, ow owner, removal audit.
 	name := ow.Name
 	r := change.RemovalOf(removal)
 	m := views.RestorePage{
-		Layout:       a.layout(c, "Restore contact · "+name),
-		CustomerName: name,
-		CustomerURL:  ow.url(),
-		Removal:      removal.ID,
-		Action:       restoreURL(ow, removal.ID),
-		CancelURL:    auditURLOf(ow),
-		CSRFField:    csrfField,
-		Nonce:        nonce,
-		RemovedBy:    cmp.Or(removal.ActorName, removal.ActorEmail),
-		RemovedAt:    a.timeView(removal.Time),
-		Job:          removal.Job,
-		TextedStop:   r.TextedStop,
-		Alert:        alert,
+		Layout:                a.layout(c, "Restore contact · "+name),
+		CustomerName:          name,
+		CustomerURL:           ow.url(),
+		Removal:               removal.ID,
+		Action:                restoreURL(ow, removal.ID),
+		CancelURL:             auditURLOf(ow),
+		CSRFField:             csrfField,
+		Nonce:                 nonce,
+		RemovedBy:             cmp.Or(removal.ActorName, removal.ActorEmail),
+		RemovedInServiceTitan: removal.Source == audit.SourceServiceTitan,
+		RemovedAt:             a.timeView(removal.Time),
+		Job:                   removal.Job,
+		TextedStop:            r.TextedStop,
+		Alert:                 alert,
 	}
 	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
 	if removal.Job != 0 {

@@ -37,14 +37,15 @@ func (a *App) customerShow(c echo.Context) error {
 	a.names.Put(customer.ID, customer.Name)
 	ow := owner{Owner: client.CustomerOwner(customer.ID), Name: customer.Name, CustomerName: customer.Name}
 	m := views.CustomerPage{
-		Layout:  a.layout(c, customer.Name),
-		ID:      customer.ID,
-		Name:    customer.Name,
-		Address: customer.Address.String(),
-		Active:  customer.Active,
-		BackURL: "/",
-		AddURL:  ow.url() + "/contacts/new",
-		Undo:    a.undoForm(c, ow),
+		Layout:     a.layout(c, customer.Name),
+		ID:         customer.ID,
+		Name:       customer.Name,
+		Address:    customer.Address.String(),
+		Active:     customer.Active,
+		BackURL:    "/",
+		AddURL:     ow.url() + "/contacts/new",
+		HistoryURL: auditURLOf(ow),
+		Undo:       a.undoForm(c, ow),
 	}
 	if m.Undo != nil {
 		m.HygieneNext = a.hygieneNext(c, m.Undo.ContactID)

@@ -272,6 +272,9 @@ func removeTitle(m RemovePage) Layout {
 // auditActorURL filters the audit trail by one person.
 func auditActorURL(email string) string { return "/audit?actor=" + url.QueryEscape(email) }
 
+// auditSourceURL filters the audit trail by where changes were made.
+func auditSourceURL(source string) string { return "/audit?source=" + url.QueryEscape(source) }
+
 // auditCustomerURL filters the audit trail by one customer.
 func auditCustomerURL(id int64) string { return "/audit?customer=" + strconv.FormatInt(id, 10) }
 

@@ -158,6 +158,9 @@ type CustomerPage struct {
 	Contacts []ContactRow
 	BackURL  string
 	AddURL   string
+	// HistoryURL is the customer's History: every change to its contacts,
+	// made through the app or in ServiceTitan.
+	HistoryURL string
 	// Undo offers to bring back the contact just removed.
 	Undo *UndoForm
 	// Locations are the customer's service locations, each with its
@@ -246,9 +249,14 @@ type RecordPage struct {
 	HistoryUnavailable bool
 }
 
-// HistoryEntry is one save attempt from the audit trail.
+// HistoryEntry is one save attempt from the audit trail, or one change
+// made in ServiceTitan itself.
 type HistoryEntry struct {
-	Time         Time
+	Time Time
+	// Source is where the change was made: "app" or "servicetitan"
+	// (data-source). A change made in ServiceTitan names nobody: its
+	// ActorName says so and ActorEmail is empty.
+	Source       string
 	ActorEmail   string
 	ActorName    string
 	Outcome      string // saved, rejected, conflict, not_found, failed, unknown
@@ -305,6 +313,9 @@ type AuditPage struct {
 	// ActionOptions choose what kind of change is listed (all, edits,
 	// additions, removals).
 	ActionOptions []Option
+	// SourceOptions choose where the changes listed were made (anywhere,
+	// through contactdesk, in ServiceTitan).
+	SourceOptions []Option
 	// Shortcuts are date ranges a click away ("Today", "Last 7 days").
 	Shortcuts []DateShortcut
 	// Zone says which zone the dates are days in ("Dates in Central time
@@ -546,11 +557,13 @@ type RestorePage struct {
 	CSRFToken string
 	Nonce     string
 	// RemovedBy and RemovedAt say who removed it and when; JobURL the bulk
-	// job that did, if one did.
-	RemovedBy string
-	RemovedAt Time
-	Job       int64
-	JobURL    string
+	// job that did, if one did. RemovedInServiceTitan: it was removed in
+	// ServiceTitan itself, by nobody the app knows (RemovedBy is empty).
+	RemovedInServiceTitan bool
+	RemovedBy             string
+	RemovedAt             Time
+	Job                   int64
+	JobURL                string
 	// Fields, Preferences and CombinedFlag are the contact as removed.
 	Fields       []RecordField
 	Preferences  []RecordField
