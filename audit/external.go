@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -49,63 +48,119 @@ func NewExternal(dialect string, tenantID int64) (*External, error) {
 // ExternalActor (whatever e says of them). An entry of the same contact,
 // time and action as one stored already is not stored again: the feed
 // repeats rows, and several instances may see the same change.
+//
+// Entries are written a batch at a time, a statement for the attempts
+// and one for their fields: a backlog of thousands of changes costs a
+// few statements, not a few per change.
 func (x *External) Record(ctx context.Context, q Queryer, entries []Entry) (int, error) {
-	insert := x.d.rebind(`INSERT INTO attempts
-		(started_at, actor_email, actor_email_lower, actor_name, tenant_id, customer_id, contact_id,
-		 action, outcome, messages, completed_at, source)
-		VALUES (?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING
-		RETURNING id`)
-	now := x.d.encodeTime(normTime(time.Now()))
 	recorded := 0
-	for _, e := range entries {
-		action := e.Action
-		if !action.Valid() {
-			return recorded, fmt.Errorf("audit: record a change made in ServiceTitan: invalid action %q", e.Action)
-		}
-		msgs := "[]"
-		if len(e.Messages) > 0 {
-			texts := make([]string, len(e.Messages))
-			for i, m := range e.Messages {
-				texts[i] = Text(m)
-			}
-			b, err := json.Marshal(texts)
-			if err != nil {
-				return recorded, fmt.Errorf("audit: record a change made in ServiceTitan: %w", err)
-			}
-			msgs = string(b)
-		}
-		var id int64
-		err := q.QueryRowContext(ctx, insert, x.d.encodeTime(normTime(e.Time)), ExternalActor, x.tenant, e.CustomerID, e.ContactID,
-			string(action), string(OutcomeSaved), msgs, now, string(SourceServiceTitan)).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // recorded already
-		}
+	for start := 0; start < len(entries); start += recordBatch {
+		n, err := x.record(ctx, q, entries[start:min(start+recordBatch, len(entries))])
+		recorded += n
 		if err != nil {
-			return recorded, fmt.Errorf("audit: record a change made in ServiceTitan: %w", err)
+			return recorded, fmt.Errorf("audit: record changes made in ServiceTitan: %w", err)
 		}
-		if err := x.insertChanges(ctx, q, id, e.Changes); err != nil {
-			return recorded, fmt.Errorf("audit: record a change made in ServiceTitan: %w", err)
-		}
-		recorded++
 	}
 	return recorded, nil
 }
 
-func (x *External) insertChanges(ctx context.Context, q Queryer, id int64, changes []Change) error {
-	if len(changes) == 0 {
-		return nil
-	}
-	args := make([]any, 0, 5*len(changes))
-	for i, c := range changes {
-		if c.Field == "" {
-			return fmt.Errorf("change %d has no field", i)
+// recordBatch is how many entries one statement writes: 10 parameters
+// each, within both dialects' limits, and their fields (5 each) too.
+const recordBatch = 500
+
+// externalKey is what makes an entry of a change made in ServiceTitan
+// unique: its contact, time and action.
+type externalKey struct {
+	contact, micros int64
+	action          Action
+}
+
+func keyOf(contactID int64, t time.Time, action Action) externalKey {
+	return externalKey{contactID, normTime(t).UnixMicro(), action}
+}
+
+func (x *External) record(ctx context.Context, q Queryer, batch []Entry) (int, error) {
+	now := x.d.encodeTime(normTime(time.Now()))
+	args := make([]any, 0, 11*len(batch))
+	byKey := make(map[externalKey]int, len(batch))
+	for i, e := range batch {
+		if !e.Action.Valid() {
+			return 0, fmt.Errorf("invalid action %q", e.Action)
 		}
-		args = append(args, id, i, c.Field, Text(c.Before), Text(c.After))
+		k := keyOf(e.ContactID, e.Time, e.Action)
+		if _, dup := byKey[k]; dup {
+			continue // the same change twice in one batch: once
+		}
+		byKey[k] = i
+		msgs := "[]"
+		if len(e.Messages) > 0 {
+			texts := make([]string, len(e.Messages))
+			for j, m := range e.Messages {
+				texts[j] = Text(m)
+			}
+			b, err := json.Marshal(texts)
+			if err != nil {
+				return 0, err
+			}
+			msgs = string(b)
+		}
+		args = append(args, x.d.encodeTime(normTime(e.Time)), ExternalActor, x.tenant, e.CustomerID, e.ContactID,
+			string(e.Action), string(OutcomeSaved), msgs, now, string(SourceServiceTitan))
 	}
-	_, err := q.ExecContext(ctx, x.d.rebind(`INSERT INTO changes (attempt_id, position, field, before_value, after_value) VALUES (?, ?, ?, ?, ?)`+
-		strings.Repeat(", (?, ?, ?, ?, ?)", len(changes)-1)), args...)
-	return err
+	// Nobody is named: no actor email.
+	const tuple = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')"
+	rows, err := q.QueryContext(ctx, x.d.rebind(`INSERT INTO attempts
+		(started_at, actor_name, tenant_id, customer_id, contact_id, action, outcome, messages, completed_at, source,
+		 actor_email, actor_email_lower)
+		VALUES `+strings.TrimSuffix(strings.Repeat(tuple+", ", len(byKey)), ", ")+`
+		ON CONFLICT DO NOTHING
+		RETURNING id, contact_id, started_at, action`), args...)
+	if err != nil {
+		return 0, err
+	}
+	type made struct {
+		id    int64
+		entry int
+	}
+	var inserted []made
+	for rows.Next() {
+		var id, contact int64
+		var at dbTime
+		var action string
+		if err := rows.Scan(&id, &contact, &at, &action); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		i, ok := byKey[keyOf(contact, at.t, Action(action))]
+		if !ok {
+			rows.Close()
+			return 0, fmt.Errorf("entry %d (contact %d) is not one of the batch", id, contact)
+		}
+		inserted = append(inserted, made{id, i})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var fields []any
+	for _, m := range inserted {
+		for pos, c := range batch[m.entry].Changes {
+			if c.Field == "" {
+				return 0, fmt.Errorf("change %d of contact %d has no field", pos, batch[m.entry].ContactID)
+			}
+			fields = append(fields, m.id, pos, c.Field, Text(c.Before), Text(c.After))
+		}
+	}
+	// At most recordBatch entries of a handful of fields: chunks keep
+	// each statement within the parameter limits.
+	for start := 0; start < len(fields); start += 5 * 2000 {
+		chunk := fields[start:min(start+5*2000, len(fields))]
+		if _, err := q.ExecContext(ctx, x.d.rebind(`INSERT INTO changes (attempt_id, position, field, before_value, after_value) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)/5), ", ")), chunk...); err != nil {
+			return 0, err
+		}
+	}
+	return len(inserted), nil
 }
 
 // AppAttempts returns the app's own attempts that may have

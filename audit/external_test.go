@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -107,6 +108,34 @@ func testExternal(t *testing.T, open func(t *testing.T) Store) {
 		removal.Action = ActionDelete
 		if n := recordIn(t, s, true, later, removal); n != 2 {
 			t.Fatalf("Record of two other changes = %d new, want 2", n)
+		}
+	})
+
+	t.Run("ok, a backlog of more changes than a statement writes, some twice, each once with its fields", func(t *testing.T) {
+		s := open(t)
+		var backlog []Entry
+		for i := range 2*recordBatch + 7 {
+			e := flip
+			e.ContactID = int64(1000 + i)
+			e.Changes = []Change{{Field: "memo", Before: "old", After: fmt.Sprint(i)}, {Field: "value", Before: "a", After: "b"}}
+			backlog = append(backlog, e)
+		}
+		if n := recordIn(t, s, true, backlog[:recordBatch+3]...); n != recordBatch+3 {
+			t.Fatalf("Record = %d new, want %d", n, recordBatch+3)
+		}
+		if n := recordIn(t, s, true, backlog...); n != recordBatch+4 {
+			t.Fatalf("Record of them all = %d new, want the %d not stored yet", n, recordBatch+4)
+		}
+		var n int
+		err := s.Each(context.Background(), Filter{Source: SourceServiceTitan}, func(e Entry) error {
+			if len(e.Changes) != 2 || e.Changes[0].After != fmt.Sprint(e.ContactID-1000) {
+				t.Fatalf("entry of contact %d: changes %+v", e.ContactID, e.Changes)
+			}
+			n++
+			return nil
+		})
+		if err != nil || n != len(backlog) {
+			t.Fatalf("%d entries (%v), want %d", n, err, len(backlog))
 		}
 	})
 
