@@ -18,6 +18,11 @@
 // in a process of its own, search over the full index and an incremental
 // sync, in a few minutes.
 //
+// With -history it measures the History of changes made in ServiceTitan
+// instead (history.go): a day of them at a million-contact tenant, the sync
+// passes that read them with the History on beside the same passes with it
+// off, and the rows the day leaves, in several minutes.
+//
 // With -bulk it measures a bulk opt-out instead (bulk.go): the preview of
 // a 10,000-line list against a 250,000-customer index beside the index
 // lookups alone, and the job at BULK_RATE beside the same changes made
@@ -26,6 +31,7 @@
 //	go run ./loadtest            # writes docs/load-report.md
 //	go run ./loadtest -index     # writes docs/load-report-index.md
 //	go run ./loadtest -bulk      # writes docs/load-report-bulk.md
+//	go run ./loadtest -history   # writes docs/load-report-history.md
 //	go run ./loadtest -h
 package main
 
@@ -69,6 +75,13 @@ type options struct {
 	indexCustomers int
 	indexQueries   int
 	indexChanges   int
+
+	// -history: the History of changes made in ServiceTitan instead of
+	// the app (see history.go).
+	history          bool
+	historyCustomers int
+	historyChanges   int
+	historyIntervals int
 
 	// -bulk: a bulk opt-out instead of the app (see bulk.go).
 	bulk          bool
@@ -150,6 +163,12 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 	fs.IntVar(&o.indexCustomers, "index-customers", 281000, fmt.Sprintf("generated customers of the sandbox tenant for -index, 1 to 4 contacts each (at most %d)", maxIndexCustomers))
 	fs.IntVar(&o.indexQueries, "index-queries", 500, "queries of each kind -index times (at most 10000)")
 	fs.IntVar(&o.indexChanges, "index-changes", 1000, "changes in the sandbox the incremental pass of -index reads (at most 10000)")
+	fs.BoolVar(&o.history, "history", false, "measure the History of changes made in ServiceTitan instead of the app: a day of them at a large\n"+
+		"tenant, the sync passes reading them with the History on beside the same with it off, and the rows\n"+
+		"the day leaves; the -history-* flags apply, the others do not")
+	fs.IntVar(&o.historyCustomers, "history-customers", 281000, fmt.Sprintf("generated customers of the sandbox tenant for -history (at most %d)", maxIndexCustomers))
+	fs.IntVar(&o.historyChanges, "history-changes", 5000, "changes made in ServiceTitan in -history's day (100 to 50000)")
+	fs.IntVar(&o.historyIntervals, "history-intervals", 120, "sync intervals of 60 s -history runs as the app does, each with its share of the day (1 to 1440)")
 	fs.BoolVar(&o.bulk, "bulk", false, "measure a bulk opt-out instead of the app: the preview of a list against the index beside the\n"+
 		"index lookups alone, and the job at BULK_RATE beside the same changes made directly (each in a\n"+
 		"process of its own, for its peak RSS); the -bulk-* flags apply, the others do not")
@@ -164,6 +183,8 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 			"edit page (no latency). Writes a Markdown report to -out.\n\n"+
 			"With -index, measures the tenant index instead: backfill, search and an incremental sync\n"+
 			"against a sandbox tenant of -index-customers customers (see loadtest/index.go).\n\n"+
+			"With -history, measures the History of changes made in ServiceTitan instead: a day of\n"+
+			"-history-changes changes at a tenant of -history-customers customers (see loadtest/history.go).\n\n"+
 			"With -bulk, measures a bulk opt-out instead: the preview of a -bulk-rows list and the job at\n"+
 			"BULK_RATE for -bulk-duration against a tenant of -bulk-customers customers (see loadtest/bulk.go).\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -208,8 +229,14 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 		return o, "", fmt.Errorf("-bulk-rows=%d: want 100 to %d", o.bulkRows, bulk.MaxRows)
 	case o.bulkDuration < 10*time.Second || o.bulkDuration > maxBulkDuration:
 		return o, "", fmt.Errorf("-bulk-duration=%s: want 10s to %s", o.bulkDuration, maxBulkDuration)
-	case o.index && o.bulk:
-		return o, "", errors.New("-index and -bulk measure different things: choose one")
+	case o.historyCustomers < 1000 || o.historyCustomers > maxIndexCustomers:
+		return o, "", fmt.Errorf("-history-customers=%d: want 1000 to %d", o.historyCustomers, maxIndexCustomers)
+	case o.historyChanges < 100 || o.historyChanges > 50000:
+		return o, "", fmt.Errorf("-history-changes=%d: want 100 to 50000", o.historyChanges)
+	case o.historyIntervals < 1 || o.historyIntervals > 1440:
+		return o, "", fmt.Errorf("-history-intervals=%d: want 1 to 1440", o.historyIntervals)
+	case o.index && o.bulk, o.index && o.history, o.bulk && o.history:
+		return o, "", errors.New("-index, -bulk and -history measure different things: choose one")
 	}
 	if o.out == "" {
 		o.out = filepath.Join("docs", "load-report.md")
@@ -218,6 +245,9 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 		}
 		if o.bulk {
 			o.out = filepath.Join("docs", "load-report-bulk.md")
+		}
+		if o.history {
+			o.out = filepath.Join("docs", "load-report-history.md")
 		}
 	}
 	return o, strings.Join(command, " "), nil
@@ -233,6 +263,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.bulk {
 		return runBulk(ctx, o, command, stdout, stderr)
+	}
+	if o.history {
+		return runHistory(ctx, o, command, stdout, stderr)
 	}
 	// A hard stop whatever happens: the phases, the build and the starts.
 	ctx, cancel := context.WithTimeout(ctx, o.duration+(2*baselineRounds+1)*(o.baseline+warmup)+5*time.Minute)
