@@ -64,7 +64,7 @@ func (x *External) Record(ctx context.Context, q Queryer, entries []Entry) (int,
 	return recorded, nil
 }
 
-// recordBatch is how many entries one statement writes: 10 parameters
+// recordBatch is how many entries one statement writes: 11 parameters
 // each, within both dialects' limits, and their fields (5 each) too.
 const recordBatch = 500
 
@@ -104,13 +104,14 @@ func (x *External) record(ctx context.Context, q Queryer, batch []Entry) (int, e
 			}
 			msgs = string(b)
 		}
-		args = append(args, x.d.encodeTime(normTime(e.Time)), ExternalActor, x.tenant, e.CustomerID, e.ContactID,
+		location := sql.NullInt64{Int64: e.LocationID, Valid: e.LocationID != 0}
+		args = append(args, x.d.encodeTime(normTime(e.Time)), ExternalActor, x.tenant, e.CustomerID, location, e.ContactID,
 			string(e.Action), string(OutcomeSaved), msgs, now, string(SourceServiceTitan))
 	}
 	// Nobody is named: no actor email.
-	const tuple = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')"
+	const tuple = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')"
 	rows, err := q.QueryContext(ctx, x.d.rebind(`INSERT INTO attempts
-		(started_at, actor_name, tenant_id, customer_id, contact_id, action, outcome, messages, completed_at, source,
+		(started_at, actor_name, tenant_id, customer_id, location_id, contact_id, action, outcome, messages, completed_at, source,
 		 actor_email, actor_email_lower)
 		VALUES `+strings.TrimSuffix(strings.Repeat(tuple+", ", len(byKey)), ", ")+`
 		ON CONFLICT DO NOTHING

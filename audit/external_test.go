@@ -101,6 +101,15 @@ func testExternal(t *testing.T, open func(t *testing.T) Store) {
 		if got.CompletedAt.IsZero() {
 			t.Error("CompletedAt is zero; want when it was recorded")
 		}
+		// A service location's contact names its location.
+		atLocation := flip
+		atLocation.ContactID, atLocation.LocationID = 30, 40
+		if n := recordIn(t, s, true, atLocation); n != 1 {
+			t.Fatalf("Record of a location's contact = %d new, want 1", n)
+		}
+		if got, _ := list(t, s, Filter{ContactID: 30}); len(got) != 1 || got[0].LocationID != 40 || got[0].CustomerID != 10 {
+			t.Fatalf("the location's contact's entry: %+v", got)
+		}
 		// Another change of the same contact (a later modifiedOn, or
 		// the same time but a removal) is another entry.
 		later, removal := flip, flip

@@ -424,3 +424,38 @@ func TestNothingIsRecordedWhileTheIndexIsRebuilt(t *testing.T) {
 			[]audit.Change{{Field: "memo", Before: "During the rebuild", After: "After it"}})
 	})
 }
+
+// A service location's contact changed in ServiceTitan is recorded as a
+// customer's is, naming its location.
+func TestALocationsContactChangedInServiceTitan(t *testing.T) {
+	forEachTrail(t, func(t *testing.T, h *historyHarness) {
+		old, ok := h.sb.LocationContact(sandbox.SeedLocationID, sandbox.SeedLocationContactID)
+		if !ok {
+			t.Fatal("no seed location contact")
+		}
+		changed, _ := h.sb.EditLocationContact(sandbox.SeedLocationID, sandbox.SeedLocationContactID, func(c *client.Contact) { c.Memo = "Side door" })
+		h.pass(t)
+		h.pass(t)
+		entries := h.entries(t, audit.Filter{ContactID: sandbox.SeedLocationContactID})
+		expectExternal(t, entries, changed.ModifiedOn, audit.ActionUpdate, []audit.Change{{Field: "memo", Before: old.Memo, After: "Side door"}})
+		if entries[0].LocationID != sandbox.SeedLocationID {
+			t.Errorf("the entry names location %d, want %d", entries[0].LocationID, sandbox.SeedLocationID)
+		}
+
+		// A save through the app is the app's alone.
+		loc, _ := h.sb.Location(sandbox.SeedLocationID)
+		snap := change.SnapshotOf(changed)
+		asked := change.FieldsOf(snap)
+		asked.Memo = "Back gate"
+		o := h.changes.Update(context.Background(), change.UpdateRequest{Actor: kelly, CustomerID: loc.CustomerID, LocationID: loc.ID,
+			ContactID: changed.ID, Opened: snap, Asked: asked})
+		if o.Result != change.Saved {
+			t.Fatalf("update: %+v", o)
+		}
+		h.pass(t)
+		h.pass(t)
+		if got := h.entries(t, audit.Filter{ContactID: changed.ID, Source: audit.SourceServiceTitan}); len(got) != 1 {
+			t.Errorf("%d entries from ServiceTitan after the app's save; want the one before it: %s", len(got), describe(got))
+		}
+	})
+}

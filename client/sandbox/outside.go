@@ -20,9 +20,19 @@ import (
 // a new modifiedOn. It returns the contact as stored, or false (nothing
 // stored) when the customer or the contact does not exist.
 func (s *Server) EditContact(customerID, contactID int64, edit func(*client.Contact)) (client.Contact, bool) {
+	return s.editContact(customerOwned, customerID, contactID, edit)
+}
+
+// EditLocationContact changes a service location's contact as
+// EditContact changes a customer's.
+func (s *Server) EditLocationContact(locationID, contactID int64, edit func(*client.Contact)) (client.Contact, bool) {
+	return s.editContact(locationOwned, locationID, contactID, edit)
+}
+
+func (s *Server) editContact(kind ownerKind, ownerID, contactID int64, edit func(*client.Contact)) (client.Contact, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o, ok := s.ownerLocked(customerOwned, customerID)
+	o, ok := s.ownerLocked(kind, ownerID)
 	if !ok {
 		return client.Contact{}, false
 	}

@@ -54,6 +54,16 @@ func TestChangesMadeInServiceTitan(t *testing.T) {
 		t.Errorf("removed contact's row = %+v; want active false", r)
 	}
 
+	// A service location's contact, in its own feed.
+	_, locToken := h.readFeed("/export/locations/contacts", "", false)
+	gate, ok := h.s.EditLocationContact(SeedLocationID, SeedLocationContactID, func(c *client.Contact) { c.Memo = "Side door" })
+	if !ok || gate.Memo != "Side door" {
+		t.Fatalf("EditLocationContact = %+v, %v", gate, ok)
+	}
+	if rows, _ := h.readFeed("/export/locations/contacts", locToken, false); len(rows) != 1 || rows[0].ID != SeedLocationContactID {
+		t.Errorf("the location contacts feed after the token: %+v", rows)
+	}
+
 	// Nothing is stored for a customer or a contact that does not exist.
 	if _, ok := h.s.EditContact(SeedCustomerID, 1, func(*client.Contact) {}); ok {
 		t.Error("EditContact of an unknown contact reported true")
