@@ -77,7 +77,7 @@ func (s *Service) remove(ctx context.Context, r DeleteRequest) Outcome {
 		s.metrics.Save("stale")
 		return Outcome{Result: Stale, Contact: current}
 	}
-	entry.Changes = removed(current)
+	entry.Changes = RemovedFields(current)
 	at, err := s.begin(ctx, entry, r.Actor)
 	if err != nil {
 		return unrecorded()
@@ -134,11 +134,12 @@ type RemovalCache interface {
 	Removed(ctx context.Context, o client.Owner, contactID int64) error
 }
 
-// removed lists the fields of a contact being removed, as the audit trail
-// records a delete: the old values, no new ones. An Undo re-creates the
+// RemovedFields lists the fields of a contact being removed, as the
+// audit trail records a delete (the app's, or one made in ServiceTitan):
+// the old values, no new ones. An Undo or a Restore re-creates the
 // contact from them. A number's texting status is recorded too: a number
 // that texted STOP comes back without its opt-out, and the Undo must know.
-func removed(ct client.Contact) []audit.Change {
+func RemovedFields(ct client.Contact) []audit.Change {
 	out := []audit.Change{
 		{Field: client.FieldType, Before: string(ct.Type)},
 		{Field: client.FieldValue, Before: auditText(ct.Value)},

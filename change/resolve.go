@@ -124,28 +124,28 @@ func ownerOf(e audit.Entry) client.Owner {
 // holds reports whether ct has every value the changes asked for.
 func holds(ct client.Contact, changes []audit.Change) bool {
 	for _, ch := range changes {
-		switch ch.Field {
-		case client.FieldType:
-			if string(ct.Type) != ch.After {
-				return false
-			}
-		case client.FieldValue:
-			if ct.Value != ch.After {
-				return false
-			}
-		case client.FieldMemo:
-			if ct.Memo != ch.After {
-				return false
-			}
-		default:
-			flag, ok := flagByPath(ch.Field)
-			want, err := strconv.ParseBool(ch.After)
-			if !ok || err != nil || ct.Preferences == nil || !flag.In(*ct.Preferences) || flag.Get(*ct.Preferences) != want {
-				return false
-			}
+		if !Holds(ct, ch) {
+			return false
 		}
 	}
 	return true
+}
+
+// Holds reports whether ct has the value one change asked for (its After):
+// its type, value, memo or a preference flag. Any other field (the
+// texting status, which no request sets) is never held.
+func Holds(ct client.Contact, ch audit.Change) bool {
+	switch ch.Field {
+	case client.FieldType:
+		return string(ct.Type) == ch.After
+	case client.FieldValue:
+		return ct.Value == ch.After
+	case client.FieldMemo:
+		return ct.Memo == ch.After
+	}
+	flag, ok := flagByPath(ch.Field)
+	want, err := strconv.ParseBool(ch.After)
+	return ok && err == nil && ct.Preferences != nil && flag.In(*ct.Preferences) && flag.Get(*ct.Preferences) == want
 }
 
 func flagByPath(path string) (client.Flag, bool) {

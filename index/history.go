@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 )
 
@@ -167,7 +168,7 @@ func externalChange(before Contact, known bool, row Contact) (found, bool) {
 	case !known || before.Removed:
 		e.Action, e.Changes = audit.ActionCreate, addedFields(row)
 	case row.Removed:
-		e.Action, e.Changes = audit.ActionDelete, removedFields(before)
+		e.Action, e.Changes = audit.ActionDelete, change.RemovedFields(before.client())
 	default:
 		e.Action, e.Changes = audit.ActionUpdate, editedFields(before, row)
 		for _, ch := range e.Changes {
@@ -194,26 +195,6 @@ func addedFields(c Contact) []audit.Change {
 	if p := c.Preferences; p != nil {
 		for _, flag := range client.Carried(*p) {
 			out = append(out, audit.Change{Field: flag.Path(), After: strconv.FormatBool(flag.Get(*p))})
-		}
-	}
-	return out
-}
-
-// removedFields are a removed contact's fields as it was, as the trail
-// records a removal (the app's own included): Restore brings it back from
-// them.
-func removedFields(c Contact) []audit.Change {
-	out := []audit.Change{
-		{Field: client.FieldType, Before: string(c.Type)},
-		{Field: client.FieldValue, Before: c.Value},
-		{Field: client.FieldMemo, Before: c.Memo},
-	}
-	if c.PhoneSettings != nil {
-		out = append(out, audit.Change{Field: client.FieldDoNotText, Before: strconv.FormatBool(c.PhoneSettings.DoNotText)})
-	}
-	if p := c.Preferences; p != nil {
-		for _, flag := range client.Carried(*p) {
-			out = append(out, audit.Change{Field: flag.Path(), Before: strconv.FormatBool(flag.Get(*p))})
 		}
 	}
 	return out
@@ -326,31 +307,12 @@ func explain(f found, attempts []audit.Entry) (audit.Entry, bool) {
 
 // asked reports whether attempt a asked for field to hold what row holds.
 func asked(a audit.Entry, field string, row Contact) bool {
-	for _, ch := range a.Changes {
-		if ch.Field != field {
-			continue
-		}
-		switch field {
-		case client.FieldType:
-			return ch.After == string(row.Type)
-		case client.FieldValue:
-			return valueKey(row.Type, ch.After) == valueKey(row.Type, row.Value)
-		case client.FieldMemo:
-			return ch.After == row.Memo
-		}
-		if flag, ok := flagAt(field); ok && row.Preferences != nil {
-			return ch.After == strconv.FormatBool(flag.Get(*row.Preferences))
-		}
-		return false
-	}
-	return false
+	i := slices.IndexFunc(a.Changes, func(ch audit.Change) bool { return ch.Field == field })
+	return i >= 0 && change.Holds(row.client(), a.Changes[i])
 }
 
-func flagAt(path string) (client.Flag, bool) {
-	for _, f := range client.Flags {
-		if f.Path() == path {
-			return f, true
-		}
-	}
-	return client.Flag{}, false
+// client is the contact as ServiceTitan's API shows it.
+func (c Contact) client() client.Contact {
+	return client.Contact{ID: c.ID, Type: c.Type, Value: c.Value, Memo: c.Memo, CreatedOn: c.CreatedOn, ModifiedOn: c.ModifiedOn,
+		PhoneSettings: c.PhoneSettings, Preferences: c.Preferences}
 }
