@@ -215,7 +215,7 @@ func (a *App) auditList(c echo.Context) error {
 	}
 	m.Total = total
 	m.Entries = a.historyViews(entries, a.entryNames(c.Request().Context(), entries))
-	if q.Page == 1 && a.bulk != nil && f.CustomerID == 0 && len(f.CustomerIDs) == 0 && f.Action == "" {
+	if q.Page == 1 && a.bulk != nil && f.CustomerID == 0 && len(f.CustomerIDs) == 0 && f.Action == "" && f.Source != audit.SourceServiceTitan {
 		// Bulk jobs themselves: who ran which list, when, and how it went.
 		jobs, err := a.bulk.Store.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, OwnerLike: f.ActorLike,
 			From: f.From, To: f.To, Limit: 20})

@@ -167,7 +167,10 @@ func (a *App) conflictAuthor(c echo.Context, contactID int64, modifiedOn time.Ti
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	entries, _, err := a.audit.List(ctx, audit.Filter{ContactID: contactID, Outcome: audit.OutcomeSaved, Limit: 5, SkipTotal: true})
+	// Only saves made through the app name a person: one made in
+	// ServiceTitan, recorded as such, names nobody.
+	entries, _, err := a.audit.List(ctx, audit.Filter{ContactID: contactID, Outcome: audit.OutcomeSaved, Source: audit.SourceApp,
+		Limit: 5, SkipTotal: true})
 	if err != nil {
 		return "", views.Time{}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/index"
@@ -165,5 +166,27 @@ func TestChangesMadeInServiceTitanShowBesideTheAppsOwn(t *testing.T) {
 	p := b.get(fmt.Sprintf("/customers/5/removals/%d/restore", all[0].ID))
 	if got := text(p, "[data-removed-by]"); p.status != http.StatusOK || !strings.Contains(got, "Removed in ServiceTitan, not through contactdesk") {
 		t.Errorf("restore page: status %d, %q", p.status, got)
+	}
+}
+
+// A conflict with a change made in ServiceTitan names nobody, though the
+// History holds that change (dated as ServiceTitan dated it): it was not
+// saved through this app.
+func TestAConflictWithAChangeMadeInServiceTitanNamesNobody(t *testing.T) {
+	store, h := openTrail(t)
+	up := newUpstream(t)
+	b := newBrowser(t, up.appWith(t, time.Second, nil, withAudit(store)).URL)
+	form := b.openForm(7)
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	up.edit(7, func(c *client.Contact) { c.Memo, c.ModifiedOn = "Theirs", at })
+	recordExternal(t, h, audit.Entry{Time: at, CustomerID: 5, ContactID: 7, Action: audit.ActionUpdate,
+		Changes: []audit.Change{{Field: "memo", Before: "Cell", After: "Theirs"}}})
+	form.Set("memo", "Mine")
+	p := b.post("/customers/5/contacts/7", form)
+	if p.status != http.StatusConflict {
+		t.Fatalf("save: %d, want 409", p.status)
+	}
+	if n := p.doc.Find("[data-conflict-by]").Length(); n != 0 || !strings.Contains(text(p, "#conflict-title"), "Someone else changed this contact") {
+		t.Errorf("the conflict names %q; want nobody", text(p, "#conflict-title"))
 	}
 }
