@@ -117,7 +117,7 @@ func TestFindCustomerByPhoneNumber(t *testing.T) {
 	must(t, link(page, "Ada Lovelace").Click())
 	must(t, expect.Page(page).ToHaveURL(app.url("/customers/10000001")))
 	expectH1(t, page, "Ada Lovelace")
-	table := page.GetByRole("table", playwright.PageGetByRoleOptions{Name: "Contacts"})
+	table := page.GetByRole("table", playwright.PageGetByRoleOptions{Name: "Contacts", Exact: playwright.Bool(true)})
 	must(t, expect.Locator(table.GetByRole("rowheader")).ToHaveText([]string{"(217) 555-0177", "ada@example.com", "(217) 555-0123"}))
 	must(t, expect.Locator(contactRow(page, "(217) 555-0177")).ToContainText("Mobile"))
 	must(t, expect.Locator(contactRow(page, "ada@example.com")).ToContainText("Personal"))

@@ -134,7 +134,7 @@ func results(page playwright.Page) playwright.Locator {
 
 // contactRow is the customer page's row for the contact shown as value.
 func contactRow(page playwright.Page, value string) playwright.Locator {
-	return page.GetByRole("table", playwright.PageGetByRoleOptions{Name: "Contacts"}).
+	return page.GetByRole("table", playwright.PageGetByRoleOptions{Name: "Contacts", Exact: playwright.Bool(true)}).
 		GetByRole("row").
 		Filter(playwright.LocatorFilterOptions{Has: page.GetByRole("rowheader", playwright.PageGetByRoleOptions{Name: value, Exact: playwright.Bool(true)})})
 }

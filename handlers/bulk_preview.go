@@ -316,7 +316,10 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 		m.Confirm = &views.BulkConfirm{CSRFField: csrfField, CSRFToken: a.csrfToken(c), Job: j.ID,
 			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed,
 			IndexLoading: j.IndexLoading, Unmatched: totals.Unmatched, SkipUnmatched: c.Request().PostFormValue(skipUnmatchedField) != "",
-			NothingToDo: totals.Change == 0}
+			// While the index loads, lines that matched nothing may name
+			// contacts not read yet: "nothing would change" would not be
+			// known, so the person decides at the "Start anyway" box.
+			NothingToDo: totals.Change == 0 && !(j.IndexLoading && totals.Unmatched > 0)}
 	}
 	return a.render(c, status, views.BulkPreviewPage(m))
 }
