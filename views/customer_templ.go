@@ -492,7 +492,7 @@ func Customer(m CustomerPage) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					default:
-						templ_7745c5c3_Err = contactsTable("Contacts at "+l.Name, l.Contacts).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = contactsTable("At "+l.Name, l.Contacts).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
