@@ -70,7 +70,7 @@ func newHarness(t *testing.T, generated int) *harness {
 	h := &harness{calls: map[string]map[int64]int{}, patch: map[int64]sandbox.Interceptor{}, queued: &recordingQueue{}}
 	h.sb = sandboxtest.Start(t, sandbox.WithGeneratedCustomers(generated))
 	cfg := sandboxtest.ClientConfig(h.sb)
-	cfg.Timeout = time.Second
+	cfg.Timeout = 5 * time.Second // a call on a busy machine under -race; no test here waits for a timeout
 	var err error
 	h.st, err = client.New(cfg, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
 	if err != nil {
