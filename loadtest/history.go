@@ -14,8 +14,9 @@ package main
 //     different contact), read as the app reads them: -history-intervals
 //     sync intervals of INDEX_INTERVAL (60 s), each with its share of the
 //     day's changes and a pass of each index (in turns: first one, then
-//     the other), then the rest of the day in one pass of each (a day's
-//     backlog, as after the app was stopped for a day);
+//     the other), then the rest of the day in -history-backlogs backlogs,
+//     each read by a pass of each index, in turns (as after the app was
+//     stopped for hours, or a burst of changes in ServiceTitan);
 //  3. what the day left in each: the History's entries and changed
 //     fields, and the database's growth.
 
@@ -72,10 +73,10 @@ type historyReport struct {
 // historySide is one index's day.
 type historySide struct {
 	Name string
-	// Intervals are the passes of the sync intervals, Backlog the pass
-	// of the rest of the day.
+	// Intervals are the passes of the sync intervals, Backlogs those of
+	// the rest of the day.
 	Intervals []syncPass
-	Backlog   syncPass
+	Backlogs  []syncPass
 	// Entries and Fields are the History's rows the day left (attempts
 	// and their changed fields, source servicetitan), Once the changes
 	// recorded exactly once.
@@ -387,18 +388,27 @@ func runHistory(ctx context.Context, o options, command string, stdout, stderr i
 		}
 	}
 	rep.IntervalChanges = next
-	logf("day: %d changes read in the intervals; the other %d in one pass", next, len(kinds)-next)
-	for ; next < len(kinds); next++ {
-		c, err := maker.make(kinds[next])
-		if err != nil {
-			return err
+	// The rest of the day, in backlogs of equal size, each read by a pass
+	// of each index in turns.
+	rest := len(kinds) - next
+	logf("day: %d changes read in the intervals; the other %d in %d backlogs", next, rest, o.historyBacklogs)
+	for i := range o.historyBacklogs {
+		for range (i+1)*rest/o.historyBacklogs - i*rest/o.historyBacklogs {
+			c, err := maker.make(kinds[next])
+			if err != nil {
+				return err
+			}
+			made = append(made, c)
+			rep.Changes[c.kind]++
+			next++
 		}
-		made = append(made, c)
-		rep.Changes[c.kind]++
-	}
-	for j, s := range sides {
-		if results[j].Backlog, err = s.pass(ctx); err != nil {
-			return err
+		for k := range sides {
+			j := (i + k) % 2
+			p, err := sides[j].pass(ctx)
+			if err != nil {
+				return err
+			}
+			results[j].Backlogs = append(results[j].Backlogs, p)
 		}
 	}
 

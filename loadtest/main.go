@@ -82,6 +82,7 @@ type options struct {
 	historyCustomers int
 	historyChanges   int
 	historyIntervals int
+	historyBacklogs  int
 
 	// -bulk: a bulk opt-out instead of the app (see bulk.go).
 	bulk          bool
@@ -169,6 +170,7 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 	fs.IntVar(&o.historyCustomers, "history-customers", 281000, fmt.Sprintf("generated customers of the sandbox tenant for -history (at most %d)", maxIndexCustomers))
 	fs.IntVar(&o.historyChanges, "history-changes", 5000, "changes made in ServiceTitan in -history's day (100 to 50000)")
 	fs.IntVar(&o.historyIntervals, "history-intervals", 120, "sync intervals of 60 s -history runs as the app does, each with its share of the day (1 to 1440)")
+	fs.IntVar(&o.historyBacklogs, "history-backlogs", 6, "backlogs the rest of -history's day comes in, each read by a pass of each index (1 to 100)")
 	fs.BoolVar(&o.bulk, "bulk", false, "measure a bulk opt-out instead of the app: the preview of a list against the index beside the\n"+
 		"index lookups alone, and the job at BULK_RATE beside the same changes made directly (each in a\n"+
 		"process of its own, for its peak RSS); the -bulk-* flags apply, the others do not")
@@ -235,6 +237,8 @@ func parseFlags(args []string, stderr io.Writer) (options, string, error) {
 		return o, "", fmt.Errorf("-history-changes=%d: want 100 to 50000", o.historyChanges)
 	case o.historyIntervals < 1 || o.historyIntervals > 1440:
 		return o, "", fmt.Errorf("-history-intervals=%d: want 1 to 1440", o.historyIntervals)
+	case o.historyBacklogs < 1 || o.historyBacklogs > 100:
+		return o, "", fmt.Errorf("-history-backlogs=%d: want 1 to 100", o.historyBacklogs)
 	case o.index && o.bulk, o.index && o.history, o.bulk && o.history:
 		return o, "", errors.New("-index, -bulk and -history measure different things: choose one")
 	}
