@@ -363,8 +363,8 @@ func runHistory(ctx context.Context, o options, command string, stdout, stderr i
 	kinds := dayOfChanges(o.historyChanges, rnd)
 	perDay := int(24 * time.Hour / indexInterval)
 	var made []madeChange
-	logf("day: %d changes; %d sync intervals of %s, a pass of each index after each, then the rest in one pass",
-		len(kinds), o.historyIntervals, indexInterval)
+	logf("day: %d changes; %d sync intervals of %s, a pass of each index after each, then the rest in %d backlogs",
+		len(kinds), o.historyIntervals, indexInterval, o.historyBacklogs)
 	next := 0
 	for i := range o.historyIntervals {
 		// This interval's share of the day, rounded so the shares add up.
