@@ -14,9 +14,6 @@ import (
 	"time"
 )
 
-// errInstanceRunning: another process serves from the same SQLite file.
-var errInstanceRunning = errors.New("another contactdesk process serves from it")
-
 // lockSQLite takes the one-instance lock of a SQLite audit file for the
 // process's life (the kernel lets go of it however the process ends). Two
 // instances on one file would each keep their own form nonces and rate
