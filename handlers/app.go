@@ -28,19 +28,6 @@ import (
 	"github.com/contactdesk/contactdesk/ttlcache"
 )
 
-// ServiceTitan is what the handlers need from the CRM client; *client.Client
-// implements it.
-type ServiceTitan interface {
-	change.ServiceTitan
-	ListContacts(ctx context.Context, customerID int64) ([]client.Contact, error)
-	GetContact(ctx context.Context, customerID, contactID int64) (client.Contact, error)
-	GetLocation(ctx context.Context, id int64) (client.Location, error)
-	ListLocations(ctx context.Context, q client.LocationQuery) ([]client.Location, error)
-	SearchCustomers(ctx context.Context, q client.CustomerQuery) (client.Page[client.Customer], error)
-	GetCustomer(ctx context.Context, id int64) (client.Customer, error)
-	CheckToken(ctx context.Context) error
-}
-
 // Config wires the handlers to their dependencies.
 type Config struct {
 	ServiceTitan ServiceTitan
@@ -115,42 +102,13 @@ type Index interface {
 	Status(ctx context.Context, staleAfter time.Duration) (index.Status, error)
 }
 
-// Recorder is what the handlers report for metrics.
-type Recorder interface {
-	Request(route, method string, status int, took time.Duration)
-}
-
-type noRecorder struct{}
-
-func (noRecorder) Request(string, string, int, time.Duration) {}
-
-// App holds the handlers' dependencies.
+// App holds the handlers' dependencies: the shared web pieces and the
+// features'.
 type App struct {
-	st       ServiceTitan
-	changes  *change.Service
-	audit    audit.Store
-	sessions *decodedSessions
-	log      *slog.Logger
-	tz       *time.Location
-	region   string
-	sandbox  bool
-	version  string
-	ready    *readiness
-	identity identity.Source
-	policy   identity.Policy
-	proxies  identity.Proxies
-	signOut  string
-	headers  http.Header
-	metrics  Recorder
-	// secureCookies forces Secure, __Host- cookies even when HTTPS is not
-	// seen on the request (a TLS proxy that is not in the trusted list).
-	secureCookies bool
-	phones        phoneCache
-	// names caches customers' names from ServiceTitan for a few minutes.
-	names *ttlcache.Cache[int64, string]
-	// locations caches service locations (their customer, name and
-	// address) for as long.
-	locations *ttlcache.Cache[int64, client.Location]
+	*Web
+	changes *change.Service
+	audit   audit.Store
+	ready   *readiness
 	// index serves search when it is complete (nil: search ServiceTitan).
 	index         Index
 	indexInterval time.Duration
@@ -159,17 +117,6 @@ type App struct {
 	bulkPolicy    identity.Policy
 	bulkOpen      bool
 	hygiene       *hygiene.Reporter
-	// localTimes: no DISPLAY_TZ; browsers show times in their own zone.
-	localTimes bool
-	// routes are the registered route templates: the only route labels
-	// metrics and logs use.
-	routes map[string]bool
-	// staleForms answer a form posted from a session that no longer
-	// exists, by route: the form again with the input kept, nothing sent.
-	staleForms map[string]echo.HandlerFunc
-	// beforeBody refuses a post, by route, before its body is read: who
-	// may not preview a list is refused before a 5 MB upload is parsed.
-	beforeBody map[string]func(echo.Context) error
 	// previews holds a token per list being previewed (maxPreviews).
 	previews chan struct{}
 }
@@ -179,26 +126,30 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.ServiceTitan == nil || cfg.Changes == nil || cfg.Audit == nil {
 		return nil, errors.New("handlers: a ServiceTitan client, the change service and an audit store are required")
 	}
-	a := &App{
-		st:            cfg.ServiceTitan,
+	w := &Web{
+		ST:            cfg.ServiceTitan,
+		Sessions:      NewDecodedSessions(cfg.Sessions),
+		Log:           cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
+		TZ:            cmp.Or(cfg.DisplayTZ, time.UTC),
+		LocalTimes:    cfg.DisplayTZ == nil,
+		Region:        cmp.Or(cfg.PhoneRegion, "US"),
+		Sandbox:       cfg.Sandbox,
+		Version:       cfg.Version,
+		Identity:      cfg.Identity,
+		Policy:        cfg.Policy,
+		Proxies:       cfg.TrustedProxies,
+		SignOut:       cfg.SignOutURL,
+		Headers:       SecurityHeaders(cfg.SSOOrigin),
+		Metrics:       cfg.Metrics,
+		SecureCookies: cfg.SecureCookies,
+		Names:         ttlcache.New[int64, string](NameTTL, CacheMax),
+		Locations:     ttlcache.New[int64, client.Location](NameTTL, CacheMax),
+		StaleForms:    map[string]echo.HandlerFunc{},
+		BeforeBody:    map[string]func(echo.Context) error{},
+	}
+	a := &App{Web: w,
 		audit:         cfg.Audit,
-		sessions:      newDecodedSessions(cfg.Sessions),
-		log:           cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
-		tz:            cmp.Or(cfg.DisplayTZ, time.UTC),
-		localTimes:    cfg.DisplayTZ == nil,
-		region:        cmp.Or(cfg.PhoneRegion, "US"),
-		sandbox:       cfg.Sandbox,
-		version:       cfg.Version,
 		ready:         &readiness{ttl: 10 * time.Second},
-		identity:      cfg.Identity,
-		policy:        cfg.Policy,
-		proxies:       cfg.TrustedProxies,
-		signOut:       cfg.SignOutURL,
-		headers:       SecurityHeaders(cfg.SSOOrigin),
-		metrics:       cfg.Metrics,
-		secureCookies: cfg.SecureCookies,
-		names:         ttlcache.New[int64, string](nameTTL, cacheMax),
-		locations:     ttlcache.New[int64, client.Location](nameTTL, cacheMax),
 		index:         cfg.Index,
 		indexInterval: cmp.Or(cfg.IndexInterval, time.Minute),
 		searchTimeout: cmp.Or(cfg.SearchTimeout, 2*time.Second),
@@ -206,15 +157,13 @@ func New(cfg Config) (*echo.Echo, error) {
 		bulkPolicy:    cfg.BulkPolicy,
 		bulkOpen:      cfg.BulkOpen,
 		hygiene:       cfg.Hygiene,
-		staleForms:    map[string]echo.HandlerFunc{},
-		beforeBody:    map[string]func(echo.Context) error{},
 		previews:      make(chan struct{}, maxPreviews),
 	}
-	if a.metrics == nil {
-		a.metrics = noRecorder{}
+	if a.Metrics == nil {
+		a.Metrics = NoRecorder{}
 	}
-	if a.identity == nil {
-		a.identity = identity.SandboxUser
+	if a.Identity == nil {
+		a.Identity = identity.SandboxUser
 	}
 	timeout := cfg.RequestTimeout
 	if timeout <= 0 {
@@ -224,16 +173,16 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = a.handleError
+	e.HTTPErrorHandler = a.HandleError
 	bodyLimit := cmp.Or(cfg.BodyLimit, "1M")
 	// Client IPs in logs come from X-Forwarded-For only through trusted proxies.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader(trustRanges(a.proxies)...)
-	e.Pre(middleware.RemoveTrailingSlash(), a.untrustedRequestIDs)
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(trustRanges(a.Proxies)...)
+	e.Pre(middleware.RemoveTrailingSlash(), a.UntrustedRequestIDs)
 	e.Use(
 		middleware.RequestID(),
-		a.logRequests,
-		a.recoverPanics,
-		a.securityHeaders,
+		a.LogRequests,
+		a.RecoverPanics,
+		a.SecurityHeaders,
 		// A bulk list may be 5 MB; every other body stays small.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit,
 			Skipper: func(c echo.Context) bool { return c.Path() == bulkPreviewPath }}),
@@ -258,7 +207,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	})
 
 	// Everything else needs a signed-in person, and every post a form token.
-	app := e.Group("", a.authenticate, a.csrf)
+	app := e.Group("", a.Authenticate, a.CSRF)
 	app.GET("/", a.home)
 	app.GET("/customers", a.customerSearch)
 	app.GET("/customers/:id", a.customerShow)
@@ -274,8 +223,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		app.GET(o+"/contacts/:contactId/delete", a.contactRemove)
 		a.formPost(app, o+"/contacts/:contactId/delete", a.contactDelete, a.contactDeleteStale)
 		app.POST(o+"/contacts/undo", a.contactUndo)
-		app.GET(o+restoreTail, a.contactRestoreConfirm)
-		a.formPost(app, o+restoreTail, a.contactRestore, a.contactRestoreStale)
+		app.GET(o+RestoreTail, a.contactRestoreConfirm)
+		a.formPost(app, o+RestoreTail, a.contactRestore, a.contactRestoreStale)
 	}
 	app.GET("/index", a.indexStatus)
 	app.GET("/audit", a.auditList)
@@ -283,7 +232,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if a.bulk != nil {
 		app.GET("/bulk", a.bulkHome)
 		a.formPost(app, bulkPreviewPath, a.bulkPreview, a.bulkPreviewStale)
-		a.beforeBody[bulkPreviewPath] = a.bulkRights
+		a.BeforeBody[bulkPreviewPath] = a.bulkRights
 		a.formPost(app, "/bulk", a.bulkConfirm, a.bulkConfirmStale)
 		// GET /bulk/{job}.csv is the result: Echo's parameter takes the
 		// ".csv" along, and the handler tells them apart.
@@ -298,10 +247,10 @@ func New(cfg Config) (*echo.Echo, error) {
 		app.GET("/hygiene.csv", a.hygieneCSV)
 	}
 
-	a.routes = map[string]bool{}
+	a.RouteNames = map[string]bool{}
 	for _, r := range e.Routes() {
 		if r.Method != echo.RouteNotFound { // the group's catch-all for 404s
-			a.routes[r.Path] = true
+			a.RouteNames[r.Path] = true
 		}
 	}
 	return e, nil
@@ -312,7 +261,7 @@ func New(cfg Config) (*echo.Echo, error) {
 // again with what was typed, and sends nothing.
 func (a *App) formPost(g *echo.Group, path string, h, stale echo.HandlerFunc) {
 	g.POST(path, h)
-	a.staleForms[path] = stale
+	a.StaleForms[path] = stale
 }
 
 // trustRanges turns the trusted proxies into Echo's IP trust options.

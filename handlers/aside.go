@@ -5,7 +5,7 @@ package handlers
 // each other (an audit store and ServiceTitan); the wait may be called any
 // number of times. f must not touch the echo.Context: Echo reuses it once
 // the handler returns.
-func aside[T any](f func() (T, error)) (wait func() (T, error)) {
+func Aside[T any](f func() (T, error)) (wait func() (T, error)) {
 	done := make(chan struct{})
 	var v T
 	var err error

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/bulk"
-	"github.com/contactdesk/contactdesk/change"
-	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/views"
@@ -56,8 +53,8 @@ func parseAuditQuery(c echo.Context) auditQuery {
 // page sent it (tz), else UTC. It also returns the tz worth keeping in the
 // page's links: "" when DISPLAY_TZ decides or tz names no zone.
 func (a *App) dateZone(tz string) (*time.Location, string) {
-	if !a.localTimes {
-		return a.tz, ""
+	if !a.LocalTimes {
+		return a.TZ, ""
 	}
 	if loc, ok := browserZone(tz); ok {
 		return loc, tz
@@ -172,7 +169,7 @@ func (q auditQuery) filter(tz *time.Location) (audit.Filter, string) {
 	return f, ""
 }
 
-func (q auditQuery) url(path string, page int) string {
+func (q auditQuery) URL(path string, page int) string {
 	v := url.Values{}
 	for k, val := range map[string]string{"actor": q.Actor, "customer": q.Customer, "location": q.Location, "from": q.From, "to": q.To,
 		"action": q.Action, "source": q.Source, "job": q.Job, "tz": q.TZ} {
@@ -194,52 +191,45 @@ func (q auditQuery) url(path string, page int) string {
 func (a *App) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
 	var err error
-	if q.Page, err = pageParam(c); err != nil {
+	if q.Page, err = PageParam(c); err != nil {
 		return err
 	}
 	zone, tz := a.dateZone(q.TZ)
 	q.TZ = tz
 	now := time.Now().In(zone)
-	m := views.AuditPage{Layout: a.layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To, Job: q.Job,
-		CSVURL: q.url("/audit.csv", 1), ActionOptions: actionOptions(q.Action), SourceOptions: sourceOptions(q.Source), Shortcuts: q.dateShortcuts(now),
-		Zone: zoneNote(zone, now, a.localTimes), ZoneID: zone.String(), SendsZone: a.localTimes, TZ: tz}
+	m := views.AuditPage{Layout: a.Layout(c, "Audit trail"), Actor: q.Actor, Customer: q.Customer, From: q.From, To: q.To, Job: q.Job,
+		CSVURL: q.URL("/audit.csv", 1), ActionOptions: actionOptions(q.Action), SourceOptions: sourceOptions(q.Source), Shortcuts: q.dateShortcuts(now),
+		Zone: zoneNote(zone, now, a.LocalTimes), ZoneID: zone.String(), SendsZone: a.LocalTimes, TZ: tz}
 	f, problem := a.auditFilter(c.Request().Context(), q)
 	if problem != "" {
 		m.Problem = problem
-		return a.render(c, http.StatusOK, views.Audit(m))
+		return a.Render(c, http.StatusOK, views.Audit(m))
 	}
 	f.Limit, f.Offset = auditPageSize, (q.Page-1)*auditPageSize
 	entries, total, err := a.audit.List(c.Request().Context(), f)
 	if err != nil {
-		return failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
+		return Unreadable("The audit trail", err)
 	}
 	m.Total = total
-	m.Entries = a.historyViews(entries, a.entryNames(c.Request().Context(), entries))
+	m.Entries = a.HistoryViews(entries, a.EntryNames(c.Request().Context(), entries))
 	if q.Page == 1 && a.bulk != nil && f.CustomerID == 0 && len(f.CustomerIDs) == 0 && f.Action == "" && f.Source != audit.SourceServiceTitan {
 		// Bulk jobs themselves: who ran which list, when, and how it went.
 		jobs, err := a.bulk.Store.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, OwnerLike: f.ActorLike,
 			From: f.From, To: f.To, Limit: 20})
 		if err != nil {
-			return failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+			return Unreadable("Bulk jobs", err)
 		}
 		if m.BulkJobs, err = a.bulkSummaries(c, jobs); err != nil {
 			return err
 		}
 	}
 	if q.Page > 1 {
-		m.PrevURL = q.url("/audit", q.Page-1)
+		m.PrevURL = q.URL("/audit", q.Page-1)
 	}
 	if q.Page*auditPageSize < total {
-		m.NextURL = q.url("/audit", q.Page+1)
+		m.NextURL = q.URL("/audit", q.Page+1)
 	}
-	return a.render(c, http.StatusOK, views.Audit(m))
-}
-
-// actionLabels name what an attempt did, as the History shows it.
-var actionLabels = map[audit.Action]string{
-	audit.ActionUpdate: "Edited",
-	audit.ActionCreate: "Added",
-	audit.ActionDelete: "Removed",
+	return a.Render(c, http.StatusOK, views.Audit(m))
 }
 
 // actionOptions are the choices of the audit trail's "What" filter.
@@ -261,135 +251,6 @@ func sourceOptions(selected string) []views.Option {
 	}
 }
 
-// externalActionLabels name what a change made in ServiceTitan did.
-var externalActionLabels = map[audit.Action]string{
-	audit.ActionUpdate: "Edited in ServiceTitan",
-	audit.ActionCreate: "Added in ServiceTitan",
-	audit.ActionDelete: "Removed in ServiceTitan",
-}
-
-var outcomeLabels = map[audit.Outcome]string{
-	audit.OutcomeSaved:    "Saved",
-	audit.OutcomeRejected: "Rejected by ServiceTitan",
-	audit.OutcomeConflict: "Not saved: changed by someone else",
-	audit.OutcomeNotFound: "Not saved: contact not found",
-	audit.OutcomeFailed:   "Not saved: failed",
-	audit.OutcomeUnknown:  "Unknown: the answer was lost",
-}
-
-// fieldLabels name the API paths of audited fields for people.
-func fieldLabel(field string) string {
-	switch field {
-	case "type":
-		return "Type"
-	case "value":
-		return "Value"
-	case "memo":
-		return "Memo"
-	case client.FieldDoNotText:
-		return "Texting"
-	}
-	for _, flag := range client.Flags {
-		if field == flag.Path() {
-			return flag.Label
-		}
-	}
-	return field
-}
-
-// historyViews shows entries; names name their customers and contacts
-// (the contact page, which shows one contact, passes none).
-func (a *App) historyViews(entries []audit.Entry, names entryNames) []views.HistoryEntry {
-	out := make([]views.HistoryEntry, 0, len(entries))
-	for _, e := range entries {
-		h := views.HistoryEntry{
-			Time: a.timeView(e.Time), Source: string(cmp.Or(e.Source, audit.SourceApp)), ActorEmail: e.ActorEmail, ActorName: e.ActorName,
-			Outcome: string(e.Outcome), OutcomeLabel: outcomeLabel(e),
-			Action: string(e.Action), ActionLabel: cmp.Or(actionLabels[e.Action], string(e.Action)),
-			CustomerID: e.CustomerID, ContactID: e.ContactID, ContactURL: ownerOfEntry(e.CustomerID, e.LocationID).contactURL(e.ContactID),
-			Messages: e.Messages, TraceID: e.TraceID, Job: e.Job,
-			CustomerName: names.customers[e.CustomerID], ContactText: names.contacts[e.ContactID],
-		}
-		if e.LocationID != 0 {
-			h.LocationID, h.LocationName = e.LocationID, names.locations[e.LocationID]
-			h.LocationAuditURL = auditURLOf(ownerOfEntry(e.CustomerID, e.LocationID))
-		}
-		if e.Job != 0 {
-			h.JobURL = bulkURL(e.Job)
-		}
-		if e.Undoes != 0 {
-			h.Undoes, h.ActionLabel = e.Undoes, "Restored"
-		}
-		if e.Source == audit.SourceServiceTitan {
-			h.ActionLabel = cmp.Or(externalActionLabels[e.Action], h.ActionLabel)
-		}
-		if e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved {
-			if by, ok := names.restored[e.ID]; ok {
-				h.RestoredURL = ownerOfEntry(e.CustomerID, e.LocationID).contactURL(by.ContactID)
-			} else {
-				h.RestoreURL = restoreURL(ownerOfEntry(e.CustomerID, e.LocationID), e.ID)
-			}
-		}
-		for _, ch := range e.Changes {
-			h.Changes = append(h.Changes, views.ChangeView{Label: fieldLabel(ch.Field),
-				Before: a.plainValue(ch.Field, ch.Before), After: a.plainValue(ch.Field, ch.After)})
-		}
-		out = append(out, h)
-	}
-	return out
-}
-
-// outcomeLabel says why an attempt ended as it did, in words: a conflict
-// is either someone else's change or a value the customer already had.
-func outcomeLabel(e audit.Entry) string {
-	if e.Outcome == audit.OutcomeConflict && len(e.Messages) > 0 && e.Messages[0] != change.ConflictMessage {
-		return "Not saved: the customer already has it"
-	}
-	if e.Outcome == audit.OutcomeFailed && len(e.Messages) > 0 {
-		// The change service records a failure as "Title (status text)".
-		switch m := e.Messages[0]; {
-		case strings.Contains(m, "(429 "):
-			return "Not saved: ServiceTitan's rate limit"
-		case strings.Contains(m, "(5"), strings.Contains(m, "timed out"), strings.Contains(m, "did not answer"):
-			return "Not saved: ServiceTitan down or slow"
-		}
-	}
-	return cmp.Or(outcomeLabels[e.Outcome], string(e.Outcome))
-}
-
-// plainValue shows a recorded value as the record page does: flags as
-// On or Off, numbers formatted, types by their label.
-func (a *App) plainValue(field, v string) string {
-	switch {
-	case v == "":
-		return v
-	case field == client.FieldDoNotText:
-		return doNotTextText(v == "true")
-	case field == client.FieldType:
-		if t, ok := client.ParseContactType(v); ok {
-			return t.Label()
-		}
-	case field == client.FieldValue:
-		if d := client.Digits(v); len(d) == 10 && d == v {
-			return a.displayValue(client.ContactPhone, v)
-		}
-	case v == "true", v == "false":
-		return onOff(v == "true")
-	}
-	return v
-}
-
-// entryNames are the customers' names and the contacts as the record
-// shows them ("Mobile (217) 555-0177"), from the search index when the
-// app has one: audit entries hold ids only. restored are the undos of the
-// removals among the entries, by removal: those offer no Restore.
-type entryNames struct {
-	customers map[int64]string
-	locations map[int64]string
-	contacts  map[int64]string
-	restored  map[int64]audit.Entry
-}
-
 // indexLookups is what entryNames reads of the index; *index.Store has it.
 type indexLookups interface {
 	CustomersByID(ctx context.Context, ids []int64) (map[int64]index.Customer, error)
@@ -397,8 +258,8 @@ type indexLookups interface {
 	LocationsByID(ctx context.Context, ids []int64) (map[int64]index.Location, error)
 }
 
-func (a *App) entryNames(ctx context.Context, entries []audit.Entry) entryNames {
-	names := entryNames{customers: map[int64]string{}, locations: map[int64]string{}, contacts: map[int64]string{}, restored: a.restorations(ctx, entries)}
+func (a *App) EntryNames(ctx context.Context, entries []audit.Entry) EntryNames {
+	names := EntryNames{Customers: map[int64]string{}, Locations: map[int64]string{}, Contacts: map[int64]string{}, Restored: a.restorations(ctx, entries)}
 	idx, ok := a.index.(indexLookups)
 	if !ok || len(entries) == 0 {
 		return names
@@ -414,18 +275,18 @@ func (a *App) entryNames(ctx context.Context, entries []audit.Entry) entryNames 
 	defer cancel()
 	if cs, err := idx.CustomersByID(ctx, slices.Compact(slices.Sorted(slices.Values(customers)))); err == nil {
 		for id, c := range cs {
-			names.customers[id] = c.Name
+			names.Customers[id] = c.Name
 		}
 	}
 	if ls, err := idx.LocationsByID(ctx, slices.Compact(slices.Sorted(slices.Values(locations)))); err == nil {
 		for id, l := range ls {
-			names.locations[id] = index.LocationName(l, id)
+			names.Locations[id] = index.LocationName(l, id)
 		}
 	}
 	if cs, err := idx.ContactsByID(ctx, slices.Compact(slices.Sorted(slices.Values(contacts)))); err == nil {
 		for id, c := range cs {
 			if !c.Removed && c.Value != "" {
-				names.contacts[id] = a.contactText(string(c.Type), c.Value)
+				names.Contacts[id] = a.ContactText(string(c.Type), c.Value)
 			}
 		}
 	}
@@ -444,7 +305,7 @@ func (a *App) restorations(ctx context.Context, entries []audit.Entry) map[int64
 	}
 	out, err := a.changes.Restorations(ctx, removals)
 	if err != nil {
-		a.log.WarnContext(ctx, "restorations not read", "error", err)
+		a.Log.WarnContext(ctx, "restorations not read", "error", err)
 	}
 	return out
 }
@@ -460,7 +321,7 @@ func (q auditQuery) dateShortcuts(now time.Time) []views.DateShortcut {
 	}{{"Today", 0}, {"Last 7 days", 6}} {
 		r := q
 		r.From, r.To = now.AddDate(0, 0, -s.days).Format(time.DateOnly), today
-		out = append(out, views.DateShortcut{Link: views.Link{Label: s.label, URL: r.url("/audit", 1), Current: q.From == r.From && q.To == today},
+		out = append(out, views.DateShortcut{Link: views.Link{Label: s.label, URL: r.URL("/audit", 1), Current: q.From == r.From && q.To == today},
 			DaysBack: s.days})
 	}
 	return out

@@ -15,18 +15,18 @@ const identityKey = "identity"
 // authenticate puts the signed-in person on every request of the routes
 // that need one. Identity comes only from the configured trusted source;
 // there is no anonymous fallback.
-func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := a.identity.Identify(c.Request().Context(), c.Request())
+		id, err := a.Identity.Identify(c.Request().Context(), c.Request())
 		switch {
 		case identity.IsUnavailable(err):
-			return failPage(http.StatusServiceUnavailable, "Sign-in check unavailable",
+			return FailPage(http.StatusServiceUnavailable, "Sign-in check unavailable",
 				"The app could not check your sign-in just now. Try again in a minute.", err)
 		case err != nil:
-			return failPage(http.StatusUnauthorized, "You are not signed in",
+			return FailPage(http.StatusUnauthorized, "You are not signed in",
 				"This app only works through your company's sign-in. Open it from the usual link, sign in, and try again.", err)
-		case !a.policy.Allows(id):
-			return failPage(http.StatusForbidden, "Not allowed",
+		case !a.Policy.Allows(id):
+			return FailPage(http.StatusForbidden, "Not allowed",
 				"You are signed in as "+id.Display()+", but that account may not use this app. Ask your administrator for access, or sign out and sign in with another account.",
 				errors.New("identity outside the allow-lists: "+id.Email))
 		}
@@ -37,7 +37,7 @@ func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // actor is the signed-in person, if any.
-func actor(c echo.Context) (identity.Identity, bool) {
+func Actor(c echo.Context) (identity.Identity, bool) {
 	id, ok := c.Get(identityKey).(identity.Identity)
 	return id, ok
 }
@@ -49,5 +49,5 @@ func (a *App) isHTTPS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	return a.proxies.Trusts(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	return a.Proxies.Trusts(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }

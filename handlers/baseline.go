@@ -24,7 +24,7 @@ import (
 func PlainEditPage(st ServiceTitan, region string) http.Handler {
 	// displayValue formats numbers as the app does, with its cache; the
 	// record page's times are shown in UTC.
-	a := &App{region: region, tz: time.UTC}
+	a := &App{Web: &Web{Region: region, TZ: time.UTC}}
 	var names sync.Map
 	mux := http.NewServeMux()
 	plainSave(mux, st, a, &names)
@@ -52,8 +52,8 @@ func PlainEditPage(st ServiceTitan, region string) http.Handler {
 			return
 		}
 		form := formFromContact(contact)
-		form.Value = a.displayValue(contact.Type, contact.Value)
-		m := form.view(owner{Owner: client.CustomerOwner(customerID)}, contactID, name.(string))
+		form.Value = a.DisplayValue(contact.Type, contact.Value)
+		m := form.view(Owner{Owner: client.CustomerOwner(customerID)}, contactID, name.(string))
 		m.Layout = plainLayout("Edit contact · " + name.(string))
 		var buf bytes.Buffer
 		if err := views.EditContact(m).Render(context.WithoutCancel(ctx), &buf); err != nil {
@@ -99,7 +99,7 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 			return
 		}
 		base := change.SnapshotOf(current)
-		value, errs := change.Check(form.Fields, base, a.region)
+		value, errs := change.Check(form.Fields, base, a.Region)
 		if !errs.Empty() {
 			http.Error(w, "invalid", http.StatusUnprocessableEntity)
 			return
@@ -110,9 +110,9 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 				http.Error(w, "ServiceTitan", http.StatusBadGateway)
 				return
 			}
-			written.Store(contactURL(customerID, contactID), updated)
+			written.Store(ContactURL(customerID, contactID), updated)
 		}
-		http.Redirect(w, r, contactURL(customerID, contactID), http.StatusSeeOther)
+		http.Redirect(w, r, ContactURL(customerID, contactID), http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /customers/{id}/contacts/{contactId}", func(w http.ResponseWriter, r *http.Request) {
 		customerID, contactID, ok := ids(r)
@@ -122,7 +122,7 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 		}
 		ctx := r.Context()
 		var contact client.Contact
-		if kept, ok := written.LoadAndDelete(contactURL(customerID, contactID)); ok {
+		if kept, ok := written.LoadAndDelete(ContactURL(customerID, contactID)); ok {
 			contact = kept.(client.Contact)
 		} else {
 			var err error
@@ -141,11 +141,11 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 			names.Store(customerID, customer.Name)
 			name = customer.Name
 		}
-		fields, prefs, combined := a.recordFields(contact)
+		fields, prefs, combined := a.RecordFields(contact)
 		m := views.RecordPage{
 			Layout:     plainLayout(contactTitle(contact) + " · " + name.(string)),
-			CustomerID: customerID, CustomerName: name.(string), CustomerURL: customerURL(customerID), ContactID: contact.ID,
-			EditURL: contactURL(customerID, contact.ID) + "/edit", RemoveURL: contactURL(customerID, contact.ID) + "/delete",
+			CustomerID: customerID, CustomerName: name.(string), CustomerURL: CustomerURL(customerID), ContactID: contact.ID,
+			EditURL: ContactURL(customerID, contact.ID) + "/edit", RemoveURL: ContactURL(customerID, contact.ID) + "/delete",
 			Fields: fields, Preferences: prefs, CombinedFlag: combined,
 			HistoryURL: "/audit?customer=" + strconv.FormatInt(customerID, 10),
 		}

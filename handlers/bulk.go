@@ -35,7 +35,7 @@ func (a *App) mayBulk(c echo.Context) bool {
 	if a.bulkOpen {
 		return true
 	}
-	who, ok := actor(c)
+	who, ok := Actor(c)
 	return ok && !a.bulkPolicy.Empty() && a.bulkPolicy.Allows(who)
 }
 
@@ -50,8 +50,8 @@ func (a *App) bulkNotAllowed() string {
 
 // refuseBulk is the 403 for a bulk action this person may not take.
 func (a *App) refuseBulk(c echo.Context) error {
-	who, _ := actor(c)
-	return failPage(http.StatusForbidden, "You cannot change contacts in bulk", a.bulkNotAllowed(),
+	who, _ := Actor(c)
+	return FailPage(http.StatusForbidden, "You cannot change contacts in bulk", a.bulkNotAllowed(),
 		fmt.Errorf("bulk action refused to %s", who.Email))
 }
 
@@ -61,7 +61,7 @@ func bulkJobParam(c echo.Context) (id int64, csv bool, err error) {
 	raw, csv = strings.CutSuffix(raw, ".csv")
 	id, perr := strconv.ParseInt(raw, 10, 64)
 	if perr != nil || id <= 0 {
-		return 0, false, failPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %q.", c.Param("job")),
+		return 0, false, FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %q.", c.Param("job")),
 			fmt.Errorf("bad bulk job id %q", c.Param("job")))
 	}
 	return id, csv, nil
@@ -71,10 +71,10 @@ func bulkJobParam(c echo.Context) (id int64, csv bool, err error) {
 func (a *App) loadBulkJob(c echo.Context, id int64) (bulk.Job, error) {
 	j, err := a.bulk.Store.Job(c.Request().Context(), id)
 	if errors.Is(err, bulk.ErrNotFound) {
-		return j, failPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %d.", id), err)
+		return j, FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %d.", id), err)
 	}
 	if err != nil {
-		return j, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+		return j, Unreadable("Bulk jobs", err)
 	}
 	return j, nil
 }
@@ -99,8 +99,6 @@ func bulkCounts(c bulk.Counts) views.BulkCounts {
 		Cancelled: c.Cancelled, Remaining: c.Remaining(), Total: c.Total()}
 }
 
-func bulkURL(id int64) string { return "/bulk/" + strconv.FormatInt(id, 10) }
-
 // bulkStateText words a job's state for its list.
 var bulkStateText = map[bulk.State]string{
 	bulk.Draft: "preview", bulk.Running: "running", bulk.Paused: "paused", bulk.Cancelled: "cancelled", bulk.Done: "done",
@@ -121,7 +119,7 @@ func (a *App) bulkHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, views.BulkHomePage(m))
+	return a.Render(c, http.StatusOK, views.BulkHomePage(m))
 }
 
 // bulkHomePage fills GET /bulk's page around form.
@@ -129,13 +127,13 @@ func (a *App) bulkHomePage(c echo.Context, form views.BulkForm) (views.BulkHome,
 	ctx := c.Request().Context()
 	jobs, err := a.bulk.Store.Jobs(ctx, bulk.JobFilter{Limit: 20})
 	if err != nil {
-		return views.BulkHome{}, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+		return views.BulkHome{}, Unreadable("Bulk jobs", err)
 	}
-	m := views.BulkHome{Layout: a.layout(c, "Bulk changes"), Allowed: a.mayBulk(c), Form: form}
+	m := views.BulkHome{Layout: a.Layout(c, "Bulk changes"), Allowed: a.mayBulk(c), Form: form}
 	if !m.Allowed {
 		m.NotAllowed = a.bulkNotAllowed()
 	}
-	m.Form.CSRFField, m.Form.CSRFToken = csrfField, a.csrfToken(c)
+	m.Form.CSRFField, m.Form.CSRFToken = CSRFField, a.CSRFToken(c)
 	if m.Form.Flags == nil {
 		m.Form.Flags = bulkFlagChoices(nil)
 	}
@@ -154,10 +152,10 @@ func (a *App) bulkSummaries(c echo.Context, jobs []bulk.Job) ([]views.BulkJobSum
 	for _, j := range jobs {
 		counts, err := a.bulk.Store.Counts(c.Request().Context(), j.ID)
 		if err != nil {
-			return nil, failPage(http.StatusServiceUnavailable, "", "Bulk jobs cannot be read just now. Try again in a minute.", err)
+			return nil, Unreadable("Bulk jobs", err)
 		}
-		out = append(out, views.BulkJobSummary{ID: j.ID, URL: bulkURL(j.ID), Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
-			Created: a.timeView(j.Created), FileName: j.FileName, What: bulkWhat(j.Action), State: bulkStateText[j.State],
+		out = append(out, views.BulkJobSummary{ID: j.ID, URL: BulkURL(j.ID), Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+			Created: a.TimeView(j.Created), FileName: j.FileName, What: bulkWhat(j.Action), State: bulkStateText[j.State],
 			Counts: bulkCounts(counts)})
 	}
 	return out, nil

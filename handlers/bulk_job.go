@@ -23,7 +23,7 @@ import (
 func (a *App) bulkConfirm(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Request().PostFormValue("job"), 10, 64)
 	if err != nil || id <= 0 {
-		return failPage(http.StatusBadRequest, "", "The form did not say which job to start: go back to the preview and confirm it again.",
+		return FailPage(http.StatusBadRequest, "", "The form did not say which job to start: go back to the preview and confirm it again.",
 			fmt.Errorf("bad bulk job %q", c.Request().PostFormValue("job")))
 	}
 	j, err := a.loadBulkJob(c, id)
@@ -32,21 +32,21 @@ func (a *App) bulkConfirm(c echo.Context) error {
 	}
 	if j.State != bulk.Draft {
 		// A double click or Back and resubmit: it runs once.
-		return a.redirect(c, bulkURL(id))
+		return a.Redirect(c, BulkURL(id))
 	}
-	who, _ := actor(c)
+	who, _ := Actor(c)
 	if !a.mayBulk(c) {
 		return a.refuseBulk(c)
 	}
 	if !strings.EqualFold(who.Email, j.Owner.Email) {
-		return failPage(http.StatusForbidden, "Only the person who prepared this preview can start it",
+		return FailPage(http.StatusForbidden, "Only the person who prepared this preview can start it",
 			fmt.Sprintf("%s prepared it. Upload the list yourself to start a job of your own.", cmp.Or(j.Owner.Name, j.Owner.Email)),
 			fmt.Errorf("bulk job %d confirmed by %s, owned by %s", id, who.Email, j.Owner.Email))
 	}
 	var p views.Problems
 	totals, err := a.bulk.Store.PreviewTotals(c.Request().Context(), id)
 	if err != nil {
-		return failPage(http.StatusServiceUnavailable, "", "The preview cannot be read just now. Try again in a minute.", err)
+		return Unreadable("The preview", err)
 	}
 	if totals.Change == 0 && !j.IndexLoading {
 		// The button is disabled; a post made anyway starts nothing. (A
@@ -72,10 +72,10 @@ func (a *App) bulkConfirm(c echo.Context) error {
 		return a.renderBulkPreview(c, http.StatusUnprocessableEntity, j, 1, p, typed)
 	}
 	if _, err := a.bulk.Confirm(c.Request().Context(), id, j.Owner.Email); err != nil {
-		return failPage(http.StatusServiceUnavailable, "", "The job could not be started just now: nothing was changed. Try again in a minute.", err)
+		return FailPage(http.StatusServiceUnavailable, "", "The job could not be started just now: nothing was changed. Try again in a minute.", err)
 	}
-	a.addFlash(c, flashOK, jobStartedFlash)
-	return a.redirect(c, bulkURL(id))
+	a.AddFlash(c, FlashOK, jobStartedFlash)
+	return a.Redirect(c, BulkURL(id))
 }
 
 // jobStartedFlash is what the job's page says once: until the job ends.
@@ -86,10 +86,10 @@ const jobStartedFlash = "Job started"
 func (a *App) bulkConfirmStale(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Request().PostFormValue("job"), 10, 64)
 	if err != nil || id <= 0 {
-		return a.redirect(c, "/bulk")
+		return a.Redirect(c, "/bulk")
 	}
-	a.addFlash(c, flashNote, "Your session expired, so the job was not started. Check the preview and confirm it again.")
-	return a.redirect(c, bulkURL(id))
+	a.AddFlash(c, FlashNote, "Your session expired, so the job was not started. Check the preview and confirm it again.")
+	return a.Redirect(c, BulkURL(id))
 }
 
 // bulkJob is GET /bulk/{job}: a draft's preview (?page=N), a job's
@@ -107,7 +107,7 @@ func (a *App) bulkJob(c echo.Context) error {
 		return a.bulkResultCSV(c, j)
 	}
 	if j.State == bulk.Draft {
-		page, err := pageParam(c)
+		page, err := PageParam(c)
 		if err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func (a *App) bulkJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, views.BulkJobPage(m))
+	return a.Render(c, http.StatusOK, views.BulkJobPage(m))
 }
 
 // paceWindow is the time over which a job's pace is measured.
@@ -127,7 +127,7 @@ const paceWindow = time.Minute
 func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 	ctx := c.Request().Context()
 	unreadable := func(err error) (views.BulkJob, error) {
-		return views.BulkJob{}, failPage(http.StatusServiceUnavailable, "", "The job cannot be read just now. Try again in a minute.", err)
+		return views.BulkJob{}, Unreadable("The job", err)
 	}
 	counts, err := a.bulk.Store.Counts(ctx, j.ID)
 	if err != nil {
@@ -138,11 +138,11 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 		return unreadable(err)
 	}
 	m := views.BulkJob{
-		Layout: a.layout(c, fmt.Sprintf("Bulk job #%d", j.ID)),
-		ID:     j.ID, URL: bulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
-		Created: a.timeView(j.Created), Started: a.timeView(j.Started), Finished: a.timeView(j.Finished),
-		State: string(j.State), Counts: bulkCounts(counts), Problem: j.Problem, CSVURL: bulkURL(j.ID) + ".csv",
-		CSRFField: csrfField, CSRFToken: a.csrfToken(c), Removal: j.Action.Kind == bulk.Remove,
+		Layout: a.Layout(c, fmt.Sprintf("Bulk job #%d", j.ID)),
+		ID:     j.ID, URL: BulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		Created: a.TimeView(j.Created), Started: a.TimeView(j.Started), Finished: a.TimeView(j.Finished),
+		State: string(j.State), Counts: bulkCounts(counts), Problem: j.Problem, CSVURL: BulkURL(j.ID) + ".csv",
+		CSRFField: CSRFField, CSRFToken: a.CSRFToken(c), Removal: j.Action.Kind == bulk.Remove,
 	}
 	m.FocusProgress = m.Flash != "" || m.Notice != ""
 	if m.Flash == jobStartedFlash && j.State != bulk.Running {
@@ -168,10 +168,10 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 	case bulk.Cancelled:
 		m.StateText = "Cancelled"
 		// A <time>, so the page shows every time in one zone.
-		m.StateBy, m.StateAt = "Cancelled by "+j.StateBy, a.timeView(j.Finished)
+		m.StateBy, m.StateAt = "Cancelled by "+j.StateBy, a.TimeView(j.Finished)
 	case bulk.Done:
 		m.StateText = "Done"
-		m.StateBy, m.StateAt = "Finished", a.timeView(j.Finished)
+		m.StateBy, m.StateAt = "Finished", a.TimeView(j.Finished)
 	}
 	if a.mayBulk(c) {
 		m.CanPause = j.State == bulk.Running
@@ -179,8 +179,8 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 		m.CanCancel = j.State == bulk.Running || j.State == bulk.Paused
 	}
 	for _, f := range failures {
-		m.Failures = append(m.Failures, views.BulkFailure{Line: f.Line, Contact: a.contactText(f.Type, f.Value),
-			ContactURL: targetOwner(f).contactURL(f.ContactID), Customer: targetWhose(f), Message: f.Message})
+		m.Failures = append(m.Failures, views.BulkFailure{Line: f.Line, Contact: a.ContactText(f.Type, f.Value),
+			ContactURL: targetOwner(f).ContactURL(f.ContactID), Customer: targetWhose(f), Message: f.Message})
 	}
 	return m, nil
 }
@@ -219,8 +219,8 @@ var bulkResultCSVHeader = []string{"line", "value", "customer", "contact", "outc
 // contact it matched and how the job left it (lines that named no contact
 // say why).
 func (a *App) bulkResultCSV(c echo.Context, j bulk.Job) error {
-	return a.streamCSV(c, csvDownload{name: "bulk result", file: fmt.Sprintf("bulk-%d-result.csv", j.ID), header: bulkResultCSVHeader,
-		unreadable: "The job's result cannot be read just now. Try again in a minute."},
+	return a.StreamCSV(c, CSVDownload{Name: "bulk result", File: fmt.Sprintf("bulk-%d-result.csv", j.ID), Header: bulkResultCSVHeader,
+		Unreadable: "The job's result cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
 			return a.bulk.Store.EachResult(c.Request().Context(), j.ID, func(r bulk.Result) error {
 				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, idOrEmpty(r.Line.CustomerID), idOrEmpty(r.Line.ContactID),
@@ -249,7 +249,7 @@ func (a *App) bulkControl(action string) echo.HandlerFunc {
 		if !a.mayBulk(c) {
 			return a.refuseBulk(c)
 		}
-		who, _ := actor(c)
+		who, _ := Actor(c)
 		by := cmp.Or(who.Name, who.Email)
 		ctx := c.Request().Context()
 		var ok bool
@@ -266,14 +266,14 @@ func (a *App) bulkControl(action string) echo.HandlerFunc {
 			done = "Job cancelled: the contacts not yet worked will not be changed."
 		}
 		if err != nil {
-			return failPage(http.StatusServiceUnavailable, "", "The job could not be changed just now. Try again in a minute.", err)
+			return FailPage(http.StatusServiceUnavailable, "", "The job could not be changed just now. Try again in a minute.", err)
 		}
 		if ok {
-			a.addFlash(c, flashOK, done)
+			a.AddFlash(c, FlashOK, done)
 		} else {
-			a.addFlash(c, flashNote, fmt.Sprintf("The job could not be %s: it has moved on (see where it stands below).", pastTense[action]))
+			a.AddFlash(c, FlashNote, fmt.Sprintf("The job could not be %s: it has moved on (see where it stands below).", pastTense[action]))
 		}
-		return a.redirect(c, bulkURL(id))
+		return a.Redirect(c, BulkURL(id))
 	}
 }
 
@@ -286,6 +286,6 @@ func (a *App) bulkControlStale(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.addFlash(c, flashNote, "Your session expired, so the job was not changed. Use the buttons again.")
-	return a.redirect(c, bulkURL(id))
+	a.AddFlash(c, FlashNote, "Your session expired, so the job was not changed. Use the buttons again.")
+	return a.Redirect(c, BulkURL(id))
 }

@@ -9,7 +9,7 @@ import (
 // old that did four contacts goes at two a second, not at four a minute.
 func TestBulkPace(t *testing.T) {
 	tests := []struct {
-		name            string
+		Name            string
 		done, remaining int
 		window          time.Duration
 		pace, left      string
@@ -22,7 +22,7 @@ func TestBulkPace(t *testing.T) {
 		{"ok, nothing done yet", 0, 8, 3 * time.Second, "", ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.Name, func(t *testing.T) {
 			pace, left := pace(tt.done, tt.remaining, tt.window)
 			if pace != tt.pace || left != tt.left {
 				t.Errorf("pace(%d, %d, %v) = %q, %q; want %q, %q", tt.done, tt.remaining, tt.window, pace, left, tt.pace, tt.left)

@@ -46,10 +46,10 @@ func (a *App) bulkPreview(c echo.Context) error {
 		form.Problems, form.Columns = problems, ask
 		return a.renderBulkForm(c, http.StatusUnprocessableEntity, form)
 	}
-	who, _ := actor(c)
+	who, _ := Actor(c)
 	id, _, err := a.bulk.Preview(c.Request().Context(), list, action, fileName, bulk.Person{Email: who.Email, Name: who.Name})
 	if err != nil {
-		return failPage(http.StatusServiceUnavailable, "", "The list could not be matched just now: nothing was changed. Try again in a minute.", err)
+		return FailPage(http.StatusServiceUnavailable, "", "The list could not be matched just now: nothing was changed. Try again in a minute.", err)
 	}
 	j, err := a.loadBulkJob(c, id)
 	if err != nil {
@@ -94,7 +94,7 @@ func (a *App) renderBulkForm(c echo.Context, status int, form views.BulkForm) er
 	if err != nil {
 		return err
 	}
-	return a.render(c, status, views.BulkHomePage(m))
+	return a.Render(c, status, views.BulkHomePage(m))
 }
 
 // bulkRights refuses a bulk post to people who may not start jobs before
@@ -142,7 +142,7 @@ func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, 
 		problems.Add("list", "#field-list", "Paste a list, or choose a CSV file.")
 		return list, action, fileName, problems, nil
 	}
-	list, err := bulk.ParseColumn(body, a.region, r.PostFormValue("column"))
+	list, err := bulk.ParseColumn(body, a.Region, r.PostFormValue("column"))
 	var unknown *bulk.UnknownColumnsError
 	switch {
 	case errors.As(err, &unknown):
@@ -263,7 +263,7 @@ const previewLinesShown = 50
 func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int, problems views.Problems, typed string) error {
 	ctx := c.Request().Context()
 	unreadable := func(err error) error {
-		return failPage(http.StatusServiceUnavailable, "", "The preview cannot be read just now. Try again in a minute.", err)
+		return Unreadable("The preview", err)
 	}
 	totals, err := a.bulk.Store.PreviewTotals(ctx, j.ID)
 	if err != nil {
@@ -278,18 +278,18 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 		return unreadable(err)
 	}
 	m := views.BulkPreview{
-		Layout: a.layout(c, "Preview: "+bulkWhat(j.Action)), Problems: problems,
-		ID: j.ID, URL: bulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		Layout: a.Layout(c, "Preview: "+bulkWhat(j.Action)), Problems: problems,
+		ID: j.ID, URL: BulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
 		Totals: views.BulkTotals{Change: totals.Change, Unchanged: totals.Unchanged, Unmatched: totals.Unmatched,
 			Invalid: totals.Invalid, Duplicate: totals.Duplicate, Shared: totals.Shared},
-		CSVURL: bulkURL(j.ID) + "/preview.csv",
+		CSVURL: BulkURL(j.ID) + "/preview.csv",
 	}
 	if len(rows) > previewPageSize {
 		rows = rows[:previewPageSize]
-		m.NextURL = bulkURL(j.ID) + "?page=" + strconv.Itoa(page+1)
+		m.NextURL = BulkURL(j.ID) + "?page=" + strconv.Itoa(page+1)
 	}
 	if page > 1 {
-		m.PrevURL = bulkURL(j.ID) + "?page=" + strconv.Itoa(page-1)
+		m.PrevURL = BulkURL(j.ID) + "?page=" + strconv.Itoa(page-1)
 	}
 	removal := j.Action.Kind == bulk.Remove // a removal takes a number's opt-out with it
 	if removal {
@@ -297,8 +297,8 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	}
 	for _, r := range rows {
 		ow := targetOwner(r)
-		m.Rows = append(m.Rows, views.BulkPreviewRow{Line: r.Line, CustomerURL: ow.url(), Customer: targetWhose(r),
-			ContactURL: ow.contactURL(r.ContactID), Contact: a.contactText(r.Type, r.Value),
+		m.Rows = append(m.Rows, views.BulkPreviewRow{Line: r.Line, CustomerURL: ow.URL(), Customer: targetWhose(r),
+			ContactURL: ow.ContactURL(r.ContactID), Contact: a.ContactText(r.Type, r.Value),
 			Before: r.Before, After: r.After, Change: r.Planned == bulk.PlanChange, TextedStop: removal && r.TextedStop})
 	}
 	for _, l := range lines {
@@ -308,12 +308,12 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	if j.State == bulk.Draft {
 		m.IndexNote = a.previewIndexNote(c, j)
 	}
-	who, _ := actor(c)
+	who, _ := Actor(c)
 	switch {
 	case j.State != bulk.Draft:
-		m.Started = bulkURL(j.ID)
+		m.Started = BulkURL(j.ID)
 	case strings.EqualFold(who.Email, j.Owner.Email) && a.mayBulk(c):
-		m.Confirm = &views.BulkConfirm{CSRFField: csrfField, CSRFToken: a.csrfToken(c), Job: j.ID,
+		m.Confirm = &views.BulkConfirm{CSRFField: CSRFField, CSRFToken: a.CSRFToken(c), Job: j.ID,
 			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed,
 			IndexLoading: j.IndexLoading, Unmatched: totals.Unmatched, SkipUnmatched: c.Request().PostFormValue(skipUnmatchedField) != "",
 			// While the index loads, lines that matched nothing may name
@@ -321,7 +321,7 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 			// known, so the person decides at the "Start anyway" box.
 			NothingToDo: totals.Change == 0 && !(j.IndexLoading && totals.Unmatched > 0)}
 	}
-	return a.render(c, status, views.BulkPreviewPage(m))
+	return a.Render(c, status, views.BulkPreviewPage(m))
 }
 
 // skipUnmatchedField is the confirmation that a preview made while the
@@ -357,7 +357,7 @@ func (a *App) indexNote(c echo.Context, behind, loading string) string {
 	st, err := a.index.Status(ctx, 3*a.indexInterval)
 	switch {
 	case err != nil:
-		a.log.WarnContext(ctx, "index status unavailable", "error", err)
+		a.Log.WarnContext(ctx, "index status unavailable", "error", err)
 		return ""
 	case st.Ready:
 		return ""
@@ -380,12 +380,6 @@ func loadingWhat(st index.Status) string {
 	return fmt.Sprintf("%d%% of customers read; their contacts next", int(st.Progress()*100))
 }
 
-// contactText is a contact as lists show it: "Mobile (217) 555-0177".
-func (a *App) contactText(kind, value string) string {
-	t := client.ContactType(kind)
-	return t.Label() + " " + a.displayValue(t, value)
-}
-
 // bulkPreviewCSVHeader names the preview CSV's columns; new ones go last.
 var bulkPreviewCSVHeader = []string{"line", "value", "customer", "contact", "expected", "now", "after", "why", "customer_name", "contact_value",
 	"location", "location_name"}
@@ -400,8 +394,8 @@ func (a *App) bulkPreviewCSV(c echo.Context) error {
 	if _, err := a.loadBulkJob(c, id); err != nil {
 		return err
 	}
-	return a.streamCSV(c, csvDownload{name: "bulk preview", file: fmt.Sprintf("bulk-%d-preview.csv", id), header: bulkPreviewCSVHeader,
-		unreadable: "The preview cannot be read just now. Try again in a minute."},
+	return a.StreamCSV(c, CSVDownload{Name: "bulk preview", File: fmt.Sprintf("bulk-%d-preview.csv", id), Header: bulkPreviewCSVHeader,
+		Unreadable: "The preview cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
 			return a.bulk.Store.EachResult(c.Request().Context(), id, func(r bulk.Result) error {
 				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, idOrEmpty(r.Line.CustomerID), idOrEmpty(r.Line.ContactID),
@@ -417,8 +411,8 @@ func (a *App) bulkPreviewCSV(c echo.Context) error {
 
 // targetOwner is whose contact a bulk row is: its customer, or the
 // customer's service location.
-func targetOwner(t bulk.Target) owner {
-	return ownerOfEntry(t.CustomerID, t.LocationID)
+func targetOwner(t bulk.Target) Owner {
+	return OwnerOfEntry(t.CustomerID, t.LocationID)
 }
 
 // targetWhose names whose contact a bulk row is, as previews and the

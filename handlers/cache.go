@@ -9,10 +9,10 @@ import (
 const (
 	// nameTTL bounds how stale a customer's name on an edit or record page
 	// can be; the customer page refreshes it.
-	nameTTL  = 5 * time.Minute
-	cacheMax = 10000
+	NameTTL  = 5 * time.Minute
+	CacheMax = 10000
 )
 
-func writtenKey(ow owner, contactID int64) string {
+func writtenKey(ow Owner, contactID int64) string {
 	return fmt.Sprintf("%d/%d/%d", ow.CustomerID, ow.LocationID, contactID)
 }

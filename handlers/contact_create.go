@@ -17,7 +17,7 @@ import (
 // form again, "NOT saved", input kept. A repeated post gets the first
 // post's outcome: one contact per form.
 func (a *App) contactCreate(c echo.Context) error {
-	ow, err := a.pageOwner(c)
+	ow, err := a.PageOwner(c)
 	if err != nil {
 		return err
 	}
@@ -27,43 +27,43 @@ func (a *App) contactCreate(c echo.Context) error {
 		CustomerID: ow.CustomerID,
 		LocationID: ow.LocationID,
 		Asked:      form.Fields,
-		Form:       submissionKey(c, form.Nonce),
+		Form:       SubmissionKey(c, form.Nonce),
 	})
 	switch o.Result {
 	case change.Saved:
-		a.keepWritten(c, ow, o.Contact.ID)
-		a.addFlash(c, flashOK, "Contact added")
+		a.KeepWritten(c, ow, o.Contact.ID)
+		a.AddFlash(c, FlashOK, "Contact added")
 		if o.Confirmed {
-			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
+			a.AddFlash(c, FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
 		}
 		if o.Unfinished != nil {
 			e := change.Explain(*o.Unfinished, "contact")
-			a.addFlash(c, flashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
+			a.AddFlash(c, FlashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
 		}
-		return a.redirect(c, ow.contactURL(o.Contact.ID))
+		return a.Redirect(c, ow.ContactURL(o.Contact.ID))
 	case change.Invalid:
 		return a.renderAddForm(c, http.StatusUnprocessableEntity, form, ow, o.Errors, traceAlert(o.Problem.TraceID), "")
 	case change.Duplicate:
 		existing := ""
 		if o.Contact.ID != 0 {
-			existing = ow.contactURL(o.Contact.ID)
+			existing = ow.ContactURL(o.Contact.ID)
 		}
 		errs := o.Errors
 		if len(errs.ByField["value"]) == 0 {
-			errs.Add("value", "This "+ow.kind()+" already has this value as a contact.")
+			errs.Add("value", "This "+ow.Kind()+" already has this value as a contact.")
 		}
 		return a.renderAddForm(c, http.StatusConflict, form, ow, errs, traceAlert(o.Problem.TraceID), existing)
 	case change.NotFound:
-		return failPage(http.StatusNotFound, "Not found", fmt.Sprintf("ServiceTitan has no %s. It may have been deleted or merged into another record.", ow.describe()), nil)
+		return FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("ServiceTitan has no %s. It may have been deleted or merged into another record.", ow.Describe()), nil)
 	}
-	status, alert := a.notSavedAlert(o, ow.kind(), ow.url())
+	status, alert := a.notSavedAlert(o, ow.Kind(), ow.URL())
 	return a.renderAddForm(c, status, form, ow, change.FieldErrors{}, alert, "")
 }
 
 // contactCreateStale answers an add form posted from a session that no
 // longer exists: nothing is sent; the input comes back with a fresh token.
 func (a *App) contactCreateStale(c echo.Context) error {
-	ow, err := a.pageOwner(c)
+	ow, err := a.PageOwner(c)
 	if err != nil {
 		return err
 	}

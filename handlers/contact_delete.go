@@ -17,7 +17,7 @@ import (
 // Already gone: 303 to the customer page with a note. Faults: the
 // confirmation again, saying it was NOT removed.
 func (a *App) contactDelete(c echo.Context) error {
-	ow, contactID, err := a.ownerAndContact(c)
+	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
@@ -29,19 +29,19 @@ func (a *App) contactDelete(c echo.Context) error {
 		LocationID: ow.LocationID,
 		ContactID:  contactID,
 		Shown:      change.Snapshot{ModifiedOn: shown},
-		Form:       submissionKey(c, form.Get(fieldNonce)),
+		Form:       SubmissionKey(c, form.Get(fieldNonce)),
 	})
 	switch o.Result {
 	case change.Saved:
-		a.keepRemoval(c, o.AuditID)
-		a.addFlash(c, flashOK, "Contact removed")
+		a.KeepRemoval(c, o.AuditID)
+		a.AddFlash(c, FlashOK, "Contact removed")
 		if o.Confirmed {
-			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is gone.")
+			a.AddFlash(c, FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is gone.")
 		}
-		return a.redirect(c, ow.url())
+		return a.Redirect(c, ow.URL())
 	case change.NotFound:
-		a.addFlash(c, flashNote, "That contact was already removed from ServiceTitan.")
-		return a.redirect(c, ow.url())
+		a.AddFlash(c, FlashNote, "That contact was already removed from ServiceTitan.")
+		return a.Redirect(c, ow.URL())
 	}
 	name := ow.Name
 	if o.Result == change.Conflict {
@@ -49,14 +49,14 @@ func (a *App) contactDelete(c echo.Context) error {
 			Body: "Here is the contact as it is now. Remove it only if that is still right."}
 		return a.renderRemove(c, http.StatusConflict, ow, name, o.Contact, "", form.Get(fieldNonce), alert)
 	}
-	current, err := a.st.GetContactOf(c.Request().Context(), ow.Owner, contactID)
+	current, err := a.ST.GetContactOf(c.Request().Context(), ow.Owner, contactID)
 	if err != nil {
 		// Nothing to show the confirmation with: the error page says what
 		// happened to the removal.
 		status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), "")
-		return failPage(status, alert.Title, "The contact was NOT removed. "+alert.Body, err)
+		return FailPage(status, alert.Title, "The contact was NOT removed. "+alert.Body, err)
 	}
-	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), ow.contactURL(contactID))
+	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), ow.ContactURL(contactID))
 	alert.Retry = false
 	return a.renderRemove(c, status, ow, name, current, "", form.Get(fieldNonce), alert)
 }
@@ -65,14 +65,14 @@ func (a *App) contactDelete(c echo.Context) error {
 // exists: nothing is removed; the confirmation comes back with a fresh
 // token.
 func (a *App) contactDeleteStale(c echo.Context) error {
-	ow, contactID, err := a.ownerAndContact(c)
+	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
-	name, contact, err := a.loadContact(c, ow, contactID)
+	name, contact, err := a.LoadContact(c, ow, contactID)
 	if err != nil {
 		return err
 	}
 	alert := &views.Alert{NotSaved: true, Title: "Your session expired, so nothing was removed", Body: "Check the contact below and confirm again."}
-	return a.renderRemove(c, http.StatusForbidden, ow, name, contact, "", newNonce(), alert)
+	return a.renderRemove(c, http.StatusForbidden, ow, name, contact, "", NewNonce(), alert)
 }

@@ -11,27 +11,27 @@ import (
 
 // contactEdit shows the edit form, prefilled from the current record.
 func (a *App) contactEdit(c echo.Context) error {
-	ow, contactID, err := a.ownerAndContact(c)
+	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
-	_, contact, err := a.loadContact(c, ow, contactID)
+	_, contact, err := a.LoadContact(c, ow, contactID)
 	if err != nil {
 		return err
 	}
 	form := formFromContact(contact)
-	form.Value = a.displayValue(contact.Type, contact.Value) // staff read and type "(217) 555-0177"
+	form.Value = a.DisplayValue(contact.Type, contact.Value) // staff read and type "(217) 555-0177"
 	form.focusMemo = true
 	return a.renderForm(c, http.StatusOK, form, ow, contactID, change.FieldErrors{}, nil)
 }
 
 // renderForm is the one render path of the edit form, for GET and for
 // every outcome of a POST.
-func (a *App) renderForm(c echo.Context, status int, form contactForm, ow owner, contactID int64, errs change.FieldErrors, alert *views.Alert) error {
+func (a *App) renderForm(c echo.Context, status int, form contactForm, ow Owner, contactID int64, errs change.FieldErrors, alert *views.Alert) error {
 	name := ow.Name
 	m := withErrors(form.view(ow, contactID, name), errs)
-	m.Layout = a.layout(c, "Edit contact · "+name)
-	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
+	m.Layout = a.Layout(c, "Edit contact · "+name)
+	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
 	m.Alert = alert
-	return a.render(c, status, views.EditContact(m))
+	return a.Render(c, status, views.EditContact(m))
 }

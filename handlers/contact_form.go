@@ -38,7 +38,7 @@ type contactForm struct {
 // formFromContact fills the form for GET .../edit.
 func formFromContact(ct client.Contact) contactForm {
 	opened := change.SnapshotOf(ct)
-	return contactForm{Fields: change.FieldsOf(opened), Nonce: newNonce(), Opened: opened}
+	return contactForm{Fields: change.FieldsOf(opened), Nonce: NewNonce(), Opened: opened}
 }
 
 // parseContactForm reads a posted form. It never fails: whatever is
@@ -77,7 +77,7 @@ func isChecked(v string) bool {
 }
 
 // view maps the form onto its view model.
-func (f contactForm) view(ow owner, contactID int64, customerName string) views.ContactForm {
+func (f contactForm) view(ow Owner, contactID int64, customerName string) views.ContactForm {
 	typ, _ := client.ParseContactType(f.Type)
 	inputType := "tel"
 	if typ == client.ContactEmail {
@@ -85,11 +85,11 @@ func (f contactForm) view(ow owner, contactID int64, customerName string) views.
 	}
 	m := views.ContactForm{
 		FocusMemo:      f.focusMemo,
-		Action:         ow.contactURL(contactID),
-		CancelURL:      ow.contactURL(contactID),
+		Action:         ow.ContactURL(contactID),
+		CancelURL:      ow.ContactURL(contactID),
 		CustomerName:   customerName,
 		ContactID:      contactID,
-		CSRFField:      csrfField,
+		CSRFField:      CSRFField,
 		Type:           f.Type,
 		ValueInputType: inputType,
 		Value:          f.Value,
@@ -181,8 +181,8 @@ func (a *App) conflictRows(opened change.Snapshot, current client.Contact, mine 
 	}
 	mineType, _ := client.ParseContactType(mine.Type)
 	add("type", "Type", opened.Type.Label(), current.Type.Label(), mineType.Label())
-	add("value", "Value", a.displayValue(opened.Type, opened.Value), a.displayValue(current.Type, current.Value), mine.Value)
-	add("memo", "Memo", orNone(opened.Memo), orNone(current.Memo), orNone(mine.Memo))
+	add("value", "Value", a.DisplayValue(opened.Type, opened.Value), a.DisplayValue(current.Type, current.Value), mine.Value)
+	add("memo", "Memo", OrNone(opened.Memo), OrNone(current.Memo), OrNone(mine.Memo))
 	var was, now client.Preferences
 	if opened.Preferences != nil {
 		was = *opened.Preferences
@@ -191,7 +191,7 @@ func (a *App) conflictRows(opened change.Snapshot, current client.Contact, mine 
 		now = *current.Preferences
 	}
 	for _, flag := range client.Shown(opened.Preferences) {
-		add(flag.Name, flag.Label, onOff(flag.Get(was)), onOff(flag.Get(now)), onOff(mine.Flags[flag.Name]))
+		add(flag.Name, flag.Label, OnOff(flag.Get(was)), OnOff(flag.Get(now)), OnOff(mine.Flags[flag.Name]))
 	}
 	return rows
 }

@@ -14,11 +14,11 @@ import (
 // new contact's defaults (job reminders on, marketing off, invoices and
 // statements on), as ServiceTitan's own UI has them.
 func (a *App) contactNew(c echo.Context) error {
-	ow, err := a.pageOwner(c)
+	ow, err := a.PageOwner(c)
 	if err != nil {
 		return err
 	}
-	form := addForm{Fields: change.Fields{Type: string(client.ContactMobilePhone), Flags: change.NewContactFlags()}, Nonce: newNonce()}
+	form := addForm{Fields: change.Fields{Type: string(client.ContactMobilePhone), Flags: change.NewContactFlags()}, Nonce: NewNonce()}
 	return a.renderAddForm(c, http.StatusOK, form, ow, change.FieldErrors{}, nil, "")
 }
 
@@ -40,17 +40,17 @@ func parseAddForm(c echo.Context) addForm {
 
 // renderAddForm is the one render path of the add form. existing links the
 // contact that already holds the value (a duplicate).
-func (a *App) renderAddForm(c echo.Context, status int, f addForm, ow owner, errs change.FieldErrors, alert *views.Alert, existing string) error {
+func (a *App) renderAddForm(c echo.Context, status int, f addForm, ow Owner, errs change.FieldErrors, alert *views.Alert, existing string) error {
 	name := ow.Name
 	form := contactForm{Fields: f.Fields, Nonce: f.Nonce}
 	m := withErrors(form.view(ow, 0, name), errs)
 	m.Adding = true
-	m.Action = ow.url() + "/contacts"
-	m.CancelURL = ow.url()
+	m.Action = ow.URL() + "/contacts"
+	m.CancelURL = ow.URL()
 	m.Hidden = []views.Hidden{{Name: fieldNonce, Value: f.Nonce}}
-	m.Layout = a.layout(c, "Add contact · "+name)
-	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
+	m.Layout = a.Layout(c, "Add contact · "+name)
+	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
 	m.Alert = alert
 	m.ExistingURL = existing
-	return a.render(c, status, views.EditContact(m))
+	return a.Render(c, status, views.EditContact(m))
 }

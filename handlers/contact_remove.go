@@ -14,30 +14,30 @@ import (
 // value, memo, flags, texting status), with a warning when it is the
 // customer's last phone number or last email.
 func (a *App) contactRemove(c echo.Context) error {
-	ow, contactID, err := a.ownerAndContact(c)
+	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
-	name, contact, err := a.loadContact(c, ow, contactID)
+	name, contact, err := a.LoadContact(c, ow, contactID)
 	if err != nil {
 		return err
 	}
-	contacts, err := a.st.ListContactsOf(c.Request().Context(), ow.Owner)
+	contacts, err := a.ST.ListContactsOf(c.Request().Context(), ow.Owner)
 	if err != nil {
-		return upstreamError(err, "contact list of "+name)
+		return UpstreamError(err, "contact list of "+name)
 	}
-	return a.renderRemove(c, http.StatusOK, ow, name, contact, lastOfItsKind(contacts, contact), newNonce(), nil)
+	return a.renderRemove(c, http.StatusOK, ow, name, contact, lastOfItsKind(contacts, contact), NewNonce(), nil)
 }
 
 // renderRemove is the one render path of the confirmation page.
-func (a *App) renderRemove(c echo.Context, status int, ow owner, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
-	fields, prefs, combined := a.recordFields(ct)
+func (a *App) renderRemove(c echo.Context, status int, ow Owner, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
+	fields, prefs, combined := a.RecordFields(ct)
 	m := views.RemovePage{
-		Layout:        a.layout(c, "Remove contact · "+name),
+		Layout:        a.Layout(c, "Remove contact · "+name),
 		CustomerName:  name,
-		Action:        ow.contactURL(ct.ID) + "/delete",
-		CancelURL:     ow.contactURL(ct.ID),
-		CSRFField:     csrfField,
+		Action:        ow.ContactURL(ct.ID) + "/delete",
+		CancelURL:     ow.ContactURL(ct.ID),
+		CSRFField:     CSRFField,
 		ModifiedOn:    ct.ModifiedOn.UTC().Format(time.RFC3339Nano),
 		Nonce:         nonce,
 		Fields:        fields,
@@ -47,8 +47,8 @@ func (a *App) renderRemove(c echo.Context, status int, ow owner, name string, ct
 		TextedStop:    ct.TextedStop(),
 		Alert:         alert,
 	}
-	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
-	return a.render(c, status, views.RemoveContact(m))
+	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
+	return a.Render(c, status, views.RemoveContact(m))
 }
 
 // lastOfItsKind is "phone number" or "email address" when ct is the only

@@ -27,15 +27,15 @@ func (a *App) contactRestore(c echo.Context) error {
 		CustomerID: ow.CustomerID,
 		LocationID: ow.LocationID,
 		Removal:    removal.ID,
-		Form:       submissionKey(c, nonce, removal.ID),
+		Form:       SubmissionKey(c, nonce, removal.ID),
 	})
 	if errors.Is(err, change.ErrNotUndoable) {
-		return failPage(http.StatusNotFound, "Nothing to restore", "That removal cannot be restored: it is not a removal of this "+ow.kind()+"'s contact that succeeded.", err)
+		return FailPage(http.StatusNotFound, "Nothing to restore", "That removal cannot be restored: it is not a removal of this "+ow.Kind()+"'s contact that succeeded.", err)
 	}
 	if done := a.undone(c, ow, removal.ID, o); done != nil {
 		return done()
 	}
-	status, alert := a.notSavedAlert(o, ow.describe(), ow.url())
+	status, alert := a.notSavedAlert(o, ow.Describe(), ow.URL())
 	return a.renderRestore(c, status, ow, removal, nonce, alert)
 }
 
@@ -48,5 +48,5 @@ func (a *App) contactRestoreStale(c echo.Context) error {
 		return err
 	}
 	alert := &views.Alert{NotSaved: true, Title: "Your session expired, so nothing was restored", Body: "Check the contact below and confirm again."}
-	return a.renderRestore(c, http.StatusForbidden, ow, removal, newNonce(), alert)
+	return a.renderRestore(c, http.StatusForbidden, ow, removal, NewNonce(), alert)
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -14,14 +13,6 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/views"
 )
-
-// restoreTail is a removal's Restore, after its owner's path
-// (/customers/:id, /locations/:id): GET asks, POST restores.
-const restoreTail = "/removals/:removal/restore"
-
-func restoreURL(ow owner, removal int64) string {
-	return fmt.Sprintf("%s/removals/%d/restore", ow.url(), removal)
-}
 
 // contactRestoreConfirm asks to confirm the Restore of a removal from the
 // History or the audit trail: the contact as its removal recorded it, who
@@ -33,74 +24,74 @@ func (a *App) contactRestoreConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.renderRestore(c, http.StatusOK, ow, removal, newNonce(), nil)
+	return a.renderRestore(c, http.StatusOK, ow, removal, NewNonce(), nil)
 }
 
 // removalOf reads a Restore URL's ids and the removal's audit entry: a 404
 // unless it is a removal of that customer's (or location's) contact that
 // succeeded.
-func (a *App) removalOf(c echo.Context) (owner, audit.Entry, error) {
-	ow, err := a.pageOwner(c)
+func (a *App) removalOf(c echo.Context) (Owner, audit.Entry, error) {
+	ow, err := a.PageOwner(c)
 	if err != nil {
-		return owner{}, audit.Entry{}, err
+		return Owner{}, audit.Entry{}, err
 	}
-	id, err := pathID(c, "removal", "removal")
+	id, err := PathID(c, "removal", "removal")
 	if err != nil {
-		return owner{}, audit.Entry{}, err
+		return Owner{}, audit.Entry{}, err
 	}
 	e, err := audit.Get(c.Request().Context(), a.audit, id)
 	switch {
 	case errors.Is(err, audit.ErrNotFound):
 	case err != nil:
-		return owner{}, audit.Entry{}, failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
+		return Owner{}, audit.Entry{}, Unreadable("The audit trail", err)
 	case e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved && e.CustomerID == ow.CustomerID && e.LocationID == ow.LocationID:
 		return ow, e, nil
 	}
-	return owner{}, audit.Entry{}, failPage(http.StatusNotFound, "Nothing to restore",
-		"The audit trail has no removal of this "+ow.kind()+"'s contact that succeeded with that number.", err)
+	return Owner{}, audit.Entry{}, FailPage(http.StatusNotFound, "Nothing to restore",
+		"The audit trail has no removal of this "+ow.Kind()+"'s contact that succeeded with that number.", err)
 }
 
 // renderRestore is the one render path of the Restore confirmation.
-func (a *App) renderRestore(c echo.Context, status int, ow owner, removal audit.Entry, nonce string, alert *views.Alert) error {
+func (a *App) renderRestore(c echo.Context, status int, ow Owner, removal audit.Entry, nonce string, alert *views.Alert) error {
 	ctx := c.Request().Context()
 	name := ow.Name
 	r := change.RemovalOf(removal)
 	m := views.RestorePage{
-		Layout:                a.layout(c, "Restore contact · "+name),
+		Layout:                a.Layout(c, "Restore contact · "+name),
 		CustomerName:          name,
-		CustomerURL:           ow.url(),
+		CustomerURL:           ow.URL(),
 		Removal:               removal.ID,
-		Action:                restoreURL(ow, removal.ID),
-		CancelURL:             auditURLOf(ow),
-		CSRFField:             csrfField,
+		Action:                RestoreURL(ow, removal.ID),
+		CancelURL:             AuditURLOf(ow),
+		CSRFField:             CSRFField,
 		Nonce:                 nonce,
 		RemovedBy:             cmp.Or(removal.ActorName, removal.ActorEmail),
 		RemovedInServiceTitan: removal.Source == audit.SourceServiceTitan,
-		RemovedAt:             a.timeView(removal.Time),
+		RemovedAt:             a.TimeView(removal.Time),
 		Job:                   removal.Job,
 		TextedStop:            r.TextedStop,
 		Alert:                 alert,
 	}
-	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
+	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
 	if removal.Job != 0 {
-		m.JobURL = bulkURL(removal.Job)
+		m.JobURL = BulkURL(removal.Job)
 	}
 	m.Fields, m.Preferences, m.CombinedFlag = a.removedFields(r)
 	var err error
 	if m.Restored, err = a.restoration(ctx, ow, removal.ID); err != nil {
-		return failPage(http.StatusServiceUnavailable, "", "The audit trail cannot be read just now. Try again in a minute.", err)
+		return Unreadable("The audit trail", err)
 	}
-	return a.render(c, status, views.RestoreContact(m))
+	return a.Render(c, status, views.RestoreContact(m))
 }
 
 // restoration is the undo that brought a removal back, as the page says
 // it; nil when there is none.
-func (a *App) restoration(ctx context.Context, ow owner, removal int64) (*views.Restoration, error) {
+func (a *App) restoration(ctx context.Context, ow Owner, removal int64) (*views.Restoration, error) {
 	by, found, err := a.changes.RestoredBy(ctx, removal)
 	if err != nil || !found {
 		return nil, err
 	}
-	return &views.Restoration{By: cmp.Or(by.ActorName, by.ActorEmail), At: a.timeView(by.Time), ContactURL: ow.contactURL(by.ContactID)}, nil
+	return &views.Restoration{By: cmp.Or(by.ActorName, by.ActorEmail), At: a.TimeView(by.Time), ContactURL: ow.ContactURL(by.ContactID)}, nil
 }
 
 // removedFields lays out a removed contact as its removal recorded it, as
@@ -111,7 +102,7 @@ func (a *App) removedFields(r change.Removal) (fields, prefs []views.RecordField
 	if typ.IsPhoneNumber() {
 		ct.PhoneSettings = &client.PhoneSettings{PhoneNumber: r.Fields.Value, DoNotText: r.TextedStop}
 	}
-	all, prefs, combined := a.recordFields(ct)
+	all, prefs, combined := a.RecordFields(ct)
 	for _, f := range all {
 		switch f.Field {
 		case client.FieldDoNotText:

@@ -16,7 +16,7 @@ import (
 // record exactly as ServiceTitan answered the save, without reading it
 // again.
 func (a *App) contactShow(c echo.Context) error {
-	ow, contactID, err := a.ownerAndContact(c)
+	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
@@ -26,42 +26,42 @@ func (a *App) contactShow(c echo.Context) error {
 	defer stop()
 	var name string
 	contact, justSaved := client.Contact{}, false
-	if a.takeWritten(c, ow, contactID) {
+	if a.TakeWritten(c, ow, contactID) {
 		contact, justSaved = a.changes.Written(ow.Owner, contactID)
 	}
 	if justSaved {
 		name = ow.Name
 	} else {
-		name, contact, err = a.loadContact(c, ow, contactID)
+		name, contact, err = a.LoadContact(c, ow, contactID)
 	}
 	if err != nil {
 		return err // stop cancels the history read: no page shows it
 	}
 	m := a.recordPage(c, ow, name, contact)
 	if justSaved {
-		m.HygieneNext = a.hygieneNext(c, contactID)
+		m.HygieneNext = a.HygieneNext(c, contactID)
 	}
 	m.History, m.HistoryUnavailable = history()
-	m.HistoryURL, m.OwnerKind = auditURLOf(ow), ow.kind()
-	return a.render(c, http.StatusOK, views.Record(m))
+	m.HistoryURL, m.OwnerKind = AuditURLOf(ow), ow.Kind()
+	return a.Render(c, http.StatusOK, views.Record(m))
 }
 
 // readHistory starts reading a contact's latest audit entries. wait
 // returns them as the page shows them, or unavailable when the store failed
 // (the page then says so); stop cancels the read if it is still going and
 // waits for it to end.
-func (a *App) readHistory(c echo.Context, ow owner, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
+func (a *App) readHistory(c echo.Context, ow Owner, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
 	ctx, cancel := context.WithCancel(c.Request().Context())
-	read := aside(func() ([]views.HistoryEntry, error) {
+	read := Aside(func() ([]views.HistoryEntry, error) {
 		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: ow.CustomerID,
 			LocationID: ow.LocationID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
 		if err != nil {
 			if !errors.Is(ctx.Err(), context.Canceled) { // not stopped: a page says it is missing
-				a.log.ErrorContext(ctx, "history not shown", "error", err)
+				a.Log.ErrorContext(ctx, "history not shown", "error", err)
 			}
 			return nil, err
 		}
-		return a.historyViews(entries, entryNames{}), nil
+		return a.HistoryViews(entries, EntryNames{}), nil
 	})
 	wait = func() ([]views.HistoryEntry, bool) {
 		entries, err := read()
@@ -74,16 +74,16 @@ func (a *App) readHistory(c echo.Context, ow owner, contactID int64) (wait func(
 // historyLimit is how many past attempts the record page shows.
 const historyLimit = 20
 
-func (a *App) recordPage(c echo.Context, ow owner, customerName string, ct client.Contact) views.RecordPage {
-	fields, prefs, combined := a.recordFields(ct)
+func (a *App) recordPage(c echo.Context, ow Owner, customerName string, ct client.Contact) views.RecordPage {
+	fields, prefs, combined := a.RecordFields(ct)
 	return views.RecordPage{
-		Layout:       a.layout(c, contactTitle(ct)+" · "+customerName),
+		Layout:       a.Layout(c, contactTitle(ct)+" · "+customerName),
 		CustomerID:   ow.CustomerID,
 		CustomerName: customerName,
-		CustomerURL:  ow.url(),
+		CustomerURL:  ow.URL(),
 		ContactID:    ct.ID,
-		EditURL:      ow.contactURL(ct.ID) + "/edit",
-		RemoveURL:    ow.contactURL(ct.ID) + "/delete",
+		EditURL:      ow.ContactURL(ct.ID) + "/edit",
+		RemoveURL:    ow.ContactURL(ct.ID) + "/delete",
 		Fields:       fields,
 		Preferences:  prefs,
 		CombinedFlag: combined,

@@ -17,7 +17,7 @@ import (
 // brought back with Restore, which shows it first. Done: 303 to the
 // contact ("Contact restored"). Already back: 303 with a note.
 func (a *App) contactUndo(c echo.Context) error {
-	ow, err := a.pageOwner(c)
+	ow, err := a.PageOwner(c)
 	if err != nil {
 		return err
 	}
@@ -25,52 +25,52 @@ func (a *App) contactUndo(c echo.Context) error {
 	removal, _ := strconv.ParseInt(form.Get("removal"), 10, 64)
 	switch {
 	case removal <= 0:
-		return failPage(http.StatusNotFound, "Nothing to undo", "The form names no removal to undo.", nil)
-	case removal != a.undoable(c):
-		return failPageTo(http.StatusForbidden, "Not the removal you just made",
+		return FailPage(http.StatusNotFound, "Nothing to undo", "The form names no removal to undo.", nil)
+	case removal != a.Undoable(c):
+		return FailPageTo(http.StatusForbidden, "Not the removal you just made",
 			"Undo brings back only the removal you made last, from this browser; nothing was added. To bring back another removal, restore it from its confirmation page, which shows it first.",
-			restoreURL(ow, removal), "Restore it from its confirmation page",
-			fmt.Errorf("undo of removal %d refused: this session's last removal is %d", removal, a.undoable(c)))
+			RestoreURL(ow, removal), "Restore it from its confirmation page",
+			fmt.Errorf("undo of removal %d refused: this session's last removal is %d", removal, a.Undoable(c)))
 	}
 	o, err := a.changes.Undo(c.Request().Context(), change.UndoRequest{
 		Actor:      a.changeActor(c),
 		CustomerID: ow.CustomerID,
 		LocationID: ow.LocationID,
 		Removal:    removal,
-		Form:       submissionKey(c, form.Get(fieldNonce), removal),
+		Form:       SubmissionKey(c, form.Get(fieldNonce), removal),
 	})
 	if errors.Is(err, change.ErrNotUndoable) {
-		return failPage(http.StatusNotFound, "Nothing to undo", "That removal cannot be undone from here: it is not a removal of this "+ow.kind()+"'s contact that succeeded.", err)
+		return FailPage(http.StatusNotFound, "Nothing to undo", "That removal cannot be undone from here: it is not a removal of this "+ow.Kind()+"'s contact that succeeded.", err)
 	}
 	if done := a.undone(c, ow, removal, o); done != nil {
 		return done()
 	}
-	status, alert := a.notSavedAlert(o, ow.describe(), "")
-	return failPage(status, alert.Title, "The contact was NOT restored. "+alert.Body, nil)
+	status, alert := a.notSavedAlert(o, ow.Describe(), "")
+	return FailPage(status, alert.Title, "The contact was NOT restored. "+alert.Body, nil)
 }
 
 // undone answers an undo or a restore whose outcome needs no page of its
 // own: the contact back (or back already), with a redirect. It returns nil
 // for the failures each caller shows its own way.
-func (a *App) undone(c echo.Context, ow owner, removal int64, o change.Outcome) func() error {
+func (a *App) undone(c echo.Context, ow Owner, removal int64, o change.Outcome) func() error {
 	switch o.Result {
 	case change.Saved:
 		return func() error {
-			a.restored(c, ow, o)
-			return a.redirect(c, ow.contactURL(o.Contact.ID))
+			a.Restored(c, ow, o)
+			return a.Redirect(c, ow.ContactURL(o.Contact.ID))
 		}
 	case change.AlreadyRestored:
 		return func() error {
-			a.addFlash(c, flashNote, "That removal was restored already, so nothing was added.")
-			return a.redirect(c, restoreURL(ow, removal))
+			a.AddFlash(c, FlashNote, "That removal was restored already, so nothing was added.")
+			return a.Redirect(c, RestoreURL(ow, removal))
 		}
 	case change.Duplicate:
 		return func() error {
-			a.addFlash(c, flashNote, "The customer already has that contact again; nothing was added.")
+			a.AddFlash(c, FlashNote, "The customer already has that contact again; nothing was added.")
 			if o.Contact.ID != 0 {
-				return a.redirect(c, ow.contactURL(o.Contact.ID))
+				return a.Redirect(c, ow.ContactURL(o.Contact.ID))
 			}
-			return a.redirect(c, ow.url())
+			return a.Redirect(c, ow.URL())
 		}
 	}
 	return nil
@@ -79,18 +79,18 @@ func (a *App) undone(c echo.Context, ow owner, removal int64, o change.Outcome) 
 // restored says on the next page that a removal was undone (by Undo or
 // Restore), and what it could not bring back: a number's texting opt-out,
 // preferences ServiceTitan did not take.
-func (a *App) restored(c echo.Context, ow owner, o change.Outcome) {
-	a.keepWritten(c, ow, o.Contact.ID)
-	a.addFlash(c, flashOK, "Contact restored")
+func (a *App) Restored(c echo.Context, ow Owner, o change.Outcome) {
+	a.KeepWritten(c, ow, o.Contact.ID)
+	a.AddFlash(c, FlashOK, "Contact restored")
 	if o.Confirmed {
-		a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
+		a.AddFlash(c, FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
 	}
 	if o.Unfinished != nil {
 		e := change.Explain(*o.Unfinished, "contact")
-		a.addFlash(c, flashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
+		a.AddFlash(c, FlashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
 	}
 	if o.TextingOptOutLost {
-		a.addFlash(c, flashOptOut, optOutNotCarried(o))
+		a.AddFlash(c, FlashOptOut, optOutNotCarried(o))
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 // anything was saved. A repeated post of the same form gets the first
 // post's outcome.
 func (a *App) contactUpdate(c echo.Context) error {
-	ow, contactID, err := a.ownerAndContact(c)
+	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (a *App) contactUpdate(c echo.Context) error {
 		ContactID:  contactID,
 		Opened:     form.Opened,
 		Asked:      form.Fields,
-		Form:       submissionKey(c, form.Nonce),
+		Form:       SubmissionKey(c, form.Nonce),
 	})
 	return a.showUpdate(c, form, ow, contactID, outcome)
 }
@@ -45,7 +45,7 @@ func (a *App) contactUpdate(c echo.Context) error {
 // exists (it expired, or the app restarted): nothing is sent, and the
 // person's input comes back with a fresh token.
 func (a *App) contactUpdateStale(c echo.Context) error {
-	ow, contactID, err := a.ownerAndContact(c)
+	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
@@ -57,30 +57,30 @@ func (a *App) contactUpdateStale(c echo.Context) error {
 }
 
 // showUpdate maps the outcome of a save to its page.
-func (a *App) showUpdate(c echo.Context, form contactForm, ow owner, contactID int64, o change.Outcome) error {
+func (a *App) showUpdate(c echo.Context, form contactForm, ow Owner, contactID int64, o change.Outcome) error {
 	what := fmt.Sprintf("contact with ID %d", contactID)
 	switch o.Result {
 	case change.Saved:
-		a.keepWritten(c, ow, contactID)
-		a.addFlash(c, flashOK, "Contact updated")
+		a.KeepWritten(c, ow, contactID)
+		a.AddFlash(c, FlashOK, "Contact updated")
 		if o.Confirmed {
-			a.addFlash(c, flashNote, "ServiceTitan's confirmation was lost on the way, so we checked: your change is there.")
+			a.AddFlash(c, FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: your change is there.")
 		}
-		return a.redirect(c, ow.contactURL(contactID))
+		return a.Redirect(c, ow.ContactURL(contactID))
 	case change.NoChange:
 		if o.Contact.ID != 0 && form.Opened.ChangedIn(o.Contact) {
-			a.addFlash(c, flashNote, "The contact already holds what you asked: it was changed to the same values since you opened the form. Nothing was sent.")
+			a.AddFlash(c, FlashNote, "The contact already holds what you asked: it was changed to the same values since you opened the form. Nothing was sent.")
 		} else {
-			a.addFlash(c, flashNote, "No changes to save.")
+			a.AddFlash(c, FlashNote, "No changes to save.")
 		}
-		return a.redirect(c, ow.contactURL(contactID))
+		return a.Redirect(c, ow.ContactURL(contactID))
 	case change.Invalid:
 		return a.renderForm(c, http.StatusUnprocessableEntity, form, ow, contactID, o.Errors, traceAlert(o.Problem.TraceID))
 	case change.Conflict:
 		return a.renderConflict(c, form, o.Value, o.Contact, ow, contactID)
 	}
 
-	status, alert := a.notSavedAlert(o, what, ow.contactURL(contactID))
+	status, alert := a.notSavedAlert(o, what, ow.ContactURL(contactID))
 	var errs change.FieldErrors
 	switch o.Result {
 	case change.Duplicate:
@@ -145,16 +145,16 @@ func traceAlert(traceID string) *views.Alert {
 // value when the form was opened, the value now and the person's own, and
 // rebases the form on the current record so "Save mine anyway" is a fresh
 // save against it.
-func (a *App) renderConflict(c echo.Context, form contactForm, value string, current client.Contact, ow owner, contactID int64) error {
+func (a *App) renderConflict(c echo.Context, form contactForm, value string, current client.Contact, ow Owner, contactID int64) error {
 	rebased := contactForm{Fields: change.Rebase(form.Fields, form.Opened, value, current), Nonce: form.Nonce, Opened: change.SnapshotOf(current)}
 	rebased.Value = a.keepTyped(form, value, rebased)
 	name := ow.Name
 	m := withErrors(rebased.view(ow, contactID, name), change.FieldErrors{})
-	m.Layout = a.layout(c, "Edit contact · "+name)
-	m.CSRFToken, _ = c.Get(csrfContextKey).(string)
-	m.Conflict = &views.Conflict{Rows: a.conflictRows(form.Opened, current, form.Fields), DiscardURL: ow.contactURL(contactID) + "/edit"}
+	m.Layout = a.Layout(c, "Edit contact · "+name)
+	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
+	m.Conflict = &views.Conflict{Rows: a.conflictRows(form.Opened, current, form.Fields), DiscardURL: ow.ContactURL(contactID) + "/edit"}
 	m.Conflict.By, m.Conflict.At = a.conflictAuthor(c, contactID, current.ModifiedOn)
-	return a.render(c, http.StatusConflict, views.EditContact(m))
+	return a.Render(c, http.StatusConflict, views.EditContact(m))
 }
 
 // conflictAuthor names the colleague whose save through this app made the
@@ -178,10 +178,10 @@ func (a *App) conflictAuthor(c echo.Context, contactID int64, modifiedOn time.Ti
 	for _, e := range entries {
 		if !e.Time.After(modifiedOn.Add(slack)) && !e.CompletedAt.Before(modifiedOn.Add(-slack)) {
 			who := identity.Identity{Email: e.ActorEmail, Name: e.ActorName}.Display()
-			if me, ok := actor(c); ok && strings.EqualFold(me.Email, e.ActorEmail) {
+			if me, ok := Actor(c); ok && strings.EqualFold(me.Email, e.ActorEmail) {
 				who = "You (in another tab or window)"
 			}
-			return who, a.timeView(modifiedOn)
+			return who, a.TimeView(modifiedOn)
 		}
 	}
 	return "", views.Time{}
@@ -194,11 +194,11 @@ func (a *App) keepTyped(mine contactForm, value string, rebased contactForm) str
 		return mine.Value
 	}
 	typ, _ := client.ParseContactType(rebased.Type)
-	return a.displayValue(typ, rebased.Value)
+	return a.DisplayValue(typ, rebased.Value)
 }
 
 // changeActor is who makes a change, as the audit trail names them.
 func (a *App) changeActor(c echo.Context) change.Actor {
-	who, _ := actor(c)
+	who, _ := Actor(c)
 	return change.Actor{Email: who.Email, Name: who.Name, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 }

@@ -36,7 +36,7 @@ func TestCSVSafeNeutralisesFormulasAfterEverySeparator(t *testing.T) {
 		{"a\t+1;-2,@3\n=4\r=5", "a\t'+1;'-2,'@3\n'=4\r'=5"},
 		{"ok; fine, really", "ok; fine, really"},
 	} {
-		got := csvSafe(tt.in)
+		got := CSVSafe(tt.in)
 		if got != tt.want {
 			t.Errorf("csvSafe(%q) = %q, want %q", tt.in, got, tt.want)
 		}

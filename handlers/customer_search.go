@@ -33,22 +33,22 @@ const summaryConcurrency = 4
 // ID that matches exactly goes straight to that customer.
 func (a *App) customerSearch(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
-	page, err := pageParam(c)
+	page, err := PageParam(c)
 	if err != nil {
 		return err
 	}
-	m := views.SearchPage{Layout: a.layout(c, "Search results"), Query: q, Searched: true, Page: page, Recent: a.recentLinks(c)}
+	m := views.SearchPage{Layout: a.Layout(c, "Search results"), Query: q, Searched: true, Page: page, Recent: a.recentLinks(c)}
 	if q == "" {
 		m.Searched = false
 		m.Problem = "Type a name, phone number or customer ID to search."
-		return a.render(c, http.StatusOK, views.Search(m))
+		return a.Render(c, http.StatusOK, views.Search(m))
 	}
 	if problem := queryTooLong(q); problem != "" {
 		// ServiceTitan answers a long query with a 414, and the index would
 		// look for it all; say it plainly instead, and keep what was typed.
 		m.Searched = false
 		m.Problem = problem
-		return a.render(c, http.StatusUnprocessableEntity, views.Search(m))
+		return a.Render(c, http.StatusUnprocessableEntity, views.Search(m))
 	}
 
 	ctx := c.Request().Context()
@@ -64,7 +64,7 @@ func (a *App) customerSearch(c echo.Context) error {
 			st, err = a.index.Status(ctx, 3*a.indexInterval)
 		}
 		if err != nil {
-			a.log.WarnContext(ctx, "index status unavailable; searching ServiceTitan", "error", err)
+			a.Log.WarnContext(ctx, "index status unavailable; searching ServiceTitan", "error", err)
 		} else {
 			m.Coverage = coverageNote(st)
 		}
@@ -122,21 +122,21 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 	query := index.ParseQuery(q)
 	if query.Empty() {
 		m.Problem = "Type at least four digits of a phone number, part of an email address, or a word of a name or address."
-		return a.render(c, http.StatusOK, views.Search(m))
+		return a.Render(c, http.StatusOK, views.Search(m))
 	}
 	res, err := a.findInIndex(c.Request().Context(), query, page, searchPageSize)
 	if errors.Is(err, errSearchTooLong) {
-		a.log.WarnContext(c.Request().Context(), "search stopped", "error", err)
+		a.Log.WarnContext(c.Request().Context(), "search stopped", "error", err)
 		m.Problem = searchTooLongText
-		return a.render(c, http.StatusServiceUnavailable, views.Search(m))
+		return a.Render(c, http.StatusServiceUnavailable, views.Search(m))
 	}
 	if err != nil {
-		return failPage(http.StatusServiceUnavailable, "", "The search index cannot be read just now. Try again in a minute.", err)
+		return Unreadable("The search index", err)
 	}
 	// One match is opened at once: the next step is on its page. A name
 	// only close to the words typed is shown first, not opened.
 	if page == 1 && len(res.Results) == 1 && !res.More && !res.Near {
-		return a.redirect(c, matchedURL(res.Results[0]))
+		return a.Redirect(c, matchedURL(res.Results[0]))
 	}
 	ids := make([]int64, len(res.Results))
 	for i, r := range res.Results {
@@ -145,12 +145,12 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 	phones, err := a.index.PrimaryPhones(c.Request().Context(), ids)
 	if err != nil {
 		// The results stand without their numbers.
-		a.log.WarnContext(c.Request().Context(), "search results' phone numbers not read", "error", err)
+		a.Log.WarnContext(c.Request().Context(), "search results' phone numbers not read", "error", err)
 	}
 	for _, r := range res.Results {
 		link := a.resultLink(r, query)
 		if ph, ok := phones[r.Customer.ID]; ok && (r.Contact == nil || r.Contact.ID != ph.ID) {
-			link.Phone = a.displayValue(ph.Type, ph.Value)
+			link.Phone = a.DisplayValue(ph.Type, ph.Value)
 		}
 		m.Results = append(m.Results, link)
 	}
@@ -162,7 +162,7 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 	if res.More {
 		m.NextURL = searchURL(q, page+1)
 	}
-	return a.render(c, http.StatusOK, views.Search(m))
+	return a.Render(c, http.StatusOK, views.Search(m))
 }
 
 // resultLink shows a result: the customer, and the contact that matched
@@ -175,19 +175,19 @@ func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
 	}
 	if l := r.Location; l != nil {
 		loc := client.Location{ID: l.ID, Name: l.Name, Address: l.Address}
-		text := locationName(loc)
+		text := LocationName(loc)
 		if a := loc.Address.String(); a != "" && !strings.Contains(text, a) {
 			text += " (" + a + ")"
 		}
-		link.Location = &views.LocationMatch{ID: l.ID, URL: locationURL(l.ID), Text: []views.Segment{{Text: text}}}
+		link.Location = &views.LocationMatch{ID: l.ID, URL: LocationURL(l.ID), Text: []views.Segment{{Text: text}}}
 		if r.Contact == nil && (r.Field == "name" || r.Field == "address") {
 			link.Location.Text = markWords(text, q.Words)
 		}
 	}
 	if ct := r.Contact; ct != nil {
-		shown := a.displayValue(ct.Type, ct.Value)
+		shown := a.DisplayValue(ct.Type, ct.Value)
 		link.MatchLabel = ct.Type.Label()
-		link.MatchURL = resultOwner(r).contactURL(ct.ID)
+		link.MatchURL = resultOwner(r).ContactURL(ct.ID)
 		switch {
 		case r.Field == "memo":
 			link.Match = markWords(ct.Memo, q.Words)
@@ -207,7 +207,7 @@ func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
 // matched; when a contact matched, the page marks it and puts the focus
 // on its Edit (?contact=), so one Enter opens it.
 func matchedURL(r index.Result) string {
-	u := resultOwner(r).url()
+	u := resultOwner(r).URL()
 	if r.Contact == nil {
 		return u
 	}
@@ -216,11 +216,11 @@ func matchedURL(r index.Result) string {
 
 // resultOwner is whose page a result opens: the location that matched,
 // else the customer.
-func resultOwner(r index.Result) owner {
+func resultOwner(r index.Result) Owner {
 	if r.Location != nil {
-		return owner{Owner: client.LocationOwner(r.Customer.ID, r.Location.ID)}
+		return Owner{Owner: client.LocationOwner(r.Customer.ID, r.Location.ID)}
 	}
-	return owner{Owner: client.CustomerOwner(r.Customer.ID)}
+	return Owner{Owner: client.CustomerOwner(r.Customer.ID)}
 }
 
 // searchLive asks ServiceTitan, as before the index existed: names, phone
@@ -229,18 +229,18 @@ func (a *App) searchLive(c echo.Context, m views.SearchPage, q string, page int)
 	query := parseSearch(q)
 	query.Page, query.PageSize = page, searchPageSize
 	ctx := c.Request().Context()
-	result, err := a.st.SearchCustomers(ctx, query)
+	result, err := a.ST.SearchCustomers(ctx, query)
 	if err != nil {
-		return upstreamError(err, "search")
+		return UpstreamError(err, "search")
 	}
 	if len(query.IDs) == 1 && len(result.Data) == 1 && page == 1 {
-		return a.redirect(c, customerURL(result.Data[0].ID))
+		return a.Redirect(c, CustomerURL(result.Data[0].ID))
 	}
 	if len(result.Data) == 0 && len(query.IDs) == 1 {
 		// Digits that are not an id may be part of a phone number.
 		query = client.CustomerQuery{Phone: q, Page: page, PageSize: searchPageSize}
-		if result, err = a.st.SearchCustomers(ctx, query); err != nil {
-			return upstreamError(err, "search")
+		if result, err = a.ST.SearchCustomers(ctx, query); err != nil {
+			return UpstreamError(err, "search")
 		}
 	}
 
@@ -251,7 +251,7 @@ func (a *App) searchLive(c echo.Context, m views.SearchPage, q string, page int)
 	if result.HasMore {
 		m.NextURL = searchURL(q, page+1)
 	}
-	return a.render(c, http.StatusOK, views.Search(m))
+	return a.Render(c, http.StatusOK, views.Search(m))
 }
 
 // parseSearch decides what the words in the box are: a customer id (digits
@@ -289,15 +289,15 @@ func (a *App) resultLinks(ctx context.Context, customers []client.Customer) []vi
 	var g errgroup.Group
 	g.SetLimit(summaryConcurrency)
 	for i, cu := range customers {
-		links[i] = views.CustomerLink{ID: cu.ID, URL: customerURL(cu.ID), Name: cu.Name, Address: cu.Address.String()}
+		links[i] = views.CustomerLink{ID: cu.ID, URL: CustomerURL(cu.ID), Name: cu.Name, Address: cu.Address.String()}
 		g.Go(func() error {
-			contacts, err := a.st.ListContacts(ctx, cu.ID)
+			contacts, err := a.ST.ListContacts(ctx, cu.ID)
 			if err != nil {
-				a.log.WarnContext(ctx, "a search result's contacts could not be read", "customer_id", cu.ID, "error", err)
+				a.Log.WarnContext(ctx, "a search result's contacts could not be read", "customer_id", cu.ID, "error", err)
 				links[i].ContactSummary = "Contacts could not be loaded"
 				return nil
 			}
-			links[i].ContactSummary = a.contactSummary(contacts)
+			links[i].ContactSummary = a.ContactSummary(contacts)
 			return nil
 		})
 	}

@@ -19,40 +19,40 @@ import (
 // service locations with their contacts, and remembers the customer among
 // this person's recently opened ones.
 func (a *App) customerShow(c echo.Context) error {
-	id, err := pathID(c, "id", "customer")
+	id, err := PathID(c, "id", "customer")
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	customer, err := a.st.GetCustomer(ctx, id)
+	customer, err := a.ST.GetCustomer(ctx, id)
 	if err != nil {
-		return upstreamError(err, fmt.Sprintf("customer with ID %d", id))
+		return UpstreamError(err, fmt.Sprintf("customer with ID %d", id))
 	}
-	contacts, err := a.st.ListContacts(ctx, id)
+	contacts, err := a.ST.ListContacts(ctx, id)
 	if err != nil {
-		return upstreamError(err, fmt.Sprintf("contact list for %s", customer.Name))
+		return UpstreamError(err, fmt.Sprintf("contact list for %s", customer.Name))
 	}
 
-	a.rememberCustomer(c, customer.ID)
-	a.names.Put(customer.ID, customer.Name)
-	ow := owner{Owner: client.CustomerOwner(customer.ID), Name: customer.Name, CustomerName: customer.Name}
+	a.RememberCustomer(c, customer.ID)
+	a.Names.Put(customer.ID, customer.Name)
+	ow := Owner{Owner: client.CustomerOwner(customer.ID), Name: customer.Name, CustomerName: customer.Name}
 	m := views.CustomerPage{
-		Layout:     a.layout(c, customer.Name),
+		Layout:     a.Layout(c, customer.Name),
 		ID:         customer.ID,
 		Name:       customer.Name,
 		Address:    customer.Address.String(),
 		Active:     customer.Active,
 		BackURL:    "/",
-		AddURL:     ow.url() + "/contacts/new",
-		HistoryURL: auditURLOf(ow),
+		AddURL:     ow.URL() + "/contacts/new",
+		HistoryURL: AuditURLOf(ow),
 		Undo:       a.undoForm(c, ow),
 	}
 	if m.Undo != nil {
-		m.HygieneNext = a.hygieneNext(c, m.Undo.ContactID)
+		m.HygieneNext = a.HygieneNext(c, m.Undo.ContactID)
 	}
 	m.Contacts = a.contactRows(c, ow, contacts, m)
 	m.Locations, m.LocationsNote = a.locationSections(ctx, customer)
-	return a.render(c, http.StatusOK, views.Customer(m))
+	return a.Render(c, http.StatusOK, views.Customer(m))
 }
 
 // foldedAfter is how many contacts a phone's width shows before "Show
@@ -62,11 +62,11 @@ const foldedAfter = 10
 // contactRows are an owner's contacts as its page lists them: the one a
 // search matched (?contact=) marked, and the next step's focus on it,
 // else on the first (after a removal the Undo has it instead).
-func (a *App) contactRows(c echo.Context, ow owner, contacts []client.Contact, m views.CustomerPage) []views.ContactRow {
+func (a *App) contactRows(c echo.Context, ow Owner, contacts []client.Contact, m views.CustomerPage) []views.ContactRow {
 	matched := matchedContact(c, contacts)
 	var rows []views.ContactRow
 	for i, ct := range contacts {
-		row := a.contactRow(ow, ct)
+		row := a.ContactRow(ow, ct)
 		row.Matched = ct.ID == matched
 		row.First = i == 0 && matched == 0 && m.Flash == "" && m.Notice == "" && m.Undo == nil
 		// A phone's width shows the first ten and the one a search
@@ -86,9 +86,9 @@ const locationsShown = 12
 // first few, their contacts. What cannot be read leaves a note instead of
 // failing the page: the customer's own contacts are its point.
 func (a *App) locationSections(ctx context.Context, customer client.Customer) ([]views.LocationSection, string) {
-	locations, err := a.st.ListLocations(ctx, client.LocationQuery{CustomerID: customer.ID, IncludeInactive: true})
+	locations, err := a.ST.ListLocations(ctx, client.LocationQuery{CustomerID: customer.ID, IncludeInactive: true})
 	if err != nil {
-		a.log.WarnContext(ctx, "service locations not shown", "customer_id", customer.ID, "error", err)
+		a.Log.WarnContext(ctx, "service locations not shown", "customer_id", customer.ID, "error", err)
 		return nil, "Its service locations could not be read from ServiceTitan just now. Reload the page to try again."
 	}
 	// Active ones first, then by id, as ServiceTitan lists them.
@@ -97,22 +97,22 @@ func (a *App) locationSections(ctx context.Context, customer client.Customer) ([
 	var g errgroup.Group
 	g.SetLimit(summaryConcurrency)
 	for i, loc := range locations {
-		a.locations.Put(loc.ID, loc)
-		ow := owner{Owner: client.LocationOwner(customer.ID, loc.ID), Name: locationName(loc), CustomerName: customer.Name}
-		sections[i] = views.LocationSection{ID: loc.ID, Name: locationName(loc), Address: loc.Address.String(), Active: loc.Active,
-			URL: ow.url(), AddURL: ow.url() + "/contacts/new", Unread: i >= locationsShown}
+		a.Locations.Put(loc.ID, loc)
+		ow := Owner{Owner: client.LocationOwner(customer.ID, loc.ID), Name: LocationName(loc), CustomerName: customer.Name}
+		sections[i] = views.LocationSection{ID: loc.ID, Name: LocationName(loc), Address: loc.Address.String(), Active: loc.Active,
+			URL: ow.URL(), AddURL: ow.URL() + "/contacts/new", Unread: i >= locationsShown}
 		if i >= locationsShown {
 			continue
 		}
 		g.Go(func() error {
-			contacts, err := a.st.ListContactsOf(ctx, ow.Owner)
+			contacts, err := a.ST.ListContactsOf(ctx, ow.Owner)
 			if err != nil {
-				a.log.WarnContext(ctx, "a service location's contacts not shown", "customer_id", customer.ID, "location_id", loc.ID, "error", err)
+				a.Log.WarnContext(ctx, "a service location's contacts not shown", "customer_id", customer.ID, "location_id", loc.ID, "error", err)
 				sections[i].Unread = true
 				return nil
 			}
 			for _, ct := range contacts {
-				sections[i].Contacts = append(sections[i].Contacts, a.contactRow(ow, ct))
+				sections[i].Contacts = append(sections[i].Contacts, a.ContactRow(ow, ct))
 			}
 			return nil
 		})
@@ -152,8 +152,8 @@ func matchedContact(c echo.Context, contacts []client.Contact) int64 {
 
 // undoForm offers to undo the removal just made from this owner's
 // contacts, read from the audit trail; nil when there is none.
-func (a *App) undoForm(c echo.Context, ow owner) *views.UndoForm {
-	id, ok := a.takeRemoval(c)
+func (a *App) undoForm(c echo.Context, ow Owner) *views.UndoForm {
+	id, ok := a.TakeRemoval(c)
 	if !ok {
 		return nil
 	}
@@ -171,9 +171,9 @@ func (a *App) undoForm(c echo.Context, ow owner) *views.UndoForm {
 			value = ch.Before
 		}
 	}
-	token, _ := c.Get(csrfContextKey).(string)
+	token, _ := c.Get(CSRFContextKey).(string)
 	return &views.UndoForm{
-		Action: ow.url() + "/contacts/undo", CSRFField: csrfField, CSRFToken: token,
-		Removal: id, Nonce: newNonce(), What: typ.Label() + " " + a.displayValue(typ, value), ContactID: e.ContactID,
+		Action: ow.URL() + "/contacts/undo", CSRFField: CSRFField, CSRFToken: token,
+		Removal: id, Nonce: NewNonce(), What: typ.Label() + " " + a.DisplayValue(typ, value), ContactID: e.ContactID,
 	}
 }

@@ -19,25 +19,25 @@ type failure = change.Explanation
 
 // describe words an error from ServiceTitan (or on the way to it). what
 // names the thing that was asked for, e.g. "customer with ID 12".
-func describe(err error, what string) failure {
+func Describe(err error, what string) failure {
 	return change.Explain(client.Classify(err), what)
 }
 
 // upstreamError is the error page for a failed read from ServiceTitan.
-func upstreamError(err error, what string) error {
-	return &pageError{failure: describe(err, what), cause: err}
+func UpstreamError(err error, what string) error {
+	return &pageError{failure: Describe(err, what), cause: err}
 }
 
 // failPage is the one constructor of an error page: its status, heading
 // and sentence, and the cause that is logged (never shown). An empty title
 // takes the status's name.
-func failPage(status int, title, body string, cause error) error {
+func FailPage(status int, title, body string, cause error) error {
 	return &pageError{failure: failure{Status: status, Title: title, Body: body}, cause: cause}
 }
 
 // failPageTo is failPage whose page links to where the person can do what
 // was refused (instead of back up the path).
-func failPageTo(status int, title, body, linkURL, linkText string, cause error) error {
+func FailPageTo(status int, title, body, linkURL, linkText string, cause error) error {
 	return &pageError{failure: failure{Status: status, Title: title, Body: body}, cause: cause, link: linkURL, linkText: linkText}
 }
 
@@ -61,7 +61,7 @@ func (e *pageError) Unwrap() error { return e.cause }
 // renders an HTML page with a safe message. Our own pages come as
 // pageErrors; Echo's HTTPError only for what Echo answers itself (no such
 // route, a method the route does not take, a body over the limit).
-func (a *App) handleError(err error, c echo.Context) {
+func (a *App) HandleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
@@ -89,7 +89,7 @@ func (a *App) handleError(err error, c echo.Context) {
 			err = he.Internal
 		}
 	default:
-		f = describe(err, "record")
+		f = Describe(err, "record")
 	}
 	if f.Title == "" {
 		f.Title = http.StatusText(f.Status)
@@ -101,18 +101,18 @@ func (a *App) handleError(err error, c echo.Context) {
 	if f.Status >= 500 {
 		level = slog.LevelError
 	}
-	a.log.LogAttrs(c.Request().Context(), level, "request failed",
+	a.Log.LogAttrs(c.Request().Context(), level, "request failed",
 		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 		slog.Int("status", f.Status), slog.String("error", err.Error()))
 
 	if c.Request().Method == http.MethodHead {
 		if err := c.NoContent(f.Status); err != nil {
-			a.log.ErrorContext(c.Request().Context(), "error answer failed", "error", err)
+			a.Log.ErrorContext(c.Request().Context(), "error answer failed", "error", err)
 		}
 		return
 	}
 	page := views.ErrorPage{
-		Layout:  a.layout(c, f.Title),
+		Layout:  a.Layout(c, f.Title),
 		Status:  f.Status,
 		Heading: f.Title,
 		Message: f.Body,
@@ -123,10 +123,10 @@ func (a *App) handleError(err error, c echo.Context) {
 	if page.BackURL == "/" {
 		page.Back = "Back to search"
 	}
-	if err := a.render(c, f.Status, views.Error(page)); err != nil {
-		a.log.ErrorContext(c.Request().Context(), "error page failed", "error", err)
+	if err := a.Render(c, f.Status, views.Error(page)); err != nil {
+		a.Log.ErrorContext(c.Request().Context(), "error page failed", "error", err)
 		if err := c.String(http.StatusInternalServerError, "Something went wrong."); err != nil {
-			a.log.ErrorContext(c.Request().Context(), "error answer failed", "error", err)
+			a.Log.ErrorContext(c.Request().Context(), "error answer failed", "error", err)
 		}
 	}
 }
@@ -138,4 +138,10 @@ func backURL(c echo.Context) string {
 		return p[:i]
 	}
 	return "/"
+}
+
+// unreadable is the one "cannot be read just now" page: what could not be
+// read ("The audit trail", "Bulk jobs"), 503, and the cause that is logged.
+func Unreadable(what string, cause error) error {
+	return FailPage(http.StatusServiceUnavailable, "", what+" cannot be read just now. Try again in a minute.", cause)
 }

@@ -20,11 +20,11 @@ const isoMillis = "2006-01-02T15:04:05.999Z07:00"
 // displayTime is how people read a time: local to the office, zone named.
 const displayTime = "Jan 2, 2006, 3:04 PM MST"
 
-func (a *App) timeView(t time.Time) views.Time {
+func (a *App) TimeView(t time.Time) views.Time {
 	if t.IsZero() {
 		return views.Time{}
 	}
-	return views.Time{ISO: isoTime(t), Display: t.In(a.tz).Format(displayTime)}
+	return views.Time{ISO: isoTime(t), Display: t.In(a.TZ).Format(displayTime)}
 }
 
 func isoTime(t time.Time) string {
@@ -33,7 +33,7 @@ func isoTime(t time.Time) string {
 
 // displayValue formats a phone number for people ("(217) 555-0177") and
 // leaves anything else as stored.
-func (a *App) displayValue(t client.ContactType, value string) string {
+func (a *App) DisplayValue(t client.ContactType, value string) string {
 	if !t.IsPhoneNumber() {
 		return value
 	}
@@ -46,11 +46,11 @@ func (a *App) displayValue(t client.ContactType, value string) string {
 }
 
 func (a *App) formatPhone(value string) string {
-	num, err := phonenumbers.Parse(value, a.region)
+	num, err := phonenumbers.Parse(value, a.Region)
 	if err != nil {
 		return value
 	}
-	if phonenumbers.GetRegionCodeForNumber(num) == a.region || num.GetCountryCode() == int32(phonenumbers.GetCountryCodeForRegion(a.region)) {
+	if phonenumbers.GetRegionCodeForNumber(num) == a.Region || num.GetCountryCode() == int32(phonenumbers.GetCountryCodeForRegion(a.Region)) {
 		shown := phonenumbers.Format(num, phonenumbers.NATIONAL)
 		if shown == value && num.GetCountryCode() == 1 && len(value) == 10 && client.Digits(value) == value {
 			// Ten digits no area code has (a placeholder: 0000000000) are
@@ -73,24 +73,24 @@ func flagViews(p *client.Preferences) []views.Flag {
 	return out
 }
 
-func customerURL(id int64) string { return fmt.Sprintf("/customers/%d", id) }
-func contactURL(customerID, contactID int64) string {
+func CustomerURL(id int64) string { return fmt.Sprintf("/customers/%d", id) }
+func ContactURL(customerID, contactID int64) string {
 	return fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID)
 }
 
-func (a *App) contactRow(ow owner, ct client.Contact) views.ContactRow {
+func (a *App) ContactRow(ow Owner, ct client.Contact) views.ContactRow {
 	return views.ContactRow{
 		ID:         ct.ID,
 		TypeLabel:  ct.Type.Label(),
-		Value:      a.displayValue(ct.Type, ct.Value),
+		Value:      a.DisplayValue(ct.Type, ct.Value),
 		Memo:       ct.Memo,
 		IsPhone:    ct.Type.IsPhoneNumber(),
 		DoNotText:  ct.PhoneSettings != nil && ct.PhoneSettings.DoNotText,
 		Flags:      flagViews(ct.Preferences),
-		ModifiedOn: a.timeView(ct.ModifiedOn),
-		URL:        ow.contactURL(ct.ID),
-		EditURL:    ow.contactURL(ct.ID) + "/edit",
-		RemoveURL:  ow.contactURL(ct.ID) + "/delete",
+		ModifiedOn: a.TimeView(ct.ModifiedOn),
+		URL:        ow.ContactURL(ct.ID),
+		EditURL:    ow.ContactURL(ct.ID) + "/edit",
+		RemoveURL:  ow.ContactURL(ct.ID) + "/delete",
 	}
 }
 
@@ -99,19 +99,19 @@ func (a *App) contactRow(ow owner, ct client.Contact) views.ContactRow {
 // statement flags shows them among its preferences, and its legacy
 // combined flag apart (combined), explained once: three rows that may
 // disagree would say nothing clear.
-func (a *App) recordFields(ct client.Contact) (fields, prefs []views.RecordField, combined *views.RecordField) {
+func (a *App) RecordFields(ct client.Contact) (fields, prefs []views.RecordField, combined *views.RecordField) {
 	fields = []views.RecordField{
 		{Label: "Contact ID", Field: "id", Raw: strconv.FormatInt(ct.ID, 10), Text: strconv.FormatInt(ct.ID, 10)},
 		{Label: "Type", Field: "type", Raw: string(ct.Type), Text: ct.Type.Label()},
-		{Label: "Value", Field: "value", Raw: ct.Value, Text: a.displayValue(ct.Type, ct.Value)},
-		{Label: "Memo", Field: "memo", Raw: ct.Memo, Text: orNone(ct.Memo)},
-		{Label: "Created", Field: "createdOn", Raw: isoTimeOrEmpty(ct.CreatedOn), Time: a.timeView(ct.CreatedOn)},
-		{Label: "Last changed", Field: "modifiedOn", Raw: isoTimeOrEmpty(ct.ModifiedOn), Time: a.timeView(ct.ModifiedOn)},
+		{Label: "Value", Field: "value", Raw: ct.Value, Text: a.DisplayValue(ct.Type, ct.Value)},
+		{Label: "Memo", Field: "memo", Raw: ct.Memo, Text: OrNone(ct.Memo)},
+		{Label: "Created", Field: "createdOn", Raw: isoTimeOrEmpty(ct.CreatedOn), Time: a.TimeView(ct.CreatedOn)},
+		{Label: "Last changed", Field: "modifiedOn", Raw: isoTimeOrEmpty(ct.ModifiedOn), Time: a.TimeView(ct.ModifiedOn)},
 	}
 	if ps := ct.PhoneSettings; ps != nil {
 		fields = append(fields,
 			views.RecordField{Label: "Phone number", Field: "phoneSettings.phoneNumber", Raw: ps.PhoneNumber,
-				Text: a.displayValue(client.ContactPhone, ps.PhoneNumber)},
+				Text: a.DisplayValue(client.ContactPhone, ps.PhoneNumber)},
 			views.RecordField{Label: "Texting", Field: "phoneSettings.doNotText", Raw: strconv.FormatBool(ps.DoNotText),
 				Text: doNotTextText(ps.DoNotText), Hint: doNotTextHint(ps.DoNotText)},
 		)
@@ -119,7 +119,7 @@ func (a *App) recordFields(ct client.Contact) (fields, prefs []views.RecordField
 	if p := ct.Preferences; p != nil {
 		for _, flag := range client.Carried(*p) {
 			v := flag.Get(*p)
-			f := views.RecordField{Label: flag.Label, Field: flag.Path(), Raw: strconv.FormatBool(v), Text: onOff(v)}
+			f := views.RecordField{Label: flag.Label, Field: flag.Path(), Raw: strconv.FormatBool(v), Text: OnOff(v)}
 			if flag.Name == "invoiceStatementNotification" && p.HasSplitInvoiceFlags() {
 				f.Text = views.CombinedFlagNote(v)
 				combined = &f
@@ -138,14 +138,14 @@ func isoTimeOrEmpty(t time.Time) string {
 	return isoTime(t)
 }
 
-func orNone(s string) string {
+func OrNone(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "None"
 	}
 	return s
 }
 
-func onOff(v bool) string {
+func OnOff(v bool) string {
 	if v {
 		return "On"
 	}
@@ -168,7 +168,7 @@ func doNotTextHint(v bool) string {
 
 // contactSummary is a one-line digest of a customer's contacts for search
 // results.
-func (a *App) contactSummary(contacts []client.Contact) string {
+func (a *App) ContactSummary(contacts []client.Contact) string {
 	const shown = 2
 	var parts []string
 	for i, ct := range contacts {
@@ -176,7 +176,7 @@ func (a *App) contactSummary(contacts []client.Contact) string {
 			parts = append(parts, fmt.Sprintf("%d more", len(contacts)-shown))
 			break
 		}
-		parts = append(parts, a.displayValue(ct.Type, ct.Value))
+		parts = append(parts, a.DisplayValue(ct.Type, ct.Value))
 	}
 	if len(parts) == 0 {
 		return "No contacts"

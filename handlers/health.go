@@ -11,17 +11,17 @@ import (
 
 // healthz answers 200 while the process is up.
 func (a *App) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": a.version})
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": a.Version})
 }
 
 // readyz answers 200 when a ServiceTitan token can be obtained and the
 // audit trail can be written to. The token answer is cached briefly so a
 // busy load balancer does not hammer the token endpoint.
 func (a *App) readyz(c echo.Context) error {
-	body := map[string]string{"status": "ready", "token": "ok", "audit": "ok", "version": a.version}
+	body := map[string]string{"status": "ready", "token": "ok", "audit": "ok", "version": a.Version}
 	status := http.StatusOK
-	if err := a.ready.check(c.Request().Context(), a.st.CheckToken); err != nil {
-		status, body["status"], body["token"] = http.StatusServiceUnavailable, "unavailable", describe(err, "token").Title
+	if err := a.ready.check(c.Request().Context(), a.ST.CheckToken); err != nil {
+		status, body["status"], body["token"] = http.StatusServiceUnavailable, "unavailable", Describe(err, "token").Title
 	}
 	if a.audit == nil {
 		body["audit"] = "off"

@@ -60,9 +60,9 @@ func (a *App) hygieneReport(c echo.Context) error {
 	}
 	rep, err := a.hygiene.ReadFiltered(c.Request().Context(), pages, filters)
 	if err != nil {
-		return failPage(http.StatusServiceUnavailable, "", "The hygiene report cannot be read just now. Try again in a minute.", err)
+		return Unreadable("The hygiene report", err)
 	}
-	m := views.HygienePage{Layout: a.layout(c, "Contact hygiene"), Unchecked: rep.Counts.Unchecked,
+	m := views.HygienePage{Layout: a.Layout(c, "Contact hygiene"), Unchecked: rep.Counts.Unchecked,
 		IndexNote: a.indexNote(c, "The search index is behind ServiceTitan just now: the latest changes may not show yet.",
 			"The search index is still loading (%s): the counts will grow until it is complete.")}
 	for _, s := range hygiene.Sections {
@@ -91,9 +91,9 @@ func (a *App) hygieneReport(c echo.Context) error {
 	// A contact fixed from here brings the person back here: "Fixed —
 	// next" (only a page of one section is a place to come back to).
 	if only != "" || len(rep.Lists) > 0 {
-		a.rememberHygienePlace(c, c.Request().URL.RequestURI(), listed)
+		a.RememberHygienePlace(c, c.Request().URL.RequestURI(), listed)
 	}
-	return a.render(c, http.StatusOK, views.HygieneReport(m))
+	return a.Render(c, http.StatusOK, views.HygieneReport(m))
 }
 
 // hygieneSectionParam reads ?section= (required when need) and ?page=.
@@ -104,11 +104,11 @@ func hygieneSectionParam(c echo.Context, need bool) (hygiene.Section, int, error
 	}
 	s, ok := hygiene.ParseSection(raw)
 	if !ok {
-		return "", 0, failPage(http.StatusNotFound, "Not found",
+		return "", 0, FailPage(http.StatusNotFound, "Not found",
 			"The hygiene report has no such section. Its sections are placeholder-phone, placeholder-email, invalid, shared and unreachable.",
 			fmt.Errorf("no hygiene section %q", raw))
 	}
-	page, err := pageParam(c)
+	page, err := PageParam(c)
 	return s, page, err
 }
 
@@ -160,15 +160,15 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter s
 	}
 	shared := ""
 	for _, r := range l.Rows {
-		ow := ownerOfEntry(r.CustomerID, r.LocationID)
+		ow := OwnerOfEntry(r.CustomerID, r.LocationID)
 		row := views.HygieneRow{Section: string(r.Section), CustomerID: r.CustomerID, ContactID: r.ContactID,
-			Customer: r.CustomerName, CustomerURL: customerURL(r.CustomerID), Inactive: !r.CustomerActive, Why: r.Why,
-			LocationID: r.LocationID, Location: r.LocationName, LocationURL: ow.url()}
+			Customer: r.CustomerName, CustomerURL: CustomerURL(r.CustomerID), Inactive: !r.CustomerActive, Why: r.Why,
+			LocationID: r.LocationID, Location: r.LocationName, LocationURL: ow.URL()}
 		if row.Customer == "" {
 			row.Customer = fmt.Sprintf("Customer %d", r.CustomerID)
 		}
 		if r.ContactID != 0 {
-			row.Contact, row.ContactURL = a.contactText(string(r.Type), r.Value), ow.contactURL(r.ContactID)
+			row.Contact, row.ContactURL = a.ContactText(string(r.Type), r.Value), ow.ContactURL(r.ContactID)
 		} else {
 			row.Contact = "No phone number or email"
 		}
@@ -178,7 +178,7 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter s
 			if r.Type == client.ContactEmail {
 				kind = "Email"
 			}
-			row.Group = fmt.Sprintf("%s %s, held by %d customers", kind, a.displayValue(r.Type, r.Value), r.SharedBy)
+			row.Group = fmt.Sprintf("%s %s, held by %d customers", kind, a.DisplayValue(r.Type, r.Value), r.SharedBy)
 			if r.SharedContacts > hygiene.PageValueRows {
 				row.Group += fmt.Sprintf(" (the first %d of its %d contacts; the CSV lists them all)", hygiene.PageValueRows, r.SharedContacts)
 			}
@@ -198,8 +198,8 @@ func (a *App) hygieneCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.streamCSV(c, csvDownload{name: "hygiene", file: "hygiene-" + string(s) + ".csv", header: hygieneCSVHeader,
-		unreadable: "The hygiene report cannot be read just now. Try again in a minute."},
+	return a.StreamCSV(c, CSVDownload{Name: "hygiene", File: "hygiene-" + string(s) + ".csv", Header: hygieneCSVHeader,
+		Unreadable: "The hygiene report cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
 			return a.hygiene.Each(c.Request().Context(), s, func(r hygiene.Row) error {
 				return write([]string{string(r.Section), idOrEmpty(r.CustomerID), r.CustomerName, strconv.FormatBool(r.CustomerActive),

@@ -12,10 +12,10 @@ import (
 
 // pathID reads a positive int64 id from the path. Anything else is a 404
 // before any upstream call: no such record can exist.
-func pathID(c echo.Context, name, what string) (int64, error) {
+func PathID(c echo.Context, name, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, failPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no %s with the ID %q.", what, c.Param(name)),
+		return 0, FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no %s with the ID %q.", what, c.Param(name)),
 			fmt.Errorf("bad %s id %q", what, c.Param(name)))
 	}
 	return id, nil
@@ -29,13 +29,13 @@ const maxPage = 100_000
 // pageParam reads ?page=. Empty, not a number or below 1 is the first
 // page; a number past maxPage is refused with a message (a huge one once
 // overflowed an offset into a panic).
-func pageParam(c echo.Context) (int, error) {
+func PageParam(c echo.Context) (int, error) {
 	raw := strings.TrimSpace(c.QueryParam("page"))
 	page, err := strconv.Atoi(raw)
 	tooBig := errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(raw, "-") || err == nil && page > maxPage
 	switch {
 	case tooBig:
-		return 0, failPage(http.StatusBadRequest, "No such page",
+		return 0, FailPage(http.StatusBadRequest, "No such page",
 			fmt.Sprintf("There is no such page: pages are numbered from 1 to %d. Go back to the first page of the list.", maxPage),
 			fmt.Errorf("page %.30q out of range", raw))
 	case err != nil:

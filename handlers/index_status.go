@@ -12,13 +12,13 @@ import (
 
 // indexStatus shows how complete and fresh the tenant index is.
 func (a *App) indexStatus(c echo.Context) error {
-	m := views.IndexPage{Layout: a.layout(c, "Search index"), Lag: "Unknown", Serving: "ServiceTitan (there is no index)"}
+	m := views.IndexPage{Layout: a.Layout(c, "Search index"), Lag: "Unknown", Serving: "ServiceTitan (there is no index)"}
 	if a.index == nil {
-		return a.render(c, http.StatusOK, views.IndexStatus(m))
+		return a.Render(c, http.StatusOK, views.IndexStatus(m))
 	}
 	st, err := a.index.Status(c.Request().Context(), 3*a.indexInterval)
 	if err != nil {
-		return failPage(http.StatusServiceUnavailable, "", "The search index cannot be read just now. Try again in a minute.", err)
+		return Unreadable("The search index", err)
 	}
 	m.Backfilled = st.Complete()
 	m.Customers, m.Contacts, m.Total = st.Counts.Customers, st.Counts.Contacts, st.Total
@@ -31,7 +31,7 @@ func (a *App) indexStatus(c echo.Context) error {
 			last = f.LastSuccess
 		}
 	}
-	m.LastSync = a.timeView(last)
+	m.LastSync = a.TimeView(last)
 	if !last.IsZero() {
 		m.Lag = st.Lag.Round(time.Second).String()
 	}
@@ -47,13 +47,13 @@ func (a *App) indexStatus(c echo.Context) error {
 			m.LastError, errorAt = f.LastError, f.LastErrorAt
 		}
 	}
-	m.LastErrorAt = a.timeView(errorAt)
+	m.LastErrorAt = a.TimeView(errorAt)
 	for _, r := range st.Refused {
 		m.Refused = append(m.Refused, views.IndexRefused{Key: r.Feed + "/" + r.Reason, What: refusedWhat(r.Feed, r.Reason),
-			Rows: r.Rows, LastID: r.LastID, Last: a.timeView(r.Last)})
+			Rows: r.Rows, LastID: r.LastID, Last: a.TimeView(r.Last)})
 	}
 	m.Waiting = st.Waiting
-	return a.render(c, http.StatusOK, views.IndexStatus(m))
+	return a.Render(c, http.StatusOK, views.IndexStatus(m))
 }
 
 // refusedWhat words why rows of a feed were refused.

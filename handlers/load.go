@@ -12,11 +12,11 @@ import (
 // loadContact reads a contact of its owner (named already, by pageOwner),
 // as the record page and the edit form show it, and returns the owner's
 // name with it.
-func (a *App) loadContact(c echo.Context, ow owner, contactID int64) (string, client.Contact, error) {
+func (a *App) LoadContact(c echo.Context, ow Owner, contactID int64) (string, client.Contact, error) {
 	name := ow.Name
-	contact, err := a.st.GetContactOf(c.Request().Context(), ow.Owner, contactID)
+	contact, err := a.ST.GetContactOf(c.Request().Context(), ow.Owner, contactID)
 	if err != nil {
-		return "", client.Contact{}, upstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, name))
+		return "", client.Contact{}, UpstreamError(err, fmt.Sprintf("contact with ID %d for %s", contactID, name))
 	}
 	return name, contact, nil
 }
@@ -28,13 +28,13 @@ func (a *App) customerName(c echo.Context, customerID int64) (string, error) {
 }
 
 func (a *App) customerNameCtx(ctx context.Context, customerID int64) (string, error) {
-	if name, ok := a.names.Get(customerID); ok {
+	if name, ok := a.Names.Get(customerID); ok {
 		return name, nil
 	}
-	customer, err := a.st.GetCustomer(ctx, customerID)
+	customer, err := a.ST.GetCustomer(ctx, customerID)
 	if err != nil {
-		return "", upstreamError(err, fmt.Sprintf("customer with ID %d", customerID))
+		return "", UpstreamError(err, fmt.Sprintf("customer with ID %d", customerID))
 	}
-	a.names.Put(customer.ID, customer.Name)
+	a.Names.Put(customer.ID, customer.Name)
 	return customer.Name, nil
 }

@@ -13,36 +13,36 @@ import (
 // as the customer page shows a customer's: the same table, links, Add
 // contact and Undo.
 func (a *App) locationShow(c echo.Context) error {
-	id, err := pathID(c, "id", "location")
+	id, err := PathID(c, "id", "location")
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	ow, err := a.locationOwner(ctx, id)
+	ow, err := a.LocationOwner(ctx, id)
 	if err != nil {
 		return err
 	}
-	loc, err := a.location(ctx, id) // cached by locationOwner
+	loc, err := a.Location(ctx, id) // cached by locationOwner
 	if err != nil {
 		return err
 	}
-	contacts, err := a.st.ListContactsOf(ctx, ow.Owner)
+	contacts, err := a.ST.ListContactsOf(ctx, ow.Owner)
 	if err != nil {
-		return upstreamError(err, "contact list for "+ow.Name)
+		return UpstreamError(err, "contact list for "+ow.Name)
 	}
-	a.rememberCustomer(c, ow.CustomerID)
-	name := cmp.Or(loc.Name, locationName(loc))
+	a.RememberCustomer(c, ow.CustomerID)
+	name := cmp.Or(loc.Name, LocationName(loc))
 	m := views.CustomerPage{
-		Layout:  a.layout(c, name+" · "+ow.CustomerName),
+		Layout:  a.Layout(c, name+" · "+ow.CustomerName),
 		ID:      id,
 		Name:    name,
 		Address: loc.Address.String(),
 		Active:  loc.Active,
-		BackURL: customerURL(ow.CustomerID),
-		AddURL:  ow.url() + "/contacts/new",
+		BackURL: CustomerURL(ow.CustomerID),
+		AddURL:  ow.URL() + "/contacts/new",
 		Undo:    a.undoForm(c, ow),
-		Of:      &views.OwnerLink{Name: ow.CustomerName, URL: customerURL(ow.CustomerID)},
+		Of:      &views.OwnerLink{Name: ow.CustomerName, URL: CustomerURL(ow.CustomerID)},
 	}
 	m.Contacts = a.contactRows(c, ow, contacts, m)
-	return a.render(c, http.StatusOK, views.Customer(m))
+	return a.Render(c, http.StatusOK, views.Customer(m))
 }

@@ -17,9 +17,9 @@ import (
 )
 
 // csrfField is the hidden form field that carries the CSRF token.
-const csrfField = "_csrf"
+const CSRFField = "_csrf"
 
-const csrfContextKey = "csrf"
+const CSRFContextKey = "csrf"
 
 var crossOrigin = http.NewCrossOriginProtection()
 
@@ -27,19 +27,19 @@ var crossOrigin = http.NewCrossOriginProtection()
 // cross-origin check (Sec-Fetch-Site, then Origin against Host) and a
 // per-session token in a hidden form field. Echo's CSRF middleware is not
 // used because it skips the token whenever Sec-Fetch-Site is present.
-func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if err := crossOrigin.Check(r); err != nil {
-			return failPage(http.StatusForbidden, "Not allowed", "This request came from another site and was blocked.", err)
+			return FailPage(http.StatusForbidden, "Not allowed", "This request came from another site and was blocked.", err)
 		}
-		token := a.csrfToken(c)
-		c.Set(csrfContextKey, token)
+		token := a.CSRFToken(c)
+		c.Set(CSRFContextKey, token)
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
 		}
-		if check := a.beforeBody[c.Path()]; check != nil {
+		if check := a.BeforeBody[c.Path()]; check != nil {
 			if err := check(c); err != nil {
 				// Unread, the body is thrown away as it comes, so the
 				// browser still gets the answer.
@@ -51,19 +51,19 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			var tooBig *http.MaxBytesError
 			var he *echo.HTTPError
 			if errors.As(err, &tooBig) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
-				return failPage(http.StatusRequestEntityTooLarge, http.StatusText(http.StatusRequestEntityTooLarge), "What you sent is too large.", err)
+				return FailPage(http.StatusRequestEntityTooLarge, http.StatusText(http.StatusRequestEntityTooLarge), "What you sent is too large.", err)
 			}
-			return failPage(http.StatusBadRequest, http.StatusText(http.StatusBadRequest), "The form could not be read.", err)
+			return FailPage(http.StatusBadRequest, http.StatusText(http.StatusBadRequest), "The form could not be read.", err)
 		}
-		sent := r.PostForm.Get(csrfField)
+		sent := r.PostForm.Get(CSRFField)
 		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
-			if stale, ok := a.staleForms[c.Path()]; ok && sent != "" {
+			if stale, ok := a.StaleForms[c.Path()]; ok && sent != "" {
 				// Same origin, but the session the form was made in is gone
 				// (expired, or the app restarted): the form comes back with
 				// the input and a fresh token, and nothing is sent.
 				return stale(c)
 			}
-			return failPage(http.StatusForbidden, "Not allowed",
+			return FailPage(http.StatusForbidden, "Not allowed",
 				"This form has expired or did not come from this app, so nothing was saved. Go back, reload the page and submit it again.",
 				fmt.Errorf("csrf token missing or wrong (sent %d bytes)", len(sent)))
 		}
@@ -111,10 +111,10 @@ func SecurityHeaders(ssoOrigin string) http.Header {
 }
 
 // securityHeaders sets the headers every response carries.
-func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) SecurityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		for k, v := range a.headers {
+		for k, v := range a.Headers {
 			h[k] = v
 		}
 		if a.isHTTPS(c.Request()) {
@@ -125,7 +125,7 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // logRequests writes one JSON line per request.
-func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) LogRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
@@ -140,19 +140,19 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelWarn
 		}
 		route := c.Path()
-		if !a.routes[route] {
+		if !a.RouteNames[route] {
 			route = "unmatched" // a metrics label must never be a raw path
 		}
 		took := time.Since(start)
-		a.metrics.Request(route, c.Request().Method, status, took)
-		if !a.log.Enabled(c.Request().Context(), level) {
+		a.Metrics.Request(route, c.Request().Method, status, took)
+		if !a.Log.Enabled(c.Request().Context(), level) {
 			return nil // LOG_LEVEL filters it: spare building the line
 		}
 		who := ""
-		if id, ok := actor(c); ok {
+		if id, ok := Actor(c); ok {
 			who = id.Email
 		}
-		a.log.LogAttrs(c.Request().Context(), level, "request",
+		a.Log.LogAttrs(c.Request().Context(), level, "request",
 			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 			slog.String("actor", who),
 			slog.String("ip", c.RealIP()),
@@ -167,14 +167,14 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // recoverPanics turns a panic into a 500 page and a log line with the cause.
-func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) RecoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				err = failPage(http.StatusInternalServerError, "", "", fmt.Errorf("panic: %v", r))
+				err = FailPage(http.StatusInternalServerError, "", "", fmt.Errorf("panic: %v", r))
 			}
 		}()
 		return next(c)
@@ -186,10 +186,10 @@ var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // untrustedRequestIDs drops an X-Request-Id that does not come from a
 // trusted proxy or does not look like an id, so the request id in logs and
 // the audit trail is always ours or the proxy's.
-func (a *App) untrustedRequestIDs(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) UntrustedRequestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if id := r.Header.Get(echo.HeaderXRequestID); id != "" && (!a.proxies.Trusts(r) || !requestIDPattern.MatchString(id)) {
+		if id := r.Header.Get(echo.HeaderXRequestID); id != "" && (!a.Proxies.Trusts(r) || !requestIDPattern.MatchString(id)) {
 			r.Header.Del(echo.HeaderXRequestID)
 		}
 		return next(c)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -16,7 +17,7 @@ import (
 // (/locations/{id}/contacts/…). ServiceTitan treats both alike, and so do
 // the pages: one handler serves each action for both, with the owner's
 // URLs and words.
-type owner struct {
+type Owner struct {
 	client.Owner
 	// Name is what the pages call the owner: the customer's name, or the
 	// location's with its customer's ("Maple Court Apartments · Oakridge
@@ -28,20 +29,20 @@ type owner struct {
 }
 
 // url is the owner's page.
-func (o owner) url() string {
+func (o Owner) URL() string {
 	if o.IsLocation() {
-		return locationURL(o.LocationID)
+		return LocationURL(o.LocationID)
 	}
-	return customerURL(o.CustomerID)
+	return CustomerURL(o.CustomerID)
 }
 
 // contactURL is one of the owner's contacts' page.
-func (o owner) contactURL(contactID int64) string {
-	return fmt.Sprintf("%s/contacts/%d", o.url(), contactID)
+func (o Owner) ContactURL(contactID int64) string {
+	return fmt.Sprintf("%s/contacts/%d", o.URL(), contactID)
 }
 
 // kind is "customer" or "location", as messages say it.
-func (o owner) kind() string {
+func (o Owner) Kind() string {
 	if o.IsLocation() {
 		return "location"
 	}
@@ -50,14 +51,14 @@ func (o owner) kind() string {
 
 // describe names the owner as ServiceTitan's errors are explained:
 // "customer with ID 5", "location with ID 100000001".
-func (o owner) describe() string {
+func (o Owner) Describe() string {
 	if o.IsLocation() {
 		return fmt.Sprintf("location with ID %d", o.LocationID)
 	}
 	return fmt.Sprintf("customer with ID %d", o.CustomerID)
 }
 
-func locationURL(id int64) string { return fmt.Sprintf("/locations/%d", id) }
+func LocationURL(id int64) string { return fmt.Sprintf("/locations/%d", id) }
 
 // isLocationPath reports whether the request's route is a location's.
 func isLocationPath(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/locations/") }
@@ -65,33 +66,33 @@ func isLocationPath(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/
 // pageOwner reads the owner of a contact URL (its :id) and names it: a
 // location is read from ServiceTitan (or a cache of a few minutes) for its
 // customer, since its contacts' URLs do not carry it.
-func (a *App) pageOwner(c echo.Context) (owner, error) {
+func (a *App) PageOwner(c echo.Context) (Owner, error) {
 	what := a.ownerKind(c)
-	id, err := pathID(c, "id", what)
+	id, err := PathID(c, "id", what)
 	if err != nil {
-		return owner{}, err
+		return Owner{}, err
 	}
 	if what == "location" {
-		return a.locationOwner(c.Request().Context(), id)
+		return a.LocationOwner(c.Request().Context(), id)
 	}
 	name, err := a.customerName(c, id)
 	if err != nil {
-		return owner{}, err
+		return Owner{}, err
 	}
-	return owner{Owner: client.CustomerOwner(id), Name: name, CustomerName: name}, nil
+	return Owner{Owner: client.CustomerOwner(id), Name: name, CustomerName: name}, nil
 }
 
 // ownerAndContact reads a contact URL's owner and contact id.
 // Both ids are checked before anything is read.
-func (a *App) ownerAndContact(c echo.Context) (owner, int64, error) {
-	if _, err := pathID(c, "id", a.ownerKind(c)); err != nil {
-		return owner{}, 0, err
+func (a *App) OwnerAndContact(c echo.Context) (Owner, int64, error) {
+	if _, err := PathID(c, "id", a.ownerKind(c)); err != nil {
+		return Owner{}, 0, err
 	}
-	contactID, err := pathID(c, "contactId", "contact")
+	contactID, err := PathID(c, "contactId", "contact")
 	if err != nil {
-		return owner{}, 0, err
+		return Owner{}, 0, err
 	}
-	o, err := a.pageOwner(c)
+	o, err := a.PageOwner(c)
 	return o, contactID, err
 }
 
@@ -104,39 +105,39 @@ func (a *App) ownerKind(c echo.Context) string {
 }
 
 // locationOwner is a location as the owner of its contacts.
-func (a *App) locationOwner(ctx context.Context, id int64) (owner, error) {
-	loc, err := a.location(ctx, id)
+func (a *App) LocationOwner(ctx context.Context, id int64) (Owner, error) {
+	loc, err := a.Location(ctx, id)
 	if err != nil {
-		return owner{}, err
+		return Owner{}, err
 	}
 	customer, err := a.customerNameCtx(ctx, loc.CustomerID)
 	if err != nil {
-		return owner{}, err
+		return Owner{}, err
 	}
-	return owner{Owner: client.LocationOwner(loc.CustomerID, id), Name: locationName(loc) + " · " + customer, CustomerName: customer}, nil
+	return Owner{Owner: client.LocationOwner(loc.CustomerID, id), Name: LocationName(loc) + " · " + customer, CustomerName: customer}, nil
 }
 
 // location reads a location from a cache of a few minutes or ServiceTitan.
-func (a *App) location(ctx context.Context, id int64) (client.Location, error) {
-	if loc, ok := a.locations.Get(id); ok {
+func (a *App) Location(ctx context.Context, id int64) (client.Location, error) {
+	if loc, ok := a.Locations.Get(id); ok {
 		return loc, nil
 	}
-	loc, err := a.st.GetLocation(ctx, id)
+	loc, err := a.ST.GetLocation(ctx, id)
 	if err != nil {
-		return client.Location{}, upstreamError(err, fmt.Sprintf("location with ID %d", id))
+		return client.Location{}, UpstreamError(err, fmt.Sprintf("location with ID %d", id))
 	}
-	a.locations.Put(id, loc)
+	a.Locations.Put(id, loc)
 	return loc, nil
 }
 
 // locationName is a location as pages name it: its name, and its street
 // when the name is not it ("Maple Court Apartments, 140 Maple St").
-func locationName(loc client.Location) string {
+func LocationName(loc client.Location) string {
 	return index.LocationName(index.Location{ID: loc.ID, Name: loc.Name, Address: loc.Address}, loc.ID)
 }
 
 // auditURLOf is the audit trail of the owner's contacts' changes.
-func auditURLOf(ow owner) string {
+func AuditURLOf(ow Owner) string {
 	if ow.IsLocation() {
 		return fmt.Sprintf("/audit?location=%d", ow.LocationID)
 	}
@@ -144,6 +145,16 @@ func auditURLOf(ow owner) string {
 }
 
 // ownerOfEntry is the owner of an audited attempt's contact.
-func ownerOfEntry(customerID, locationID int64) owner {
-	return owner{Owner: client.Owner{CustomerID: customerID, LocationID: locationID}}
+func OwnerOfEntry(customerID, locationID int64) Owner {
+	return Owner{Owner: client.Owner{CustomerID: customerID, LocationID: locationID}}
+}
+
+func BulkURL(id int64) string { return "/bulk/" + strconv.FormatInt(id, 10) }
+
+// restoreTail is a removal's Restore, after its owner's path
+// (/customers/:id, /locations/:id): GET asks, POST restores.
+const RestoreTail = "/removals/:removal/restore"
+
+func RestoreURL(ow Owner, removal int64) string {
+	return fmt.Sprintf("%s/removals/%d/restore", ow.URL(), removal)
 }

@@ -15,7 +15,7 @@ import (
 // render writes a component with the given status. It renders into a
 // buffer first, so a failing component never leaves half a page, and saves
 // the session before the headers go out.
-func (a *App) render(c echo.Context, status int, comp templ.Component) error {
+func (a *App) Render(c echo.Context, status int, comp templ.Component) error {
 	var buf bytes.Buffer
 	// Rendering is quick and local; an expired request deadline (the error
 	// page is rendered after ContextTimeout has cancelled it) must not stop it.
@@ -29,30 +29,30 @@ func (a *App) render(c echo.Context, status int, comp templ.Component) error {
 }
 
 // redirect answers 303 See Other (post/redirect/get), saving the session.
-func (a *App) redirect(c echo.Context, url string) error {
+func (a *App) Redirect(c echo.Context, url string) error {
 	a.saveSession(c)
 	return c.Redirect(http.StatusSeeOther, url)
 }
 
 // layout fills what every page needs, taking one-time messages.
-func (a *App) layout(c echo.Context, title string) views.Layout {
+func (a *App) Layout(c echo.Context, title string) views.Layout {
 	user := ""
-	if id, ok := actor(c); ok {
+	if id, ok := Actor(c); ok {
 		user = id.Display()
 	}
 	return views.Layout{
 		User:       user,
-		SignOutURL: a.signOut,
+		SignOutURL: a.SignOut,
 		Title:      title,
-		Sandbox:    a.sandbox,
+		Sandbox:    a.Sandbox,
 		CSSURL:     static.URL("app.css"),
 		JSURL:      static.URL("app.js"),
 		FaviconURL: static.URL("favicon.svg"),
-		Flash:      a.takeFlash(c, flashOK),
-		Notice:     a.takeFlash(c, flashNote),
-		OptOut:     a.takeFlash(c, flashOptOut),
-		Version:    a.version,
-		LocalTimes: a.localTimes,
+		Flash:      a.takeFlash(c, FlashOK),
+		Notice:     a.takeFlash(c, FlashNote),
+		OptOut:     a.takeFlash(c, FlashOptOut),
+		Version:    a.Version,
+		LocalTimes: a.LocalTimes,
 		// Every page but the search page (which has its own box).
 		HeaderSearch: true,
 	}

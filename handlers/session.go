@@ -31,9 +31,9 @@ const (
 	// the only one its quick Undo may bring back (Restore does the others).
 	sessUndoable = "undoable"
 	sessWho      = "who"
-	flashOK      = "flash"
-	flashNote    = "notice"
-	flashOptOut  = "optout" // a texting opt-out not carried over (data-warning="texting-opt-out")
+	FlashOK      = "flash"
+	FlashNote    = "notice"
+	FlashOptOut  = "optout" // a texting opt-out not carried over (data-warning="texting-opt-out")
 )
 
 // SessionOptions configure the session cookie.
@@ -130,13 +130,13 @@ func deriveKeys(secret []byte) [][]byte {
 // only accept from a secure origin, for the whole host.
 func (a *App) session(c echo.Context) *sessions.Session {
 	name := sessionName
-	https := a.secureCookies || a.isHTTPS(c.Request())
+	https := a.SecureCookies || a.isHTTPS(c.Request())
 	if https {
 		name = "__Host-" + sessionName
 	}
 	// On a decode error the store hands back a new, empty session, and the
 	// registry keeps returning that same one for the rest of the request.
-	s, _ := sessions.GetRegistry(c.Request()).Get(a.sessions, name)
+	s, _ := sessions.GetRegistry(c.Request()).Get(a.Sessions, name)
 	if https && !s.Options.Secure {
 		opts := *s.Options
 		opts.Secure, opts.Domain, opts.Path = true, "", "/"
@@ -165,15 +165,15 @@ func (a *App) saveSession(c echo.Context) {
 		// content is never what the next page shows.
 		delete(s.Values, sessRecent)
 		if err2 := s.Save(c.Request(), c.Response()); err2 != nil {
-			a.log.ErrorContext(c.Request().Context(), "session not saved", "error", err2)
+			a.Log.ErrorContext(c.Request().Context(), "session not saved", "error", err2)
 		} else {
-			a.log.WarnContext(c.Request().Context(), "session trimmed to fit its cookie", "error", err)
+			a.Log.WarnContext(c.Request().Context(), "session trimmed to fit its cookie", "error", err)
 		}
 	}
 }
 
 // csrfToken returns the session's CSRF token, creating it if needed.
-func (a *App) csrfToken(c echo.Context) string {
+func (a *App) CSRFToken(c echo.Context) string {
 	s := a.session(c)
 	if t, ok := s.Values[sessCSRF].(string); ok && t != "" {
 		return t
@@ -187,7 +187,7 @@ func (a *App) csrfToken(c echo.Context) string {
 }
 
 // addFlash queues a one-time message for the next page.
-func (a *App) addFlash(c echo.Context, key, msg string) {
+func (a *App) AddFlash(c echo.Context, key, msg string) {
 	a.session(c).AddFlash(msg, key)
 	changedSession(c)
 }
@@ -211,7 +211,7 @@ const maxRecent = 6
 
 // recentCustomers are the ids of the customers this person opened, newest
 // first.
-func (a *App) recentCustomers(c echo.Context) []int64 {
+func (a *App) RecentCustomers(c echo.Context) []int64 {
 	raw, _ := a.session(c).Values[sessRecent].(string)
 	var out []int64
 	for _, part := range strings.Split(raw, ",") {
@@ -222,8 +222,8 @@ func (a *App) recentCustomers(c echo.Context) []int64 {
 	return out
 }
 
-func (a *App) rememberCustomer(c echo.Context, id int64) {
-	recent := a.recentCustomers(c)
+func (a *App) RememberCustomer(c echo.Context, id int64) {
+	recent := a.RecentCustomers(c)
 	if len(recent) > 0 && recent[0] == id {
 		return // already first: nothing to write
 	}
@@ -242,14 +242,14 @@ func (a *App) rememberCustomer(c echo.Context, id int64) {
 
 // keepWritten notes, for the next page, which contact was just saved: the
 // record page then shows it as ServiceTitan answered the save.
-func (a *App) keepWritten(c echo.Context, ow owner, contactID int64) {
+func (a *App) KeepWritten(c echo.Context, ow Owner, contactID int64) {
 	a.session(c).Values[sessWritten] = writtenKey(ow, contactID)
 	changedSession(c)
 }
 
 // keepRemoval notes, for the customer page, the removal just made: it
 // offers to undo it, and the Undo takes no other.
-func (a *App) keepRemoval(c echo.Context, auditID int64) {
+func (a *App) KeepRemoval(c echo.Context, auditID int64) {
 	id := strconv.FormatInt(auditID, 10)
 	a.session(c).Values[sessRemoval] = id
 	a.session(c).Values[sessUndoable] = id
@@ -259,14 +259,14 @@ func (a *App) keepRemoval(c echo.Context, auditID int64) {
 // undoable is the removal this session made last (0: none): the one its
 // Undo may bring back. It stays until the next removal, so a repeated post
 // of the Undo form gets its first outcome.
-func (a *App) undoable(c echo.Context) int64 {
+func (a *App) Undoable(c echo.Context) int64 {
 	raw, _ := a.session(c).Values[sessUndoable].(string)
 	id, _ := strconv.ParseInt(raw, 10, 64)
 	return id
 }
 
 // takeRemoval returns the removal just made, if any, and forgets it.
-func (a *App) takeRemoval(c echo.Context) (int64, bool) {
+func (a *App) TakeRemoval(c echo.Context) (int64, bool) {
 	sess := a.session(c)
 	raw, _ := sess.Values[sessRemoval].(string)
 	if raw == "" {
@@ -280,7 +280,7 @@ func (a *App) takeRemoval(c echo.Context) (int64, bool) {
 
 // takeWritten reports whether the contact is the one just saved, and
 // forgets it.
-func (a *App) takeWritten(c echo.Context, ow owner, contactID int64) bool {
+func (a *App) TakeWritten(c echo.Context, ow Owner, contactID int64) bool {
 	sess := a.session(c)
 	key, _ := sess.Values[sessWritten].(string)
 	if key == "" {
@@ -308,7 +308,7 @@ func (a *App) bindToIdentity(c echo.Context, email string) {
 // rememberHygienePlace keeps the hygiene report's page just read and the
 // contacts it lists: one of them fixed, the page it is on links back
 // ("Fixed — next"). A page of a hundred contacts' ids at most.
-func (a *App) rememberHygienePlace(c echo.Context, place string, contacts []int64) {
+func (a *App) RememberHygienePlace(c echo.Context, place string, contacts []int64) {
 	if !strings.HasPrefix(place, "/hygiene") || len(place) > 600 {
 		return
 	}
@@ -327,7 +327,7 @@ func (a *App) rememberHygienePlace(c echo.Context, place string, contacts []int6
 // hygieneNext is the hygiene report's page a contact was listed on when
 // this person last read it, to go back to once it is fixed; "" when it
 // was not on it.
-func (a *App) hygieneNext(c echo.Context, contactID int64) string {
+func (a *App) HygieneNext(c echo.Context, contactID int64) string {
 	raw, _ := a.session(c).Values[sessHygiene].(string)
 	place, ids, ok := strings.Cut(raw, "|")
 	if !ok || !strings.HasPrefix(place, "/hygiene") {

@@ -23,8 +23,8 @@ type decodedSessions struct {
 // decodedTTL is how long a decoded cookie is remembered.
 const decodedTTL = time.Minute
 
-func newDecodedSessions(store *sessions.CookieStore) *decodedSessions {
-	return &decodedSessions{CookieStore: store, decoded: ttlcache.New[string, map[any]any](decodedTTL, cacheMax)}
+func NewDecodedSessions(store *sessions.CookieStore) *decodedSessions {
+	return &decodedSessions{CookieStore: store, decoded: ttlcache.New[string, map[any]any](decodedTTL, CacheMax)}
 }
 
 // Get implements sessions.Store: once per request, through the registry.

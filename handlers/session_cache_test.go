@@ -10,7 +10,7 @@ import (
 // A remembered cookie gives each request its own copy of the values; a
 // cookie that does not decode is never remembered.
 func TestDecodedSessions(t *testing.T) {
-	store := newDecodedSessions(NewSessionStore(SessionOptions{Secret: []byte(strings.Repeat("s", 32)), MaxAge: 3600}))
+	store := NewDecodedSessions(NewSessionStore(SessionOptions{Secret: []byte(strings.Repeat("s", 32)), MaxAge: 3600}))
 	first := httptest.NewRequest(http.MethodGet, "/", nil)
 	s, _ := store.New(first, sessionName)
 	s.Values["recent"] = []any{1.0, 2.0}

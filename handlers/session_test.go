@@ -16,7 +16,7 @@ func typicalSession() map[any]any {
 		sessWho:       "kelly@acme.example",
 		sessRecent:    "10000001,10000002",
 		sessWritten:   "10000001/20000001",
-		"_" + flashOK: []any{"Contact updated"},
+		"_" + FlashOK: []any{"Contact updated"},
 	}
 }
 
@@ -80,7 +80,7 @@ func TestSessionCookieSize(t *testing.T) {
 	store := NewSessionStore(SessionOptions{Secret: []byte("a session secret of thirty-two bytes or more"), MaxAge: 3600})
 	worst := typicalSession()
 	worst[sessRecent] = "10000001,10000002,10000003,10000004,10000005,10000006"
-	worst["_"+flashNote] = []any{"ServiceTitan's confirmation was lost on the way, so we checked: your change is there."}
+	worst["_"+FlashNote] = []any{"ServiceTitan's confirmation was lost on the way, so we checked: your change is there."}
 	encoded, err := securecookie.EncodeMulti(sessionName, worst, store.Codecs...)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func TestSessionCookieSize(t *testing.T) {
 // gob (securecookie's default, the baseline) and with sessionSerializer.
 func BenchmarkSessionCookie(b *testing.B) {
 	for _, tc := range []struct {
-		name string
+		Name string
 		ser  securecookie.Serializer
 	}{{"gob", securecookie.GobEncoder{}}, {"json", sessionSerializer{}}} {
 		codec := testCodec().SetSerializer(tc.ser)
@@ -107,7 +107,7 @@ func BenchmarkSessionCookie(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(tc.name+"/decode", func(b *testing.B) {
+		b.Run(tc.Name+"/decode", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				m := map[any]any{}
@@ -116,7 +116,7 @@ func BenchmarkSessionCookie(b *testing.B) {
 				}
 			}
 		})
-		b.Run(tc.name+"/encode", func(b *testing.B) {
+		b.Run(tc.Name+"/encode", func(b *testing.B) {
 			b.ReportAllocs()
 			v := typicalSession()
 			for b.Loop() {

@@ -17,16 +17,16 @@ import (
 // session or for another record is another form, never a replay of this
 // one's outcome. A form without a nonce (from an older version) is not
 // deduplicated: "".
-func submissionKey(c echo.Context, nonce string, also ...int64) string {
+func SubmissionKey(c echo.Context, nonce string, also ...int64) string {
 	if nonce == "" {
 		return ""
 	}
-	token, _ := c.Get(csrfContextKey).(string)
-	who, _ := actor(c)
+	token, _ := c.Get(CSRFContextKey).(string)
+	who, _ := Actor(c)
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00%s", token, who.Email, c.Request().URL.Path, also, nonce)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
 // newNonce returns a fresh form instance id.
-func newNonce() string { return rand.Text() }
+func NewNonce() string { return rand.Text() }
