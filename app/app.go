@@ -24,6 +24,7 @@ import (
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/instances"
@@ -93,7 +94,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	app, err := handlers.New(handlers.Config{
 		ServiceTitan: st,
 		Changes:      changes,
-		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
+		Sessions: web.NewSessionStore(web.SessionOptions{
 			Secret: cfg.SessionSecret, Previous: cfg.SessionPrev, MaxAge: 12 * 60 * 60,
 		}),
 		Identity:       cfg.Identity,
@@ -279,7 +280,7 @@ func serveUntilDone(ctx context.Context, cfg Config, app http.Handler, s *stores
 	}
 	// Answers net/http makes itself (431, 400 for a malformed request)
 	// carry the security headers too.
-	ln = handlers.GuardListener(ln, handlers.SecurityHeaders(cfg.SSOOrigin))
+	ln = web.GuardListener(ln, web.SecurityHeaders(cfg.SSOOrigin))
 	srv := &http.Server{
 		Handler:           app,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -22,6 +22,7 @@ import (
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/jobs"
@@ -146,7 +147,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	hcfg := handlers.Config{
 		ServiceTitan: st,
 		Audit:        store,
-		Sessions: handlers.NewSessionStore(handlers.SessionOptions{
+		Sessions: web.NewSessionStore(web.SessionOptions{
 			Secret: []byte(rand.Text() + rand.Text()), MaxAge: 60 * 60,
 		}),
 		Logger:         logger,

@@ -4,6 +4,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"cmp"
 	"context"
 	"errors"
@@ -30,7 +32,7 @@ import (
 
 // Config wires the handlers to their dependencies.
 type Config struct {
-	ServiceTitan ServiceTitan
+	ServiceTitan web.ServiceTitan
 	// Changes makes every change to ServiceTitan (required).
 	Changes *change.Service
 	// Audit is the audit trail (required): pages show it.
@@ -88,7 +90,7 @@ type Config struct {
 	// Metrics records requests; MetricsHandler, when set, is
 	// served at /metrics without identity (set it only when the metrics are
 	// not served on a separate, unproxied address).
-	Metrics        Recorder
+	Metrics        web.Recorder
 	MetricsHandler http.Handler
 }
 
@@ -105,7 +107,7 @@ type Index interface {
 // App holds the handlers' dependencies: the shared web pieces and the
 // features'.
 type App struct {
-	*Web
+	*web.Web
 	changes *change.Service
 	audit   audit.Store
 	ready   *readiness
@@ -126,9 +128,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.ServiceTitan == nil || cfg.Changes == nil || cfg.Audit == nil {
 		return nil, errors.New("handlers: a ServiceTitan client, the change service and an audit store are required")
 	}
-	w := &Web{
+	w := &web.Web{
 		ST:            cfg.ServiceTitan,
-		Sessions:      NewDecodedSessions(cfg.Sessions),
+		Sessions:      web.NewDecodedSessions(cfg.Sessions),
 		Log:           cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		TZ:            cmp.Or(cfg.DisplayTZ, time.UTC),
 		LocalTimes:    cfg.DisplayTZ == nil,
@@ -139,11 +141,11 @@ func New(cfg Config) (*echo.Echo, error) {
 		Policy:        cfg.Policy,
 		Proxies:       cfg.TrustedProxies,
 		SignOut:       cfg.SignOutURL,
-		Headers:       SecurityHeaders(cfg.SSOOrigin),
+		Headers:       web.SecurityHeaders(cfg.SSOOrigin),
 		Metrics:       cfg.Metrics,
 		SecureCookies: cfg.SecureCookies,
-		Names:         ttlcache.New[int64, string](NameTTL, CacheMax),
-		Locations:     ttlcache.New[int64, client.Location](NameTTL, CacheMax),
+		Names:         ttlcache.New[int64, string](web.NameTTL, web.CacheMax),
+		Locations:     ttlcache.New[int64, client.Location](web.NameTTL, web.CacheMax),
 		StaleForms:    map[string]echo.HandlerFunc{},
 		BeforeBody:    map[string]func(echo.Context) error{},
 	}
@@ -160,7 +162,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		previews:      make(chan struct{}, maxPreviews),
 	}
 	if a.Metrics == nil {
-		a.Metrics = NoRecorder{}
+		a.Metrics = web.NoRecorder{}
 	}
 	if a.Identity == nil {
 		a.Identity = identity.SandboxUser
@@ -186,7 +188,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		// A bulk list may be 5 MB; every other body stays small.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit,
 			Skipper: func(c echo.Context) bool { return c.Path() == bulkPreviewPath }}),
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(uploadLimit) + "B",
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(web.UploadLimit) + "B",
 			Skipper: func(c echo.Context) bool { return c.Path() != bulkPreviewPath }}),
 		middleware.ContextTimeout(timeout),
 		// Only bodies worth it (long contact lists, the audit trail, CSV),
@@ -223,8 +225,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		app.GET(o+"/contacts/:contactId/delete", a.contactRemove)
 		a.formPost(app, o+"/contacts/:contactId/delete", a.contactDelete, a.contactDeleteStale)
 		app.POST(o+"/contacts/undo", a.contactUndo)
-		app.GET(o+RestoreTail, a.contactRestoreConfirm)
-		a.formPost(app, o+RestoreTail, a.contactRestore, a.contactRestoreStale)
+		app.GET(o+web.RestoreTail, a.contactRestoreConfirm)
+		a.formPost(app, o+web.RestoreTail, a.contactRestore, a.contactRestoreStale)
 	}
 	app.GET("/index", a.indexStatus)
 	app.GET("/audit", a.auditList)

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"cmp"
 	"errors"
 	"net/http"
@@ -31,9 +33,9 @@ func (a *App) auditCSV(c echo.Context) error {
 	q := parseAuditQuery(c)
 	f, problem := a.auditFilter(c.Request().Context(), q) // dates in the zone the page sent (tz) or DISPLAY_TZ
 	if problem != "" {
-		return FailPage(http.StatusBadRequest, "", problem, errors.New("bad audit filter"))
+		return web.FailPage(http.StatusBadRequest, "", problem, errors.New("bad audit filter"))
 	}
-	return a.StreamCSV(c, CSVDownload{Name: "audit", File: "contact-audit.csv", Header: auditCSVHeader,
+	return a.StreamCSV(c, web.CSVDownload{Name: "audit", File: "contact-audit.csv", Header: auditCSVHeader,
 		Unreadable: "The audit trail cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
 			// Names come from the index a batch of entries at a time.
@@ -65,7 +67,7 @@ func (a *App) auditCSV(c echo.Context) error {
 const auditCSVBatch = 200
 
 // auditCSVRows are the rows of one attempt.
-func (a *App) auditCSVRows(e audit.Entry, names EntryNames) [][]string {
+func (a *App) auditCSVRows(e audit.Entry, names web.EntryNames) [][]string {
 	changes := e.Changes
 	if len(changes) == 0 {
 		changes = []audit.Change{{}}
@@ -78,12 +80,12 @@ func (a *App) auditCSVRows(e audit.Entry, names EntryNames) [][]string {
 	for _, ch := range changes {
 		label := ""
 		if ch.Field != "" {
-			label = FieldLabel(ch.Field)
+			label = web.FieldLabel(ch.Field)
 		}
-		rows = append(rows, []string{e.Time.UTC().Format(CSVTime), e.ActorEmail, e.ActorName, strconv.FormatInt(e.TenantID, 10),
+		rows = append(rows, []string{e.Time.UTC().Format(web.CSVTime), e.ActorEmail, e.ActorName, strconv.FormatInt(e.TenantID, 10),
 			strconv.FormatInt(e.CustomerID, 10), strconv.FormatInt(e.ContactID, 10), ch.Field, ch.Before, ch.After,
 			string(e.Outcome), strings.Join(e.Messages, " | "), e.TraceID, e.RequestID, string(e.Action), job,
-			label, a.PlainValue(ch.Field, ch.Before), a.PlainValue(ch.Field, ch.After), OutcomeLabel(e),
+			label, a.PlainValue(ch.Field, ch.Before), a.PlainValue(ch.Field, ch.After), web.OutcomeLabel(e),
 			names.Customers[e.CustomerID], names.Contacts[e.ContactID], string(cmp.Or(e.Source, audit.SourceApp))})
 	}
 	return rows

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"context"
 	"errors"
 	"fmt"
@@ -191,7 +193,7 @@ func (q auditQuery) URL(path string, page int) string {
 func (a *App) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
 	var err error
-	if q.Page, err = PageParam(c); err != nil {
+	if q.Page, err = web.PageParam(c); err != nil {
 		return err
 	}
 	zone, tz := a.dateZone(q.TZ)
@@ -208,7 +210,7 @@ func (a *App) auditList(c echo.Context) error {
 	f.Limit, f.Offset = auditPageSize, (q.Page-1)*auditPageSize
 	entries, total, err := a.audit.List(c.Request().Context(), f)
 	if err != nil {
-		return Unreadable("The audit trail", err)
+		return web.Unreadable("The audit trail", err)
 	}
 	m.Total = total
 	m.Entries = a.HistoryViews(entries, a.EntryNames(c.Request().Context(), entries))
@@ -217,7 +219,7 @@ func (a *App) auditList(c echo.Context) error {
 		jobs, err := a.bulk.Store.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, OwnerLike: f.ActorLike,
 			From: f.From, To: f.To, Limit: 20})
 		if err != nil {
-			return Unreadable("Bulk jobs", err)
+			return web.Unreadable("Bulk jobs", err)
 		}
 		if m.BulkJobs, err = a.bulkSummaries(c, jobs); err != nil {
 			return err
@@ -258,8 +260,8 @@ type indexLookups interface {
 	LocationsByID(ctx context.Context, ids []int64) (map[int64]index.Location, error)
 }
 
-func (a *App) EntryNames(ctx context.Context, entries []audit.Entry) EntryNames {
-	names := EntryNames{Customers: map[int64]string{}, Locations: map[int64]string{}, Contacts: map[int64]string{}, Restored: a.restorations(ctx, entries)}
+func (a *App) EntryNames(ctx context.Context, entries []audit.Entry) web.EntryNames {
+	names := web.EntryNames{Customers: map[int64]string{}, Locations: map[int64]string{}, Contacts: map[int64]string{}, Restored: a.restorations(ctx, entries)}
 	idx, ok := a.index.(indexLookups)
 	if !ok || len(entries) == 0 {
 		return names

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"bytes"
 	"context"
 	"net/http"
@@ -21,10 +23,10 @@ import (
 // logging or metrics. The app never serves it: the load test measures the
 // app's edit page against it (docs/load-report.md), so the figure is what
 // the app's own machinery costs per page.
-func PlainEditPage(st ServiceTitan, region string) http.Handler {
+func PlainEditPage(st web.ServiceTitan, region string) http.Handler {
 	// displayValue formats numbers as the app does, with its cache; the
 	// record page's times are shown in UTC.
-	a := &App{Web: &Web{Region: region, TZ: time.UTC}}
+	a := &App{Web: &web.Web{Region: region, TZ: time.UTC}}
 	var names sync.Map
 	mux := http.NewServeMux()
 	plainSave(mux, st, a, &names)
@@ -53,7 +55,7 @@ func PlainEditPage(st ServiceTitan, region string) http.Handler {
 		}
 		form := formFromContact(contact)
 		form.Value = a.DisplayValue(contact.Type, contact.Value)
-		m := form.view(Owner{Owner: client.CustomerOwner(customerID)}, contactID, name.(string))
+		m := form.view(web.Owner{Owner: client.CustomerOwner(customerID)}, contactID, name.(string))
 		m.Layout = plainLayout("Edit contact · " + name.(string))
 		var buf bytes.Buffer
 		if err := views.EditContact(m).Render(context.WithoutCancel(ctx), &buf); err != nil {
@@ -74,7 +76,7 @@ func PlainEditPage(st ServiceTitan, region string) http.Handler {
 // (kept in memory until that page is read). It has none of the app's
 // guarantees around the write: no session, CSRF, form claim, audit trail,
 // search index or history.
-func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
+func plainSave(mux *http.ServeMux, st web.ServiceTitan, a *App, names *sync.Map) {
 	var written sync.Map // contactURL -> client.Contact
 	ids := func(r *http.Request) (int64, int64, bool) {
 		customerID, err1 := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -110,9 +112,9 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 				http.Error(w, "ServiceTitan", http.StatusBadGateway)
 				return
 			}
-			written.Store(ContactURL(customerID, contactID), updated)
+			written.Store(web.ContactURL(customerID, contactID), updated)
 		}
-		http.Redirect(w, r, ContactURL(customerID, contactID), http.StatusSeeOther)
+		http.Redirect(w, r, web.ContactURL(customerID, contactID), http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET /customers/{id}/contacts/{contactId}", func(w http.ResponseWriter, r *http.Request) {
 		customerID, contactID, ok := ids(r)
@@ -122,7 +124,7 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 		}
 		ctx := r.Context()
 		var contact client.Contact
-		if kept, ok := written.LoadAndDelete(ContactURL(customerID, contactID)); ok {
+		if kept, ok := written.LoadAndDelete(web.ContactURL(customerID, contactID)); ok {
 			contact = kept.(client.Contact)
 		} else {
 			var err error
@@ -144,8 +146,8 @@ func plainSave(mux *http.ServeMux, st ServiceTitan, a *App, names *sync.Map) {
 		fields, prefs, combined := a.RecordFields(contact)
 		m := views.RecordPage{
 			Layout:     plainLayout(contactTitle(contact) + " · " + name.(string)),
-			CustomerID: customerID, CustomerName: name.(string), CustomerURL: CustomerURL(customerID), ContactID: contact.ID,
-			EditURL: ContactURL(customerID, contact.ID) + "/edit", RemoveURL: ContactURL(customerID, contact.ID) + "/delete",
+			CustomerID: customerID, CustomerName: name.(string), CustomerURL: web.CustomerURL(customerID), ContactID: contact.ID,
+			EditURL: web.ContactURL(customerID, contact.ID) + "/edit", RemoveURL: web.ContactURL(customerID, contact.ID) + "/delete",
 			Fields: fields, Preferences: prefs, CombinedFlag: combined,
 			HistoryURL: "/audit?customer=" + strconv.FormatInt(customerID, 10),
 		}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"cmp"
 	"errors"
 	"fmt"
@@ -25,9 +27,6 @@ import (
 // a list may be, with room for the form around it.
 const bulkPreviewPath = "/bulk/preview"
 
-// uploadLimit is the largest body POST /bulk/preview takes.
-const uploadLimit = bulk.MaxBytes + 1<<20
-
 // mayBulk reports whether the signed-in person may start, pause and
 // cancel bulk jobs: those AUTH_BULK_EMAILS or AUTH_BULK_GROUPS name, or
 // everyone in the sandbox when neither is set.
@@ -35,7 +34,7 @@ func (a *App) mayBulk(c echo.Context) bool {
 	if a.bulkOpen {
 		return true
 	}
-	who, ok := Actor(c)
+	who, ok := web.Actor(c)
 	return ok && !a.bulkPolicy.Empty() && a.bulkPolicy.Allows(who)
 }
 
@@ -50,8 +49,8 @@ func (a *App) bulkNotAllowed() string {
 
 // refuseBulk is the 403 for a bulk action this person may not take.
 func (a *App) refuseBulk(c echo.Context) error {
-	who, _ := Actor(c)
-	return FailPage(http.StatusForbidden, "You cannot change contacts in bulk", a.bulkNotAllowed(),
+	who, _ := web.Actor(c)
+	return web.FailPage(http.StatusForbidden, "You cannot change contacts in bulk", a.bulkNotAllowed(),
 		fmt.Errorf("bulk action refused to %s", who.Email))
 }
 
@@ -61,7 +60,7 @@ func bulkJobParam(c echo.Context) (id int64, csv bool, err error) {
 	raw, csv = strings.CutSuffix(raw, ".csv")
 	id, perr := strconv.ParseInt(raw, 10, 64)
 	if perr != nil || id <= 0 {
-		return 0, false, FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %q.", c.Param("job")),
+		return 0, false, web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %q.", c.Param("job")),
 			fmt.Errorf("bad bulk job id %q", c.Param("job")))
 	}
 	return id, csv, nil
@@ -71,10 +70,10 @@ func bulkJobParam(c echo.Context) (id int64, csv bool, err error) {
 func (a *App) loadBulkJob(c echo.Context, id int64) (bulk.Job, error) {
 	j, err := a.bulk.Store.Job(c.Request().Context(), id)
 	if errors.Is(err, bulk.ErrNotFound) {
-		return j, FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %d.", id), err)
+		return j, web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %d.", id), err)
 	}
 	if err != nil {
-		return j, Unreadable("Bulk jobs", err)
+		return j, web.Unreadable("Bulk jobs", err)
 	}
 	return j, nil
 }
@@ -127,13 +126,13 @@ func (a *App) bulkHomePage(c echo.Context, form views.BulkForm) (views.BulkHome,
 	ctx := c.Request().Context()
 	jobs, err := a.bulk.Store.Jobs(ctx, bulk.JobFilter{Limit: 20})
 	if err != nil {
-		return views.BulkHome{}, Unreadable("Bulk jobs", err)
+		return views.BulkHome{}, web.Unreadable("Bulk jobs", err)
 	}
 	m := views.BulkHome{Layout: a.Layout(c, "Bulk changes"), Allowed: a.mayBulk(c), Form: form}
 	if !m.Allowed {
 		m.NotAllowed = a.bulkNotAllowed()
 	}
-	m.Form.CSRFField, m.Form.CSRFToken = CSRFField, a.CSRFToken(c)
+	m.Form.CSRFField, m.Form.CSRFToken = web.CSRFField, a.CSRFToken(c)
 	if m.Form.Flags == nil {
 		m.Form.Flags = bulkFlagChoices(nil)
 	}
@@ -152,9 +151,9 @@ func (a *App) bulkSummaries(c echo.Context, jobs []bulk.Job) ([]views.BulkJobSum
 	for _, j := range jobs {
 		counts, err := a.bulk.Store.Counts(c.Request().Context(), j.ID)
 		if err != nil {
-			return nil, Unreadable("Bulk jobs", err)
+			return nil, web.Unreadable("Bulk jobs", err)
 		}
-		out = append(out, views.BulkJobSummary{ID: j.ID, URL: BulkURL(j.ID), Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		out = append(out, views.BulkJobSummary{ID: j.ID, URL: web.BulkURL(j.ID), Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
 			Created: a.TimeView(j.Created), FileName: j.FileName, What: bulkWhat(j.Action), State: bulkStateText[j.State],
 			Counts: bulkCounts(counts)})
 	}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"cmp"
 	"fmt"
 	"math"
@@ -23,7 +25,7 @@ import (
 func (a *App) bulkConfirm(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Request().PostFormValue("job"), 10, 64)
 	if err != nil || id <= 0 {
-		return FailPage(http.StatusBadRequest, "", "The form did not say which job to start: go back to the preview and confirm it again.",
+		return web.FailPage(http.StatusBadRequest, "", "The form did not say which job to start: go back to the preview and confirm it again.",
 			fmt.Errorf("bad bulk job %q", c.Request().PostFormValue("job")))
 	}
 	j, err := a.loadBulkJob(c, id)
@@ -32,21 +34,21 @@ func (a *App) bulkConfirm(c echo.Context) error {
 	}
 	if j.State != bulk.Draft {
 		// A double click or Back and resubmit: it runs once.
-		return a.Redirect(c, BulkURL(id))
+		return a.Redirect(c, web.BulkURL(id))
 	}
-	who, _ := Actor(c)
+	who, _ := web.Actor(c)
 	if !a.mayBulk(c) {
 		return a.refuseBulk(c)
 	}
 	if !strings.EqualFold(who.Email, j.Owner.Email) {
-		return FailPage(http.StatusForbidden, "Only the person who prepared this preview can start it",
+		return web.FailPage(http.StatusForbidden, "Only the person who prepared this preview can start it",
 			fmt.Sprintf("%s prepared it. Upload the list yourself to start a job of your own.", cmp.Or(j.Owner.Name, j.Owner.Email)),
 			fmt.Errorf("bulk job %d confirmed by %s, owned by %s", id, who.Email, j.Owner.Email))
 	}
 	var p views.Problems
 	totals, err := a.bulk.Store.PreviewTotals(c.Request().Context(), id)
 	if err != nil {
-		return Unreadable("The preview", err)
+		return web.Unreadable("The preview", err)
 	}
 	if totals.Change == 0 && !j.IndexLoading {
 		// The button is disabled; a post made anyway starts nothing. (A
@@ -72,10 +74,10 @@ func (a *App) bulkConfirm(c echo.Context) error {
 		return a.renderBulkPreview(c, http.StatusUnprocessableEntity, j, 1, p, typed)
 	}
 	if _, err := a.bulk.Confirm(c.Request().Context(), id, j.Owner.Email); err != nil {
-		return FailPage(http.StatusServiceUnavailable, "", "The job could not be started just now: nothing was changed. Try again in a minute.", err)
+		return web.FailPage(http.StatusServiceUnavailable, "", "The job could not be started just now: nothing was changed. Try again in a minute.", err)
 	}
-	a.AddFlash(c, FlashOK, jobStartedFlash)
-	return a.Redirect(c, BulkURL(id))
+	a.AddFlash(c, web.FlashOK, jobStartedFlash)
+	return a.Redirect(c, web.BulkURL(id))
 }
 
 // jobStartedFlash is what the job's page says once: until the job ends.
@@ -88,8 +90,8 @@ func (a *App) bulkConfirmStale(c echo.Context) error {
 	if err != nil || id <= 0 {
 		return a.Redirect(c, "/bulk")
 	}
-	a.AddFlash(c, FlashNote, "Your session expired, so the job was not started. Check the preview and confirm it again.")
-	return a.Redirect(c, BulkURL(id))
+	a.AddFlash(c, web.FlashNote, "Your session expired, so the job was not started. Check the preview and confirm it again.")
+	return a.Redirect(c, web.BulkURL(id))
 }
 
 // bulkJob is GET /bulk/{job}: a draft's preview (?page=N), a job's
@@ -107,7 +109,7 @@ func (a *App) bulkJob(c echo.Context) error {
 		return a.bulkResultCSV(c, j)
 	}
 	if j.State == bulk.Draft {
-		page, err := PageParam(c)
+		page, err := web.PageParam(c)
 		if err != nil {
 			return err
 		}
@@ -127,7 +129,7 @@ const paceWindow = time.Minute
 func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 	ctx := c.Request().Context()
 	unreadable := func(err error) (views.BulkJob, error) {
-		return views.BulkJob{}, Unreadable("The job", err)
+		return views.BulkJob{}, web.Unreadable("The job", err)
 	}
 	counts, err := a.bulk.Store.Counts(ctx, j.ID)
 	if err != nil {
@@ -139,10 +141,10 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 	}
 	m := views.BulkJob{
 		Layout: a.Layout(c, fmt.Sprintf("Bulk job #%d", j.ID)),
-		ID:     j.ID, URL: BulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		ID:     j.ID, URL: web.BulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
 		Created: a.TimeView(j.Created), Started: a.TimeView(j.Started), Finished: a.TimeView(j.Finished),
-		State: string(j.State), Counts: bulkCounts(counts), Problem: j.Problem, CSVURL: BulkURL(j.ID) + ".csv",
-		CSRFField: CSRFField, CSRFToken: a.CSRFToken(c), Removal: j.Action.Kind == bulk.Remove,
+		State: string(j.State), Counts: bulkCounts(counts), Problem: j.Problem, CSVURL: web.BulkURL(j.ID) + ".csv",
+		CSRFField: web.CSRFField, CSRFToken: a.CSRFToken(c), Removal: j.Action.Kind == bulk.Remove,
 	}
 	m.FocusProgress = m.Flash != "" || m.Notice != ""
 	if m.Flash == jobStartedFlash && j.State != bulk.Running {
@@ -219,7 +221,7 @@ var bulkResultCSVHeader = []string{"line", "value", "customer", "contact", "outc
 // contact it matched and how the job left it (lines that named no contact
 // say why).
 func (a *App) bulkResultCSV(c echo.Context, j bulk.Job) error {
-	return a.StreamCSV(c, CSVDownload{Name: "bulk result", File: fmt.Sprintf("bulk-%d-result.csv", j.ID), Header: bulkResultCSVHeader,
+	return a.StreamCSV(c, web.CSVDownload{Name: "bulk result", File: fmt.Sprintf("bulk-%d-result.csv", j.ID), Header: bulkResultCSVHeader,
 		Unreadable: "The job's result cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
 			return a.bulk.Store.EachResult(c.Request().Context(), j.ID, func(r bulk.Result) error {
@@ -249,7 +251,7 @@ func (a *App) bulkControl(action string) echo.HandlerFunc {
 		if !a.mayBulk(c) {
 			return a.refuseBulk(c)
 		}
-		who, _ := Actor(c)
+		who, _ := web.Actor(c)
 		by := cmp.Or(who.Name, who.Email)
 		ctx := c.Request().Context()
 		var ok bool
@@ -266,14 +268,14 @@ func (a *App) bulkControl(action string) echo.HandlerFunc {
 			done = "Job cancelled: the contacts not yet worked will not be changed."
 		}
 		if err != nil {
-			return FailPage(http.StatusServiceUnavailable, "", "The job could not be changed just now. Try again in a minute.", err)
+			return web.FailPage(http.StatusServiceUnavailable, "", "The job could not be changed just now. Try again in a minute.", err)
 		}
 		if ok {
-			a.AddFlash(c, FlashOK, done)
+			a.AddFlash(c, web.FlashOK, done)
 		} else {
-			a.AddFlash(c, FlashNote, fmt.Sprintf("The job could not be %s: it has moved on (see where it stands below).", pastTense[action]))
+			a.AddFlash(c, web.FlashNote, fmt.Sprintf("The job could not be %s: it has moved on (see where it stands below).", pastTense[action]))
 		}
-		return a.Redirect(c, BulkURL(id))
+		return a.Redirect(c, web.BulkURL(id))
 	}
 }
 
@@ -286,6 +288,6 @@ func (a *App) bulkControlStale(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.AddFlash(c, FlashNote, "Your session expired, so the job was not changed. Use the buttons again.")
-	return a.Redirect(c, BulkURL(id))
+	a.AddFlash(c, web.FlashNote, "Your session expired, so the job was not changed. Use the buttons again.")
+	return a.Redirect(c, web.BulkURL(id))
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"cmp"
 	"errors"
 	"fmt"
@@ -46,10 +48,10 @@ func (a *App) bulkPreview(c echo.Context) error {
 		form.Problems, form.Columns = problems, ask
 		return a.renderBulkForm(c, http.StatusUnprocessableEntity, form)
 	}
-	who, _ := Actor(c)
+	who, _ := web.Actor(c)
 	id, _, err := a.bulk.Preview(c.Request().Context(), list, action, fileName, bulk.Person{Email: who.Email, Name: who.Name})
 	if err != nil {
-		return FailPage(http.StatusServiceUnavailable, "", "The list could not be matched just now: nothing was changed. Try again in a minute.", err)
+		return web.FailPage(http.StatusServiceUnavailable, "", "The list could not be matched just now: nothing was changed. Try again in a minute.", err)
 	}
 	j, err := a.loadBulkJob(c, id)
 	if err != nil {
@@ -263,7 +265,7 @@ const previewLinesShown = 50
 func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int, problems views.Problems, typed string) error {
 	ctx := c.Request().Context()
 	unreadable := func(err error) error {
-		return Unreadable("The preview", err)
+		return web.Unreadable("The preview", err)
 	}
 	totals, err := a.bulk.Store.PreviewTotals(ctx, j.ID)
 	if err != nil {
@@ -279,17 +281,17 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	}
 	m := views.BulkPreview{
 		Layout: a.Layout(c, "Preview: "+bulkWhat(j.Action)), Problems: problems,
-		ID: j.ID, URL: BulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		ID: j.ID, URL: web.BulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
 		Totals: views.BulkTotals{Change: totals.Change, Unchanged: totals.Unchanged, Unmatched: totals.Unmatched,
 			Invalid: totals.Invalid, Duplicate: totals.Duplicate, Shared: totals.Shared},
-		CSVURL: BulkURL(j.ID) + "/preview.csv",
+		CSVURL: web.BulkURL(j.ID) + "/preview.csv",
 	}
 	if len(rows) > previewPageSize {
 		rows = rows[:previewPageSize]
-		m.NextURL = BulkURL(j.ID) + "?page=" + strconv.Itoa(page+1)
+		m.NextURL = web.BulkURL(j.ID) + "?page=" + strconv.Itoa(page+1)
 	}
 	if page > 1 {
-		m.PrevURL = BulkURL(j.ID) + "?page=" + strconv.Itoa(page-1)
+		m.PrevURL = web.BulkURL(j.ID) + "?page=" + strconv.Itoa(page-1)
 	}
 	removal := j.Action.Kind == bulk.Remove // a removal takes a number's opt-out with it
 	if removal {
@@ -308,12 +310,12 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	if j.State == bulk.Draft {
 		m.IndexNote = a.previewIndexNote(c, j)
 	}
-	who, _ := Actor(c)
+	who, _ := web.Actor(c)
 	switch {
 	case j.State != bulk.Draft:
-		m.Started = BulkURL(j.ID)
+		m.Started = web.BulkURL(j.ID)
 	case strings.EqualFold(who.Email, j.Owner.Email) && a.mayBulk(c):
-		m.Confirm = &views.BulkConfirm{CSRFField: CSRFField, CSRFToken: a.CSRFToken(c), Job: j.ID,
+		m.Confirm = &views.BulkConfirm{CSRFField: web.CSRFField, CSRFToken: a.CSRFToken(c), Job: j.ID,
 			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed,
 			IndexLoading: j.IndexLoading, Unmatched: totals.Unmatched, SkipUnmatched: c.Request().PostFormValue(skipUnmatchedField) != "",
 			// While the index loads, lines that matched nothing may name
@@ -394,7 +396,7 @@ func (a *App) bulkPreviewCSV(c echo.Context) error {
 	if _, err := a.loadBulkJob(c, id); err != nil {
 		return err
 	}
-	return a.StreamCSV(c, CSVDownload{Name: "bulk preview", File: fmt.Sprintf("bulk-%d-preview.csv", id), Header: bulkPreviewCSVHeader,
+	return a.StreamCSV(c, web.CSVDownload{Name: "bulk preview", File: fmt.Sprintf("bulk-%d-preview.csv", id), Header: bulkPreviewCSVHeader,
 		Unreadable: "The preview cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
 			return a.bulk.Store.EachResult(c.Request().Context(), id, func(r bulk.Result) error {
@@ -411,8 +413,8 @@ func (a *App) bulkPreviewCSV(c echo.Context) error {
 
 // targetOwner is whose contact a bulk row is: its customer, or the
 // customer's service location.
-func targetOwner(t bulk.Target) Owner {
-	return OwnerOfEntry(t.CustomerID, t.LocationID)
+func targetOwner(t bulk.Target) web.Owner {
+	return web.OwnerOfEntry(t.CustomerID, t.LocationID)
 }
 
 // targetWhose names whose contact a bulk row is, as previews and the

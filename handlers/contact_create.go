@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"fmt"
 	"net/http"
 
@@ -27,18 +29,18 @@ func (a *App) contactCreate(c echo.Context) error {
 		CustomerID: ow.CustomerID,
 		LocationID: ow.LocationID,
 		Asked:      form.Fields,
-		Form:       SubmissionKey(c, form.Nonce),
+		Form:       web.SubmissionKey(c, form.Nonce),
 	})
 	switch o.Result {
 	case change.Saved:
 		a.KeepWritten(c, ow, o.Contact.ID)
-		a.AddFlash(c, FlashOK, "Contact added")
+		a.AddFlash(c, web.FlashOK, "Contact added")
 		if o.Confirmed {
-			a.AddFlash(c, FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
+			a.AddFlash(c, web.FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
 		}
 		if o.Unfinished != nil {
 			e := change.Explain(*o.Unfinished, "contact")
-			a.AddFlash(c, FlashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
+			a.AddFlash(c, web.FlashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
 		}
 		return a.Redirect(c, ow.ContactURL(o.Contact.ID))
 	case change.Invalid:
@@ -54,7 +56,7 @@ func (a *App) contactCreate(c echo.Context) error {
 		}
 		return a.renderAddForm(c, http.StatusConflict, form, ow, errs, traceAlert(o.Problem.TraceID), existing)
 	case change.NotFound:
-		return FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("ServiceTitan has no %s. It may have been deleted or merged into another record.", ow.Describe()), nil)
+		return web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("ServiceTitan has no %s. It may have been deleted or merged into another record.", ow.Describe()), nil)
 	}
 	status, alert := a.notSavedAlert(o, ow.Kind(), ow.URL())
 	return a.renderAddForm(c, status, form, ow, change.FieldErrors{}, alert, "")

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"fmt"
 	"net/http"
 	"time"
@@ -29,18 +31,18 @@ func (a *App) contactDelete(c echo.Context) error {
 		LocationID: ow.LocationID,
 		ContactID:  contactID,
 		Shown:      change.Snapshot{ModifiedOn: shown},
-		Form:       SubmissionKey(c, form.Get(fieldNonce)),
+		Form:       web.SubmissionKey(c, form.Get(fieldNonce)),
 	})
 	switch o.Result {
 	case change.Saved:
 		a.KeepRemoval(c, o.AuditID)
-		a.AddFlash(c, FlashOK, "Contact removed")
+		a.AddFlash(c, web.FlashOK, "Contact removed")
 		if o.Confirmed {
-			a.AddFlash(c, FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is gone.")
+			a.AddFlash(c, web.FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is gone.")
 		}
 		return a.Redirect(c, ow.URL())
 	case change.NotFound:
-		a.AddFlash(c, FlashNote, "That contact was already removed from ServiceTitan.")
+		a.AddFlash(c, web.FlashNote, "That contact was already removed from ServiceTitan.")
 		return a.Redirect(c, ow.URL())
 	}
 	name := ow.Name
@@ -54,7 +56,7 @@ func (a *App) contactDelete(c echo.Context) error {
 		// Nothing to show the confirmation with: the error page says what
 		// happened to the removal.
 		status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), "")
-		return FailPage(status, alert.Title, "The contact was NOT removed. "+alert.Body, err)
+		return web.FailPage(status, alert.Title, "The contact was NOT removed. "+alert.Body, err)
 	}
 	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), ow.ContactURL(contactID))
 	alert.Retry = false
@@ -74,5 +76,5 @@ func (a *App) contactDeleteStale(c echo.Context) error {
 		return err
 	}
 	alert := &views.Alert{NotSaved: true, Title: "Your session expired, so nothing was removed", Body: "Check the contact below and confirm again."}
-	return a.renderRemove(c, http.StatusForbidden, ow, name, contact, "", NewNonce(), alert)
+	return a.renderRemove(c, http.StatusForbidden, ow, name, contact, "", web.NewNonce(), alert)
 }

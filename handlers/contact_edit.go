@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -27,11 +29,11 @@ func (a *App) contactEdit(c echo.Context) error {
 
 // renderForm is the one render path of the edit form, for GET and for
 // every outcome of a POST.
-func (a *App) renderForm(c echo.Context, status int, form contactForm, ow Owner, contactID int64, errs change.FieldErrors, alert *views.Alert) error {
+func (a *App) renderForm(c echo.Context, status int, form contactForm, ow web.Owner, contactID int64, errs change.FieldErrors, alert *views.Alert) error {
 	name := ow.Name
 	m := withErrors(form.view(ow, contactID, name), errs)
 	m.Layout = a.Layout(c, "Edit contact · "+name)
-	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
+	m.CSRFToken, _ = c.Get(web.CSRFContextKey).(string)
 	m.Alert = alert
 	return a.Render(c, status, views.EditContact(m))
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"encoding/json"
 	"net/url"
 	"strconv"
@@ -38,7 +40,7 @@ type contactForm struct {
 // formFromContact fills the form for GET .../edit.
 func formFromContact(ct client.Contact) contactForm {
 	opened := change.SnapshotOf(ct)
-	return contactForm{Fields: change.FieldsOf(opened), Nonce: NewNonce(), Opened: opened}
+	return contactForm{Fields: change.FieldsOf(opened), Nonce: web.NewNonce(), Opened: opened}
 }
 
 // parseContactForm reads a posted form. It never fails: whatever is
@@ -77,7 +79,7 @@ func isChecked(v string) bool {
 }
 
 // view maps the form onto its view model.
-func (f contactForm) view(ow Owner, contactID int64, customerName string) views.ContactForm {
+func (f contactForm) view(ow web.Owner, contactID int64, customerName string) views.ContactForm {
 	typ, _ := client.ParseContactType(f.Type)
 	inputType := "tel"
 	if typ == client.ContactEmail {
@@ -89,7 +91,7 @@ func (f contactForm) view(ow Owner, contactID int64, customerName string) views.
 		CancelURL:      ow.ContactURL(contactID),
 		CustomerName:   customerName,
 		ContactID:      contactID,
-		CSRFField:      CSRFField,
+		CSRFField:      web.CSRFField,
 		Type:           f.Type,
 		ValueInputType: inputType,
 		Value:          f.Value,
@@ -182,7 +184,7 @@ func (a *App) conflictRows(opened change.Snapshot, current client.Contact, mine 
 	mineType, _ := client.ParseContactType(mine.Type)
 	add("type", "Type", opened.Type.Label(), current.Type.Label(), mineType.Label())
 	add("value", "Value", a.DisplayValue(opened.Type, opened.Value), a.DisplayValue(current.Type, current.Value), mine.Value)
-	add("memo", "Memo", OrNone(opened.Memo), OrNone(current.Memo), OrNone(mine.Memo))
+	add("memo", "Memo", web.OrNone(opened.Memo), web.OrNone(current.Memo), web.OrNone(mine.Memo))
 	var was, now client.Preferences
 	if opened.Preferences != nil {
 		was = *opened.Preferences
@@ -191,7 +193,7 @@ func (a *App) conflictRows(opened change.Snapshot, current client.Contact, mine 
 		now = *current.Preferences
 	}
 	for _, flag := range client.Shown(opened.Preferences) {
-		add(flag.Name, flag.Label, OnOff(flag.Get(was)), OnOff(flag.Get(now)), OnOff(mine.Flags[flag.Name]))
+		add(flag.Name, flag.Label, web.OnOff(flag.Get(was)), web.OnOff(flag.Get(now)), web.OnOff(mine.Flags[flag.Name]))
 	}
 	return rows
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -18,7 +20,7 @@ func (a *App) contactNew(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := addForm{Fields: change.Fields{Type: string(client.ContactMobilePhone), Flags: change.NewContactFlags()}, Nonce: NewNonce()}
+	form := addForm{Fields: change.Fields{Type: string(client.ContactMobilePhone), Flags: change.NewContactFlags()}, Nonce: web.NewNonce()}
 	return a.renderAddForm(c, http.StatusOK, form, ow, change.FieldErrors{}, nil, "")
 }
 
@@ -40,7 +42,7 @@ func parseAddForm(c echo.Context) addForm {
 
 // renderAddForm is the one render path of the add form. existing links the
 // contact that already holds the value (a duplicate).
-func (a *App) renderAddForm(c echo.Context, status int, f addForm, ow Owner, errs change.FieldErrors, alert *views.Alert, existing string) error {
+func (a *App) renderAddForm(c echo.Context, status int, f addForm, ow web.Owner, errs change.FieldErrors, alert *views.Alert, existing string) error {
 	name := ow.Name
 	form := contactForm{Fields: f.Fields, Nonce: f.Nonce}
 	m := withErrors(form.view(ow, 0, name), errs)
@@ -49,7 +51,7 @@ func (a *App) renderAddForm(c echo.Context, status int, f addForm, ow Owner, err
 	m.CancelURL = ow.URL()
 	m.Hidden = []views.Hidden{{Name: fieldNonce, Value: f.Nonce}}
 	m.Layout = a.Layout(c, "Add contact · "+name)
-	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
+	m.CSRFToken, _ = c.Get(web.CSRFContextKey).(string)
 	m.Alert = alert
 	m.ExistingURL = existing
 	return a.Render(c, status, views.EditContact(m))

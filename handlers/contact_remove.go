@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"net/http"
 	"time"
 
@@ -24,20 +26,20 @@ func (a *App) contactRemove(c echo.Context) error {
 	}
 	contacts, err := a.ST.ListContactsOf(c.Request().Context(), ow.Owner)
 	if err != nil {
-		return UpstreamError(err, "contact list of "+name)
+		return web.UpstreamError(err, "contact list of "+name)
 	}
-	return a.renderRemove(c, http.StatusOK, ow, name, contact, lastOfItsKind(contacts, contact), NewNonce(), nil)
+	return a.renderRemove(c, http.StatusOK, ow, name, contact, lastOfItsKind(contacts, contact), web.NewNonce(), nil)
 }
 
 // renderRemove is the one render path of the confirmation page.
-func (a *App) renderRemove(c echo.Context, status int, ow Owner, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
+func (a *App) renderRemove(c echo.Context, status int, ow web.Owner, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
 	fields, prefs, combined := a.RecordFields(ct)
 	m := views.RemovePage{
 		Layout:        a.Layout(c, "Remove contact · "+name),
 		CustomerName:  name,
 		Action:        ow.ContactURL(ct.ID) + "/delete",
 		CancelURL:     ow.ContactURL(ct.ID),
-		CSRFField:     CSRFField,
+		CSRFField:     web.CSRFField,
 		ModifiedOn:    ct.ModifiedOn.UTC().Format(time.RFC3339Nano),
 		Nonce:         nonce,
 		Fields:        fields,
@@ -47,7 +49,7 @@ func (a *App) renderRemove(c echo.Context, status int, ow Owner, name string, ct
 		TextedStop:    ct.TextedStop(),
 		Alert:         alert,
 	}
-	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
+	m.CSRFToken, _ = c.Get(web.CSRFContextKey).(string)
 	return a.Render(c, status, views.RemoveContact(m))
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"errors"
 	"net/http"
 
@@ -27,10 +29,10 @@ func (a *App) contactRestore(c echo.Context) error {
 		CustomerID: ow.CustomerID,
 		LocationID: ow.LocationID,
 		Removal:    removal.ID,
-		Form:       SubmissionKey(c, nonce, removal.ID),
+		Form:       web.SubmissionKey(c, nonce, removal.ID),
 	})
 	if errors.Is(err, change.ErrNotUndoable) {
-		return FailPage(http.StatusNotFound, "Nothing to restore", "That removal cannot be restored: it is not a removal of this "+ow.Kind()+"'s contact that succeeded.", err)
+		return web.FailPage(http.StatusNotFound, "Nothing to restore", "That removal cannot be restored: it is not a removal of this "+ow.Kind()+"'s contact that succeeded.", err)
 	}
 	if done := a.undone(c, ow, removal.ID, o); done != nil {
 		return done()
@@ -48,5 +50,5 @@ func (a *App) contactRestoreStale(c echo.Context) error {
 		return err
 	}
 	alert := &views.Alert{NotSaved: true, Title: "Your session expired, so nothing was restored", Body: "Check the contact below and confirm again."}
-	return a.renderRestore(c, http.StatusForbidden, ow, removal, NewNonce(), alert)
+	return a.renderRestore(c, http.StatusForbidden, ow, removal, web.NewNonce(), alert)
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"cmp"
 	"context"
 	"errors"
@@ -24,35 +26,35 @@ func (a *App) contactRestoreConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.renderRestore(c, http.StatusOK, ow, removal, NewNonce(), nil)
+	return a.renderRestore(c, http.StatusOK, ow, removal, web.NewNonce(), nil)
 }
 
 // removalOf reads a Restore URL's ids and the removal's audit entry: a 404
 // unless it is a removal of that customer's (or location's) contact that
 // succeeded.
-func (a *App) removalOf(c echo.Context) (Owner, audit.Entry, error) {
+func (a *App) removalOf(c echo.Context) (web.Owner, audit.Entry, error) {
 	ow, err := a.PageOwner(c)
 	if err != nil {
-		return Owner{}, audit.Entry{}, err
+		return web.Owner{}, audit.Entry{}, err
 	}
-	id, err := PathID(c, "removal", "removal")
+	id, err := web.PathID(c, "removal", "removal")
 	if err != nil {
-		return Owner{}, audit.Entry{}, err
+		return web.Owner{}, audit.Entry{}, err
 	}
 	e, err := audit.Get(c.Request().Context(), a.audit, id)
 	switch {
 	case errors.Is(err, audit.ErrNotFound):
 	case err != nil:
-		return Owner{}, audit.Entry{}, Unreadable("The audit trail", err)
+		return web.Owner{}, audit.Entry{}, web.Unreadable("The audit trail", err)
 	case e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved && e.CustomerID == ow.CustomerID && e.LocationID == ow.LocationID:
 		return ow, e, nil
 	}
-	return Owner{}, audit.Entry{}, FailPage(http.StatusNotFound, "Nothing to restore",
+	return web.Owner{}, audit.Entry{}, web.FailPage(http.StatusNotFound, "Nothing to restore",
 		"The audit trail has no removal of this "+ow.Kind()+"'s contact that succeeded with that number.", err)
 }
 
 // renderRestore is the one render path of the Restore confirmation.
-func (a *App) renderRestore(c echo.Context, status int, ow Owner, removal audit.Entry, nonce string, alert *views.Alert) error {
+func (a *App) renderRestore(c echo.Context, status int, ow web.Owner, removal audit.Entry, nonce string, alert *views.Alert) error {
 	ctx := c.Request().Context()
 	name := ow.Name
 	r := change.RemovalOf(removal)
@@ -61,9 +63,9 @@ func (a *App) renderRestore(c echo.Context, status int, ow Owner, removal audit.
 		CustomerName:          name,
 		CustomerURL:           ow.URL(),
 		Removal:               removal.ID,
-		Action:                RestoreURL(ow, removal.ID),
-		CancelURL:             AuditURLOf(ow),
-		CSRFField:             CSRFField,
+		Action:                web.RestoreURL(ow, removal.ID),
+		CancelURL:             web.AuditURLOf(ow),
+		CSRFField:             web.CSRFField,
 		Nonce:                 nonce,
 		RemovedBy:             cmp.Or(removal.ActorName, removal.ActorEmail),
 		RemovedInServiceTitan: removal.Source == audit.SourceServiceTitan,
@@ -72,21 +74,21 @@ func (a *App) renderRestore(c echo.Context, status int, ow Owner, removal audit.
 		TextedStop:            r.TextedStop,
 		Alert:                 alert,
 	}
-	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
+	m.CSRFToken, _ = c.Get(web.CSRFContextKey).(string)
 	if removal.Job != 0 {
-		m.JobURL = BulkURL(removal.Job)
+		m.JobURL = web.BulkURL(removal.Job)
 	}
 	m.Fields, m.Preferences, m.CombinedFlag = a.removedFields(r)
 	var err error
 	if m.Restored, err = a.restoration(ctx, ow, removal.ID); err != nil {
-		return Unreadable("The audit trail", err)
+		return web.Unreadable("The audit trail", err)
 	}
 	return a.Render(c, status, views.RestoreContact(m))
 }
 
 // restoration is the undo that brought a removal back, as the page says
 // it; nil when there is none.
-func (a *App) restoration(ctx context.Context, ow Owner, removal int64) (*views.Restoration, error) {
+func (a *App) restoration(ctx context.Context, ow web.Owner, removal int64) (*views.Restoration, error) {
 	by, found, err := a.changes.RestoredBy(ctx, removal)
 	if err != nil || !found {
 		return nil, err

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"context"
 	"errors"
 	"net/http"
@@ -42,7 +44,7 @@ func (a *App) contactShow(c echo.Context) error {
 		m.HygieneNext = a.HygieneNext(c, contactID)
 	}
 	m.History, m.HistoryUnavailable = history()
-	m.HistoryURL, m.OwnerKind = AuditURLOf(ow), ow.Kind()
+	m.HistoryURL, m.OwnerKind = web.AuditURLOf(ow), ow.Kind()
 	return a.Render(c, http.StatusOK, views.Record(m))
 }
 
@@ -50,9 +52,9 @@ func (a *App) contactShow(c echo.Context) error {
 // returns them as the page shows them, or unavailable when the store failed
 // (the page then says so); stop cancels the read if it is still going and
 // waits for it to end.
-func (a *App) readHistory(c echo.Context, ow Owner, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
+func (a *App) readHistory(c echo.Context, ow web.Owner, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
 	ctx, cancel := context.WithCancel(c.Request().Context())
-	read := Aside(func() ([]views.HistoryEntry, error) {
+	read := web.Aside(func() ([]views.HistoryEntry, error) {
 		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: ow.CustomerID,
 			LocationID: ow.LocationID, ContactID: contactID, Limit: historyLimit, SkipTotal: true})
 		if err != nil {
@@ -61,7 +63,7 @@ func (a *App) readHistory(c echo.Context, ow Owner, contactID int64) (wait func(
 			}
 			return nil, err
 		}
-		return a.HistoryViews(entries, EntryNames{}), nil
+		return a.HistoryViews(entries, web.EntryNames{}), nil
 	})
 	wait = func() ([]views.HistoryEntry, bool) {
 		entries, err := read()
@@ -74,7 +76,7 @@ func (a *App) readHistory(c echo.Context, ow Owner, contactID int64) (wait func(
 // historyLimit is how many past attempts the record page shows.
 const historyLimit = 20
 
-func (a *App) recordPage(c echo.Context, ow Owner, customerName string, ct client.Contact) views.RecordPage {
+func (a *App) recordPage(c echo.Context, ow web.Owner, customerName string, ct client.Contact) views.RecordPage {
 	fields, prefs, combined := a.RecordFields(ct)
 	return views.RecordPage{
 		Layout:       a.Layout(c, contactTitle(ct)+" · "+customerName),

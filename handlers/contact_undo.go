@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,11 +27,11 @@ func (a *App) contactUndo(c echo.Context) error {
 	removal, _ := strconv.ParseInt(form.Get("removal"), 10, 64)
 	switch {
 	case removal <= 0:
-		return FailPage(http.StatusNotFound, "Nothing to undo", "The form names no removal to undo.", nil)
+		return web.FailPage(http.StatusNotFound, "Nothing to undo", "The form names no removal to undo.", nil)
 	case removal != a.Undoable(c):
-		return FailPageTo(http.StatusForbidden, "Not the removal you just made",
+		return web.FailPageTo(http.StatusForbidden, "Not the removal you just made",
 			"Undo brings back only the removal you made last, from this browser; nothing was added. To bring back another removal, restore it from its confirmation page, which shows it first.",
-			RestoreURL(ow, removal), "Restore it from its confirmation page",
+			web.RestoreURL(ow, removal), "Restore it from its confirmation page",
 			fmt.Errorf("undo of removal %d refused: this session's last removal is %d", removal, a.Undoable(c)))
 	}
 	o, err := a.changes.Undo(c.Request().Context(), change.UndoRequest{
@@ -37,22 +39,22 @@ func (a *App) contactUndo(c echo.Context) error {
 		CustomerID: ow.CustomerID,
 		LocationID: ow.LocationID,
 		Removal:    removal,
-		Form:       SubmissionKey(c, form.Get(fieldNonce), removal),
+		Form:       web.SubmissionKey(c, form.Get(fieldNonce), removal),
 	})
 	if errors.Is(err, change.ErrNotUndoable) {
-		return FailPage(http.StatusNotFound, "Nothing to undo", "That removal cannot be undone from here: it is not a removal of this "+ow.Kind()+"'s contact that succeeded.", err)
+		return web.FailPage(http.StatusNotFound, "Nothing to undo", "That removal cannot be undone from here: it is not a removal of this "+ow.Kind()+"'s contact that succeeded.", err)
 	}
 	if done := a.undone(c, ow, removal, o); done != nil {
 		return done()
 	}
 	status, alert := a.notSavedAlert(o, ow.Describe(), "")
-	return FailPage(status, alert.Title, "The contact was NOT restored. "+alert.Body, nil)
+	return web.FailPage(status, alert.Title, "The contact was NOT restored. "+alert.Body, nil)
 }
 
 // undone answers an undo or a restore whose outcome needs no page of its
 // own: the contact back (or back already), with a redirect. It returns nil
 // for the failures each caller shows its own way.
-func (a *App) undone(c echo.Context, ow Owner, removal int64, o change.Outcome) func() error {
+func (a *App) undone(c echo.Context, ow web.Owner, removal int64, o change.Outcome) func() error {
 	switch o.Result {
 	case change.Saved:
 		return func() error {
@@ -61,12 +63,12 @@ func (a *App) undone(c echo.Context, ow Owner, removal int64, o change.Outcome) 
 		}
 	case change.AlreadyRestored:
 		return func() error {
-			a.AddFlash(c, FlashNote, "That removal was restored already, so nothing was added.")
-			return a.Redirect(c, RestoreURL(ow, removal))
+			a.AddFlash(c, web.FlashNote, "That removal was restored already, so nothing was added.")
+			return a.Redirect(c, web.RestoreURL(ow, removal))
 		}
 	case change.Duplicate:
 		return func() error {
-			a.AddFlash(c, FlashNote, "The customer already has that contact again; nothing was added.")
+			a.AddFlash(c, web.FlashNote, "The customer already has that contact again; nothing was added.")
 			if o.Contact.ID != 0 {
 				return a.Redirect(c, ow.ContactURL(o.Contact.ID))
 			}
@@ -79,18 +81,18 @@ func (a *App) undone(c echo.Context, ow Owner, removal int64, o change.Outcome) 
 // restored says on the next page that a removal was undone (by Undo or
 // Restore), and what it could not bring back: a number's texting opt-out,
 // preferences ServiceTitan did not take.
-func (a *App) Restored(c echo.Context, ow Owner, o change.Outcome) {
+func (a *App) Restored(c echo.Context, ow web.Owner, o change.Outcome) {
 	a.KeepWritten(c, ow, o.Contact.ID)
-	a.AddFlash(c, FlashOK, "Contact restored")
+	a.AddFlash(c, web.FlashOK, "Contact restored")
 	if o.Confirmed {
-		a.AddFlash(c, FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
+		a.AddFlash(c, web.FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: the contact is there.")
 	}
 	if o.Unfinished != nil {
 		e := change.Explain(*o.Unfinished, "contact")
-		a.AddFlash(c, FlashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
+		a.AddFlash(c, web.FlashNote, "Its notification preferences were NOT saved ("+e.Title+"). Edit the contact to set them.")
 	}
 	if o.TextingOptOutLost {
-		a.AddFlash(c, FlashOptOut, optOutNotCarried(o))
+		a.AddFlash(c, web.FlashOptOut, optOutNotCarried(o))
 	}
 }
 

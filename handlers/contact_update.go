@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -36,7 +38,7 @@ func (a *App) contactUpdate(c echo.Context) error {
 		ContactID:  contactID,
 		Opened:     form.Opened,
 		Asked:      form.Fields,
-		Form:       SubmissionKey(c, form.Nonce),
+		Form:       web.SubmissionKey(c, form.Nonce),
 	})
 	return a.showUpdate(c, form, ow, contactID, outcome)
 }
@@ -57,21 +59,21 @@ func (a *App) contactUpdateStale(c echo.Context) error {
 }
 
 // showUpdate maps the outcome of a save to its page.
-func (a *App) showUpdate(c echo.Context, form contactForm, ow Owner, contactID int64, o change.Outcome) error {
+func (a *App) showUpdate(c echo.Context, form contactForm, ow web.Owner, contactID int64, o change.Outcome) error {
 	what := fmt.Sprintf("contact with ID %d", contactID)
 	switch o.Result {
 	case change.Saved:
 		a.KeepWritten(c, ow, contactID)
-		a.AddFlash(c, FlashOK, "Contact updated")
+		a.AddFlash(c, web.FlashOK, "Contact updated")
 		if o.Confirmed {
-			a.AddFlash(c, FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: your change is there.")
+			a.AddFlash(c, web.FlashNote, "ServiceTitan's confirmation was lost on the way, so we checked: your change is there.")
 		}
 		return a.Redirect(c, ow.ContactURL(contactID))
 	case change.NoChange:
 		if o.Contact.ID != 0 && form.Opened.ChangedIn(o.Contact) {
-			a.AddFlash(c, FlashNote, "The contact already holds what you asked: it was changed to the same values since you opened the form. Nothing was sent.")
+			a.AddFlash(c, web.FlashNote, "The contact already holds what you asked: it was changed to the same values since you opened the form. Nothing was sent.")
 		} else {
-			a.AddFlash(c, FlashNote, "No changes to save.")
+			a.AddFlash(c, web.FlashNote, "No changes to save.")
 		}
 		return a.Redirect(c, ow.ContactURL(contactID))
 	case change.Invalid:
@@ -145,13 +147,13 @@ func traceAlert(traceID string) *views.Alert {
 // value when the form was opened, the value now and the person's own, and
 // rebases the form on the current record so "Save mine anyway" is a fresh
 // save against it.
-func (a *App) renderConflict(c echo.Context, form contactForm, value string, current client.Contact, ow Owner, contactID int64) error {
+func (a *App) renderConflict(c echo.Context, form contactForm, value string, current client.Contact, ow web.Owner, contactID int64) error {
 	rebased := contactForm{Fields: change.Rebase(form.Fields, form.Opened, value, current), Nonce: form.Nonce, Opened: change.SnapshotOf(current)}
 	rebased.Value = a.keepTyped(form, value, rebased)
 	name := ow.Name
 	m := withErrors(rebased.view(ow, contactID, name), change.FieldErrors{})
 	m.Layout = a.Layout(c, "Edit contact · "+name)
-	m.CSRFToken, _ = c.Get(CSRFContextKey).(string)
+	m.CSRFToken, _ = c.Get(web.CSRFContextKey).(string)
 	m.Conflict = &views.Conflict{Rows: a.conflictRows(form.Opened, current, form.Fields), DiscardURL: ow.ContactURL(contactID) + "/edit"}
 	m.Conflict.By, m.Conflict.At = a.conflictAuthor(c, contactID, current.ModifiedOn)
 	return a.Render(c, http.StatusConflict, views.EditContact(m))
@@ -178,7 +180,7 @@ func (a *App) conflictAuthor(c echo.Context, contactID int64, modifiedOn time.Ti
 	for _, e := range entries {
 		if !e.Time.After(modifiedOn.Add(slack)) && !e.CompletedAt.Before(modifiedOn.Add(-slack)) {
 			who := identity.Identity{Email: e.ActorEmail, Name: e.ActorName}.Display()
-			if me, ok := Actor(c); ok && strings.EqualFold(me.Email, e.ActorEmail) {
+			if me, ok := web.Actor(c); ok && strings.EqualFold(me.Email, e.ActorEmail) {
 				who = "You (in another tab or window)"
 			}
 			return who, a.TimeView(modifiedOn)
@@ -199,6 +201,6 @@ func (a *App) keepTyped(mine contactForm, value string, rebased contactForm) str
 
 // changeActor is who makes a change, as the audit trail names them.
 func (a *App) changeActor(c echo.Context) change.Actor {
-	who, _ := Actor(c)
+	who, _ := web.Actor(c)
 	return change.Actor{Email: who.Email, Name: who.Name, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 }

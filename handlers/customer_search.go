@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +35,7 @@ const summaryConcurrency = 4
 // ID that matches exactly goes straight to that customer.
 func (a *App) customerSearch(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
-	page, err := PageParam(c)
+	page, err := web.PageParam(c)
 	if err != nil {
 		return err
 	}
@@ -131,7 +133,7 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 		return a.Render(c, http.StatusServiceUnavailable, views.Search(m))
 	}
 	if err != nil {
-		return Unreadable("The search index", err)
+		return web.Unreadable("The search index", err)
 	}
 	// One match is opened at once: the next step is on its page. A name
 	// only close to the words typed is shown first, not opened.
@@ -175,11 +177,11 @@ func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
 	}
 	if l := r.Location; l != nil {
 		loc := client.Location{ID: l.ID, Name: l.Name, Address: l.Address}
-		text := LocationName(loc)
+		text := web.LocationName(loc)
 		if a := loc.Address.String(); a != "" && !strings.Contains(text, a) {
 			text += " (" + a + ")"
 		}
-		link.Location = &views.LocationMatch{ID: l.ID, URL: LocationURL(l.ID), Text: []views.Segment{{Text: text}}}
+		link.Location = &views.LocationMatch{ID: l.ID, URL: web.LocationURL(l.ID), Text: []views.Segment{{Text: text}}}
 		if r.Contact == nil && (r.Field == "name" || r.Field == "address") {
 			link.Location.Text = markWords(text, q.Words)
 		}
@@ -216,11 +218,11 @@ func matchedURL(r index.Result) string {
 
 // resultOwner is whose page a result opens: the location that matched,
 // else the customer.
-func resultOwner(r index.Result) Owner {
+func resultOwner(r index.Result) web.Owner {
 	if r.Location != nil {
-		return Owner{Owner: client.LocationOwner(r.Customer.ID, r.Location.ID)}
+		return web.Owner{Owner: client.LocationOwner(r.Customer.ID, r.Location.ID)}
 	}
-	return Owner{Owner: client.CustomerOwner(r.Customer.ID)}
+	return web.Owner{Owner: client.CustomerOwner(r.Customer.ID)}
 }
 
 // searchLive asks ServiceTitan, as before the index existed: names, phone
@@ -231,16 +233,16 @@ func (a *App) searchLive(c echo.Context, m views.SearchPage, q string, page int)
 	ctx := c.Request().Context()
 	result, err := a.ST.SearchCustomers(ctx, query)
 	if err != nil {
-		return UpstreamError(err, "search")
+		return web.UpstreamError(err, "search")
 	}
 	if len(query.IDs) == 1 && len(result.Data) == 1 && page == 1 {
-		return a.Redirect(c, CustomerURL(result.Data[0].ID))
+		return a.Redirect(c, web.CustomerURL(result.Data[0].ID))
 	}
 	if len(result.Data) == 0 && len(query.IDs) == 1 {
 		// Digits that are not an id may be part of a phone number.
 		query = client.CustomerQuery{Phone: q, Page: page, PageSize: searchPageSize}
 		if result, err = a.ST.SearchCustomers(ctx, query); err != nil {
-			return UpstreamError(err, "search")
+			return web.UpstreamError(err, "search")
 		}
 	}
 
@@ -289,7 +291,7 @@ func (a *App) resultLinks(ctx context.Context, customers []client.Customer) []vi
 	var g errgroup.Group
 	g.SetLimit(summaryConcurrency)
 	for i, cu := range customers {
-		links[i] = views.CustomerLink{ID: cu.ID, URL: CustomerURL(cu.ID), Name: cu.Name, Address: cu.Address.String()}
+		links[i] = views.CustomerLink{ID: cu.ID, URL: web.CustomerURL(cu.ID), Name: cu.Name, Address: cu.Address.String()}
 		g.Go(func() error {
 			contacts, err := a.ST.ListContacts(ctx, cu.ID)
 			if err != nil {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -19,23 +21,23 @@ import (
 // service locations with their contacts, and remembers the customer among
 // this person's recently opened ones.
 func (a *App) customerShow(c echo.Context) error {
-	id, err := PathID(c, "id", "customer")
+	id, err := web.PathID(c, "id", "customer")
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	customer, err := a.ST.GetCustomer(ctx, id)
 	if err != nil {
-		return UpstreamError(err, fmt.Sprintf("customer with ID %d", id))
+		return web.UpstreamError(err, fmt.Sprintf("customer with ID %d", id))
 	}
 	contacts, err := a.ST.ListContacts(ctx, id)
 	if err != nil {
-		return UpstreamError(err, fmt.Sprintf("contact list for %s", customer.Name))
+		return web.UpstreamError(err, fmt.Sprintf("contact list for %s", customer.Name))
 	}
 
 	a.RememberCustomer(c, customer.ID)
 	a.Names.Put(customer.ID, customer.Name)
-	ow := Owner{Owner: client.CustomerOwner(customer.ID), Name: customer.Name, CustomerName: customer.Name}
+	ow := web.Owner{Owner: client.CustomerOwner(customer.ID), Name: customer.Name, CustomerName: customer.Name}
 	m := views.CustomerPage{
 		Layout:     a.Layout(c, customer.Name),
 		ID:         customer.ID,
@@ -44,7 +46,7 @@ func (a *App) customerShow(c echo.Context) error {
 		Active:     customer.Active,
 		BackURL:    "/",
 		AddURL:     ow.URL() + "/contacts/new",
-		HistoryURL: AuditURLOf(ow),
+		HistoryURL: web.AuditURLOf(ow),
 		Undo:       a.undoForm(c, ow),
 	}
 	if m.Undo != nil {
@@ -62,7 +64,7 @@ const foldedAfter = 10
 // contactRows are an owner's contacts as its page lists them: the one a
 // search matched (?contact=) marked, and the next step's focus on it,
 // else on the first (after a removal the Undo has it instead).
-func (a *App) contactRows(c echo.Context, ow Owner, contacts []client.Contact, m views.CustomerPage) []views.ContactRow {
+func (a *App) contactRows(c echo.Context, ow web.Owner, contacts []client.Contact, m views.CustomerPage) []views.ContactRow {
 	matched := matchedContact(c, contacts)
 	var rows []views.ContactRow
 	for i, ct := range contacts {
@@ -98,8 +100,8 @@ func (a *App) locationSections(ctx context.Context, customer client.Customer) ([
 	g.SetLimit(summaryConcurrency)
 	for i, loc := range locations {
 		a.Locations.Put(loc.ID, loc)
-		ow := Owner{Owner: client.LocationOwner(customer.ID, loc.ID), Name: LocationName(loc), CustomerName: customer.Name}
-		sections[i] = views.LocationSection{ID: loc.ID, Name: LocationName(loc), Address: loc.Address.String(), Active: loc.Active,
+		ow := web.Owner{Owner: client.LocationOwner(customer.ID, loc.ID), Name: web.LocationName(loc), CustomerName: customer.Name}
+		sections[i] = views.LocationSection{ID: loc.ID, Name: web.LocationName(loc), Address: loc.Address.String(), Active: loc.Active,
 			URL: ow.URL(), AddURL: ow.URL() + "/contacts/new", Unread: i >= locationsShown}
 		if i >= locationsShown {
 			continue
@@ -152,7 +154,7 @@ func matchedContact(c echo.Context, contacts []client.Contact) int64 {
 
 // undoForm offers to undo the removal just made from this owner's
 // contacts, read from the audit trail; nil when there is none.
-func (a *App) undoForm(c echo.Context, ow Owner) *views.UndoForm {
+func (a *App) undoForm(c echo.Context, ow web.Owner) *views.UndoForm {
 	id, ok := a.TakeRemoval(c)
 	if !ok {
 		return nil
@@ -171,9 +173,9 @@ func (a *App) undoForm(c echo.Context, ow Owner) *views.UndoForm {
 			value = ch.Before
 		}
 	}
-	token, _ := c.Get(CSRFContextKey).(string)
+	token, _ := c.Get(web.CSRFContextKey).(string)
 	return &views.UndoForm{
-		Action: ow.URL() + "/contacts/undo", CSRFField: CSRFField, CSRFToken: token,
-		Removal: id, Nonce: NewNonce(), What: typ.Label() + " " + a.DisplayValue(typ, value), ContactID: e.ContactID,
+		Action: ow.URL() + "/contacts/undo", CSRFField: web.CSRFField, CSRFToken: token,
+		Removal: id, Nonce: web.NewNonce(), What: typ.Label() + " " + a.DisplayValue(typ, value), ContactID: e.ContactID,
 	}
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"net/url"
 	"strings"
 	"testing"
@@ -29,7 +31,7 @@ func FuzzContactForm(f *testing.F) {
 		values, _ := url.ParseQuery(body)
 		form := parseContactForm(values)
 		value, errs := change.Check(form.Fields, form.Opened, "US")
-		_ = withErrors(form.view(Owner{Owner: client.CustomerOwner(1)}, 2, "Ada"), errs)
+		_ = withErrors(form.view(web.Owner{Owner: client.CustomerOwner(1)}, 2, "Ada"), errs)
 		if !errs.Empty() {
 			return
 		}
@@ -70,7 +72,7 @@ func FuzzErrorMapping(f *testing.F) {
 		}
 		form := formFromContact(client.Contact{Type: client.ContactEmail, Preferences: loaded})
 		apiErr := &client.APIError{StatusCode: 400, Errors: map[string][]string{key: {msg, msg + "!"}}}
-		m := withErrors(form.view(Owner{Owner: client.CustomerOwner(1)}, 2, "Ada"), change.PlaceErrors(apiErr))
+		m := withErrors(form.view(web.Owner{Owner: client.CustomerOwner(1)}, 2, "Ada"), change.PlaceErrors(apiErr))
 		if len(m.Summary) != 2 {
 			t.Fatalf("key %q: %d summary lines, want 2", key, len(m.Summary))
 		}

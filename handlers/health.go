@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"context"
 	"net/http"
 	"sync"
@@ -21,7 +23,7 @@ func (a *App) readyz(c echo.Context) error {
 	body := map[string]string{"status": "ready", "token": "ok", "audit": "ok", "version": a.Version}
 	status := http.StatusOK
 	if err := a.ready.check(c.Request().Context(), a.ST.CheckToken); err != nil {
-		status, body["status"], body["token"] = http.StatusServiceUnavailable, "unavailable", Describe(err, "token").Title
+		status, body["status"], body["token"] = http.StatusServiceUnavailable, "unavailable", web.Describe(err, "token").Title
 	}
 	if a.audit == nil {
 		body["audit"] = "off"

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"fmt"
 	"net/http"
 
@@ -42,7 +44,7 @@ func (a *App) recentLinks(c echo.Context) []views.CustomerLink {
 		if !ok {
 			name = fmt.Sprintf("Customer %d", id)
 		}
-		out = append(out, views.CustomerLink{ID: id, URL: CustomerURL(id), Name: name})
+		out = append(out, views.CustomerLink{ID: id, URL: web.CustomerURL(id), Name: name})
 	}
 	return out
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"fmt"
 	"net/http"
 	"net/url"
@@ -60,7 +62,7 @@ func (a *App) hygieneReport(c echo.Context) error {
 	}
 	rep, err := a.hygiene.ReadFiltered(c.Request().Context(), pages, filters)
 	if err != nil {
-		return Unreadable("The hygiene report", err)
+		return web.Unreadable("The hygiene report", err)
 	}
 	m := views.HygienePage{Layout: a.Layout(c, "Contact hygiene"), Unchecked: rep.Counts.Unchecked,
 		IndexNote: a.indexNote(c, "The search index is behind ServiceTitan just now: the latest changes may not show yet.",
@@ -104,11 +106,11 @@ func hygieneSectionParam(c echo.Context, need bool) (hygiene.Section, int, error
 	}
 	s, ok := hygiene.ParseSection(raw)
 	if !ok {
-		return "", 0, FailPage(http.StatusNotFound, "Not found",
+		return "", 0, web.FailPage(http.StatusNotFound, "Not found",
 			"The hygiene report has no such section. Its sections are placeholder-phone, placeholder-email, invalid, shared and unreachable.",
 			fmt.Errorf("no hygiene section %q", raw))
 	}
-	page, err := PageParam(c)
+	page, err := web.PageParam(c)
 	return s, page, err
 }
 
@@ -160,9 +162,9 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter s
 	}
 	shared := ""
 	for _, r := range l.Rows {
-		ow := OwnerOfEntry(r.CustomerID, r.LocationID)
+		ow := web.OwnerOfEntry(r.CustomerID, r.LocationID)
 		row := views.HygieneRow{Section: string(r.Section), CustomerID: r.CustomerID, ContactID: r.ContactID,
-			Customer: r.CustomerName, CustomerURL: CustomerURL(r.CustomerID), Inactive: !r.CustomerActive, Why: r.Why,
+			Customer: r.CustomerName, CustomerURL: web.CustomerURL(r.CustomerID), Inactive: !r.CustomerActive, Why: r.Why,
 			LocationID: r.LocationID, Location: r.LocationName, LocationURL: ow.URL()}
 		if row.Customer == "" {
 			row.Customer = fmt.Sprintf("Customer %d", r.CustomerID)
@@ -198,7 +200,7 @@ func (a *App) hygieneCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.StreamCSV(c, CSVDownload{Name: "hygiene", File: "hygiene-" + string(s) + ".csv", Header: hygieneCSVHeader,
+	return a.StreamCSV(c, web.CSVDownload{Name: "hygiene", File: "hygiene-" + string(s) + ".csv", Header: hygieneCSVHeader,
 		Unreadable: "The hygiene report cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
 			return a.hygiene.Each(c.Request().Context(), s, func(r hygiene.Row) error {

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"cmp"
 	"errors"
 	"fmt"
@@ -53,7 +55,7 @@ func (a *App) picks(c echo.Context, rows []hygiene.Row) ([]views.BulkPick, error
 	out := make([]views.BulkPick, 0, len(rows))
 	for _, r := range rows {
 		p := views.BulkPick{Key: fmt.Sprintf("%d-%d", r.ContactID, r.CustomerID), Customer: r.CustomerName,
-			CustomerURL: CustomerURL(r.CustomerID), Type: r.Type.Label(), Value: a.DisplayValue(r.Type, r.Value), Memo: r.Memo, Checked: true}
+			CustomerURL: web.CustomerURL(r.CustomerID), Type: r.Type.Label(), Value: a.DisplayValue(r.Type, r.Value), Memo: r.Memo, Checked: true}
 		held, gone := reach[r.CustomerID], listed[r.CustomerID]
 		switch {
 		case r.LocationID != 0:
@@ -93,7 +95,7 @@ func pickedList(picked []string) (list string, ok bool) {
 func (a *App) hygieneBulkForm(c echo.Context, raw string) (views.BulkForm, error) {
 	s, ok := hygiene.ParseSection(raw)
 	if !ok {
-		return views.BulkForm{}, FailPage(http.StatusNotFound, "Not found",
+		return views.BulkForm{}, web.FailPage(http.StatusNotFound, "Not found",
 			"The hygiene report has no such section. Open it from the report's Fix in bulk link.", fmt.Errorf("no hygiene section %q", raw))
 	}
 	form := views.BulkForm{ChooseAction: true}
@@ -112,14 +114,14 @@ func (a *App) hygieneBulkForm(c echo.Context, raw string) (views.BulkForm, error
 		return nil
 	})
 	if err != nil && !errors.Is(err, errListFull) {
-		return form, Unreadable("The hygiene report", err)
+		return form, web.Unreadable("The hygiene report", err)
 	}
 	if len(rows) == 0 {
 		form.Problems.Add("list", "#field-list", fmt.Sprintf("The hygiene report's %q section is empty now: there is nothing to fix.", title))
 		return form, nil
 	}
 	if form.Picks, err = a.picks(c, rows); err != nil {
-		return form, Unreadable("The hygiene report", err)
+		return form, web.Unreadable("The hygiene report", err)
 	}
 	form.Hygiene = string(s)
 	form.Source = fmt.Sprintf("From the hygiene report: the %d %s of %q, each ticked. Untick any contact to keep; the preview shows each one before anything changes.",

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"net/http"
 	"time"
 
@@ -18,7 +20,7 @@ func (a *App) indexStatus(c echo.Context) error {
 	}
 	st, err := a.index.Status(c.Request().Context(), 3*a.indexInterval)
 	if err != nil {
-		return Unreadable("The search index", err)
+		return web.Unreadable("The search index", err)
 	}
 	m.Backfilled = st.Complete()
 	m.Customers, m.Contacts, m.Total = st.Counts.Customers, st.Counts.Contacts, st.Total

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/handlers/web"
 )
 
 // net/http answers some requests itself, before any middleware: those
@@ -23,7 +23,7 @@ func TestAnswersTheFrameworkWritesCarrySecurityHeaders(t *testing.T) {
 	up := newUpstream(t)
 	app := up.appWith(t, time.Second, nil, nil).Config.Handler
 	srv := &http.Server{Handler: app, MaxHeaderBytes: 4 << 10, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(handlers.GuardListener(ln, handlers.SecurityHeaders("")))
+	go srv.Serve(web.GuardListener(ln, web.SecurityHeaders("")))
 	t.Cleanup(func() { srv.Close() })
 
 	tests := []struct {
@@ -53,7 +53,7 @@ func TestAnswersTheFrameworkWritesCarrySecurityHeaders(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
 			}
-			for name, want := range handlers.SecurityHeaders("") {
+			for name, want := range web.SecurityHeaders("") {
 				if got := resp.Header.Values(name); len(got) != 1 || got[0] != want[0] {
 					t.Errorf("%s = %q, want %q", name, got, want)
 				}
@@ -72,7 +72,7 @@ func TestPagesQuotingAFrameworkErrorAreNotRewritten(t *testing.T) {
 	}
 	up := newUpstream(t)
 	srv := &http.Server{Handler: up.appWith(t, time.Second, nil, nil).Config.Handler}
-	go srv.Serve(handlers.GuardListener(ln, handlers.SecurityHeaders("")))
+	go srv.Serve(web.GuardListener(ln, web.SecurityHeaders("")))
 	t.Cleanup(func() { srv.Close() })
 	for _, quoted := range []string{
 		"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request",

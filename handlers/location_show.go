@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"github.com/contactdesk/contactdesk/handlers/web"
+
 	"cmp"
 	"net/http"
 
@@ -13,7 +15,7 @@ import (
 // as the customer page shows a customer's: the same table, links, Add
 // contact and Undo.
 func (a *App) locationShow(c echo.Context) error {
-	id, err := PathID(c, "id", "location")
+	id, err := web.PathID(c, "id", "location")
 	if err != nil {
 		return err
 	}
@@ -28,20 +30,20 @@ func (a *App) locationShow(c echo.Context) error {
 	}
 	contacts, err := a.ST.ListContactsOf(ctx, ow.Owner)
 	if err != nil {
-		return UpstreamError(err, "contact list for "+ow.Name)
+		return web.UpstreamError(err, "contact list for "+ow.Name)
 	}
 	a.RememberCustomer(c, ow.CustomerID)
-	name := cmp.Or(loc.Name, LocationName(loc))
+	name := cmp.Or(loc.Name, web.LocationName(loc))
 	m := views.CustomerPage{
 		Layout:  a.Layout(c, name+" · "+ow.CustomerName),
 		ID:      id,
 		Name:    name,
 		Address: loc.Address.String(),
 		Active:  loc.Active,
-		BackURL: CustomerURL(ow.CustomerID),
+		BackURL: web.CustomerURL(ow.CustomerID),
 		AddURL:  ow.URL() + "/contacts/new",
 		Undo:    a.undoForm(c, ow),
-		Of:      &views.OwnerLink{Name: ow.CustomerName, URL: CustomerURL(ow.CustomerID)},
+		Of:      &views.OwnerLink{Name: ow.CustomerName, URL: web.CustomerURL(ow.CustomerID)},
 	}
 	m.Contacts = a.contactRows(c, ow, contacts, m)
 	return a.Render(c, http.StatusOK, views.Customer(m))

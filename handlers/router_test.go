@@ -18,6 +18,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/handlers/web"
 )
 
 // upstream is the ServiceTitan sandbox as the handler tests use it: one
@@ -210,7 +211,7 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 	cfg := handlers.Config{
 		ServiceTitan: st,
 		Audit:        openAudit(t),
-		Sessions:     handlers.NewSessionStore(handlers.SessionOptions{Secret: []byte(sessionSecret), MaxAge: 3600}),
+		Sessions:     web.NewSessionStore(web.SessionOptions{Secret: []byte(sessionSecret), MaxAge: 3600}),
 		DisplayTZ:    tz,
 		PhoneRegion:  "US",
 		Version:      "test",
@@ -244,7 +245,7 @@ func newChanges(t *testing.T, cfg handlers.Config, caches ...change.Cache) *chan
 }
 
 // saveRecorder passes the metrics on when they count changes too.
-func saveRecorder(r handlers.Recorder) change.Recorder {
+func saveRecorder(r web.Recorder) change.Recorder {
 	if saves, ok := r.(change.Recorder); ok {
 		return saves
 	}

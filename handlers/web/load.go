@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // loadContact reads a contact of its owner (named already, by pageOwner),
 // as the record page and the edit form show it, and returns the owner's
 // name with it.
-func (a *App) LoadContact(c echo.Context, ow Owner, contactID int64) (string, client.Contact, error) {
+func (a *Web) LoadContact(c echo.Context, ow Owner, contactID int64) (string, client.Contact, error) {
 	name := ow.Name
 	contact, err := a.ST.GetContactOf(c.Request().Context(), ow.Owner, contactID)
 	if err != nil {
@@ -23,11 +23,11 @@ func (a *App) LoadContact(c echo.Context, ow Owner, contactID int64) (string, cl
 
 // customerName is the customer's name as ServiceTitan has it, from a cache
 // of a few minutes (the customer page refreshes it) or a read.
-func (a *App) customerName(c echo.Context, customerID int64) (string, error) {
+func (a *Web) customerName(c echo.Context, customerID int64) (string, error) {
 	return a.customerNameCtx(c.Request().Context(), customerID)
 }
 
-func (a *App) customerNameCtx(ctx context.Context, customerID int64) (string, error) {
+func (a *Web) customerNameCtx(ctx context.Context, customerID int64) (string, error) {
 	if name, ok := a.Names.Get(customerID); ok {
 		return name, nil
 	}

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"crypto/subtle"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/metrics"
 )
 
@@ -27,7 +28,7 @@ var crossOrigin = http.NewCrossOriginProtection()
 // cross-origin check (Sec-Fetch-Site, then Origin against Host) and a
 // per-session token in a hidden form field. Echo's CSRF middleware is not
 // used because it skips the token whenever Sec-Fetch-Site is present.
-func (a *App) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *Web) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if err := crossOrigin.Check(r); err != nil {
@@ -73,7 +74,7 @@ func (a *App) CSRF(next echo.HandlerFunc) echo.HandlerFunc {
 
 // multipartMemory is how much of a multipart form (a bulk list upload)
 // is held in memory; the route's body limit keeps the rest small too.
-const multipartMemory = uploadLimit
+const multipartMemory = UploadLimit
 
 // parseForm reads a posted form, URL-encoded or multipart (a file upload).
 func parseForm(r *http.Request) error {
@@ -111,7 +112,7 @@ func SecurityHeaders(ssoOrigin string) http.Header {
 }
 
 // securityHeaders sets the headers every response carries.
-func (a *App) SecurityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *Web) SecurityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		for k, v := range a.Headers {
@@ -125,7 +126,7 @@ func (a *App) SecurityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // logRequests writes one JSON line per request.
-func (a *App) LogRequests(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *Web) LogRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
@@ -167,7 +168,7 @@ func (a *App) LogRequests(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // recoverPanics turns a panic into a 500 page and a log line with the cause.
-func (a *App) RecoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *Web) RecoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -186,7 +187,7 @@ var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // untrustedRequestIDs drops an X-Request-Id that does not come from a
 // trusted proxy or does not look like an id, so the request id in logs and
 // the audit trail is always ours or the proxy's.
-func (a *App) UntrustedRequestIDs(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *Web) UntrustedRequestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if id := r.Header.Get(echo.HeaderXRequestID); id != "" && (!a.Proxies.Trusts(r) || !requestIDPattern.MatchString(id)) {
@@ -195,3 +196,6 @@ func (a *App) UntrustedRequestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// UploadLimit is the largest body POST /bulk/preview takes.
+const UploadLimit = bulk.MaxBytes + 1<<20

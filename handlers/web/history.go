@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"cmp"
@@ -55,7 +55,7 @@ func FieldLabel(field string) string {
 
 // historyViews shows entries; names name their customers and contacts
 // (the contact page, which shows one contact, passes none).
-func (a *App) HistoryViews(entries []audit.Entry, names EntryNames) []views.HistoryEntry {
+func (a *Web) HistoryViews(entries []audit.Entry, names EntryNames) []views.HistoryEntry {
 	out := make([]views.HistoryEntry, 0, len(entries))
 	for _, e := range entries {
 		h := views.HistoryEntry{
@@ -115,7 +115,7 @@ func OutcomeLabel(e audit.Entry) string {
 
 // plainValue shows a recorded value as the record page does: flags as
 // On or Off, numbers formatted, types by their label.
-func (a *App) PlainValue(field, v string) string {
+func (a *Web) PlainValue(field, v string) string {
 	switch {
 	case v == "":
 		return v
@@ -147,7 +147,7 @@ type EntryNames struct {
 }
 
 // contactText is a contact as lists show it: "Mobile (217) 555-0177".
-func (a *App) ContactText(kind, value string) string {
+func (a *Web) ContactText(kind, value string) string {
 	t := client.ContactType(kind)
 	return t.Label() + " " + a.DisplayValue(t, value)
 }

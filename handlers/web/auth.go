@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ const identityKey = "identity"
 // authenticate puts the signed-in person on every request of the routes
 // that need one. Identity comes only from the configured trusted source;
 // there is no anonymous fallback.
-func (a *App) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *Web) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := a.Identity.Identify(c.Request().Context(), c.Request())
 		switch {
@@ -45,7 +45,7 @@ func Actor(c echo.Context) (identity.Identity, bool) {
 // isHTTPS reports whether the browser reached us over HTTPS: directly, or
 // through a trusted proxy that says so. X-Forwarded-Proto from anyone else
 // is ignored.
-func (a *App) isHTTPS(r *http.Request) bool {
+func (a *Web) isHTTPS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type CSVDownload struct {
 // first bytes have gone cannot change the status: it is logged and the
 // connection is cut, so the download fails instead of ending as if the
 // file were complete.
-func (a *App) StreamCSV(c echo.Context, d CSVDownload, each func(write func(...[]string) error) error) error {
+func (a *Web) StreamCSV(c echo.Context, d CSVDownload, each func(write func(...[]string) error) error) error {
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	res.Header().Set("Content-Disposition", `attachment; filename="`+d.File+`"`)

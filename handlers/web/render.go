@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // render writes a component with the given status. It renders into a
 // buffer first, so a failing component never leaves half a page, and saves
 // the session before the headers go out.
-func (a *App) Render(c echo.Context, status int, comp templ.Component) error {
+func (a *Web) Render(c echo.Context, status int, comp templ.Component) error {
 	var buf bytes.Buffer
 	// Rendering is quick and local; an expired request deadline (the error
 	// page is rendered after ContextTimeout has cancelled it) must not stop it.
@@ -29,13 +29,13 @@ func (a *App) Render(c echo.Context, status int, comp templ.Component) error {
 }
 
 // redirect answers 303 See Other (post/redirect/get), saving the session.
-func (a *App) Redirect(c echo.Context, url string) error {
+func (a *Web) Redirect(c echo.Context, url string) error {
 	a.saveSession(c)
 	return c.Redirect(http.StatusSeeOther, url)
 }
 
 // layout fills what every page needs, taking one-time messages.
-func (a *App) Layout(c echo.Context, title string) views.Layout {
+func (a *Web) Layout(c echo.Context, title string) views.Layout {
 	user := ""
 	if id, ok := Actor(c); ok {
 		user = id.Display()

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func isLocationPath(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/
 // pageOwner reads the owner of a contact URL (its :id) and names it: a
 // location is read from ServiceTitan (or a cache of a few minutes) for its
 // customer, since its contacts' URLs do not carry it.
-func (a *App) PageOwner(c echo.Context) (Owner, error) {
+func (a *Web) PageOwner(c echo.Context) (Owner, error) {
 	what := a.ownerKind(c)
 	id, err := PathID(c, "id", what)
 	if err != nil {
@@ -84,7 +84,7 @@ func (a *App) PageOwner(c echo.Context) (Owner, error) {
 
 // ownerAndContact reads a contact URL's owner and contact id.
 // Both ids are checked before anything is read.
-func (a *App) OwnerAndContact(c echo.Context) (Owner, int64, error) {
+func (a *Web) OwnerAndContact(c echo.Context) (Owner, int64, error) {
 	if _, err := PathID(c, "id", a.ownerKind(c)); err != nil {
 		return Owner{}, 0, err
 	}
@@ -97,7 +97,7 @@ func (a *App) OwnerAndContact(c echo.Context) (Owner, int64, error) {
 }
 
 // ownerKind is what a contact URL's :id names: "customer" or "location".
-func (a *App) ownerKind(c echo.Context) string {
+func (a *Web) ownerKind(c echo.Context) string {
 	if isLocationPath(c) {
 		return "location"
 	}
@@ -105,7 +105,7 @@ func (a *App) ownerKind(c echo.Context) string {
 }
 
 // locationOwner is a location as the owner of its contacts.
-func (a *App) LocationOwner(ctx context.Context, id int64) (Owner, error) {
+func (a *Web) LocationOwner(ctx context.Context, id int64) (Owner, error) {
 	loc, err := a.Location(ctx, id)
 	if err != nil {
 		return Owner{}, err
@@ -118,7 +118,7 @@ func (a *App) LocationOwner(ctx context.Context, id int64) (Owner, error) {
 }
 
 // location reads a location from a cache of a few minutes or ServiceTitan.
-func (a *App) Location(ctx context.Context, id int64) (client.Location, error) {
+func (a *Web) Location(ctx context.Context, id int64) (client.Location, error) {
 	if loc, ok := a.Locations.Get(id); ok {
 		return loc, nil
 	}

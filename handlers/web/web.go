@@ -1,4 +1,10 @@
-package handlers
+// Package web holds what every page of the app shares: the ServiceTitan
+// client's reads every page makes (owners, names), sessions and their
+// flash messages, CSRF, identity, the middleware, rendering, the central
+// HTML error handler and its one error-page constructor (FailPage), CSV
+// downloads and the History's view of audit entries. The features'
+// handlers (handlers/contacts, handlers/search, ...) embed a *Web.
+package web
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 // aside runs f in its own goroutine and returns a function that waits for
 // its result. A handler uses it to overlap two waits that do not depend on

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"crypto/hkdf"
@@ -128,7 +128,7 @@ func deriveKeys(secret []byte) [][]byte {
 // (tampered, old keys, expired) silently starts a fresh session. Over HTTPS
 // the cookie is Secure and named with the __Host- prefix, which browsers
 // only accept from a secure origin, for the whole host.
-func (a *App) session(c echo.Context) *sessions.Session {
+func (a *Web) session(c echo.Context) *sessions.Session {
 	name := sessionName
 	https := a.SecureCookies || a.isHTTPS(c.Request())
 	if https {
@@ -154,7 +154,7 @@ func changedSession(c echo.Context) { c.Set(sessionDirtyKey, true) }
 
 // saveSession writes the session cookie if it changed; call before the
 // response starts.
-func (a *App) saveSession(c echo.Context) {
+func (a *Web) saveSession(c echo.Context) {
 	if dirty, _ := c.Get(sessionDirtyKey).(bool); !dirty {
 		return
 	}
@@ -173,7 +173,7 @@ func (a *App) saveSession(c echo.Context) {
 }
 
 // csrfToken returns the session's CSRF token, creating it if needed.
-func (a *App) CSRFToken(c echo.Context) string {
+func (a *Web) CSRFToken(c echo.Context) string {
 	s := a.session(c)
 	if t, ok := s.Values[sessCSRF].(string); ok && t != "" {
 		return t
@@ -187,13 +187,13 @@ func (a *App) CSRFToken(c echo.Context) string {
 }
 
 // addFlash queues a one-time message for the next page.
-func (a *App) AddFlash(c echo.Context, key, msg string) {
+func (a *Web) AddFlash(c echo.Context, key, msg string) {
 	a.session(c).AddFlash(msg, key)
 	changedSession(c)
 }
 
 // takeFlash returns and clears the queued message.
-func (a *App) takeFlash(c echo.Context, key string) string {
+func (a *Web) takeFlash(c echo.Context, key string) string {
 	flashes := a.session(c).Flashes(key)
 	if len(flashes) > 0 {
 		changedSession(c)
@@ -211,7 +211,7 @@ const maxRecent = 6
 
 // recentCustomers are the ids of the customers this person opened, newest
 // first.
-func (a *App) RecentCustomers(c echo.Context) []int64 {
+func (a *Web) RecentCustomers(c echo.Context) []int64 {
 	raw, _ := a.session(c).Values[sessRecent].(string)
 	var out []int64
 	for _, part := range strings.Split(raw, ",") {
@@ -222,7 +222,7 @@ func (a *App) RecentCustomers(c echo.Context) []int64 {
 	return out
 }
 
-func (a *App) RememberCustomer(c echo.Context, id int64) {
+func (a *Web) RememberCustomer(c echo.Context, id int64) {
 	recent := a.RecentCustomers(c)
 	if len(recent) > 0 && recent[0] == id {
 		return // already first: nothing to write
@@ -242,14 +242,14 @@ func (a *App) RememberCustomer(c echo.Context, id int64) {
 
 // keepWritten notes, for the next page, which contact was just saved: the
 // record page then shows it as ServiceTitan answered the save.
-func (a *App) KeepWritten(c echo.Context, ow Owner, contactID int64) {
+func (a *Web) KeepWritten(c echo.Context, ow Owner, contactID int64) {
 	a.session(c).Values[sessWritten] = writtenKey(ow, contactID)
 	changedSession(c)
 }
 
 // keepRemoval notes, for the customer page, the removal just made: it
 // offers to undo it, and the Undo takes no other.
-func (a *App) KeepRemoval(c echo.Context, auditID int64) {
+func (a *Web) KeepRemoval(c echo.Context, auditID int64) {
 	id := strconv.FormatInt(auditID, 10)
 	a.session(c).Values[sessRemoval] = id
 	a.session(c).Values[sessUndoable] = id
@@ -259,14 +259,14 @@ func (a *App) KeepRemoval(c echo.Context, auditID int64) {
 // undoable is the removal this session made last (0: none): the one its
 // Undo may bring back. It stays until the next removal, so a repeated post
 // of the Undo form gets its first outcome.
-func (a *App) Undoable(c echo.Context) int64 {
+func (a *Web) Undoable(c echo.Context) int64 {
 	raw, _ := a.session(c).Values[sessUndoable].(string)
 	id, _ := strconv.ParseInt(raw, 10, 64)
 	return id
 }
 
 // takeRemoval returns the removal just made, if any, and forgets it.
-func (a *App) TakeRemoval(c echo.Context) (int64, bool) {
+func (a *Web) TakeRemoval(c echo.Context) (int64, bool) {
 	sess := a.session(c)
 	raw, _ := sess.Values[sessRemoval].(string)
 	if raw == "" {
@@ -280,7 +280,7 @@ func (a *App) TakeRemoval(c echo.Context) (int64, bool) {
 
 // takeWritten reports whether the contact is the one just saved, and
 // forgets it.
-func (a *App) TakeWritten(c echo.Context, ow Owner, contactID int64) bool {
+func (a *Web) TakeWritten(c echo.Context, ow Owner, contactID int64) bool {
 	sess := a.session(c)
 	key, _ := sess.Values[sessWritten].(string)
 	if key == "" {
@@ -294,7 +294,7 @@ func (a *App) TakeWritten(c echo.Context, ow Owner, contactID int64) bool {
 // bindToIdentity starts a fresh session when a different person signs in
 // on the same browser (a shared office PC), so nothing of the previous
 // person's session carries over.
-func (a *App) bindToIdentity(c echo.Context, email string) {
+func (a *Web) bindToIdentity(c echo.Context, email string) {
 	s := a.session(c)
 	if who, _ := s.Values[sessWho].(string); who != email {
 		for k := range s.Values {
@@ -308,7 +308,7 @@ func (a *App) bindToIdentity(c echo.Context, email string) {
 // rememberHygienePlace keeps the hygiene report's page just read and the
 // contacts it lists: one of them fixed, the page it is on links back
 // ("Fixed — next"). A page of a hundred contacts' ids at most.
-func (a *App) RememberHygienePlace(c echo.Context, place string, contacts []int64) {
+func (a *Web) RememberHygienePlace(c echo.Context, place string, contacts []int64) {
 	if !strings.HasPrefix(place, "/hygiene") || len(place) > 600 {
 		return
 	}
@@ -327,7 +327,7 @@ func (a *App) RememberHygienePlace(c echo.Context, place string, contacts []int6
 // hygieneNext is the hygiene report's page a contact was listed on when
 // this person last read it, to go back to once it is fixed; "" when it
 // was not on it.
-func (a *App) HygieneNext(c echo.Context, contactID int64) string {
+func (a *Web) HygieneNext(c echo.Context, contactID int64) string {
 	raw, _ := a.session(c).Values[sessHygiene].(string)
 	place, ids, ok := strings.Cut(raw, "|")
 	if !ok || !strings.HasPrefix(place, "/hygiene") {

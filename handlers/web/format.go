@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ const isoMillis = "2006-01-02T15:04:05.999Z07:00"
 // displayTime is how people read a time: local to the office, zone named.
 const displayTime = "Jan 2, 2006, 3:04 PM MST"
 
-func (a *App) TimeView(t time.Time) views.Time {
+func (a *Web) TimeView(t time.Time) views.Time {
 	if t.IsZero() {
 		return views.Time{}
 	}
@@ -33,7 +33,7 @@ func isoTime(t time.Time) string {
 
 // displayValue formats a phone number for people ("(217) 555-0177") and
 // leaves anything else as stored.
-func (a *App) DisplayValue(t client.ContactType, value string) string {
+func (a *Web) DisplayValue(t client.ContactType, value string) string {
 	if !t.IsPhoneNumber() {
 		return value
 	}
@@ -45,7 +45,7 @@ func (a *App) DisplayValue(t client.ContactType, value string) string {
 	return shown
 }
 
-func (a *App) formatPhone(value string) string {
+func (a *Web) formatPhone(value string) string {
 	num, err := phonenumbers.Parse(value, a.Region)
 	if err != nil {
 		return value
@@ -78,7 +78,7 @@ func ContactURL(customerID, contactID int64) string {
 	return fmt.Sprintf("/customers/%d/contacts/%d", customerID, contactID)
 }
 
-func (a *App) ContactRow(ow Owner, ct client.Contact) views.ContactRow {
+func (a *Web) ContactRow(ow Owner, ct client.Contact) views.ContactRow {
 	return views.ContactRow{
 		ID:         ct.ID,
 		TypeLabel:  ct.Type.Label(),
@@ -99,7 +99,7 @@ func (a *App) ContactRow(ow Owner, ct client.Contact) views.ContactRow {
 // statement flags shows them among its preferences, and its legacy
 // combined flag apart (combined), explained once: three rows that may
 // disagree would say nothing clear.
-func (a *App) RecordFields(ct client.Contact) (fields, prefs []views.RecordField, combined *views.RecordField) {
+func (a *Web) RecordFields(ct client.Contact) (fields, prefs []views.RecordField, combined *views.RecordField) {
 	fields = []views.RecordField{
 		{Label: "Contact ID", Field: "id", Raw: strconv.FormatInt(ct.ID, 10), Text: strconv.FormatInt(ct.ID, 10)},
 		{Label: "Type", Field: "type", Raw: string(ct.Type), Text: ct.Type.Label()},
@@ -168,7 +168,7 @@ func doNotTextHint(v bool) string {
 
 // contactSummary is a one-line digest of a customer's contacts for search
 // results.
-func (a *App) ContactSummary(contacts []client.Contact) string {
+func (a *Web) ContactSummary(contacts []client.Contact) string {
 	const shown = 2
 	var parts []string
 	for i, ct := range contacts {

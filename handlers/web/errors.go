@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"errors"
@@ -61,7 +61,7 @@ func (e *pageError) Unwrap() error { return e.cause }
 // renders an HTML page with a safe message. Our own pages come as
 // pageErrors; Echo's HTTPError only for what Echo answers itself (no such
 // route, a method the route does not take, a body over the limit).
-func (a *App) HandleError(err error, c echo.Context) {
+func (a *Web) HandleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
