@@ -4,8 +4,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"cmp"
 	"context"
 	"errors"
@@ -23,6 +21,8 @@ import (
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/search"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/index"
@@ -119,6 +119,8 @@ type App struct {
 	bulkPolicy    identity.Policy
 	bulkOpen      bool
 	hygiene       *hygiene.Reporter
+	// notes word the index's state on the pages that read it.
+	notes web.IndexNotes
 	// previews holds a token per list being previewed (maxPreviews).
 	previews chan struct{}
 }
@@ -161,6 +163,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		hygiene:       cfg.Hygiene,
 		previews:      make(chan struct{}, maxPreviews),
 	}
+	a.notes = web.IndexNotes{Index: a.index, Interval: a.indexInterval, Log: a.Log}
 	if a.Metrics == nil {
 		a.Metrics = web.NoRecorder{}
 	}
@@ -210,8 +213,7 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	// Everything else needs a signed-in person, and every post a form token.
 	app := e.Group("", a.Authenticate, a.CSRF)
-	app.GET("/", a.home)
-	app.GET("/customers", a.customerSearch)
+	search.New(a.Web, cfg.ServiceTitan, cfg.Index, a.indexInterval, a.searchTimeout).Routes(app)
 	app.GET("/customers/:id", a.customerShow)
 	app.GET("/locations/:id", a.locationShow)
 	// A customer's contacts and a service location's: the same pages and
@@ -228,7 +230,6 @@ func New(cfg Config) (*echo.Echo, error) {
 		app.GET(o+web.RestoreTail, a.contactRestoreConfirm)
 		a.formPost(app, o+web.RestoreTail, a.contactRestore, a.contactRestoreStale)
 	}
-	app.GET("/index", a.indexStatus)
 	app.GET("/audit", a.auditList)
 	app.GET("/audit.csv", a.auditCSV)
 	if a.bulk != nil {

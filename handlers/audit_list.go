@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/bulk"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/views"
@@ -340,7 +339,7 @@ func (a *App) auditFilter(ctx context.Context, q auditQuery) (audit.Filter, stri
 	if _, err := strconv.ParseInt(name, 10, 64); err == nil || name == "" {
 		return q.filter(zone)
 	}
-	if problem := queryTooLong(name); problem != "" {
+	if problem := web.QueryTooLong(name); problem != "" {
 		return audit.Filter{}, "Customer: " + problem
 	}
 	q.Customer = ""
@@ -355,8 +354,8 @@ func (a *App) auditFilter(ctx context.Context, q auditQuery) (audit.Filter, stri
 	if query.Empty() {
 		return f, "Customer: type a customer ID, like 10000001, or a word of a name."
 	}
-	res, err := a.findInIndex(ctx, query, 1, maxCustomersNamed)
-	if errors.Is(err, errSearchTooLong) {
+	res, err := web.FindInIndex(ctx, a.index, a.searchTimeout, query, 1, maxCustomersNamed)
+	if errors.Is(err, web.ErrSearchTooLong) {
 		return f, "Customer: finding customers by that name took too long. Type more of the name, or a customer ID."
 	}
 	if err != nil {

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"bytes"
 	"context"
 	"net/http"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/views"
 )

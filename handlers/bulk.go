@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"cmp"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/views"
 )
 

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"cmp"
 	"fmt"
 	"math"
@@ -14,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/bulk"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/views"
 )

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"cmp"
 	"errors"
 	"fmt"
@@ -19,7 +17,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/client"
-	"github.com/contactdesk/contactdesk/index"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -339,47 +337,8 @@ func (a *App) previewIndexNote(c echo.Context, j bulk.Job) string {
 		}
 		return "The search index was still loading when this list was previewed, and still is: lines naming contacts it has not loaded yet match nothing and would be skipped. Preview the list again once the index is complete."
 	}
-	return a.indexNote(c, "The search index is behind ServiceTitan just now: contacts added in the last minutes may match nothing. Preview the list again in a few minutes to be sure.",
+	return a.notes.Note(c, "The search index is behind ServiceTitan just now: contacts added in the last minutes may match nothing. Preview the list again in a few minutes to be sure.",
 		"The search index is still loading (%s): lines for contacts it has not loaded yet match nothing. Preview the list again once the index is complete.")
-}
-
-// indexNote says behind when the index has fallen behind ServiceTitan,
-// loading (with the percentage loaded) while it is still loading, and
-// nothing when it is ready or cannot say.
-func (a *App) indexNote(c echo.Context, behind, loading string) string {
-	if a.index == nil {
-		return ""
-	}
-	ctx := c.Request().Context()
-	// Ready is quick; Status counts rows (a fifth of a second at a
-	// million contacts), needed only for the percentage.
-	if ready, err := a.index.Ready(ctx, 3*a.indexInterval); err == nil && ready {
-		return ""
-	}
-	st, err := a.index.Status(ctx, 3*a.indexInterval)
-	switch {
-	case err != nil:
-		a.Log.WarnContext(ctx, "index status unavailable", "error", err)
-		return ""
-	case st.Ready:
-		return ""
-	case st.Complete():
-		return behind
-	}
-	return fmt.Sprintf(loading, loadingWhat(st))
-}
-
-// loadingWhat says how far a loading index is: "41% of customers read;
-// their contacts next", "every customer read; contacts being read, 512340
-// so far".
-func loadingWhat(st index.Status) string {
-	if st.ContactFeed.Backfilled {
-		return fmt.Sprintf("every customer and contact read; service locations being read, %d so far", st.Counts.Locations)
-	}
-	if st.CustomerFeed.Backfilled {
-		return fmt.Sprintf("every customer read; contacts being read, %d so far", st.Counts.Contacts)
-	}
-	return fmt.Sprintf("%d%% of customers read; their contacts next", int(st.Progress()*100))
 }
 
 // bulkPreviewCSVHeader names the preview CSV's columns; new ones go last.

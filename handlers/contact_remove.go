@@ -1,14 +1,13 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/views"
 )
 

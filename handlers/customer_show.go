@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"context"
 	"fmt"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/views"
 )
 
@@ -97,7 +96,7 @@ func (a *App) locationSections(ctx context.Context, customer client.Customer) ([
 	slices.SortStableFunc(locations, func(x, y client.Location) int { return boolOrder(x.Active, y.Active) })
 	sections := make([]views.LocationSection, len(locations))
 	var g errgroup.Group
-	g.SetLimit(summaryConcurrency)
+	g.SetLimit(web.SummaryConcurrency)
 	for i, loc := range locations {
 		a.Locations.Put(loc.ID, loc)
 		ow := web.Owner{Owner: client.LocationOwner(customer.ID, loc.ID), Name: web.LocationName(loc), CustomerName: customer.Name}

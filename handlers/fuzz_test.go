@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"net/url"
 	"strings"
 	"testing"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
 )
 
 // FuzzContactForm posts arbitrary form bodies through parsing, validation

@@ -1,14 +1,14 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"context"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/handlers/web"
 )
 
 // healthz answers 200 while the process is up.

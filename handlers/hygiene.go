@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/hygiene"
 	"github.com/contactdesk/contactdesk/views"
 )
@@ -44,8 +43,8 @@ func (a *App) hygieneReport(c echo.Context) error {
 		return err
 	}
 	filter := strings.TrimSpace(c.QueryParam("q"))
-	if problem := queryTooLong(filter); problem != "" {
-		filter = string([]rune(filter)[:maxQuery])
+	if problem := web.QueryTooLong(filter); problem != "" {
+		filter = string([]rune(filter)[:web.MaxQuery])
 	}
 	if only != "" {
 		pages[only] = page
@@ -65,7 +64,7 @@ func (a *App) hygieneReport(c echo.Context) error {
 		return web.Unreadable("The hygiene report", err)
 	}
 	m := views.HygienePage{Layout: a.Layout(c, "Contact hygiene"), Unchecked: rep.Counts.Unchecked,
-		IndexNote: a.indexNote(c, "The search index is behind ServiceTitan just now: the latest changes may not show yet.",
+		IndexNote: a.notes.Note(c, "The search index is behind ServiceTitan just now: the latest changes may not show yet.",
 			"The search index is still loading (%s): the counts will grow until it is complete.")}
 	for _, s := range hygiene.Sections {
 		words := hygieneSections[s]

@@ -12,11 +12,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/identity"
 	"github.com/contactdesk/contactdesk/ttlcache"
-	"github.com/labstack/echo/v4"
 )
 
 // Web holds what every page shares: the client, sessions, rendering,

@@ -1,19 +1,18 @@
-package handlers
+package search
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/views"
 )
 
 // indexStatus shows how complete and fresh the tenant index is.
-func (a *App) indexStatus(c echo.Context) error {
+func (a *Handlers) indexStatus(c echo.Context) error {
 	m := views.IndexPage{Layout: a.Layout(c, "Search index"), Lag: "Unknown", Serving: "ServiceTitan (there is no index)"}
 	if a.index == nil {
 		return a.Render(c, http.StatusOK, views.IndexStatus(m))
@@ -90,5 +89,5 @@ func loadProgress(st index.Status) (value, maxValue int64, loading string) {
 	if st.Complete() {
 		value = 2 * whole
 	}
-	return value, 2 * whole, loadingWhat(st)
+	return value, 2 * whole, web.LoadingWhat(st)
 }

@@ -1,19 +1,18 @@
-package handlers
+package search
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/views"
 )
 
 // home is the search box and the customers this person opened recently.
-func (a *App) home(c echo.Context) error {
+func (a *Handlers) home(c echo.Context) error {
 	m := views.SearchPage{Layout: a.Layout(c, "Find a customer"), Recent: a.recentLinks(c)}
 	return a.Render(c, http.StatusOK, views.Search(m))
 }
@@ -21,7 +20,7 @@ func (a *App) home(c echo.Context) error {
 // recentLinks names the customers this person opened recently: from the
 // cache of names, and the rest in one read of ServiceTitan. A name that
 // cannot be read leaves the customer's id.
-func (a *App) recentLinks(c echo.Context) []views.CustomerLink {
+func (a *Handlers) recentLinks(c echo.Context) []views.CustomerLink {
 	ids := a.RecentCustomers(c)
 	var missing []int64
 	for _, id := range ids {
@@ -30,7 +29,7 @@ func (a *App) recentLinks(c echo.Context) []views.CustomerLink {
 		}
 	}
 	if len(missing) > 0 {
-		page, err := a.ST.SearchCustomers(c.Request().Context(), client.CustomerQuery{IDs: missing, PageSize: len(missing)})
+		page, err := a.st.SearchCustomers(c.Request().Context(), client.CustomerQuery{IDs: missing, PageSize: len(missing)})
 		if err != nil {
 			a.Log.WarnContext(c.Request().Context(), "recent customers' names not read", "error", err)
 		}

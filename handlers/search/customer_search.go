@@ -1,8 +1,6 @@
-package handlers
+package search
 
 import (
-	"github.com/contactdesk/contactdesk/handlers/web"
-
 	"context"
 	"errors"
 	"fmt"
@@ -11,29 +9,22 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/views"
 )
 
-// maxQuery is the longest search accepted, in characters.
-const maxQuery = 200
-
 // searchPageSize keeps a results page short enough to scan at a glance.
 const searchPageSize = 10
 
-// summaryConcurrency bounds the contact-list reads for one results page;
-// ServiceTitan throttles parallel requests.
-const summaryConcurrency = 4
-
 // customerSearch finds customers by name, phone number or customer ID. An
 // ID that matches exactly goes straight to that customer.
-func (a *App) customerSearch(c echo.Context) error {
+func (a *Handlers) customerSearch(c echo.Context) error {
 	q := strings.TrimSpace(c.QueryParam("q"))
 	page, err := web.PageParam(c)
 	if err != nil {
@@ -45,7 +36,7 @@ func (a *App) customerSearch(c echo.Context) error {
 		m.Problem = "Type a name, phone number or customer ID to search."
 		return a.Render(c, http.StatusOK, views.Search(m))
 	}
-	if problem := queryTooLong(q); problem != "" {
+	if problem := web.QueryTooLong(q); problem != "" {
 		// ServiceTitan answers a long query with a 414, and the index would
 		// look for it all; say it plainly instead, and keep what was typed.
 		m.Searched = false
@@ -74,33 +65,6 @@ func (a *App) customerSearch(c echo.Context) error {
 	return a.searchLive(c, m, q, page)
 }
 
-// queryTooLong says why a search box's text is refused, when it is longer
-// than maxQuery characters: every search box has the limit.
-func queryTooLong(q string) string {
-	if n := utf8.RuneCountInString(q); n > maxQuery || len(q) > 4*maxQuery {
-		return fmt.Sprintf("That search is %d characters long; search with at most %d (a name, a phone number or an ID).", n, maxQuery)
-	}
-	return ""
-}
-
-// errSearchTooLong: a search of the index ran out of its time.
-var errSearchTooLong = errors.New("the search took too long")
-
-// searchTooLongText says so to people.
-const searchTooLongText = "That search took too long and was stopped. Search with more of a name, a whole phone number or email, or an ID."
-
-// findInIndex searches the index within the app's search time, so no
-// query holds the database (on SQLite, its one connection) for long.
-func (a *App) findInIndex(ctx context.Context, q index.Query, page, size int) (index.Results, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.searchTimeout)
-	defer cancel()
-	res, err := a.index.Search(ctx, q, page, size)
-	if err != nil && ctx.Err() != nil {
-		return res, fmt.Errorf("%w: %w", errSearchTooLong, err)
-	}
-	return res, err
-}
-
 // coverageNote says how much of the tenant the index holds while it is
 // still loading (or has fallen behind), and so that results may be
 // incomplete: ServiceTitan is searched for names, numbers and ids only.
@@ -120,16 +84,16 @@ func coverageNote(st index.Status) string {
 
 // searchIndex answers from the tenant index: any clue, no call to
 // ServiceTitan. A search that finds one customer goes straight to it.
-func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int) error {
+func (a *Handlers) searchIndex(c echo.Context, m views.SearchPage, q string, page int) error {
 	query := index.ParseQuery(q)
 	if query.Empty() {
 		m.Problem = "Type at least four digits of a phone number, part of an email address, or a word of a name or address."
 		return a.Render(c, http.StatusOK, views.Search(m))
 	}
-	res, err := a.findInIndex(c.Request().Context(), query, page, searchPageSize)
-	if errors.Is(err, errSearchTooLong) {
+	res, err := web.FindInIndex(c.Request().Context(), a.index, a.searchTimeout, query, page, searchPageSize)
+	if errors.Is(err, web.ErrSearchTooLong) {
 		a.Log.WarnContext(c.Request().Context(), "search stopped", "error", err)
-		m.Problem = searchTooLongText
+		m.Problem = web.SearchTooLongText
 		return a.Render(c, http.StatusServiceUnavailable, views.Search(m))
 	}
 	if err != nil {
@@ -169,7 +133,7 @@ func (a *App) searchIndex(c echo.Context, m views.SearchPage, q string, page int
 
 // resultLink shows a result: the customer, and the contact that matched
 // with the matching text marked.
-func (a *App) resultLink(r index.Result, q index.Query) views.CustomerLink {
+func (a *Handlers) resultLink(r index.Result, q index.Query) views.CustomerLink {
 	cu := r.Customer
 	link := views.CustomerLink{ID: cu.ID, URL: matchedURL(r), Name: cu.Name, Address: cu.Address.String(), Inactive: !cu.Active}
 	if r.Field == "name" {
@@ -227,11 +191,11 @@ func resultOwner(r index.Result) web.Owner {
 
 // searchLive asks ServiceTitan, as before the index existed: names, phone
 // numbers and customer IDs, plus a contact summary per result.
-func (a *App) searchLive(c echo.Context, m views.SearchPage, q string, page int) error {
+func (a *Handlers) searchLive(c echo.Context, m views.SearchPage, q string, page int) error {
 	query := parseSearch(q)
 	query.Page, query.PageSize = page, searchPageSize
 	ctx := c.Request().Context()
-	result, err := a.ST.SearchCustomers(ctx, query)
+	result, err := a.st.SearchCustomers(ctx, query)
 	if err != nil {
 		return web.UpstreamError(err, "search")
 	}
@@ -241,7 +205,7 @@ func (a *App) searchLive(c echo.Context, m views.SearchPage, q string, page int)
 	if len(result.Data) == 0 && len(query.IDs) == 1 {
 		// Digits that are not an id may be part of a phone number.
 		query = client.CustomerQuery{Phone: q, Page: page, PageSize: searchPageSize}
-		if result, err = a.ST.SearchCustomers(ctx, query); err != nil {
+		if result, err = a.st.SearchCustomers(ctx, query); err != nil {
 			return web.UpstreamError(err, "search")
 		}
 	}
@@ -286,14 +250,14 @@ func searchURL(q string, page int) string {
 // resultLinks adds a contact summary to each customer, reading their
 // contact lists a few at a time. A list that cannot be read leaves a plain
 // note instead of failing the whole page.
-func (a *App) resultLinks(ctx context.Context, customers []client.Customer) []views.CustomerLink {
+func (a *Handlers) resultLinks(ctx context.Context, customers []client.Customer) []views.CustomerLink {
 	links := make([]views.CustomerLink, len(customers))
 	var g errgroup.Group
-	g.SetLimit(summaryConcurrency)
+	g.SetLimit(web.SummaryConcurrency)
 	for i, cu := range customers {
 		links[i] = views.CustomerLink{ID: cu.ID, URL: web.CustomerURL(cu.ID), Name: cu.Name, Address: cu.Address.String()}
 		g.Go(func() error {
-			contacts, err := a.ST.ListContacts(ctx, cu.ID)
+			contacts, err := a.st.ListContacts(ctx, cu.ID)
 			if err != nil {
 				a.Log.WarnContext(ctx, "a search result's contacts could not be read", "customer_id", cu.ID, "error", err)
 				links[i].ContactSummary = "Contacts could not be loaded"
