@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -80,4 +81,39 @@ func (s *Service) Resume(ctx context.Context, job int64, by string) (bool, error
 // row in hand, if any, finishes).
 func (s *Service) Cancel(ctx context.Context, job int64, by string) (bool, error) {
 	return s.Store.Move(ctx, job, []State{Running, Paused}, Cancelled, by, nil)
+}
+
+// The pages read jobs through these: one query for each list.
+
+// View reads a job for its page: the job, its rows counted by state, the
+// rows it finished since since, and its preview's totals, in one query.
+func (s *Service) View(ctx context.Context, job int64, since time.Time) (View, error) {
+	return s.Store.View(ctx, job, since)
+}
+
+// Jobs lists confirmed jobs matching f, newest first, each with its rows
+// counted, in one query.
+func (s *Service) Jobs(ctx context.Context, f JobFilter) ([]Summary, error) {
+	return s.Store.Summaries(ctx, f)
+}
+
+// Failures lists a job's first failed rows.
+func (s *Service) Failures(ctx context.Context, job int64, limit int) ([]Target, error) {
+	return s.Store.Failures(ctx, job, limit)
+}
+
+// Targets lists a preview's contacts, paged (planned "" lists them all).
+func (s *Service) Targets(ctx context.Context, job int64, planned Plan, offset, limit int) ([]Target, error) {
+	return s.Store.Targets(ctx, job, planned, offset, limit)
+}
+
+// LinesToCheck lists, paged, the lines of a job that have something to say.
+func (s *Service) LinesToCheck(ctx context.Context, job int64, offset, limit int) ([]Line, error) {
+	return s.Store.LinesToCheck(ctx, job, offset, limit)
+}
+
+// EachResult gives each line of a job with its contacts, in order (the
+// CSV downloads).
+func (s *Service) EachResult(ctx context.Context, job int64, fn func(Result) error) error {
+	return s.Store.EachResult(ctx, job, fn)
 }

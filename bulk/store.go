@@ -252,6 +252,13 @@ type JobFilter struct {
 
 // Jobs lists confirmed jobs (not drafts) matching f, newest first.
 func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
+	where, args := f.where()
+	return s.jobs(ctx, `SELECT `+jobColumns+` FROM bulk_jobs WHERE `+where+` ORDER BY created_us DESC, id DESC LIMIT ?`,
+		append(args, max(f.Limit, 1))...)
+}
+
+// where selects the confirmed jobs (not drafts) f matches.
+func (f JobFilter) where() (string, []any) {
 	where, args := "state <> ?", []any{string(Draft)}
 	if f.ID != 0 {
 		where, args = where+" AND id = ?", append(args, f.ID)
@@ -269,8 +276,7 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	if !f.To.IsZero() {
 		where, args = where+" AND created_us < ?", append(args, micros(f.To))
 	}
-	return s.jobs(ctx, `SELECT `+jobColumns+` FROM bulk_jobs WHERE `+where+` ORDER BY created_us DESC, id DESC LIMIT ?`,
-		append(args, max(f.Limit, 1))...)
+	return where, args
 }
 
 // jobs runs a query of whole jobs.
