@@ -181,12 +181,6 @@ func (c *callCount) Call(op string, _ int, took time.Duration) {
 func (c *callCount) Retry(string, string) {}
 func (c *callCount) TokenFetch(bool)      {}
 
-func (c *callCount) count() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.total
-}
-
 func (c *callCount) byOp() (map[string]int, time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -245,12 +239,12 @@ func runBulkChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error 
 	case bulkLookup, bulkPreview:
 		err = previewChild(ctx, job, idx, jobs, &res)
 	case bulkJob, bulkDirect:
-		changes, cerr := change.New(change.Config{ServiceTitan: st, Audit: store, TenantID: job.Client.TenantID, Region: bulkbench.Region,
+		changes, cerr := change.New(change.Config{ServiceTitan: bulkbench.CountCalls(st), Audit: store, TenantID: job.Client.TenantID, Region: bulkbench.Region,
 			Budget: 2*job.Client.Timeout + 5*time.Second, Caches: []change.Cache{idx}})
 		if cerr != nil {
 			return cerr
 		}
-		counted := &bulkbench.Counted{Changes: changes, Calls: calls.count}
+		counted := &bulkbench.Counted{Changes: changes}
 		if job.Mode == bulkJob {
 			err = jobChild(ctx, job, jobs, counted, store, &res)
 		} else {

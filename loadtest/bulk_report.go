@@ -286,7 +286,7 @@ func (rep *bulkReport) markdown() string {
 	w("around it and no limiter at all (no share, no `ST_RATE_LIMIT`), for %s at most.\n\n", directFor)
 	w("Calls are counted twice: by the sandbox, every request by operation while the process ran\n")
 	w("(calls/s is its count, the token's left out, over the work's time), and in the process, the\n")
-	w("client's calls made while each row was worked, by how the row ended.\n\n")
+	w("calls made for each row (by its context, rows worked side by side told apart), by how the row ended.\n\n")
 	w("| Run | Share | ST_RATE_LIMIT | Sandbox answers in | Time | Rows (changed, as asked, other) | rows/s | Calls (sandbox) | calls/s | calls/s ÷ share | Calls per changed | per as asked | Peak RSS | Sandbox calls |\n")
 	w("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, run := range r.Runs {
@@ -331,8 +331,9 @@ func (rep *bulkReport) markdown() string {
 			(time.Second*bulk.Parallel/bulkRate-perCall).Seconds()*1000, bulkRate, (time.Second*10*bulk.Parallel/(9*bulkRate)-perCall).Seconds()*1000)
 		w("below the 0.9 target.\n")
 	}
-	w("\nCalls per contact are the process's count of the client's calls while each row was worked\n")
-	w("(`bulkbench.Counted` around the change service): the sandbox's count of the same run (the\n")
+	w("\nCalls per contact are the process's count of the calls the change service made for each row\n")
+	w("(`bulkbench.CountCalls` around its client, by the row's context, so rows worked side by side are\n")
+	w("told apart; `bulkbench.Counted` tallies them by how the row ended): the sandbox's count of the same run (the\n")
 	w("token's left out) is their sum, and the targets table checks they agree. No row was retried or\n")
 	w("failed unless the other column says so. Peak RSS is each process's VmHWM, read from\n")
 	w("`/proc/self/status` as it ends; the sandbox's memory is the load tool's, not the child's.\n")

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
@@ -287,32 +288,70 @@ func (t Tally) PerContact() float64 {
 }
 
 // Counted is a bulk.Changes that counts, for each row it works, the calls
-// to ServiceTitan made while it did, by how the row ended (the change
-// service's result). The rows must be worked one at a time (as one
-// Runner works a job) for the calls to be told apart.
+// to ServiceTitan made for that row, by how the row ended (the change
+// service's result). The change service must talk to ServiceTitan through
+// CountCalls: each call is counted against the row whose context it
+// carries, so rows worked at once (a Runner works several) are told apart.
 type Counted struct {
 	bulk.Changes
-	// Calls reads how many calls to ServiceTitan have been made so far
-	// (a sandbox's count, or a client observer's).
-	Calls func() int64
 
 	mu sync.Mutex
 	by map[change.Result]Tally
 }
 
+// rowCalls is the context key under which Counted keeps a row's count.
+type rowCalls struct{}
+
+// CountCalls wraps st so that each call made for a row worked through a
+// Counted is counted for that row (a call made for anything else is not).
+func CountCalls(st change.ServiceTitan) change.ServiceTitan { return countingST{st} }
+
+type countingST struct{ st change.ServiceTitan }
+
+func tick(ctx context.Context) {
+	if n, ok := ctx.Value(rowCalls{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
+}
+
+func (c countingST) ListContactsOf(ctx context.Context, o client.Owner) ([]client.Contact, error) {
+	tick(ctx)
+	return c.st.ListContactsOf(ctx, o)
+}
+
+func (c countingST) GetContactOf(ctx context.Context, o client.Owner, contactID int64) (client.Contact, error) {
+	tick(ctx)
+	return c.st.GetContactOf(ctx, o, contactID)
+}
+
+func (c countingST) UpdateContactOf(ctx context.Context, o client.Owner, contactID int64, req client.UpdateContactRequest) (client.Contact, error) {
+	tick(ctx)
+	return c.st.UpdateContactOf(ctx, o, contactID, req)
+}
+
+func (c countingST) CreateContactOf(ctx context.Context, o client.Owner, req client.CreateContactRequest) (client.Contact, error) {
+	tick(ctx)
+	return c.st.CreateContactOf(ctx, o, req)
+}
+
+func (c countingST) DeleteContactOf(ctx context.Context, o client.Owner, contactID int64) error {
+	tick(ctx)
+	return c.st.DeleteContactOf(ctx, o, contactID)
+}
+
 // SetPreferences counts the calls one row makes.
 func (c *Counted) SetPreferences(ctx context.Context, r change.PreferencesRequest) change.Outcome {
-	before := c.Calls()
-	o := c.Changes.SetPreferences(ctx, r)
-	c.add(o.Result, c.Calls()-before)
+	n := new(atomic.Int64)
+	o := c.Changes.SetPreferences(context.WithValue(ctx, rowCalls{}, n), r)
+	c.add(o.Result, n.Load())
 	return o
 }
 
 // Delete counts the calls one row makes.
 func (c *Counted) Delete(ctx context.Context, r change.DeleteRequest) change.Outcome {
-	before := c.Calls()
-	o := c.Changes.Delete(ctx, r)
-	c.add(o.Result, c.Calls()-before)
+	n := new(atomic.Int64)
+	o := c.Changes.Delete(context.WithValue(ctx, rowCalls{}, n), r)
+	c.add(o.Result, n.Load())
 	return o
 }
 
