@@ -50,6 +50,11 @@ func (s *Store) Check(ctx context.Context) (int, error) {
 	if s.checker == nil {
 		return 0, nil
 	}
+	// A first backfill's rows are checked once it has loaded them all
+	// and the indexes the check writes through are made again.
+	if loading, err := s.loading(ctx, s.db); err != nil || loading {
+		return 0, err
+	}
 	if err := s.recheckIfRulesChanged(ctx); err != nil {
 		return 0, err
 	}

@@ -12,7 +12,8 @@ type Status struct {
 	CustomerFeed, ContactFeed Feed
 	// LocationFeed and LocationContactFeed are the service locations'.
 	LocationFeed, LocationContactFeed Feed
-	// Ready: every feed was read to its end once, and recently.
+	// Ready: every feed was read to its end once, and recently, and the
+	// indexes a first backfill loads without are made again.
 	Ready bool
 	// Lag is how long ago the last complete read ended.
 	Lag time.Duration
@@ -49,6 +50,11 @@ func (s *Store) Status(ctx context.Context, staleAfter time.Duration) (Status, e
 	}
 	st.CustomerFeed, st.ContactFeed, st.LocationFeed, st.LocationContactFeed = fs[0], fs[1], fs[2], fs[3]
 	st.Ready, st.Lag = s.readiness(fs, staleAfter)
+	if st.Ready {
+		if st.Ready, err = s.loaded(ctx); err != nil {
+			return st, err
+		}
+	}
 	if st.Refused, st.Waiting, err = s.refusals(ctx); err != nil {
 		return st, err
 	}
@@ -63,8 +69,17 @@ func (s *Store) Ready(ctx context.Context, staleAfter time.Duration) (bool, erro
 	if err != nil {
 		return false, err
 	}
-	ready, _ := s.readiness(fs, staleAfter)
-	return ready, nil
+	if ready, _ := s.readiness(fs, staleAfter); !ready {
+		return false, nil
+	}
+	return s.loaded(ctx)
+}
+
+// loaded reports whether the first backfill's indexes are made (see
+// load.go): until they are, search is not served from the index.
+func (s *Store) loaded(ctx context.Context) (bool, error) {
+	loading, err := s.loading(ctx, s.db)
+	return !loading, err
 }
 
 // Complete: every feed was read to its end once, so the index holds the

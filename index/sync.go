@@ -75,6 +75,11 @@ func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
 		return false, err
 	}
 	defer release()
+	// An empty index about to load drops what only search and the
+	// hygiene report read, until every feed has ended (see load.go).
+	if err := s.store.beginLoading(ctx); err != nil {
+		return false, err
+	}
 	ctx = client.Background(ctx, s.share)
 	if n, err := s.feeds.CountCustomers(ctx); err == nil {
 		if err := s.store.SetTotal(ctx, "customers", n); err != nil {
@@ -88,6 +93,11 @@ func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
 			more = true
 			break
 		} else if err != nil {
+			return false, err
+		}
+	}
+	if !more {
+		if err := s.store.finishLoading(ctx); err != nil {
 			return false, err
 		}
 	}

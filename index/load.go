@@ -1,0 +1,170 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/contactdesk/contactdesk/db"
+)
+
+// The first backfill of an empty index writes a million contacts. Each
+// row written with every index in place costs a B-tree insert at a random
+// place per index (the hygiene report's partial indexes) and, on SQLite, a
+// full-text insert through a trigger; at a million rows those were most of
+// the backfill's time. Nothing reads them while the index first loads:
+// search is served from the index only once every feed has been read to
+// its end (Ready), and the hygiene rules check the rows only after that.
+// So a first backfill drops them, keeping their definitions as the
+// migrations made them (index_deferred), and makes them again in one
+// transaction once every feed has been read to its end: an index built
+// from sorted rows, a full-text table rebuilt from its content table, each
+// far cheaper than a row at a time.
+//
+// Crash-safe both ways: the drop and the definitions kept are one
+// transaction, the rebuild and their removal another; a pass killed while
+// the index loads finds the definitions still kept, goes on from the
+// feeds' cursors and makes them at the end, as a pass not killed would.
+// The indexes the app's own reads use while the index loads (a value's
+// contacts for a bulk preview, a customer's contacts, the owners of a
+// page's rows) stay in place.
+
+// deferrable are what a first backfill loads without, on the dialect.
+func (s *Store) deferrable() []string {
+	hygiene := []string{"index_contacts_unchecked", "index_contacts_problem", "index_contacts_shared", "index_contacts_reach"}
+	if s.dialect == db.Postgres {
+		return append(hygiene, "index_customers_search", "index_contacts_search", "index_locations_search")
+	}
+	for _, table := range ftsTables {
+		for _, trigger := range []string{"_ai", "_ad", "_au"} {
+			hygiene = append(hygiene, table+trigger)
+		}
+	}
+	return hygiene
+}
+
+// ftsTables are SQLite's tables with a full-text index (each table_fts,
+// its content the table's search column, kept by triggers).
+var ftsTables = []string{"index_customers", "index_contacts", "index_locations"}
+
+// loading reports whether the index is loading its first backfill: it
+// holds definitions it has not made again yet.
+func (s *Store) loading(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (bool, error) {
+	var loading bool
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_deferred)`).Scan(&loading); err != nil {
+		return false, fmt.Errorf("index: is it loading: %w", err)
+	}
+	return loading, nil
+}
+
+// beginLoading drops what a first backfill loads without, keeping each
+// definition, when the index is empty and no feed has begun: a backfill
+// about to start, the first or after an erase. Otherwise it does nothing.
+func (s *Store) beginLoading(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: begin loading: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var begun bool
+	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_deferred)
+		OR EXISTS (SELECT 1 FROM index_feeds WHERE backfilled = `+s.boolean(true)+` OR continue_from <> '')
+		OR EXISTS (SELECT 1 FROM index_customers) OR EXISTS (SELECT 1 FROM index_contacts)
+		OR EXISTS (SELECT 1 FROM index_locations) OR EXISTS (SELECT 1 FROM index_waiting)`).Scan(&begun)
+	if err != nil {
+		return fmt.Errorf("index: begin loading: %w", err)
+	}
+	if begun {
+		return nil
+	}
+	for _, name := range s.deferrable() {
+		kind, definition, err := s.definition(ctx, tx, name)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // not made by this schema
+		}
+		if err != nil {
+			return fmt.Errorf("index: begin loading: the definition of %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO index_deferred (name, definition) VALUES (?, ?)`), name, definition); err != nil {
+			return fmt.Errorf("index: begin loading: keep %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DROP `+kind+` `+name); err != nil {
+			return fmt.Errorf("index: begin loading: drop %s: %w", name, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// definition reads how the schema made an index (or, on SQLite, a
+// trigger): its kind and its CREATE statement.
+func (s *Store) definition(ctx context.Context, tx *sql.Tx, name string) (kind, definition string, err error) {
+	if s.dialect == db.Postgres {
+		err = tx.QueryRowContext(ctx, `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1`, name).
+			Scan(&definition)
+		return "INDEX", definition, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT upper(type), sql FROM sqlite_master WHERE name = ? AND type IN ('index', 'trigger')`, name).
+		Scan(&kind, &definition)
+	return kind, definition, err
+}
+
+// finishLoading makes again what the first backfill loaded without, once
+// every feed has been read to its end, and rebuilds SQLite's full-text
+// tables from their content, in one transaction; it does nothing when the
+// index is not loading or a feed has not ended yet. It runs to its end
+// even when ctx is done (a pass out of time): its work is needed as a
+// whole, and a process that stops meanwhile rolls it back.
+func (s *Store) finishLoading(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: finish loading: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var ready bool
+	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_deferred)
+		AND NOT EXISTS (SELECT 1 FROM index_feeds WHERE backfilled = `+s.boolean(false)+`)`).Scan(&ready)
+	if err != nil || !ready {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name, definition FROM index_deferred ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("index: finish loading: %w", err)
+	}
+	var definitions []string
+	for rows.Next() {
+		var name, definition string
+		if err := rows.Scan(&name, &definition); err != nil {
+			rows.Close()
+			return fmt.Errorf("index: finish loading: %w", err)
+		}
+		definitions = append(definitions, definition)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("index: finish loading: %w", err)
+	}
+	for _, definition := range definitions {
+		if _, err := tx.ExecContext(ctx, definition); err != nil {
+			return fmt.Errorf("index: finish loading: %s: %w", definition, err)
+		}
+	}
+	if s.dialect == db.SQLite {
+		for _, table := range ftsTables {
+			fts := table + "_fts"
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+fts+` (`+fts+`) VALUES ('rebuild')`); err != nil {
+				return fmt.Errorf("index: finish loading: rebuild %s: %w", fts, err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM index_deferred`); err != nil {
+		return fmt.Errorf("index: finish loading: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("index: finish loading: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
+	"github.com/contactdesk/contactdesk/db"
+)
+
+// schemaObjects are the index's indexes (and, on SQLite, triggers) by
+// name, with their definitions.
+func schemaObjects(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	q := `SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND name LIKE 'index_%'`
+	if s.dialect == db.Postgres {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'index_%'`
+	}
+	rows, err := s.db.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, definition string
+		if err := rows.Scan(&name, &definition); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = definition
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A first backfill loads without the hygiene and search indexes, a pass
+// killed meanwhile leaves them kept aside (search is not served from the
+// index), and the pass that reads the feeds to their end makes them again
+// as the migrations made them: search finds what the feeds brought and
+// what the app wrote while the index loaded, and the rows are checked.
+func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		schema := schemaObjects(t, s)
+		s.SetChecker(Checker{Key: "test", Classify: func(t client.ContactType, v string) string {
+			if v == "555-555-5555" {
+				return "placeholder-phone"
+			}
+			return ""
+		}})
+		sb := sandboxtest.Start(t, sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(120))
+		cfg := sandboxtest.ClientConfig(sb)
+		cfg.Timeout = 5 * time.Second
+		st, err := client.New(cfg, client.WithBackoff(time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		crashing := NewSyncer(&stopAfter{Feeds: st, pages: 3}, s, 1000, nil)
+		if err := crashing.Pass(ctx); !errors.Is(err, errCrash) {
+			t.Fatalf("err = %v", err)
+		}
+		if loading, err := s.loading(ctx, s.db); err != nil || !loading {
+			t.Fatalf("after a pass killed during the first backfill: loading %v, %v", loading, err)
+		}
+		during := schemaObjects(t, s)
+		for _, name := range s.deferrable() {
+			if _, ok := during[name]; ok {
+				t.Errorf("%s is there while the first backfill loads", name)
+			}
+		}
+		// The app writes a contact of a customer the index holds.
+		mustWrite(t, s, client.CustomerOwner(sandbox.SeedCustomerID), client.Contact{ID: 990001, Type: client.ContactEmail,
+			Value: "written.while.loading@example.com", ModifiedOn: time.Now()})
+		if n, err := s.Check(ctx); err != nil || n != 0 {
+			t.Errorf("Check while loading: %d, %v; want nothing checked", n, err)
+		}
+
+		if err := NewSyncer(st, s, 1000, nil).Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ready, err := s.Ready(ctx, time.Hour); err != nil || !ready {
+			t.Errorf("after the backfill: ready %v, %v", ready, err)
+		}
+		if after := schemaObjects(t, s); !maps.Equal(after, schema) {
+			t.Errorf("the schema after the first backfill:\n%v\nwant as migrated:\n%v", after, schema)
+		}
+		for q, want := range map[string]int64{"ada@example.com": sandbox.SeedCustomerID, "written.while.loading@": sandbox.SeedCustomerID} {
+			if res, err := s.Search(ctx, ParseQuery(q), 1, 20); err != nil || len(res.Results) != 1 || res.Results[0].Customer.ID != want {
+				t.Errorf("search %q after the backfill: %+v, %v", q, res.Results, err)
+			}
+		}
+		if n, err := s.Unchecked(ctx); err != nil || n != 0 {
+			t.Errorf("%d contacts left unchecked, %v", n, err)
+		}
+
+		// A second pass, the index loaded, changes nothing of the schema.
+		if err := NewSyncer(st, s, 1000, nil).Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if loading, _ := s.loading(ctx, s.db); loading {
+			t.Error("a pass over a loaded index began loading again")
+		}
+	})
+}
+
+// An erase starts a first backfill again: the next pass loads without the
+// search indexes and makes them again at its end.
+func TestEraseLoadsAgainWithoutTheSearchIndexes(t *testing.T) {
+	h := newSyncHarness(t, 40)
+	ctx := context.Background()
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	schema := schemaObjects(t, h.store)
+	if _, err := h.store.Erase(ctx); err != nil {
+		t.Fatal(err)
+	}
+	crashing := NewSyncer(&stopAfter{Feeds: h.st, pages: 1}, h.store, 1000, nil)
+	if err := crashing.Pass(ctx); !errors.Is(err, errCrash) {
+		t.Fatalf("err = %v", err)
+	}
+	if loading, _ := h.store.loading(ctx, h.store.db); !loading {
+		t.Error("the backfill after an erase is not loading without the search indexes")
+	}
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := schemaObjects(t, h.store); !maps.Equal(after, schema) {
+		t.Errorf("the schema after the backfill:\n%v\nwant:\n%v", after, schema)
+	}
+	h.expectComplete(t)
+	if res, _ := h.store.Search(ctx, ParseQuery("ada@example.com"), 1, 20); len(res.Results) != 1 {
+		t.Errorf("search after the backfill: %+v", res.Results)
+	}
+}
