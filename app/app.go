@@ -106,7 +106,7 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Metrics:        meter,
 		MetricsHandler: metricsOnMain,
 		Audit:          s.audit,
-		Index:          s.index,
+		Index:          settledIndex{Store: s.index, trail: s.audit},
 		IndexInterval:  cfg.IndexInterval,
 		Bulk:           bulkJobs,
 		BulkPolicy:     cfg.BulkPolicy,
@@ -123,6 +123,30 @@ func Serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return err
 	}
 	return serveUntilDone(ctx, cfg, app, s, queue, log, version, stdout)
+}
+
+// settledIndex is the search index as pages read it. Where the audit
+// trail writes outcomes in the background (SQLite), a save's copy in the
+// index is written there too, just after the save's answer (see
+// audit.CompleteAfter): a search first waits for the writes pending, as
+// the History does, so it finds what was just saved.
+type settledIndex struct {
+	*index.Store
+	trail audit.Store
+}
+
+func (i settledIndex) Search(ctx context.Context, q index.Query, page, size int) (index.Results, error) {
+	if err := audit.WaitPending(ctx, i.trail); err != nil {
+		return index.Results{}, err
+	}
+	return i.Store.Search(ctx, q, page, size)
+}
+
+func (i settledIndex) PrimaryPhones(ctx context.Context, customerIDs []int64) (map[int64]index.Contact, error) {
+	if err := audit.WaitPending(ctx, i.trail); err != nil {
+		return nil, err
+	}
+	return i.Store.PrimaryPhones(ctx, customerIDs)
 }
 
 // startSandbox starts the embedded ServiceTitan and points cfg at it.

@@ -56,12 +56,55 @@ type background struct {
 }
 
 func (b *background) Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error {
+	return b.completeAfter(ctx, id, outcome, messages, traceID, nil)
+}
+
+// CompleteAfter records an attempt's outcome through s, as RetryComplete
+// does, after first has run (nil: nothing to run first). On a store made
+// by CompleteInBackground both run there, first then the outcome, and List
+// and Each wait for both as for any pending outcome: the change service
+// writes a saved contact's copy in the search index there, so a save's
+// answer waits for neither while the record page it leads to, which waits
+// for its outcome, finds both done. On any other store first runs, then
+// the outcome is written, before it returns.
+//
+// first gets a context without ctx's cancellation; it reports its own
+// failures (the outcome is written whatever happens to it).
+func CompleteAfter(ctx context.Context, s Store, id int64, outcome Outcome, messages []string, traceID string, first func(context.Context)) error {
+	if b, ok := s.(*background); ok {
+		return b.completeAfter(ctx, id, outcome, messages, traceID, first)
+	}
+	if first != nil {
+		first(context.WithoutCancel(ctx))
+	}
+	return RetryComplete(ctx, s, id, outcome, messages, traceID)
+}
+
+// WaitPending waits, on a store made by CompleteInBackground, for the
+// outcomes (and the work before them, see CompleteAfter) pending when it
+// is called, as List does: for up to a couple of seconds, or until ctx
+// ends. On any other store it returns at once.
+func WaitPending(ctx context.Context, s Store) error {
+	if b, ok := s.(*background); ok {
+		return b.waitPending(ctx)
+	}
+	return nil
+}
+
+func (b *background) completeAfter(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string, first func(context.Context)) error {
+	now := func() {
+		if first != nil {
+			first(context.WithoutCancel(ctx))
+		}
+	}
 	if err := checkOutcome(id, outcome); err != nil {
+		now()
 		return err
 	}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
+		now()
 		return fmt.Errorf("audit: complete attempt %d: %w", id, ErrClosed)
 	}
 	key, done := b.next, make(chan struct{})
@@ -74,6 +117,9 @@ func (b *background) Complete(ctx context.Context, id int64, outcome Outcome, me
 	go func() {
 		defer b.writes.Done()
 		defer cancel()
+		if first != nil {
+			first(ctx)
+		}
 		err := RetryComplete(ctx, b.Store, id, outcome, messages, traceID)
 		b.mu.Lock()
 		delete(b.pending, key)

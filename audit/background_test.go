@@ -284,3 +284,90 @@ func TestAnOutcomeWriteIsTriedAgain(t *testing.T) {
 	default:
 	}
 }
+
+// CompleteAfter runs its first step before the outcome, in the background
+// on a background store (List and WaitPending waiting for both) and at
+// once on any other; the step runs whatever becomes of the outcome.
+func TestCompleteAfter(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("ok, in the background: first, then the outcome; the waits cover both", func(t *testing.T) {
+		inner, _ := newGated(t)
+		close(inner.gate)
+		s := CompleteInBackground(inner, func(id int64, err error) { t.Errorf("attempt %d: %v", id, err) })
+		defer s.Close()
+		id := begin(t, s)
+		gate, ran := make(chan struct{}), make(chan struct{})
+		first := func(fctx context.Context) {
+			<-gate
+			if fctx.Err() != nil {
+				t.Error("first's context has ended")
+			}
+			close(ran)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		if !returnsBefore(func() {
+			if err := CompleteAfter(cctx, s, id, OutcomeSaved, nil, "", first); err != nil {
+				t.Error(err)
+			}
+		}) {
+			t.Fatal("CompleteAfter waited for first")
+		}
+		cancel() // the caller's request ends: both go on
+		if len(inner.started) != 0 {
+			t.Fatal("the outcome was written before first ran")
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- WaitPending(ctx, s) }()
+		waitsForTheWrite(t, waited, func() { close(gate) }, "WaitPending returned before first and the outcome were done")
+		select {
+		case <-ran:
+		default:
+			t.Fatal("WaitPending returned before first ran")
+		}
+		if e, err := Get(ctx, s, id); err != nil || e.Outcome != OutcomeSaved {
+			t.Errorf("outcome %s, %v; want saved", e.Outcome, err)
+		}
+	})
+
+	t.Run("ok, on another store: first, then the outcome, before it returns", func(t *testing.T) {
+		inner, _ := newGated(t)
+		close(inner.gate)
+		id := begin(t, inner)
+		var order []string
+		err := CompleteAfter(ctx, inner, id, OutcomeSaved, nil, "", func(context.Context) {
+			order = append(order, "first")
+			if e, _ := Get(ctx, inner, id); e.Outcome != OutcomeUnknown {
+				t.Errorf("outcome %s before first ended, want unknown", e.Outcome)
+			}
+		})
+		if err != nil || len(order) != 1 {
+			t.Fatalf("CompleteAfter = %v, first ran %d times", err, len(order))
+		}
+		if e, _ := Get(ctx, inner, id); e.Outcome != OutcomeSaved {
+			t.Errorf("outcome %s, want saved", e.Outcome)
+		}
+		if err := WaitPending(ctx, inner); err != nil {
+			t.Errorf("WaitPending on a store without a background: %v", err)
+		}
+	})
+
+	t.Run("nok, an invalid outcome or a closed store: first runs all the same", func(t *testing.T) {
+		inner, _ := newGated(t)
+		close(inner.gate)
+		s := CompleteInBackground(inner, nil)
+		id := begin(t, s)
+		runs := 0
+		first := func(context.Context) { runs++ }
+		if err := CompleteAfter(ctx, s, id, OutcomeUnknown, nil, "", first); err == nil {
+			t.Error("an unknown outcome was accepted")
+		}
+		s.Close()
+		if err := CompleteAfter(ctx, s, id, OutcomeSaved, nil, "", first); !errors.Is(err, ErrClosed) {
+			t.Errorf("after Close: %v, want ErrClosed", err)
+		}
+		if runs != 2 {
+			t.Errorf("first ran %d times, want 2", runs)
+		}
+	})
+}

@@ -247,6 +247,12 @@ func unrecorded() Outcome { return Outcome{Result: Unrecorded} }
 // finish records how the attempt ended: its audit outcome, the metrics and
 // one log line (without field values: those stay in the audit trail).
 func (s *Service) finish(ctx context.Context, at *attempt, o Outcome, cause error, what string) Outcome {
+	return s.finishAfter(ctx, at, o, cause, what, nil)
+}
+
+// finishAfter is finish with work to do before the outcome is recorded
+// (first, see complete).
+func (s *Service) finishAfter(ctx context.Context, at *attempt, o Outcome, cause error, what string, first func(context.Context)) Outcome {
 	outcome, messages := auditOutcome(o, cause, what)
 	o.AuditID = at.id
 	s.metrics.Save(string(outcome))
@@ -263,9 +269,12 @@ func (s *Service) finish(ctx context.Context, at *attempt, o Outcome, cause erro
 	}
 	s.log.LogAttrs(ctx, level, "change attempt", attrs...)
 	if outcome == audit.OutcomeUnknown {
+		if first != nil {
+			first(context.WithoutCancel(ctx))
+		}
 		return o // unknown stays as begin wrote it
 	}
-	s.complete(ctx, at.id, outcome, messages, o.Problem.TraceID)
+	s.completeAfter(ctx, at.id, outcome, messages, o.Problem.TraceID, first)
 	return o
 }
 
@@ -274,9 +283,17 @@ func (s *Service) finish(ctx context.Context, at *attempt, o Outcome, cause erro
 // settled by reading the contact once the attempt is old enough (see
 // ResolveUnknown), so the History does not say "unknown" for good.
 func (s *Service) complete(ctx context.Context, id int64, outcome audit.Outcome, messages []string, traceID string) {
+	s.completeAfter(ctx, id, outcome, messages, traceID, nil)
+}
+
+// completeAfter is complete with work to do first (nil: none): where the
+// audit trail writes outcomes in the background (SQLite, one instance),
+// both happen there, after the change's answer, and the History's next
+// read waits for both (audit.CompleteAfter); elsewhere both happen now.
+func (s *Service) completeAfter(ctx context.Context, id int64, outcome audit.Outcome, messages []string, traceID string, first func(context.Context)) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), audit.CompleteRetryTime)
 	defer cancel()
-	if err := audit.RetryComplete(ctx, s.audit, id, outcome, messages, traceID); err != nil {
+	if err := audit.CompleteAfter(ctx, s.audit, id, outcome, messages, traceID, first); err != nil {
 		s.log.ErrorContext(ctx, "audit outcome not recorded; it will be settled by reading the contact", "audit_id", id, "error", err)
 	}
 }
@@ -284,6 +301,11 @@ func (s *Service) complete(ctx context.Context, id int64, outcome audit.Outcome,
 // wrote tells the caches about a contact ServiceTitan now holds.
 func (s *Service) wrote(ctx context.Context, o client.Owner, ct client.Contact) {
 	s.written.put(o, ct)
+	s.tellCaches(ctx, o, ct)
+}
+
+// tellCaches is wrote's part for the caches (the search index) alone.
+func (s *Service) tellCaches(ctx context.Context, o client.Owner, ct client.Contact) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cacheTime)
 	defer cancel()
 	for _, c := range s.caches {
@@ -319,6 +341,18 @@ func (s *Service) read(ctx context.Context, o client.Owner, ct client.Contact) {
 			}
 		}
 	}
+}
+
+// readAside tells the caches what a change read (see read) on its own
+// goroutine, for a change that has more to wait for meanwhile (its write
+// to ServiceTitan); the returned func waits until they have been told.
+func (s *Service) readAside(ctx context.Context, o client.Owner, ct client.Contact) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.read(ctx, o, ct)
+	}()
+	return func() { <-done }
 }
 
 // ConflictMessage is a conflict's message in the audit trail; a conflict

@@ -71,8 +71,8 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 		}
 		return s.finish(ctx, at, failed(err), err, what)
 	}
-	s.read(ctx, r.owner(), current)
 	if r.Opened.ChangedIn(current) {
+		s.read(ctx, r.owner(), current)
 		if o, ok := s.alreadyAsked(ctx, r, current); ok {
 			return o
 		}
@@ -93,11 +93,13 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 	base := SnapshotOf(current)
 	value, errs := Check(r.Asked, base, s.region)
 	if !errs.Empty() {
+		s.read(ctx, r.owner(), current)
 		s.metrics.Save("invalid")
 		return Outcome{Result: Invalid, Errors: errs}
 	}
 	req := Patch(r.Asked, base, value)
 	if req.IsEmpty() {
+		s.read(ctx, r.owner(), current)
 		s.metrics.Save("no_change")
 		return Outcome{Result: NoChange, Contact: current, Value: value}
 	}
@@ -105,8 +107,13 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 	entry.Changes = Diff(base, req)
 	at, err := s.begin(ctx, entry, r.Actor)
 	if err != nil {
+		s.read(ctx, r.owner(), current)
 		return unrecorded()
 	}
+	// The caches hear of the re-read while the PATCH is on its way (it
+	// waits for ServiceTitan; their write waits for no one), and before
+	// they hear of the write or the outcome is recorded.
+	told := s.readAside(ctx, r.owner(), current)
 	updated, err := s.st.UpdateContactOf(ctx, r.owner(), r.ContactID, req)
 	confirmed := false
 	if errors.Is(err, client.ErrOutcomeUnknown) {
@@ -115,12 +122,21 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 		confirmed = true
 	}
 	if err != nil {
+		told()
 		o := failed(err)
 		o.Value = value
 		return s.finish(ctx, at, o, err, what)
 	}
-	s.wrote(ctx, r.owner(), updated)
-	return s.finish(ctx, at, Outcome{Result: Saved, Contact: updated, Value: value, Confirmed: confirmed}, nil, what)
+	// The record page shows the contact as written at once (Written); the
+	// search index learns of it with the outcome, after the answer where
+	// the audit trail writes outcomes in the background (one instance on
+	// SQLite, whose search and History reads wait for both).
+	s.written.put(r.owner(), updated)
+	return s.finishAfter(ctx, at, Outcome{Result: Saved, Contact: updated, Value: value, Confirmed: confirmed}, nil, what,
+		func(ctx context.Context) {
+			told()
+			s.tellCaches(ctx, r.owner(), updated)
+		})
 }
 
 // alreadyAsked answers a post that finds the contact changed since its
