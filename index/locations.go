@@ -203,15 +203,43 @@ func (s *Store) LocationContacts(ctx context.Context, locationID int64) ([]Conta
 	return s.queryContacts(ctx, s.rebind(`SELECT `+contactColumns+` FROM index_contacts WHERE location_id = ? ORDER BY id`), locationID)
 }
 
-// locationsLike reads the locations whose name or address holds every
-// term.
-func (s *Store) locationsLike(ctx context.Context, terms []string) ([]Location, error) {
-	terms = substrings(terms)
+// matchedLocation is a location a query found, with what judging and
+// ranking it need: its name and search text, and its customer's name and
+// active flag.
+type matchedLocation struct {
+	id, customerID int64
+	name, search   string
+	customerName   string
+	customerActive bool
+}
+
+// locationsMatching reads the locations whose name or address holds every
+// term, each with its customer (customers the index does not hold are
+// left out): active ones first, then in id order.
+func (s *Store) locationsMatching(ctx context.Context, terms []string) ([]matchedLocation, error) {
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	q, args := s.holding("index_locations", locationColumns, terms, nil)
-	return s.queryLocations(ctx, q, args...)
+	ids, args := s.matching("index_locations", terms, nil)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT l.id, l.customer_id, l.name, l.search, cu.name, cu.active
+		FROM index_locations l JOIN index_customers cu ON cu.id = l.customer_id
+		WHERE l.id IN (`+ids+`) ORDER BY l.active DESC, l.id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: search locations: %w", err)
+	}
+	defer rows.Close()
+	var out []matchedLocation
+	for rows.Next() {
+		var m matchedLocation
+		if err := rows.Scan(&m.id, &m.customerID, &m.name, &m.search, &m.customerName, &m.customerActive); err != nil {
+			return nil, fmt.Errorf("index: search locations: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("index: search locations: %w", err)
+	}
+	return out, nil
 }
 
 // locationsByID reads locations by id.

@@ -22,8 +22,16 @@ var spelledOut = strings.NewReplacer("ø", "o", "ß", "ss", "æ", "ae", "œ", "o
 // (@ . _ + -) turned into single spaces. "Zoë Åkesson-Nuñez" is
 // "zoe akesson-nunez".
 func fold(s string) string {
+	if isASCII(s) { // no accents: most text skips the transforms
+		return foldASCII(s)
+	}
+	return foldText(s)
+}
+
+// foldText is fold of any text.
+func foldText(s string) string {
 	out := strings.ToLower(s)
-	if !isASCII(out) { // ASCII has no accents: most text skips the transforms
+	if !isASCII(out) {
 		t := transform.Chain(norm.NFKD, stripMarks, norm.NFC)
 		folded, _, err := transform.String(t, out)
 		if err == nil {
@@ -46,6 +54,34 @@ func fold(s string) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// foldASCII is fold of ASCII text (foldText's result, a byte at a time):
+// search folds the name of every customer it ranks, up to thousands a
+// query, and most names are ASCII.
+func foldASCII(s string) string {
+	b := make([]byte, 0, len(s))
+	space := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', strings.IndexByte("@._+-", c) >= 0:
+		default:
+			if !space {
+				b = append(b, ' ')
+				space = true
+			}
+			continue
+		}
+		b = append(b, c)
+		space = false
+	}
+	if len(b) > 0 && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return string(b)
 }
 
 // words are the words of folded text: runs of letters and digits.

@@ -117,82 +117,69 @@ type Results struct {
 // through, few enough to rank in a moment.
 const maxCandidates = 1000
 
+// candidate is a customer a query found, with what ranks it: its name
+// and whether it is active, and what matched (a contact, a location, the
+// customer). Search ranks candidates and reads only its page's whole.
+type candidate struct {
+	customerID int64
+	name       string
+	active     bool
+	rank       Rank
+	field      string
+	// contactID is the contact that matched, or 0; locationID its
+	// location, or the location that matched, or 0.
+	contactID, locationID int64
+}
+
 // Search finds customers matching q; page counts from 1, size results each.
+//
+// It works in two steps, so that a query finding a thousand customers
+// reads no more of each than ranking needs. First the candidates: the
+// contacts, customers and locations holding the words (up to
+// maxCandidates of each, from the trigram index), each read with its
+// customer's name and active flag in one query. They are judged, ranked
+// and paged; then only the page's customers, contacts and locations are
+// read whole.
 func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, error) {
-	found := map[int64]*Result{}
-	add := func(r Result) {
-		if have, ok := found[r.Customer.ID]; !ok || r.Rank < have.Rank {
-			found[r.Customer.ID] = &r
+	found := map[int64]*candidate{}
+	add := func(c candidate) {
+		if have, ok := found[c.customerID]; !ok || c.rank < have.rank {
+			found[c.customerID] = &c
 		}
 	}
 	for _, id := range q.IDs {
 		if c, err := s.customer(ctx, id); err == nil {
-			add(Result{Customer: c, Rank: RankExact, Field: "id"})
+			add(candidate{customerID: c.ID, name: c.Name, active: c.Active, rank: RankExact, field: "id"})
 		}
 		if ct, err := s.contact(ctx, id); err == nil {
 			if c, err := s.customer(ctx, ct.CustomerID); err == nil {
-				r := Result{Customer: c, Contact: &ct, Rank: RankExact, Field: "id"}
-				if ct.LocationID != 0 {
-					if l, err := s.Location(ctx, ct.LocationID); err == nil {
-						r.Location = &l
-					}
-				}
-				add(r)
+				add(candidate{customerID: c.ID, name: c.Name, active: c.Active, rank: RankExact, field: "id",
+					contactID: ct.ID, locationID: ct.LocationID})
 			}
 		}
 		if l, err := s.Location(ctx, id); err == nil {
 			if c, err := s.customer(ctx, l.CustomerID); err == nil {
-				add(Result{Customer: c, Location: &l, Rank: RankExact, Field: "id"})
+				add(candidate{customerID: c.ID, name: c.Name, active: c.Active, rank: RankExact, field: "id", locationID: l.ID})
 			}
 		}
 	}
-	var contacts []Contact
+	var contacts []matchedContact
 	var err error
 	switch {
 	case q.Digits != "":
-		contacts, err = s.contactsLike(ctx, []string{q.Digits})
+		contacts, err = s.contactsMatching(ctx, substrings([]string{q.Digits}), nil)
 	case q.Email != "":
 		contacts, err = s.contactsWithEmail(ctx, fold(q.Email))
 	case len(q.Words) > 0:
-		contacts, err = s.contactsLike(ctx, q.Words)
+		contacts, err = s.contactsMatching(ctx, substrings(q.Words), nil)
 	}
-	if err != nil {
-		return Results{}, err
-	}
-	var places []Location
-	if len(q.Words) > 0 || q.Digits != "" {
-		// A location by its name or address (a house number is digits).
-		terms := q.Words
-		if q.Digits != "" {
-			terms = []string{client.Digits(q.Raw)}
-		}
-		if places, err = s.locationsLike(ctx, terms); err != nil {
-			return Results{}, err
-		}
-		// A customer's active location before one it sold or merged
-		// away, when both match.
-		slices.SortStableFunc(places, func(a, b Location) int { return boolOrder(b.Active, a.Active) })
-	}
-	customers, err := s.customersByID(ctx, append(customerIDs(contacts), locationCustomers(places)...))
-	if err != nil {
-		return Results{}, err
-	}
-	locations, err := s.locationsByID(ctx, locationIDs(contacts))
 	if err != nil {
 		return Results{}, err
 	}
 	for _, ct := range contacts {
-		c, ok := customers[ct.CustomerID]
-		if !ok {
-			continue
-		}
-		rank, field, ok := q.judgeContact(ct)
-		if ok {
-			r := Result{Customer: c, Contact: &ct, Rank: rank, Field: field}
-			if l, ok := locations[ct.LocationID]; ok {
-				r.Location = &l
-			}
-			add(r)
+		if rank, field, ok := q.judgeContact(ct.kind, ct.key, ct.memo); ok {
+			add(candidate{customerID: ct.customerID, name: ct.customerName, active: ct.customerActive, rank: rank, field: field,
+				contactID: ct.id, locationID: ct.locationID})
 		}
 	}
 	if len(q.Words) > 0 || q.Digits != "" {
@@ -207,20 +194,25 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		}
 		for _, c := range byName {
 			if hasWordsStarting(fold(c.Name), terms) {
-				add(Result{Customer: c, Rank: RankName, Field: "name"})
+				add(candidate{customerID: c.ID, name: c.Name, active: c.Active, rank: RankName, field: "name"})
 			} else if hasWordsStarting(customerSearch(c), terms) {
-				add(Result{Customer: c, Rank: RankOther, Field: "address"})
+				add(candidate{customerID: c.ID, name: c.Name, active: c.Active, rank: RankOther, field: "address"})
 			}
 		}
+		// A location by its name or address (a house number is digits),
+		// a customer's active location before one it sold or merged away.
+		places, err := s.locationsMatching(ctx, substrings(terms))
+		if err != nil {
+			return Results{}, err
+		}
 		for _, l := range places {
-			c, ok := customers[l.CustomerID]
-			if !ok {
-				continue
-			}
-			if hasWordsStarting(fold(l.Name), terms) {
-				add(Result{Customer: c, Location: &l, Rank: RankOther, Field: "name"})
-			} else if hasWordsStarting(locationSearch(l), terms) {
-				add(Result{Customer: c, Location: &l, Rank: RankOther, Field: "address"})
+			c := candidate{customerID: l.customerID, name: l.customerName, active: l.customerActive, rank: RankOther, locationID: l.id}
+			if hasWordsStarting(fold(l.name), terms) {
+				c.field = "name"
+				add(c)
+			} else if hasWordsStarting(l.search, terms) {
+				c.field = "address"
+				add(c)
 			}
 		}
 	}
@@ -232,7 +224,7 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 			return Results{}, err
 		}
 		for _, c := range similar {
-			add(Result{Customer: c, Rank: RankName, Field: "near"})
+			add(candidate{customerID: c.ID, name: c.Name, active: c.Active, rank: RankName, field: "near"})
 			near = true
 		}
 	}
@@ -240,16 +232,16 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 	// Names are folded once each, not at every comparison: a query may
 	// find a thousand customers.
 	type sortable struct {
-		*Result
-		name string
+		*candidate
+		folded string
 	}
 	all := make([]sortable, 0, len(found))
-	for _, r := range found {
-		all = append(all, sortable{r, fold(r.Customer.Name)})
+	for _, c := range found {
+		all = append(all, sortable{c, fold(c.name)})
 	}
 	slices.SortFunc(all, func(a, b sortable) int {
-		return cmp.Or(cmp.Compare(a.Rank, b.Rank), boolOrder(b.Customer.Active, a.Customer.Active),
-			strings.Compare(a.name, b.name), cmp.Compare(a.Customer.ID, b.Customer.ID))
+		return cmp.Or(cmp.Compare(a.rank, b.rank), boolOrder(b.active, a.active),
+			strings.Compare(a.folded, b.folded), cmp.Compare(a.customerID, b.customerID))
 	})
 	res := Results{Total: len(all), Near: near}
 	// A page far past the end is empty: its offset is not computed, so no
@@ -259,11 +251,69 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		start = min((max(page, 1)-1)*size, len(all))
 	}
 	end := min(start+size, len(all))
-	for _, r := range all[start:end] {
-		res.Results = append(res.Results, *r.Result)
-	}
 	res.More = end < len(all)
+	shown := make([]*candidate, 0, end-start)
+	for _, c := range all[start:end] {
+		shown = append(shown, c.candidate)
+	}
+	if res.Results, err = s.readResults(ctx, shown); err != nil {
+		return Results{}, err
+	}
 	return res, nil
+}
+
+// readResults reads a page's candidates whole: their customers, and the
+// contacts and locations that matched. One changed since it was found (a
+// customer or location gone, a contact removed) is left out.
+func (s *Store) readResults(ctx context.Context, page []*candidate) ([]Result, error) {
+	var customerIDs, contactIDs, locationIDs []int64
+	for _, c := range page {
+		customerIDs = append(customerIDs, c.customerID)
+		if c.contactID != 0 {
+			contactIDs = append(contactIDs, c.contactID)
+		}
+		if c.locationID != 0 {
+			locationIDs = append(locationIDs, c.locationID)
+		}
+	}
+	customers, err := s.customersByID(ctx, customerIDs)
+	if err != nil {
+		return nil, err
+	}
+	contacts, err := s.ContactsByID(ctx, contactIDs)
+	if err != nil {
+		return nil, err
+	}
+	locations, err := s.locationsByID(ctx, locationIDs)
+	if err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, c := range page {
+		cu, ok := customers[c.customerID]
+		if !ok {
+			continue
+		}
+		r := Result{Customer: cu, Rank: c.rank, Field: c.field}
+		if c.contactID != 0 {
+			ct, ok := contacts[c.contactID]
+			if !ok {
+				continue
+			}
+			r.Contact = &ct
+		}
+		if c.locationID != 0 {
+			l, ok := locations[c.locationID]
+			if !ok && r.Contact == nil {
+				continue
+			}
+			if ok {
+				r.Location = &l
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func boolOrder(a, b bool) int {
@@ -277,12 +327,12 @@ func boolOrder(a, b bool) int {
 }
 
 // judgeContact says whether a candidate contact really matches (the SQL
-// found substrings; words must begin words), and how well.
-func (q Query) judgeContact(ct Contact) (Rank, string, bool) {
-	key := valueKey(ct.Type, ct.Value)
+// found substrings; words must begin words), and how well: kind is its
+// type, key its value as compared (valueKey), memo its memo.
+func (q Query) judgeContact(kind client.ContactType, key, memo string) (Rank, string, bool) {
 	switch {
 	case q.Digits != "":
-		if !ct.Type.IsPhoneNumber() || !strings.Contains(key, q.Digits) {
+		if !kind.IsPhoneNumber() || !strings.Contains(key, q.Digits) {
 			return 0, "", false
 		}
 		if key == q.Digits {
@@ -290,7 +340,7 @@ func (q Query) judgeContact(ct Contact) (Rank, string, bool) {
 		}
 		return RankOther, "value", true
 	case q.Email != "":
-		if ct.Type != client.ContactEmail || !strings.Contains(key, q.Email) {
+		if kind != client.ContactEmail || !strings.Contains(key, q.Email) {
 			return 0, "", false
 		}
 		if key == q.Email {
@@ -298,7 +348,7 @@ func (q Query) judgeContact(ct Contact) (Rank, string, bool) {
 		}
 		return RankOther, "value", true
 	case len(q.Words) > 0:
-		if hasWordsStarting(fold(ct.Memo), q.Words) {
+		if hasWordsStarting(fold(memo), q.Words) {
 			return RankOther, "memo", true
 		}
 	}
@@ -322,9 +372,10 @@ func substrings(terms []string) []string {
 // rows holding s.
 func phrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// holding is the query of the rows of table whose search text holds every
-// one of terms and of confirm, each as typed (`_`, `%` and `\` are
-// characters, never wildcards), at most maxCandidates of them.
+// matching is the query of the ids of the rows of table whose search
+// text holds every one of terms and of confirm, each as typed (`_`, `%`
+// and `\` are characters, never wildcards), at most maxCandidates of them.
+// Its placeholders are `?` (the caller rebinds the query it is part of).
 //
 // PostgreSQL's pg_trgm index serves escaped LIKE patterns. SQLite's FTS5
 // trigram table does not (LIKE with ESCAPE, or with `_` taken as a
@@ -332,7 +383,7 @@ func phrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `
 // contacts), so it is asked for each term as a quoted phrase with MATCH,
 // and the rows found are checked for each of confirm with instr (a whole
 // email, whose domain many addresses share, is looked for this way).
-func (s *Store) holding(table, columns string, terms, confirm []string) (string, []any) {
+func (s *Store) matching(table string, terms, confirm []string) (string, []any) {
 	limit := " LIMIT " + strconv.Itoa(maxCandidates)
 	var args []any
 	if s.dialect == db.SQLite {
@@ -346,25 +397,56 @@ func (s *Store) holding(table, columns string, terms, confirm []string) (string,
 			checks += " AND instr(search, ?) > 0"
 			args = append(args, c)
 		}
-		return `SELECT ` + columns + ` FROM ` + table + ` WHERE id IN (SELECT rowid FROM ` + table + `_fts WHERE ` +
-			table + `_fts MATCH ?` + checks + limit + `)`, args
+		return `SELECT rowid FROM ` + table + `_fts WHERE ` + table + `_fts MATCH ?` + checks + limit, args
 	}
 	likes := make([]string, 0, len(terms)+len(confirm))
 	for _, t := range append(slices.Clip(terms), confirm...) {
 		likes = append(likes, "search LIKE ?")
 		args = append(args, db.ContainsPattern(t))
 	}
-	return s.rebind(`SELECT ` + columns + ` FROM ` + table + ` WHERE ` + strings.Join(likes, " AND ") + limit), args
+	return `SELECT id FROM ` + table + ` WHERE ` + strings.Join(likes, " AND ") + limit, args
 }
 
-// contactsLike reads the contacts whose search text holds every term.
-func (s *Store) contactsLike(ctx context.Context, terms []string) ([]Contact, error) {
-	terms = substrings(terms)
+// matchedContact is a contact a query found, with what judging and
+// ranking it need: its type, value key and memo, and its customer's name
+// and active flag.
+type matchedContact struct {
+	id, customerID, locationID int64
+	kind                       client.ContactType
+	key, memo                  string
+	customerName               string
+	customerActive             bool
+}
+
+// contactsMatching reads the contacts (not removed) whose search text
+// holds every one of terms and of confirm (see matching), each with its
+// customer, in id order. Customers the index does not hold are left out.
+func (s *Store) contactsMatching(ctx context.Context, terms, confirm []string) ([]matchedContact, error) {
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	q, args := s.holding("index_contacts", contactColumns, terms, nil)
-	return s.queryContacts(ctx, q, args...)
+	ids, args := s.matching("index_contacts", terms, confirm)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT c.id, c.customer_id, c.location_id, c.kind, c.value_key, c.memo, cu.name, cu.active
+		FROM index_contacts c JOIN index_customers cu ON cu.id = c.customer_id
+		WHERE c.removed = `+s.boolean(false)+` AND c.id IN (`+ids+`) ORDER BY c.id`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: search contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []matchedContact
+	for rows.Next() {
+		var m matchedContact
+		var kind string
+		if err := rows.Scan(&m.id, &m.customerID, &m.locationID, &kind, &m.key, &m.memo, &m.customerName, &m.customerActive); err != nil {
+			return nil, fmt.Errorf("index: search contacts: %w", err)
+		}
+		m.kind, _ = client.ParseContactType(kind)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("index: search contacts: %w", err)
+	}
+	return out, nil
 }
 
 // contactsWithEmail reads the contacts whose search text holds email
@@ -373,13 +455,12 @@ func (s *Store) contactsLike(ctx context.Context, terms []string) ([]Contact, er
 // checked for the whole: the domain is common to many addresses, and
 // walking its trigrams' long lists took most of such a search's time
 // (some 30 ms of 36 over a million contacts).
-func (s *Store) contactsWithEmail(ctx context.Context, email string) ([]Contact, error) {
+func (s *Store) contactsWithEmail(ctx context.Context, email string) ([]matchedContact, error) {
 	local, _, _ := strings.Cut(email, "@")
 	if s.dialect != db.SQLite || utf8.RuneCountInString(local) < 2 {
-		return s.contactsLike(ctx, []string{email})
+		return s.contactsMatching(ctx, substrings([]string{email}), nil)
 	}
-	q, args := s.holding("index_contacts", contactColumns, []string{local + "@"}, []string{email})
-	return s.queryContacts(ctx, q, args...)
+	return s.contactsMatching(ctx, []string{local + "@"}, []string{email})
 }
 
 // customersLike reads the customers whose name or address holds every term.
@@ -388,8 +469,8 @@ func (s *Store) customersLike(ctx context.Context, terms []string) ([]Customer, 
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	q, args := s.holding("index_customers", customerColumns, terms, nil)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	ids, args := s.matching("index_customers", terms, nil)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+customerColumns+` FROM index_customers WHERE id IN (`+ids+`)`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("index: search customers: %w", err)
 	}
@@ -461,40 +542,6 @@ func (s *Store) queryContacts(ctx context.Context, q string, args ...any) ([]Con
 		}
 	}
 	return out, rows.Err()
-}
-
-// locationIDs are the locations of the location contacts among contacts.
-func locationIDs(contacts []Contact) []int64 {
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, c := range contacts {
-		if c.LocationID != 0 && !seen[c.LocationID] {
-			seen[c.LocationID] = true
-			ids = append(ids, c.LocationID)
-		}
-	}
-	return ids
-}
-
-// locationCustomers are the customers of locations.
-func locationCustomers(locations []Location) []int64 {
-	ids := make([]int64, len(locations))
-	for i, l := range locations {
-		ids[i] = l.CustomerID
-	}
-	return ids
-}
-
-func customerIDs(contacts []Contact) []int64 {
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, c := range contacts {
-		if !seen[c.CustomerID] {
-			seen[c.CustomerID] = true
-			ids = append(ids, c.CustomerID)
-		}
-	}
-	return ids
 }
 
 // customersByID reads customers by id.

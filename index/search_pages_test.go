@@ -45,3 +45,48 @@ func TestSearchPagesKeepTheLastResult(t *testing.T) {
 		}
 	})
 }
+
+// Search ranks candidates first and reads only its page's whole: a
+// candidate whose customer, contact or location is gone by then (a
+// sync in between) is left out, the others keep their order and what
+// matched.
+func TestSearchReadsOnlyItsPageWhole(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		load(t, s)
+		ctx := context.Background()
+		page := []*candidate{
+			{customerID: 1004, rank: RankOther, field: "address", locationID: 5002},
+			{customerID: 9999, rank: RankOther, field: "name"}, // customer gone
+			{customerID: 1001, rank: RankOther, field: "value", contactID: 6001, locationID: 5001},
+			{customerID: 1002, rank: RankOther, field: "value", contactID: 2999}, // contact gone
+			{customerID: 1003, rank: RankOther, field: "name", locationID: 5999}, // location gone
+			{customerID: 1002, rank: RankName, field: "name"},
+		}
+		got, err := s.readResults(ctx, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			customer, contact, location int64
+			field                       string
+		}
+		var rows []row
+		for _, r := range got {
+			x := row{customer: r.Customer.ID, field: r.Field}
+			if r.Contact != nil {
+				x.contact = r.Contact.ID
+			}
+			if r.Location != nil {
+				x.location = r.Location.ID
+			}
+			rows = append(rows, x)
+		}
+		want := []row{{1004, 0, 5002, "address"}, {1001, 6001, 5001, "value"}, {1002, 0, 0, "name"}}
+		if fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("results %v, want %v", rows, want)
+		}
+		if got, err := s.readResults(ctx, nil); err != nil || got != nil {
+			t.Errorf("no page: %v, %v", got, err)
+		}
+	})
+}

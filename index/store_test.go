@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -258,6 +259,28 @@ func TestFold(t *testing.T) {
 	} {
 		if got := fold(in); got != want {
 			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// fold's way for ASCII text gives what its way for any text gives: every
+// character alone and beside others, and random runs of them.
+func TestFoldASCIIAgrees(t *testing.T) {
+	var cases []string
+	for c := range 128 {
+		cases = append(cases, string(rune(c)), "a"+string(rune(c))+"B", string(rune(c))+" x "+string(rune(c)))
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		b := make([]byte, r.IntN(20))
+		for i := range b {
+			b[i] = byte(r.IntN(128))
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if got, want := foldASCII(s), foldText(s); got != want {
+			t.Errorf("foldASCII(%q) = %q, foldText gives %q", s, got, want)
 		}
 	}
 }

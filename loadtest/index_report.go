@@ -218,11 +218,13 @@ func (rep *indexReport) markdown() string {
 	w("  LIKE wildcards (before the #25 fix) an email's start with `_` between its letters matched no\n")
 	w("  run of three characters, so every contact was read: 340 ms at p50 against 4.5 ms for a whole\n")
 	w("  email in the same BenchmarkSearch run of 100,000 customers (1.27 s over 890,000 contacts).\n")
-	w("- Four digits match a phone number's digits anywhere (and a customer's street number or zip):\n")
-	w("  hundreds of contacts in a tenant this size; the search reads up to %d candidates from\n", 1000)
-	w("  contacts and as many from customers, ranks them all and returns the first page.\n")
-	w("- A name is every word found at the start of a word of a customer's name or address (or a\n")
-	w("  contact's memo).\n")
+	w("- Four digits match a phone number's digits anywhere (and a customer's or a service location's\n")
+	w("  street number or zip): hundreds of contacts in a tenant this size. The search takes up to %d\n", 1000)
+	w("  candidates from each of the contacts, the customers and the locations, each read with only\n")
+	w("  what ranks it (its customer's name and active flag, joined in the same query), ranks them all,\n")
+	w("  and then reads only the page's customers, contacts and locations whole.\n")
+	w("- A name is every word found at the start of a word of a customer's name or address, a service\n")
+	w("  location's name or address (a home is often named as its customer), or a contact's memo.\n")
 
 	if a := r.App; a != nil {
 		w("\n## Search through the app\n\n")
