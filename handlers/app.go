@@ -21,6 +21,7 @@ import (
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	bulkpages "github.com/contactdesk/contactdesk/handlers/bulk"
 	"github.com/contactdesk/contactdesk/handlers/search"
 	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/hygiene"
@@ -116,13 +117,11 @@ type App struct {
 	indexInterval time.Duration
 	searchTimeout time.Duration
 	bulk          *bulk.Service
-	bulkPolicy    identity.Policy
-	bulkOpen      bool
-	hygiene       *hygiene.Reporter
+	// rights say who may start, pause and cancel bulk jobs.
+	rights  web.BulkRights
+	hygiene *hygiene.Reporter
 	// notes word the index's state on the pages that read it.
 	notes web.IndexNotes
-	// previews holds a token per list being previewed (maxPreviews).
-	previews chan struct{}
 }
 
 // New returns the app's router with every route and middleware.
@@ -158,10 +157,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		indexInterval: cmp.Or(cfg.IndexInterval, time.Minute),
 		searchTimeout: cmp.Or(cfg.SearchTimeout, 2*time.Second),
 		bulk:          cfg.Bulk,
-		bulkPolicy:    cfg.BulkPolicy,
-		bulkOpen:      cfg.BulkOpen,
+		rights:        web.BulkRights{Policy: cfg.BulkPolicy, Open: cfg.BulkOpen},
 		hygiene:       cfg.Hygiene,
-		previews:      make(chan struct{}, maxPreviews),
 	}
 	a.notes = web.IndexNotes{Index: a.index, Interval: a.indexInterval, Log: a.Log}
 	if a.Metrics == nil {
@@ -190,9 +187,9 @@ func New(cfg Config) (*echo.Echo, error) {
 		a.SecurityHeaders,
 		// A bulk list may be 5 MB; every other body stays small.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit,
-			Skipper: func(c echo.Context) bool { return c.Path() == bulkPreviewPath }}),
+			Skipper: func(c echo.Context) bool { return c.Path() == web.BulkPreviewPath }}),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(web.UploadLimit) + "B",
-			Skipper: func(c echo.Context) bool { return c.Path() != bulkPreviewPath }}),
+			Skipper: func(c echo.Context) bool { return c.Path() != web.BulkPreviewPath }}),
 		middleware.ContextTimeout(timeout),
 		// Only bodies worth it (long contact lists, the audit trail, CSV),
 		// at the fastest level: a typical page is a few KB, where gzip costs
@@ -221,29 +218,23 @@ func New(cfg Config) (*echo.Echo, error) {
 	for _, o := range []string{"/customers/:id", "/locations/:id"} {
 		app.GET(o+"/contacts/:contactId", a.contactShow)
 		app.GET(o+"/contacts/:contactId/edit", a.contactEdit)
-		a.formPost(app, o+"/contacts/:contactId", a.contactUpdate, a.contactUpdateStale)
+		a.FormPost(app, o+"/contacts/:contactId", a.contactUpdate, a.contactUpdateStale)
 		app.GET(o+"/contacts/new", a.contactNew)
-		a.formPost(app, o+"/contacts", a.contactCreate, a.contactCreateStale)
+		a.FormPost(app, o+"/contacts", a.contactCreate, a.contactCreateStale)
 		app.GET(o+"/contacts/:contactId/delete", a.contactRemove)
-		a.formPost(app, o+"/contacts/:contactId/delete", a.contactDelete, a.contactDeleteStale)
+		a.FormPost(app, o+"/contacts/:contactId/delete", a.contactDelete, a.contactDeleteStale)
 		app.POST(o+"/contacts/undo", a.contactUndo)
 		app.GET(o+web.RestoreTail, a.contactRestoreConfirm)
-		a.formPost(app, o+web.RestoreTail, a.contactRestore, a.contactRestoreStale)
+		a.FormPost(app, o+web.RestoreTail, a.contactRestore, a.contactRestoreStale)
 	}
 	app.GET("/audit", a.auditList)
 	app.GET("/audit.csv", a.auditCSV)
-	if a.bulk != nil {
-		app.GET("/bulk", a.bulkHome)
-		a.formPost(app, bulkPreviewPath, a.bulkPreview, a.bulkPreviewStale)
-		a.BeforeBody[bulkPreviewPath] = a.bulkRights
-		a.formPost(app, "/bulk", a.bulkConfirm, a.bulkConfirmStale)
-		// GET /bulk/{job}.csv is the result: Echo's parameter takes the
-		// ".csv" along, and the handler tells them apart.
-		app.GET("/bulk/:job", a.bulkJob)
-		app.GET("/bulk/:job/preview.csv", a.bulkPreviewCSV)
-		for _, action := range []string{"pause", "resume", "cancel"} {
-			a.formPost(app, "/bulk/:job/"+action, a.bulkControl(action), a.bulkControlStale)
+	if cfg.Bulk != nil {
+		var hy bulkpages.Hygiene
+		if cfg.Hygiene != nil {
+			hy = cfg.Hygiene
 		}
+		bulkpages.New(a.Web, cfg.Bulk, hy, a.notes, a.rights).Routes(app)
 	}
 	if a.hygiene != nil {
 		app.GET("/hygiene", a.hygieneReport)
@@ -257,14 +248,6 @@ func New(cfg Config) (*echo.Echo, error) {
 		}
 	}
 	return e, nil
-}
-
-// formPost registers a form's POST route with what answers it when the
-// form comes from a session that no longer exists: stale shows the form
-// again with what was typed, and sends nothing.
-func (a *App) formPost(g *echo.Group, path string, h, stale echo.HandlerFunc) {
-	g.POST(path, h)
-	a.StaleForms[path] = stale
 }
 
 // trustRanges turns the trusted proxies into Echo's IP trust options.

@@ -215,14 +215,12 @@ func (a *App) auditList(c echo.Context) error {
 	m.Entries = a.HistoryViews(entries, a.EntryNames(c.Request().Context(), entries))
 	if q.Page == 1 && a.bulk != nil && f.CustomerID == 0 && len(f.CustomerIDs) == 0 && f.Action == "" && f.Source != audit.SourceServiceTitan {
 		// Bulk jobs themselves: who ran which list, when, and how it went.
-		jobs, err := a.bulk.Store.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, OwnerLike: f.ActorLike,
+		jobs, err := a.bulk.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, OwnerLike: f.ActorLike,
 			From: f.From, To: f.To, Limit: 20})
 		if err != nil {
 			return web.Unreadable("Bulk jobs", err)
 		}
-		if m.BulkJobs, err = a.bulkSummaries(c, jobs); err != nil {
-			return err
-		}
+		m.BulkJobs = a.BulkSummaries(jobs)
 	}
 	if q.Page > 1 {
 		m.PrevURL = q.URL("/audit", q.Page-1)

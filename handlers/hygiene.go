@@ -15,25 +15,6 @@ import (
 	"github.com/contactdesk/contactdesk/views"
 )
 
-// hygieneSections say what each section of the report holds, in words.
-var hygieneSections = map[hygiene.Section]struct{ title, intro, of, ofOne string }{
-	hygiene.PlaceholderPhone: {"Placeholder phone numbers",
-		"Numbers such as (000) 000-0000 or (123) 456-7890, typed to get past a required field. ServiceTitan advises deleting them: a text sent to one reaches a stranger or no one.",
-		"contacts", "contact"},
-	hygiene.PlaceholderEmail: {"Placeholder emails",
-		"Addresses such as noemail@gmail.com: mail sent to them reaches whoever owns that mailbox.",
-		"contacts", "contact"},
-	hygiene.Invalid: {"Values ServiceTitan cannot use",
-		"Phone numbers that are not valid numbers and emails that are not addresses: the edit form would refuse them. Correct each from its contact's page, or remove it.",
-		"contacts", "contact"},
-	hygiene.Shared: {"One value on several customers",
-		"A phone number or email held by more than %d customers (placeholders are counted above, not here). Some are right, such as a property manager's; check before changing any.",
-		"contacts", "contact"},
-	hygiene.Unreachable: {"Customers no one can reach",
-		"Active customers with no phone number or email (a placeholder does not count).",
-		"customers", "customer"},
-}
-
 // hygieneReport is GET /hygiene: each section's count, then the first page
 // of each section; ?section=…&page=… pages through one section.
 func (a *App) hygieneReport(c echo.Context) error {
@@ -67,10 +48,10 @@ func (a *App) hygieneReport(c echo.Context) error {
 		IndexNote: a.notes.Note(c, "The search index is behind ServiceTitan just now: the latest changes may not show yet.",
 			"The search index is still loading (%s): the counts will grow until it is complete.")}
 	for _, s := range hygiene.Sections {
-		words := hygieneSections[s]
-		n := views.HygieneCount{Section: string(s), Title: words.title, Href: hygieneHref(s, 1), Count: rep.Counts.Sections[s], Of: words.of}
+		words := web.HygieneSections[s]
+		n := views.HygieneCount{Section: string(s), Title: words.Title, Href: hygieneHref(s, 1), Count: rep.Counts.Sections[s], Of: words.Of}
 		if n.Count == 1 {
-			n.Of = words.ofOne
+			n.Of = words.OfOne
 		}
 		if s == hygiene.Shared && rep.Counts.SharedValues > 0 {
 			n.Of += fmt.Sprintf(" holding %d %s", rep.Counts.SharedValues, map[bool]string{true: "value", false: "values"}[rep.Counts.SharedValues == 1])
@@ -134,14 +115,14 @@ func filteredHref(s hygiene.Section, page int, filter string) string {
 }
 
 func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter string) views.HygieneSection {
-	words := hygieneSections[l.Section]
-	s := views.HygieneSection{Section: string(l.Section), Title: words.title, Intro: words.intro, Count: count, Page: l.Page,
+	words := web.HygieneSections[l.Section]
+	s := views.HygieneSection{Section: string(l.Section), Title: words.Title, Intro: words.Intro, Count: count, Page: l.Page,
 		CSVURL: "/hygiene.csv?section=" + string(l.Section), Filter: filter}
 	if filter != "" {
 		s.ClearURL = hygieneHref(l.Section, 1)
 	}
 	if l.Section == hygiene.Shared {
-		s.Intro = fmt.Sprintf(words.intro, a.hygiene.SharedMin())
+		s.Intro = fmt.Sprintf(words.Intro, a.hygiene.SharedMin())
 	}
 	if l.Page > 1 {
 		s.PrevURL = filteredHref(l.Section, l.Page-1, filter)
@@ -154,8 +135,8 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter s
 		s.FixNote = "A bulk change cannot add contacts: add a phone number or email from each customer's page."
 	case a.bulk == nil:
 		s.FixNote = "Bulk changes are not available on this server."
-	case !a.mayBulk(c):
-		s.FixNote = a.bulkNotAllowed()
+	case !a.rights.May(c):
+		s.FixNote = a.rights.NotAllowed()
 	default:
 		s.FixURL = "/bulk?hygiene=" + string(l.Section)
 	}
@@ -203,8 +184,8 @@ func (a *App) hygieneCSV(c echo.Context) error {
 		Unreadable: "The hygiene report cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
 			return a.hygiene.Each(c.Request().Context(), s, func(r hygiene.Row) error {
-				return write([]string{string(r.Section), idOrEmpty(r.CustomerID), r.CustomerName, strconv.FormatBool(r.CustomerActive),
-					idOrEmpty(r.ContactID), string(r.Type), r.Value, r.Why, idOrEmpty(r.LocationID), r.LocationName})
+				return write([]string{string(r.Section), web.IDOrEmpty(r.CustomerID), r.CustomerName, strconv.FormatBool(r.CustomerActive),
+					web.IDOrEmpty(r.ContactID), string(r.Type), r.Value, r.Why, web.IDOrEmpty(r.LocationID), r.LocationName})
 			})
 		})
 }

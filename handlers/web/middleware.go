@@ -199,3 +199,15 @@ func (a *Web) UntrustedRequestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 
 // UploadLimit is the largest body POST /bulk/preview takes.
 const UploadLimit = bulk.MaxBytes + 1<<20
+
+// FormPost registers a form's POST route with what answers it when the
+// form comes from a session that no longer exists: stale shows the form
+// again with what was typed, and sends nothing.
+func (a *Web) FormPost(g *echo.Group, path string, h, stale echo.HandlerFunc) {
+	g.POST(path, h)
+	a.StaleForms[path] = stale
+}
+
+// BulkPreviewPath is where a list is posted; its body may be as large as
+// a list may be, with room for the form around it.
+const BulkPreviewPath = "/bulk/preview"

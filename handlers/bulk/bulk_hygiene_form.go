@@ -1,4 +1,4 @@
-package handlers
+package bulk
 
 import (
 	"cmp"
@@ -28,7 +28,7 @@ const maxPicks = 2000
 // picks lays out a section's rows to tick, all ticked, with a warning on
 // each whose removal would leave its customer without a phone number (or
 // an email address): what the customer holds, less what the list holds.
-func (a *App) picks(c echo.Context, rows []hygiene.Row) ([]views.BulkPick, error) {
+func (a *Handlers) picks(c echo.Context, rows []hygiene.Row) ([]views.BulkPick, error) {
 	var ids []int64
 	listed := map[int64]index.Reach{}
 	for _, r := range rows {
@@ -91,14 +91,14 @@ func pickedList(picked []string) (list string, ok bool) {
 // contacts, by contact and customer id (the preview reads the rest from
 // the index), and the section's sensible action: remove placeholders;
 // nothing chosen for the others, where people decide contact by contact.
-func (a *App) hygieneBulkForm(c echo.Context, raw string) (views.BulkForm, error) {
+func (a *Handlers) hygieneBulkForm(c echo.Context, raw string) (views.BulkForm, error) {
 	s, ok := hygiene.ParseSection(raw)
 	if !ok {
 		return views.BulkForm{}, web.FailPage(http.StatusNotFound, "Not found",
 			"The hygiene report has no such section. Open it from the report's Fix in bulk link.", fmt.Errorf("no hygiene section %q", raw))
 	}
 	form := views.BulkForm{ChooseAction: true}
-	title := hygieneSections[s].title
+	title := web.HygieneSections[s].Title
 	if s == hygiene.Unreachable {
 		form.Problems.Add("list", "#field-list", "Customers no one can reach have no contact to change in bulk: add a phone number or email from each customer's page.")
 		return form, nil

@@ -1,4 +1,4 @@
-package handlers
+package bulk
 
 import (
 	"cmp"
@@ -25,8 +25,8 @@ import (
 // uploaded as `file`) read and matched against the index, nothing written
 // to ServiceTitan. It is kept as a draft job and its preview is the page
 // (200). A form with problems comes back (422) with the list as typed.
-func (a *App) bulkPreview(c echo.Context) error {
-	if !a.mayBulk(c) {
+func (a *Handlers) bulkPreview(c echo.Context) error {
+	if !a.rights.May(c) {
 		return a.refuseBulk(c)
 	}
 	// A list of 5 MB takes some memory and a moment to read and match: a
@@ -64,8 +64,8 @@ const maxPreviews = 2
 // bulkPreviewStale answers a list posted from a session that no longer
 // exists: nothing is previewed and no uploaded file is read; the form
 // comes back with what was typed, to people who may use it.
-func (a *App) bulkPreviewStale(c echo.Context) error {
-	if !a.mayBulk(c) {
+func (a *Handlers) bulkPreviewStale(c echo.Context) error {
+	if !a.rights.May(c) {
 		return a.refuseBulk(c)
 	}
 	form, _, _ := bulkFormFields(c.Request())
@@ -74,7 +74,7 @@ func (a *App) bulkPreviewStale(c echo.Context) error {
 	return a.renderBulkForm(c, http.StatusForbidden, form)
 }
 
-func (a *App) renderBulkForm(c echo.Context, status int, form views.BulkForm) error {
+func (a *Handlers) renderBulkForm(c echo.Context, status int, form views.BulkForm) error {
 	if form.Hygiene != "" && a.hygiene != nil && len(form.Picks) == 0 {
 		// A list from the hygiene report comes back as it was ticked.
 		filled, err := a.hygieneBulkForm(c, form.Hygiene)
@@ -99,8 +99,8 @@ func (a *App) renderBulkForm(c echo.Context, status int, form views.BulkForm) er
 
 // bulkRights refuses a bulk post to people who may not start jobs before
 // its body (a list of up to 5 MB) is read.
-func (a *App) bulkRights(c echo.Context) error {
-	if !a.mayBulk(c) {
+func (a *Handlers) bulkRights(c echo.Context) error {
+	if !a.rights.May(c) {
 		return a.refuseBulk(c)
 	}
 	return nil
@@ -110,7 +110,7 @@ func (a *App) bulkRights(c echo.Context) error {
 // text), the action and the flags, and what is wrong with them. ask are
 // the columns of a header the app does not know, to ask which holds the
 // numbers (`column`).
-func (a *App) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, fileName string, problems views.Problems, ask []string) {
+func (a *Handlers) readBulkForm(c echo.Context) (list bulk.List, action bulk.Action, fileName string, problems views.Problems, ask []string) {
 	r := c.Request()
 	form, action, problems := bulkFormFields(r)
 	var body io.Reader
@@ -260,26 +260,23 @@ const previewPageSize = 50
 const previewLinesShown = 50
 
 // renderBulkPreview shows a draft's preview, page page of its contacts.
-func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int, problems views.Problems, typed string) error {
+func (a *Handlers) renderBulkPreview(c echo.Context, status int, j bulk.View, page int, problems views.Problems, typed string) error {
 	ctx := c.Request().Context()
 	unreadable := func(err error) error {
 		return web.Unreadable("The preview", err)
 	}
-	totals, err := a.bulk.Store.PreviewTotals(ctx, j.ID)
+	totals := j.Totals
+	rows, err := a.bulk.Targets(ctx, j.ID, "", (page-1)*previewPageSize, previewPageSize+1)
 	if err != nil {
 		return unreadable(err)
 	}
-	rows, err := a.bulk.Store.Targets(ctx, j.ID, "", (page-1)*previewPageSize, previewPageSize+1)
-	if err != nil {
-		return unreadable(err)
-	}
-	lines, err := a.bulk.Store.LinesToCheck(ctx, j.ID, 0, previewLinesShown)
+	lines, err := a.bulk.LinesToCheck(ctx, j.ID, 0, previewLinesShown)
 	if err != nil {
 		return unreadable(err)
 	}
 	m := views.BulkPreview{
-		Layout: a.Layout(c, "Preview: "+bulkWhat(j.Action)), Problems: problems,
-		ID: j.ID, URL: web.BulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		Layout: a.Layout(c, "Preview: "+web.BulkWhat(j.Action)), Problems: problems,
+		ID: j.ID, URL: web.BulkURL(j.ID), What: web.BulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
 		Totals: views.BulkTotals{Change: totals.Change, Unchanged: totals.Unchanged, Unmatched: totals.Unmatched,
 			Invalid: totals.Invalid, Duplicate: totals.Duplicate, Shared: totals.Shared},
 		CSVURL: web.BulkURL(j.ID) + "/preview.csv",
@@ -306,13 +303,13 @@ func (a *App) renderBulkPreview(c echo.Context, status int, j bulk.Job, page int
 	}
 	m.MoreLines = totals.Unmatched + totals.Invalid + totals.Duplicate + totals.Partial - len(lines)
 	if j.State == bulk.Draft {
-		m.IndexNote = a.previewIndexNote(c, j)
+		m.IndexNote = a.previewIndexNote(c, j.Job)
 	}
 	who, _ := web.Actor(c)
 	switch {
 	case j.State != bulk.Draft:
 		m.Started = web.BulkURL(j.ID)
-	case strings.EqualFold(who.Email, j.Owner.Email) && a.mayBulk(c):
+	case strings.EqualFold(who.Email, j.Owner.Email) && a.rights.May(c):
 		m.Confirm = &views.BulkConfirm{CSRFField: web.CSRFField, CSRFToken: a.CSRFToken(c), Job: j.ID,
 			Remove: j.Action.Kind == bulk.Remove, Count: j.Contacts, Typed: typed,
 			IndexLoading: j.IndexLoading, Unmatched: totals.Unmatched, SkipUnmatched: c.Request().PostFormValue(skipUnmatchedField) != "",
@@ -330,9 +327,9 @@ const skipUnmatchedField = "skipUnmatched"
 
 // previewIndexNote warns that a preview read an index that was not
 // complete, or has fallen behind: lines may match nothing that should.
-func (a *App) previewIndexNote(c echo.Context, j bulk.Job) string {
+func (a *Handlers) previewIndexNote(c echo.Context, j bulk.Job) string {
 	if j.IndexLoading {
-		if st, err := a.index.Status(c.Request().Context(), 3*a.indexInterval); err == nil && st.Complete() {
+		if st, err := a.notes.Index.Status(c.Request().Context(), 3*a.notes.Interval); err == nil && st.Complete() {
 			return "The search index was still loading when this list was previewed, and is complete now: preview the list again to match every line. Until then, the lines that matched nothing are skipped."
 		}
 		return "The search index was still loading when this list was previewed, and still is: lines naming contacts it has not loaded yet match nothing and would be skipped. Preview the list again once the index is complete."
@@ -347,7 +344,7 @@ var bulkPreviewCSVHeader = []string{"line", "value", "customer", "contact", "exp
 
 // bulkPreviewCSV is GET /bulk/{job}/preview.csv: every line of the list
 // and each contact it matched, with what the preview expects.
-func (a *App) bulkPreviewCSV(c echo.Context) error {
+func (a *Handlers) bulkPreviewCSV(c echo.Context) error {
 	id, _, err := bulkJobParam(c)
 	if err != nil {
 		return err
@@ -358,12 +355,12 @@ func (a *App) bulkPreviewCSV(c echo.Context) error {
 	return a.StreamCSV(c, web.CSVDownload{Name: "bulk preview", File: fmt.Sprintf("bulk-%d-preview.csv", id), Header: bulkPreviewCSVHeader,
 		Unreadable: "The preview cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
-			return a.bulk.Store.EachResult(c.Request().Context(), id, func(r bulk.Result) error {
-				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, idOrEmpty(r.Line.CustomerID), idOrEmpty(r.Line.ContactID),
+			return a.bulk.EachResult(c.Request().Context(), id, func(r bulk.Result) error {
+				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, web.IDOrEmpty(r.Line.CustomerID), web.IDOrEmpty(r.Line.ContactID),
 					string(r.Line.Status), "", "", r.Line.Why, "", "", "", ""}
 				if t := r.Target; t != nil {
-					row[2], row[3], row[4], row[5], row[6], row[7] = idOrEmpty(t.CustomerID), idOrEmpty(t.ContactID), string(t.Planned), t.Before, t.After, ""
-					row[8], row[9], row[10], row[11] = t.CustomerName, t.Value, idOrEmpty(t.LocationID), t.LocationName
+					row[2], row[3], row[4], row[5], row[6], row[7] = web.IDOrEmpty(t.CustomerID), web.IDOrEmpty(t.ContactID), string(t.Planned), t.Before, t.After, ""
+					row[8], row[9], row[10], row[11] = t.CustomerName, t.Value, web.IDOrEmpty(t.LocationID), t.LocationName
 				}
 				return write(row)
 			})
@@ -384,11 +381,4 @@ func targetWhose(t bulk.Target) string {
 		return t.CustomerName
 	}
 	return t.CustomerName + " · location: " + t.LocationName
-}
-
-func idOrEmpty(id int64) string {
-	if id == 0 {
-		return ""
-	}
-	return strconv.FormatInt(id, 10)
 }

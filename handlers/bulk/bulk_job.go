@@ -1,4 +1,4 @@
-package handlers
+package bulk
 
 import (
 	"cmp"
@@ -21,7 +21,7 @@ import (
 // `job`); a removal needs the number of contacts typed into `confirm`.
 // Started, or started already by an earlier post of the same form: 303 to
 // the job's page. A wrong number: 422, the preview again.
-func (a *App) bulkConfirm(c echo.Context) error {
+func (a *Handlers) bulkConfirm(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Request().PostFormValue("job"), 10, 64)
 	if err != nil || id <= 0 {
 		return web.FailPage(http.StatusBadRequest, "", "The form did not say which job to start: go back to the preview and confirm it again.",
@@ -36,7 +36,7 @@ func (a *App) bulkConfirm(c echo.Context) error {
 		return a.Redirect(c, web.BulkURL(id))
 	}
 	who, _ := web.Actor(c)
-	if !a.mayBulk(c) {
+	if !a.rights.May(c) {
 		return a.refuseBulk(c)
 	}
 	if !strings.EqualFold(who.Email, j.Owner.Email) {
@@ -45,11 +45,7 @@ func (a *App) bulkConfirm(c echo.Context) error {
 			fmt.Errorf("bulk job %d confirmed by %s, owned by %s", id, who.Email, j.Owner.Email))
 	}
 	var p views.Problems
-	totals, err := a.bulk.Store.PreviewTotals(c.Request().Context(), id)
-	if err != nil {
-		return web.Unreadable("The preview", err)
-	}
-	if totals.Change == 0 && !j.IndexLoading {
+	if j.Totals.Change == 0 && !j.IndexLoading {
 		// The button is disabled; a post made anyway starts nothing. (A
 		// preview from a loading index is started by its owner's own
 		// "Start anyway", as it was.)
@@ -84,7 +80,7 @@ const jobStartedFlash = "Job started"
 
 // bulkConfirmStale answers a confirmation from a session that no longer
 // exists: nothing starts; the preview comes back.
-func (a *App) bulkConfirmStale(c echo.Context) error {
+func (a *Handlers) bulkConfirmStale(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Request().PostFormValue("job"), 10, 64)
 	if err != nil || id <= 0 {
 		return a.Redirect(c, "/bulk")
@@ -95,7 +91,7 @@ func (a *App) bulkConfirmStale(c echo.Context) error {
 
 // bulkJob is GET /bulk/{job}: a draft's preview (?page=N), a job's
 // progress, or with ".csv" its result.
-func (a *App) bulkJob(c echo.Context) error {
+func (a *Handlers) bulkJob(c echo.Context) error {
 	id, csv, err := bulkJobParam(c)
 	if err != nil {
 		return err
@@ -125,24 +121,21 @@ func (a *App) bulkJob(c echo.Context) error {
 const paceWindow = time.Minute
 
 // bulkJobPage fills a job's page.
-func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
+func (a *Handlers) bulkJobPage(c echo.Context, j bulk.View) (views.BulkJob, error) {
 	ctx := c.Request().Context()
 	unreadable := func(err error) (views.BulkJob, error) {
 		return views.BulkJob{}, web.Unreadable("The job", err)
 	}
-	counts, err := a.bulk.Store.Counts(ctx, j.ID)
-	if err != nil {
-		return unreadable(err)
-	}
-	failures, err := a.bulk.Store.Failures(ctx, j.ID, 10)
+	counts := j.Counts
+	failures, err := a.bulk.Failures(ctx, j.ID, 10)
 	if err != nil {
 		return unreadable(err)
 	}
 	m := views.BulkJob{
 		Layout: a.Layout(c, fmt.Sprintf("Bulk job #%d", j.ID)),
-		ID:     j.ID, URL: web.BulkURL(j.ID), What: bulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
+		ID:     j.ID, URL: web.BulkURL(j.ID), What: web.BulkWhat(j.Action), FileName: j.FileName, Owner: cmp.Or(j.Owner.Name, j.Owner.Email),
 		Created: a.TimeView(j.Created), Started: a.TimeView(j.Started), Finished: a.TimeView(j.Finished),
-		State: string(j.State), Counts: bulkCounts(counts), Problem: j.Problem, CSVURL: web.BulkURL(j.ID) + ".csv",
+		State: string(j.State), Counts: web.BulkCounts(counts), Problem: j.Problem, CSVURL: web.BulkURL(j.ID) + ".csv",
 		CSRFField: web.CSRFField, CSRFToken: a.CSRFToken(c), Removal: j.Action.Kind == bulk.Remove,
 	}
 	m.FocusProgress = m.Flash != "" || m.Notice != ""
@@ -158,11 +151,9 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 		m.Layout.RefreshSeconds = 5
 		// A job younger than the window is measured since it started.
 		window := min(paceWindow, max(time.Since(j.Started), time.Second))
-		done, err := a.bulk.Store.DoneSince(ctx, j.ID, time.Now().Add(-window))
-		if err != nil {
-			return unreadable(err)
-		}
-		m.Pace, m.Left = pace(done, counts.Remaining(), window)
+		// The view counted the rows done in the last paceWindow: those
+		// done since the job started when it is younger.
+		m.Pace, m.Left = pace(j.DoneSince, counts.Remaining(), window)
 	case bulk.Paused:
 		m.StateText = "Paused"
 		m.StateBy = "Paused by " + j.StateBy
@@ -174,7 +165,7 @@ func (a *App) bulkJobPage(c echo.Context, j bulk.Job) (views.BulkJob, error) {
 		m.StateText = "Done"
 		m.StateBy, m.StateAt = "Finished", a.TimeView(j.Finished)
 	}
-	if a.mayBulk(c) {
+	if a.rights.May(c) {
 		m.CanPause = j.State == bulk.Running
 		m.CanResume = j.State == bulk.Paused
 		m.CanCancel = j.State == bulk.Running || j.State == bulk.Paused
@@ -219,16 +210,16 @@ var bulkResultCSVHeader = []string{"line", "value", "customer", "contact", "outc
 // bulkResultCSV is GET /bulk/{job}.csv: each line of the list with each
 // contact it matched and how the job left it (lines that named no contact
 // say why).
-func (a *App) bulkResultCSV(c echo.Context, j bulk.Job) error {
+func (a *Handlers) bulkResultCSV(c echo.Context, j bulk.View) error {
 	return a.StreamCSV(c, web.CSVDownload{Name: "bulk result", File: fmt.Sprintf("bulk-%d-result.csv", j.ID), Header: bulkResultCSVHeader,
 		Unreadable: "The job's result cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
-			return a.bulk.Store.EachResult(c.Request().Context(), j.ID, func(r bulk.Result) error {
-				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, idOrEmpty(r.Line.CustomerID), idOrEmpty(r.Line.ContactID),
+			return a.bulk.EachResult(c.Request().Context(), j.ID, func(r bulk.Result) error {
+				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, web.IDOrEmpty(r.Line.CustomerID), web.IDOrEmpty(r.Line.ContactID),
 					string(r.Line.Status), r.Line.Why, "", "", "", "", ""}
 				if t := r.Target; t != nil {
-					row[2], row[3], row[4], row[5] = idOrEmpty(t.CustomerID), idOrEmpty(t.ContactID), string(t.State), t.Message
-					row[6], row[7], row[8], row[9], row[10] = t.CustomerName, t.Value, idOrEmpty(t.AuditID), idOrEmpty(t.LocationID), t.LocationName
+					row[2], row[3], row[4], row[5] = web.IDOrEmpty(t.CustomerID), web.IDOrEmpty(t.ContactID), string(t.State), t.Message
+					row[6], row[7], row[8], row[9], row[10] = t.CustomerName, t.Value, web.IDOrEmpty(t.AuditID), web.IDOrEmpty(t.LocationID), t.LocationName
 				}
 				return write(row)
 			})
@@ -238,7 +229,7 @@ func (a *App) bulkResultCSV(c echo.Context, j bulk.Job) error {
 // bulkControl is POST /bulk/{job}/pause, /resume and /cancel: 303 to the
 // job, saying what happened (or that the job was no longer in a state to
 // do it: finished, or someone else was first).
-func (a *App) bulkControl(action string) echo.HandlerFunc {
+func (a *Handlers) bulkControl(action string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, _, err := bulkJobParam(c)
 		if err != nil {
@@ -247,7 +238,7 @@ func (a *App) bulkControl(action string) echo.HandlerFunc {
 		if _, err := a.loadBulkJob(c, id); err != nil {
 			return err
 		}
-		if !a.mayBulk(c) {
+		if !a.rights.May(c) {
 			return a.refuseBulk(c)
 		}
 		who, _ := web.Actor(c)
@@ -282,7 +273,7 @@ var pastTense = map[string]string{"pause": "paused", "resume": "resumed", "cance
 
 // bulkControlStale answers a pause, resume or cancel from a session that
 // no longer exists: nothing changes; the job's page says so.
-func (a *App) bulkControlStale(c echo.Context) error {
+func (a *Handlers) bulkControlStale(c echo.Context) error {
 	id, _, err := bulkJobParam(c)
 	if err != nil {
 		return err

@@ -1,0 +1,103 @@
+package bulk
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contactdesk/contactdesk/bulk"
+	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/web"
+	"github.com/contactdesk/contactdesk/views"
+)
+
+// Bulk changes: GET /bulk (the list form and recent jobs), POST
+// /bulk/preview (a dry run from the index), POST /bulk (confirm: the job
+// starts), GET /bulk/{job} (a draft's preview, a job's progress),
+// GET /bulk/{job}.csv (the result), GET /bulk/{job}/preview.csv, and POST
+// /bulk/{job}/pause, /resume, /cancel.
+
+// refuseBulk is the 403 for a bulk action this person may not take.
+func (a *Handlers) refuseBulk(c echo.Context) error {
+	who, _ := web.Actor(c)
+	return web.FailPage(http.StatusForbidden, "You cannot change contacts in bulk", a.rights.NotAllowed(),
+		fmt.Errorf("bulk action refused to %s", who.Email))
+}
+
+// bulkJobParam reads /bulk/{job} or /bulk/{job}.csv.
+func bulkJobParam(c echo.Context) (id int64, csv bool, err error) {
+	raw := c.Param("job")
+	raw, csv = strings.CutSuffix(raw, ".csv")
+	id, perr := strconv.ParseInt(raw, 10, 64)
+	if perr != nil || id <= 0 {
+		return 0, false, web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %q.", c.Param("job")),
+			fmt.Errorf("bad bulk job id %q", c.Param("job")))
+	}
+	return id, csv, nil
+}
+
+// loadBulkJob reads a job, or the 404 page.
+func (a *Handlers) loadBulkJob(c echo.Context, id int64) (bulk.View, error) {
+	j, err := a.bulk.View(c.Request().Context(), id, time.Now().Add(-paceWindow))
+	if errors.Is(err, bulk.ErrNotFound) {
+		return j, web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %d.", id), err)
+	}
+	if err != nil {
+		return j, web.Unreadable("Bulk jobs", err)
+	}
+	return j, nil
+}
+
+// bulkHome is GET /bulk: the list form, or why this person may not use
+// it, and the recent jobs. GET /bulk?hygiene={section} fills the list with
+// a hygiene report section's contacts ("Fix in bulk").
+func (a *Handlers) bulkHome(c echo.Context) error {
+	form := views.BulkForm{}
+	if section := c.QueryParam("hygiene"); section != "" && a.hygiene != nil {
+		var err error
+		if form, err = a.hygieneBulkForm(c, section); err != nil {
+			return err
+		}
+	}
+	m, err := a.bulkHomePage(c, form)
+	if err != nil {
+		return err
+	}
+	return a.Render(c, http.StatusOK, views.BulkHomePage(m))
+}
+
+// bulkHomePage fills GET /bulk's page around form.
+func (a *Handlers) bulkHomePage(c echo.Context, form views.BulkForm) (views.BulkHome, error) {
+	ctx := c.Request().Context()
+	jobs, err := a.bulk.Jobs(ctx, bulk.JobFilter{Limit: 20})
+	if err != nil {
+		return views.BulkHome{}, web.Unreadable("Bulk jobs", err)
+	}
+	m := views.BulkHome{Layout: a.Layout(c, "Bulk changes"), Allowed: a.rights.May(c), Form: form}
+	if !m.Allowed {
+		m.NotAllowed = a.rights.NotAllowed()
+	}
+	m.Form.CSRFField, m.Form.CSRFToken = web.CSRFField, a.CSRFToken(c)
+	if m.Form.Flags == nil {
+		m.Form.Flags = bulkFlagChoices(nil)
+	}
+	if m.Form.Presets == nil {
+		m.Form.Presets = bulkPresetChoices(m.Form.Action)
+	}
+	m.Jobs = a.BulkSummaries(jobs)
+	return m, nil
+}
+
+// bulkFlagChoices are the list form's preference choices, as chosen.
+func bulkFlagChoices(chosen map[string]string) []views.BulkFlag {
+	out := make([]views.BulkFlag, 0, len(client.Flags))
+	for _, f := range client.Flags {
+		out = append(out, views.BulkFlag{Name: f.Name, Label: f.Label, Value: chosen[f.Name]})
+	}
+	return out
+}
