@@ -260,8 +260,13 @@ type Store interface {
 	Close() error
 }
 
+// Lister lists entries: the Store's reads, as the pages use them.
+type Lister interface {
+	List(ctx context.Context, f Filter) ([]Entry, int, error)
+}
+
 // Get returns the entry with that id, or an error wrapping ErrNotFound.
-func Get(ctx context.Context, s Store, id int64) (Entry, error) {
+func Get(ctx context.Context, s Lister, id int64) (Entry, error) {
 	entries, _, err := s.List(ctx, Filter{ID: id, Limit: 1, SkipTotal: true})
 	if err != nil {
 		return Entry{}, err

@@ -283,7 +283,7 @@ func describeFlags(p *client.Preferences, asked map[string]bool) string {
 	var parts []string
 	for _, f := range client.Flags { // client.Carried, without a slice per contact
 		if f.In(*p) && relevant(f, asked, p.HasSplitInvoiceFlags()) {
-			parts = append(parts, f.Label+" "+onOff(f.Get(*p)))
+			parts = append(parts, f.Label+" "+strings.ToLower(client.OnOff(f.Get(*p))))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -304,13 +304,6 @@ func relevant(f client.Flag, asked map[string]bool, split bool) bool {
 		return invoices || statements
 	}
 	return false
-}
-
-func onOff(v bool) string {
-	if v {
-		return "on"
-	}
-	return "off"
 }
 
 func describeContact(c index.Contact) string {

@@ -40,6 +40,15 @@ func FlagNamed(name string) (Flag, bool) {
 	return Flag{}, false
 }
 
+// OnOff is a flag's value in words: "On" or "Off" (a sentence says it
+// lower case: "Marketing updates off").
+func OnOff(v bool) string {
+	if v {
+		return "On"
+	}
+	return "Off"
+}
+
 // Path is the flag's field path in requests and errors, e.g.
 // "preferences.jobRemindersEnabled".
 func (f Flag) Path() string { return FieldPreferences + "." + f.Name }

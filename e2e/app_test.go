@@ -170,7 +170,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	}
 	// As main.go: every change goes through the change service, into the
 	// same audit trail the pages show.
-	hcfg.Changes, err = change.New(change.Config{ServiceTitan: st, Audit: hcfg.Audit, TenantID: stConfig.TenantID,
+	hcfg.Changes, err = change.New(change.Config{ServiceTitan: st, Audit: hcfg.Audit.(audit.Store), TenantID: stConfig.TenantID,
 		Region: "US", Budget: cfg.requestTimeout, Logger: logger, Caches: caches})
 	if err != nil {
 		t.Fatalf("change.New: %v", err)

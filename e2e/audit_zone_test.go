@@ -22,7 +22,7 @@ func TestAuditDatesInTheBrowsersZone(t *testing.T) {
 	var store audit.Store
 	app := startApp(t, withHandlers(func(c *handlers.Config) {
 		c.DisplayTZ = nil
-		store = c.Audit
+		store = c.Audit.(audit.Store)
 	}))
 	id, err := store.Begin(context.Background(), audit.Entry{Time: time.Date(2026, 12, 2, 1, 40, 0, 0, time.UTC),
 		ActorEmail: "jordan@acme.example", ActorName: "Jordan Diaz", CustomerID: 10000001, ContactID: 20000001,

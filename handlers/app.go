@@ -17,11 +17,12 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	auditpages "github.com/contactdesk/contactdesk/handlers/audit"
 	bulkpages "github.com/contactdesk/contactdesk/handlers/bulk"
+	hygienepages "github.com/contactdesk/contactdesk/handlers/hygiene"
 	"github.com/contactdesk/contactdesk/handlers/search"
 	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/hygiene"
@@ -37,7 +38,7 @@ type Config struct {
 	// Changes makes every change to ServiceTitan (required).
 	Changes *change.Service
 	// Audit is the audit trail (required): pages show it.
-	Audit audit.Store
+	Audit AuditTrail
 	// Index is the tenant index search is served from once it is complete;
 	// without one, search asks ServiceTitan.
 	Index Index
@@ -95,6 +96,13 @@ type Config struct {
 	MetricsHandler http.Handler
 }
 
+// AuditTrail is the audit trail as the pages use it (audit.Store has it):
+// they list and export it, the readiness check pings it.
+type AuditTrail interface {
+	auditpages.Trail
+	Ping(ctx context.Context) error
+}
+
 // Index is the tenant index, as the pages use it; *index.Store has it.
 type Index interface {
 	Search(ctx context.Context, q index.Query, page, size int) (index.Results, error)
@@ -110,7 +118,7 @@ type Index interface {
 type App struct {
 	*web.Web
 	changes *change.Service
-	audit   audit.Store
+	audit   AuditTrail
 	ready   *readiness
 	// index serves search when it is complete (nil: search ServiceTitan).
 	index         Index
@@ -227,8 +235,15 @@ func New(cfg Config) (*echo.Echo, error) {
 		app.GET(o+web.RestoreTail, a.contactRestoreConfirm)
 		a.FormPost(app, o+web.RestoreTail, a.contactRestore, a.contactRestoreStale)
 	}
-	app.GET("/audit", a.auditList)
-	app.GET("/audit.csv", a.auditCSV)
+	var jobs auditpages.BulkJobs
+	if cfg.Bulk != nil {
+		jobs = cfg.Bulk
+	}
+	var idx web.Searcher
+	if cfg.Index != nil {
+		idx = cfg.Index
+	}
+	auditpages.New(a.Web, cfg.Audit, cfg.Changes, jobs, idx, a.searchTimeout).Routes(app)
 	if cfg.Bulk != nil {
 		var hy bulkpages.Hygiene
 		if cfg.Hygiene != nil {
@@ -236,9 +251,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		}
 		bulkpages.New(a.Web, cfg.Bulk, hy, a.notes, a.rights).Routes(app)
 	}
-	if a.hygiene != nil {
-		app.GET("/hygiene", a.hygieneReport)
-		app.GET("/hygiene.csv", a.hygieneCSV)
+	if cfg.Hygiene != nil {
+		hygienepages.New(a.Web, cfg.Hygiene, a.notes, a.rights, cfg.Bulk != nil).Routes(app)
 	}
 
 	a.RouteNames = map[string]bool{}

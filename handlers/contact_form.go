@@ -192,7 +192,7 @@ func (a *App) conflictRows(opened change.Snapshot, current client.Contact, mine 
 		now = *current.Preferences
 	}
 	for _, flag := range client.Shown(opened.Preferences) {
-		add(flag.Name, flag.Label, web.OnOff(flag.Get(was)), web.OnOff(flag.Get(now)), web.OnOff(mine.Flags[flag.Name]))
+		add(flag.Name, flag.Label, client.OnOff(flag.Get(was)), client.OnOff(flag.Get(now)), client.OnOff(mine.Flags[flag.Name]))
 	}
 	return rows
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
@@ -236,7 +237,7 @@ func (u *upstream) appWith(t *testing.T, timeout time.Duration, log *slog.Logger
 // app.Serve builds it (tenant 77, the tests' double).
 func newChanges(t *testing.T, cfg handlers.Config, caches ...change.Cache) *change.Service {
 	t.Helper()
-	svc, err := change.New(change.Config{ServiceTitan: cfg.ServiceTitan, Audit: cfg.Audit, TenantID: 77, Region: cfg.PhoneRegion,
+	svc, err := change.New(change.Config{ServiceTitan: cfg.ServiceTitan, Audit: cfg.Audit.(audit.Store), TenantID: 77, Region: cfg.PhoneRegion,
 		Budget: cfg.RequestTimeout, Logger: cfg.Logger, Metrics: saveRecorder(cfg.Metrics), Caches: caches})
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@ func BulkWhat(action bulk.Action) string {
 	var parts []string
 	for _, f := range client.Flags {
 		if v, ok := action.Set[f.Name]; ok {
-			parts = append(parts, f.Label+" "+map[bool]string{true: "on", false: "off"}[v])
+			parts = append(parts, f.Label+" "+strings.ToLower(client.OnOff(v)))
 		}
 	}
 	return "set " + strings.Join(parts, ", ")

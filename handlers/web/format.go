@@ -119,7 +119,7 @@ func (a *Web) RecordFields(ct client.Contact) (fields, prefs []views.RecordField
 	if p := ct.Preferences; p != nil {
 		for _, flag := range client.Carried(*p) {
 			v := flag.Get(*p)
-			f := views.RecordField{Label: flag.Label, Field: flag.Path(), Raw: strconv.FormatBool(v), Text: OnOff(v)}
+			f := views.RecordField{Label: flag.Label, Field: flag.Path(), Raw: strconv.FormatBool(v), Text: client.OnOff(v)}
 			if flag.Name == "invoiceStatementNotification" && p.HasSplitInvoiceFlags() {
 				f.Text = views.CombinedFlagNote(v)
 				combined = &f
@@ -143,13 +143,6 @@ func OrNone(s string) string {
 		return "None"
 	}
 	return s
-}
-
-func OnOff(v bool) string {
-	if v {
-		return "On"
-	}
-	return "Off"
 }
 
 func doNotTextText(v bool) string {

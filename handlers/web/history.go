@@ -130,7 +130,7 @@ func (a *Web) PlainValue(field, v string) string {
 			return a.DisplayValue(client.ContactPhone, v)
 		}
 	case v == "true", v == "false":
-		return OnOff(v == "true")
+		return client.OnOff(v == "true")
 	}
 	return v
 }

@@ -1,4 +1,4 @@
-package handlers
+package audit
 
 import (
 	"cmp"
@@ -28,7 +28,7 @@ var auditCSVHeader = []string{"time_utc", "actor_email", "actor_name", "tenant_i
 // row, then one row per changed field of each attempt (one row for an
 // attempt that changed nothing it could name). Rows are streamed as the
 // store reads them, never gathered in memory.
-func (a *App) auditCSV(c echo.Context) error {
+func (a *Handlers) auditCSV(c echo.Context) error {
 	q := parseAuditQuery(c)
 	f, problem := a.auditFilter(c.Request().Context(), q) // dates in the zone the page sent (tz) or DISPLAY_TZ
 	if problem != "" {
@@ -49,7 +49,7 @@ func (a *App) auditCSV(c echo.Context) error {
 				batch = batch[:0]
 				return nil
 			}
-			err := a.audit.Each(c.Request().Context(), f, func(e audit.Entry) error {
+			err := a.trail.Each(c.Request().Context(), f, func(e audit.Entry) error {
 				if batch = append(batch, e); len(batch) == auditCSVBatch {
 					return flush()
 				}
@@ -66,7 +66,7 @@ func (a *App) auditCSV(c echo.Context) error {
 const auditCSVBatch = 200
 
 // auditCSVRows are the rows of one attempt.
-func (a *App) auditCSVRows(e audit.Entry, names web.EntryNames) [][]string {
+func (a *Handlers) auditCSVRows(e audit.Entry, names web.EntryNames) [][]string {
 	changes := e.Changes
 	if len(changes) == 0 {
 		changes = []audit.Change{{}}

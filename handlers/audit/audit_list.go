@@ -1,4 +1,4 @@
-package handlers
+package audit
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func parseAuditQuery(c echo.Context) auditQuery {
 // times are shown in: DISPLAY_TZ when set, else the browser's own as its
 // page sent it (tz), else UTC. It also returns the tz worth keeping in the
 // page's links: "" when DISPLAY_TZ decides or tz names no zone.
-func (a *App) dateZone(tz string) (*time.Location, string) {
+func (a *Handlers) dateZone(tz string) (*time.Location, string) {
 	if !a.LocalTimes {
 		return a.TZ, ""
 	}
@@ -189,7 +189,7 @@ func (q auditQuery) URL(path string, page int) string {
 
 // auditList shows the audit trail: who changed which contact, when, from
 // what to what.
-func (a *App) auditList(c echo.Context) error {
+func (a *Handlers) auditList(c echo.Context) error {
 	q := parseAuditQuery(c)
 	var err error
 	if q.Page, err = web.PageParam(c); err != nil {
@@ -207,15 +207,15 @@ func (a *App) auditList(c echo.Context) error {
 		return a.Render(c, http.StatusOK, views.Audit(m))
 	}
 	f.Limit, f.Offset = auditPageSize, (q.Page-1)*auditPageSize
-	entries, total, err := a.audit.List(c.Request().Context(), f)
+	entries, total, err := a.trail.List(c.Request().Context(), f)
 	if err != nil {
 		return web.Unreadable("The audit trail", err)
 	}
 	m.Total = total
 	m.Entries = a.HistoryViews(entries, a.EntryNames(c.Request().Context(), entries))
-	if q.Page == 1 && a.bulk != nil && f.CustomerID == 0 && len(f.CustomerIDs) == 0 && f.Action == "" && f.Source != audit.SourceServiceTitan {
+	if q.Page == 1 && a.jobs != nil && f.CustomerID == 0 && len(f.CustomerIDs) == 0 && f.Action == "" && f.Source != audit.SourceServiceTitan {
 		// Bulk jobs themselves: who ran which list, when, and how it went.
-		jobs, err := a.bulk.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, OwnerLike: f.ActorLike,
+		jobs, err := a.jobs.Jobs(c.Request().Context(), bulk.JobFilter{ID: f.Job, Owner: f.Actor, OwnerLike: f.ActorLike,
 			From: f.From, To: f.To, Limit: 20})
 		if err != nil {
 			return web.Unreadable("Bulk jobs", err)
@@ -257,7 +257,7 @@ type indexLookups interface {
 	LocationsByID(ctx context.Context, ids []int64) (map[int64]index.Location, error)
 }
 
-func (a *App) EntryNames(ctx context.Context, entries []audit.Entry) web.EntryNames {
+func (a *Handlers) EntryNames(ctx context.Context, entries []audit.Entry) web.EntryNames {
 	names := web.EntryNames{Customers: map[int64]string{}, Locations: map[int64]string{}, Contacts: map[int64]string{}, Restored: a.restorations(ctx, entries)}
 	idx, ok := a.index.(indexLookups)
 	if !ok || len(entries) == 0 {
@@ -295,14 +295,14 @@ func (a *App) EntryNames(ctx context.Context, entries []audit.Entry) web.EntryNa
 // restorations finds, in one query, the undos that brought back what the
 // removals among entries took away. When the trail cannot say, every
 // removal offers Restore, whose page and write check again.
-func (a *App) restorations(ctx context.Context, entries []audit.Entry) map[int64]audit.Entry {
+func (a *Handlers) restorations(ctx context.Context, entries []audit.Entry) map[int64]audit.Entry {
 	var removals []int64
 	for _, e := range entries {
 		if e.Action == audit.ActionDelete && e.Outcome == audit.OutcomeSaved {
 			removals = append(removals, e.ID)
 		}
 	}
-	out, err := a.changes.Restorations(ctx, removals)
+	out, err := a.restorer.Restorations(ctx, removals)
 	if err != nil {
 		a.Log.WarnContext(ctx, "restorations not read", "error", err)
 	}
@@ -331,7 +331,7 @@ const maxCustomersNamed = 50
 
 // auditFilter is q.filter, with a customer given by name (not an id)
 // looked up in the search index: the trail keeps ids only.
-func (a *App) auditFilter(ctx context.Context, q auditQuery) (audit.Filter, string) {
+func (a *Handlers) auditFilter(ctx context.Context, q auditQuery) (audit.Filter, string) {
 	zone, _ := a.dateZone(q.TZ)
 	name := q.Customer
 	if _, err := strconv.ParseInt(name, 10, 64); err == nil || name == "" {

@@ -1,4 +1,4 @@
-package handlers
+package hygiene
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 
 // hygieneReport is GET /hygiene: each section's count, then the first page
 // of each section; ?section=…&page=… pages through one section.
-func (a *App) hygieneReport(c echo.Context) error {
+func (a *Handlers) hygieneReport(c echo.Context) error {
 	pages := map[hygiene.Section]int{}
 	only, page, err := hygieneSectionParam(c, false)
 	if err != nil {
@@ -40,7 +40,7 @@ func (a *App) hygieneReport(c echo.Context) error {
 	} else {
 		filter = ""
 	}
-	rep, err := a.hygiene.ReadFiltered(c.Request().Context(), pages, filters)
+	rep, err := a.report.ReadFiltered(c.Request().Context(), pages, filters)
 	if err != nil {
 		return web.Unreadable("The hygiene report", err)
 	}
@@ -114,7 +114,7 @@ func filteredHref(s hygiene.Section, page int, filter string) string {
 	return "/hygiene?" + v.Encode() + "#" + string(s)
 }
 
-func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter string) views.HygieneSection {
+func (a *Handlers) hygieneSection(c echo.Context, l hygiene.List, count int, filter string) views.HygieneSection {
 	words := web.HygieneSections[l.Section]
 	s := views.HygieneSection{Section: string(l.Section), Title: words.Title, Intro: words.Intro, Count: count, Page: l.Page,
 		CSVURL: "/hygiene.csv?section=" + string(l.Section), Filter: filter}
@@ -122,7 +122,7 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter s
 		s.ClearURL = hygieneHref(l.Section, 1)
 	}
 	if l.Section == hygiene.Shared {
-		s.Intro = fmt.Sprintf(words.Intro, a.hygiene.SharedMin())
+		s.Intro = fmt.Sprintf(words.Intro, a.report.SharedMin())
 	}
 	if l.Page > 1 {
 		s.PrevURL = filteredHref(l.Section, l.Page-1, filter)
@@ -133,7 +133,7 @@ func (a *App) hygieneSection(c echo.Context, l hygiene.List, count int, filter s
 	switch {
 	case l.Section == hygiene.Unreachable:
 		s.FixNote = "A bulk change cannot add contacts: add a phone number or email from each customer's page."
-	case a.bulk == nil:
+	case !a.bulkOn:
 		s.FixNote = "Bulk changes are not available on this server."
 	case !a.rights.May(c):
 		s.FixNote = a.rights.NotAllowed()
@@ -175,7 +175,7 @@ var hygieneCSVHeader = []string{"section", "customer_id", "customer_name", "cust
 	"location_id", "location_name"}
 
 // hygieneCSV is GET /hygiene.csv?section=…: every row of one section.
-func (a *App) hygieneCSV(c echo.Context) error {
+func (a *Handlers) hygieneCSV(c echo.Context) error {
 	s, _, err := hygieneSectionParam(c, true)
 	if err != nil {
 		return err
@@ -183,7 +183,7 @@ func (a *App) hygieneCSV(c echo.Context) error {
 	return a.StreamCSV(c, web.CSVDownload{Name: "hygiene", File: "hygiene-" + string(s) + ".csv", Header: hygieneCSVHeader,
 		Unreadable: "The hygiene report cannot be read just now. Try again in a minute."},
 		func(write func(...[]string) error) error {
-			return a.hygiene.Each(c.Request().Context(), s, func(r hygiene.Row) error {
+			return a.report.Each(c.Request().Context(), s, func(r hygiene.Row) error {
 				return write([]string{string(r.Section), web.IDOrEmpty(r.CustomerID), r.CustomerName, strconv.FormatBool(r.CustomerActive),
 					web.IDOrEmpty(r.ContactID), string(r.Type), r.Value, r.Why, web.IDOrEmpty(r.LocationID), r.LocationName})
 			})
