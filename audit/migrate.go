@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"io/fs"
-	"path"
 
 	"github.com/contactdesk/contactdesk/db"
 )
@@ -23,20 +21,9 @@ var migrations = db.Set{Owner: "audit", Files: migrationFiles, Dir: "migrations"
 // migration is one versioned schema change.
 type migration = db.Migration
 
-// loadMigrations reads the migrations in dir of fsys, ordered by version.
-func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	return db.Set{Owner: "audit", Files: fsys, Dir: path.Dir(dir)}.Load(path.Base(dir))
-}
-
 // migrate brings the schema up to date (see db.Set.Up): instances starting
 // at once migrate one after the other, and running it again on an
 // up-to-date schema changes nothing.
 func migrate(ctx context.Context, sqlDB *sql.DB, d *dialect) error {
 	return migrations.Up(ctx, sqlDB, d.name)
-}
-
-// applyMigrations is migrate with the migrations given (tests give the
-// first few, to make a database as an older release left it).
-func applyMigrations(ctx context.Context, sqlDB *sql.DB, d *dialect, ms []migration) error {
-	return migrations.Apply(ctx, sqlDB, d.name, ms)
 }

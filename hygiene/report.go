@@ -75,13 +75,8 @@ const (
 	PageValueRows = 50
 )
 
-// Read reads the counts and page pages[s] (from 1) of each section s in
-// pages.
-func (r Reporter) Read(ctx context.Context, pages map[Section]int) (Report, error) {
-	return r.ReadFiltered(ctx, pages, nil)
-}
-
-// ReadFiltered is Read with the rows of a section s limited to those
+// ReadFiltered reads the counts and page pages[s] (from 1) of each
+// section s in pages, with the rows of a section s limited to those
 // holding filters[s] (a number's digits, a word of a name, an address or
 // a memo; an email or part of one).
 func (r Reporter) ReadFiltered(ctx context.Context, pages map[Section]int, filters map[Section]string) (Report, error) {

@@ -87,14 +87,6 @@ func URL(name string) string {
 	return a.url
 }
 
-// Size returns the size in bytes of an embedded file, 0 when unknown.
-func Size(name string) int {
-	if a, ok := byName[name]; ok {
-		return len(a.body)
-	}
-	return 0
-}
-
 // Handler serves the embedded files under their fingerprinted URLs only. It
 // expects the full request path (/static/app.3f2a9c1b0d.css); any other
 // path, including the plain /static/app.css, is a 404.
