@@ -399,8 +399,8 @@ func (c *cluster) killedBulkJob(t *testing.T) {
 		t.Fatalf("the job ended before its instance was killed: slow it down")
 	}
 
-	// Another instance finishes it (the lease runs out within a minute,
-	// the sweep hands it on within another).
+	// Another instance finishes it: River's rescuer hands the run on
+	// within 2 minutes of its last step's start (jobs.RescueAfter).
 	var survivor string
 	for _, in := range c.instances {
 		if in != victim {

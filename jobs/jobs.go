@@ -24,15 +24,19 @@ import (
 )
 
 // MaxJobTime bounds every worker's Timeout: a longer task works in steps
-// that each leave their progress in the database.
-const MaxJobTime = 90 * time.Second
+// that each leave their progress in the database (a bulk run's step is
+// 30 s of rows, and the rows in hand finish within the rest; an index pass
+// stops reading before its time is up and goes on in the next).
+const MaxJobTime = 60 * time.Second
 
 // RescueAfter is how long after its start a job still marked running (its
-// instance crashed or was killed) is taken up again; more than MaxJobTime,
-// so a job still working is never run twice. River's rescuer looks every
-// 30 s: a killed instance's job goes on within about 2.5 minutes of its
-// last step's start.
-const RescueAfter = MaxJobTime + 30*time.Second
+// instance crashed or was killed) is taken up again. It is more than
+// MaxJobTime, with 25 s for a worker whose context ran out to return, so
+// a job still working is never run twice. River's rescuer looks every
+// 30 s: a killed instance's job goes on within 2 minutes of its last
+// step's start (85 s, then at most 30 s to the rescuer's next look and a
+// poll), as the bulk lease did.
+const RescueAfter = MaxJobTime + 25*time.Second
 
 // Config says where the jobs live and what runs them.
 type Config struct {
