@@ -716,6 +716,16 @@ func TestJobThroughRiver(t *testing.T) {
 		t.Fatalf("the job is %s, want paused", j.State)
 	}
 	delete(h.patch, cs[3].ID)
+	// The last contact's PATCH waits until the resumes and pauses are
+	// done: a run quicker than the test must not finish the job between a
+	// Resume and the next Pause (a busy machine lets it).
+	hold := make(chan struct{})
+	h.mu.Lock()
+	h.patch[cs[4].ID] = func(w http.ResponseWriter, r *http.Request, apply func()) {
+		<-hold
+		apply()
+	}
+	h.mu.Unlock()
 	for range 2 {
 		if ok, err := h.svc.Resume(ctx, second, kelly.Email); !ok || err != nil {
 			t.Fatalf("Resume: %v, %v", ok, err)
@@ -727,6 +737,7 @@ func TestJobThroughRiver(t *testing.T) {
 			t.Fatalf("Pause: %v, %v", ok, err)
 		}
 	}
+	close(hold)
 	if ok, err := h.svc.Resume(ctx, second, kelly.Email); !ok || err != nil {
 		t.Fatalf("Resume: %v, %v", ok, err)
 	}
