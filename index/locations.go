@@ -51,15 +51,22 @@ func locationFault(l Location) string {
 	return customerFault(Customer{Name: l.Name, Address: l.Address})
 }
 
+// The upsert of locations: a row newer than (or as new as) the one the
+// index holds replaces it.
+const (
+	upsertLocationsInsert = `INSERT INTO index_locations
+		(id, customer_id, name, street, unit, city, state, zip, active, modified_us, search)`
+	upsertLocationsColumns  = 11
+	upsertLocationsConflict = `ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, name = excluded.name, street = excluded.street,
+			unit = excluded.unit, city = excluded.city, state = excluded.state, zip = excluded.zip,
+			active = excluded.active, modified_us = excluded.modified_us, search = excluded.search
+		WHERE excluded.modified_us >= index_locations.modified_us`
+)
+
 // upsertLocations writes locations newer than what the index holds.
 func (s *Store) upsertLocations(ctx context.Context, tx *sql.Tx, rows []Location) error {
 	rows = newest(rows, func(l Location) int64 { return l.ID }, func(l Location) time.Time { return l.ModifiedOn })
-	return s.upsert(ctx, tx, `INSERT INTO index_locations
-		(id, customer_id, name, street, unit, city, state, zip, active, modified_us, search)`, 11,
-		`ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, name = excluded.name, street = excluded.street,
-			unit = excluded.unit, city = excluded.city, state = excluded.state, zip = excluded.zip,
-			active = excluded.active, modified_us = excluded.modified_us, search = excluded.search
-		WHERE excluded.modified_us >= index_locations.modified_us`, len(rows),
+	return s.upsert(ctx, tx, upsertLocationsInsert, upsertLocationsColumns, upsertLocationsConflict, len(rows),
 		func(i int, args []any) []any {
 			l := rows[i]
 			a := l.Address

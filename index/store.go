@@ -108,9 +108,12 @@ func Open(ctx context.Context, h *db.DB) (*Store, error) {
 func (s *Store) prepare(ctx context.Context) error {
 	s.prepared = map[string]*sql.Stmt{}
 	queries := []string{
-		// Not a feed page's thousands of rows: such a statement holds
-		// megabytes prepared, and its parse is small beside its writes.
 		s.upsertQuery(upsertContactsInsert, upsertContactsColumns, upsertContactsConflict, 1),
+		// A feed page's full batches: parsing a statement of hundreds
+		// of rows took a fifth of a page's writes.
+		s.upsertQuery(upsertContactsInsert, upsertContactsColumns, upsertContactsConflict, upsertBatch),
+		s.upsertQuery(upsertCustomersInsert, upsertCustomersColumns, upsertCustomersConflict, upsertBatch),
+		s.upsertQuery(upsertLocationsInsert, upsertLocationsColumns, upsertLocationsConflict, upsertBatch),
 		s.rebind(contactBeforeQuery),
 		s.rebind(checkProblemQuery(s)),
 	}
@@ -177,8 +180,9 @@ func contactSearch(c Contact) string {
 // rows it holds in memory to disk as a new segment of the trigram index:
 // a statement per row made a segment per row, and merging them took most
 // of a backfill's time. Batches keep the statements within SQLite's and
-// PostgreSQL's limits on parameters.
-const upsertBatch = 2000
+// PostgreSQL's limits on parameters; a full batch's statement is prepared
+// once (a few hundred kilobytes each), a page's last rows parsed anew.
+const upsertBatch = 500
 
 // newest keeps, of rows with the same id, the one applying them in order
 // would leave (the last of the newest), in their order: one INSERT cannot

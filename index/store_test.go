@@ -322,7 +322,7 @@ func TestApplyAPageInBatches(t *testing.T) {
 		if _, err := s.contact(ctx, 5003); err != ErrNotFound {
 			t.Errorf("contact 5003 removed later in the page: %v", err)
 		}
-		if res, _ := s.Search(ctx, ParseQuery("row1500@example.com"), 1, 20); len(res.Results) != 1 {
+		if res, _ := s.Search(ctx, ParseQuery(fmt.Sprintf("row%d@example.com", upsertBatch+upsertBatch/2)), 1, 20); len(res.Results) != 1 {
 			t.Errorf("a row of the second batch is not found: %+v", res.Results)
 		}
 	})
