@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -55,11 +56,14 @@ func (s *Store) Check(ctx context.Context) (int, error) {
 	if loading, err := s.loading(ctx, s.db); err != nil || loading {
 		return 0, err
 	}
-	if err := s.recheckIfRulesChanged(ctx); err != nil {
-		return 0, err
-	}
-	total := 0
 	values := classified{}
+	total, err := s.firstCheck(ctx, values)
+	if err != nil {
+		return total, err
+	}
+	if err := s.recheckIfRulesChanged(ctx); err != nil {
+		return total, err
+	}
 	for ctx.Err() == nil {
 		n, err := s.checkFrom(ctx, values)
 		total += n
@@ -80,6 +84,8 @@ func (s *Store) Check(ctx context.Context) (int, error) {
 type checked struct {
 	id           int64
 	value, found string
+	// held is the problem the row held when read.
+	held string
 }
 
 // checkFrom checks the unchecked contacts in id order, once through, and
@@ -117,33 +123,39 @@ func (s *Store) checkFrom(ctx context.Context, values classified) (int, error) {
 	return total, nil
 }
 
-// unchecked is a batch of unchecked contacts as read, before the rules
-// see them.
+// unchecked is a batch of contacts to check as read, before the rules
+// see them, with the problem each holds.
 type unchecked struct {
-	ids           []int64
-	kinds, values []string
-	removed       []bool
+	ids                     []int64
+	kinds, values, problems []string
+	removed                 []bool
 }
 
 // uncheckedAfter reads the next batch of unchecked contacts after id.
 func (s *Store) uncheckedAfter(ctx context.Context, after int64) (unchecked, error) {
+	return s.contactsAfter(ctx, `checked = `+s.boolean(false), after)
+}
+
+// contactsAfter reads the next batch of contacts where holds after id.
+func (s *Store) contactsAfter(ctx context.Context, where string, after int64) (unchecked, error) {
 	var u unchecked
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, kind, value, removed FROM index_contacts
-		WHERE checked = `+s.boolean(false)+` AND id > ? ORDER BY id LIMIT ?`), after, checkBatch)
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, kind, value, removed, problem FROM index_contacts
+		WHERE `+where+` AND id > ? ORDER BY id LIMIT ?`), after, checkBatch)
 	if err != nil {
 		return u, fmt.Errorf("index: read contacts to check: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var kind, value string
+		var kind, value, problem string
 		var removed bool
-		if err := rows.Scan(&id, &kind, &value, &removed); err != nil {
+		if err := rows.Scan(&id, &kind, &value, &removed, &problem); err != nil {
 			return u, fmt.Errorf("index: read contacts to check: %w", err)
 		}
 		u.ids = append(u.ids, id)
 		u.kinds = append(u.kinds, kind)
 		u.values = append(u.values, value)
+		u.problems = append(u.problems, problem)
 		u.removed = append(u.removed, removed)
 	}
 	if err := rows.Err(); err != nil {
@@ -156,7 +168,7 @@ func (s *Store) uncheckedAfter(ctx context.Context, after int64) (unchecked, err
 func (s *Store) classifyRows(u unchecked, values classified) []checked {
 	batch := make([]checked, len(u.ids))
 	for i, id := range u.ids {
-		batch[i] = checked{id: id, value: u.values[i]}
+		batch[i] = checked{id: id, value: u.values[i], held: u.problems[i]}
 		if !u.removed[i] {
 			batch[i].found = values.classify(s.checker, u.kinds[i], u.values[i])
 		}
@@ -268,15 +280,159 @@ func (s *Store) writeChecks(ctx context.Context, batch []checked) error {
 	return tx.Commit()
 }
 
-// Unchecked counts the contacts the rules have not seen as they are now.
+// Unchecked counts the contacts the rules have not seen as they are now:
+// those marked unchecked, and those the first check after a backfill has
+// not reached yet.
 func (s *Store) Unchecked(ctx context.Context) (int, error) {
-	var n int
+	var n, ahead int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM index_contacts WHERE checked = `+s.boolean(false)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("index: count unchecked contacts: %w", err)
 	}
-	return n, nil
+	var from string
+	err = s.db.QueryRowContext(ctx, s.rebind(`SELECT value FROM index_settings WHERE name = ?`), firstCheckSetting).Scan(&from)
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, nil
+	}
+	after, perr := strconv.ParseInt(from, 10, 64)
+	if err = cmp.Or(err, perr); err != nil {
+		return 0, fmt.Errorf("index: count unchecked contacts: %w", err)
+	}
+	err = s.db.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM index_contacts WHERE id > ? AND checked = `+s.boolean(true)), after).
+		Scan(&ahead)
+	if err != nil {
+		return 0, fmt.Errorf("index: count unchecked contacts: %w", err)
+	}
+	return n + ahead, nil
 }
+
+// firstCheckSetting names, in index_settings, the first check after a
+// backfill still to do, and the last contact it has checked.
+const firstCheckSetting = "first_check"
+
+// firstCheck classifies the contacts a first backfill wrote, after it:
+// they are written as checked (and with no problem), so the check reads
+// every contact once in id order, a batch at a time, and writes only
+// those whose problem is not the one the row holds; where it stands is
+// kept with each batch, so a check cut short goes on from there. It does
+// nothing when no first check is left. Contacts marked unchecked are left
+// to the check that follows it.
+func (s *Store) firstCheck(ctx context.Context, values classified) (int, error) {
+	var from sql.NullString
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT value FROM index_settings WHERE name = ?`), firstCheckSetting).Scan(&from)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("index: the first check: %w", err)
+	}
+	after, err := strconv.ParseInt(from.String, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("index: the first check: where it stands: %w", err)
+	}
+	// The rows are classified under the rules of now: with other rules
+	// than those kept, the check starts again from the first contact.
+	var key string
+	err = s.db.QueryRowContext(ctx, `SELECT value FROM index_settings WHERE name = 'hygiene_rules'`).Scan(&key)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("index: the first check: the hygiene rules: %w", err)
+	}
+	if err != nil || key != s.checker.Key {
+		after = 0
+		if err := s.keepRules(ctx, after); err != nil {
+			return 0, err
+		}
+	}
+	read := func(after int64) (unchecked, error) {
+		return s.contactsAfter(ctx, `TRUE`, after)
+	}
+	rows, err := read(after)
+	if err != nil {
+		return 0, err
+	}
+	batch := s.classifyRows(rows, values)
+	total := 0
+	for len(batch) > 0 && ctx.Err() == nil {
+		rows, err := read(batch[len(batch)-1].id)
+		if err != nil {
+			return total, err
+		}
+		var next []checked
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			next = s.classifyRows(rows, values)
+		}()
+		err = s.writeFirstChecks(ctx, batch)
+		<-done
+		if err != nil {
+			return total, err
+		}
+		total += len(batch)
+		batch = next
+	}
+	if err := ctx.Err(); err != nil {
+		return total, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return total, fmt.Errorf("index: the first check: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM index_settings WHERE name = ?`), firstCheckSetting); err != nil {
+		return total, fmt.Errorf("index: the first check: %w", err)
+	}
+	if err := s.summarizeWhole(ctx, tx); err != nil {
+		return total, fmt.Errorf("index: the first check: %w", err)
+	}
+	return total, tx.Commit()
+}
+
+// keepRules records the Checker's rules as those the rows are checked
+// under, and the first check as standing after contact after.
+func (s *Store) keepRules(ctx context.Context, after int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: the first check: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	for name, value := range map[string]string{"hygiene_rules": s.checker.Key, firstCheckSetting: strconv.FormatInt(after, 10)} {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO index_settings (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`), name, value); err != nil {
+			return fmt.Errorf("index: the first check: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// writeFirstChecks writes what the first check found in a batch: the
+// problem of each row whose problem it is not (most rows have none, and
+// hold none), unless its value changed since it was read (the app wrote
+// it, and checked it then); and where the check stands.
+func (s *Store) writeFirstChecks(ctx context.Context, batch []checked) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index: write checks: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	for _, r := range batch {
+		if r.found == r.held {
+			continue
+		}
+		if _, err := s.execIn(ctx, tx, s.rebind(firstCheckProblemQuery), r.found, r.id, r.value); err != nil {
+			return fmt.Errorf("index: write checks: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE index_settings SET value = ? WHERE name = ?`),
+		strconv.FormatInt(batch[len(batch)-1].id, 10), firstCheckSetting); err != nil {
+		return fmt.Errorf("index: write checks: %w", err)
+	}
+	return tx.Commit()
+}
+
+// firstCheckProblemQuery writes a problem the first check found in a row
+// whose value is still the one classified.
+const firstCheckProblemQuery = `UPDATE index_contacts SET problem = ? WHERE id = ? AND value = ?`
 
 // Listed is a contact as a report lists it, with its customer.
 type Listed struct {

@@ -80,6 +80,12 @@ func (s *Store) beginLoading(ctx context.Context) error {
 	if begun {
 		return nil
 	}
+	// Its rows are written as checked and classified by one pass over
+	// them all after it (see firstCheck).
+	if _, err := tx.ExecContext(ctx, `INSERT INTO index_settings (name, value) VALUES ('`+firstCheckSetting+`', '0')
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`); err != nil {
+		return fmt.Errorf("index: begin loading: %w", err)
+	}
 	for _, name := range s.deferrable() {
 		kind, definition, err := s.definition(ctx, tx, name)
 		if errors.Is(err, sql.ErrNoRows) {

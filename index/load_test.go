@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,12 +50,23 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		schema := schemaObjects(t, s)
-		s.SetChecker(Checker{Key: "test", Classify: func(t client.ContactType, v string) string {
-			if v == "555-555-5555" {
-				return "placeholder-phone"
+		// The first check is cut short once, after some contacts.
+		checkCtx, cutShort := context.WithCancel(ctx)
+		defer cutShort()
+		classified := 0
+		classify := func(t client.ContactType, v string) string {
+			if classified++; classified == 150 {
+				cutShort()
+			}
+			if strings.HasSuffix(v, "7") {
+				return "invalid"
 			}
 			return ""
-		}})
+		}
+		s.SetChecker(Checker{Key: "test", Classify: classify})
+		was := checkBatch
+		checkBatch = 40
+		t.Cleanup(func() { checkBatch = was })
 		sb := sandboxtest.Start(t, sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(120))
 		cfg := sandboxtest.ClientConfig(sb)
 		cfg.Timeout = 5 * time.Second
@@ -83,7 +95,13 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 			t.Errorf("Check while loading: %d, %v; want nothing checked", n, err)
 		}
 
-		if err := NewSyncer(st, s, 1000, nil).Pass(ctx); err != nil {
+		if err := NewSyncer(st, s, 1000, nil).Pass(checkCtx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Unchecked(ctx); err != nil || n == 0 {
+			t.Errorf("after a first check cut short: %d contacts left unchecked, %v; want some", n, err)
+		}
+		if _, err := s.Check(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if ready, err := s.Ready(ctx, time.Hour); err != nil || !ready {
@@ -100,6 +118,34 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 		if n, err := s.Unchecked(ctx); err != nil || n != 0 {
 			t.Errorf("%d contacts left unchecked, %v", n, err)
 		}
+		// Every contact holds the problem the rules find in it.
+		rows, err := s.db.QueryContext(ctx, `SELECT id, value, removed, problem FROM index_contacts`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems := 0
+		for rows.Next() {
+			var id int64
+			var value, problem string
+			var removed bool
+			if err := rows.Scan(&id, &value, &removed, &problem); err != nil {
+				t.Fatal(err)
+			}
+			want := ""
+			if !removed && strings.HasSuffix(value, "7") {
+				want = "invalid"
+			}
+			if problem != want {
+				t.Errorf("contact %d (%q) holds problem %q; want %q", id, value, problem, want)
+			}
+			if problem != "" {
+				problems++
+			}
+		}
+		if err := rows.Err(); err != nil || problems == 0 {
+			t.Errorf("%d contacts with a problem, %v; want some", problems, err)
+		}
+		rows.Close()
 
 		// A second pass, the index loaded, changes nothing of the schema.
 		if err := NewSyncer(st, s, 1000, nil).Pass(ctx); err != nil {

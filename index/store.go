@@ -116,6 +116,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		s.upsertQuery(upsertLocationsInsert, upsertLocationsColumns, upsertLocationsConflict, upsertBatch),
 		s.rebind(contactBeforeQuery),
 		s.rebind(checkProblemQuery(s)),
+		s.rebind(firstCheckProblemQuery),
 	}
 	queries = append(queries, s.summarizeQueries()...)
 	for _, q := range queries {
@@ -329,6 +330,18 @@ func (s *Store) Apply(ctx context.Context, p Page) error {
 	refused, highWater := s.screen(&p)
 	if err := s.countRefused(ctx, tx, p.Feed, refused); err != nil {
 		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
+	}
+	loading, err := s.loading(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("index: apply a %s page: %w", p.Feed, err)
+	}
+	if loading {
+		// A first backfill's contacts are classified by the first check,
+		// which reads them all once and writes only the problems it
+		// finds: marked unchecked, each would be written twice.
+		for i := range p.Contacts {
+			p.Contacts[i].checked = true
+		}
 	}
 	switch p.Feed {
 	case FeedContacts:
