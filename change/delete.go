@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
@@ -39,9 +40,20 @@ type Matched struct {
 
 // heldBy reports whether ct still holds what was matched: the same type,
 // and the same value (a phone number by its digits, an email whatever its
-// case). A nil Matched matches any contact.
+// case). A number without a digit (an invalid value the hygiene report
+// lists, "call office") is compared as written, spaces around it and case
+// aside: by its digits it would match nothing, and the row would say the
+// contact had changed when it had not. A nil Matched matches any contact.
 func (m *Matched) heldBy(ct client.Contact) bool {
-	return m == nil || ct.Type == m.Type && sameValue(ct, m.Type, m.Value)
+	switch {
+	case m == nil:
+		return true
+	case ct.Type != m.Type:
+		return false
+	case m.Type.IsPhoneNumber() && client.Digits(m.Value) == "":
+		return client.Digits(ct.Value) == "" && strings.EqualFold(strings.TrimSpace(ct.Value), strings.TrimSpace(m.Value))
+	}
+	return sameValue(ct, m.Type, m.Value)
 }
 
 // owner is whose contact it is.

@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/hygiene"
@@ -322,5 +323,88 @@ func TestHygieneSectionFilter(t *testing.T) {
 		if tt.want == "[]" && !strings.Contains(text(p, "[data-hygiene-no-match]"), tt.q) {
 			t.Errorf("%q: no word that nothing matched", tt.q)
 		}
+	}
+}
+
+// Fix in bulk changes a service location's contact as it changes a
+// customer's: the list from the report names the location and keeps that
+// the contact is the location's, the preview names it, and the job
+// changes it on the location (at most two calls to ServiceTitan, none to
+// the customer's contacts). A "number" without a digit (the invalid
+// section) is removed too, not skipped as "changed since the preview".
+func TestHygieneFixInBulkOfALocationContact(t *testing.T) {
+	for _, tt := range []struct {
+		name, section, value string
+		action               map[string]string
+		check                func(t *testing.T, sb *sandbox.Server)
+	}{
+		{"ok, remove a placeholder", "placeholder-phone", "0000000000", map[string]string{"action": "remove"}, func(t *testing.T, sb *sandbox.Server) {
+			if _, ok := sb.LocationContact(50, 71); ok {
+				t.Errorf("the location's placeholder is still in ServiceTitan")
+			}
+		}},
+		{"ok, a placeholder's preferences", "placeholder-phone", "0000000000", map[string]string{"action": "preferences", "marketingUpdatesEnabled": "on"},
+			func(t *testing.T, sb *sandbox.Server) {
+				if c, ok := sb.LocationContact(50, 71); !ok || c.Preferences == nil || !c.Preferences.MarketingUpdatesEnabled {
+					t.Errorf("the location's contact after the job: %+v, %v", c, ok)
+				}
+			}},
+		{"ok, remove a number without digits", "invalid", "gate code", map[string]string{"action": "remove"}, func(t *testing.T, sb *sandbox.Server) {
+			if _, ok := sb.LocationContact(50, 71); ok {
+				t.Errorf("the location's invalid number is still in ServiceTitan")
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rules := hygiene.Rules{Region: "US", SharedMin: 3}
+			rig, b := bulkAppWith(t, func(up *upstream, idx *index.Store) {
+				up.sb.SetLocationContact(50, client.Contact{ID: 71, Type: client.ContactMobilePhone, Value: tt.value, Memo: "Gate",
+					PhoneSettings: &client.PhoneSettings{PhoneNumber: tt.value}, CreatedOn: baseTime, ModifiedOn: baseTime})
+				idx.SetChecker(rules.Checker())
+			}, func(c *handlers.Config) {
+				c.Hygiene = &hygiene.Reporter{Index: c.Index.(*index.Store), Rules: rules}
+			})
+			f := b.get("/bulk?hygiene=" + tt.section)
+			pick := f.doc.Find(`[data-bulk-picks] tr[data-pick="71-5"]`)
+			if pick.Length() != 1 || attr(f, `[data-bulk-picks] tr[data-pick="71-5"] [data-location-id="50"] a`, "href") != "/locations/50" ||
+				!strings.Contains(pick.Text(), "Lovelace Cottage") {
+				t.Errorf("the list to tick does not name the location: %q", text(f, "[data-bulk-picks]"))
+			}
+			form := bulkFormValues(f.doc)
+			form.Del("contact")
+			form.Set("contact", "71-5")
+			for k, v := range tt.action {
+				form.Set(k, v)
+			}
+			p := b.post("/bulk/preview", form)
+			if p.status != http.StatusOK || previewCounts(p)["change"] != "1" || !strings.Contains(text(p, "main"), "Lovelace Cottage") {
+				t.Fatalf("preview: %d %v %s", p.status, previewCounts(p), text(p, "main"))
+			}
+			confirm := formValues(p.doc, "form[data-bulk-confirm]")
+			confirm.Set("confirm", "1")
+			id := mustID(t, confirm.Get("job"))
+			if c := b.post("/bulk", confirm); c.status != http.StatusSeeOther {
+				t.Fatalf("confirm: %d %s", c.status, text(c, "main"))
+			}
+			sb := rig.up.sb
+			sb.ResetCounters()
+			rig.run(t, id)
+			tt.check(t, sb)
+			if _, ok := sb.LocationContact(50, 70); !ok {
+				t.Errorf("the location's other contact is gone")
+			}
+			calls := 0
+			for _, op := range []string{sandbox.OpListLocationContacts, sandbox.OpDeleteLocationContact, sandbox.OpUpdateLocationContact,
+				sandbox.OpListContacts, sandbox.OpDeleteContact, sandbox.OpUpdateContact} {
+				calls += sb.Requests(op)
+			}
+			if customers := sb.Requests(sandbox.OpListContacts) + sb.Requests(sandbox.OpDeleteContact) + sb.Requests(sandbox.OpUpdateContact); calls > 2 || customers != 0 {
+				t.Errorf("calls to ServiceTitan for the row: %d, %d of them to the customer's contacts", calls, customers)
+			}
+			csv := b.get(fmt.Sprintf("/bulk/%d.csv", id))
+			if !strings.Contains(csv.body, ",changed,") || !strings.Contains(csv.body, ",50,") {
+				t.Errorf("the result: %s", csv.body)
+			}
+		})
 	}
 }

@@ -55,6 +55,11 @@ type BulkPick struct {
 	Key         string
 	Customer    string
 	CustomerURL string
+	// LocationID, Location and LocationURL name the service location
+	// whose contact it is (LocationID 0: the customer's own).
+	LocationID  int64
+	Location    string
+	LocationURL string
 	Type        string
 	Value       string // formatted for people
 	Memo        string

@@ -55,6 +55,9 @@ func (a *Handlers) picks(c echo.Context, rows []hygiene.Row) ([]views.BulkPick, 
 	for _, r := range rows {
 		p := views.BulkPick{Key: fmt.Sprintf("%d-%d", r.ContactID, r.CustomerID), Customer: r.CustomerName,
 			CustomerURL: web.CustomerURL(r.CustomerID), Type: r.Type.Label(), Value: a.DisplayValue(r.Type, r.Value), Memo: r.Memo, Checked: true}
+		if r.LocationID != 0 {
+			p.LocationID, p.Location, p.LocationURL = r.LocationID, r.LocationName, web.OwnerOfEntry(r.CustomerID, r.LocationID).URL()
+		}
 		held, gone := reach[r.CustomerID], listed[r.CustomerID]
 		switch {
 		case r.LocationID != 0:
