@@ -22,6 +22,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	auditpages "github.com/contactdesk/contactdesk/handlers/audit"
 	bulkpages "github.com/contactdesk/contactdesk/handlers/bulk"
+	"github.com/contactdesk/contactdesk/handlers/contacts"
 	hygienepages "github.com/contactdesk/contactdesk/handlers/hygiene"
 	"github.com/contactdesk/contactdesk/handlers/search"
 	"github.com/contactdesk/contactdesk/handlers/web"
@@ -113,30 +114,63 @@ type Index interface {
 	Status(ctx context.Context, staleAfter time.Duration) (index.Status, error)
 }
 
-// App holds the handlers' dependencies: the shared web pieces and the
-// features'.
-type App struct {
-	*web.Web
-	changes *change.Service
-	audit   AuditTrail
-	ready   *readiness
-	// index serves search when it is complete (nil: search ServiceTitan).
-	index         Index
-	indexInterval time.Duration
-	searchTimeout time.Duration
-	bulk          *bulk.Service
-	// rights say who may start, pause and cancel bulk jobs.
-	rights  web.BulkRights
-	hygiene *hygiene.Reporter
-	// notes word the index's state on the pages that read it.
-	notes web.IndexNotes
-}
-
-// New returns the app's router with every route and middleware.
+// New returns the app's router: the shared web pieces (web.Web), the
+// middleware, and each feature's pages on their routes.
 func New(cfg Config) (*echo.Echo, error) {
 	if cfg.ServiceTitan == nil || cfg.Changes == nil || cfg.Audit == nil {
 		return nil, errors.New("handlers: a ServiceTitan client, the change service and an audit store are required")
 	}
+	w := newWeb(cfg)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = w.HandleError
+	// Client IPs in logs come from X-Forwarded-For only through trusted proxies.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(trustRanges(w.Proxies)...)
+	e.Pre(middleware.RemoveTrailingSlash(), w.UntrustedRequestIDs)
+	e.Use(
+		middleware.RequestID(),
+		w.LogRequests,
+		w.RecoverPanics,
+		w.SecurityHeaders,
+		// A bulk list may be 5 MB; every other body stays small.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cmp.Or(cfg.BodyLimit, "1M"),
+			Skipper: func(c echo.Context) bool { return c.Path() == web.BulkPreviewPath }}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(web.UploadLimit) + "B",
+			Skipper: func(c echo.Context) bool { return c.Path() != web.BulkPreviewPath }}),
+		middleware.ContextTimeout(cmp.Or(max(cfg.RequestTimeout, 0), 30*time.Second)),
+		// Only bodies worth it (long contact lists, the audit trail, CSV),
+		// at the fastest level: a typical page is a few KB, where gzip costs
+		// a tenth of the page's CPU and saves a millisecond on no network.
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 8 << 10, Level: 1}),
+	)
+
+	// Public: health checks, metrics (when served here), static files.
+	h := &health{version: cfg.Version, st: cfg.ServiceTitan, audit: cfg.Audit, ready: &readiness{ttl: 10 * time.Second}}
+	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
+	if cfg.MetricsHandler != nil {
+		e.GET("/metrics", echo.WrapHandler(cfg.MetricsHandler))
+	}
+	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		return c.Redirect(http.StatusMovedPermanently, static.URL("favicon.svg"))
+	})
+
+	// Everything else needs a signed-in person, and every post a form token.
+	app := e.Group("", w.Authenticate, w.CSRF)
+	features(w, cfg).routes(app)
+
+	w.RouteNames = map[string]bool{}
+	for _, r := range e.Routes() {
+		if r.Method != echo.RouteNotFound { // the group's catch-all for 404s
+			w.RouteNames[r.Path] = true
+		}
+	}
+	return e, nil
+}
+
+// newWeb is what every page shares, from cfg.
+func newWeb(cfg Config) *web.Web {
 	w := &web.Web{
 		ST:            cfg.ServiceTitan,
 		Sessions:      web.NewDecodedSessions(cfg.Sessions),
@@ -158,110 +192,69 @@ func New(cfg Config) (*echo.Echo, error) {
 		StaleForms:    map[string]echo.HandlerFunc{},
 		BeforeBody:    map[string]func(echo.Context) error{},
 	}
-	a := &App{Web: w,
-		audit:         cfg.Audit,
-		ready:         &readiness{ttl: 10 * time.Second},
-		index:         cfg.Index,
-		indexInterval: cmp.Or(cfg.IndexInterval, time.Minute),
-		searchTimeout: cmp.Or(cfg.SearchTimeout, 2*time.Second),
-		bulk:          cfg.Bulk,
-		rights:        web.BulkRights{Policy: cfg.BulkPolicy, Open: cfg.BulkOpen},
-		hygiene:       cfg.Hygiene,
+	if w.Metrics == nil {
+		w.Metrics = web.NoRecorder{}
 	}
-	a.notes = web.IndexNotes{Index: a.index, Interval: a.indexInterval, Log: a.Log}
-	if a.Metrics == nil {
-		a.Metrics = web.NoRecorder{}
+	if w.Identity == nil {
+		w.Identity = identity.SandboxUser
 	}
-	if a.Identity == nil {
-		a.Identity = identity.SandboxUser
-	}
-	timeout := cfg.RequestTimeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	a.changes = cfg.Changes
+	return w
+}
 
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = a.HandleError
-	bodyLimit := cmp.Or(cfg.BodyLimit, "1M")
-	// Client IPs in logs come from X-Forwarded-For only through trusted proxies.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader(trustRanges(a.Proxies)...)
-	e.Pre(middleware.RemoveTrailingSlash(), a.UntrustedRequestIDs)
-	e.Use(
-		middleware.RequestID(),
-		a.LogRequests,
-		a.RecoverPanics,
-		a.SecurityHeaders,
-		// A bulk list may be 5 MB; every other body stays small.
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit,
-			Skipper: func(c echo.Context) bool { return c.Path() == web.BulkPreviewPath }}),
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(web.UploadLimit) + "B",
-			Skipper: func(c echo.Context) bool { return c.Path() != web.BulkPreviewPath }}),
-		middleware.ContextTimeout(timeout),
-		// Only bodies worth it (long contact lists, the audit trail, CSV),
-		// at the fastest level: a typical page is a few KB, where gzip costs
-		// a tenth of the page's CPU and saves a millisecond on no network.
-		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 8 << 10, Level: 1}),
-	)
+// pages are the features' pages, each with only what it reads and writes
+// through; those the server does without (bulk changes, the hygiene
+// report) are nil.
+type pages struct {
+	search   *search.Handlers
+	contacts *contacts.Handlers
+	audit    *auditpages.Handlers
+	bulk     *bulkpages.Handlers
+	hygiene  *hygienepages.Handlers
+}
 
-	// Public: health checks, metrics (when served here), static files.
-	e.GET("/healthz", a.healthz)
-	e.GET("/readyz", a.readyz)
-	if cfg.MetricsHandler != nil {
-		e.GET("/metrics", echo.WrapHandler(cfg.MetricsHandler))
-	}
-	e.GET("/static/*", echo.WrapHandler(static.Handler()))
-	e.GET("/favicon.ico", func(c echo.Context) error {
-		return c.Redirect(http.StatusMovedPermanently, static.URL("favicon.svg"))
-	})
-
-	// Everything else needs a signed-in person, and every post a form token.
-	app := e.Group("", a.Authenticate, a.CSRF)
-	search.New(a.Web, cfg.ServiceTitan, cfg.Index, a.indexInterval, a.searchTimeout).Routes(app)
-	app.GET("/customers/:id", a.customerShow)
-	app.GET("/locations/:id", a.locationShow)
-	// A customer's contacts and a service location's: the same pages and
-	// handlers under each owner's path (see owner).
-	for _, o := range []string{"/customers/:id", "/locations/:id"} {
-		app.GET(o+"/contacts/:contactId", a.contactShow)
-		app.GET(o+"/contacts/:contactId/edit", a.contactEdit)
-		a.FormPost(app, o+"/contacts/:contactId", a.contactUpdate, a.contactUpdateStale)
-		app.GET(o+"/contacts/new", a.contactNew)
-		a.FormPost(app, o+"/contacts", a.contactCreate, a.contactCreateStale)
-		app.GET(o+"/contacts/:contactId/delete", a.contactRemove)
-		a.FormPost(app, o+"/contacts/:contactId/delete", a.contactDelete, a.contactDeleteStale)
-		app.POST(o+"/contacts/undo", a.contactUndo)
-		app.GET(o+web.RestoreTail, a.contactRestoreConfirm)
-		a.FormPost(app, o+web.RestoreTail, a.contactRestore, a.contactRestoreStale)
+// features builds each feature's pages over w from cfg.
+func features(w *web.Web, cfg Config) pages {
+	interval := cmp.Or(cfg.IndexInterval, time.Minute)
+	searchTimeout := cmp.Or(cfg.SearchTimeout, 2*time.Second)
+	notes := web.IndexNotes{Index: cfg.Index, Interval: interval, Log: w.Log}
+	rights := web.BulkRights{Policy: cfg.BulkPolicy, Open: cfg.BulkOpen}
+	var idx web.Searcher
+	if cfg.Index != nil {
+		idx = cfg.Index
 	}
 	var jobs auditpages.BulkJobs
 	if cfg.Bulk != nil {
 		jobs = cfg.Bulk
 	}
-	var idx web.Searcher
-	if cfg.Index != nil {
-		idx = cfg.Index
+	p := pages{
+		search:   search.New(w, cfg.ServiceTitan, cfg.Index, interval, searchTimeout),
+		contacts: contacts.New(w, cfg.ServiceTitan, cfg.Changes, cfg.Audit),
+		audit:    auditpages.New(w, cfg.Audit, cfg.Changes, jobs, idx, searchTimeout),
 	}
-	auditpages.New(a.Web, cfg.Audit, cfg.Changes, jobs, idx, a.searchTimeout).Routes(app)
 	if cfg.Bulk != nil {
 		var hy bulkpages.Hygiene
 		if cfg.Hygiene != nil {
 			hy = cfg.Hygiene
 		}
-		bulkpages.New(a.Web, cfg.Bulk, hy, a.notes, a.rights).Routes(app)
+		p.bulk = bulkpages.New(w, cfg.Bulk, hy, notes, rights)
 	}
 	if cfg.Hygiene != nil {
-		hygienepages.New(a.Web, cfg.Hygiene, a.notes, a.rights, cfg.Bulk != nil).Routes(app)
+		p.hygiene = hygienepages.New(w, cfg.Hygiene, notes, rights, cfg.Bulk != nil)
 	}
+	return p
+}
 
-	a.RouteNames = map[string]bool{}
-	for _, r := range e.Routes() {
-		if r.Method != echo.RouteNotFound { // the group's catch-all for 404s
-			a.RouteNames[r.Path] = true
-		}
+// routes registers every feature's pages on g.
+func (p pages) routes(g *echo.Group) {
+	p.search.Routes(g)
+	p.contacts.Routes(g)
+	p.audit.Routes(g)
+	if p.bulk != nil {
+		p.bulk.Routes(g)
 	}
-	return e, nil
+	if p.hygiene != nil {
+		p.hygiene.Routes(g)
+	}
 }
 
 // trustRanges turns the trusted proxies into Echo's IP trust options.

@@ -47,6 +47,7 @@ import (
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/index"
+	"github.com/contactdesk/contactdesk/loadtest/plain"
 )
 
 // benchSetup starts the sandbox and the real router in front of it, for a
@@ -215,7 +216,7 @@ func BenchmarkEditPage(b *testing.B) {
 
 // BenchmarkEditPageParallel opens the edit form from 16 clients at once,
 // through the app (the router, a warm session) and through
-// handlers.PlainEditPage (the same reads and view, plain net/http): the
+// plain.EditPage (the same reads and view, plain net/http): the
 // ratio of their ns/op is the app's machinery's share of a page.
 func BenchmarkEditPageParallel(b *testing.B) {
 	path := "/customers/5/contacts/7/edit"
@@ -237,7 +238,7 @@ func BenchmarkEditPageParallel(b *testing.B) {
 		detached := &testing.T{}
 		up := newUpstream(detached)
 		b.Cleanup(up.srv.Close)
-		plain := httptest.NewServer(handlers.PlainEditPage(up.client(detached), "US"))
+		plain := httptest.NewServer(plain.EditPage(up.client(detached), "US"))
 		b.Cleanup(plain.Close)
 		run(b, newBenchClient(b, plain.URL))
 	})
@@ -256,7 +257,7 @@ func BenchmarkEditPageParallel(b *testing.B) {
 // audit=sqlite+index is the app as app.Serve builds it on SQLite: the audit
 // trail in the background as above, and the tenant index on the same
 // database told about every contact written. plain is the same save
-// through handlers.PlainEditPage's plain net/http save (no session, CSRF,
+// through plain.EditPage's plain net/http save (no session, CSRF,
 // form claim, audit trail or index): issue #30's baseline. The app's own
 // part of a save is its ns/op minus BenchmarkUpstreamDirect/SaveCalls',
 // beside the plain save's minus the same (docs/profile-save.md).
@@ -284,7 +285,7 @@ func BenchmarkSave(b *testing.B) {
 		detached := &testing.T{} // see benchSetup
 		up := newUpstream(detached)
 		b.Cleanup(up.srv.Close)
-		plain := httptest.NewServer(handlers.PlainEditPage(up.client(detached), "US"))
+		plain := httptest.NewServer(plain.EditPage(up.client(detached), "US"))
 		b.Cleanup(plain.Close)
 		saveLoop(b, up, newBenchClient(b, plain.URL))
 	})

@@ -11,18 +11,30 @@ import (
 	"github.com/contactdesk/contactdesk/handlers/web"
 )
 
+// health answers the load balancer's checks.
+type health struct {
+	version string
+	st      interface {
+		CheckToken(ctx context.Context) error
+	}
+	audit interface {
+		Ping(ctx context.Context) error
+	}
+	ready *readiness
+}
+
 // healthz answers 200 while the process is up.
-func (a *App) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": a.Version})
+func (a *health) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": a.version})
 }
 
 // readyz answers 200 when a ServiceTitan token can be obtained and the
 // audit trail can be written to. The token answer is cached briefly so a
 // busy load balancer does not hammer the token endpoint.
-func (a *App) readyz(c echo.Context) error {
-	body := map[string]string{"status": "ready", "token": "ok", "audit": "ok", "version": a.Version}
+func (a *health) readyz(c echo.Context) error {
+	body := map[string]string{"status": "ready", "token": "ok", "audit": "ok", "version": a.version}
 	status := http.StatusOK
-	if err := a.ready.check(c.Request().Context(), a.ST.CheckToken); err != nil {
+	if err := a.ready.check(c.Request().Context(), a.st.CheckToken); err != nil {
 		status, body["status"], body["token"] = http.StatusServiceUnavailable, "unavailable", web.Describe(err, "token").Title
 	}
 	if a.audit == nil {

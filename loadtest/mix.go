@@ -586,7 +586,7 @@ const baselineRounds = 3
 
 // round is one set of baselines, measured back to back: the sandbox
 // directly, the app's edit page, and the same page from a plain net/http
-// handler (handlers.PlainEditPage).
+// handler (plain.EditPage).
 type round struct{ Direct, App, Plain *endpointStats }
 
 // plainRatio is the app's edit page's throughput over the plain handler's.

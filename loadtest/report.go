@@ -164,7 +164,7 @@ func (r *report) checks() []check {
 	return []check{
 		{fmt.Sprintf("Throughput, app edit page ÷ sandbox contact list called directly (%d clients, no latency; median of %d rounds)", c, len(r.Base.Rounds)),
 			fmt.Sprintf("%.3f (rounds: %s)", ratio, r.roundRatios()), fmt.Sprintf("≥ %.2f", targetRatio), ratio >= targetRatio},
-		{fmt.Sprintf("Throughput, app edit page ÷ the same page from a plain net/http handler (handlers.PlainEditPage: same reads, same templ view, no middleware; %d clients, no latency; median of %d rounds)", c, len(r.Base.Rounds)),
+		{fmt.Sprintf("Throughput, app edit page ÷ the same page from a plain net/http handler (plain.EditPage: same reads, same templ view, no middleware; %d clients, no latency; median of %d rounds)", c, len(r.Base.Rounds)),
 			fmt.Sprintf("%.3f (rounds: %s)", r.Base.medianPlainRatio(), r.roundPlainRatios()), fmt.Sprintf("≥ %.2f", targetPlainRatio), r.Base.medianPlainRatio() >= targetPlainRatio},
 		{fmt.Sprintf("App edit page p99 (%d clients, no latency; all rounds)", c), ms(p99), "< " + ms(targetP99), p99 < targetP99},
 		{"Errors in the baselines (app and direct)", fmt.Sprint(baseErrs), "0", baseErrs == 0},
@@ -187,7 +187,7 @@ func (r *report) checks() []check {
 func (r *report) saveCheck() check {
 	c := r.Saves
 	app, plain := c.overheads()
-	return check{fmt.Sprintf("Save overhead, app ÷ plain net/http app (handlers.PlainEditPage's save: same re-read, checks, PATCH and record page; each save's p50 − the direct calls' p50; latency %s; %d saves of each in %d rounds)",
+	return check{fmt.Sprintf("Save overhead, app ÷ plain net/http app (plain.EditPage's save: same re-read, checks, PATCH and record page; each save's p50 − the direct calls' p50; latency %s; %d saves of each in %d rounds)",
 		c.Latency, len(c.App), len(c.Rounds)),
 		fmt.Sprintf("%.2f (app %s, plain %s over direct %s)", c.ratio(), ms(app), ms(plain), ms(p50(c.Direct))),
 		fmt.Sprintf("≤ %.2f", targetSaveRatio), c.ratio() > 0 && c.ratio() <= targetSaveRatio}
@@ -342,7 +342,7 @@ func (r *report) markdown() string {
 	c := r.Saves
 	app, plain := c.overheads()
 	w("\n## A save beside a plain app's\n\n")
-	w("The app (restarted after the mix, `ST_SANDBOX_LATENCY=%s`) and `loadtest/plainpage` (handlers.PlainEditPage's save,\n", c.Latency)
+	w("The app (restarted after the mix, `ST_SANDBOX_LATENCY=%s`) and `loadtest/plainpage` (plain.EditPage's save,\n", c.Latency)
 	w("in a process of its own beside its own sandbox with the same latency) save the seed's mobile contact\n")
 	w("one at a time, each after an untimed GET of its edit form; each time is the POST sent to the last\n")
 	w("byte of the record page its 303 leads to (`followSaves`). The plain save makes the same two calls\n")
@@ -373,7 +373,7 @@ func (r *report) markdown() string {
 		w("| %d | %.0f | %s | %s | %.0f | %s | %s | %s | %s | %.3f |\n", i+1, d.Throughput, ms(d.Latencies.P50), ms(d.Latencies.P99),
 			a.Throughput, ms(a.Latencies.P50), ms(a.Latencies.P95), ms(a.Latencies.P99), ms(a.Latencies.Max), rd.ratio())
 	}
-	w("\nThe same rounds, the plain handler (`handlers.PlainEditPage`, in a process of its own beside its own\n")
+	w("\nThe same rounds, the plain handler (`plain.EditPage`, in a process of its own beside its own\n")
 	w("embedded sandbox and with the app's soft heap limit, as the app runs: `loadtest/plainpage`): the\n")
 	w("same reads through the app's client, view model and templ view, without Echo, session, CSRF,\n")
 	w("identity, headers, logging or metrics:\n\n")

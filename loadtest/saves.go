@@ -15,7 +15,7 @@ import (
 )
 
 // Issue #30's comparison of a save: the app's own part of a save beside a
-// plain net/http app's (handlers.PlainEditPage's save: the same re-read,
+// plain net/http app's (plain.EditPage's save: the same re-read,
 // checks and PATCH, the same record page, without the app's session,
 // CSRF, form claim, audit trail or index), each over a sandbox answering
 // after the same latency, with the two calls made directly as the

@@ -70,8 +70,8 @@ fuzz() { # package, target
 	go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-3s}" "./$1/"
 }
 fuzz client FuzzErrorBody
-fuzz handlers FuzzContactForm
-fuzz handlers FuzzErrorMapping
+fuzz handlers/contacts FuzzContactForm
+fuzz handlers/contacts FuzzErrorMapping
 fuzz bulk FuzzParse
 fuzz index FuzzSearch
 

@@ -1,11 +1,19 @@
-// Package bulk serves bulk changes: the list form (filled from the
-// hygiene report when asked), the preview of a list, its confirmation,
-// the job's page with its pace, pause, resume and cancel, and the preview
-// and result CSVs. It reads and starts jobs through the bulk service.
+// Package bulk serves bulk changes: GET /bulk (the list form, filled from
+// the hygiene report when asked, and the recent jobs), POST /bulk/preview
+// (a dry run from the index), POST /bulk (confirm: the job starts),
+// GET /bulk/{job} (a draft's preview, a job's progress), GET
+// /bulk/{job}.csv (the result), GET /bulk/{job}/preview.csv, and POST
+// /bulk/{job}/pause, /resume, /cancel. It reads and starts jobs through
+// the bulk service.
 package bulk
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -70,4 +78,35 @@ func (a *Handlers) Routes(g *echo.Group) {
 	for _, action := range []string{"pause", "resume", "cancel"} {
 		a.FormPost(g, "/bulk/:job/"+action, a.bulkControl(action), a.bulkControlStale)
 	}
+}
+
+// refuseBulk is the 403 for a bulk action this person may not take.
+func (a *Handlers) refuseBulk(c echo.Context) error {
+	who, _ := web.Actor(c)
+	return web.FailPage(http.StatusForbidden, "You cannot change contacts in bulk", a.rights.NotAllowed(),
+		fmt.Errorf("bulk action refused to %s", who.Email))
+}
+
+// bulkJobParam reads /bulk/{job} or /bulk/{job}.csv.
+func bulkJobParam(c echo.Context) (id int64, csv bool, err error) {
+	raw := c.Param("job")
+	raw, csv = strings.CutSuffix(raw, ".csv")
+	id, perr := strconv.ParseInt(raw, 10, 64)
+	if perr != nil || id <= 0 {
+		return 0, false, web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %q.", c.Param("job")),
+			fmt.Errorf("bad bulk job id %q", c.Param("job")))
+	}
+	return id, csv, nil
+}
+
+// loadBulkJob reads a job, or the 404 page.
+func (a *Handlers) loadBulkJob(c echo.Context, id int64) (bulk.View, error) {
+	j, err := a.bulk.View(c.Request().Context(), id, time.Now().Add(-paceWindow))
+	if errors.Is(err, bulk.ErrNotFound) {
+		return j, web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %d.", id), err)
+	}
+	if err != nil {
+		return j, web.Unreadable("Bulk jobs", err)
+	}
+	return j, nil
 }

@@ -1,5 +1,5 @@
 // Command plainpage is the load test's baseline for the app's edit page
-// and save: handlers.PlainEditPage (the same reads, writes, view models and
+// and save: plain.EditPage (the same reads, writes, view models and
 // templ views, without the app's machinery) beside an embedded sandbox,
 // in a process of its own with the app's runtime settings, as the app runs
 // in sandbox mode; its sandbox answers after ST_SANDBOX_LATENCY, as the
@@ -19,7 +19,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
-	"github.com/contactdesk/contactdesk/handlers"
+	"github.com/contactdesk/contactdesk/loadtest/plain"
 )
 
 // appMemoryLimit is the app's default soft heap limit (app.Serve).
@@ -54,7 +54,7 @@ func run() error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/customers/", handlers.PlainEditPage(st, "US"))
+	mux.Handle("/customers/", plain.EditPage(st, "US"))
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

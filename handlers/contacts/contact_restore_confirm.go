@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"cmp"
@@ -20,7 +20,7 @@ import (
 // removed it and when, and the same warning as the removal of a number
 // that texted STOP. A removal restored already says so, by whom, and
 // links the contact, instead of offering a second one.
-func (a *App) contactRestoreConfirm(c echo.Context) error {
+func (a *Handlers) contactRestoreConfirm(c echo.Context) error {
 	ow, removal, err := a.removalOf(c)
 	if err != nil {
 		return err
@@ -31,7 +31,7 @@ func (a *App) contactRestoreConfirm(c echo.Context) error {
 // removalOf reads a Restore URL's ids and the removal's audit entry: a 404
 // unless it is a removal of that customer's (or location's) contact that
 // succeeded.
-func (a *App) removalOf(c echo.Context) (web.Owner, audit.Entry, error) {
+func (a *Handlers) removalOf(c echo.Context) (web.Owner, audit.Entry, error) {
 	ow, err := a.PageOwner(c)
 	if err != nil {
 		return web.Owner{}, audit.Entry{}, err
@@ -53,7 +53,7 @@ func (a *App) removalOf(c echo.Context) (web.Owner, audit.Entry, error) {
 }
 
 // renderRestore is the one render path of the Restore confirmation.
-func (a *App) renderRestore(c echo.Context, status int, ow web.Owner, removal audit.Entry, nonce string, alert *views.Alert) error {
+func (a *Handlers) renderRestore(c echo.Context, status int, ow web.Owner, removal audit.Entry, nonce string, alert *views.Alert) error {
 	ctx := c.Request().Context()
 	name := ow.Name
 	r := change.RemovalOf(removal)
@@ -87,7 +87,7 @@ func (a *App) renderRestore(c echo.Context, status int, ow web.Owner, removal au
 
 // restoration is the undo that brought a removal back, as the page says
 // it; nil when there is none.
-func (a *App) restoration(ctx context.Context, ow web.Owner, removal int64) (*views.Restoration, error) {
+func (a *Handlers) restoration(ctx context.Context, ow web.Owner, removal int64) (*views.Restoration, error) {
 	by, found, err := a.changes.RestoredBy(ctx, removal)
 	if err != nil || !found {
 		return nil, err
@@ -97,7 +97,7 @@ func (a *App) restoration(ctx context.Context, ow web.Owner, removal int64) (*vi
 
 // removedFields lays out a removed contact as its removal recorded it, as
 // the record page lays out a contact.
-func (a *App) removedFields(r change.Removal) (fields, prefs []views.RecordField, combined *views.RecordField) {
+func (a *Handlers) removedFields(r change.Removal) (fields, prefs []views.RecordField, combined *views.RecordField) {
 	typ, _ := client.ParseContactType(r.Fields.Type)
 	ct := client.Contact{Type: typ, Value: r.Fields.Value, Memo: r.Fields.Memo, Preferences: r.Preferences}
 	if typ.IsPhoneNumber() {

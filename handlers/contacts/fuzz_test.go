@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"net/url"
@@ -28,9 +28,9 @@ func FuzzContactForm(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		values, _ := url.ParseQuery(body)
-		form := parseContactForm(values)
+		form := ParseForm(values)
 		value, errs := change.Check(form.Fields, form.Opened, "US")
-		_ = withErrors(form.view(web.Owner{Owner: client.CustomerOwner(1)}, 2, "Ada"), errs)
+		_ = withErrors(form.View(web.Owner{Owner: client.CustomerOwner(1)}, 2, "Ada"), errs)
 		if !errs.Empty() {
 			return
 		}
@@ -69,9 +69,9 @@ func FuzzErrorMapping(f *testing.F) {
 		if split {
 			loaded.InvoiceNotification, loaded.StatementNotification = new(false), new(true)
 		}
-		form := formFromContact(client.Contact{Type: client.ContactEmail, Preferences: loaded})
+		form := FormFromContact(client.Contact{Type: client.ContactEmail, Preferences: loaded})
 		apiErr := &client.APIError{StatusCode: 400, Errors: map[string][]string{key: {msg, msg + "!"}}}
-		m := withErrors(form.view(web.Owner{Owner: client.CustomerOwner(1)}, 2, "Ada"), change.PlaceErrors(apiErr))
+		m := withErrors(form.View(web.Owner{Owner: client.CustomerOwner(1)}, 2, "Ada"), change.PlaceErrors(apiErr))
 		if len(m.Summary) != 2 {
 			t.Fatalf("key %q: %d summary lines, want 2", key, len(m.Summary))
 		}

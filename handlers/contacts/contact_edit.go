@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"net/http"
@@ -11,7 +11,7 @@ import (
 )
 
 // contactEdit shows the edit form, prefilled from the current record.
-func (a *App) contactEdit(c echo.Context) error {
+func (a *Handlers) contactEdit(c echo.Context) error {
 	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
@@ -20,7 +20,7 @@ func (a *App) contactEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := formFromContact(contact)
+	form := FormFromContact(contact)
 	form.Value = a.DisplayValue(contact.Type, contact.Value) // staff read and type "(217) 555-0177"
 	form.focusMemo = true
 	return a.renderForm(c, http.StatusOK, form, ow, contactID, change.FieldErrors{}, nil)
@@ -28,9 +28,9 @@ func (a *App) contactEdit(c echo.Context) error {
 
 // renderForm is the one render path of the edit form, for GET and for
 // every outcome of a POST.
-func (a *App) renderForm(c echo.Context, status int, form contactForm, ow web.Owner, contactID int64, errs change.FieldErrors, alert *views.Alert) error {
+func (a *Handlers) renderForm(c echo.Context, status int, form Form, ow web.Owner, contactID int64, errs change.FieldErrors, alert *views.Alert) error {
 	name := ow.Name
-	m := withErrors(form.view(ow, contactID, name), errs)
+	m := withErrors(form.View(ow, contactID, name), errs)
 	m.Layout = a.Layout(c, "Edit contact · "+name)
 	m.CSRFToken, _ = c.Get(web.CSRFContextKey).(string)
 	m.Alert = alert

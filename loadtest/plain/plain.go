@@ -1,4 +1,9 @@
-package handlers
+// Package plain is the load test's baseline for the app's edit page and
+// save: the same reads, writes, view models and templ views as a plain
+// net/http handler would serve them, without the app's machinery. It was
+// plain.EditPage; loadtest/plainpage serves it in a process of its
+// own, and the handlers' benchmarks beside the app. It is not a product.
+package plain
 
 import (
 	"bytes"
@@ -10,22 +15,23 @@ import (
 
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/handlers/contacts"
 	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/static"
 	"github.com/contactdesk/contactdesk/views"
 )
 
-// PlainEditPage is the edit page and the save (PlainSave) as a plain
+// EditPage is the edit page and the save (plainSave) as a plain
 // net/http handler would serve them. The edit page: the same ServiceTitan reads (the contact; the customer's name,
 // cached as the app caches it), the same view model and templ view, and
 // nothing else: no Echo, session, CSRF, identity, security headers,
 // logging or metrics. The app never serves it: the load test measures the
 // app's edit page against it (docs/load-report.md), so the figure is what
 // the app's own machinery costs per page.
-func PlainEditPage(st web.ServiceTitan, region string) http.Handler {
+func EditPage(st web.ServiceTitan, region string) http.Handler {
 	// displayValue formats numbers as the app does, with its cache; the
 	// record page's times are shown in UTC.
-	a := &App{Web: &web.Web{Region: region, TZ: time.UTC}}
+	a := &web.Web{Region: region, TZ: time.UTC}
 	var names sync.Map
 	mux := http.NewServeMux()
 	plainSave(mux, st, a, &names)
@@ -52,9 +58,9 @@ func PlainEditPage(st web.ServiceTitan, region string) http.Handler {
 			http.Error(w, "ServiceTitan", http.StatusBadGateway)
 			return
 		}
-		form := formFromContact(contact)
+		form := contacts.FormFromContact(contact)
 		form.Value = a.DisplayValue(contact.Type, contact.Value)
-		m := form.view(web.Owner{Owner: client.CustomerOwner(customerID)}, contactID, name.(string))
+		m := form.View(web.Owner{Owner: client.CustomerOwner(customerID)}, contactID, name.(string))
 		m.Layout = plainLayout("Edit contact · " + name.(string))
 		var buf bytes.Buffer
 		if err := views.EditContact(m).Render(context.WithoutCancel(ctx), &buf); err != nil {
@@ -75,7 +81,7 @@ func PlainEditPage(st web.ServiceTitan, region string) http.Handler {
 // (kept in memory until that page is read). It has none of the app's
 // guarantees around the write: no session, CSRF, form claim, audit trail,
 // search index or history.
-func plainSave(mux *http.ServeMux, st web.ServiceTitan, a *App, names *sync.Map) {
+func plainSave(mux *http.ServeMux, st web.ServiceTitan, a *web.Web, names *sync.Map) {
 	var written sync.Map // contactURL -> client.Contact
 	ids := func(r *http.Request) (int64, int64, bool) {
 		customerID, err1 := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -88,7 +94,7 @@ func plainSave(mux *http.ServeMux, st web.ServiceTitan, a *App, names *sync.Map)
 			http.NotFound(w, r)
 			return
 		}
-		form := parseContactForm(r.PostForm)
+		form := contacts.ParseForm(r.PostForm)
 		ctx := r.Context()
 		current, err := st.GetContact(ctx, customerID, contactID)
 		if err != nil {
@@ -144,7 +150,7 @@ func plainSave(mux *http.ServeMux, st web.ServiceTitan, a *App, names *sync.Map)
 		}
 		fields, prefs, combined := a.RecordFields(contact)
 		m := views.RecordPage{
-			Layout:     plainLayout(contactTitle(contact) + " · " + name.(string)),
+			Layout:     plainLayout(contacts.ContactTitle(contact) + " · " + name.(string)),
 			CustomerID: customerID, CustomerName: name.(string), CustomerURL: web.CustomerURL(customerID), ContactID: contact.ID,
 			EditURL: web.ContactURL(customerID, contact.ID) + "/edit", RemoveURL: web.ContactURL(customerID, contact.ID) + "/delete",
 			Fields: fields, Preferences: prefs, CombinedFlag: combined,

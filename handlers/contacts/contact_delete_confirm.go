@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"net/http"
@@ -11,10 +11,10 @@ import (
 	"github.com/contactdesk/contactdesk/views"
 )
 
-// contactRemove asks to confirm a removal: the contact as it is (type,
+// contactDeleteConfirm asks to confirm a removal: the contact as it is (type,
 // value, memo, flags, texting status), with a warning when it is the
 // customer's last phone number or last email.
-func (a *App) contactRemove(c echo.Context) error {
+func (a *Handlers) contactDeleteConfirm(c echo.Context) error {
 	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
@@ -23,15 +23,15 @@ func (a *App) contactRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	contacts, err := a.ST.ListContactsOf(c.Request().Context(), ow.Owner)
+	contacts, err := a.st.ListContactsOf(c.Request().Context(), ow.Owner)
 	if err != nil {
 		return web.UpstreamError(err, "contact list of "+name)
 	}
-	return a.renderRemove(c, http.StatusOK, ow, name, contact, lastOfItsKind(contacts, contact), web.NewNonce(), nil)
+	return a.renderDeleteConfirm(c, http.StatusOK, ow, name, contact, lastOfItsKind(contacts, contact), web.NewNonce(), nil)
 }
 
-// renderRemove is the one render path of the confirmation page.
-func (a *App) renderRemove(c echo.Context, status int, ow web.Owner, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
+// renderDeleteConfirm is the one render path of the confirmation page.
+func (a *Handlers) renderDeleteConfirm(c echo.Context, status int, ow web.Owner, name string, ct client.Contact, last, nonce string, alert *views.Alert) error {
 	fields, prefs, combined := a.RecordFields(ct)
 	m := views.RemovePage{
 		Layout:        a.Layout(c, "Remove contact · "+name),

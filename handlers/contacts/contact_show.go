@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // contactShow shows one contact record. Right after a save it shows the
 // record exactly as ServiceTitan answered the save, without reading it
 // again.
-func (a *App) contactShow(c echo.Context) error {
+func (a *Handlers) contactShow(c echo.Context) error {
 	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ func (a *App) contactShow(c echo.Context) error {
 // returns them as the page shows them, or unavailable when the store failed
 // (the page then says so); stop cancels the read if it is still going and
 // waits for it to end.
-func (a *App) readHistory(c echo.Context, ow web.Owner, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
+func (a *Handlers) readHistory(c echo.Context, ow web.Owner, contactID int64) (wait func() (entries []views.HistoryEntry, unavailable bool), stop func()) {
 	ctx, cancel := context.WithCancel(c.Request().Context())
 	read := web.Aside(func() ([]views.HistoryEntry, error) {
 		entries, _, err := a.audit.List(ctx, audit.Filter{CustomerID: ow.CustomerID,
@@ -75,10 +75,10 @@ func (a *App) readHistory(c echo.Context, ow web.Owner, contactID int64) (wait f
 // historyLimit is how many past attempts the record page shows.
 const historyLimit = 20
 
-func (a *App) recordPage(c echo.Context, ow web.Owner, customerName string, ct client.Contact) views.RecordPage {
+func (a *Handlers) recordPage(c echo.Context, ow web.Owner, customerName string, ct client.Contact) views.RecordPage {
 	fields, prefs, combined := a.RecordFields(ct)
 	return views.RecordPage{
-		Layout:       a.Layout(c, contactTitle(ct)+" · "+customerName),
+		Layout:       a.Layout(c, ContactTitle(ct)+" · "+customerName),
 		CustomerID:   ow.CustomerID,
 		CustomerName: customerName,
 		CustomerURL:  ow.URL(),
@@ -91,6 +91,6 @@ func (a *App) recordPage(c echo.Context, ow web.Owner, customerName string, ct c
 	}
 }
 
-func contactTitle(ct client.Contact) string {
+func ContactTitle(ct client.Contact) string {
 	return ct.Type.Label() + " contact"
 }

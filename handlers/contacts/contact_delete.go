@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 // confirmation was shown: 409 with the current version, nothing removed.
 // Already gone: 303 to the customer page with a note. Faults: the
 // confirmation again, saying it was NOT removed.
-func (a *App) contactDelete(c echo.Context) error {
+func (a *Handlers) contactDelete(c echo.Context) error {
 	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
@@ -48,9 +48,9 @@ func (a *App) contactDelete(c echo.Context) error {
 	if o.Result == change.Conflict {
 		alert := &views.Alert{NotSaved: true, Title: "Someone changed this contact since you opened this page",
 			Body: "Here is the contact as it is now. Remove it only if that is still right."}
-		return a.renderRemove(c, http.StatusConflict, ow, name, o.Contact, "", form.Get(fieldNonce), alert)
+		return a.renderDeleteConfirm(c, http.StatusConflict, ow, name, o.Contact, "", form.Get(fieldNonce), alert)
 	}
-	current, err := a.ST.GetContactOf(c.Request().Context(), ow.Owner, contactID)
+	current, err := a.st.GetContactOf(c.Request().Context(), ow.Owner, contactID)
 	if err != nil {
 		// Nothing to show the confirmation with: the error page says what
 		// happened to the removal.
@@ -59,13 +59,13 @@ func (a *App) contactDelete(c echo.Context) error {
 	}
 	status, alert := a.notSavedAlert(o, fmt.Sprintf("contact with ID %d", contactID), ow.ContactURL(contactID))
 	alert.Retry = false
-	return a.renderRemove(c, status, ow, name, current, "", form.Get(fieldNonce), alert)
+	return a.renderDeleteConfirm(c, status, ow, name, current, "", form.Get(fieldNonce), alert)
 }
 
 // contactDeleteStale answers a removal posted from a session that no longer
 // exists: nothing is removed; the confirmation comes back with a fresh
 // token.
-func (a *App) contactDeleteStale(c echo.Context) error {
+func (a *Handlers) contactDeleteStale(c echo.Context) error {
 	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
@@ -75,5 +75,5 @@ func (a *App) contactDeleteStale(c echo.Context) error {
 		return err
 	}
 	alert := &views.Alert{NotSaved: true, Title: "Your session expired, so nothing was removed", Body: "Check the contact below and confirm again."}
-	return a.renderRemove(c, http.StatusForbidden, ow, name, contact, "", web.NewNonce(), alert)
+	return a.renderDeleteConfirm(c, http.StatusForbidden, ow, name, contact, "", web.NewNonce(), alert)
 }

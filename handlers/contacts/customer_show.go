@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"context"
@@ -19,17 +19,17 @@ import (
 // customerShow shows a customer and all of their contacts, and their
 // service locations with their contacts, and remembers the customer among
 // this person's recently opened ones.
-func (a *App) customerShow(c echo.Context) error {
+func (a *Handlers) customerShow(c echo.Context) error {
 	id, err := web.PathID(c, "id", "customer")
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	customer, err := a.ST.GetCustomer(ctx, id)
+	customer, err := a.st.GetCustomer(ctx, id)
 	if err != nil {
 		return web.UpstreamError(err, fmt.Sprintf("customer with ID %d", id))
 	}
-	contacts, err := a.ST.ListContacts(ctx, id)
+	contacts, err := a.st.ListContacts(ctx, id)
 	if err != nil {
 		return web.UpstreamError(err, fmt.Sprintf("contact list for %s", customer.Name))
 	}
@@ -63,7 +63,7 @@ const foldedAfter = 10
 // contactRows are an owner's contacts as its page lists them: the one a
 // search matched (?contact=) marked, and the next step's focus on it,
 // else on the first (after a removal the Undo has it instead).
-func (a *App) contactRows(c echo.Context, ow web.Owner, contacts []client.Contact, m views.CustomerPage) []views.ContactRow {
+func (a *Handlers) contactRows(c echo.Context, ow web.Owner, contacts []client.Contact, m views.CustomerPage) []views.ContactRow {
 	matched := matchedContact(c, contacts)
 	var rows []views.ContactRow
 	for i, ct := range contacts {
@@ -86,8 +86,8 @@ const locationsShown = 12
 // locationSections reads a customer's service locations and, for the
 // first few, their contacts. What cannot be read leaves a note instead of
 // failing the page: the customer's own contacts are its point.
-func (a *App) locationSections(ctx context.Context, customer client.Customer) ([]views.LocationSection, string) {
-	locations, err := a.ST.ListLocations(ctx, client.LocationQuery{CustomerID: customer.ID, IncludeInactive: true})
+func (a *Handlers) locationSections(ctx context.Context, customer client.Customer) ([]views.LocationSection, string) {
+	locations, err := a.st.ListLocations(ctx, client.LocationQuery{CustomerID: customer.ID, IncludeInactive: true})
 	if err != nil {
 		a.Log.WarnContext(ctx, "service locations not shown", "customer_id", customer.ID, "error", err)
 		return nil, "Its service locations could not be read from ServiceTitan just now. Reload the page to try again."
@@ -106,7 +106,7 @@ func (a *App) locationSections(ctx context.Context, customer client.Customer) ([
 			continue
 		}
 		g.Go(func() error {
-			contacts, err := a.ST.ListContactsOf(ctx, ow.Owner)
+			contacts, err := a.st.ListContactsOf(ctx, ow.Owner)
 			if err != nil {
 				a.Log.WarnContext(ctx, "a service location's contacts not shown", "customer_id", customer.ID, "location_id", loc.ID, "error", err)
 				sections[i].Unread = true
@@ -153,7 +153,7 @@ func matchedContact(c echo.Context, contacts []client.Contact) int64 {
 
 // undoForm offers to undo the removal just made from this owner's
 // contacts, read from the audit trail; nil when there is none.
-func (a *App) undoForm(c echo.Context, ow web.Owner) *views.UndoForm {
+func (a *Handlers) undoForm(c echo.Context, ow web.Owner) *views.UndoForm {
 	id, ok := a.TakeRemoval(c)
 	if !ok {
 		return nil

@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ import (
 // id). Any other removal is refused: an older one, or another person's, is
 // brought back with Restore, which shows it first. Done: 303 to the
 // contact ("Contact restored"). Already back: 303 with a note.
-func (a *App) contactUndo(c echo.Context) error {
+func (a *Handlers) contactUndo(c echo.Context) error {
 	ow, err := a.PageOwner(c)
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (a *App) contactUndo(c echo.Context) error {
 // undone answers an undo or a restore whose outcome needs no page of its
 // own: the contact back (or back already), with a redirect. It returns nil
 // for the failures each caller shows its own way.
-func (a *App) undone(c echo.Context, ow web.Owner, removal int64, o change.Outcome) func() error {
+func (a *Handlers) undone(c echo.Context, ow web.Owner, removal int64, o change.Outcome) func() error {
 	switch o.Result {
 	case change.Saved:
 		return func() error {
@@ -80,7 +80,7 @@ func (a *App) undone(c echo.Context, ow web.Owner, removal int64, o change.Outco
 // restored says on the next page that a removal was undone (by Undo or
 // Restore), and what it could not bring back: a number's texting opt-out,
 // preferences ServiceTitan did not take.
-func (a *App) Restored(c echo.Context, ow web.Owner, o change.Outcome) {
+func (a *Handlers) Restored(c echo.Context, ow web.Owner, o change.Outcome) {
 	a.KeepWritten(c, ow, o.Contact.ID)
 	a.AddFlash(c, web.FlashOK, "Contact restored")
 	if o.Confirmed {

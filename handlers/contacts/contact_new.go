@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"net/http"
@@ -14,7 +14,7 @@ import (
 // contactNew shows the add form: the edit form's fields and names, with a
 // new contact's defaults (job reminders on, marketing off, invoices and
 // statements on), as ServiceTitan's own UI has them.
-func (a *App) contactNew(c echo.Context) error {
+func (a *Handlers) contactNew(c echo.Context) error {
 	ow, err := a.PageOwner(c)
 	if err != nil {
 		return err
@@ -41,10 +41,10 @@ func parseAddForm(c echo.Context) addForm {
 
 // renderAddForm is the one render path of the add form. existing links the
 // contact that already holds the value (a duplicate).
-func (a *App) renderAddForm(c echo.Context, status int, f addForm, ow web.Owner, errs change.FieldErrors, alert *views.Alert, existing string) error {
+func (a *Handlers) renderAddForm(c echo.Context, status int, f addForm, ow web.Owner, errs change.FieldErrors, alert *views.Alert, existing string) error {
 	name := ow.Name
-	form := contactForm{Fields: f.Fields, Nonce: f.Nonce}
-	m := withErrors(form.view(ow, 0, name), errs)
+	form := Form{Fields: f.Fields, Nonce: f.Nonce}
+	m := withErrors(form.View(ow, 0, name), errs)
 	m.Adding = true
 	m.Action = ow.URL() + "/contacts"
 	m.CancelURL = ow.URL()

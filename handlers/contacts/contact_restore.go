@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ import (
 // not only the one just made. Done: 303 to the contact ("Contact
 // restored"); restored already: 303 to the confirmation, which says by
 // whom; faults: the confirmation again, saying it was NOT restored.
-func (a *App) contactRestore(c echo.Context) error {
+func (a *Handlers) contactRestore(c echo.Context) error {
 	ow, removal, err := a.removalOf(c)
 	if err != nil {
 		return err
@@ -43,7 +43,7 @@ func (a *App) contactRestore(c echo.Context) error {
 // contactRestoreStale answers a Restore posted from a session that no
 // longer exists: nothing is restored; the confirmation comes back with a
 // fresh token.
-func (a *App) contactRestoreStale(c echo.Context) error {
+func (a *Handlers) contactRestoreStale(c echo.Context) error {
 	ow, removal, err := a.removalOf(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"encoding/json"
@@ -27,8 +27,8 @@ const (
 	fieldNonce             = "nonce" // identifies one form instance: at most one change each
 )
 
-// contactForm is what the edit form posts. Field names mirror the API.
-type contactForm struct {
+// Form is what the edit form posts. Field names mirror the API.
+type Form struct {
 	change.Fields
 	Nonce  string
 	Opened change.Snapshot
@@ -36,17 +36,17 @@ type contactForm struct {
 	focusMemo bool
 }
 
-// formFromContact fills the form for GET .../edit.
-func formFromContact(ct client.Contact) contactForm {
+// FormFromContact fills the form for GET .../edit.
+func FormFromContact(ct client.Contact) Form {
 	opened := change.SnapshotOf(ct)
-	return contactForm{Fields: change.FieldsOf(opened), Nonce: web.NewNonce(), Opened: opened}
+	return Form{Fields: change.FieldsOf(opened), Nonce: web.NewNonce(), Opened: opened}
 }
 
-// parseContactForm reads a posted form. It never fails: whatever is
+// ParseForm reads a posted form. It never fails: whatever is
 // missing or malformed is caught by the checks of a change, with the typed
 // input kept.
-func parseContactForm(v url.Values) contactForm {
-	f := contactForm{
+func ParseForm(v url.Values) Form {
+	f := Form{
 		Fields: change.Fields{Type: v.Get("type"), Value: v.Get("value"), Memo: v.Get("memo"), Flags: map[string]bool{}},
 		Nonce:  v.Get(fieldNonce),
 	}
@@ -77,8 +77,8 @@ func isChecked(v string) bool {
 	return false
 }
 
-// view maps the form onto its view model.
-func (f contactForm) view(ow web.Owner, contactID int64, customerName string) views.ContactForm {
+// View maps the form onto its view model.
+func (f Form) View(ow web.Owner, contactID int64, customerName string) views.ContactForm {
 	typ, _ := client.ParseContactType(f.Type)
 	inputType := "tel"
 	if typ == client.ContactEmail {
@@ -173,7 +173,7 @@ func isFlag(name string) bool {
 
 // conflictRows lists each field that changed on either side since the form
 // was opened, formatted for people.
-func (a *App) conflictRows(opened change.Snapshot, current client.Contact, mine change.Fields) []views.ConflictRow {
+func (a *Handlers) conflictRows(opened change.Snapshot, current client.Contact, mine change.Fields) []views.ConflictRow {
 	var rows []views.ConflictRow
 	add := func(field, label, was, now, yours string) {
 		if was != now || was != yours {

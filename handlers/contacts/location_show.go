@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"cmp"
@@ -13,7 +13,7 @@ import (
 // locationShow shows a service location, its customer and its contacts,
 // as the customer page shows a customer's: the same table, links, Add
 // contact and Undo.
-func (a *App) locationShow(c echo.Context) error {
+func (a *Handlers) locationShow(c echo.Context) error {
 	id, err := web.PathID(c, "id", "location")
 	if err != nil {
 		return err
@@ -27,7 +27,7 @@ func (a *App) locationShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	contacts, err := a.ST.ListContactsOf(ctx, ow.Owner)
+	contacts, err := a.st.ListContactsOf(ctx, ow.Owner)
 	if err != nil {
 		return web.UpstreamError(err, "contact list for "+ow.Name)
 	}

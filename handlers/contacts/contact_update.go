@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"context"
@@ -23,12 +23,12 @@ import (
 // the form again with the person's input and a plain statement of whether
 // anything was saved. A repeated post of the same form gets the first
 // post's outcome.
-func (a *App) contactUpdate(c echo.Context) error {
+func (a *Handlers) contactUpdate(c echo.Context) error {
 	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
-	form := parseContactForm(c.Request().PostForm)
+	form := ParseForm(c.Request().PostForm)
 
 	outcome := a.changes.Update(c.Request().Context(), change.UpdateRequest{
 		Actor:      a.changeActor(c),
@@ -45,12 +45,12 @@ func (a *App) contactUpdate(c echo.Context) error {
 // contactUpdateStale answers a save posted from a session that no longer
 // exists (it expired, or the app restarted): nothing is sent, and the
 // person's input comes back with a fresh token.
-func (a *App) contactUpdateStale(c echo.Context) error {
+func (a *Handlers) contactUpdateStale(c echo.Context) error {
 	ow, contactID, err := a.OwnerAndContact(c)
 	if err != nil {
 		return err
 	}
-	form := parseContactForm(c.Request().PostForm)
+	form := ParseForm(c.Request().PostForm)
 	return a.renderForm(c, http.StatusForbidden, form, ow, contactID, change.FieldErrors{}, &views.Alert{
 		Title: "Your session expired, so nothing was saved", NotSaved: true, Retry: true,
 		Body: "Check the form below (it still holds what you typed) and save again.",
@@ -58,7 +58,7 @@ func (a *App) contactUpdateStale(c echo.Context) error {
 }
 
 // showUpdate maps the outcome of a save to its page.
-func (a *App) showUpdate(c echo.Context, form contactForm, ow web.Owner, contactID int64, o change.Outcome) error {
+func (a *Handlers) showUpdate(c echo.Context, form Form, ow web.Owner, contactID int64, o change.Outcome) error {
 	what := fmt.Sprintf("contact with ID %d", contactID)
 	switch o.Result {
 	case change.Saved:
@@ -97,7 +97,7 @@ func (a *App) showUpdate(c echo.Context, form contactForm, ow web.Owner, contact
 // saved: the page's status and the alert above the form. When whether it
 // was saved is unknown, the alert links checkURL (the contact, or the
 // customer a contact was added to), to be opened in a new tab.
-func (a *App) notSavedAlert(o change.Outcome, what, checkURL string) (int, *views.Alert) {
+func (a *Handlers) notSavedAlert(o change.Outcome, what, checkURL string) (int, *views.Alert) {
 	e := change.Explain(o.Problem, what)
 	alert := &views.Alert{Title: e.Title, Body: e.Body, NotSaved: true, TraceID: e.TraceID, Retry: true}
 	status := e.Status
@@ -146,11 +146,11 @@ func traceAlert(traceID string) *views.Alert {
 // value when the form was opened, the value now and the person's own, and
 // rebases the form on the current record so "Save mine anyway" is a fresh
 // save against it.
-func (a *App) renderConflict(c echo.Context, form contactForm, value string, current client.Contact, ow web.Owner, contactID int64) error {
-	rebased := contactForm{Fields: change.Rebase(form.Fields, form.Opened, value, current), Nonce: form.Nonce, Opened: change.SnapshotOf(current)}
+func (a *Handlers) renderConflict(c echo.Context, form Form, value string, current client.Contact, ow web.Owner, contactID int64) error {
+	rebased := Form{Fields: change.Rebase(form.Fields, form.Opened, value, current), Nonce: form.Nonce, Opened: change.SnapshotOf(current)}
 	rebased.Value = a.keepTyped(form, value, rebased)
 	name := ow.Name
-	m := withErrors(rebased.view(ow, contactID, name), change.FieldErrors{})
+	m := withErrors(rebased.View(ow, contactID, name), change.FieldErrors{})
 	m.Layout = a.Layout(c, "Edit contact · "+name)
 	m.CSRFToken, _ = c.Get(web.CSRFContextKey).(string)
 	m.Conflict = &views.Conflict{Rows: a.conflictRows(form.Opened, current, form.Fields), DiscardURL: ow.ContactURL(contactID) + "/edit"}
@@ -162,7 +162,7 @@ func (a *App) renderConflict(c echo.Context, form contactForm, value string, cur
 // contact what it is now: the audit trail's saved attempt on it that was
 // under way when ServiceTitan stamped its modifiedOn. A change made
 // elsewhere (ServiceTitan's own screens) names nobody.
-func (a *App) conflictAuthor(c echo.Context, contactID int64, modifiedOn time.Time) (string, views.Time) {
+func (a *Handlers) conflictAuthor(c echo.Context, contactID int64, modifiedOn time.Time) (string, views.Time) {
 	if modifiedOn.IsZero() {
 		return "", views.Time{}
 	}
@@ -190,7 +190,7 @@ func (a *App) conflictAuthor(c echo.Context, contactID int64, modifiedOn time.Ti
 
 // keepTyped shows the person's value as they typed it when it is theirs,
 // and the current value formatted for people when it was taken over.
-func (a *App) keepTyped(mine contactForm, value string, rebased contactForm) string {
+func (a *Handlers) keepTyped(mine Form, value string, rebased Form) string {
 	if value != mine.Opened.Value {
 		return mine.Value
 	}
@@ -199,7 +199,7 @@ func (a *App) keepTyped(mine contactForm, value string, rebased contactForm) str
 }
 
 // changeActor is who makes a change, as the audit trail names them.
-func (a *App) changeActor(c echo.Context) change.Actor {
+func (a *Handlers) changeActor(c echo.Context) change.Actor {
 	who, _ := web.Actor(c)
 	return change.Actor{Email: who.Email, Name: who.Name, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 }

@@ -1,12 +1,7 @@
 package bulk
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,43 +10,6 @@ import (
 	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/views"
 )
-
-// Bulk changes: GET /bulk (the list form and recent jobs), POST
-// /bulk/preview (a dry run from the index), POST /bulk (confirm: the job
-// starts), GET /bulk/{job} (a draft's preview, a job's progress),
-// GET /bulk/{job}.csv (the result), GET /bulk/{job}/preview.csv, and POST
-// /bulk/{job}/pause, /resume, /cancel.
-
-// refuseBulk is the 403 for a bulk action this person may not take.
-func (a *Handlers) refuseBulk(c echo.Context) error {
-	who, _ := web.Actor(c)
-	return web.FailPage(http.StatusForbidden, "You cannot change contacts in bulk", a.rights.NotAllowed(),
-		fmt.Errorf("bulk action refused to %s", who.Email))
-}
-
-// bulkJobParam reads /bulk/{job} or /bulk/{job}.csv.
-func bulkJobParam(c echo.Context) (id int64, csv bool, err error) {
-	raw := c.Param("job")
-	raw, csv = strings.CutSuffix(raw, ".csv")
-	id, perr := strconv.ParseInt(raw, 10, 64)
-	if perr != nil || id <= 0 {
-		return 0, false, web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %q.", c.Param("job")),
-			fmt.Errorf("bad bulk job id %q", c.Param("job")))
-	}
-	return id, csv, nil
-}
-
-// loadBulkJob reads a job, or the 404 page.
-func (a *Handlers) loadBulkJob(c echo.Context, id int64) (bulk.View, error) {
-	j, err := a.bulk.View(c.Request().Context(), id, time.Now().Add(-paceWindow))
-	if errors.Is(err, bulk.ErrNotFound) {
-		return j, web.FailPage(http.StatusNotFound, "Not found", fmt.Sprintf("There is no bulk job %d.", id), err)
-	}
-	if err != nil {
-		return j, web.Unreadable("Bulk jobs", err)
-	}
-	return j, nil
-}
 
 // bulkHome is GET /bulk: the list form, or why this person may not use
 // it, and the recent jobs. GET /bulk?hygiene={section} fills the list with

@@ -1,4 +1,4 @@
-package handlers
+package contacts
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ import (
 // that contact. Unknown customer: 404. ServiceTitan down, slow or busy: the
 // form again, "NOT saved", input kept. A repeated post gets the first
 // post's outcome: one contact per form.
-func (a *App) contactCreate(c echo.Context) error {
+func (a *Handlers) contactCreate(c echo.Context) error {
 	ow, err := a.PageOwner(c)
 	if err != nil {
 		return err
@@ -63,7 +63,7 @@ func (a *App) contactCreate(c echo.Context) error {
 
 // contactCreateStale answers an add form posted from a session that no
 // longer exists: nothing is sent; the input comes back with a fresh token.
-func (a *App) contactCreateStale(c echo.Context) error {
+func (a *Handlers) contactCreateStale(c echo.Context) error {
 	ow, err := a.PageOwner(c)
 	if err != nil {
 		return err
