@@ -1,6 +1,8 @@
-// Package handlers is the web layer: Echo handlers (one action per file),
-// their middleware and the central HTML error handler. A handler reads top
-// to bottom: parse, validate, call ServiceTitan, render a view.
+// Package handlers builds the app's router (New): the shared web pieces
+// (handlers/web), the middleware, the health checks, and each feature's
+// pages on their routes: handlers/search, handlers/contacts,
+// handlers/audit, handlers/bulk and handlers/hygiene. A handler reads top
+// to bottom: parse, validate, call a service, render a view.
 package handlers
 
 import (

@@ -35,7 +35,7 @@ func (a *Handlers) auditCSV(c echo.Context) error {
 		return web.FailPage(http.StatusBadRequest, "", problem, errors.New("bad audit filter"))
 	}
 	return a.StreamCSV(c, web.CSVDownload{Name: "audit", File: "contact-audit.csv", Header: auditCSVHeader,
-		Unreadable: "The audit trail cannot be read just now. Try again in a minute."},
+		Unreadable: "The audit trail"},
 		func(write func(...[]string) error) error {
 			// Names come from the index a batch of entries at a time.
 			var batch []audit.Entry

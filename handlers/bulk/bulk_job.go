@@ -139,7 +139,7 @@ var bulkResultCSVHeader = []string{"line", "value", "customer", "contact", "outc
 // say why).
 func (a *Handlers) bulkResultCSV(c echo.Context, j bulk.View) error {
 	return a.StreamCSV(c, web.CSVDownload{Name: "bulk result", File: fmt.Sprintf("bulk-%d-result.csv", j.ID), Header: bulkResultCSVHeader,
-		Unreadable: "The job's result cannot be read just now. Try again in a minute."},
+		Unreadable: "The job's result"},
 		func(write func(...[]string) error) error {
 			return a.bulk.EachResult(c.Request().Context(), j.ID, func(r bulk.Result) error {
 				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, web.IDOrEmpty(r.Line.CustomerID), web.IDOrEmpty(r.Line.ContactID),

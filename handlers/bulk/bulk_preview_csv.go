@@ -25,7 +25,7 @@ func (a *Handlers) bulkPreviewCSV(c echo.Context) error {
 		return err
 	}
 	return a.StreamCSV(c, web.CSVDownload{Name: "bulk preview", File: fmt.Sprintf("bulk-%d-preview.csv", id), Header: bulkPreviewCSVHeader,
-		Unreadable: "The preview cannot be read just now. Try again in a minute."},
+		Unreadable: "The preview"},
 		func(write func(...[]string) error) error {
 			return a.bulk.EachResult(c.Request().Context(), id, func(r bulk.Result) error {
 				row := []string{strconv.Itoa(r.Line.Line), r.Line.Value, web.IDOrEmpty(r.Line.CustomerID), web.IDOrEmpty(r.Line.ContactID),

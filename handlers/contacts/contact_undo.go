@@ -77,7 +77,7 @@ func (a *Handlers) undone(c echo.Context, ow web.Owner, removal int64, o change.
 	return nil
 }
 
-// restored says on the next page that a removal was undone (by Undo or
+// Restored says on the next page that a removal was undone (by Undo or
 // Restore), and what it could not bring back: a number's texting opt-out,
 // preferences ServiceTitan did not take.
 func (a *Handlers) Restored(c echo.Context, ow web.Owner, o change.Outcome) {

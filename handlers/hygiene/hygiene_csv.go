@@ -20,7 +20,7 @@ func (a *Handlers) hygieneCSV(c echo.Context) error {
 		return err
 	}
 	return a.StreamCSV(c, web.CSVDownload{Name: "hygiene", File: "hygiene-" + string(s) + ".csv", Header: hygieneCSVHeader,
-		Unreadable: "The hygiene report cannot be read just now. Try again in a minute."},
+		Unreadable: "The hygiene report"},
 		func(write func(...[]string) error) error {
 			return a.report.Each(c.Request().Context(), s, func(r hygiene.Row) error {
 				return write([]string{string(r.Section), web.IDOrEmpty(r.CustomerID), r.CustomerName, strconv.FormatBool(r.CustomerActive),

@@ -1,6 +1,6 @@
 package web
 
-// aside runs f in its own goroutine and returns a function that waits for
+// Aside runs f in its own goroutine and returns a function that waits for
 // its result. A handler uses it to overlap two waits that do not depend on
 // each other (an audit store and ServiceTitan); the wait may be called any
 // number of times. f must not touch the echo.Context: Echo reuses it once

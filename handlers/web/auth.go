@@ -12,7 +12,7 @@ import (
 
 const identityKey = "identity"
 
-// authenticate puts the signed-in person on every request of the routes
+// Authenticate puts the signed-in person on every request of the routes
 // that need one. Identity comes only from the configured trusted source;
 // there is no anonymous fallback.
 func (a *Web) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
@@ -36,7 +36,7 @@ func (a *Web) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// actor is the signed-in person, if any.
+// Actor is the signed-in person, if any.
 func Actor(c echo.Context) (identity.Identity, bool) {
 	id, ok := c.Get(identityKey).(identity.Identity)
 	return id, ok

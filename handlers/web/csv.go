@@ -15,17 +15,17 @@ import (
 // download moves even when the store is slow.
 const streamCSVFlushEvery = 1000
 
-// csvDownload names a CSV download.
+// CSVDownload names a CSV download.
 type CSVDownload struct {
 	Name   string // in logs: "audit" export cut short
 	File   string
 	Header []string
-	// unreadable is the error page's text when the store fails before
-	// anything was sent.
+	// Unreadable is what the error page says cannot be read ("The audit
+	// trail") when the store fails before anything was sent.
 	Unreadable string
 }
 
-// streamCSV sends a CSV download: its header, then whatever each writes,
+// StreamCSV sends a CSV download: its header, then whatever each writes,
 // every value made safe for spreadsheets, flushed as it goes.
 //
 // An error before anything is sent gets the error page. One after the
@@ -72,7 +72,7 @@ func (a *Web) StreamCSV(c echo.Context, d CSVDownload, each func(write func(...[
 	if !res.Committed {
 		res.Header().Del(echo.HeaderContentType)
 		res.Header().Del("Content-Disposition")
-		return FailPage(http.StatusServiceUnavailable, "", d.Unreadable, err)
+		return Unreadable(d.Unreadable, err)
 	}
 	level := slog.LevelError
 	if errors.Is(c.Request().Context().Err(), context.Canceled) {
@@ -89,7 +89,7 @@ func (a *Web) StreamCSV(c echo.Context, d CSVDownload, each func(write func(...[
 // utf8BOM starts every CSV the app writes.
 const utf8BOM = "\ufeff"
 
-// csvTime is how CSVs write times: a form spreadsheets read as a date and
+// CSVTime is how CSVs write times: a form spreadsheets read as a date and
 // time (RFC 3339's "T" and "Z" they read as text), in UTC, to the
 // millisecond.
 const CSVTime = "2006-01-02 15:04:05.000"
@@ -102,7 +102,7 @@ const formulaStart = "=+-@"
 // split there (a memo "gate code;=HYPERLINK(...)"), or at a line break.
 const cellBreaks = ",;\t\r\n"
 
-// csvSafe defuses values a spreadsheet would run as a formula: wherever a
+// CSVSafe defuses values a spreadsheet would run as a formula: wherever a
 // cell may begin (the value's start, after any of cellBreaks, spaces
 // skipped) a formula's first character gets a ' before it, as does a tab
 // or carriage return the value starts with.

@@ -17,25 +17,25 @@ import (
 // a plain sentence. It never carries err.Error().
 type failure = change.Explanation
 
-// describe words an error from ServiceTitan (or on the way to it). what
+// Describe words an error from ServiceTitan (or on the way to it). what
 // names the thing that was asked for, e.g. "customer with ID 12".
 func Describe(err error, what string) failure {
 	return change.Explain(client.Classify(err), what)
 }
 
-// upstreamError is the error page for a failed read from ServiceTitan.
+// UpstreamError is the error page for a failed read from ServiceTitan.
 func UpstreamError(err error, what string) error {
 	return &pageError{failure: Describe(err, what), cause: err}
 }
 
-// failPage is the one constructor of an error page: its status, heading
+// FailPage is the one constructor of an error page: its status, heading
 // and sentence, and the cause that is logged (never shown). An empty title
 // takes the status's name.
 func FailPage(status int, title, body string, cause error) error {
 	return &pageError{failure: failure{Status: status, Title: title, Body: body}, cause: cause}
 }
 
-// failPageTo is failPage whose page links to where the person can do what
+// FailPageTo is FailPage whose page links to where the person can do what
 // was refused (instead of back up the path).
 func FailPageTo(status int, title, body, linkURL, linkText string, cause error) error {
 	return &pageError{failure: failure{Status: status, Title: title, Body: body}, cause: cause, link: linkURL, linkText: linkText}
@@ -57,7 +57,7 @@ func (e *pageError) Error() string {
 
 func (e *pageError) Unwrap() error { return e.cause }
 
-// handleError is Echo's central error handler: it logs the cause once and
+// HandleError is Echo's central error handler: it logs the cause once and
 // renders an HTML page with a safe message. Our own pages come as
 // pageErrors; Echo's HTTPError only for what Echo answers itself (no such
 // route, a method the route does not take, a body over the limit).
@@ -140,7 +140,7 @@ func backURL(c echo.Context) string {
 	return "/"
 }
 
-// unreadable is the one "cannot be read just now" page: what could not be
+// Unreadable is the one "cannot be read just now" page: what could not be
 // read ("The audit trail", "Bulk jobs"), 503, and the cause that is logged.
 func Unreadable(what string, cause error) error {
 	return FailPage(http.StatusServiceUnavailable, "", what+" cannot be read just now. Try again in a minute.", cause)

@@ -31,7 +31,7 @@ func isoTime(t time.Time) string {
 	return t.UTC().Truncate(time.Millisecond).Format(isoMillis)
 }
 
-// displayValue formats a phone number for people ("(217) 555-0177") and
+// DisplayValue formats a phone number for people ("(217) 555-0177") and
 // leaves anything else as stored.
 func (a *Web) DisplayValue(t client.ContactType, value string) string {
 	if !t.IsPhoneNumber() {
@@ -94,7 +94,7 @@ func (a *Web) ContactRow(ow Owner, ct client.Contact) views.ContactRow {
 	}
 }
 
-// recordFields lays out a contact as the record page shows it, each field
+// RecordFields lays out a contact as the record page shows it, each field
 // with its API path and raw value. A record with separate invoice and
 // statement flags shows them among its preferences, and its legacy
 // combined flag apart (combined), explained once: three rows that may
@@ -159,7 +159,7 @@ func doNotTextHint(v bool) string {
 	return "If the customer texts STOP to this number, ServiceTitan stops texting it. Staff cannot change this."
 }
 
-// contactSummary is a one-line digest of a customer's contacts for search
+// ContactSummary is a one-line digest of a customer's contacts for search
 // results.
 func (a *Web) ContactSummary(contacts []client.Contact) string {
 	const shown = 2

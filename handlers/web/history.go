@@ -53,7 +53,7 @@ func FieldLabel(field string) string {
 	return field
 }
 
-// historyViews shows entries; names name their customers and contacts
+// HistoryViews shows entries; names name their customers and contacts
 // (the contact page, which shows one contact, passes none).
 func (a *Web) HistoryViews(entries []audit.Entry, names EntryNames) []views.HistoryEntry {
 	out := make([]views.HistoryEntry, 0, len(entries))
@@ -95,7 +95,7 @@ func (a *Web) HistoryViews(entries []audit.Entry, names EntryNames) []views.Hist
 	return out
 }
 
-// outcomeLabel says why an attempt ended as it did, in words: a conflict
+// OutcomeLabel says why an attempt ended as it did, in words: a conflict
 // is either someone else's change or a value the customer already had.
 func OutcomeLabel(e audit.Entry) string {
 	if e.Outcome == audit.OutcomeConflict && len(e.Messages) > 0 && e.Messages[0] != change.ConflictMessage {
@@ -113,7 +113,7 @@ func OutcomeLabel(e audit.Entry) string {
 	return cmp.Or(outcomeLabels[e.Outcome], string(e.Outcome))
 }
 
-// plainValue shows a recorded value as the record page does: flags as
+// PlainValue shows a recorded value as the record page does: flags as
 // On or Off, numbers formatted, types by their label.
 func (a *Web) PlainValue(field, v string) string {
 	switch {
@@ -135,7 +135,7 @@ func (a *Web) PlainValue(field, v string) string {
 	return v
 }
 
-// entryNames are the customers' names and the contacts as the record
+// EntryNames are the customers' names and the contacts as the record
 // shows them ("Mobile (217) 555-0177"), from the search index when the
 // app has one: audit entries hold ids only. restored are the undos of the
 // removals among the entries, by removal: those offer no Restore.
@@ -146,7 +146,7 @@ type EntryNames struct {
 	Restored  map[int64]audit.Entry
 }
 
-// contactText is a contact as lists show it: "Mobile (217) 555-0177".
+// ContactText is a contact as lists show it: "Mobile (217) 555-0177".
 func (a *Web) ContactText(kind, value string) string {
 	t := client.ContactType(kind)
 	return t.Label() + " " + a.DisplayValue(t, value)

@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// pathID reads a positive int64 id from the path. Anything else is a 404
+// PathID reads a positive int64 id from the path. Anything else is a 404
 // before any upstream call: no such record can exist.
 func PathID(c echo.Context, name, what string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
@@ -26,7 +26,7 @@ func PathID(c echo.Context, name, what string) (int64, error) {
 // overflows.
 const maxPage = 100_000
 
-// pageParam reads ?page=. Empty, not a number or below 1 is the first
+// PageParam reads ?page=. Empty, not a number or below 1 is the first
 // page; a number past maxPage is refused with a message (a huge one once
 // overflowed an offset into a panic).
 func PageParam(c echo.Context) (int, error) {

@@ -9,7 +9,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 )
 
-// loadContact reads a contact of its owner (named already, by pageOwner),
+// LoadContact reads a contact of its owner (named already, by PageOwner),
 // as the record page and the edit form show it, and returns the owner's
 // name with it.
 func (a *Web) LoadContact(c echo.Context, ow Owner, contactID int64) (string, client.Contact, error) {

@@ -17,14 +17,14 @@ import (
 	"github.com/contactdesk/contactdesk/metrics"
 )
 
-// csrfField is the hidden form field that carries the CSRF token.
+// CSRFField is the hidden form field that carries the CSRF token.
 const CSRFField = "_csrf"
 
 const CSRFContextKey = "csrf"
 
 var crossOrigin = http.NewCrossOriginProtection()
 
-// csrf protects every state-changing request twice: the standard library's
+// CSRF protects every state-changing request twice: the standard library's
 // cross-origin check (Sec-Fetch-Site, then Origin against Host) and a
 // per-session token in a hidden form field. Echo's CSRF middleware is not
 // used because it skips the token whenever Sec-Fetch-Site is present.
@@ -111,7 +111,7 @@ func SecurityHeaders(ssoOrigin string) http.Header {
 	}
 }
 
-// securityHeaders sets the headers every response carries.
+// SecurityHeaders sets the headers every response carries.
 func (a *Web) SecurityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
@@ -125,7 +125,7 @@ func (a *Web) SecurityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// logRequests writes one JSON line per request.
+// LogRequests writes one JSON line per request.
 func (a *Web) LogRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -167,7 +167,7 @@ func (a *Web) LogRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// recoverPanics turns a panic into a 500 page and a log line with the cause.
+// RecoverPanics turns a panic into a 500 page and a log line with the cause.
 func (a *Web) RecoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
@@ -184,7 +184,7 @@ func (a *Web) RecoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-// untrustedRequestIDs drops an X-Request-Id that does not come from a
+// UntrustedRequestIDs drops an X-Request-Id that does not come from a
 // trusted proxy or does not look like an id, so the request id in logs and
 // the audit trail is always ours or the proxy's.
 func (a *Web) UntrustedRequestIDs(next echo.HandlerFunc) echo.HandlerFunc {

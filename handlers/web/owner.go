@@ -12,7 +12,7 @@ import (
 	"github.com/contactdesk/contactdesk/index"
 )
 
-// owner is whose contacts a contact page is about: a customer's own
+// Owner is whose contacts a contact page is about: a customer's own
 // (/customers/{id}/contacts/…) or those of one of its service locations
 // (/locations/{id}/contacts/…). ServiceTitan treats both alike, and so do
 // the pages: one handler serves each action for both, with the owner's
@@ -28,7 +28,7 @@ type Owner struct {
 	CustomerName string
 }
 
-// url is the owner's page.
+// URL is the owner's page.
 func (o Owner) URL() string {
 	if o.IsLocation() {
 		return LocationURL(o.LocationID)
@@ -36,12 +36,12 @@ func (o Owner) URL() string {
 	return CustomerURL(o.CustomerID)
 }
 
-// contactURL is one of the owner's contacts' page.
+// ContactURL is one of the owner's contacts' page.
 func (o Owner) ContactURL(contactID int64) string {
 	return fmt.Sprintf("%s/contacts/%d", o.URL(), contactID)
 }
 
-// kind is "customer" or "location", as messages say it.
+// Kind is "customer" or "location", as messages say it.
 func (o Owner) Kind() string {
 	if o.IsLocation() {
 		return "location"
@@ -49,7 +49,7 @@ func (o Owner) Kind() string {
 	return "customer"
 }
 
-// describe names the owner as ServiceTitan's errors are explained:
+// Describe names the owner as ServiceTitan's errors are explained:
 // "customer with ID 5", "location with ID 100000001".
 func (o Owner) Describe() string {
 	if o.IsLocation() {
@@ -63,7 +63,7 @@ func LocationURL(id int64) string { return fmt.Sprintf("/locations/%d", id) }
 // isLocationPath reports whether the request's route is a location's.
 func isLocationPath(c echo.Context) bool { return strings.HasPrefix(c.Path(), "/locations/") }
 
-// pageOwner reads the owner of a contact URL (its :id) and names it: a
+// PageOwner reads the owner of a contact URL (its :id) and names it: a
 // location is read from ServiceTitan (or a cache of a few minutes) for its
 // customer, since its contacts' URLs do not carry it.
 func (a *Web) PageOwner(c echo.Context) (Owner, error) {
@@ -82,7 +82,7 @@ func (a *Web) PageOwner(c echo.Context) (Owner, error) {
 	return Owner{Owner: client.CustomerOwner(id), Name: name, CustomerName: name}, nil
 }
 
-// ownerAndContact reads a contact URL's owner and contact id.
+// OwnerAndContact reads a contact URL's owner and contact id.
 // Both ids are checked before anything is read.
 func (a *Web) OwnerAndContact(c echo.Context) (Owner, int64, error) {
 	if _, err := PathID(c, "id", a.ownerKind(c)); err != nil {
@@ -104,7 +104,7 @@ func (a *Web) ownerKind(c echo.Context) string {
 	return "customer"
 }
 
-// locationOwner is a location as the owner of its contacts.
+// LocationOwner is a location as the owner of its contacts.
 func (a *Web) LocationOwner(ctx context.Context, id int64) (Owner, error) {
 	loc, err := a.Location(ctx, id)
 	if err != nil {
@@ -117,7 +117,7 @@ func (a *Web) LocationOwner(ctx context.Context, id int64) (Owner, error) {
 	return Owner{Owner: client.LocationOwner(loc.CustomerID, id), Name: LocationName(loc) + " · " + customer, CustomerName: customer}, nil
 }
 
-// location reads a location from a cache of a few minutes or ServiceTitan.
+// Location reads a location from a cache of a few minutes or ServiceTitan.
 func (a *Web) Location(ctx context.Context, id int64) (client.Location, error) {
 	if loc, ok := a.Locations.Get(id); ok {
 		return loc, nil
@@ -130,13 +130,13 @@ func (a *Web) Location(ctx context.Context, id int64) (client.Location, error) {
 	return loc, nil
 }
 
-// locationName is a location as pages name it: its name, and its street
+// LocationName is a location as pages name it: its name, and its street
 // when the name is not it ("Maple Court Apartments, 140 Maple St").
 func LocationName(loc client.Location) string {
 	return index.LocationName(index.Location{ID: loc.ID, Name: loc.Name, Address: loc.Address}, loc.ID)
 }
 
-// auditURLOf is the audit trail of the owner's contacts' changes.
+// AuditURLOf is the audit trail of the owner's contacts' changes.
 func AuditURLOf(ow Owner) string {
 	if ow.IsLocation() {
 		return fmt.Sprintf("/audit?location=%d", ow.LocationID)
@@ -144,14 +144,14 @@ func AuditURLOf(ow Owner) string {
 	return fmt.Sprintf("/audit?customer=%d", ow.CustomerID)
 }
 
-// ownerOfEntry is the owner of an audited attempt's contact.
+// OwnerOfEntry is the owner of an audited attempt's contact.
 func OwnerOfEntry(customerID, locationID int64) Owner {
 	return Owner{Owner: client.Owner{CustomerID: customerID, LocationID: locationID}}
 }
 
 func BulkURL(id int64) string { return "/bulk/" + strconv.FormatInt(id, 10) }
 
-// restoreTail is a removal's Restore, after its owner's path
+// RestoreTail is a removal's Restore, after its owner's path
 // (/customers/:id, /locations/:id): GET asks, POST restores.
 const RestoreTail = "/removals/:removal/restore"
 

@@ -12,7 +12,7 @@ import (
 	"github.com/contactdesk/contactdesk/views"
 )
 
-// render writes a component with the given status. It renders into a
+// Render writes a component with the given status. It renders into a
 // buffer first, so a failing component never leaves half a page, and saves
 // the session before the headers go out.
 func (a *Web) Render(c echo.Context, status int, comp templ.Component) error {
@@ -28,13 +28,13 @@ func (a *Web) Render(c echo.Context, status int, comp templ.Component) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// redirect answers 303 See Other (post/redirect/get), saving the session.
+// Redirect answers 303 See Other (post/redirect/get), saving the session.
 func (a *Web) Redirect(c echo.Context, url string) error {
 	a.saveSession(c)
 	return c.Redirect(http.StatusSeeOther, url)
 }
 
-// layout fills what every page needs, taking one-time messages.
+// Layout fills what every page needs, taking one-time messages.
 func (a *Web) Layout(c echo.Context, title string) views.Layout {
 	user := ""
 	if id, ok := Actor(c); ok {

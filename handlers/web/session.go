@@ -172,7 +172,7 @@ func (a *Web) saveSession(c echo.Context) {
 	}
 }
 
-// csrfToken returns the session's CSRF token, creating it if needed.
+// CSRFToken returns the session's CSRF token, creating it if needed.
 func (a *Web) CSRFToken(c echo.Context) string {
 	s := a.session(c)
 	if t, ok := s.Values[sessCSRF].(string); ok && t != "" {
@@ -186,7 +186,7 @@ func (a *Web) CSRFToken(c echo.Context) string {
 	return t
 }
 
-// addFlash queues a one-time message for the next page.
+// AddFlash queues a one-time message for the next page.
 func (a *Web) AddFlash(c echo.Context, key, msg string) {
 	a.session(c).AddFlash(msg, key)
 	changedSession(c)
@@ -209,7 +209,7 @@ func (a *Web) takeFlash(c echo.Context, key string) string {
 // maxRecent keeps the list of recently opened customers short.
 const maxRecent = 6
 
-// recentCustomers are the ids of the customers this person opened, newest
+// RecentCustomers are the ids of the customers this person opened, newest
 // first.
 func (a *Web) RecentCustomers(c echo.Context) []int64 {
 	raw, _ := a.session(c).Values[sessRecent].(string)
@@ -240,14 +240,14 @@ func (a *Web) RememberCustomer(c echo.Context, id int64) {
 	changedSession(c)
 }
 
-// keepWritten notes, for the next page, which contact was just saved: the
+// KeepWritten notes, for the next page, which contact was just saved: the
 // record page then shows it as ServiceTitan answered the save.
 func (a *Web) KeepWritten(c echo.Context, ow Owner, contactID int64) {
 	a.session(c).Values[sessWritten] = writtenKey(ow, contactID)
 	changedSession(c)
 }
 
-// keepRemoval notes, for the customer page, the removal just made: it
+// KeepRemoval notes, for the customer page, the removal just made: it
 // offers to undo it, and the Undo takes no other.
 func (a *Web) KeepRemoval(c echo.Context, auditID int64) {
 	id := strconv.FormatInt(auditID, 10)
@@ -256,7 +256,7 @@ func (a *Web) KeepRemoval(c echo.Context, auditID int64) {
 	changedSession(c)
 }
 
-// undoable is the removal this session made last (0: none): the one its
+// Undoable is the removal this session made last (0: none): the one its
 // Undo may bring back. It stays until the next removal, so a repeated post
 // of the Undo form gets its first outcome.
 func (a *Web) Undoable(c echo.Context) int64 {
@@ -265,7 +265,7 @@ func (a *Web) Undoable(c echo.Context) int64 {
 	return id
 }
 
-// takeRemoval returns the removal just made, if any, and forgets it.
+// TakeRemoval returns the removal just made, if any, and forgets it.
 func (a *Web) TakeRemoval(c echo.Context) (int64, bool) {
 	sess := a.session(c)
 	raw, _ := sess.Values[sessRemoval].(string)
@@ -278,7 +278,7 @@ func (a *Web) TakeRemoval(c echo.Context) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// takeWritten reports whether the contact is the one just saved, and
+// TakeWritten reports whether the contact is the one just saved, and
 // forgets it.
 func (a *Web) TakeWritten(c echo.Context, ow Owner, contactID int64) bool {
 	sess := a.session(c)
@@ -305,7 +305,7 @@ func (a *Web) bindToIdentity(c echo.Context, email string) {
 	}
 }
 
-// rememberHygienePlace keeps the hygiene report's page just read and the
+// RememberHygienePlace keeps the hygiene report's page just read and the
 // contacts it lists: one of them fixed, the page it is on links back
 // ("Fixed — next"). A page of a hundred contacts' ids at most.
 func (a *Web) RememberHygienePlace(c echo.Context, place string, contacts []int64) {
@@ -324,7 +324,7 @@ func (a *Web) RememberHygienePlace(c echo.Context, place string, contacts []int6
 	changedSession(c)
 }
 
-// hygieneNext is the hygiene report's page a contact was listed on when
+// HygieneNext is the hygiene report's page a contact was listed on when
 // this person last read it, to go back to once it is fixed; "" when it
 // was not on it.
 func (a *Web) HygieneNext(c echo.Context, contactID int64) string {

@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// submissionKey names one form instance for the change service's form
+// SubmissionKey names one form instance for the change service's form
 // registry: its nonce, for the session it was rendered in (the session's
 // CSRF token, which a change of person replaces) and what it acts on (the
 // path it posts to, which names the customer, the contact and the kind of
@@ -28,5 +28,5 @@ func SubmissionKey(c echo.Context, nonce string, also ...int64) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// newNonce returns a fresh form instance id.
+// NewNonce returns a fresh form instance id.
 func NewNonce() string { return rand.Text() }
