@@ -1,16 +1,15 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/contactdesk/contactdesk/handlers"
+	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
 	"github.com/contactdesk/contactdesk/identity"
 )
 
@@ -27,13 +26,13 @@ func behindProxy(trusted string, policy identity.Policy) func(*handlers.Config) 
 	}
 }
 
-func getAs(t *testing.T, b *browser, path string, headers map[string]string) page {
+func getAs(t *testing.T, b *Browser, path string, headers map[string]string) Page {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+	req, _ := http.NewRequest(http.MethodGet, b.Base+path, nil)
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	return b.do(req)
+	return b.Do(req)
 }
 
 func TestIdentityAndAccess(t *testing.T) {
@@ -55,37 +54,37 @@ func TestIdentityAndAccess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.appWith(t, time.Second, nil, behindProxy(tt.trusted, tt.policy)).URL)
+			up := NewUpstream(t)
+			b := NewBrowser(t, up.AppWith(t, time.Second, nil, behindProxy(tt.trusted, tt.policy)).URL)
 			p := getAs(t, b, "/customers/5", tt.headers)
-			if p.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d", p.status, tt.wantStatus)
+			if p.Status != tt.wantStatus {
+				t.Fatalf("status %d, want %d", p.Status, tt.wantStatus)
 			}
-			if !strings.Contains(strings.Join(strings.Fields(p.doc.Text()), " "), tt.wantText) {
+			if !strings.Contains(strings.Join(strings.Fields(p.Doc.Text()), " "), tt.wantText) {
 				t.Errorf("page lacks %q", tt.wantText)
 			}
-			if tt.wantStatus != 200 && up.customers.Load() != 0 {
+			if tt.wantStatus != 200 && up.Customers.Load() != 0 {
 				t.Error("an unauthenticated request reached ServiceTitan")
 			}
-			if tt.wantStatus == 200 && attr(p, "a[href='/oauth2/sign_out']", "href") == "" {
+			if tt.wantStatus == 200 && Attr(p, "a[href='/oauth2/sign_out']", "href") == "" {
 				t.Error("sign-out link missing")
 			}
-			if h := getAs(t, b, "/healthz", nil); h.status != 200 {
-				t.Errorf("healthz needs no identity, got %d", h.status)
+			if h := getAs(t, b, "/healthz", nil); h.Status != 200 {
+				t.Errorf("healthz needs no identity, got %d", h.Status)
 			}
 		})
 	}
 }
 
 func TestSessionBelongsToOnePerson(t *testing.T) {
-	up := newUpstream(t)
-	srv := up.appWith(t, time.Second, nil, behindProxy("127.0.0.1/32", identity.Policy{}))
-	b := newBrowser(t, srv.URL)
+	up := NewUpstream(t)
+	srv := up.AppWith(t, time.Second, nil, behindProxy("127.0.0.1/32", identity.Policy{}))
+	b := NewBrowser(t, srv.URL)
 	getAs(t, b, "/customers/5", map[string]string{"X-Forwarded-Email": "kelly@acme.example"})
-	if p := getAs(t, b, "/", map[string]string{"X-Forwarded-Email": "kelly@acme.example"}); p.doc.Find("a[href='/customers/5']").Length() == 0 {
+	if p := getAs(t, b, "/", map[string]string{"X-Forwarded-Email": "kelly@acme.example"}); p.Doc.Find("a[href='/customers/5']").Length() == 0 {
 		t.Fatal("kelly's recent customer missing")
 	}
-	if p := getAs(t, b, "/", map[string]string{"X-Forwarded-Email": "sam@acme.example"}); p.doc.Find("a[href='/customers/5']").Length() != 0 {
+	if p := getAs(t, b, "/", map[string]string{"X-Forwarded-Email": "sam@acme.example"}); p.Doc.Find("a[href='/customers/5']").Length() != 0 {
 		t.Error("sam sees kelly's recently opened customers")
 	}
 }
@@ -104,7 +103,7 @@ func TestHTTPSBehindTrustedProxy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
+			up := NewUpstream(t)
 			configure := behindProxy(tt.trusted, identity.Policy{})
 			if tt.trusted == "10.0.0.0/8" {
 				configure = func(c *handlers.Config) {
@@ -113,12 +112,12 @@ func TestHTTPSBehindTrustedProxy(t *testing.T) {
 					c.SSOOrigin = "https://sso.example.com"
 				}
 			}
-			b := newBrowser(t, up.appWith(t, time.Second, nil, configure).URL)
+			b := NewBrowser(t, up.AppWith(t, time.Second, nil, configure).URL)
 			p := getAs(t, b, "/", kelly)
-			if got := p.header.Get("Strict-Transport-Security") != ""; got != tt.wantHSTS {
+			if got := p.Header.Get("Strict-Transport-Security") != ""; got != tt.wantHSTS {
 				t.Errorf("HSTS = %v, want %v", got, tt.wantHSTS)
 			}
-			cookies := (&http.Response{Header: p.header}).Cookies()
+			cookies := (&http.Response{Header: p.Header}).Cookies()
 			var hostCookie bool
 			for _, c := range cookies {
 				if c.Name == "__Host-contactdesk" {
@@ -128,90 +127,72 @@ func TestHTTPSBehindTrustedProxy(t *testing.T) {
 			if hostCookie != tt.wantHost {
 				t.Errorf("__Host- secure cookie = %v, want %v (%v)", hostCookie, tt.wantHost, cookies)
 			}
-			if !strings.Contains(p.header.Get("Content-Security-Policy"), "form-action 'self' https://sso.example.com") {
-				t.Errorf("CSP = %q", p.header.Get("Content-Security-Policy"))
+			if !strings.Contains(p.Header.Get("Content-Security-Policy"), "form-action 'self' https://sso.example.com") {
+				t.Errorf("CSP = %q", p.Header.Get("Content-Security-Policy"))
 			}
 		})
 	}
 }
 
 func TestOversizedFormIsRefused(t *testing.T) {
-	up, b, form := openedForm(t, 7)
+	up, b, form := OpenedForm(t, 7)
 	form.Set("memo", strings.Repeat("x", 5<<20))
-	p := b.post("/customers/5/contacts/7", form)
-	if p.status != http.StatusRequestEntityTooLarge || up.patches.Load() != 0 {
-		t.Errorf("status %d, PATCHes %d; want 413, 0", p.status, up.patches.Load())
+	p := b.Post("/customers/5/contacts/7", form)
+	if p.Status != http.StatusRequestEntityTooLarge || up.Patches.Load() != 0 {
+		t.Errorf("status %d, PATCHes %d; want 413, 0", p.Status, up.Patches.Load())
 	}
 }
 
 func TestChunkedOversizedFormIs413(t *testing.T) {
-	_, b, form := openedForm(t, 7)
+	_, b, form := OpenedForm(t, 7)
 	form.Set("memo", strings.Repeat("x", 2<<20))
-	req, _ := http.NewRequest(http.MethodPost, b.base+"/customers/5/contacts/7", struct{ *strings.Reader }{strings.NewReader(form.Encode())})
+	req, _ := http.NewRequest(http.MethodPost, b.Base+"/customers/5/contacts/7", struct{ *strings.Reader }{strings.NewReader(form.Encode())})
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if req.ContentLength > 0 {
 		t.Fatal("want a chunked body")
 	}
-	if p := b.do(req); p.status != http.StatusRequestEntityTooLarge {
-		t.Errorf("status %d, want 413", p.status)
+	if p := b.Do(req); p.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", p.Status)
 	}
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestLogsHoldNoSecrets(t *testing.T) {
-	var debugLogs, infoLogs syncBuffer
+	var debugLogs, infoLogs SyncBuffer
 	log := slog.New(teeHandler{
 		slog.NewJSONHandler(&debugLogs, &slog.HandlerOptions{Level: slog.LevelDebug}),
 		slog.NewJSONHandler(&infoLogs, &slog.HandlerOptions{Level: slog.LevelInfo}),
 	})
-	up := newUpstream(t)
+	up := NewUpstream(t)
 	calls := 0
-	up.onPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
+	up.OnPatch = func(w http.ResponseWriter, r *http.Request, apply func()) {
 		calls++
 		switch calls {
 		case 1:
-			writeJSON(w, 400, `{"title":"One or more validation errors occurred.","traceId":"t1","errors":{"Value":["Bad."]}}`)
+			WriteJSON(w, 400, `{"title":"One or more validation errors occurred.","traceId":"t1","errors":{"Value":["Bad."]}}`)
 		case 2:
 			w.WriteHeader(http.StatusUnauthorized) // forces a token refresh
 		case 3:
 			w.WriteHeader(http.StatusServiceUnavailable)
 		default:
 			apply()
-			writeJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550166","memo":"ok","modifiedOn":"2026-03-04T15:05:05Z","createdOn":"2026-03-04T15:04:05Z"}`)
+			WriteJSON(w, 200, `{"id":7,"type":"MobilePhone","value":"2175550166","memo":"ok","modifiedOn":"2026-03-04T15:05:05Z","createdOn":"2026-03-04T15:04:05Z"}`)
 		}
 	}
-	b := newBrowser(t, up.appWith(t, time.Second, log, nil).URL)
+	b := NewBrowser(t, up.AppWith(t, time.Second, log, nil).URL)
 	for range 3 {
-		form := b.openForm(7)
+		form := b.OpenForm(7)
 		form.Set("value", "(217) 555-0166")
 		form.Set("memo", "ok")
-		b.post("/customers/5/contacts/7", form)
+		b.Post("/customers/5/contacts/7", form)
 	}
-	b.get("/customers?q=2175550177")
-	b.get("/customers?q=ada%40example.com")
+	b.Get("/customers?q=2175550177")
+	b.Get("/customers?q=ada%40example.com")
 	all := debugLogs.String()
 	if !strings.Contains(all, `"msg":"request"`) {
 		t.Fatal("no request logs captured")
 	}
-	for _, secret := range []string{"client-secret-value", "app-key-value", "secret-token-value", sessionSecret} {
+	for _, secret := range []string{"client-secret-value", "app-key-value", "secret-token-value", SessionSecret} {
 		if strings.Contains(all, secret) {
 			t.Errorf("logs contain the secret %q", secret)
 		}

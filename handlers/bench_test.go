@@ -46,6 +46,7 @@ import (
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
+	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/loadtest/plain"
 )
@@ -56,12 +57,12 @@ import (
 // Helper and Cleanup (their Fatal paths are for a broken setup; on a
 // detached T they would panic, loudly), and as its cleanups never run, the
 // servers are closed through b.Cleanup.
-func benchSetup(b *testing.B, configure func(*handlers.Config)) (*upstream, *benchClient) {
+func benchSetup(b *testing.B, configure func(*handlers.Config)) (*Upstream, *benchClient) {
 	b.Helper()
 	detached := &testing.T{}
-	up := newUpstream(detached)
-	b.Cleanup(up.srv.Close)
-	app := up.appWith(detached, 5*time.Second, nil, configure)
+	up := NewUpstream(detached)
+	b.Cleanup(up.Srv.Close)
+	app := up.AppWith(detached, 5*time.Second, nil, configure)
 	b.Cleanup(app.Close)
 	return up, newBenchClient(b, app.URL)
 }
@@ -79,7 +80,7 @@ func newBenchClient(b *testing.B, base string) *benchClient {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
 	b.Cleanup(tr.CloseIdleConnections)
-	return &benchClient{b: b, base: base, c: cookieClient(tr)}
+	return &benchClient{b: b, base: base, c: CookieClient(tr)}
 }
 
 // do sends req and checks the status; with keep it returns the body.
@@ -108,14 +109,14 @@ func (c *benchClient) get(path string, want int) {
 
 // post submits a form as router_test.go's browser does (same origin).
 func (c *benchClient) post(path string, form url.Values, want int, keep bool) (location, body string) {
-	return c.do(formPost(c.base, path, form), want, keep)
+	return c.do(FormPost(c.base, path, form), want, keep)
 }
 
 // openForm GETs the edit form and returns what it would submit.
 func (c *benchClient) openForm(contactID int) url.Values {
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/customers/5/contacts/%d/edit", c.base, contactID), nil)
 	_, body := c.do(req, http.StatusOK, true)
-	return formValues(c.parse(body), "form#contact-form")
+	return FormValues(c.parse(body), "form#contact-form")
 }
 
 func (c *benchClient) parse(body string) *goquery.Document {
@@ -130,20 +131,20 @@ func (c *benchClient) parse(body string) *goquery.Document {
 // exactly the calls the app makes, sent straight from net/http with the
 // headers the client sends and the token it holds.
 func BenchmarkUpstreamDirect(b *testing.B) {
-	up := newUpstream(&testing.T{}) // detached T: see benchSetup
-	b.Cleanup(up.srv.Close)
+	up := NewUpstream(&testing.T{}) // detached T: see benchSetup
+	b.Cleanup(up.Srv.Close)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 16
 	b.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: tr}
-	creds := upstreamCredentials
-	resp, err := hc.PostForm(up.srv.URL+"/connect/token", url.Values{
+	creds := UpstreamCredentials
+	resp, err := hc.PostForm(up.Srv.URL+"/connect/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {creds.ClientID}, "client_secret": {creds.ClientSecret}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	resp.Body.Close() // newUpstream's sandbox issues secret-token-value
-	tenant := fmt.Sprintf("%s/crm/v2/tenant/%d", up.srv.URL, creds.TenantID)
+	tenant := fmt.Sprintf("%s/crm/v2/tenant/%d", up.Srv.URL, creds.TenantID)
 	call := func(b *testing.B, method, url, body string) {
 		var rd io.Reader
 		if body != "" {
@@ -236,9 +237,9 @@ func BenchmarkEditPageParallel(b *testing.B) {
 	})
 	b.Run("plain", func(b *testing.B) {
 		detached := &testing.T{}
-		up := newUpstream(detached)
-		b.Cleanup(up.srv.Close)
-		plain := httptest.NewServer(plain.EditPage(up.client(detached), "US"))
+		up := NewUpstream(detached)
+		b.Cleanup(up.Srv.Close)
+		plain := httptest.NewServer(plain.EditPage(up.Client(detached), "US"))
 		b.Cleanup(plain.Close)
 		run(b, newBenchClient(b, plain.URL))
 	})
@@ -283,9 +284,9 @@ func BenchmarkSave(b *testing.B) {
 	})
 	b.Run("plain", func(b *testing.B) {
 		detached := &testing.T{} // see benchSetup
-		up := newUpstream(detached)
-		b.Cleanup(up.srv.Close)
-		plain := httptest.NewServer(plain.EditPage(up.client(detached), "US"))
+		up := NewUpstream(detached)
+		b.Cleanup(up.Srv.Close)
+		plain := httptest.NewServer(plain.EditPage(up.Client(detached), "US"))
 		b.Cleanup(plain.Close)
 		saveLoop(b, up, newBenchClient(b, plain.URL))
 	})
@@ -304,7 +305,7 @@ func benchmarkSave(b *testing.B, store audit.Store, h *db.DB) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cfg.Changes = newChanges(&testing.T{}, *cfg, idx)
+			cfg.Changes = NewChanges(&testing.T{}, *cfg, idx)
 		}
 	})
 	saveLoop(b, up, c)
@@ -315,7 +316,7 @@ func benchmarkSave(b *testing.B, store audit.Store, h *db.DB) {
 // (the mean) it reports the median save (p50-ns/save) and its two
 // requests' (p50-ns/post, p50-ns/page): on a machine shared with other
 // work the mean moves with every pause, the median much less.
-func saveLoop(b *testing.B, up *upstream, c *benchClient) {
+func saveLoop(b *testing.B, up *Upstream, c *benchClient) {
 	form := c.openForm(7)
 	i := 0
 	var saves, posts, pages []time.Duration
@@ -332,9 +333,9 @@ func saveLoop(b *testing.B, up *upstream, c *benchClient) {
 		end := time.Now()
 		saves, posts, pages = append(saves, end.Sub(start)), append(posts, posted.Sub(start)), append(pages, end.Sub(posted))
 		form.Set("loaded.memo", memo)
-		form.Set("modifiedOn", up.contact(7).ModifiedOn.UTC().Format(time.RFC3339Nano))
+		form.Set("modifiedOn", up.Contact(7).ModifiedOn.UTC().Format(time.RFC3339Nano))
 	}
-	if got := up.patches.Load(); int(got) != i {
+	if got := up.Patches.Load(); int(got) != i {
 		b.Fatalf("PATCHes = %d for %d saves", got, i)
 	}
 	b.ReportMetric(float64(median(saves)), "p50-ns/save")
@@ -365,8 +366,8 @@ const errorMappingProblem = `{"type":"https://tools.ietf.org/html/rfc7231#sectio
 // problem body and renders the 422 form with each message on its field.
 func BenchmarkErrorMapping(b *testing.B) {
 	up, c := benchSetup(b, nil)
-	up.onPatch = func(w http.ResponseWriter, _ *http.Request, _ func()) {
-		writeJSON(w, http.StatusBadRequest, errorMappingProblem)
+	up.OnPatch = func(w http.ResponseWriter, _ *http.Request, _ func()) {
+		WriteJSON(w, http.StatusBadRequest, errorMappingProblem)
 	}
 	form := c.openForm(7)
 	form.Set("memo", "A forbidden word")

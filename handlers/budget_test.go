@@ -10,42 +10,38 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
 )
 
 // Budgets that are counted, not timed: they hold on any machine, so they
 // are unit tests. Timing targets live in bench_test.go and the load report.
 
-// apiRequests counts the requests that reached the sandbox's API,
-// token requests aside.
-func apiRequests(up *upstream) int32 {
-	return up.searches.Load() + up.customers.Load() + up.lists.Load() + up.patches.Load()
-}
-
 // TestUpstreamRoundTripsPerSave: a save and the record page it redirects
 // to cost at most two ServiceTitan API requests, the lost-update read and
 // the PATCH (the record page shows the PATCH's answer without a read).
 func TestUpstreamRoundTripsPerSave(t *testing.T) {
-	up, b, form := openedForm(t, 7)
+	up, b, form := OpenedForm(t, 7)
 	form.Set("memo", "Within budget")
 
-	apiBefore, tokensBefore := apiRequests(up), up.tokens.Load()
-	p := b.post("/customers/5/contacts/7", form)
-	if p.status != http.StatusSeeOther {
-		t.Fatalf("save: status %d\n%s", p.status, p.body)
+	apiBefore, tokensBefore := ApiRequests(up), up.Tokens.Load()
+	p := b.Post("/customers/5/contacts/7", form)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("save: status %d\n%s", p.Status, p.Body)
 	}
-	rec := b.get(p.location)
-	if rec.status != http.StatusOK || text(rec, "[data-flash]") != "Contact updated" {
-		t.Fatalf("record page: status %d, flash %q", rec.status, text(rec, "[data-flash]"))
+	rec := b.Get(p.Location)
+	if rec.Status != http.StatusOK || Text(rec, "[data-flash]") != "Contact updated" {
+		t.Fatalf("record page: status %d, flash %q", rec.Status, Text(rec, "[data-flash]"))
 	}
 
-	if got := apiRequests(up) - apiBefore; got > 2 {
+	if got := ApiRequests(up) - apiBefore; got > 2 {
 		t.Errorf("save + record page made %d API requests (searches %d, customers %d, contact lists %d, PATCHes %d), budget 2",
-			got, up.searches.Load(), up.customers.Load(), up.lists.Load(), up.patches.Load())
+			got, up.Searches.Load(), up.Customers.Load(), up.Lists.Load(), up.Patches.Load())
 	}
-	if got := up.patches.Load(); got != 1 {
+	if got := up.Patches.Load(); got != 1 {
 		t.Errorf("PATCHes = %d, want 1", got)
 	}
-	if got := up.tokens.Load() - tokensBefore; got != 0 {
+	if got := up.Tokens.Load() - tokensBefore; got != 0 {
 		t.Errorf("the save fetched %d tokens; the one from opening the form must be reused", got)
 	}
 }
@@ -60,17 +56,17 @@ const (
 // TestEditPageByteBudget: the edit page with its stylesheet and script
 // stays under the budget, and loads nothing from another origin.
 func TestEditPageByteBudget(t *testing.T) {
-	up := newUpstream(t)
-	base := up.app(t, time.Second).URL
-	b := newBrowser(t, base)
-	p := b.get("/customers/5/contacts/7/edit")
-	if p.status != http.StatusOK {
-		t.Fatalf("edit page: status %d", p.status)
+	up := NewUpstream(t)
+	base := up.App(t, time.Second).URL
+	b := NewBrowser(t, base)
+	p := b.Get("/customers/5/contacts/7/edit")
+	if p.Status != http.StatusOK {
+		t.Fatalf("edit page: status %d", p.Status)
 	}
 
 	// Every URL the page references is relative or on the app's origin.
 	origin, _ := url.Parse(base)
-	p.doc.Find("[src], [href], [action], [formaction], [srcset]").Each(func(_ int, s *goquery.Selection) {
+	p.Doc.Find("[src], [href], [action], [formaction], [srcset]").Each(func(_ int, s *goquery.Selection) {
 		for _, name := range []string{"src", "href", "action", "formaction", "srcset"} {
 			v, ok := s.Attr(name)
 			if !ok {
@@ -94,12 +90,12 @@ func TestEditPageByteBudget(t *testing.T) {
 		what string
 		body []byte
 	}
-	parts := []part{{"HTML /customers/5/contacts/7/edit", []byte(p.body)}}
+	parts := []part{{"HTML /customers/5/contacts/7/edit", []byte(p.Body)}}
 	var assets []string
-	p.doc.Find(`link[rel~="stylesheet"][href]`).Each(func(_ int, s *goquery.Selection) {
+	p.Doc.Find(`link[rel~="stylesheet"][href]`).Each(func(_ int, s *goquery.Selection) {
 		assets = append(assets, s.AttrOr("href", ""))
 	})
-	p.doc.Find("script[src]").Each(func(_ int, s *goquery.Selection) {
+	p.Doc.Find("script[src]").Each(func(_ int, s *goquery.Selection) {
 		assets = append(assets, s.AttrOr("src", ""))
 	})
 	if len(assets) < 2 {
@@ -107,11 +103,11 @@ func TestEditPageByteBudget(t *testing.T) {
 	}
 	for _, href := range assets {
 		// The test client asks for gzip and unpacks it: body is the raw file.
-		a := b.get(href)
-		if a.status != http.StatusOK {
-			t.Fatalf("%s: status %d", href, a.status)
+		a := b.Get(href)
+		if a.Status != http.StatusOK {
+			t.Fatalf("%s: status %d", href, a.Status)
 		}
-		parts = append(parts, part{href, []byte(a.body)})
+		parts = append(parts, part{href, []byte(a.Body)})
 	}
 
 	var raw, zipped int
@@ -123,7 +119,7 @@ func TestEditPageByteBudget(t *testing.T) {
 		zw.Close()
 		raw += len(pt.body)
 		zipped += buf.Len()
-		report.WriteString("\n  " + pt.what + ": " + itoa(len(pt.body)) + " B, gzipped " + itoa(buf.Len()) + " B")
+		report.WriteString("\n  " + pt.what + ": " + Itoa(len(pt.body)) + " B, gzipped " + Itoa(buf.Len()) + " B")
 	}
 	t.Logf("edit page: %d B, gzipped %d B%s", raw, zipped, report.String())
 	if raw >= editPageBudget {

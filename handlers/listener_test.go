@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
 	"github.com/contactdesk/contactdesk/handlers/web"
 )
 
@@ -20,8 +21,8 @@ func TestAnswersTheFrameworkWritesCarrySecurityHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := newUpstream(t)
-	app := up.appWith(t, time.Second, nil, nil).Config.Handler
+	up := NewUpstream(t)
+	app := up.AppWith(t, time.Second, nil, nil).Config.Handler
 	srv := &http.Server{Handler: app, MaxHeaderBytes: 4 << 10, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(web.GuardListener(ln, web.SecurityHeaders("")))
 	t.Cleanup(func() { srv.Close() })
@@ -70,8 +71,8 @@ func TestPagesQuotingAFrameworkErrorAreNotRewritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := newUpstream(t)
-	srv := &http.Server{Handler: up.appWith(t, time.Second, nil, nil).Config.Handler}
+	up := NewUpstream(t)
+	srv := &http.Server{Handler: up.AppWith(t, time.Second, nil, nil).Config.Handler}
 	go srv.Serve(web.GuardListener(ln, web.SecurityHeaders("")))
 	t.Cleanup(func() { srv.Close() })
 	for _, quoted := range []string{

@@ -9,20 +9,21 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/handlers"
+	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
 	"github.com/contactdesk/contactdesk/metrics"
 )
 
 func TestMetricsEndpoint(t *testing.T) {
-	up := newUpstream(t)
+	up := NewUpstream(t)
 	m := metrics.New("test")
-	srv := up.appWith(t, time.Second, nil, func(c *handlers.Config) {
+	srv := up.AppWith(t, time.Second, nil, func(c *handlers.Config) {
 		c.Metrics, c.MetricsHandler = m, m.Handler()
 	})
-	b := newBrowser(t, srv.URL)
-	form := b.openForm(7)
+	b := NewBrowser(t, srv.URL)
+	form := b.OpenForm(7)
 	form.Set("memo", "metered")
-	if p := b.post("/customers/5/contacts/7", form); p.status != http.StatusSeeOther {
-		t.Fatalf("save: %d", p.status)
+	if p := b.Post("/customers/5/contacts/7", form); p.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d", p.Status)
 	}
 	resp, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
@@ -45,9 +46,9 @@ func TestMetricsEndpoint(t *testing.T) {
 // Anyone who reaches the port chooses a request's method and path; neither
 // may become a label value, or each request grows /metrics for good.
 func TestMetricLabelsAreAClosedSet(t *testing.T) {
-	up := newUpstream(t)
+	up := NewUpstream(t)
 	m := metrics.New("test")
-	srv := up.appWith(t, time.Second, nil, func(c *handlers.Config) {
+	srv := up.AppWith(t, time.Second, nil, func(c *handlers.Config) {
 		c.Metrics, c.MetricsHandler = m, m.Handler()
 	})
 	size := func() int {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/handlers"
+	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
 	"github.com/contactdesk/contactdesk/identity"
 )
 
@@ -22,8 +23,8 @@ func TestRequestIDOnlyFromTrustedProxies(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			proxies, _ := identity.ParseProxies(tt.trusted)
-			up := newUpstream(t)
-			srv := up.appWith(t, time.Second, nil, func(c *handlers.Config) { c.TrustedProxies = proxies })
+			up := NewUpstream(t)
+			srv := up.AppWith(t, time.Second, nil, func(c *handlers.Config) { c.TrustedProxies = proxies })
 			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/healthz", nil)
 			req.Header.Set("X-Request-Id", "proxy-id-123")
 			resp, err := http.DefaultClient.Do(req)
@@ -39,10 +40,10 @@ func TestRequestIDOnlyFromTrustedProxies(t *testing.T) {
 }
 
 func TestRequestIDFromClientsIsNotTrusted(t *testing.T) {
-	up := newUpstream(t)
-	b := newBrowser(t, up.app(t, time.Second).URL)
+	up := NewUpstream(t)
+	b := NewBrowser(t, up.App(t, time.Second).URL)
 	p := getAs(t, b, "/", map[string]string{"X-Request-Id": "forged <id>"})
-	if got := p.header.Get("X-Request-Id"); got == "forged <id>" || got == "" {
+	if got := p.Header.Get("X-Request-Id"); got == "forged <id>" || got == "" {
 		t.Errorf("X-Request-Id = %q", got)
 	}
 }

@@ -329,38 +329,38 @@ func TestHygieneFixInBulkOfALocationContact(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rules := hygiene.Rules{Region: "US", SharedMin: 3}
-			rig, b := bulkAppWith(t, func(up *upstream, idx *index.Store) {
-				up.sb.SetLocationContact(50, client.Contact{ID: 71, Type: client.ContactMobilePhone, Value: tt.value, Memo: "Gate",
-					PhoneSettings: &client.PhoneSettings{PhoneNumber: tt.value}, CreatedOn: baseTime, ModifiedOn: baseTime})
+			rig, b := BulkAppWith(t, func(up *Upstream, idx *index.Store) {
+				up.SB.SetLocationContact(50, client.Contact{ID: 71, Type: client.ContactMobilePhone, Value: tt.value, Memo: "Gate",
+					PhoneSettings: &client.PhoneSettings{PhoneNumber: tt.value}, CreatedOn: BaseTime, ModifiedOn: BaseTime})
 				idx.SetChecker(rules.Checker())
 			}, func(c *handlers.Config) {
 				c.Hygiene = &hygiene.Reporter{Index: c.Index.(*index.Store), Rules: rules}
 			})
-			f := b.get("/bulk?hygiene=" + tt.section)
-			pick := f.doc.Find(`[data-bulk-picks] tr[data-pick="71-5"]`)
-			if pick.Length() != 1 || attr(f, `[data-bulk-picks] tr[data-pick="71-5"] [data-location-id="50"] a`, "href") != "/locations/50" ||
+			f := b.Get("/bulk?hygiene=" + tt.section)
+			pick := f.Doc.Find(`[data-bulk-picks] tr[data-pick="71-5"]`)
+			if pick.Length() != 1 || Attr(f, `[data-bulk-picks] tr[data-pick="71-5"] [data-location-id="50"] a`, "href") != "/locations/50" ||
 				!strings.Contains(pick.Text(), "Lovelace Cottage") {
-				t.Errorf("the list to tick does not name the location: %q", text(f, "[data-bulk-picks]"))
+				t.Errorf("the list to tick does not name the location: %q", Text(f, "[data-bulk-picks]"))
 			}
-			form := bulkFormValues(f.doc)
+			form := bulkFormValues(f.Doc)
 			form.Del("contact")
 			form.Set("contact", "71-5")
 			for k, v := range tt.action {
 				form.Set(k, v)
 			}
-			p := b.post("/bulk/preview", form)
-			if p.status != http.StatusOK || previewCounts(p)["change"] != "1" || !strings.Contains(text(p, "main"), "Lovelace Cottage") {
-				t.Fatalf("preview: %d %v %s", p.status, previewCounts(p), text(p, "main"))
+			p := b.Post("/bulk/preview", form)
+			if p.Status != http.StatusOK || PreviewCounts(p)["change"] != "1" || !strings.Contains(Text(p, "main"), "Lovelace Cottage") {
+				t.Fatalf("preview: %d %v %s", p.Status, PreviewCounts(p), Text(p, "main"))
 			}
-			confirm := formValues(p.doc, "form[data-bulk-confirm]")
+			confirm := FormValues(p.Doc, "form[data-bulk-confirm]")
 			confirm.Set("confirm", "1")
-			id := mustID(t, confirm.Get("job"))
-			if c := b.post("/bulk", confirm); c.status != http.StatusSeeOther {
-				t.Fatalf("confirm: %d %s", c.status, text(c, "main"))
+			id := MustID(t, confirm.Get("job"))
+			if c := b.Post("/bulk", confirm); c.Status != http.StatusSeeOther {
+				t.Fatalf("confirm: %d %s", c.Status, Text(c, "main"))
 			}
-			sb := rig.up.sb
+			sb := rig.Up.SB
 			sb.ResetCounters()
-			rig.run(t, id)
+			rig.Run(t, id)
 			tt.check(t, sb)
 			if _, ok := sb.LocationContact(50, 70); !ok {
 				t.Errorf("the location's other contact is gone")
@@ -373,9 +373,9 @@ func TestHygieneFixInBulkOfALocationContact(t *testing.T) {
 			if customers := sb.Requests(sandbox.OpListContacts) + sb.Requests(sandbox.OpDeleteContact) + sb.Requests(sandbox.OpUpdateContact); calls > 2 || customers != 0 {
 				t.Errorf("calls to ServiceTitan for the row: %d, %d of them to the customer's contacts", calls, customers)
 			}
-			csv := b.get(fmt.Sprintf("/bulk/%d.csv", id))
-			if !strings.Contains(csv.body, ",changed,") || !strings.Contains(csv.body, ",50,") {
-				t.Errorf("the result: %s", csv.body)
+			csv := b.Get(fmt.Sprintf("/bulk/%d.csv", id))
+			if !strings.Contains(csv.Body, ",changed,") || !strings.Contains(csv.Body, ",50,") {
+				t.Errorf("the result: %s", csv.Body)
 			}
 		})
 	}
