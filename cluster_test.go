@@ -394,6 +394,7 @@ func (c *cluster) killedBulkJob(t *testing.T) {
 	if err := victim.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
+	killed := time.Now()
 	t.Logf("killed %s after %d of %d contacts", victim.url, done, len(contacts))
 	if done >= len(contacts) {
 		t.Fatalf("the job ended before its instance was killed: slow it down")
@@ -412,6 +413,7 @@ func (c *cluster) killedBulkJob(t *testing.T) {
 		var state string
 		c.db.QueryRow(`SELECT state FROM bulk_jobs WHERE id = $1`, job).Scan(&state)
 		if state == "done" {
+			t.Logf("the job was done %s after its instance was killed", time.Since(killed).Round(time.Second))
 			break
 		}
 		if time.Now().After(deadline) {
