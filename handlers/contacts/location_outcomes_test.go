@@ -1,4 +1,4 @@
-package handlers_test
+package contacts_test
 
 import (
 	"io"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
 )
 
 // A service location's contact meets the same outcomes as a customer's
@@ -19,8 +20,8 @@ import (
 
 // onLocation answers op on the locations' endpoints with answer (apply
 // applies the request, as ServiceTitan would).
-func onLocation(up *upstream, op string, answer func(w http.ResponseWriter, r *http.Request, apply func())) {
-	up.sb.Intercept(op, answer)
+func onLocation(up *Upstream, op string, answer func(w http.ResponseWriter, r *http.Request, apply func())) {
+	up.SB.Intercept(op, answer)
 }
 
 func TestLocationContactSaveOutcomes(t *testing.T) {
@@ -34,7 +35,7 @@ func TestLocationContactSaveOutcomes(t *testing.T) {
 		wantSaved   bool // saved after all: 303 to the record
 	}{
 		{"nok, 404", func(w http.ResponseWriter, r *http.Request, apply func()) {
-			writeJSON(w, 404, `{"title":"Contact not found","status":404,"traceId":"t-404"}`)
+			WriteJSON(w, 404, `{"title":"Contact not found","status":404,"traceId":"t-404"}`)
 		}, 404, "ServiceTitan has no contact with ID 70", true, false, false},
 		{"nok, 503 HTML page is never retried", func(w http.ResponseWriter, r *http.Request, apply func()) {
 			w.Header().Set("Content-Type", "text/html")
@@ -43,10 +44,10 @@ func TestLocationContactSaveOutcomes(t *testing.T) {
 		}, 502, "ServiceTitan is unavailable", true, true, false},
 		{"nok, 429 with a long Retry-After", func(w http.ResponseWriter, r *http.Request, apply func()) {
 			w.Header().Set("Retry-After", "120")
-			writeJSON(w, 429, `{}`)
+			WriteJSON(w, 429, `{}`)
 		}, 429, "Try again in 2 minutes", true, true, false},
 		{"nok, 400 from ServiceTitan next to the field", func(w http.ResponseWriter, r *http.Request, apply func()) {
-			writeJSON(w, 400, `{"title":"One or more validation errors occurred.","status":400,"errors":{"Memo":["Memo is too long for this location."]}}`)
+			WriteJSON(w, 400, `{"title":"One or more validation errors occurred.","status":400,"errors":{"Memo":["Memo is too long for this location."]}}`)
 		}, 422, "Memo is too long for this location.", false, false, false},
 		{"nok, hang beyond the timeout, change not there", func(w http.ResponseWriter, r *http.Request, apply func()) {
 			<-r.Context().Done()
@@ -64,47 +65,47 @@ func TestLocationContactSaveOutcomes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
+			up := NewUpstream(t)
 			onLocation(up, sandbox.OpUpdateLocationContact, tt.patch)
-			b := newBrowser(t, up.app(t, 300*time.Millisecond).URL)
-			form := formValues(b.get("/locations/50/contacts/70/edit").doc, "form#contact-form")
+			b := NewBrowser(t, up.App(t, 300*time.Millisecond).URL)
+			form := FormValues(b.Get("/locations/50/contacts/70/edit").Doc, "form#contact-form")
 			form.Set("memo", "Typed by Kelly")
 			form.Set("value", "(217) 555-0188")
-			p := b.post("/locations/50/contacts/70", form)
-			if p.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d\n%s", p.status, tt.wantStatus, text(p, "main"))
+			p := b.Post("/locations/50/contacts/70", form)
+			if p.Status != tt.wantStatus {
+				t.Fatalf("status %d, want %d\n%s", p.Status, tt.wantStatus, Text(p, "main"))
 			}
-			if n := up.sb.Requests(sandbox.OpUpdateLocationContact); n != 1 || up.patches.Load() != 0 {
-				t.Errorf("%d location PATCHes, %d customer PATCHes; want 1 and 0", n, up.patches.Load())
+			if n := up.SB.Requests(sandbox.OpUpdateLocationContact); n != 1 || up.Patches.Load() != 0 {
+				t.Errorf("%d location PATCHes, %d customer PATCHes; want 1 and 0", n, up.Patches.Load())
 			}
 			if tt.wantSaved {
-				if p.location != "/locations/50/contacts/70" {
-					t.Fatalf("saved, but sent to %q", p.location)
+				if p.Location != "/locations/50/contacts/70" {
+					t.Fatalf("saved, but sent to %q", p.Location)
 				}
-				rec := b.get(p.location)
-				if attr(rec, "[data-field='memo']", "data-value") != "Typed by Kelly" {
+				rec := b.Get(p.Location)
+				if Attr(rec, "[data-field='memo']", "data-value") != "Typed by Kelly" {
 					t.Errorf("the record does not show the saved memo")
 				}
-				if !strings.Contains(text(rec, "[data-notice]"), "confirmation was lost") {
-					t.Errorf("notice = %q", text(rec, "[data-notice]"))
+				if !strings.Contains(Text(rec, "[data-notice]"), "confirmation was lost") {
+					t.Errorf("notice = %q", Text(rec, "[data-notice]"))
 				}
 				return
 			}
-			if got := text(p, "[data-alert], [data-error-summary], .field-error"); !strings.Contains(got, tt.wantText) {
+			if got := Text(p, "[data-alert], [data-error-summary], .field-error"); !strings.Contains(got, tt.wantText) {
 				t.Errorf("the page says %q, want it to contain %q", got, tt.wantText)
 			}
-			if got := p.doc.Find("[data-not-saved]").Length() > 0; got != tt.wantNotSave {
+			if got := p.Doc.Find("[data-not-saved]").Length() > 0; got != tt.wantNotSave {
 				t.Errorf("NOT saved shown = %v, want %v", got, tt.wantNotSave)
 			}
-			if got := p.doc.Find("[data-retry-button]").Length() > 0; got != tt.wantRetry {
+			if got := p.Doc.Find("[data-retry-button]").Length() > 0; got != tt.wantRetry {
 				t.Errorf("retry button = %v, want %v", got, tt.wantRetry)
 			}
-			kept := formValues(p.doc, "form#contact-form")
+			kept := FormValues(p.Doc, "form#contact-form")
 			if kept.Get("memo") != "Typed by Kelly" || kept.Get("value") != "(217) 555-0188" {
 				t.Errorf("input not kept: memo %q value %q", kept.Get("memo"), kept.Get("value"))
 			}
-			if attr(p, "form#contact-form", "action") != "/locations/50/contacts/70" {
-				t.Errorf("the form posts to %q", attr(p, "form#contact-form", "action"))
+			if Attr(p, "form#contact-form", "action") != "/locations/50/contacts/70" {
+				t.Errorf("the form posts to %q", Attr(p, "form#contact-form", "action"))
 			}
 		})
 	}
@@ -113,31 +114,31 @@ func TestLocationContactSaveOutcomes(t *testing.T) {
 // Two people edit one location contact: the second save is a 409 that
 // keeps the other's change and their own typing; nothing is overwritten.
 func TestLocationContactConcurrentEditsNeverOverwrite(t *testing.T) {
-	up := newUpstream(t)
-	srv := up.app(t, time.Second)
-	alice, bob := newBrowser(t, srv.URL), newBrowser(t, srv.URL)
-	aliceForm := formValues(alice.get("/locations/50/contacts/70/edit").doc, "form#contact-form")
-	bobForm := formValues(bob.get("/locations/50/contacts/70/edit").doc, "form#contact-form")
+	up := NewUpstream(t)
+	srv := up.App(t, time.Second)
+	alice, bob := NewBrowser(t, srv.URL), NewBrowser(t, srv.URL)
+	aliceForm := FormValues(alice.Get("/locations/50/contacts/70/edit").Doc, "form#contact-form")
+	bobForm := FormValues(bob.Get("/locations/50/contacts/70/edit").Doc, "form#contact-form")
 	aliceForm.Set("memo", "Alice's memo")
-	if p := alice.post("/locations/50/contacts/70", aliceForm); p.status != http.StatusSeeOther {
-		t.Fatalf("alice: status %d", p.status)
+	if p := alice.Post("/locations/50/contacts/70", aliceForm); p.Status != http.StatusSeeOther {
+		t.Fatalf("alice: status %d", p.Status)
 	}
 	bobForm.Set("value", "(217) 555-0199")
-	p := bob.post("/locations/50/contacts/70", bobForm)
-	if p.status != http.StatusConflict {
-		t.Fatalf("bob: status %d, want 409\n%s", p.status, text(p, "main"))
+	p := bob.Post("/locations/50/contacts/70", bobForm)
+	if p.Status != http.StatusConflict {
+		t.Fatalf("bob: status %d, want 409\n%s", p.Status, Text(p, "main"))
 	}
-	if ct, _ := up.sb.LocationContact(50, 70); ct.Memo != "Alice's memo" || up.sb.Requests(sandbox.OpUpdateLocationContact) != 1 {
-		t.Fatalf("bob overwrote alice: memo %q, %d PATCHes", ct.Memo, up.sb.Requests(sandbox.OpUpdateLocationContact))
+	if ct, _ := up.SB.LocationContact(50, 70); ct.Memo != "Alice's memo" || up.SB.Requests(sandbox.OpUpdateLocationContact) != 1 {
+		t.Fatalf("bob overwrote alice: memo %q, %d PATCHes", ct.Memo, up.SB.Requests(sandbox.OpUpdateLocationContact))
 	}
-	kept := formValues(p.doc, "form#contact-form")
+	kept := FormValues(p.Doc, "form#contact-form")
 	if kept.Get("memo") != "Alice's memo" || kept.Get("value") != "(217) 555-0199" {
 		t.Errorf("the form after the conflict: %v", kept)
 	}
-	if p := bob.post("/locations/50/contacts/70", kept); p.status != http.StatusSeeOther {
-		t.Fatalf("save mine anyway: %d", p.status)
+	if p := bob.Post("/locations/50/contacts/70", kept); p.Status != http.StatusSeeOther {
+		t.Fatalf("save mine anyway: %d", p.Status)
 	}
-	if got := up.sb.LastBody(sandbox.OpUpdateLocationContact); got != `{"value":"2175550199"}` {
+	if got := up.SB.LastBody(sandbox.OpUpdateLocationContact); got != `{"value":"2175550199"}` {
 		t.Errorf("PATCH = %s, want only Bob's change", got)
 	}
 }
@@ -164,14 +165,14 @@ func TestLocationContactRefusedPosts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.app(t, time.Second).URL)
-			form := formValues(b.get("/locations/50/contacts/70/edit").doc, "form#contact-form")
+			up := NewUpstream(t)
+			b := NewBrowser(t, up.App(t, time.Second).URL)
+			form := FormValues(b.Get("/locations/50/contacts/70/edit").Doc, "form#contact-form")
 			if tt.change != nil {
 				tt.change(form)
 			}
-			up.sb.ResetCounters()
-			req, err := http.NewRequest(http.MethodPost, b.base+"/locations/50/contacts/70", strings.NewReader(form.Encode()))
+			up.SB.ResetCounters()
+			req, err := http.NewRequest(http.MethodPost, b.Base+"/locations/50/contacts/70", strings.NewReader(form.Encode()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,24 +180,24 @@ func TestLocationContactRefusedPosts(t *testing.T) {
 			for k, v := range tt.header {
 				req.Header.Set(k, v)
 			}
-			p := b.do(req)
-			if p.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d\n%s", p.status, tt.wantStatus, text(p, "main"))
+			p := b.Do(req)
+			if p.Status != tt.wantStatus {
+				t.Fatalf("status %d, want %d\n%s", p.Status, tt.wantStatus, Text(p, "main"))
 			}
-			if n := up.sb.Requests(sandbox.OpUpdateLocationContact) + up.sb.Requests(sandbox.OpListLocationContacts); n != 0 {
+			if n := up.SB.Requests(sandbox.OpUpdateLocationContact) + up.SB.Requests(sandbox.OpListLocationContacts); n != 0 {
 				t.Errorf("%d calls to the location's contacts for a refused post", n)
 			}
-			if tt.wantText == "" && p.doc.Find("h1").Length() != 1 {
+			if tt.wantText == "" && p.Doc.Find("h1").Length() != 1 {
 				t.Error("403 must be an HTML page")
 			}
 			if tt.wantText != "" {
-				kept := formValues(p.doc, "form#contact-form")
-				if kept.Get("value") != tt.wantText || attr(p, "#error-summary", "role") != "alert" {
-					t.Errorf("value kept %q, error summary %q\n%s", kept.Get("value"), attr(p, "#error-summary", "role"), text(p, "main"))
+				kept := FormValues(p.Doc, "form#contact-form")
+				if kept.Get("value") != tt.wantText || Attr(p, "#error-summary", "role") != "alert" {
+					t.Errorf("value kept %q, error summary %q\n%s", kept.Get("value"), Attr(p, "#error-summary", "role"), Text(p, "main"))
 				}
-				if attr(p, "#field-value", "aria-invalid") != "true" || !strings.Contains(attr(p, "#field-value", "aria-describedby"), "value-error") ||
-					text(p, "#value-error") == "" {
-					t.Errorf("the value's error is not beside it: aria-describedby %q, %q", attr(p, "#field-value", "aria-describedby"), text(p, "#value-error"))
+				if Attr(p, "#field-value", "aria-invalid") != "true" || !strings.Contains(Attr(p, "#field-value", "aria-describedby"), "value-error") ||
+					Text(p, "#value-error") == "" {
+					t.Errorf("the value's error is not beside it: aria-describedby %q, %q", Attr(p, "#field-value", "aria-describedby"), Text(p, "#value-error"))
 				}
 			}
 		})
@@ -227,40 +228,40 @@ func TestLocationContactAddOutcomes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.app(t, 300*time.Millisecond).URL)
-			form := formValues(b.get("/locations/50/contacts/new").doc, "form#contact-form")
+			up := NewUpstream(t)
+			b := NewBrowser(t, up.App(t, 300*time.Millisecond).URL)
+			form := FormValues(b.Get("/locations/50/contacts/new").Doc, "form#contact-form")
 			for k, v := range tt.fill {
 				form.Set(k, v)
 			}
 			if tt.fault != nil {
-				up.sb.InjectFault(*tt.fault)
+				up.SB.InjectFault(*tt.fault)
 			}
-			p := b.post("/locations/50/contacts", form)
-			if p.status != tt.status {
-				t.Fatalf("status %d, want %d\n%s", p.status, tt.status, text(p, "main"))
+			p := b.Post("/locations/50/contacts", form)
+			if p.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", p.Status, tt.status, Text(p, "main"))
 			}
-			if n := up.sb.Requests(sandbox.OpCreateLocationContact); n != tt.creates || up.creates() != 0 {
-				t.Errorf("%d POSTs to the location, %d to the customer; want %d and 0", n, up.creates(), tt.creates)
+			if n := up.SB.Requests(sandbox.OpCreateLocationContact); n != tt.creates || up.Creates() != 0 {
+				t.Errorf("%d POSTs to the location, %d to the customer; want %d and 0", n, up.Creates(), tt.creates)
 			}
-			if p.status == http.StatusSeeOther {
-				if !strings.HasPrefix(p.location, "/locations/50/contacts/") {
-					t.Errorf("sent to %q", p.location)
+			if p.Status == http.StatusSeeOther {
+				if !strings.HasPrefix(p.Location, "/locations/50/contacts/") {
+					t.Errorf("sent to %q", p.Location)
 				}
-				if got := len(up.sb.LocationContacts(50)); got != 3 {
+				if got := len(up.SB.LocationContacts(50)); got != 3 {
 					t.Errorf("the location holds %d contacts, want 3", got)
 				}
 				return
 			}
-			if tt.say != "" && !strings.Contains(text(p, "main"), tt.say) {
-				t.Errorf("the page does not say %q: %s", tt.say, text(p, "main"))
+			if tt.say != "" && !strings.Contains(Text(p, "main"), tt.say) {
+				t.Errorf("the page does not say %q: %s", tt.say, Text(p, "main"))
 			}
-			kept := formValues(p.doc, "form#contact-form")
+			kept := FormValues(p.Doc, "form#contact-form")
 			if kept.Get("value") != form.Get("value") || kept.Get("memo") != form.Get("memo") {
 				t.Errorf("input not kept: %v", kept)
 			}
-			if attr(p, "form#contact-form", "action") != "/locations/50/contacts" {
-				t.Errorf("the form posts to %q", attr(p, "form#contact-form", "action"))
+			if Attr(p, "form#contact-form", "action") != "/locations/50/contacts" {
+				t.Errorf("the form posts to %q", Attr(p, "form#contact-form", "action"))
 			}
 		})
 	}
@@ -270,48 +271,48 @@ func TestLocationContactAddOutcomes(t *testing.T) {
 func TestLocationContactRemoveOutcomes(t *testing.T) {
 	tests := []struct {
 		name     string
-		prepare  func(u *upstream)
+		prepare  func(u *Upstream)
 		status   int
 		location string
 		say      string
 		deletes  int
 	}{
-		{"nok, changed since the confirmation", func(u *upstream) {
-			ct, _ := u.sb.LocationContact(50, 71)
+		{"nok, changed since the confirmation", func(u *Upstream) {
+			ct, _ := u.SB.LocationContact(50, 71)
 			ct.Memo, ct.ModifiedOn = "Changed", ct.ModifiedOn.Add(time.Minute)
-			u.sb.SetLocationContact(50, ct)
+			u.SB.SetLocationContact(50, ct)
 		}, http.StatusConflict, "", "Someone changed this contact", 0},
-		{"ok, already gone", func(u *upstream) {
-			u.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpDeleteLocationContact, Times: 1, Status: 404, Body: `{"title":"Contact not found","status":404}`})
+		{"ok, already gone", func(u *Upstream) {
+			u.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpDeleteLocationContact, Times: 1, Status: 404, Body: `{"title":"Contact not found","status":404}`})
 		}, http.StatusSeeOther, "/locations/50", "", 1},
-		{"nok, ServiceTitan down", func(u *upstream) {
-			u.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpDeleteLocationContact, Times: 1, Status: 503})
+		{"nok, ServiceTitan down", func(u *Upstream) {
+			u.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpDeleteLocationContact, Times: 1, Status: 503})
 		}, http.StatusBadGateway, "", "NOT removed", 1},
-		{"nok, rate limited", func(u *upstream) {
-			u.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpDeleteLocationContact, Status: 429, RetryAfter: "30"})
+		{"nok, rate limited", func(u *Upstream) {
+			u.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpDeleteLocationContact, Status: 429, RetryAfter: "30"})
 		}, http.StatusTooManyRequests, "", "NOT removed", 1},
-		{"ok, the answer lost, gone when read", func(u *upstream) {
-			u.sb.InjectFault(sandbox.Fault{Operation: sandbox.OpDeleteLocationContact, Times: 1, AfterApply: true, DropConnection: true})
+		{"ok, the answer lost, gone when read", func(u *Upstream) {
+			u.SB.InjectFault(sandbox.Fault{Operation: sandbox.OpDeleteLocationContact, Times: 1, AfterApply: true, DropConnection: true})
 		}, http.StatusSeeOther, "/locations/50", "", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			up := newUpstream(t)
-			b := newBrowser(t, up.app(t, time.Second).URL)
-			confirm := b.get("/locations/50/contacts/71/delete")
+			up := NewUpstream(t)
+			b := NewBrowser(t, up.App(t, time.Second).URL)
+			confirm := b.Get("/locations/50/contacts/71/delete")
 			tt.prepare(up)
-			form := formValues(confirm.doc, "form[data-remove-form]")
-			p := b.post("/locations/50/contacts/71/delete", form)
-			deletes := up.sb.Requests(sandbox.OpDeleteLocationContact)
-			if p.status != tt.status || p.location != tt.location || deletes != tt.deletes || up.deletes() != 0 {
-				t.Fatalf("status %d location %q after %d DELETEs (%d of a customer's); want %d %q %d\n%s", p.status, p.location, deletes, up.deletes(),
-					tt.status, tt.location, tt.deletes, text(p, "main"))
+			form := FormValues(confirm.Doc, "form[data-remove-form]")
+			p := b.Post("/locations/50/contacts/71/delete", form)
+			deletes := up.SB.Requests(sandbox.OpDeleteLocationContact)
+			if p.Status != tt.status || p.Location != tt.location || deletes != tt.deletes || up.Deletes() != 0 {
+				t.Fatalf("status %d location %q after %d DELETEs (%d of a customer's); want %d %q %d\n%s", p.Status, p.Location, deletes, up.Deletes(),
+					tt.status, tt.location, tt.deletes, Text(p, "main"))
 			}
-			if tt.say != "" && !strings.Contains(text(p, "main"), tt.say) {
-				t.Errorf("page does not say %q: %s", tt.say, text(p, "main"))
+			if tt.say != "" && !strings.Contains(Text(p, "main"), tt.say) {
+				t.Errorf("page does not say %q: %s", tt.say, Text(p, "main"))
 			}
 			if strings.Contains(tt.name, "lost") {
-				if _, ok := up.sb.LocationContact(50, 71); ok {
+				if _, ok := up.SB.LocationContact(50, 71); ok {
 					t.Errorf("the contact is still at the location")
 				}
 			}
@@ -319,8 +320,8 @@ func TestLocationContactRemoveOutcomes(t *testing.T) {
 			if tt.status == http.StatusSeeOther {
 				return
 			}
-			if p := b.post("/locations/50/contacts/71/delete", without(form, "_csrf")); p.status != http.StatusForbidden {
-				t.Errorf("a removal without the form token: %d", p.status)
+			if p := b.Post("/locations/50/contacts/71/delete", Without(form, "_csrf")); p.Status != http.StatusForbidden {
+				t.Errorf("a removal without the form token: %d", p.Status)
 			}
 		})
 	}
