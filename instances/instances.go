@@ -117,10 +117,21 @@ func (r *Registry) Alive(ctx context.Context, id string) (bool, error) {
 
 // Close lets go of the liveness lock (the instance then counts as dead to
 // Alive), without leaving the list.
+//
+// It unlocks before it drops the connection: PostgreSQL lets go of a
+// dropped session's locks only once its backend has seen the socket
+// close, a moment later on a busy server, and Alive must not see the
+// lock held after Close has returned.
 func (r *Registry) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := r.conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, r.lockKey)
+		cancel()
+		if err != nil {
+			r.log.Warn("instances: let go of the liveness lock; it goes when the database sees the connection close", "error", err)
+		}
 		_ = r.conn.Raw(func(any) error { return driver.ErrBadConn }) // returns ErrBadConn on purpose: the lock goes with the connection
 		r.conn.Close()
 		r.conn = nil
