@@ -43,7 +43,7 @@ import (
 	"github.com/contactdesk/contactdesk/index"
 )
 
-// upstream is the ServiceTitan sandbox as the handler tests use it: one
+// Upstream is the ServiceTitan sandbox as the handler tests use it: one
 // customer, 5, with contacts 7, 8 and 9, behind tenant 77, served on a
 // loopback port. Tests replace individual answers with the on* hooks and
 // read the sandbox's request counts through the counters.
@@ -75,7 +75,7 @@ const SessionSecret = "0123456789abcdef0123456789abcdef"
 
 var BaseTime = time.Date(2026, 3, 4, 15, 4, 5, 123456700, time.UTC)
 
-// upstreamCredentials are what the app's client signs in with; the token
+// UpstreamCredentials are what the app's client signs in with; the token
 // is fixed so that tests can look for it.
 var UpstreamCredentials = sandbox.Credentials{TenantID: 77, ClientID: "id", ClientSecret: "client-secret-value", AppKey: "app-key-value"}
 
@@ -143,13 +143,13 @@ func NewUpstream(t *testing.T) *Upstream {
 	return u
 }
 
-// contact is contact id of customer 5 as the sandbox holds it now.
+// Contact is contact id of customer 5 as the sandbox holds it now.
 func (u *Upstream) Contact(id int64) client.Contact {
 	ct, _ := u.SB.Contact(5, id)
 	return ct
 }
 
-// edit changes contact id of customer 5 in the sandbox, as someone else's
+// Edit changes contact id of customer 5 in the sandbox, as someone else's
 // edit in ServiceTitan would (nothing is validated or stamped).
 func (u *Upstream) Edit(id int64, change func(*client.Contact)) {
 	u.t.Helper()
@@ -163,7 +163,7 @@ func (u *Upstream) Edit(id int64, change func(*client.Contact)) {
 
 func (u *Upstream) LastPatch() string { return u.SB.LastBody(sandbox.OpUpdateContact) }
 
-// holdPatch holds each PATCH until the returned channel is closed; then
+// HoldPatch holds each PATCH until the returned channel is closed; then
 // answer answers it (apply applies it, as ServiceTitan would).
 func (u *Upstream) HoldPatch(answer func(w http.ResponseWriter, apply func())) (release chan struct{}) {
 	release = make(chan struct{})
@@ -174,14 +174,14 @@ func (u *Upstream) HoldPatch(answer func(w http.ResponseWriter, apply func())) (
 	return release
 }
 
-// waitForPatch returns once a PATCH has reached the sandbox.
+// WaitForPatch returns once a PATCH has reached the sandbox.
 func (u *Upstream) WaitForPatch() {
 	for u.Patches.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 }
 
-// checkPost stops the test unless the post's page p has the status want,
+// CheckPost stops the test unless the post's page p has the status want,
 // and reports a number of PATCHes other than patches.
 func CheckPost(t *testing.T, up *Upstream, p Page, want int, patches int32) {
 	t.Helper()
@@ -196,15 +196,15 @@ func CheckPost(t *testing.T, up *Upstream, p Page, want int, patches int32) {
 func WriteJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	_, _ = io.WriteString(w, body) // the client under test reads what arrives
 }
 
-// app starts the real router wired to a real client that talks to u.
+// App starts the real router wired to a real client that talks to u.
 func (u *Upstream) App(t *testing.T, timeout time.Duration) *httptest.Server {
 	return u.AppWith(t, timeout, nil, nil)
 }
 
-// client is a real ServiceTitan client of u.
+// Client is a real ServiceTitan client of u.
 func (u *Upstream) Client(t *testing.T) *client.Client {
 	return u.clientWith(t, time.Second, slog.New(slog.DiscardHandler))
 }
@@ -221,7 +221,7 @@ func (u *Upstream) clientWith(t *testing.T, timeout time.Duration, log *slog.Log
 	return st
 }
 
-// appWith is app with a logger for both the client and the handlers, and a
+// AppWith is app with a logger for both the client and the handlers, and a
 // hook to change the handlers' configuration.
 func (u *Upstream) AppWith(t *testing.T, timeout time.Duration, log *slog.Logger, configure func(*handlers.Config)) *httptest.Server {
 	t.Helper()
@@ -254,7 +254,7 @@ func (u *Upstream) AppWith(t *testing.T, timeout time.Duration, log *slog.Logger
 	return srv
 }
 
-// newChanges is the change service the app of cfg writes through, as
+// NewChanges is the change service the app of cfg writes through, as
 // app.Serve builds it (tenant 77, the tests' double).
 func NewChanges(t *testing.T, cfg handlers.Config, caches ...change.Cache) *change.Service {
 	t.Helper()
@@ -274,7 +274,7 @@ func saveRecorder(r web.Recorder) change.Recorder {
 	return nil
 }
 
-// browser is a cookie-keeping HTTP client that does not follow redirects,
+// Browser is a cookie-keeping HTTP client that does not follow redirects,
 // so tests see the 303s.
 type Browser struct {
 	t    *testing.T
@@ -286,7 +286,7 @@ func NewBrowser(t *testing.T, base string) *Browser {
 	return &Browser{t: t, Base: base, HTTP: CookieClient(nil)}
 }
 
-// cookieClient keeps cookies and does not follow redirects; a nil
+// CookieClient keeps cookies and does not follow redirects; a nil
 // transport is http.DefaultTransport.
 func CookieClient(tr http.RoundTripper) *http.Client {
 	jar, _ := cookiejar.New(nil)
@@ -326,13 +326,13 @@ func (b *Browser) Get(path string) Page {
 	return b.Do(req)
 }
 
-// post submits a form as a same-origin browser would.
+// Post submits a form as a same-origin browser would.
 func (b *Browser) Post(path string, form url.Values) Page {
 	b.t.Helper()
 	return b.Do(FormPost(b.Base, path, form))
 }
 
-// formPost is the request a same-origin browser sends for form, posted to
+// FormPost is the request a same-origin browser sends for form, posted to
 // path of the app at base.
 func FormPost(base, path string, form url.Values) *http.Request {
 	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
@@ -342,7 +342,7 @@ func FormPost(base, path string, form url.Values) *http.Request {
 	return req
 }
 
-// formValues reads a form as the browser would submit it: inputs
+// FormValues reads a form as the browser would submit it: inputs
 // (checked boxes only), selected options, textareas.
 func FormValues(doc *goquery.Document, selector string) url.Values {
 	v := url.Values{}
@@ -368,7 +368,7 @@ func FormValues(doc *goquery.Document, selector string) url.Values {
 	return v
 }
 
-// openedForm starts the app (1 s per ServiceTitan call) on a fresh
+// OpenedForm starts the app (1 s per ServiceTitan call) on a fresh
 // upstream and opens contact contactID's edit form in a new browser.
 func OpenedForm(t *testing.T, contactID int) (*Upstream, *Browser, url.Values) {
 	t.Helper()
@@ -377,7 +377,7 @@ func OpenedForm(t *testing.T, contactID int) (*Upstream, *Browser, url.Values) {
 	return up, b, b.OpenForm(contactID)
 }
 
-// openForm GETs the edit form and returns what it would submit.
+// OpenForm GETs the edit form and returns what it would submit.
 func (b *Browser) OpenForm(contactID int) url.Values {
 	b.t.Helper()
 	p := b.Get(fmt.Sprintf("/customers/5/contacts/%d/edit", contactID))
@@ -413,7 +413,7 @@ func OpenAudit(t *testing.T) audit.Store {
 	return store
 }
 
-// readCSV reads a download as a spreadsheet would: it must start with a
+// ReadCSV reads a download as a spreadsheet would: it must start with a
 // UTF-8 byte-order mark, which it drops.
 func ReadCSV(t *testing.T, r io.Reader) ([][]string, error) {
 	t.Helper()
@@ -428,7 +428,7 @@ func ReadCSV(t *testing.T, r io.Reader) ([][]string, error) {
 	return csv.NewReader(bytes.NewReader(body)).ReadAll()
 }
 
-// syncBuffer is a log sink safe for concurrent writers.
+// SyncBuffer is a log sink safe for concurrent writers.
 type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -446,7 +446,7 @@ func (s *SyncBuffer) String() string {
 	return s.b.String()
 }
 
-// apiRequests counts the requests that reached the sandbox's API,
+// ApiRequests counts the requests that reached the sandbox's API,
 // token requests aside.
 func ApiRequests(up *Upstream) int32 {
 	return up.Searches.Load() + up.Customers.Load() + up.Lists.Load() + up.Patches.Load()
@@ -481,14 +481,14 @@ func (q *runQueue) Count() int {
 	return len(q.jobs)
 }
 
-// bulkApp starts the app with bulk jobs; configure adjusts it further
+// BulkApp starts the app with bulk jobs; configure adjusts it further
 // (who may run them).
 func BulkApp(t *testing.T, configure func(*handlers.Config)) (*bulkRig, *Browser) {
 	t.Helper()
 	return BulkAppWith(t, nil, configure)
 }
 
-// bulkAppWith is bulkApp with prepare run on the upstream and the index
+// BulkAppWith is bulkApp with prepare run on the upstream and the index
 // before the index syncs.
 func BulkAppWith(t *testing.T, prepare func(*Upstream, *index.Store), configure func(*handlers.Config)) (*bulkRig, *Browser) {
 	t.Helper()
@@ -523,7 +523,7 @@ func BulkAppWith(t *testing.T, prepare func(*Upstream, *index.Store), configure 
 	return rig, NewBrowser(t, srv.URL)
 }
 
-// run works a job to its end, as the queued runs would.
+// Run works a job to its end, as the queued runs would.
 func (r *bulkRig) Run(t *testing.T, job int64) {
 	t.Helper()
 	for range 50 {
@@ -538,7 +538,7 @@ func (r *bulkRig) Run(t *testing.T, job int64) {
 	t.Fatal("the job did not end")
 }
 
-// postList posts the list form as a browser does (multipart), with the
+// PostList posts the list form as a browser does (multipart), with the
 // CSRF token of the form on GET /bulk.
 func (b *Browser) PostList(fields map[string]string, file string) Page {
 	b.t.Helper()
@@ -547,7 +547,7 @@ func (b *Browser) PostList(fields map[string]string, file string) Page {
 	return b.Do(ListPost(b.Base, token, fields, file))
 }
 
-// previewCounts reads the preview's totals by data-preview-count.
+// PreviewCounts reads the preview's totals by data-preview-count.
 func PreviewCounts(p Page) map[string]string {
 	out := map[string]string{}
 	p.Doc.Find("[data-preview-count]").Each(func(_ int, s *goquery.Selection) {
@@ -557,7 +557,7 @@ func PreviewCounts(p Page) map[string]string {
 	return out
 }
 
-// jobCounts reads a job page's counts by data-count.
+// JobCounts reads a job page's counts by data-count.
 func JobCounts(p Page) map[string]string {
 	out := map[string]string{}
 	p.Doc.Find("[data-count]").Each(func(_ int, s *goquery.Selection) {
@@ -584,20 +584,21 @@ func CSRFOf(p Page) string {
 	return token
 }
 
-// listPost is the list form posted as a browser posts it (multipart),
+// ListPost is the list form posted as a browser posts it (multipart),
 // with the form token given.
 func ListPost(base, token string, fields map[string]string, file string) *http.Request {
+	// Writing to a bytes.Buffer does not fail.
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	mw.WriteField("_csrf", token)
+	_ = mw.WriteField("_csrf", token)
 	for k, v := range fields {
-		mw.WriteField(k, v)
+		_ = mw.WriteField(k, v)
 	}
 	if file != "" {
 		fw, _ := mw.CreateFormFile("file", "optouts.csv")
-		fw.Write([]byte(file))
+		_, _ = fw.Write([]byte(file))
 	}
-	mw.Close()
+	_ = mw.Close()
 	req, _ := http.NewRequest(http.MethodPost, base+"/bulk/preview", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
@@ -623,7 +624,7 @@ func With(v url.Values, key, val string) url.Values {
 	return c
 }
 
-// withIndex gives the app a tenant index, synced from the upstream once
+// WithIndex gives the app a tenant index, synced from the upstream once
 // (when synced) before the test.
 func WithIndex(t *testing.T, up *Upstream, synced bool) (func(*handlers.Config), *index.Store) {
 	t.Helper()
@@ -639,7 +640,7 @@ func WithIndex(t *testing.T, up *Upstream, synced bool) (func(*handlers.Config),
 	return func(c *handlers.Config) { c.Index, c.IndexInterval = idx, time.Minute }, idx
 }
 
-// addToIndex puts a customer and its contacts in the index, as a feed
+// AddToIndex puts a customer and its contacts in the index, as a feed
 // page would.
 func AddToIndex(t *testing.T, idx *index.Store, cu index.Customer, contacts ...index.Contact) {
 	t.Helper()
@@ -656,7 +657,7 @@ func AddToIndex(t *testing.T, idx *index.Store, cu index.Customer, contacts ...i
 	}
 }
 
-// hygieneApp is the bulk app with the hygiene report, over Ada (customer
+// HygieneApp is the bulk app with the hygiene report, over Ada (customer
 // 5) given a placeholder number and email, an invalid number, and extra
 // placeholders (contacts 100 up) when more is set.
 func HygieneApp(t *testing.T, more int, configure func(*handlers.Config)) (*bulkRig, *Browser) {
@@ -689,7 +690,7 @@ func (u *Upstream) Creates() int { return u.SB.Requests(sandbox.OpCreateContact)
 
 func (u *Upstream) Deletes() int { return u.SB.Requests(sandbox.OpDeleteContact) }
 
-// openAddForm GETs the add form and returns what it would submit.
+// OpenAddForm GETs the add form and returns what it would submit.
 func (b *Browser) OpenAddForm() Page {
 	b.t.Helper()
 	p := b.Get("/customers/5/contacts/new")
@@ -699,11 +700,11 @@ func (b *Browser) OpenAddForm() Page {
 	return p
 }
 
-// revokeToken makes the API refuse the token the app holds, so the app must
+// RevokeToken makes the API refuse the token the app holds, so the app must
 // fetch a new one.
 func (u *Upstream) RevokeToken() { u.SB.RevokeTokens() }
 
-// remove removes contact id of customer 5 through its confirmation, as a
+// Remove removes contact id of customer 5 through its confirmation, as a
 // person does, and returns the Undo form the customer page then offers.
 func (b *Browser) Remove(id int64) (undo map[string]string) {
 	b.t.Helper()
