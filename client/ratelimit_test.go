@@ -13,7 +13,11 @@ import (
 // asks after it still goes first.
 func TestBackgroundNeverTakesAPersonsTurn(t *testing.T) {
 	c := &Client{}
-	WithRateLimit(10)(c) // a turn every 100 ms
+	// A turn a second: the person's goroutine, started 20 ms after the
+	// background one, has the rest of it to begin waiting, however busy
+	// the machine (at 10 a second, 80 ms under -race at load 11 was not
+	// always enough, and the background call took the turn first).
+	WithRateLimit(1)(c)
 	c.budget.SetBurst(1)
 	if !c.budget.Allow() { // the budget is spent for now
 		t.Fatal("fresh limiter had no turn")

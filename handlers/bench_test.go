@@ -43,10 +43,12 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/contactdesk/contactdesk/audit"
+	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
+	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/loadtest/plain"
 )
@@ -388,5 +390,105 @@ func BenchmarkErrorMapping(b *testing.B) {
 	for b.Loop() {
 		// A failed save releases its nonce: the same form may be posted again.
 		c.post("/customers/5/contacts/7", form, http.StatusUnprocessableEntity, false)
+	}
+}
+
+// timedST times the two calls of a save (the re-read and the PATCH) as the
+// app's change service and the plain app make them, through the same kind
+// of client, for BenchmarkSaveCalls. With cold set it first evicts the
+// CPU's caches, as the app's own work around each call does (its SQLite,
+// templates, session and middleware touch several MiB).
+type timedST struct {
+	web.ServiceTitan
+	cold           bool
+	reads, patches []time.Duration
+}
+
+// evict is larger than the machine's caches; touching each line of it
+// leaves none of the caller's code or data in them.
+var evict = make([]byte, 16<<20)
+
+func (t *timedST) evictCaches() {
+	if t.cold {
+		for i := 0; i < len(evict); i += 64 {
+			evict[i]++
+		}
+	}
+}
+
+func (t *timedST) GetContactOf(ctx context.Context, o client.Owner, id int64) (client.Contact, error) {
+	t.evictCaches()
+	start := time.Now()
+	c, err := t.ServiceTitan.GetContactOf(ctx, o, id)
+	t.reads = append(t.reads, time.Since(start))
+	return c, err
+}
+
+func (t *timedST) GetContact(ctx context.Context, customerID, id int64) (client.Contact, error) {
+	t.evictCaches()
+	start := time.Now()
+	c, err := t.ServiceTitan.GetContact(ctx, customerID, id)
+	t.reads = append(t.reads, time.Since(start))
+	return c, err
+}
+
+func (t *timedST) UpdateContactOf(ctx context.Context, o client.Owner, id int64, req client.UpdateContactRequest) (client.Contact, error) {
+	t.evictCaches()
+	start := time.Now()
+	c, err := t.ServiceTitan.UpdateContactOf(ctx, o, id, req)
+	t.patches = append(t.patches, time.Since(start))
+	return c, err
+}
+
+// BenchmarkSaveCalls times a save's two ServiceTitan calls (p50-ns/reread,
+// p50-ns/patch) inside the app (as BenchmarkSave/audit=sqlite+index builds
+// it) and inside the plain app, each through a client built alike against
+// an in-process sandbox; plain-cold is the plain app with the CPU's caches
+// evicted before each call. Issue #30 found the app's calls 2.5 times the
+// plain app's: plain-cold shows how much of that is the caches the app's
+// own work leaves cold (docs/profile-save.md; client.BenchmarkSaveCalls
+// sets the app's client options beside none).
+func BenchmarkSaveCalls(b *testing.B) {
+	report := func(b *testing.B, t *timedST) {
+		b.ReportMetric(float64(median(t.reads[1:])), "p50-ns/reread") // [0]: the edit form's
+		b.ReportMetric(float64(median(t.patches)), "p50-ns/patch")
+	}
+	b.Run("app", func(b *testing.B) {
+		h := dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "audit.db"))
+		sqlite, err := audit.New(context.Background(), h)
+		if err != nil {
+			b.Fatal(err)
+		}
+		store := audit.CompleteInBackground(sqlite, func(id int64, err error) { b.Errorf("audit outcome %d: %v", id, err) })
+		b.Cleanup(func() { store.Close() })
+		var timed *timedST
+		up, c := benchSetup(b, func(cfg *handlers.Config) {
+			timed = &timedST{ServiceTitan: cfg.ServiceTitan}
+			cfg.ServiceTitan = timed
+			cfg.Audit = store
+			idx, err := index.Open(context.Background(), h)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg.Changes = NewChanges(&testing.T{}, *cfg, idx)
+		})
+		saveLoop(b, up, c)
+		report(b, timed)
+	})
+	for _, cold := range []bool{false, true} {
+		name := "plain"
+		if cold {
+			name = "plain-cold"
+		}
+		b.Run(name, func(b *testing.B) {
+			detached := &testing.T{} // see benchSetup
+			up := NewUpstream(detached)
+			b.Cleanup(up.Srv.Close)
+			timed := &timedST{ServiceTitan: up.Client(detached), cold: cold}
+			plain := httptest.NewServer(plain.EditPage(timed, "US"))
+			b.Cleanup(plain.Close)
+			saveLoop(b, up, newBenchClient(b, plain.URL))
+			report(b, timed)
+		})
 	}
 }
