@@ -553,30 +553,91 @@ func runMix(ctx context.Context, hc *http.Client, a *app, p plan) (*mixResult, e
 // come (a closed loop), for d after a discarded warm-up; afterWarmup, when
 // set, runs between the two. Results are also added to also, when set.
 func hammer(ctx context.Context, hc *http.Client, target vegeta.Target, n int, d time.Duration, name string, afterWarmup func(), also *endpointStats) (*endpointStats, error) {
-	var s *endpointStats
-	for i, phase := range []time.Duration{warmup, d} {
-		measured := i == 1
-		if measured && afterWarmup != nil {
-			afterWarmup()
-		}
-		atk := vegeta.NewAttacker(vegeta.Client(hc), vegeta.Workers(uint64(n)), vegeta.MaxWorkers(uint64(n)))
-		stop := context.AfterFunc(ctx, func() { atk.Stop() })
-		s = &endpointStats{}
-		// A zero ConstantPacer is an unlimited rate: the workers set the pace.
-		for r := range atk.Attack(vegeta.NewStaticTargeter(target), vegeta.ConstantPacer{}, phase, name) {
-			r.Body = nil
-			s.add(r, name)
-			if measured && also != nil {
-				also.add(r, name)
-			}
-		}
-		stop()
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		s.Metrics.Close()
+	if _, err := attack(ctx, hc, target, n, warmup, name); err != nil {
+		return nil, err
 	}
+	if afterWarmup != nil {
+		afterWarmup()
+	}
+	s, err := attack(ctx, hc, target, n, d, name, also)
+	if err != nil {
+		return nil, err
+	}
+	s.Metrics.Close()
 	return s, nil
+}
+
+// attack is one closed-loop phase of target from n clients for d; its
+// results go to the stats it returns (closed) and to each of also.
+func attack(ctx context.Context, hc *http.Client, target vegeta.Target, n int, d time.Duration, name string, also ...*endpointStats) (*endpointStats, error) {
+	atk := vegeta.NewAttacker(vegeta.Client(hc), vegeta.Workers(uint64(n)), vegeta.MaxWorkers(uint64(n)))
+	stop := context.AfterFunc(ctx, func() { atk.Stop() })
+	s := &endpointStats{}
+	// A zero ConstantPacer is an unlimited rate: the workers set the pace.
+	for r := range atk.Attack(vegeta.NewStaticTargeter(target), vegeta.ConstantPacer{}, d, name) {
+		r.Body = nil
+		s.add(r, name)
+		for _, a := range also {
+			a.add(r, name)
+		}
+	}
+	stop()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.Metrics.Close()
+	return s, nil
+}
+
+// turnSlice is how long the app's edit page and the plain one each run
+// before the other takes its turn: short enough that both meet the same
+// load on a machine shared with other work.
+const turnSlice = time.Second
+
+// inTurns measures the app's edit page (a) and the plain one (p) in
+// turns of turnSlice, each for d in all after a warm-up of each, the
+// first of each pair of turns alternating: a p, p a, a p... The stats
+// hold every measured request of each side, with the throughput over its
+// own turns; turns holds each pair's app ÷ plain throughput.
+func inTurns(ctx context.Context, hc *http.Client, a, p vegeta.Target, n int, d time.Duration, alsoA, alsoP *endpointStats) (app, plain *endpointStats, turns []float64, err error) {
+	for _, t := range []vegeta.Target{a, p} {
+		if _, err := attack(ctx, hc, t, n, warmup, "warm-up"); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	app, plain = &endpointStats{}, &endpointStats{}
+	var ok, took [2]float64 // successes and seconds, app then plain
+	for i := range max(1, int(d/turnSlice)) {
+		var tp [2]float64
+		for j := range 2 {
+			side := (i + j) % 2 // 0: app
+			target, all, also, name := a, app, alsoA, "app edit page"
+			if side == 1 {
+				target, all, also, name = p, plain, alsoP, "plain edit page"
+			}
+			s, err := attack(ctx, hc, target, n, turnSlice, name, all, also)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			secs := (s.Metrics.Duration + s.Metrics.Wait).Seconds()
+			tp[side] = s.Metrics.Throughput
+			ok[side] += s.Metrics.Throughput * secs
+			took[side] += secs
+		}
+		if tp[1] > 0 {
+			turns = append(turns, tp[0]/tp[1])
+		}
+	}
+	for side, s := range []*endpointStats{app, plain} {
+		s.Metrics.Close()
+		// Over the side's own turns, not the time between its first and
+		// last request (half of which were the other's).
+		if took[side] > 0 {
+			s.Metrics.Throughput = ok[side] / took[side]
+			s.Metrics.Rate = float64(s.Metrics.Requests) / took[side]
+		}
+	}
+	return app, plain, turns, nil
 }
 
 // baselineRounds is how often the two baselines alternate, so that a
@@ -587,7 +648,11 @@ const baselineRounds = 3
 // round is one set of baselines, measured back to back: the sandbox
 // directly, the app's edit page, and the same page from a plain net/http
 // handler (plain.EditPage).
-type round struct{ Direct, App, Plain *endpointStats }
+type round struct {
+	Direct, App, Plain *endpointStats
+	// Turns are the app ÷ plain throughputs of each pair of turns.
+	Turns []float64
+}
 
 // plainRatio is the app's edit page's throughput over the plain handler's.
 func (r round) plainRatio() float64 {
@@ -683,10 +748,9 @@ func runBaselines(ctx context.Context, hc *http.Client, a *app, o options, tmp s
 			return nil, err
 		}
 		b.SandboxSeen += sb.Requests(sandbox.OpListContacts)
-		if rd.App, err = hammer(ctx, hc, edit, o.clients, o.baseline, "app edit page", nil, &b.App); err != nil {
-			return nil, err
-		}
-		if rd.Plain, err = hammer(ctx, hc, plain, o.clients, o.baseline, "plain edit page", nil, &b.Plain); err != nil {
+		// The app's page and the plain one in turns of a second, so both
+		// meet the same load.
+		if rd.App, rd.Plain, rd.Turns, err = inTurns(ctx, hc, edit, plain, o.clients, o.baseline, &b.App, &b.Plain); err != nil {
 			return nil, err
 		}
 		b.Rounds = append(b.Rounds, rd)

@@ -52,6 +52,33 @@ func (c *saveComparison) overheads() (app, plain time.Duration) {
 	return p50(c.App) - d, p50(c.Plain) - d
 }
 
+// paired is the app's and the plain app's own parts of a save taken turn
+// by turn: each save's time less the direct pair timed beside it (the same
+// moment's load), then the median; lo and hi are in which of them to look
+// (a round's saves).
+func (c *saveComparison) paired(lo, hi int) (app, plain time.Duration, ratio float64) {
+	var a, p []time.Duration
+	for i := lo; i < hi && i < len(c.Direct); i++ {
+		a = append(a, c.App[i]-c.Direct[i])
+		p = append(p, c.Plain[i]-c.Direct[i])
+	}
+	app, plain = p50(a), p50(p)
+	if plain > 0 {
+		ratio = float64(app) / float64(plain)
+	}
+	return app, plain, ratio
+}
+
+// roundRatios are each round's paired ratios, for the report.
+func (c *saveComparison) roundRatios() string {
+	var out []string
+	for i := range c.Rounds {
+		_, _, r := c.paired(i*saveCompareSaves, (i+1)*saveCompareSaves)
+		out = append(out, fmt.Sprintf("%.2f", r))
+	}
+	return strings.Join(out, ", ")
+}
+
 // ratio is the app's overhead over the plain app's.
 func (c *saveComparison) ratio() float64 {
 	app, plain := c.overheads()
@@ -123,21 +150,27 @@ func compareSaves(ctx context.Context, hc *http.Client, appURL, plainURL string,
 		// One of each in turn, so that a change in the machine's load
 		// meets all three alike.
 		var round [3][]time.Duration
-		for range saveCompareSaves {
-			took, err := save(appURL, cookies[0])
-			if err != nil {
-				return nil, fmt.Errorf("save comparison (app): %w", err)
+		for i := range saveCompareSaves {
+			// The three in a turn that starts one later each time, so none
+			// always follows the same one.
+			for k := range 3 {
+				which := (i + k) % 3
+				var took time.Duration
+				var err error
+				switch which {
+				case 0:
+					took, err = save(appURL, cookies[0])
+				case 1:
+					took, err = save(plainURL, "")
+				default:
+					seq++
+					took, err = direct.savePair(ctx, hc, seq)
+				}
+				if err != nil {
+					return nil, fmt.Errorf("save comparison (%s): %w", [3]string{"app", "plain app", "direct"}[which], err)
+				}
+				round[which] = append(round[which], took)
 			}
-			round[0] = append(round[0], took)
-			if took, err = save(plainURL, ""); err != nil {
-				return nil, fmt.Errorf("save comparison (plain app): %w", err)
-			}
-			round[1] = append(round[1], took)
-			seq++
-			if took, err = direct.savePair(ctx, hc, seq); err != nil {
-				return nil, fmt.Errorf("save comparison (direct): %w", err)
-			}
-			round[2] = append(round[2], took)
 		}
 		c.App = append(c.App, round[0]...)
 		c.Plain = append(c.Plain, round[1]...)
