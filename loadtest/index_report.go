@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/contactdesk/contactdesk/client/sandbox"
 )
@@ -70,6 +71,9 @@ func (rep *indexReport) checks() []check {
 	calls := sumCalls(r.SearchCalls)
 	out = append(out, check{"Calls to ServiceTitan (the sandbox's count) during the search phase",
 		fmt.Sprint(calls), "0", calls == 0})
+	if r.AppFailed != "" {
+		out = append(out, check{"Search through the app", "not measured: " + truncate(r.AppFailed, 200), "measured", false})
+	}
 	if a := r.App; a != nil {
 		for _, k := range a.Kinds {
 			if k.Baseline {
@@ -229,6 +233,10 @@ func (rep *indexReport) markdown() string {
 	w("- A name is every word found at the start of a word of a customer's name or address, a service\n")
 	w("  location's name or address (a home is often named as its customer), or a contact's memo.\n")
 
+	if r.AppFailed != "" {
+		w("\n## Search through the app\n\n")
+		w("**Not measured in this run**: %s\n", truncate(r.AppFailed, 600))
+	}
 	if a := r.App; a != nil {
 		w("\n## Search through the app\n\n")
 		w("The app's binary in sandbox mode (`ST_SANDBOX_LATENCY=0`, `LOG_LEVEL=warn`), its embedded sandbox\n")
@@ -325,4 +333,16 @@ func hygieneCountList(m map[string]string) string {
 		parts = append(parts, k+" "+m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// truncate is s cut to at most n bytes (at a rune's start), "…" marking a
+// cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
