@@ -105,14 +105,30 @@ func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
 	// after they are in, and what the report counts across contacts is
 	// brought up to date: a failure costs the report a pass, not search
 	// its rows.
-	n, err := s.store.Check(ctx)
-	if err != nil && ctx.Err() == nil {
+	// The check stops a little before the pass's time is up (a million
+	// contacts take longer than a pass), and the next pass, at once, goes
+	// on from where it stands.
+	checkCtx := ctx
+	if d, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		checkCtx, cancel = context.WithDeadline(ctx, d.Add(-checkMargin))
+		defer cancel()
+	}
+	n, err := s.store.Check(checkCtx)
+	switch {
+	case err != nil && ctx.Err() == nil && checkCtx.Err() != nil:
+		s.log.DebugContext(ctx, "index: the hygiene check goes on in the next pass", "contacts", n)
+		more = true
+	case err != nil && ctx.Err() == nil:
 		s.log.WarnContext(ctx, "index: contacts could not be checked for the hygiene report", "error", err)
-	} else if n > 0 {
+	case n > 0:
 		s.log.DebugContext(ctx, "index: contacts checked for the hygiene report", "contacts", n)
 	}
 	return more, nil
 }
+
+// checkMargin is the time a pass keeps after its check stops, to end.
+const checkMargin = 5 * time.Second
 
 // ErrFeedStuck: a feed does not move on. Its continueFrom came back to a
 // token it already gave in the pass, it sent a page with no row that says
