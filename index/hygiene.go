@@ -6,17 +6,20 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/db"
 )
 
 // Checker holds the hygiene rules the index applies to each contact it
-// holds: Classify names a value's problem ("" for none), Key names the
-// rules (when it changes, every contact is checked again).
+// holds: Classify names a value's problem ("" for none; it is called from
+// several goroutines at once), Key names the rules (when it changes, every
+// contact is checked again).
 type Checker struct {
 	Key      string
 	Classify func(t client.ContactType, value string) string
@@ -164,13 +167,45 @@ func (s *Store) contactsAfter(ctx context.Context, where string, after int64) (u
 	return u, nil
 }
 
-// classifyRows applies the rules to rows read, each distinct value once.
+// classifyRows applies the rules to rows read, each distinct value once:
+// the values not classified before are shared out among the CPUs (the
+// phone-number library is most of a first check's time once it writes
+// only the problems it finds).
 func (s *Store) classifyRows(u unchecked, values classified) []checked {
 	batch := make([]checked, len(u.ids))
+	var todo []classifiedKey
+	waiting := map[classifiedKey][]int{}
 	for i, id := range u.ids {
 		batch[i] = checked{id: id, value: u.values[i], held: u.problems[i]}
-		if !u.removed[i] {
-			batch[i].found = values.classify(s.checker, u.kinds[i], u.values[i])
+		if u.removed[i] {
+			continue
+		}
+		k := classifiedKey{u.kinds[i], u.values[i]}
+		if found, ok := values[k]; ok {
+			batch[i].found = found
+			continue
+		}
+		if _, ok := waiting[k]; !ok {
+			todo = append(todo, k)
+		}
+		waiting[k] = append(waiting[k], i)
+	}
+	found := make([]string, len(todo))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(todo)/100))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for j := w * len(todo) / workers; j < (w+1)*len(todo)/workers; j++ {
+				t, _ := client.ParseContactType(todo[j].kind)
+				found[j] = s.checker.Classify(t, todo[j].value)
+			}
+		})
+	}
+	wg.Wait()
+	for j, k := range todo {
+		values.keep(k, found[j])
+		for _, i := range waiting[k] {
+			batch[i].found = found[j]
 		}
 	}
 	return batch
@@ -219,18 +254,12 @@ type classifiedKey struct{ kind, value string }
 // maxClassified bounds a Check's memory of values (about 100 bytes each).
 const maxClassified = 1 << 16
 
-func (c classified) classify(checker *Checker, kind, value string) string {
-	k := classifiedKey{kind, value}
-	if found, ok := c[k]; ok {
-		return found
-	}
+// keep remembers what the rules said of a value.
+func (c classified) keep(k classifiedKey, found string) {
 	if len(c) >= maxClassified {
 		clear(c)
 	}
-	t, _ := client.ParseContactType(kind)
-	found := checker.Classify(t, value)
 	c[k] = found
-	return found
 }
 
 // checkProblemQuery writes a problem found in a row whose value is still
