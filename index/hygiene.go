@@ -100,12 +100,21 @@ func (s *Store) checkFrom(ctx context.Context, values classified) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return s.pipeline(ctx, rows, values, func(after int64) (unchecked, error) { return s.uncheckedAfter(ctx, after) }, s.writeChecks)
+}
+
+// pipeline classifies rows, then reads the batch after each one and
+// classifies it while the one before it is written (the phone-number
+// library and the database take about half of the time each), until a
+// read comes back empty or ctx ends. It returns how many rows it wrote.
+func (s *Store) pipeline(ctx context.Context, rows unchecked, values classified,
+	read func(after int64) (unchecked, error), write func(context.Context, []checked) error) (int, error) {
 	batch := s.classifyRows(rows, values)
 	total := 0
-	for len(batch) > 0 {
+	for len(batch) > 0 && ctx.Err() == nil {
 		// Read before the batch is written: on SQLite one connection
 		// serves both.
-		rows, err := s.uncheckedAfter(ctx, batch[len(batch)-1].id)
+		rows, err := read(batch[len(batch)-1].id)
 		if err != nil {
 			return total, err
 		}
@@ -115,7 +124,7 @@ func (s *Store) checkFrom(ctx context.Context, values classified) (int, error) {
 			defer close(done)
 			next = s.classifyRows(rows, values)
 		}()
-		err = s.writeChecks(ctx, batch)
+		err = write(ctx, batch)
 		<-done
 		if err != nil {
 			return total, err
@@ -123,7 +132,7 @@ func (s *Store) checkFrom(ctx context.Context, values classified) (int, error) {
 		total += len(batch)
 		batch = next
 	}
-	return total, nil
+	return total, ctx.Err()
 }
 
 // unchecked is a batch of contacts to check as read, before the rules
@@ -379,28 +388,8 @@ func (s *Store) firstCheck(ctx context.Context, values classified) (int, error) 
 	if err != nil {
 		return 0, err
 	}
-	batch := s.classifyRows(rows, values)
-	total := 0
-	for len(batch) > 0 && ctx.Err() == nil {
-		rows, err := read(batch[len(batch)-1].id)
-		if err != nil {
-			return total, err
-		}
-		var next []checked
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			next = s.classifyRows(rows, values)
-		}()
-		err = s.writeFirstChecks(ctx, batch)
-		<-done
-		if err != nil {
-			return total, err
-		}
-		total += len(batch)
-		batch = next
-	}
-	if err := ctx.Err(); err != nil {
+	total, err := s.pipeline(ctx, rows, values, read, s.writeFirstChecks)
+	if err != nil {
 		return total, err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
