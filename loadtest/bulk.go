@@ -585,17 +585,7 @@ func runBulk(ctx context.Context, o options, command string, stdout, stderr io.W
 
 	rep.Finished = time.Now()
 	rep.LoadAfter = loadAverage()
-	if dir := filepath.Dir(o.out); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	if err := os.WriteFile(o.out, []byte(rep.markdown()), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprint(stdout, rep.summary())
-	logf("report written to %s (%s)", o.out, rep.Finished.Sub(rep.Started).Round(time.Second))
-	return nil
+	return writeReport(o.out, stdout, logf, rep.markdown(), rep.summary(), rep.Finished.Sub(rep.Started))
 }
 
 // drawList draws the list from the index the backfill wrote and writes it

@@ -456,17 +456,7 @@ func runIndex(ctx context.Context, o options, command string, stdout, stderr io.
 
 	rep.Finished = time.Now()
 	rep.LoadAfter = loadAverage()
-	if dir := filepath.Dir(o.out); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	if err := os.WriteFile(o.out, []byte(rep.markdown()), 0o644); err != nil {
-		return err
-	}
-	fmt.Fprint(stdout, rep.summary())
-	logf("report written to %s (%s)", o.out, rep.Finished.Sub(rep.Started).Round(time.Second))
-	return nil
+	return writeReport(o.out, stdout, logf, rep.markdown(), rep.summary(), rep.Finished.Sub(rep.Started))
 }
 
 // maxIndexRun stops -index whatever happens.

@@ -385,16 +385,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	rep.Finished = time.Now()
 	rep.LoadAfter = loadAverage()
-	md := rep.markdown()
-	if dir := filepath.Dir(o.out); dir != "" {
+	return writeReport(o.out, stdout, logf, rep.markdown(), rep.summary(), rep.Finished.Sub(rep.Started))
+}
+
+// writeReport writes a run's report to out (making its folder), prints
+// its summary and says where it went.
+func writeReport(out string, stdout io.Writer, logf func(string, ...any), markdown, summary string, took time.Duration) error {
+	if dir := filepath.Dir(out); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+	if err := os.WriteFile(out, []byte(markdown), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, rep.summary())
-	logf("report written to %s (%s)", o.out, rep.Finished.Sub(rep.Started).Round(time.Second))
+	fmt.Fprint(stdout, summary)
+	logf("report written to %s (%s)", out, took.Round(time.Second))
 	return nil
 }
