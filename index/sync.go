@@ -35,6 +35,9 @@ type Syncer struct {
 	// maxPages bounds one pass, so a feed that never ends cannot hold a
 	// job forever; the next pass goes on from the cursor.
 	maxPages int
+	// checkMargin is the time a pass keeps after its hygiene check stops,
+	// to end (see Step).
+	checkMargin time.Duration
 }
 
 // NewSyncer returns a Syncer taking at most perSecond calls.
@@ -42,7 +45,8 @@ func NewSyncer(feeds Feeds, store *Store, perSecond float64, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Syncer{feeds: feeds, store: store, log: log, share: rate.NewLimiter(rate.Limit(perSecond), 1), maxPages: 2000}
+	return &Syncer{feeds: feeds, store: store, log: log, share: rate.NewLimiter(rate.Limit(perSecond), 1), maxPages: 2000,
+		checkMargin: 5 * time.Second}
 }
 
 // Pass reads each feed from its cursor to its end, a page at a time, each
@@ -111,7 +115,7 @@ func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
 	checkCtx := ctx
 	if d, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
-		checkCtx, cancel = context.WithDeadline(ctx, d.Add(-checkMargin))
+		checkCtx, cancel = context.WithDeadline(ctx, d.Add(-s.checkMargin))
 		defer cancel()
 	}
 	n, err := s.store.Check(checkCtx)
@@ -126,9 +130,6 @@ func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
 	}
 	return more, nil
 }
-
-// checkMargin is the time a pass keeps after its check stops, to end.
-const checkMargin = 5 * time.Second
 
 // ErrFeedStuck: a feed does not move on. Its continueFrom came back to a
 // token it already gave in the pass, it sent a page with no row that says

@@ -531,3 +531,40 @@ func TestOnePassAtATime(t *testing.T) {
 		}
 	})
 }
+
+// A hygiene check that would outlast its pass stops before the pass's
+// time is up, and the pass says there is more: the next one, at once,
+// checks what this one left.
+func TestACheckOutOfTimeGoesOnInTheNextPass(t *testing.T) {
+	h := newSyncHarness(t, 40)
+	h.store.SetChecker(zeros("one"))
+	// A margin longer than the pass: the feeds are read in full, and the
+	// check's time is up before it begins.
+	h.syncer.checkMargin = time.Hour
+	ctx, cancel := context.WithTimeout(context.Background(), 2*pageTime)
+	defer cancel()
+	more, err := h.syncer.Step(ctx)
+	if err != nil || !more {
+		t.Fatalf("a pass whose check ran out of time: more = %v, %v; want more", more, err)
+	}
+	h.expectComplete(t)
+	// Every contact, the locations' too, is left to check.
+	var contacts int
+	if err := h.store.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM index_contacts`).Scan(&contacts); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.store.Unchecked(ctx); err != nil || n != contacts || n == 0 {
+		t.Fatalf("unchecked after the cut pass = %d, %v; want every contact (%d)", n, err, contacts)
+	}
+	more, err = h.syncer.Step(ctx)
+	if err != nil || !more {
+		t.Fatalf("the next pass, still out of time for its check: more = %v, %v", more, err)
+	}
+	h.syncer.checkMargin = time.Second
+	if more, err = h.syncer.Step(ctx); err != nil || more {
+		t.Fatalf("a pass with time for its check: more = %v, %v; want done", more, err)
+	}
+	if n, err := h.store.Unchecked(ctx); err != nil || n != 0 {
+		t.Errorf("unchecked after the check went on = %d, %v; want 0", n, err)
+	}
+}
