@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -185,5 +186,93 @@ func TestEraseLoadsAgainWithoutTheSearchIndexes(t *testing.T) {
 	h.expectComplete(t)
 	if res, _ := h.store.Search(ctx, ParseQuery("ada@example.com"), 1, 20); len(res.Results) != 1 {
 		t.Errorf("search after the backfill: %+v", res.Results)
+	}
+}
+
+// ftsSegments counts the segments of a full-text table, from FTS5's
+// structure record (row 10 of its _data table: a 4-byte cookie, on newer
+// versions a 4-byte marker, then the counts of levels and of segments as
+// varints; both under 128 here, so one byte each).
+func ftsSegments(t *testing.T, s *Store, fts string) int {
+	t.Helper()
+	var b []byte
+	if err := s.db.QueryRowContext(context.Background(), `SELECT block FROM `+fts+`_data WHERE id = 10`).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	i := 4
+	if len(b) >= 8 && string(b[4:8]) == "\xff\x00\x00\x01" {
+		i = 8
+	}
+	if len(b) < i+2 || b[i] >= 0x80 || b[i+1] >= 0x80 {
+		t.Fatalf("%s: structure record %x not understood", fts, b)
+	}
+	return int(b[i+1])
+}
+
+// optimizeMarks are the full-text tables marked to optimize.
+func optimizeMarks(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	if err := s.db.QueryRowContext(context.Background(), `SELECT count(*) FROM index_settings WHERE name LIKE 'optimize %'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The first backfill's full-text tables are merged into one segment each
+// after their rebuild, each in a transaction of its own: in the same
+// pass when its time allows, else in the next one (at once), search
+// served meanwhile.
+func TestTheFirstBackfillOptimizesItsSearchTables(t *testing.T) {
+	h := newSyncHarness(t, 120)
+	ctx := context.Background()
+	was := optimizeTime
+	optimizeTime = time.Hour // more than the pass below has
+	t.Cleanup(func() { optimizeTime = was })
+	short, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	more, err := h.syncer.Step(short)
+	if err != nil || !more {
+		t.Fatalf("a pass without the time to optimize: more %v, %v; want more", more, err)
+	}
+	if n := optimizeMarks(t, h.store); n != len(ftsTables) {
+		t.Fatalf("%d tables marked to optimize after the rebuild; want %d", n, len(ftsTables))
+	}
+	h.expectComplete(t)
+	if res, err := h.store.Search(ctx, ParseQuery("ada@example.com"), 1, 20); err != nil || len(res.Results) != 1 {
+		t.Errorf("search before the tables are optimized: %+v, %v", res.Results, err)
+	}
+	// The app's writes meanwhile add segments, a statement each.
+	for i := range 6 {
+		mustWrite(t, h.store, client.CustomerOwner(sandbox.SeedCustomerID), client.Contact{ID: 990001 + int64(i), Type: client.ContactEmail,
+			Value: fmt.Sprintf("segment%d@example.com", i), ModifiedOn: time.Now()})
+	}
+	if n := ftsSegments(t, h.store, "index_contacts_fts"); n < 2 {
+		t.Fatalf("the contacts' full-text table holds %d segment(s) before it is optimized; the test wants several", n)
+	}
+
+	optimizeTime = was
+	if more, err := h.syncer.Step(ctx); err != nil || more {
+		t.Fatalf("the next pass: more %v, %v", more, err)
+	}
+	if n := optimizeMarks(t, h.store); n != 0 {
+		t.Errorf("%d tables still marked to optimize", n)
+	}
+	for _, table := range ftsTables {
+		if n := ftsSegments(t, h.store, table+"_fts"); n != 1 {
+			t.Errorf("%s_fts holds %d segments; want 1", table, n)
+		}
+	}
+	for _, q := range []string{"ada@example.com", "segment5@example.com"} {
+		if res, err := h.store.Search(ctx, ParseQuery(q), 1, 20); err != nil || len(res.Results) != 1 {
+			t.Errorf("search %q after the tables are optimized: %+v, %v", q, res.Results, err)
+		}
+	}
+	// A pass later leaves them as they are.
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := optimizeMarks(t, h.store); n != 0 {
+		t.Errorf("%d tables marked to optimize after a later pass", n)
 	}
 }

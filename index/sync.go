@@ -104,6 +104,12 @@ func (s *Syncer) Step(ctx context.Context) (more bool, err error) {
 		if err := s.store.finishLoading(ctx); err != nil {
 			return false, err
 		}
+		switch err := s.store.optimizeSearch(ctx); {
+		case errors.Is(err, errOptimizeLater) || err != nil && ctx.Err() != nil:
+			more = true
+		case err != nil:
+			return false, err
+		}
 	}
 	// The rows the pages brought are checked for the hygiene report
 	// after they are in, and what the report counts across contacts is
