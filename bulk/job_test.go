@@ -19,6 +19,7 @@ import (
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
@@ -72,7 +73,7 @@ func newHarness(t *testing.T, generated int) *harness {
 	cfg := sandboxtest.ClientConfig(h.sb)
 	cfg.Timeout = 5 * time.Second // a call on a busy machine under -race; no test here waits for a timeout
 	var err error
-	h.st, err = client.New(cfg, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
+	h.st, err = client.New(cfg, clienttest.WithBackoff(time.Millisecond), clienttest.WithMaxRetryWait(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db/dbtest"
@@ -50,7 +51,7 @@ func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
 	// Long enough for a call on a busy machine under -race (500 ms made
 	// setup calls time out now and then); a Hang fault still ends in it.
 	stConfig.Timeout = 2 * time.Second
-	st, err := client.New(stConfig, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
+	st, err := client.New(stConfig, clienttest.WithBackoff(time.Millisecond), clienttest.WithMaxRetryWait(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,24 +97,47 @@ func (noObserver) Call(string, int, time.Duration) {}
 func (noObserver) Retry(string, string)            {}
 func (noObserver) TokenFetch(bool)                 {}
 
-// Option customises a Client.
-type Option func(*Client)
+// Settings are how a client behaves beyond what Config says: what it
+// reports, how it retries and how fast it may call. New starts from the
+// defaults (nothing logged or observed, a Retry-After of up to 5 s waited
+// out, retries from 200 ms, no rate limit) and lets each Option change
+// them.
+type Settings struct {
+	// Logger gets one line per upstream attempt (see [WithLogger]).
+	Logger *slog.Logger
+	// Observer is told of every attempt, retry and token fetch.
+	Observer Observer
+	// MaxRetryWait is the longest Retry-After that is waited out (once)
+	// before retrying; longer waits are returned to the caller (0: none
+	// is waited out).
+	MaxRetryWait time.Duration
+	// Backoff is the base delay between retries of failed reads, doubled
+	// each time, with jitter.
+	Backoff time.Duration
+	// RateLimit is the most calls a second (see [WithRateLimit]; 0: no
+	// limit).
+	RateLimit float64
+}
+
+func defaultSettings() Settings {
+	return Settings{
+		Logger:       slog.New(slog.DiscardHandler),
+		Observer:     noObserver{},
+		MaxRetryWait: DefaultMaxRetryWait,
+		Backoff:      200 * time.Millisecond,
+	}
+}
+
+// Option changes a client's Settings.
+type Option func(*Settings)
 
 // WithLogger logs one line per upstream attempt (operation, status,
 // duration) at info level; an answer that is not a success at warn, with
 // its status, traceId and cleaned title; a call with no answer at warn.
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
-
-// WithMaxRetryWait sets the longest Retry-After that is waited out (once)
-// before retrying; longer waits are returned to the caller (default 5 s).
-func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxRetryWait = d } }
-
-// WithBackoff sets the base delay between retries of failed reads (default
-// 200 ms, doubled each time, with jitter).
-func WithBackoff(d time.Duration) Option { return func(c *Client) { c.backoff = d } }
+func WithLogger(l *slog.Logger) Option { return func(s *Settings) { s.Logger = l } }
 
 // WithObserver reports every HTTP attempt, e.g. to Prometheus.
-func WithObserver(o Observer) Option { return func(c *Client) { c.observe = o } }
+func WithObserver(o Observer) Option { return func(s *Settings) { s.Observer = o } }
 
 // New checks cfg and returns a Client. It makes no network call.
 func New(cfg Config, opts ...Option) (*Client, error) {
@@ -146,23 +169,25 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("client: %q is not an http(s) URL", u)
 		}
 	}
+	set := defaultSettings()
+	for _, o := range opts {
+		o(&set)
+	}
 	c := &Client{
 		apiBase:      strings.TrimRight(apiURL, "/") + "/crm/v2/tenant/" + strconv.FormatInt(cfg.TenantID, 10),
 		appKey:       cfg.AppKey,
 		userAgent:    cmp.Or(cfg.UserAgent, DefaultUserAgent),
 		timeout:      cfg.Timeout,
-		maxRetryWait: DefaultMaxRetryWait,
-		backoff:      200 * time.Millisecond,
+		maxRetryWait: set.MaxRetryWait,
+		backoff:      set.Backoff,
 		http:         &http.Client{Transport: newTransport()},
-		log:          slog.New(slog.DiscardHandler),
-		observe:      noObserver{},
+		log:          set.Logger,
+		observe:      set.Observer,
 		now:          time.Now,
+		budget:       newBudget(set.RateLimit),
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
-	}
-	for _, o := range opts {
-		o(c)
 	}
 	c.tokens = newTokenCache(authURL, cfg.ClientID, cfg.ClientSecret, c.http, c.timeout, c.userAgent, c.observe)
 	return c, nil

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	. "github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 )
 
@@ -78,7 +79,7 @@ func (f *fakeST) requests(op string) requestCount { return requestCount{f.Server
 
 func (f *fakeST) client(t *testing.T, opts ...Option) *Client {
 	t.Helper()
-	opts = append([]Option{WithBackoff(time.Millisecond)}, opts...)
+	opts = append([]Option{clienttest.WithBackoff(time.Millisecond)}, opts...)
 	c, err := New(Config{
 		APIURL: f.srv.URL + basePath, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
 		ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key", Timeout: 2 * time.Second,
@@ -428,7 +429,7 @@ func TestPatchIsNeverRetriedOnceItMayHaveArrived(t *testing.T) {
 			f.InjectFault(tt.fault)
 			c, err := New(Config{APIURL: f.srv.URL + basePath, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
 				ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key", Timeout: 100 * time.Millisecond},
-				WithBackoff(time.Millisecond))
+				clienttest.WithBackoff(time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -456,7 +457,7 @@ func TestRefusedConnectionIsSafeToRetry(t *testing.T) {
 	l.Close()
 	f := newFakeST(t)
 	c, err := New(Config{APIURL: dead, AuthURL: f.srv.URL + tokenPath, TenantID: 42,
-		ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key"}, WithBackoff(time.Millisecond))
+		ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key"}, clienttest.WithBackoff(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -699,7 +700,7 @@ func TestTransportErrorsHideTheURL(t *testing.T) {
 	l.Close()
 	f := newFakeST(t)
 	c, _ := New(Config{APIURL: dead, AuthURL: f.srv.URL + tokenPath, TenantID: 42, ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key"},
-		WithBackoff(time.Millisecond))
+		clienttest.WithBackoff(time.Millisecond))
 	_, err := c.SearchCustomers(context.Background(), CustomerQuery{Phone: "2175550177", Name: "Ada"})
 	if err == nil || strings.Contains(err.Error(), "2175550177") || strings.Contains(err.Error(), "Ada") {
 		t.Errorf("err = %v: must not carry the query", err)

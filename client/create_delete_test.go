@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
@@ -17,7 +18,7 @@ func againstSandbox(t testing.TB, opts ...sandbox.Option) (*client.Client, *sand
 	sb := sandboxtest.Start(t, opts...)
 	cfg := sandboxtest.ClientConfig(sb)
 	cfg.Timeout = 300 * time.Millisecond
-	st, err := client.New(cfg, client.WithBackoff(time.Millisecond))
+	st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

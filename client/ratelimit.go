@@ -15,11 +15,7 @@ import (
 // answers 429. People's calls wait their turn; background work (see
 // Background) takes only turns nobody is waiting for.
 func WithRateLimit(perSecond float64) Option {
-	return func(c *Client) {
-		if perSecond > 0 {
-			c.budget = rate.NewLimiter(rate.Limit(perSecond), burst(perSecond))
-		}
-	}
+	return func(s *Settings) { s.RateLimit = perSecond }
 }
 
 // SetRateLimit changes the client's budget to perSecond calls while it
@@ -31,6 +27,15 @@ func (c *Client) SetRateLimit(perSecond float64) {
 	}
 	c.budget.SetLimit(rate.Limit(perSecond))
 	c.budget.SetBurst(burst(perSecond))
+}
+
+// newBudget keeps calls within perSecond a second; nil (no limit) for
+// perSecond <= 0.
+func newBudget(perSecond float64) *rate.Limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), burst(perSecond))
 }
 
 // burst lets a second's worth of calls go at once.

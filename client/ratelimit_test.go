@@ -12,12 +12,11 @@ import (
 // Background work takes a turn only when nobody is waiting: a person who
 // asks after it still goes first.
 func TestBackgroundNeverTakesAPersonsTurn(t *testing.T) {
-	c := &Client{}
 	// A turn a second: the person's goroutine, started 20 ms after the
 	// background one, has the rest of it to begin waiting, however busy
 	// the machine (at 10 a second, 80 ms under -race at load 11 was not
 	// always enough, and the background call took the turn first).
-	WithRateLimit(1)(c)
+	c := &Client{budget: newBudget(1)}
 	c.budget.SetBurst(1)
 	if !c.budget.Allow() { // the budget is spent for now
 		t.Fatal("fresh limiter had no turn")
@@ -52,8 +51,7 @@ func TestBackgroundNeverTakesAPersonsTurn(t *testing.T) {
 
 // Background work keeps within its own share.
 func TestBackgroundKeepsToItsShare(t *testing.T) {
-	c := &Client{}
-	WithRateLimit(1000)(c)
+	c := &Client{budget: newBudget(1000)}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	bg := Background(ctx, rate.NewLimiter(rate.Limit(10), 1))
@@ -69,8 +67,7 @@ func TestBackgroundKeepsToItsShare(t *testing.T) {
 // A call that ends while waiting for its turn was never sent: even for a
 // write that is not an unknown outcome.
 func TestCallEndedWaitingForATurnWasNeverSent(t *testing.T) {
-	c := &Client{}
-	WithRateLimit(1)(c)
+	c := &Client{budget: newBudget(1)}
 	c.budget.Allow()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
@@ -14,7 +15,7 @@ import (
 // retry must come after the time ServiceTitan asked for, not at once.
 func TestShortRetryAfterIsWaitedOut(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	st, err := client.New(sandboxtest.ClientConfig(sb), client.WithMaxRetryWait(3*time.Second))
+	st, err := client.New(sandboxtest.ClientConfig(sb), clienttest.WithMaxRetryWait(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

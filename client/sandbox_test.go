@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
@@ -15,7 +16,7 @@ import (
 // sandbox, which speaks ServiceTitan's wire format.
 func TestRoundTripAgainstSandbox(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	c, err := client.New(sandboxtest.ClientConfig(sb), client.WithBackoff(time.Millisecond))
+	c, err := client.New(sandboxtest.ClientConfig(sb), clienttest.WithBackoff(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
@@ -108,7 +109,7 @@ type appOption func(*appConfig)
 
 // startApp starts a fresh sandbox and the app in-process, each on
 // 127.0.0.1 at a free port, and stops both when the test ends. The client
-// never waits out a 429 (WithMaxRetryWait(0)), so rate limits surface.
+// never waits out a 429 (clienttest.WithMaxRetryWait(0)), so rate limits surface.
 func startApp(t testing.TB, opts ...appOption) *testApp {
 	t.Helper()
 	cfg := appConfig{clientTimeout: 2 * time.Second}
@@ -127,8 +128,8 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	stConfig.Timeout, stConfig.UserAgent = cfg.clientTimeout, "contactdesk-e2e"
 	st, err := client.New(stConfig, append([]client.Option{
 		client.WithLogger(logger),
-		client.WithMaxRetryWait(0),
-		client.WithBackoff(10 * time.Millisecond),
+		clienttest.WithMaxRetryWait(0),
+		clienttest.WithBackoff(10 * time.Millisecond),
 	}, cfg.clientOptions...)...)
 	if err != nil {
 		t.Fatalf("client.New: %v", err)

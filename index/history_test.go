@@ -11,6 +11,7 @@ import (
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
@@ -48,7 +49,7 @@ func newInstance(t *testing.T, sb *sandbox.Server, h *db.DB) *historyHarness {
 	ctx := context.Background()
 	cfg := sandboxtest.ClientConfig(sb)
 	cfg.Timeout = 2 * time.Second
-	st, err := client.New(cfg, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(0))
+	st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond), clienttest.WithMaxRetryWait(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
@@ -71,7 +72,7 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 		sb := sandboxtest.Start(t, sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(120))
 		cfg := sandboxtest.ClientConfig(sb)
 		cfg.Timeout = 5 * time.Second
-		st, err := client.New(cfg, client.WithBackoff(time.Millisecond))
+		st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
@@ -31,7 +32,7 @@ func newSyncHarness(t *testing.T, generated int, opts ...sandbox.Option) *syncHa
 	sb := sandboxtest.Start(t, append([]sandbox.Option{sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(generated)}, opts...)...)
 	cfg := sandboxtest.ClientConfig(sb)
 	cfg.Timeout = 2 * time.Second
-	st, err := client.New(cfg, client.WithBackoff(time.Millisecond))
+	st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/contactdesk/contactdesk/bulk"
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
+	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
@@ -214,7 +215,7 @@ func (u *Upstream) clientWith(t *testing.T, timeout time.Duration, log *slog.Log
 	st, err := client.New(client.Config{
 		APIURL: u.Srv.URL, AuthURL: u.Srv.URL + "/connect/token", TenantID: UpstreamCredentials.TenantID,
 		ClientID: UpstreamCredentials.ClientID, ClientSecret: UpstreamCredentials.ClientSecret, AppKey: UpstreamCredentials.AppKey, Timeout: timeout,
-	}, client.WithBackoff(time.Millisecond), client.WithMaxRetryWait(50*time.Millisecond), client.WithLogger(log))
+	}, clienttest.WithBackoff(time.Millisecond), clienttest.WithMaxRetryWait(50*time.Millisecond), client.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
