@@ -305,7 +305,7 @@ func New(ctx context.Context, h *db.DB) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSQLStore(ctx, h.DB, d)
+	s, err := newSQLStore(ctx, h.DB, h.Reader(), d)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %s: %w", h.Where, err)
 	}

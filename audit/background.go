@@ -40,7 +40,7 @@ func CompleteInBackground(s Store, onError func(id int64, err error)) Store {
 	if onError == nil {
 		onError = func(int64, error) {}
 	}
-	return &background{Store: s, onError: onError, pending: map[uint64]chan struct{}{}, waitLimit: listWaitLimit}
+	return &background{Store: s, onError: onError, pending: map[uint64]pendingWrite{}, waitLimit: listWaitLimit}
 }
 
 type background struct {
@@ -51,50 +51,67 @@ type background struct {
 	mu      sync.Mutex
 	closed  bool
 	next    uint64
-	pending map[uint64]chan struct{} // closed when that write is done
+	pending map[uint64]pendingWrite
 	writes  sync.WaitGroup
 }
 
 func (b *background) Complete(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string) error {
-	return b.completeAfter(ctx, id, outcome, messages, traceID, nil)
+	return b.completeAfter(ctx, id, outcome, messages, traceID, nil, nil)
 }
 
 // CompleteAfter records an attempt's outcome through s, as RetryComplete
-// does, after first has run (nil: nothing to run first). On a store made
-// by CompleteInBackground both run there, first then the outcome, and List
-// and Each wait for both as for any pending outcome: the change service
-// writes a saved contact's copy in the search index there, so a save's
-// answer waits for neither while the record page it leads to, which waits
-// for its outcome, finds both done. On any other store first runs, then
-// the outcome is written, before it returns.
+// does, after first has run, and then runs then (either may be nil). On a
+// store made by CompleteInBackground all three run there, in that order,
+// after the caller has moved on: List and Each wait for first and the
+// outcome (the record page's History shows both), WaitPending for then
+// too. The change service reports what it re-read to the search index in
+// first (it may add changes made in ServiceTitan to the History) and
+// writes the saved contact's copy in the index in then: a save's answer
+// waits for none of them, the record page it leads to waits for the
+// outcome but not for the index's copy, and a search waits for the copy
+// (see WaitPending). On any other store the three run before it returns.
 //
-// first gets a context without ctx's cancellation; it reports its own
-// failures (the outcome is written whatever happens to it).
-func CompleteAfter(ctx context.Context, s Store, id int64, outcome Outcome, messages []string, traceID string, first func(context.Context)) error {
+// first and then get a context without ctx's cancellation; they report
+// their own failures (the outcome is written whatever happens to first,
+// and then runs whatever happens to the outcome).
+func CompleteAfter(ctx context.Context, s Store, id int64, outcome Outcome, messages []string, traceID string, first, then func(context.Context)) error {
 	if b, ok := s.(*background); ok {
-		return b.completeAfter(ctx, id, outcome, messages, traceID, first)
+		return b.completeAfter(ctx, id, outcome, messages, traceID, first, then)
 	}
 	if first != nil {
 		first(context.WithoutCancel(ctx))
 	}
-	return RetryComplete(ctx, s, id, outcome, messages, traceID)
+	err := RetryComplete(ctx, s, id, outcome, messages, traceID)
+	if then != nil {
+		then(context.WithoutCancel(ctx))
+	}
+	return err
 }
 
 // WaitPending waits, on a store made by CompleteInBackground, for the
-// outcomes (and the work before them, see CompleteAfter) pending when it
-// is called, as List does: for up to a couple of seconds, or until ctx
-// ends. On any other store it returns at once.
+// outcomes pending when it is called and the work before and after each
+// (see CompleteAfter): for up to a couple of seconds, or until ctx ends.
+// On any other store it returns at once.
 func WaitPending(ctx context.Context, s Store) error {
 	if b, ok := s.(*background); ok {
-		return b.waitPending(ctx)
+		return b.waitPending(ctx, true)
 	}
 	return nil
 }
 
-func (b *background) completeAfter(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string, first func(context.Context)) error {
+// pendingWrite is one outcome on its way: recorded is closed once it (and
+// the work before it) is written, done once the work after it is done too.
+type pendingWrite struct {
+	recorded, done chan struct{}
+}
+
+func (b *background) completeAfter(ctx context.Context, id int64, outcome Outcome, messages []string, traceID string, first, then func(context.Context)) error {
 	now := func() {
 		if first != nil {
 			first(context.WithoutCancel(ctx))
+		}
+		if then != nil {
+			then(context.WithoutCancel(ctx))
 		}
 	}
 	if err := checkOutcome(id, outcome); err != nil {
@@ -107,9 +124,9 @@ func (b *background) completeAfter(ctx context.Context, id int64, outcome Outcom
 		now()
 		return fmt.Errorf("audit: complete attempt %d: %w", id, ErrClosed)
 	}
-	key, done := b.next, make(chan struct{})
+	key, w := b.next, pendingWrite{recorded: make(chan struct{}), done: make(chan struct{})}
 	b.next++
-	b.pending[key] = done
+	b.pending[key] = w
 	b.writes.Add(1)
 	b.mu.Unlock()
 
@@ -121,10 +138,18 @@ func (b *background) completeAfter(ctx context.Context, id int64, outcome Outcom
 			first(ctx)
 		}
 		err := RetryComplete(ctx, b.Store, id, outcome, messages, traceID)
+		close(w.recorded)
+		if then != nil {
+			// Its own time, as first's: the outcome's tries may have
+			// spent completeTimeout.
+			tctx, tcancel := context.WithTimeout(context.WithoutCancel(ctx), completeTimeout)
+			then(tctx)
+			tcancel()
+		}
 		b.mu.Lock()
 		delete(b.pending, key)
 		b.mu.Unlock()
-		close(done)
+		close(w.done)
 		if err != nil {
 			b.onError(id, err)
 		}
@@ -132,17 +157,17 @@ func (b *background) completeAfter(ctx context.Context, id int64, outcome Outcom
 	return nil
 }
 
-// List waits for the pending Completes (see waitPending), then lists.
+// List waits for the pending outcomes (see waitPending), then lists.
 func (b *background) List(ctx context.Context, f Filter) ([]Entry, int, error) {
-	if err := b.waitPending(ctx); err != nil {
+	if err := b.waitPending(ctx, false); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
 	return b.Store.List(ctx, f)
 }
 
-// Each waits for the pending Completes (see waitPending), then walks.
+// Each waits for the pending outcomes (see waitPending), then walks.
 func (b *background) Each(ctx context.Context, f Filter, fn func(Entry) error) error {
-	if err := b.waitPending(ctx); err != nil {
+	if err := b.waitPending(ctx, false); err != nil {
 		return fmt.Errorf("audit: each: %w", err)
 	}
 	return b.Store.Each(ctx, f, fn)
@@ -150,14 +175,20 @@ func (b *background) Each(ctx context.Context, f Filter, fn func(Entry) error) e
 
 // waitPending waits for the Completes pending when it is called (not for
 // those that start meanwhile, so a steady stream of saves cannot hold it
-// up), for at most listWaitLimit: a database too slow to write them in that
-// time still gets the read, and the page shows those outcomes as unknown
-// rather than showing nothing. It fails only when ctx ends first.
-func (b *background) waitPending(ctx context.Context) error {
+// up): until each outcome is written, or with all until the work after it
+// is done too. It waits at most listWaitLimit: a database too slow to write
+// them in that time still gets the read, and the page shows those outcomes
+// as unknown rather than showing nothing. It fails only when ctx ends
+// first.
+func (b *background) waitPending(ctx context.Context, all bool) error {
 	b.mu.Lock()
 	waits := make([]chan struct{}, 0, len(b.pending))
-	for _, done := range b.pending {
-		waits = append(waits, done)
+	for _, w := range b.pending {
+		if all {
+			waits = append(waits, w.done)
+		} else {
+			waits = append(waits, w.recorded)
+		}
 	}
 	b.mu.Unlock()
 	if len(waits) == 0 {

@@ -3,7 +3,9 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -285,52 +287,75 @@ func TestAnOutcomeWriteIsTriedAgain(t *testing.T) {
 	}
 }
 
-// CompleteAfter runs its first step before the outcome, in the background
-// on a background store (List and WaitPending waiting for both) and at
-// once on any other; the step runs whatever becomes of the outcome.
+// CompleteAfter runs its first step before the outcome and its last after
+// it, in the background on a background store (List waiting for the first
+// and the outcome, WaitPending for all three) and at once on any other;
+// both steps run whatever becomes of the outcome.
 func TestCompleteAfter(t *testing.T) {
 	ctx := context.Background()
 
-	t.Run("ok, in the background: first, then the outcome; the waits cover both", func(t *testing.T) {
+	t.Run("ok, in the background: first, the outcome, then; List waits for the outcome, WaitPending for then", func(t *testing.T) {
 		inner, _ := newGated(t)
 		close(inner.gate)
 		s := CompleteInBackground(inner, func(id int64, err error) { t.Errorf("attempt %d: %v", id, err) })
 		defer s.Close()
 		id := begin(t, s)
-		gate, ran := make(chan struct{}), make(chan struct{})
+		firstGate, firstRan := make(chan struct{}), make(chan struct{})
+		thenGate, thenRan := make(chan struct{}), make(chan struct{})
 		first := func(fctx context.Context) {
-			<-gate
+			<-firstGate
 			if fctx.Err() != nil {
 				t.Error("first's context has ended")
 			}
-			close(ran)
+			close(firstRan)
+		}
+		then := func(tctx context.Context) {
+			if e, err := Get(tctx, inner, id); err != nil || e.Outcome != OutcomeSaved {
+				t.Errorf("then ran with the outcome %s (%v), want saved", e.Outcome, err)
+			}
+			<-thenGate
+			if tctx.Err() != nil {
+				t.Error("then's context has ended")
+			}
+			close(thenRan)
 		}
 		cctx, cancel := context.WithCancel(ctx)
 		if !returnsBefore(func() {
-			if err := CompleteAfter(cctx, s, id, OutcomeSaved, nil, "", first); err != nil {
+			if err := CompleteAfter(cctx, s, id, OutcomeSaved, nil, "", first, then); err != nil {
 				t.Error(err)
 			}
 		}) {
 			t.Fatal("CompleteAfter waited for first")
 		}
-		cancel() // the caller's request ends: both go on
+		cancel() // the caller's request ends: all three go on
 		if len(inner.started) != 0 {
 			t.Fatal("the outcome was written before first ran")
 		}
+		listed := make(chan error, 1)
+		go func() {
+			entries, _, err := s.List(ctx, Filter{ID: id})
+			if err == nil && (len(entries) != 1 || entries[0].Outcome != OutcomeSaved) {
+				err = fmt.Errorf("List = %+v, want the attempt saved", entries)
+			}
+			listed <- err
+		}()
+		waitsForTheWrite(t, listed, func() { close(firstGate) }, "List returned before first and the outcome were done")
+		select {
+		case <-thenRan:
+			t.Fatal("then ran before its gate opened")
+		default:
+		}
 		waited := make(chan error, 1)
 		go func() { waited <- WaitPending(ctx, s) }()
-		waitsForTheWrite(t, waited, func() { close(gate) }, "WaitPending returned before first and the outcome were done")
+		waitsForTheWrite(t, waited, func() { close(thenGate) }, "WaitPending returned before then was done")
 		select {
-		case <-ran:
+		case <-thenRan:
 		default:
-			t.Fatal("WaitPending returned before first ran")
-		}
-		if e, err := Get(ctx, s, id); err != nil || e.Outcome != OutcomeSaved {
-			t.Errorf("outcome %s, %v; want saved", e.Outcome, err)
+			t.Fatal("WaitPending returned before then ran")
 		}
 	})
 
-	t.Run("ok, on another store: first, then the outcome, before it returns", func(t *testing.T) {
+	t.Run("ok, on another store: first, the outcome, then, before it returns", func(t *testing.T) {
 		inner, _ := newGated(t)
 		close(inner.gate)
 		id := begin(t, inner)
@@ -340,9 +365,14 @@ func TestCompleteAfter(t *testing.T) {
 			if e, _ := Get(ctx, inner, id); e.Outcome != OutcomeUnknown {
 				t.Errorf("outcome %s before first ended, want unknown", e.Outcome)
 			}
+		}, func(context.Context) {
+			order = append(order, "then")
+			if e, _ := Get(ctx, inner, id); e.Outcome != OutcomeSaved {
+				t.Errorf("outcome %s when then began, want saved", e.Outcome)
+			}
 		})
-		if err != nil || len(order) != 1 {
-			t.Fatalf("CompleteAfter = %v, first ran %d times", err, len(order))
+		if err != nil || strings.Join(order, ",") != "first,then" {
+			t.Fatalf("CompleteAfter = %v, ran %v", err, order)
 		}
 		if e, _ := Get(ctx, inner, id); e.Outcome != OutcomeSaved {
 			t.Errorf("outcome %s, want saved", e.Outcome)
@@ -352,22 +382,23 @@ func TestCompleteAfter(t *testing.T) {
 		}
 	})
 
-	t.Run("nok, an invalid outcome or a closed store: first runs all the same", func(t *testing.T) {
+	t.Run("nok, an invalid outcome or a closed store: first and then run all the same", func(t *testing.T) {
 		inner, _ := newGated(t)
 		close(inner.gate)
 		s := CompleteInBackground(inner, nil)
 		id := begin(t, s)
-		runs := 0
-		first := func(context.Context) { runs++ }
-		if err := CompleteAfter(ctx, s, id, OutcomeUnknown, nil, "", first); err == nil {
+		firsts, thens := 0, 0
+		first := func(context.Context) { firsts++ }
+		then := func(context.Context) { thens++ }
+		if err := CompleteAfter(ctx, s, id, OutcomeUnknown, nil, "", first, then); err == nil {
 			t.Error("an unknown outcome was accepted")
 		}
 		s.Close()
-		if err := CompleteAfter(ctx, s, id, OutcomeSaved, nil, "", first); !errors.Is(err, ErrClosed) {
+		if err := CompleteAfter(ctx, s, id, OutcomeSaved, nil, "", first, then); !errors.Is(err, ErrClosed) {
 			t.Errorf("after Close: %v, want ErrClosed", err)
 		}
-		if runs != 2 {
-			t.Errorf("first ran %d times, want 2", runs)
+		if firsts != 2 || thens != 2 {
+			t.Errorf("first ran %d times, then %d; want 2 each", firsts, thens)
 		}
 	})
 }

@@ -247,12 +247,12 @@ func unrecorded() Outcome { return Outcome{Result: Unrecorded} }
 // finish records how the attempt ended: its audit outcome, the metrics and
 // one log line (without field values: those stay in the audit trail).
 func (s *Service) finish(ctx context.Context, at *attempt, o Outcome, cause error, what string) Outcome {
-	return s.finishAfter(ctx, at, o, cause, what, nil)
+	return s.finishAfter(ctx, at, o, cause, what, nil, nil)
 }
 
 // finishAfter is finish with work to do before the outcome is recorded
-// (first, see complete).
-func (s *Service) finishAfter(ctx context.Context, at *attempt, o Outcome, cause error, what string, first func(context.Context)) Outcome {
+// (first) and after it (then), see completeAfter.
+func (s *Service) finishAfter(ctx context.Context, at *attempt, o Outcome, cause error, what string, first, then func(context.Context)) Outcome {
 	outcome, messages := auditOutcome(o, cause, what)
 	o.AuditID = at.id
 	s.metrics.Save(string(outcome))
@@ -269,12 +269,14 @@ func (s *Service) finishAfter(ctx context.Context, at *attempt, o Outcome, cause
 	}
 	s.log.LogAttrs(ctx, level, "change attempt", attrs...)
 	if outcome == audit.OutcomeUnknown {
-		if first != nil {
-			first(context.WithoutCancel(ctx))
+		for _, f := range []func(context.Context){first, then} {
+			if f != nil {
+				f(context.WithoutCancel(ctx))
+			}
 		}
 		return o // unknown stays as begin wrote it
 	}
-	s.completeAfter(ctx, at.id, outcome, messages, o.Problem.TraceID, first)
+	s.completeAfter(ctx, at.id, outcome, messages, o.Problem.TraceID, first, then)
 	return o
 }
 
@@ -283,17 +285,19 @@ func (s *Service) finishAfter(ctx context.Context, at *attempt, o Outcome, cause
 // settled by reading the contact once the attempt is old enough (see
 // ResolveUnknown), so the History does not say "unknown" for good.
 func (s *Service) complete(ctx context.Context, id int64, outcome audit.Outcome, messages []string, traceID string) {
-	s.completeAfter(ctx, id, outcome, messages, traceID, nil)
+	s.completeAfter(ctx, id, outcome, messages, traceID, nil, nil)
 }
 
-// completeAfter is complete with work to do first (nil: none): where the
-// audit trail writes outcomes in the background (SQLite, one instance),
-// both happen there, after the change's answer, and the History's next
-// read waits for both (audit.CompleteAfter); elsewhere both happen now.
-func (s *Service) completeAfter(ctx context.Context, id int64, outcome audit.Outcome, messages []string, traceID string, first func(context.Context)) {
+// completeAfter is complete with work to do before the outcome (first) and
+// after it (then; nil: none): where the audit trail writes outcomes in the
+// background (SQLite, one instance), all three happen there, after the
+// change's answer; the History's next read waits for first and the
+// outcome, a search for then too (audit.CompleteAfter). Elsewhere all three
+// happen now.
+func (s *Service) completeAfter(ctx context.Context, id int64, outcome audit.Outcome, messages []string, traceID string, first, then func(context.Context)) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), audit.CompleteRetryTime)
 	defer cancel()
-	if err := audit.CompleteAfter(ctx, s.audit, id, outcome, messages, traceID, first); err != nil {
+	if err := audit.CompleteAfter(ctx, s.audit, id, outcome, messages, traceID, first, then); err != nil {
 		s.log.ErrorContext(ctx, "audit outcome not recorded; it will be settled by reading the contact", "audit_id", id, "error", err)
 	}
 }

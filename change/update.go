@@ -127,16 +127,16 @@ func (s *Service) update(ctx context.Context, r UpdateRequest, openedValue strin
 		o.Value = value
 		return s.finish(ctx, at, o, err, what)
 	}
-	// The record page shows the contact as written at once (Written); the
-	// search index learns of it with the outcome, after the answer where
-	// the audit trail writes outcomes in the background (one instance on
-	// SQLite, whose search and History reads wait for both).
+	// The record page shows the contact as written at once (Written). The
+	// re-read's report is in before the outcome; the search index's copy of
+	// the saved contact comes after it, both after the answer where the
+	// audit trail writes outcomes in the background (one instance on
+	// SQLite): the History waits for the outcome, a search for the copy too
+	// (audit.CompleteAfter).
 	s.written.put(r.owner(), updated)
 	return s.finishAfter(ctx, at, Outcome{Result: Saved, Contact: updated, Value: value, Confirmed: confirmed}, nil, what,
-		func(ctx context.Context) {
-			told()
-			s.tellCaches(ctx, r.owner(), updated)
-		})
+		func(context.Context) { told() },
+		func(ctx context.Context) { s.tellCaches(ctx, r.owner(), updated) })
 }
 
 // alreadyAsked answers a post that finds the contact changed since its

@@ -31,18 +31,40 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// Where names the database in messages, without a password.
 	Where string
+	// reads is, on SQLite, a second handle on the same file whose
+	// connections only read (see Reader); nil on PostgreSQL.
+	reads *sql.DB
+}
+
+// Reader is the handle for reads that are not part of a transaction with
+// writes. On SQLite it is a pool of read-only connections beside the one
+// writing connection: in WAL mode a reader sees every transaction
+// committed before its read began and neither waits for the writer nor
+// holds it up, so a page's read does not queue behind a write in the
+// background (a save's copy in the search index, a sync's page). On
+// PostgreSQL it is DB, whose pool already reads beside writes.
+func (d *DB) Reader() *sql.DB {
+	if d.reads != nil {
+		return d.reads
+	}
+	return d.DB
 }
 
 // Migrate brings the tables of s up to date on d (see Set.Up).
 func (d *DB) Migrate(ctx context.Context, s Set) error { return s.Up(ctx, d.DB, d.Dialect) }
 
-// Close closes the database (and its pool on PostgreSQL).
+// Close closes the database (its readers on SQLite, its pool on
+// PostgreSQL).
 func (d *DB) Close() error {
+	var rerr error
+	if d.reads != nil {
+		rerr = d.reads.Close()
+	}
 	err := d.DB.Close()
 	if d.Pool != nil {
 		d.Pool.Close()
 	}
-	return err
+	return errors.Join(err, rerr)
 }
 
 // Open opens PostgreSQL at databaseURL when it is not empty, else the
@@ -65,8 +87,9 @@ func Open(ctx context.Context, sqlitePath, databaseURL string) (*DB, error) {
 // The database runs in WAL mode with a busy timeout of 5 s and foreign keys
 // on. The handle has a single connection, so writers in this process queue
 // instead of failing with SQLITE_BUSY; transactions begin IMMEDIATE, so
-// another process sharing the file waits for the busy timeout too. An error
-// names path.
+// another process sharing the file waits for the busy timeout too. Reads
+// outside a transaction may go to Reader, a few read-only connections on
+// the same file. An error names path.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("db: the SQLite database path is empty")
@@ -101,9 +124,9 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	params.Set("_txlock", "immediate")
 	// A file: URI with the path escaped, so that any character ('?', '#',
 	// '%', spaces) in it is taken literally.
-	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(abs)}).EscapedPath() + "?" + params.Encode()
+	file := "file:" + (&url.URL{Path: filepath.ToSlash(abs)}).EscapedPath()
 
-	sqlDB, err := sql.Open("sqlite", dsn)
+	sqlDB, err := sql.Open("sqlite", file+"?"+params.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("db: open SQLite database %q: %w", path, err)
 	}
@@ -128,7 +151,38 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	if !strings.EqualFold(mode, "wal") {
 		return fail(fmt.Errorf("journal mode is %q, not WAL", mode))
 	}
-	return &DB{DB: sqlDB, Dialect: SQLite, Where: fmt.Sprintf("SQLite database %q", path)}, nil
+	reads, err := openSQLiteReader(ctx, file)
+	if err != nil {
+		return fail(err)
+	}
+	return &DB{DB: sqlDB, reads: reads, Dialect: SQLite, Where: fmt.Sprintf("SQLite database %q", path)}, nil
+}
+
+// sqliteReaders is how many read-only connections Reader has: two pages'
+// reads at once beside the writer, on a machine of a few CPUs. Each
+// connection keeps its own page cache (2 MB at most).
+const sqliteReaders = 2
+
+// openSQLiteReader opens Reader's handle on the database at file (a file:
+// URI), already in WAL mode. Its connections refuse writes (query_only),
+// and their transactions begin DEFERRED: a read takes no write lock.
+func openSQLiteReader(ctx context.Context, file string) (*sql.DB, error) {
+	params := url.Values{}
+	params.Add("_pragma", "busy_timeout(5000)")
+	params.Add("_pragma", "query_only(1)")
+	reads, err := sql.Open("sqlite", file+"?"+params.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("readers: %w", err)
+	}
+	reads.SetMaxOpenConns(sqliteReaders)
+	reads.SetMaxIdleConns(sqliteReaders)
+	reads.SetConnMaxLifetime(0)
+	reads.SetConnMaxIdleTime(0)
+	if err := reads.PingContext(ctx); err != nil {
+		reads.Close()
+		return nil, fmt.Errorf("readers: %w", err)
+	}
+	return reads, nil
 }
 
 // OpenPostgres connects to the PostgreSQL database at databaseURL (a
