@@ -120,7 +120,7 @@ func startCluster(t *testing.T, n int, env map[string]string) *cluster {
 // appEnv is the environment of an instance of the app against sb, signed
 // in through the SSO proxy's headers from loopback.
 func appEnv(sb *sandbox.Server) map[string]string {
-	st := sandboxtest.ClientConfig(sb)
+	st := sb.ClientConfig()
 	return map[string]string{
 		"ST_ENV": "integration", "ST_API_URL": st.APIURL, "ST_AUTH_URL": st.AuthURL,
 		"ST_TENANT_ID": strconv.FormatInt(st.TenantID, 10), "ST_CLIENT_ID": st.ClientID, "ST_CLIENT_SECRET": st.ClientSecret, "ST_APP_KEY": st.AppKey,

@@ -156,9 +156,9 @@ func startSandbox(cfg *Config) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded sandbox: %w", err)
 	}
-	creds := sb.Credentials()
-	cfg.ST.APIURL, cfg.ST.AuthURL, cfg.ST.TenantID = sb.APIURL(), sb.TokenURL(), creds.TenantID
-	cfg.ST.ClientID, cfg.ST.ClientSecret, cfg.ST.AppKey = creds.ClientID, creds.ClientSecret, creds.AppKey
+	st := sb.ClientConfig()
+	st.Timeout, st.UserAgent = cfg.ST.Timeout, cfg.ST.UserAgent
+	cfg.ST = st
 	return stop, nil
 }
 

@@ -81,7 +81,7 @@ func newBenchApp(b *testing.B) *benchApp {
 	ctx := context.Background()
 	a := &benchApp{customers: benchSize(b, "BULK_BENCH_CUSTOMERS", 20000, sandbox.MaxGeneratedCustomers)}
 	a.sb = sandboxtest.Start(b, sandbox.WithGeneratedCustomers(a.customers))
-	cfg := sandboxtest.ClientConfig(a.sb)
+	cfg := a.sb.ClientConfig()
 	cfg.Timeout = time.Minute
 	st, err := client.New(cfg)
 	if err != nil {

@@ -70,7 +70,7 @@ func newHarness(t *testing.T, generated int) *harness {
 	ctx := context.Background()
 	h := &harness{calls: map[string]map[int64]int{}, patch: map[int64]sandbox.Interceptor{}, queued: &recordingQueue{}}
 	h.sb = sandboxtest.Start(t, sandbox.WithGeneratedCustomers(generated))
-	cfg := sandboxtest.ClientConfig(h.sb)
+	cfg := h.sb.ClientConfig()
 	cfg.Timeout = 5 * time.Second // a call on a busy machine under -race; no test here waits for a timeout
 	var err error
 	h.st, err = client.New(cfg, clienttest.WithBackoff(time.Millisecond), clienttest.WithMaxRetryWait(0))
@@ -89,7 +89,7 @@ func newHarness(t *testing.T, generated int) *harness {
 	// The index is loaded by a client of its own, without the tests' short
 	// timeout: reading the whole generated tenant on a busy machine takes
 	// longer than a change's call may.
-	syncCfg := sandboxtest.ClientConfig(h.sb)
+	syncCfg := h.sb.ClientConfig()
 	syncCfg.Timeout = time.Minute
 	loader, err := client.New(syncCfg)
 	if err != nil {

@@ -47,7 +47,7 @@ func (r *recorded) Wrote(_ context.Context, o client.Owner, ct client.Contact) e
 func newHarness(t *testing.T, configure ...func(*change.Config)) *harness {
 	t.Helper()
 	sb := sandboxtest.Start(t)
-	stConfig := sandboxtest.ClientConfig(sb)
+	stConfig := sb.ClientConfig()
 	// Long enough for a call on a busy machine under -race (500 ms made
 	// setup calls time out now and then); a Hang fault still ends in it.
 	stConfig.Timeout = 2 * time.Second

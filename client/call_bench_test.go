@@ -44,7 +44,7 @@ func BenchmarkSaveCalls(b *testing.B) {
 // built with opts, against a sandbox of its own, and times them.
 func saveCaller(b *testing.B, opts ...client.Option) func() time.Duration {
 	sb := sandboxtest.Start(b)
-	c, err := client.New(sandboxtest.ClientConfig(sb), opts...)
+	c, err := client.New(sb.ClientConfig(), opts...)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 func againstSandbox(t testing.TB, opts ...sandbox.Option) (*client.Client, *sandbox.Server) {
 	t.Helper()
 	sb := sandboxtest.Start(t, opts...)
-	cfg := sandboxtest.ClientConfig(sb)
+	cfg := sb.ClientConfig()
 	cfg.Timeout = 300 * time.Millisecond
 	st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))
 	if err != nil {

@@ -221,7 +221,7 @@ func BenchmarkExportDecode(b *testing.B) {
 	// The client's own timeout, not againstSandbox's 300 ms: a 5,000-row page
 	// on a busy machine takes longer than that, and the benchmark measures
 	// decoding, not a timeout.
-	c, err := client.New(sandboxtest.ClientConfig(sb))
+	c, err := client.New(sb.ClientConfig())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // retry must come after the time ServiceTitan asked for, not at once.
 func TestShortRetryAfterIsWaitedOut(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	st, err := client.New(sandboxtest.ClientConfig(sb), clienttest.WithMaxRetryWait(3*time.Second))
+	st, err := client.New(sb.ClientConfig(), clienttest.WithMaxRetryWait(3*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // sandbox, which speaks ServiceTitan's wire format.
 func TestRoundTripAgainstSandbox(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	c, err := client.New(sandboxtest.ClientConfig(sb), clienttest.WithBackoff(time.Millisecond))
+	c, err := client.New(sb.ClientConfig(), clienttest.WithBackoff(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ func startApp(t testing.TB, opts ...appOption) *testApp {
 	sb := sandboxtest.Start(t, cfg.sandboxOptions...)
 
 	logger := slog.New(slog.NewTextHandler(newTestLogWriter(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	stConfig := sandboxtest.ClientConfig(sb)
+	stConfig := sb.ClientConfig()
 	stConfig.Timeout, stConfig.UserAgent = cfg.clientTimeout, "contactdesk-e2e"
 	st, err := client.New(stConfig, append([]client.Option{
 		client.WithLogger(logger),

@@ -60,7 +60,7 @@ func benchTenant(b *testing.B) (*index.Store, *db.DB, *sandbox.Server, index.Fee
 	}
 	ctx := context.Background()
 	sb := sandboxtest.Start(b, sandbox.WithGeneratedCustomers(n))
-	cfg := sandboxtest.ClientConfig(sb)
+	cfg := sb.ClientConfig()
 	cfg.Timeout = time.Minute
 	st, err := client.New(cfg)
 	if err != nil {

@@ -62,7 +62,7 @@ func benchCustomers(b *testing.B) int {
 func benchTenant(b *testing.B, n int) (*sandbox.Server, *client.Client) {
 	b.Helper()
 	sb := sandboxtest.Start(b, sandbox.WithGeneratedCustomers(n))
-	cfg := sandboxtest.ClientConfig(sb)
+	cfg := sb.ClientConfig()
 	cfg.Timeout = time.Minute
 	st, err := client.New(cfg)
 	if err != nil {

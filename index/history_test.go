@@ -47,7 +47,7 @@ func openHandle(t *testing.T, backend, url string) *db.DB {
 func newInstance(t *testing.T, sb *sandbox.Server, h *db.DB) *historyHarness {
 	t.Helper()
 	ctx := context.Background()
-	cfg := sandboxtest.ClientConfig(sb)
+	cfg := sb.ClientConfig()
 	cfg.Timeout = 2 * time.Second
 	st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond), clienttest.WithMaxRetryWait(0))
 	if err != nil {

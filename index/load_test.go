@@ -70,7 +70,7 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 		checkBatch = 40
 		t.Cleanup(func() { checkBatch = was })
 		sb := sandboxtest.Start(t, sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(120))
-		cfg := sandboxtest.ClientConfig(sb)
+		cfg := sb.ClientConfig()
 		cfg.Timeout = 5 * time.Second
 		st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))
 		if err != nil {

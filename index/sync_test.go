@@ -30,7 +30,7 @@ type syncHarness struct {
 func newSyncHarness(t *testing.T, generated int, opts ...sandbox.Option) *syncHarness {
 	t.Helper()
 	sb := sandboxtest.Start(t, append([]sandbox.Option{sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(generated)}, opts...)...)
-	cfg := sandboxtest.ClientConfig(sb)
+	cfg := sb.ClientConfig()
 	cfg.Timeout = 2 * time.Second
 	st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))
 	if err != nil {

@@ -44,7 +44,6 @@ import (
 	"github.com/contactdesk/contactdesk/change"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
-	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/index"
 )
@@ -503,7 +502,7 @@ func runBulk(ctx context.Context, o options, command string, stdout, stderr io.W
 	if err := checkLoopbackURL(base); err != nil {
 		return err
 	}
-	cfg := sandboxtest.ClientConfig(sb)
+	cfg := sb.ClientConfig()
 	cfg.Timeout = client.DefaultTimeout
 	dbPath := filepath.Join(tmp, "contactdesk.db")
 	logf("backfill: the index of %d generated customers (sandbox at %s), the rate limit lifted", o.bulkCustomers, base)

@@ -35,7 +35,6 @@ import (
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
-	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/index"
 )
@@ -309,7 +308,7 @@ func runHistory(ctx context.Context, o options, command string, stdout, stderr i
 	if err := checkLoopbackURL(base); err != nil {
 		return err
 	}
-	cfg := sandboxtest.ClientConfig(sb)
+	cfg := sb.ClientConfig()
 	onPath, offPath := filepath.Join(tmp, "on.db"), filepath.Join(tmp, "off.db")
 
 	// 1. The backfill, then the copy.

@@ -40,7 +40,6 @@ import (
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
-	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/index/indexbench"
@@ -385,7 +384,7 @@ func runIndex(ctx context.Context, o options, command string, stdout, stderr io.
 	if err := checkLoopbackURL(base); err != nil {
 		return err
 	}
-	cfg := sandboxtest.ClientConfig(sb)
+	cfg := sb.ClientConfig()
 	dbPath := filepath.Join(tmp, "index.db")
 	logf("building the app (for search through it, at the end)")
 	bin, err := buildApp(ctx, tmp)

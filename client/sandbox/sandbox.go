@@ -421,6 +421,21 @@ func (s *Server) TenantURL() string {
 	return ""
 }
 
+// ClientConfig is the configuration of a client that calls the started
+// server with the credentials it accepts: the app's when it runs on the
+// embedded sandbox, a test's, a load test's. Timeout and UserAgent are
+// left to the caller.
+func (s *Server) ClientConfig() client.Config {
+	return client.Config{
+		APIURL:       s.APIURL(),
+		AuthURL:      s.TokenURL(),
+		TenantID:     s.creds.TenantID,
+		ClientID:     s.creds.ClientID,
+		ClientSecret: s.creds.ClientSecret,
+		AppKey:       s.creds.AppKey,
+	}
+}
+
 // SetLatency delays every later API and token answer by d. The wait ends
 // early, without an answer, when the request's context is done.
 func (s *Server) SetLatency(d time.Duration) {

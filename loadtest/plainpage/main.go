@@ -18,7 +18,6 @@ import (
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
-	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/loadtest/plain"
 )
 
@@ -49,7 +48,7 @@ func run() error {
 		return err
 	}
 	defer stop()
-	st, err := client.New(sandboxtest.ClientConfig(sb))
+	st, err := client.New(sb.ClientConfig())
 	if err != nil {
 		return err
 	}

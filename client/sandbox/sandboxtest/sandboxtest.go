@@ -1,13 +1,11 @@
-// Package sandboxtest starts a ServiceTitan sandbox for a test and points a
-// client at it, as net/http/httptest does for a handler. Tests in several
-// packages (client, change, e2e) talk to the sandbox through a real client;
-// this is the one place that says how.
+// Package sandboxtest starts a ServiceTitan sandbox for a test, as
+// net/http/httptest does for a handler; [sandbox.Server.ClientConfig]
+// points a real client at it.
 package sandboxtest
 
 import (
 	"testing"
 
-	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
 )
 
@@ -22,19 +20,4 @@ func Start(t testing.TB, opts ...sandbox.Option) *sandbox.Server {
 	}
 	t.Cleanup(stop)
 	return sb
-}
-
-// ClientConfig is the configuration of a client that calls sb, once started,
-// with the credentials it accepts. Timeout and UserAgent are left to the
-// caller.
-func ClientConfig(sb *sandbox.Server) client.Config {
-	creds := sb.Credentials()
-	return client.Config{
-		APIURL:       sb.APIURL(),
-		AuthURL:      sb.TokenURL(),
-		TenantID:     creds.TenantID,
-		ClientID:     creds.ClientID,
-		ClientSecret: creds.ClientSecret,
-		AppKey:       creds.AppKey,
-	}
 }
