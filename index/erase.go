@@ -79,15 +79,15 @@ func (s *Store) eraseStatements() []string {
 		return []string{`TRUNCATE index_customers, index_contacts, index_locations, index_totals, index_shared, index_unreachable, index_dirty,
 			index_refused, index_waiting`, reset, summary}
 	}
-	return []string{
-		// The triggers take each row out of the full-text tables; the
-		// rebuild then drops every segment, so no old trigram remains.
+	statements := []string{
 		`DELETE FROM index_contacts`, `DELETE FROM index_customers`, `DELETE FROM index_locations`, `DELETE FROM index_totals`,
 		`DELETE FROM index_shared`, `DELETE FROM index_unreachable`, `DELETE FROM index_dirty`,
 		`DELETE FROM index_refused`, `DELETE FROM index_waiting`, summary,
-		`INSERT INTO index_contacts_fts (index_contacts_fts) VALUES ('rebuild')`,
-		`INSERT INTO index_customers_fts (index_customers_fts) VALUES ('rebuild')`,
-		`INSERT INTO index_locations_fts (index_locations_fts) VALUES ('rebuild')`,
-		reset,
 	}
+	// The triggers take each row out of the full-text tables; the rebuild
+	// then drops every segment, so no old trigram or word remains.
+	for _, fts := range ftsTables {
+		statements = append(statements, `INSERT INTO `+fts.name+` (`+fts.name+`) VALUES ('rebuild')`)
+	}
+	return append(statements, reset)
 }

@@ -37,17 +37,25 @@ func (s *Store) deferrable() []string {
 	if s.dialect == db.Postgres {
 		return append(hygiene, "index_customers_search", "index_contacts_search", "index_locations_search")
 	}
-	for _, table := range ftsTables {
+	for _, fts := range ftsTables {
 		for _, trigger := range []string{"_ai", "_ad", "_au"} {
-			hygiene = append(hygiene, table+trigger)
+			hygiene = append(hygiene, fts.triggers+trigger)
 		}
 	}
 	return hygiene
 }
 
-// ftsTables are SQLite's tables with a full-text index (each table_fts,
-// its content the table's search column, kept by triggers).
-var ftsTables = []string{"index_customers", "index_contacts", "index_locations"}
+// ftsTable is one of SQLite's full-text tables: its content is a table's
+// search column, kept by three triggers (triggers+_ai, _ad and _au).
+type ftsTable struct{ name, triggers string }
+
+// ftsTables are SQLite's full-text tables: each table's trigrams (table_fts)
+// and words (table_words).
+var ftsTables = []ftsTable{
+	{"index_customers_fts", "index_customers"}, {"index_contacts_fts", "index_contacts"}, {"index_locations_fts", "index_locations"},
+	{"index_customers_words", "index_customers_words"}, {"index_contacts_words", "index_contacts_words"},
+	{"index_locations_words", "index_locations_words"},
+}
 
 // loading reports whether the index is loading its first backfill: it
 // holds definitions it has not made again yet.
@@ -160,8 +168,8 @@ func (s *Store) finishLoading(ctx context.Context) error {
 		}
 	}
 	if s.dialect == db.SQLite {
-		for _, table := range ftsTables {
-			fts := table + "_fts"
+		for _, t := range ftsTables {
+			fts := t.name
 			if _, err := tx.ExecContext(ctx, `INSERT INTO `+fts+` (`+fts+`) VALUES ('rebuild')`); err != nil {
 				return fmt.Errorf("index: finish loading: rebuild %s: %w", fts, err)
 			}
@@ -215,8 +223,8 @@ func (s *Store) optimizeSearch(ctx context.Context) error {
 	if s.dialect != db.SQLite {
 		return nil
 	}
-	for _, fts := range ftsTables {
-		fts += "_fts"
+	for _, t := range ftsTables {
+		fts := t.name
 		var marked bool
 		err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM index_settings WHERE name = ?)`, optimizeSetting+fts).Scan(&marked)
 		if err != nil {

@@ -259,9 +259,9 @@ func TestTheFirstBackfillOptimizesItsSearchTables(t *testing.T) {
 	if n := optimizeMarks(t, h.store); n != 0 {
 		t.Errorf("%d tables still marked to optimize", n)
 	}
-	for _, table := range ftsTables {
-		if n := ftsSegments(t, h.store, table+"_fts"); n != 1 {
-			t.Errorf("%s_fts holds %d segments; want 1", table, n)
+	for _, fts := range ftsTables {
+		if n := ftsSegments(t, h.store, fts.name); n != 1 {
+			t.Errorf("%s holds %d segments; want 1", fts.name, n)
 		}
 	}
 	for _, q := range []string{"ada@example.com", "segment5@example.com"} {

@@ -221,13 +221,14 @@ type matchedLocation struct {
 }
 
 // locationsMatching reads the locations whose name or address holds every
-// term, each with its customer (customers the index does not hold are
-// left out): active ones first, then in id order.
+// term, where the caller checks that each begins a word of it (see
+// wordsMatching), each with its customer (customers the index does not
+// hold are left out): active ones first, then in id order.
 func (s *Store) locationsMatching(ctx context.Context, terms []string) ([]matchedLocation, error) {
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	ids, args := s.matching("index_locations", terms, nil)
+	ids, args := s.wordsMatching("index_locations", terms, nil)
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT l.id, l.customer_id, l.name, l.search, cu.name, cu.active
 		FROM index_locations l JOIN index_customers cu ON cu.id = l.customer_id
 		WHERE l.id IN (`+ids+`) ORDER BY l.active DESC, l.id`), args...)

@@ -136,8 +136,10 @@ type candidate struct {
 // It works in two steps, so that a query finding a thousand customers
 // reads no more of each than ranking needs. First the candidates: the
 // contacts, customers and locations holding the words (up to
-// maxCandidates of each, from the trigram index), each read with its
-// customer's name and active flag in one query. They are judged, ranked
+// maxCandidates of each, from the full-text tables: words where a word
+// must begin one, trigrams where any part of a number or an email
+// counts), each read with its customer's name and active flag in one
+// query. They are judged, ranked
 // and paged; then only the page's customers, contacts and locations are
 // read whole.
 func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, error) {
@@ -167,11 +169,11 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 	var err error
 	switch {
 	case q.Digits != "":
-		contacts, err = s.contactsMatching(ctx, substrings([]string{q.Digits}), nil)
+		contacts, err = s.contactsMatching(ctx, s.matching, substrings([]string{q.Digits}), nil)
 	case q.Email != "":
 		contacts, err = s.contactsWithEmail(ctx, fold(q.Email))
 	case len(q.Words) > 0:
-		contacts, err = s.contactsMatching(ctx, substrings(q.Words), nil)
+		contacts, err = s.contactsMatching(ctx, s.wordsMatching, substrings(q.Words), nil)
 	}
 	if err != nil {
 		return Results{}, err
@@ -188,7 +190,7 @@ func (s *Store) Search(ctx context.Context, q Query, page, size int) (Results, e
 		if q.Digits != "" {
 			terms = []string{client.Digits(q.Raw)}
 		}
-		byName, err := s.customersLike(ctx, terms)
+		byName, err := s.customersStarting(ctx, terms)
 		if err != nil {
 			return Results{}, err
 		}
@@ -372,6 +374,12 @@ func substrings(terms []string) []string {
 // rows holding s.
 func phrase(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
+// matcher makes the query of the ids of the rows of a table that hold
+// terms (and confirm), at most maxCandidates of them: matching or
+// wordsMatching. Its placeholders are `?` (the caller rebinds the query
+// it is part of).
+type matcher func(table string, terms, confirm []string) (string, []any)
+
 // matching is the query of the ids of the rows of table whose search
 // text holds every one of terms and of confirm, each as typed (`_`, `%`
 // and `\` are characters, never wildcards), at most maxCandidates of them.
@@ -407,6 +415,46 @@ func (s *Store) matching(table string, terms, confirm []string) (string, []any) 
 	return `SELECT id FROM ` + table + ` WHERE ` + strings.Join(likes, " AND ") + limit, args
 }
 
+// wordsMatching is the query of the ids of the rows of table whose search
+// text holds every one of terms, at most maxCandidates of them, where
+// the caller checks that each term begins a word (hasWordsStarting): on
+// SQLite, the rows with a word beginning with each term, from the
+// table's words (table_words, one prefix query a term), which are the
+// rows that check keeps; elsewhere, or for a term of other characters
+// than a to z and digits, matching's. confirm must be empty.
+//
+// Only such terms are asked of the words table: its tokenizer (SQLite's
+// unicode61) cuts text into words by Unicode tables of its own version,
+// which may take a letter newer than they are for a space. Either way a
+// word beginning with such a term begins one of its words too, so it
+// finds every row the check keeps; a term holding another letter is
+// looked for by its trigrams instead.
+func (s *Store) wordsMatching(table string, terms, confirm []string) (string, []any) {
+	if s.dialect != db.SQLite || len(confirm) > 0 || slices.ContainsFunc(terms, notPlainWord) {
+		return s.matching(table, terms, confirm)
+	}
+	prefixes := make([]string, len(terms))
+	for i, t := range terms {
+		prefixes[i] = `"` + t[:min(len(t), longestPrefix)] + `"*`
+	}
+	return `SELECT rowid FROM ` + table + `_words WHERE ` + table + `_words MATCH ? LIMIT ` + strconv.Itoa(maxCandidates),
+		[]any{strings.Join(prefixes, " ")}
+}
+
+// longestPrefix is the longest beginning of a word the words tables keep
+// the rows of (their prefix indexes, 3 to 8 letters: a prefix query of
+// a length they keep reads one list, where one of another length merges
+// the lists of every word it begins, ten times slower for a common name).
+// A longer term is asked for by its first 8 letters: the rows found hold
+// its beginning, and search keeps those that hold all of it.
+const longestPrefix = 8
+
+// notPlainWord reports whether a folded word holds anything but a to z
+// and digits.
+func notPlainWord(w string) bool {
+	return w == "" || strings.IndexFunc(w, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') }) >= 0
+}
+
 // matchedContact is a contact a query found, with what judging and
 // ranking it need: its type, value key and memo, and its customer's name
 // and active flag.
@@ -419,13 +467,14 @@ type matchedContact struct {
 }
 
 // contactsMatching reads the contacts (not removed) whose search text
-// holds every one of terms and of confirm (see matching), each with its
-// customer, in id order. Customers the index does not hold are left out.
-func (s *Store) contactsMatching(ctx context.Context, terms, confirm []string) ([]matchedContact, error) {
+// holds every one of terms and of confirm (as match finds them), each
+// with its customer, in id order. Customers the index does not hold are
+// left out.
+func (s *Store) contactsMatching(ctx context.Context, match matcher, terms, confirm []string) ([]matchedContact, error) {
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	ids, args := s.matching("index_contacts", terms, confirm)
+	ids, args := match("index_contacts", terms, confirm)
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT c.id, c.customer_id, c.location_id, c.kind, c.value_key, c.memo, cu.name, cu.active
 		FROM index_contacts c JOIN index_customers cu ON cu.id = c.customer_id
 		WHERE c.removed = `+s.boolean(false)+` AND c.id IN (`+ids+`) ORDER BY c.id`), args...)
@@ -458,18 +507,31 @@ func (s *Store) contactsMatching(ctx context.Context, terms, confirm []string) (
 func (s *Store) contactsWithEmail(ctx context.Context, email string) ([]matchedContact, error) {
 	local, _, _ := strings.Cut(email, "@")
 	if s.dialect != db.SQLite || utf8.RuneCountInString(local) < 2 {
-		return s.contactsMatching(ctx, substrings([]string{email}), nil)
+		return s.contactsMatching(ctx, s.matching, substrings([]string{email}), nil)
 	}
-	return s.contactsMatching(ctx, []string{local + "@"}, []string{email})
+	return s.contactsMatching(ctx, s.matching, []string{local + "@"}, []string{email})
 }
 
 // customersLike reads the customers whose name or address holds every term.
 func (s *Store) customersLike(ctx context.Context, terms []string) ([]Customer, error) {
+	return s.customersMatching(ctx, s.matching, terms)
+}
+
+// customersStarting reads the customers whose name or address holds
+// every term, where the caller checks that each begins a word of it (see
+// wordsMatching).
+func (s *Store) customersStarting(ctx context.Context, terms []string) ([]Customer, error) {
+	return s.customersMatching(ctx, s.wordsMatching, terms)
+}
+
+// customersMatching reads the customers whose name or address holds
+// every term (as match finds them).
+func (s *Store) customersMatching(ctx context.Context, match matcher, terms []string) ([]Customer, error) {
 	terms = substrings(terms)
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	ids, args := s.matching("index_customers", terms, nil)
+	ids, args := match("index_customers", terms, nil)
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT `+customerColumns+` FROM index_customers WHERE id IN (`+ids+`)`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("index: search customers: %w", err)
