@@ -405,7 +405,9 @@ func TestAuditFiltersAsStaffType(t *testing.T) {
 	if got := Attr(p, `[data-audit-customer-link]`, "href"); got != "/audit?customer=5" {
 		t.Errorf("customer link %q", got)
 	}
-	today := time.Now().UTC().Format(time.DateOnly)
+	// The page's today is the office's (DisplayTZ, Chicago): from 00:00 to
+	// 06:00 UTC it is still yesterday there.
+	today := time.Now().In(chicago()).Format(time.DateOnly)
 	if got := Attr(p, `[data-audit-shortcut="Today"]`, "href"); !strings.Contains(got, "from="+today) || !strings.Contains(got, "to="+today) {
 		t.Errorf("Today = %q", got)
 	}
