@@ -56,7 +56,7 @@ func TestIndexMovesAgainAfterACrashMidPass(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the app's binary twice")
 	}
-	sb := sandboxtest.Start(t, sandbox.WithGeneratedCustomers(4000), sandbox.WithExportPageSize(100))
+	sb := sandboxtest.Start(t, sandbox.WithGeneratedCustomers(4000), sandboxtest.WithExportPageSize(100))
 	slow := func(w http.ResponseWriter, r *http.Request, apply func()) {
 		time.Sleep(150 * time.Millisecond)
 		apply()

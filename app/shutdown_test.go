@@ -16,6 +16,7 @@ import (
 	"github.com/contactdesk/contactdesk/audit"
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
 // TestShutdownFinishesSaveInFlight starts the real app against a slow
@@ -24,7 +25,7 @@ import (
 func TestShutdownFinishesSaveInFlight(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	creds := sandbox.Credentials{TenantID: 1, ClientID: "c", ClientSecret: "s", AppKey: "k"}
-	upstream := sandbox.New(sandbox.WithCredentials(creds), sandbox.WithSeed(sandbox.Record{
+	upstream := sandbox.New(sandboxtest.WithCredentials(creds), sandboxtest.WithSeed(sandbox.Record{
 		Customer: client.Customer{ID: 5, Name: "Ada", Active: true},
 		Contacts: []client.Contact{{ID: 7, Type: client.ContactEmail, Value: "a@example.com", Memo: "old", CreatedOn: at, ModifiedOn: at}},
 	}))

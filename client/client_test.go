@@ -21,6 +21,7 @@ import (
 	. "github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
 // The sandbox is mounted under a non-empty base path, and its token
@@ -59,8 +60,8 @@ func newFakeST(t *testing.T, opts ...sandbox.Option) *fakeST {
 		many[i] = Contact{ID: int64(900 + i), Type: ContactEmail, Value: fmt.Sprintf("c%d@example.com", i)}
 	}
 	sb := sandbox.New(append([]sandbox.Option{
-		sandbox.WithCredentials(sandbox.Credentials{TenantID: 42, ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key"}),
-		sandbox.WithSeed(
+		sandboxtest.WithCredentials(sandbox.Credentials{TenantID: 42, ClientID: "cid", ClientSecret: "s3cret-value", AppKey: "app-key"}),
+		sandboxtest.WithSeed(
 			sandbox.Record{Customer: Customer{ID: 1, Name: "Ada", Active: true}},
 			sandbox.Record{Customer: Customer{ID: 5, Name: "Ada Lovelace", Active: true}, Contacts: []Contact{contact7}},
 			sandbox.Record{Customer: Customer{ID: 9, Name: "Many Contacts Inc", Active: true}, Contacts: many},
@@ -123,7 +124,7 @@ func TestUpdateContactSendsOnlyWhatWasSet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeST(t, sandbox.WithAccessToken("tok-1"))
+			f := newFakeST(t, sandboxtest.WithAccessToken("tok-1"))
 			var calls atomic.Int32
 			// The sandbox checks the token, app key and tenant; this checks
 			// the rest and answers with contactJSON, whatever was sent.
@@ -258,7 +259,7 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeST(t, sandbox.WithTokenLifetime(time.Duration(tt.expiresIn)*time.Second))
+			f := newFakeST(t, sandboxtest.WithTokenLifetime(time.Duration(tt.expiresIn)*time.Second))
 			c := f.client(t)
 			for range 3 {
 				if err := c.CheckToken(context.Background()); err != nil {

@@ -39,7 +39,7 @@ func readAll[T any](t *testing.T, read func(context.Context, client.ExportCursor
 }
 
 func TestExportFeeds(t *testing.T) {
-	f := newFakeST(t, sandbox.WithExportPageSize(25), sandbox.WithGeneratedCustomers(40))
+	f := newFakeST(t, sandboxtest.WithExportPageSize(25), sandbox.WithGeneratedCustomers(40))
 	c := f.client(t)
 	var queries []url.Values
 	f.Intercept(sandbox.OpExportContacts, func(w http.ResponseWriter, r *http.Request, apply func()) {
@@ -217,7 +217,7 @@ func TestExportMalformedPage(t *testing.T) {
 // it from memory (the decode-only baseline of a backfill), "call" asks the
 // sandbox for it over loopback HTTP (the sandbox making the page included).
 func BenchmarkExportDecode(b *testing.B) {
-	sb := sandboxtest.Start(b, sandbox.WithGeneratedCustomers(1500), sandbox.WithAccessToken("bench-token"))
+	sb := sandboxtest.Start(b, sandbox.WithGeneratedCustomers(1500), sandboxtest.WithAccessToken("bench-token"))
 	// The client's own timeout, not againstSandbox's 300 ms: a 5,000-row page
 	// on a busy machine takes longer than that, and the benchmark measures
 	// decoding, not a timeout.

@@ -11,11 +11,12 @@ import (
 
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
 func TestExportLocationFeeds(t *testing.T) {
 	at := time.Date(2026, 3, 4, 15, 4, 5, 0, time.UTC) // the sandbox's clock stands still: repeats are the same each run
-	st, sb := againstSandbox(t, sandbox.WithExportPageSize(25), sandbox.WithGeneratedCustomers(40), sandbox.WithClock(func() time.Time { return at }))
+	st, sb := againstSandbox(t, sandboxtest.WithExportPageSize(25), sandbox.WithGeneratedCustomers(40), sandboxtest.WithClock(func() time.Time { return at }))
 	var queries []url.Values
 	sb.Intercept(sandbox.OpExportLocationContacts, func(w http.ResponseWriter, r *http.Request, apply func()) {
 		queries = append(queries, r.URL.Query())

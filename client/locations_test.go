@@ -13,13 +13,14 @@ import (
 
 	. "github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 )
 
 // locationSeed is customer 5 with location 50 (contact 70, contactJSON's
 // fields) and inactive location 51, for the tests that check requests.
 func locationSeed() sandbox.Option {
 	at := time.Date(2026, 3, 4, 15, 4, 5, 0, time.UTC)
-	return sandbox.WithSeed(sandbox.Record{
+	return sandboxtest.WithSeed(sandbox.Record{
 		Customer: Customer{ID: 5, Name: "Ada Lovelace", Active: true},
 		Locations: []sandbox.LocationRecord{
 			{Location: Location{ID: 50, Active: true, Name: "Home", Address: Address{Street: "12 Analytical Way", City: "Springfield", State: "IL", Zip: "62701", Country: "USA"},
@@ -82,7 +83,7 @@ func TestLocationRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeST(t, locationSeed(), sandbox.WithAccessToken("tok-1"))
+			f := newFakeST(t, locationSeed(), sandboxtest.WithAccessToken("tok-1"))
 			calls := 0
 			f.Intercept(tt.op, func(w http.ResponseWriter, r *http.Request, apply func()) {
 				calls++

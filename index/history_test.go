@@ -94,7 +94,7 @@ func forEachTrail(t *testing.T, test func(t *testing.T, h *historyHarness)) {
 			if backend == db.Postgres {
 				url = dbtest.PostgresURL(t)
 			}
-			sb := sandboxtest.Start(t, sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(30))
+			sb := sandboxtest.Start(t, sandboxtest.WithExportPageSize(40), sandbox.WithGeneratedCustomers(30))
 			h := newInstance(t, sb, openHandle(t, backend, url))
 			h.pass(t)
 			test(t, h)
@@ -370,7 +370,7 @@ func TestAColleaguesChangeBesideTheAppsShowsBoth(t *testing.T) {
 // contact, at once.
 func TestSeveralInstancesRecordAChangeOnce(t *testing.T) {
 	url := dbtest.PostgresURL(t)
-	sb := sandboxtest.Start(t, sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(30))
+	sb := sandboxtest.Start(t, sandboxtest.WithExportPageSize(40), sandbox.WithGeneratedCustomers(30))
 	var instances []*historyHarness
 	for range 3 {
 		instances = append(instances, newInstance(t, sb, openHandle(t, db.Postgres, url)))

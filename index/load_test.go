@@ -69,7 +69,7 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 		was := checkBatch
 		checkBatch = 40
 		t.Cleanup(func() { checkBatch = was })
-		sb := sandboxtest.Start(t, sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(120))
+		sb := sandboxtest.Start(t, sandboxtest.WithExportPageSize(40), sandbox.WithGeneratedCustomers(120))
 		cfg := sb.ClientConfig()
 		cfg.Timeout = 5 * time.Second
 		st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))

@@ -29,7 +29,7 @@ type syncHarness struct {
 
 func newSyncHarness(t *testing.T, generated int, opts ...sandbox.Option) *syncHarness {
 	t.Helper()
-	sb := sandboxtest.Start(t, append([]sandbox.Option{sandbox.WithExportPageSize(40), sandbox.WithGeneratedCustomers(generated)}, opts...)...)
+	sb := sandboxtest.Start(t, append([]sandbox.Option{sandboxtest.WithExportPageSize(40), sandbox.WithGeneratedCustomers(generated)}, opts...)...)
 	cfg := sb.ClientConfig()
 	cfg.Timeout = 2 * time.Second
 	st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))
@@ -344,7 +344,7 @@ func TestRefusedTokenRestartsFromTheFeedsOwnHighWaterMark(t *testing.T) {
 // changes. A refused token still restarts the feed where the feed itself
 // was: the changes made in ServiceTitan after the removal arrive.
 func TestRefusedTokenWithServiceTitansClockBehind(t *testing.T) {
-	h := newSyncHarness(t, 40, sandbox.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+	h := newSyncHarness(t, 40, sandboxtest.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
 	ctx := context.Background()
 	if err := h.syncer.Pass(ctx); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // The Data Export feeds, GET /export/customers,
 // /export/customers/contacts, /export/locations and
 // /export/locations/contacts, answer {"data": [...], "hasMore": bool,
-// "continueFrom": "<token>"} with up to [WithExportPageSize] rows (5000,
+// "continueFrom": "<token>"} with up to [Settings].ExportPageSize rows (5000,
 // as ServiceTitan): customers as Customers_Get shows them, locations as
 // Locations_Get (with active and mergedToId), contacts as the contact list
 // shows them plus customerId (or locationId) and active. Every feed holds
@@ -47,16 +47,6 @@ import (
 // recent changes again, a reader must apply rows idempotently.
 
 const defaultExportPageSize = 5000
-
-// WithExportPageSize sets the most rows a page of an export feed holds
-// (default 5000, as ServiceTitan). n < 1 keeps the default.
-func WithExportPageSize(n int) Option {
-	return func(s *Server) {
-		if n > 0 {
-			s.exportPage = n
-		}
-	}
-}
 
 type feed string
 

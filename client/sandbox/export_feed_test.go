@@ -123,7 +123,7 @@ func wantEveryRowOnce(t *testing.T, s *Server, rows []feedRowJSON, contacts bool
 }
 
 func TestExportFeedsPaging(t *testing.T) {
-	h := newHarness(t, WithGeneratedCustomers(500), WithExportPageSize(97))
+	h := newHarness(t, WithGeneratedCustomers(500), func(s *Settings) { s.ExportPageSize = 97 })
 	for _, tt := range []struct {
 		name, path string
 		contacts   bool
@@ -258,7 +258,7 @@ func TestExportFeedRefusals(t *testing.T) {
 // token gets exactly them, a removed contact as a row with active false.
 func TestExportFeedIncremental(t *testing.T) {
 	clock := newFakeClock()
-	h := newHarness(t, WithClock(clock.Now), WithGeneratedCustomers(300), WithExportPageSize(50))
+	h := newHarness(t, WithGeneratedCustomers(300), func(s *Settings) { s.Clock, s.ExportPageSize = clock.Now, 50 })
 	_, last := h.readFeed(contactsFeedPath, "", true)
 
 	generated := SeedCustomerID + SeedCustomerCount + 120

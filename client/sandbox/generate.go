@@ -72,7 +72,7 @@ var (
 // generate.go. The same n always gives the same customers. n <= 0 adds
 // none.
 func WithGeneratedCustomers(n int) Option {
-	return func(s *Server) { s.gen.n = min(max(n, 0), MaxGeneratedCustomers) }
+	return func(s *Settings) { s.GeneratedCustomers = n }
 }
 
 // generator makes the generated customers.

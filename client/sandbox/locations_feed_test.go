@@ -133,7 +133,7 @@ func TestLocationFeedRefusals(t *testing.T) {
 // a row with active false.
 func TestLocationFeedIncremental(t *testing.T) {
 	clock := newFakeClock()
-	h := newHarness(t, WithClock(clock.Now), WithGeneratedCustomers(300), WithExportPageSize(50))
+	h := newHarness(t, WithGeneratedCustomers(300), func(s *Settings) { s.Clock, s.ExportPageSize = clock.Now, 50 })
 	_, last := h.readFeed(locationContactsFeedPath, "", true)
 	_, customerContactsLast := h.readFeed(contactsFeedPath, "", true)
 	_, locationsLast := h.readFeed(locationsFeedPath, "", true)

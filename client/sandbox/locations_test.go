@@ -328,7 +328,7 @@ func TestLocationContacts(t *testing.T) {
 
 	t.Run("ok, a PATCH changes what it sends and moves modifiedOn", func(t *testing.T) {
 		clk := newFakeClock()
-		h := newHarness(t, WithClock(clk.Now))
+		h := newHarness(t, func(s *Settings) { s.Clock = clk.Now })
 		before := h.locationContact(SeedLocationID, SeedLocationContactID)
 		resp, body := h.call(http.MethodPatch, h.locationContactPath(SeedLocationID, SeedLocationContactID),
 			`{"memo":"Neighbor - Charles, key under the mat","preferences":{"jobRemindersEnabled":false,"marketingUpdatesEnabled":false,"invoiceStatementNotification":false}}`)
@@ -476,14 +476,16 @@ func TestLocationOperationsFaultsAndCounters(t *testing.T) {
 
 func TestWithSeedLocations(t *testing.T) {
 	at := time.Date(2026, 3, 4, 15, 4, 5, 0, time.UTC)
-	h := newHarness(t, WithSeed(Record{
-		Customer: client.Customer{ID: 5, Active: true, Name: "Ada"},
-		Locations: []LocationRecord{
-			{Location: client.Location{ID: 12, Active: true, Name: "Lake house"}},
-			{Location: client.Location{ID: 11, CustomerID: 99, Active: true, Name: "Home"},
-				Contacts: []client.Contact{{ID: 8, Type: client.ContactEmail, Value: "b@example.com", ModifiedOn: at}, {ID: 3, Type: client.ContactPhone, Value: "2175550100", ModifiedOn: at}}},
-		},
-	}), WithGeneratedCustomers(2))
+	h := newHarness(t, func(s *Settings) {
+		s.Seed = []Record{{
+			Customer: client.Customer{ID: 5, Active: true, Name: "Ada"},
+			Locations: []LocationRecord{
+				{Location: client.Location{ID: 12, Active: true, Name: "Lake house"}},
+				{Location: client.Location{ID: 11, CustomerID: 99, Active: true, Name: "Home"},
+					Contacts: []client.Contact{{ID: 8, Type: client.ContactEmail, Value: "b@example.com", ModifiedOn: at}, {ID: 3, Type: client.ContactPhone, Value: "2175550100", ModifiedOn: at}}},
+			},
+		}}
+	}, WithGeneratedCustomers(2))
 	locs := h.s.Locations(5)
 	if len(locs) != 2 || locs[0].ID != 11 || locs[0].CustomerID != 5 || locs[1].Name != "Lake house" {
 		t.Fatalf("locations %+v", locs)
@@ -509,7 +511,7 @@ func TestWithSeedLocations(t *testing.T) {
 					t.Error("no panic")
 				}
 			}()
-			New(WithSeed(bad...))
+			New(func(s *Settings) { s.Seed = bad })
 		})
 	}
 }

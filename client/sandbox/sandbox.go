@@ -12,7 +12,7 @@
 // dropped connections, lost PATCH responses), answer an operation
 // themselves with [Server.Intercept], count requests per operation, read
 // the last body an operation received, start from their own data
-// ([WithSeed]) and read or overwrite the stored data directly.
+// ([Settings].Seed) and read or overwrite the stored data directly.
 //
 // Routes (the same paths as ServiceTitan):
 //
@@ -44,7 +44,7 @@
 // /crm/v2/tenant/{tenant}/...) and AuthURL = root + "/connect/token", using
 // the values of [Server.Credentials]. The seed data is described in seed.go
 // (see [SeedCustomerID] and the other Seed constants); it is the same on
-// every start, unless [WithSeed] replaces it.
+// every start, unless [Settings].Seed replaces it.
 //
 // A Server is safe for concurrent use.
 package sandbox
@@ -106,8 +106,8 @@ type Credentials struct {
 	AppKey       string
 }
 
-// DefaultCredentials are the credentials a Server accepts unless
-// [WithCredentials] says otherwise.
+// DefaultCredentials are the credentials a Server accepts unless its
+// [Settings] say otherwise.
 var DefaultCredentials = Credentials{
 	TenantID:     1000001,
 	ClientID:     "sandbox-client",
@@ -115,54 +115,62 @@ var DefaultCredentials = Credentials{
 	AppKey:       "sandbox-app-key",
 }
 
-// Option customises a Server.
-type Option func(*Server)
+// Settings are what a Server starts with. New starts from the defaults
+// (DefaultCredentials, no latency, tokens valid 900 s, the real clock, a
+// new random token each time, the seed data of seed.go, no generated
+// customers, export pages of 5000 rows) and lets each Option change them.
+// The app sets the latency and the generated customers; tests set the
+// rest through sandboxtest.
+type Settings struct {
+	// Credentials are the tenant, client id/secret and app key the server
+	// accepts.
+	Credentials Credentials
+	// Latency delays every API and token answer (see [Server.SetLatency]).
+	Latency time.Duration
+	// TokenLifetime is how long issued access tokens stay valid (<= 0: 900
+	// s, as ServiceTitan). expires_in reports it in whole seconds.
+	TokenLifetime time.Duration
+	// Clock is used for token expiry and for createdOn and modifiedOn
+	// stamps. Latency and hangs always use real time.
+	Clock func() time.Time
+	// AccessToken, when set, is issued every time instead of a new random
+	// token, so that a test can look for it (in logs, in error messages)
+	// or check the Authorization header. Revoked, it is valid again once
+	// issued again.
+	AccessToken string
+	// Seed, when not nil, replaces the seed data of seed.go: the server
+	// starts with exactly these customers and contacts, stored as given
+	// (copies, contacts sorted by id), and [Server.Reset] restores them. A
+	// customer id given twice, a contact id given twice for one customer
+	// or location, or a location id given twice, panics.
+	Seed []Record
+	// GeneratedCustomers is how many generated customers follow the seed
+	// ones (see [WithGeneratedCustomers]).
+	GeneratedCustomers int
+	// ExportPageSize is the most rows a page of an export feed holds (< 1:
+	// 5000, as ServiceTitan).
+	ExportPageSize int
+}
 
-// WithCredentials sets the tenant, client id/secret and app key the server
-// accepts.
-func WithCredentials(c Credentials) Option { return func(s *Server) { s.creds = c } }
+// Option changes a Server's Settings.
+type Option func(*Settings)
 
 // WithLatency delays every API and token answer by d (see [Server.SetLatency]).
-func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
-
-// WithTokenLifetime sets how long issued access tokens stay valid (default
-// 900 s, as ServiceTitan). expires_in reports it in whole seconds.
-func WithTokenLifetime(d time.Duration) Option { return func(s *Server) { s.tokenLifetime = d } }
-
-// WithClock sets the clock used for token expiry and for createdOn and
-// modifiedOn stamps. Latency and hangs always use real time.
-func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock = now } }
-
-// WithAccessToken makes the token endpoint issue token every time instead
-// of a new random one, so that a test can look for it (in logs, in error
-// messages) or check the Authorization header. Revoked, it is valid again
-// once issued again.
-func WithAccessToken(token string) Option { return func(s *Server) { s.accessToken = token } }
+func WithLatency(d time.Duration) Option { return func(s *Settings) { s.Latency = d } }
 
 // A Record is a customer with its contacts and its service locations, for
-// [WithSeed].
+// [Settings].Seed.
 type Record struct {
 	Customer  client.Customer
 	Contacts  []client.Contact
 	Locations []LocationRecord
 }
 
-// WithSeed replaces the seed data of seed.go: the server starts with
-// exactly these customers and contacts, stored as given (copies, contacts
-// sorted by id), and [Server.Reset] restores them. A customer id given
-// twice, a contact id given twice for one customer or location, or a
-// location id given twice, panics.
-func WithSeed(records ...Record) Option {
-	return func(s *Server) {
-		s.seed = func() map[int64]*customerRecord { return recordsToCustomers(records) }
-	}
-}
-
 func recordsToCustomers(records []Record) map[int64]*customerRecord {
 	out := make(map[int64]*customerRecord, len(records))
 	for _, r := range records {
 		if _, dup := out[r.Customer.ID]; dup {
-			panic(fmt.Sprintf("sandbox: WithSeed: customer %d given twice", r.Customer.ID))
+			panic(fmt.Sprintf("sandbox: Seed: customer %d given twice", r.Customer.ID))
 		}
 		rec := &customerRecord{customer: r.Customer, contacts: seedContacts(r.Contacts, "customer", r.Customer.ID)}
 		for _, l := range r.Locations {
@@ -176,7 +184,7 @@ func recordsToCustomers(records []Record) map[int64]*customerRecord {
 	for _, rec := range out {
 		for _, l := range rec.locations {
 			if seen[l.location.ID] {
-				panic(fmt.Sprintf("sandbox: WithSeed: location %d given twice", l.location.ID))
+				panic(fmt.Sprintf("sandbox: Seed: location %d given twice", l.location.ID))
 			}
 			seen[l.location.ID] = true
 		}
@@ -184,7 +192,7 @@ func recordsToCustomers(records []Record) map[int64]*customerRecord {
 	return out
 }
 
-// seedContacts are copies of the contacts of a record given to WithSeed,
+// seedContacts are copies of the contacts of a record given as Seed,
 // sorted by id.
 func seedContacts(given []client.Contact, owner string, ownerID int64) []client.Contact {
 	contacts := make([]client.Contact, len(given))
@@ -194,7 +202,7 @@ func seedContacts(given []client.Contact, owner string, ownerID int64) []client.
 	slices.SortFunc(contacts, func(a, b client.Contact) int { return cmpInt64(a.ID, b.ID) })
 	for i := 1; i < len(contacts); i++ {
 		if contacts[i].ID == contacts[i-1].ID {
-			panic(fmt.Sprintf("sandbox: WithSeed: contact %d of %s %d given twice", contacts[i].ID, owner, ownerID))
+			panic(fmt.Sprintf("sandbox: Seed: contact %d of %s %d given twice", contacts[i].ID, owner, ownerID))
 		}
 	}
 	return contacts
@@ -317,27 +325,42 @@ type customerRecord struct {
 
 // New returns a Server loaded with the seed data.
 func New(opts ...Option) *Server {
+	set := Settings{
+		Credentials:    DefaultCredentials,
+		TokenLifetime:  defaultTokenLife,
+		Clock:          time.Now,
+		ExportPageSize: defaultExportPageSize,
+	}
+	for _, o := range opts {
+		o(&set)
+	}
+	if set.TokenLifetime <= 0 {
+		set.TokenLifetime = defaultTokenLife
+	}
+	if set.ExportPageSize < 1 {
+		set.ExportPageSize = defaultExportPageSize
+	}
+	seed := seedCustomers
+	if records := set.Seed; records != nil {
+		seed = func() map[int64]*customerRecord { return recordsToCustomers(records) }
+	}
 	s := &Server{
-		creds:         DefaultCredentials,
-		tokenLifetime: defaultTokenLife,
-		clock:         time.Now,
-		seed:          seedCustomers,
+		creds:         set.Credentials,
+		tokenLifetime: set.TokenLifetime,
+		accessToken:   set.AccessToken,
+		clock:         set.Clock,
+		seed:          seed,
+		latency:       set.Latency,
 		maxPageSize:   defaultMaxPageSize,
 		interceptors:  map[string]Interceptor{},
 		counts:        map[string]int{},
 		lastBodies:    map[string]string{},
 		tokens:        map[string]time.Time{},
-		exportPage:    defaultExportPageSize,
+		exportPage:    set.ExportPageSize,
 		tokenKey:      []byte(rand.Text()),
 	}
-	for _, o := range opts {
-		o(s)
-	}
-	if s.tokenLifetime <= 0 {
-		s.tokenLifetime = defaultTokenLife
-	}
 	data := s.seed()
-	s.gen = newGenerator(s.gen.n, data)
+	s.gen = newGenerator(min(max(set.GeneratedCustomers, 0), MaxGeneratedCustomers), data)
 	s.loadLocked(data)
 	s.mux = http.NewServeMux()
 	const base = "/crm/v2/tenant/{tenant}/customers"

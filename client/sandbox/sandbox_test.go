@@ -286,7 +286,7 @@ func TestToken(t *testing.T) {
 }
 
 func TestTokenLifetimeOption(t *testing.T) {
-	h := newHarness(t, WithTokenLifetime(90*time.Second))
+	h := newHarness(t, func(s *Settings) { s.TokenLifetime = 90 * time.Second })
 	c := h.s.Credentials()
 	resp, body := h.postForm(url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret}}, "")
 	wantStatus(t, resp, body, http.StatusOK)
@@ -297,7 +297,7 @@ func TestTokenLifetimeOption(t *testing.T) {
 
 func TestCustomCredentials(t *testing.T) {
 	creds := Credentials{TenantID: 42, ClientID: "id", ClientSecret: "s3cret", AppKey: "key"}
-	h := newHarness(t, WithCredentials(creds))
+	h := newHarness(t, func(s *Settings) { s.Credentials = creds })
 	if h.s.Credentials() != creds {
 		t.Fatalf("Credentials() = %+v", h.s.Credentials())
 	}
@@ -309,7 +309,7 @@ func TestCustomCredentials(t *testing.T) {
 
 func TestAuth(t *testing.T) {
 	clk := newFakeClock()
-	h := newHarness(t, WithClock(clk.Now))
+	h := newHarness(t, func(s *Settings) { s.Clock = clk.Now })
 	expired := h.fetchToken()
 	clk.Advance(901 * time.Second)
 	h.token = h.fetchToken()
@@ -980,7 +980,7 @@ func TestUpdateContactConflict(t *testing.T) {
 
 func TestModifiedOnStrictlyIncreasing(t *testing.T) {
 	clk := newFakeClock()
-	h := newHarness(t, WithClock(clk.Now))
+	h := newHarness(t, func(s *Settings) { s.Clock = clk.Now })
 	var stamps []time.Time
 	for i := range 3 {
 		resp, body := h.patch(SeedCustomerID, SeedMobileContactID, fmt.Sprintf(`{"memo":"save %d"}`, i))
@@ -999,7 +999,7 @@ func TestModifiedOnStrictlyIncreasing(t *testing.T) {
 	}
 
 	t.Run("ok, clock behind the record", func(t *testing.T) {
-		h := newHarness(t, WithClock(func() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) }))
+		h := newHarness(t, func(s *Settings) { s.Clock = func() time.Time { return time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) } })
 		before := h.contact(SeedCustomerID, SeedMobileContactID)
 		resp, body := h.patch(SeedCustomerID, SeedMobileContactID, `{"memo":"x"}`)
 		wantStatus(t, resp, body, http.StatusOK)
@@ -1383,7 +1383,7 @@ func TestWithSeed(t *testing.T) {
 			}},
 		{Customer: client.Customer{ID: 6, Active: false, Name: "Inactive Ltd"}},
 	}
-	h := newHarness(t, WithSeed(records...))
+	h := newHarness(t, func(s *Settings) { s.Seed = records })
 	records[0].Contacts[1].PhoneSettings.DoNotText = false // the server keeps its own copy
 
 	if cs := h.s.Customers(); len(cs) != 2 || cs[0].Name != "Ada Lovelace" || cs[1].ID != 6 {
@@ -1418,13 +1418,13 @@ func TestWithSeed(t *testing.T) {
 					t.Error("no panic")
 				}
 			}()
-			New(WithSeed(bad...))
+			New(func(s *Settings) { s.Seed = bad })
 		})
 	}
 }
 
 func TestWithAccessToken(t *testing.T) {
-	h := newHarness(t, WithAccessToken("known-token"))
+	h := newHarness(t, func(s *Settings) { s.AccessToken = "known-token" })
 	if h.token != "known-token" {
 		t.Fatalf("token = %q", h.token)
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/contactdesk/contactdesk/client"
 	"github.com/contactdesk/contactdesk/client/clienttest"
 	"github.com/contactdesk/contactdesk/client/sandbox"
+	"github.com/contactdesk/contactdesk/client/sandbox/sandboxtest"
 	"github.com/contactdesk/contactdesk/db/dbtest"
 	"github.com/contactdesk/contactdesk/handlers"
 	"github.com/contactdesk/contactdesk/handlers/web"
@@ -114,9 +115,9 @@ func NewUpstream(t *testing.T) *Upstream {
 	t.Helper()
 	// The sandbox's clock stands one minute after baseTime: a save stamps
 	// modifiedOn baseTime + 1 minute (later saves of one contact 1 ms more).
-	sb := sandbox.New(sandbox.WithSeed(ada()), sandbox.WithCredentials(UpstreamCredentials),
-		sandbox.WithAccessToken("secret-token-value"),
-		sandbox.WithClock(func() time.Time { return BaseTime.Add(time.Minute) }))
+	sb := sandbox.New(sandboxtest.WithSeed(ada()), sandboxtest.WithCredentials(UpstreamCredentials),
+		sandboxtest.WithAccessToken("secret-token-value"),
+		sandboxtest.WithClock(func() time.Time { return BaseTime.Add(time.Minute) }))
 	count := func(op string) requestCount { return requestCount{sb, op} }
 	u := &Upstream{t: t, SB: sb,
 		Patches: count(sandbox.OpUpdateContact), Lists: count(sandbox.OpListContacts),
