@@ -129,26 +129,6 @@ func Underscored(email string) string {
 	return strings.Join(chars[:min(4, len(chars))], "_") + "@" + domain[:min(1, len(domain))]
 }
 
-// Slipped is a name typed with a slip: two letters in the middle of its
-// longest word swapped ("Maria Garcia" is "Maria Gacria"). The words as
-// typed find nobody, so search looks for names close to them.
-func Slipped(name string) string {
-	f := strings.Fields(name)
-	longest := 0
-	for i, w := range f {
-		if len([]rune(w)) > len([]rune(f[longest])) {
-			longest = i
-		}
-	}
-	r := []rune(f[longest])
-	if len(r) >= 4 {
-		m := len(r) / 2
-		r[m-1], r[m] = r[m], r[m-1]
-	}
-	f[longest] = string(r)
-	return strings.Join(f, " ")
-}
-
 // Percentile is the p-th percentile (0 to 100) of durations (nearest
 // rank); it sorts them.
 func Percentile(durations []time.Duration, p float64) time.Duration {
