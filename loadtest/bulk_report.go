@@ -209,7 +209,7 @@ func (rep *bulkReport) markdown() string {
 	w("\n## The index\n\n")
 	bf := r.Backfill
 	w("Backfilled once, before anything is measured, by a process of its own (this binary again,\n")
-	w("`loadtest index-child`, as `-index` does): one `Syncer.Pass` from the start of both export feeds\n")
+	w("`loadtest index-child`, as `-index` does): one `Syncer.Pass` from the start of the four export feeds\n")
 	w("into an empty index, %d rows in %s (%.0f rows/s), peak RSS %s; the sandbox counted %s.\n",
 		bf.Rows.Total(), bf.Took.Round(time.Millisecond), bf.RowsPerSecond(), mib(bf.PeakRSSKiB), callList(bf.Calls))
 	w("**The rate limit is lifted for the backfill**: its client has no `ST_RATE_LIMIT` budget and the sync\n")

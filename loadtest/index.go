@@ -79,10 +79,6 @@ type childResult struct {
 	// feed was read to its end.
 	Held       index.Counts
 	Backfilled bool
-	// LocationRows are the rows a backfill read from the service
-	// locations' two feeds (Rows counts the customers' two: the
-	// decode-only baseline reads those).
-	LocationRows int64
 }
 
 // runIndexChild runs the job on stdin; the result goes to stdout.
@@ -131,22 +127,16 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 		if err != nil {
 			return err
 		}
-		c, err := idx.Feed(ctx, index.FeedCustomers)
-		if err != nil {
-			return err
-		}
-		k, err := idx.Feed(ctx, index.FeedContacts)
-		if err != nil {
-			return err
-		}
-		res.Rows = indexbench.Rows{Customers: c.RowsRead, Contacts: k.RowsRead}
-		res.Backfilled = c.Backfilled && k.Backfilled
-		for _, name := range []string{index.FeedLocations, index.FeedLocationContacts} {
+		// The rows read from each feed, as the decode-only runs count
+		// them.
+		res.Backfilled = true
+		for name, n := range map[string]*int64{index.FeedCustomers: &res.Rows.Customers, index.FeedContacts: &res.Rows.Contacts,
+			index.FeedLocations: &res.Rows.Locations, index.FeedLocationContacts: &res.Rows.LocationContacts} {
 			f, err := idx.Feed(ctx, name)
 			if err != nil {
 				return err
 			}
-			res.LocationRows += f.RowsRead
+			*n = f.RowsRead
 			res.Backfilled = res.Backfilled && f.Backfilled
 		}
 		if res.Held, err = idx.Count(ctx); err != nil {

@@ -54,8 +54,9 @@ func (rep *indexReport) checks() []check {
 	b := r.Backfill
 	complete := b.Backfilled && b.Held.Customers == r.Tenant.Customers && b.Held.Contacts == r.Tenant.Contacts
 	out = append(out, check{"Backfill complete: the four feeds read to their end, every customer held",
-		fmt.Sprintf("%d of %d customers, %d contacts (%d contact rows in the feed); %d service locations and %d of their contacts (%d rows in their two feeds)",
-			b.Held.Customers, r.Tenant.Customers, b.Held.Contacts, r.Tenant.Contacts, b.Held.Locations, b.Held.LocationContacts, b.LocationRows),
+		fmt.Sprintf("%d of %d customers, %d contacts (%d contact rows in the feed); %d service locations and %d of their contacts (%d and %d rows in their two feeds)",
+			b.Held.Customers, r.Tenant.Customers, b.Held.Contacts, r.Tenant.Contacts, b.Held.Locations, b.Held.LocationContacts,
+			r.Tenant.Locations, r.Tenant.LocationContacts),
 		"all", complete})
 	out = append(out, check{"Peak RSS of the backfill's process (VmHWM)",
 		fmt.Sprintf("%s (decode-only processes: %s)", mib(b.PeakRSSKiB), rep.decodeRSS()),
@@ -135,14 +136,14 @@ func (rep *indexReport) markdown() string {
 	w("- Load average (1, 5, 15 min) before the run: %s; after it (its own load included): %s\n", rep.LoadBefore, rep.LoadAfter)
 	w("- Run time: %s\n", rep.Finished.Sub(rep.Started).Round(time.Second))
 	w("- Tenant: the sandbox with %d generated customers (`sandbox.WithGeneratedCustomers`, 1 to 4 contacts\n", r.Generated)
-	w("  each) after its seed: %d customers and %d contact rows in the export feeds, %d rows in all.\n", r.Tenant.Customers, r.Tenant.Contacts, r.Tenant.Total())
+	w("  each) after its seed: %d customers and %d contact rows in the export feeds.\n", r.Tenant.Customers, r.Tenant.Contacts)
 	w("  That is %.2f contacts a customer; `-index-customers` is chosen so the contacts reach about a million.\n",
 		float64(r.Tenant.Contacts)/float64(max(r.Tenant.Customers, 1)))
-	w("  Each customer has service locations too (a home, or one to twelve sites), with contacts of their own: the\n")
-	w("  backfill read %d rows from the locations' two feeds and held %d locations and %d location contacts. The\n",
-		r.Backfill.LocationRows, r.Backfill.Held.Locations, r.Backfill.Held.LocationContacts)
-	w("  decode-only baseline reads the customers' two feeds only, so the backfill's time and rows/s below include\n")
-	w("  the locations' feeds that its rows leave out.\n")
+	w("  Each customer has service locations too (a home, or one to twelve sites), with contacts of their own:\n")
+	w("  %d and %d rows in the locations' two feeds, %d rows in the four feeds in all. The backfill and the\n",
+		r.Tenant.Locations, r.Tenant.LocationContacts, r.Tenant.Total())
+	w("  decode-only baseline read the same four feeds (before #30's second round the baseline read the\n")
+	w("  customers' two only, so its rate left out the locations' rows the backfill's time included).\n")
 	w("- Index: SQLite (FTS5 trigram), opened as the app opens its database (`db.OpenSQLite`: WAL,\n")
 	w("  synchronous NORMAL, one connection), in a temporary directory: %.0f MiB with its WAL after the backfill.\n\n", float64(r.DBBytes)/(1<<20))
 	if rep.LoadBefore.one > 0.5*float64(rep.Machine.CPUs) {
@@ -158,7 +159,8 @@ func (rep *indexReport) markdown() string {
 	w("\n## Backfill\n\n")
 	w("Each run is a process of its own (this binary again, `loadtest index-child`), reading the export\n")
 	w("feeds from their start to their end through the app's client (`client.ExportCustomers`,\n")
-	w("`client.ExportContacts`: 5000 rows a page, each row decoded as it arrives) from the sandbox, which\n")
+	w("`client.ExportContacts`, `client.ExportLocations`, `client.ExportLocationContacts`: 5000 rows a\n")
+	w("page, each row decoded as it arrives) from the sandbox, which\n")
 	w("runs in the load tool's process and answers over loopback HTTP (127.0.0.1). The decode-only runs\n")
 	w("(`indexbench.DecodeFeeds`) make the same calls and discard every row: the cost of the feeds\n")
 	w("without the index, measured before and after the backfill. The backfill is one `Syncer.Pass`\n")

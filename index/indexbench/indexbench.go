@@ -20,15 +20,20 @@ import (
 // Rows counts the rows read from each feed.
 type Rows struct {
 	Customers, Contacts int64
+	// Locations and LocationContacts are the service locations' two
+	// feeds'.
+	Locations, LocationContacts int64
 }
 
-// Total is both feeds' rows.
-func (r Rows) Total() int64 { return r.Customers + r.Contacts }
+// Total is the four feeds' rows.
+func (r Rows) Total() int64 { return r.Customers + r.Contacts + r.Locations + r.LocationContacts }
 
-// DecodeFeeds reads what a backfill reads (the customer count, then both
-// feeds from their start to their end, a page at a time) through feeds,
-// decoding every row and keeping none: the baseline of a backfill, the
-// cost of the feeds without the index.
+// DecodeFeeds reads what a backfill reads (the customer count, then the
+// four feeds from their start to their end, a page at a time, in the
+// order a sync pass reads them) through feeds, decoding every row and
+// keeping none: the baseline of a backfill, the cost of the feeds without
+// the index. It reads the same feeds as the backfill, so that the two
+// rates compare the same rows.
 func DecodeFeeds(ctx context.Context, feeds index.Feeds) (Rows, error) {
 	var rows Rows
 	if _, err := feeds.CountCustomers(ctx); err != nil {
@@ -40,6 +45,12 @@ func DecodeFeeds(ctx context.Context, feeds index.Feeds) (Rows, error) {
 		},
 		func(from string) (string, bool, error) {
 			return feeds.ExportContacts(ctx, from, func(client.ExportContact) error { rows.Contacts++; return nil })
+		},
+		func(from string) (string, bool, error) {
+			return feeds.ExportLocations(ctx, from, func(client.ExportLocation) error { rows.Locations++; return nil })
+		},
+		func(from string) (string, bool, error) {
+			return feeds.ExportLocationContacts(ctx, from, func(client.ExportLocationContact) error { rows.LocationContacts++; return nil })
 		},
 	} {
 		from := ""
