@@ -90,9 +90,14 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 				t.Errorf("%s is there while the first backfill loads", name)
 			}
 		}
-		// The app writes a contact of a customer the index holds.
+		// The app writes a contact of a customer the index holds, and
+		// one holding a value another customer holds: the hygiene
+		// summary counts it once the index has loaded.
 		mustWrite(t, s, client.CustomerOwner(sandbox.SeedCustomerID), client.Contact{ID: 990001, Type: client.ContactEmail,
 			Value: "written.while.loading@example.com", ModifiedOn: time.Now()})
+		const shared = "maria.gonzalez@example.net" // customer 10000002's
+		mustWrite(t, s, client.CustomerOwner(sandbox.SeedCustomerID), client.Contact{ID: 990002, Type: client.ContactEmail,
+			Value: shared, ModifiedOn: time.Now()})
 		if n, err := s.Check(ctx); err != nil || n != 0 {
 			t.Errorf("Check while loading: %d, %v; want nothing checked", n, err)
 		}
@@ -119,6 +124,10 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 		}
 		if n, err := s.Unchecked(ctx); err != nil || n != 0 {
 			t.Errorf("%d contacts left unchecked, %v", n, err)
+		}
+		if found, err := s.SharedValuesMatching(ctx, 1, shared, 0, -1); err != nil || len(found) != 1 ||
+			found[0].Key != shared || found[0].Customers != 2 {
+			t.Errorf("the shared values matching %q after the backfill: %+v, %v; want it held by 2 customers", shared, found, err)
 		}
 		// Every contact holds the problem the rules find in it.
 		rows, err := s.db.QueryContext(ctx, `SELECT id, value, removed, problem FROM index_contacts`)

@@ -565,6 +565,26 @@ func (s *Store) write(ctx context.Context, c Contact, read bool) error {
 		}
 		return nil
 	}
+	if s.dialect == db.SQLite {
+		// A first backfill loading (see load.go) counts the summary
+		// whole after it, and the value index these counts read by is
+		// not there yet: count it whole then, not a value at a time by
+		// reading every contact. (SQLite's one connection keeps the
+		// loading state from changing under this transaction.)
+		loading, err := s.loading(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("index: write contact %d: %w", c.ID, err)
+		}
+		if loading {
+			if err := s.summarizeWhole(ctx, tx); err != nil {
+				return fmt.Errorf("index: write contact %d: summaries: %w", c.ID, err)
+			}
+			if err := tx.Commit(); err != nil {
+				return fmt.Errorf("index: write contact %d: commit: %w", c.ID, err)
+			}
+			return nil
+		}
+	}
 	keys, customers := []string{key}, []int64{c.CustomerID}
 	if before.key != key {
 		keys = append(keys, before.key)
