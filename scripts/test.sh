@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check the project has: the one command in the README and CI.
-#   vet, staticcheck, rowserrcheck, errcheck, deadcode, gofmt, templ drift, unit tests with -race, short fuzzing, benchmarks
+#   vet, staticcheck, rowserrcheck, errcheck, deadcode (with and without tests), gofmt, templ drift, unit tests with -race, short fuzzing, benchmarks
 #   as a smoke check, and the browser end-to-end suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +51,24 @@ step "deadcode: no function unreachable from the commands and the tests (pinned 
 dead="$(go tool deadcode -test ./...)"
 if [ -n "$dead" ]; then
 	echo "$dead" >&2
+	exit 1
+fi
+
+step "deadcode of the commands alone: nothing in the app (or the load test) is there only for tests"
+# The roots are the main packages (the app, the load test, vulnfilter). The
+# packages they do not import are the test helpers (dbtest, sandboxtest,
+# clienttest, handlertest, e2e): anything else out of their reach would
+# escape this check.
+commands=$(go list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./...)
+outside=$(comm -23 <(go list ./... | sort) <(go list -deps $commands | sort) | grep -v -E '/(e2e|[a-z]+test)$' || true)
+if [ -n "$outside" ]; then
+	echo "no command imports these packages, so deadcode cannot judge them: $outside" >&2
+	exit 1
+fi
+dead="$(go tool deadcode $commands)"
+if [ -n "$dead" ]; then
+	echo "$dead" >&2
+	echo "only tests call these: move them into a _test.go file or a test helper package (as client/clienttest)" >&2
 	exit 1
 fi
 
