@@ -144,7 +144,8 @@ func (rep *indexReport) markdown() string {
 		r.Tenant.Locations, r.Tenant.LocationContacts, r.Tenant.Total())
 	w("  decode-only baseline read the same four feeds (before #30's second round the baseline read the\n")
 	w("  customers' two only, so its rate left out the locations' rows the backfill's time included).\n")
-	w("- Index: SQLite (FTS5 trigram), opened as the app opens its database (`db.OpenSQLite`: WAL,\n")
+	w("- Index: SQLite (FTS5: a trigram and a words table for each of customers, contacts and locations), opened\n")
+	w("  as the app opens its database (`db.OpenSQLite`: WAL,\n")
 	w("  synchronous NORMAL, one connection), in a temporary directory: %.0f MiB with its WAL after the backfill.\n\n", float64(r.DBBytes)/(1<<20))
 	if rep.LoadBefore.one > 0.5*float64(rep.Machine.CPUs) {
 		w("> **The machine was busy with other work when this run began** (load average %.2f on %d CPUs):\n", rep.LoadBefore.one, rep.Machine.CPUs)
@@ -184,8 +185,8 @@ func (rep *indexReport) markdown() string {
 		ratio = r.Backfill.RowsPerSecond() / d
 	}
 	w("\nThe backfill runs at %.2f× the decode-only rate (the mean of its two runs, %.0f rows/s): the\n", ratio, r.decodeRate())
-	w("index's own work (normalising each row, the upserts, the FTS5 trigram index and the indexes made at\n")
-	w("its end) is the difference.\n")
+	w("index's own work (normalising each row, the upserts, the FTS5 tables (trigrams and words) rebuilt and\n")
+	w("merged into one segment each, and the indexes made at its end) is the difference.\n")
 	w("Time is the work timed inside the process; the process column adds its start, the database's\n")
 	w("opening and migrations, and its exit. Waiting for the sandbox is the client's calls up to each\n")
 	w("answer's headers (the sandbox makes a whole page before it answers; the rows are decoded while\n")
@@ -233,7 +234,10 @@ func (rep *indexReport) markdown() string {
 	w("  what ranks it (its customer's name and active flag, joined in the same query), ranks them all,\n")
 	w("  and then reads only the page's customers, contacts and locations whole.\n")
 	w("- A name is every word found at the start of a word of a customer's name or address, a service\n")
-	w("  location's name or address (a home is often named as its customer), or a contact's memo.\n")
+	w("  location's name or address (a home is often named as its customer), or a contact's memo: a\n")
+	w("  prefix query a word (\"anderson\"*) in each one's FTS5 words table, whose prefix indexes (3 to 8\n")
+	w("  letters) make it one list read. A street is its words the same way; four digits are looked for\n")
+	w("  among the customers' and locations' words (a house number, a zip) and the contacts' trigrams.\n")
 
 	if r.AppFailed != "" {
 		w("\n## Search through the app\n\n")
