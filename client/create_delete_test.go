@@ -17,7 +17,10 @@ func againstSandbox(t testing.TB, opts ...sandbox.Option) (*client.Client, *sand
 	t.Helper()
 	sb := sandboxtest.Start(t, opts...)
 	cfg := sb.ClientConfig()
-	cfg.Timeout = 300 * time.Millisecond
+	// Short enough that a hanging call's test ends soon, long enough
+	// that a token fetch on a machine busy with other tests ends in time
+	// (300 ms did not at a load average of 10 on 2 cores).
+	cfg.Timeout = 2 * time.Second
 	st, err := client.New(cfg, clienttest.WithBackoff(time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
