@@ -36,6 +36,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
@@ -70,6 +71,9 @@ type childResult struct {
 	// Took is the work's time, timed in the child (the process's start
 	// and the opening of the database left out).
 	Took time.Duration
+	// CPU is the CPU time (user and system) the child used for the
+	// work: on a busy machine its wall time is partly waiting for a CPU.
+	CPU time.Duration
 	// PeakRSSKiB is the child's VmHWM at its end, -1 when unknown.
 	PeakRSSKiB int64
 	// Upstream is the time the client waited for the sandbox's answers
@@ -101,9 +105,9 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 	var res childResult
 	switch job.Mode {
 	case childDecode:
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime()
 		res.Rows, err = indexbench.DecodeFeeds(ctx, st)
-		res.Took = time.Since(start)
+		res.Took, res.CPU = time.Since(start), cpuTime()-cpu
 		if err != nil {
 			return err
 		}
@@ -121,9 +125,9 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 		}
 		// The sync's share (INDEX_RATE) is lifted too.
 		syncer := index.NewSyncer(st, idx, math.Inf(1), nil)
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime()
 		err = syncer.Pass(ctx)
-		res.Took = time.Since(start)
+		res.Took, res.CPU = time.Since(start), cpuTime()-cpu
 		if err != nil {
 			return err
 		}
@@ -151,6 +155,15 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 	res.PeakRSSKiB = peakRSS(os.Getpid())
 	res.Upstream = calls.total()
 	return json.NewEncoder(stdout).Encode(res)
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // callTimer adds up the time of a client's calls, by operation (a

@@ -21,11 +21,14 @@ const (
 	targetPlainRatio = 0.90
 	// targetSaveRatio is issue #30's: the app's own part of a save at
 	// most this many times the plain app's.
-	targetSaveRatio  = 1.20
-	targetP99        = 20 * time.Millisecond
-	targetOverhead   = 2 * time.Millisecond
-	targetRSSKiB     = 64 << 10 // 64 MiB
-	sandboxTokenLife = 900 * time.Second
+	targetSaveRatio = 1.20
+	targetP99       = 20 * time.Millisecond
+	targetOverhead  = 2 * time.Millisecond
+	targetRSSKiB    = 64 << 10 // 64 MiB
+	// targetBackfillRatio is issue #30's: a first backfill at least this
+	// many times the decode-only rate.
+	targetBackfillRatio = 0.40
+	sandboxTokenLife    = 900 * time.Second
 )
 
 type machine struct {
