@@ -180,8 +180,8 @@ func (s *Store) finishLoading(ctx context.Context) error {
 	if s.dialect == db.SQLite {
 		for _, t := range ftsTables {
 			fts := t.name
-			if err := rebuildFTS(ctx, tx, fts); err != nil {
-				return fmt.Errorf("index: finish loading: %w", err)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+fts+` (`+fts+`) VALUES ('rebuild')`); err != nil {
+				return fmt.Errorf("index: finish loading: rebuild %s: %w", fts, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO index_settings (name, value) VALUES (?, '')
 				ON CONFLICT (name) DO NOTHING`, optimizeSetting+fts); err != nil {
@@ -198,38 +198,8 @@ func (s *Store) finishLoading(ctx context.Context) error {
 	return nil
 }
 
-// rebuildFTS rebuilds a full-text table from its content table, in tx,
-// without merging its segments: optimizeSearch merges them all after.
-//
-// FTS5 writes what it tokenizes as a new segment every megabyte, and by
-// default merges segments as they pile up (automerge 4, crisismerge 16):
-// a million contacts' trigrams were written again at each level, about
-// half of the rebuild's time. Held off, the rebuild writes each segment
-// once and the one 'optimize' after it merges them all in one pass: both
-// took 17 s of CPU where the rebuild alone took 21 to 27 s (the three
-// trigram tables at 281,000 customers). FTS5's defaults are put back
-// before tx ends, for the writes that follow.
-func rebuildFTS(ctx context.Context, tx *sql.Tx, fts string) error {
-	steps := []string{
-		`INSERT INTO ` + fts + ` (` + fts + `, rank) VALUES ('automerge', 0)`,
-		// A level this many segments deep is merged whatever automerge
-		// says; FTS5 takes at most 1999.
-		`INSERT INTO ` + fts + ` (` + fts + `, rank) VALUES ('crisismerge', 1999)`,
-		`INSERT INTO ` + fts + ` (` + fts + `) VALUES ('rebuild')`,
-		`INSERT INTO ` + fts + ` (` + fts + `, rank) VALUES ('automerge', 4)`,
-		`INSERT INTO ` + fts + ` (` + fts + `, rank) VALUES ('crisismerge', 16)`,
-	}
-	for _, q := range steps {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("rebuild %s: %w", fts, err)
-		}
-	}
-	return nil
-}
-
-// A full-text table rebuilt from a million rows is left in many segments
-// (FTS5 writes one each time its memory fills, and rebuildFTS does not
-// merge them), and a query
+// A full-text table rebuilt from a million rows is left in a dozen or so
+// segments (FTS5 writes one each time its memory fills), and a query
 // walks each segment's list of a term: at a million contacts, merging
 // them into one ('optimize') took a third to a half off an id's, an
 // email's or a street's search and a fifth off a name's. It takes

@@ -117,32 +117,6 @@ func TestFirstBackfillLoadsWithoutTheSearchIndexes(t *testing.T) {
 		if after := schemaObjects(t, s); !maps.Equal(after, schema) {
 			t.Errorf("the schema after the first backfill:\n%v\nwant as migrated:\n%v", after, schema)
 		}
-		if s.dialect == db.SQLite {
-			// The full-text tables merge their segments again as
-			// they are written to, as FTS5 does by default.
-			for _, fts := range ftsTables {
-				got := map[string]int{}
-				rows, err := s.db.QueryContext(ctx, `SELECT k, v FROM `+fts.name+`_config WHERE k IN ('automerge', 'crisismerge')`)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for rows.Next() {
-					var k string
-					var v int
-					if err := rows.Scan(&k, &v); err != nil {
-						t.Fatal(err)
-					}
-					got[k] = v
-				}
-				if err := rows.Err(); err != nil {
-					t.Fatal(err)
-				}
-				rows.Close()
-				if want := map[string]int{"automerge": 4, "crisismerge": 16}; !maps.Equal(got, want) {
-					t.Errorf("%s's merge settings after the backfill: %v; want %v", fts.name, got, want)
-				}
-			}
-		}
 		for q, want := range map[string]int64{"ada@example.com": sandbox.SeedCustomerID, "written.while.loading@": sandbox.SeedCustomerID} {
 			if res, err := s.Search(ctx, ParseQuery(q), 1, 20); err != nil || len(res.Results) != 1 || res.Results[0].Customer.ID != want {
 				t.Errorf("search %q after the backfill: %+v, %v", q, res.Results, err)
