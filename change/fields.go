@@ -258,6 +258,13 @@ func preferencesFor(asked Fields, base Snapshot) (client.Preferences, bool) {
 		read = *base.Preferences
 	}
 	p := read.Clone()
+	if !p.HasSplitInvoiceFlags() {
+		// A record carrying one of invoices and statements without the
+		// other is read as carrying neither (the form shows the combined
+		// flag, the audit trail records it): sending the lone one back
+		// would be half of a pair ServiceTitan takes whole.
+		p.InvoiceNotification, p.StatementNotification = nil, nil
+	}
 	changed := false
 	for _, flag := range client.Flags {
 		if checked, shown := asked.Flags[flag.Name]; shown && flag.Set(&p, checked) {

@@ -47,6 +47,16 @@ func TestPatch(t *testing.T) {
 				}
 			}},
 		{"ok, a split flag on a record without them is not invented", mobile, func(f *Fields) { f.Flags["invoiceNotification"] = true }, "", nil},
+		// A record that came with statements but not invoices (the fuzzer's
+		// find): the lone flag is not sent, half of the pair.
+		{"ok, a lone split flag is not sent back", Snapshot{Type: client.ContactPhone, Value: "2012000000",
+			Preferences: &client.Preferences{JobRemindersEnabled: true, StatementNotification: new(true)}},
+			func(f *Fields) { f.Flags["jobRemindersEnabled"] = false }, "prefs",
+			func(t *testing.T, p *client.Preferences) {
+				if p.JobRemindersEnabled || p.InvoiceNotification != nil || p.StatementNotification != nil {
+					t.Errorf("prefs = %+v", p)
+				}
+			}},
 		{"ok, a type change", mobile, func(f *Fields) { f.Type = "Phone" }, "type", nil},
 	}
 	for _, tt := range tests {
