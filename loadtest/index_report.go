@@ -192,7 +192,7 @@ func (rep *indexReport) markdown() string {
 	w("(`indexbench.DecodeFeeds`) make the same calls and discard every row: the cost of the feeds\n")
 	w("without the index, measured before and after the backfill. The backfill is one `Syncer.Pass`\n")
 	w("into an empty index: each page applied with its cursor in one transaction, without the hygiene\n")
-	w("report's partial indexes and the FTS5 tables' triggers, which are made again (the FTS5 tables rebuilt\n")
+	w("report's partial indexes, the contacts' value index and the FTS5 tables' triggers, which are made again (the FTS5 tables rebuilt\n")
 	w("from their content) in one transaction once every feed has ended, within the backfill's time.\n\n")
 	w("| Run | Rows | Time | rows/s | CPU time (user and system) | Waiting for the sandbox | Process (start to exit) | Peak RSS (VmHWM) | Calls |\n")
 	w("|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
