@@ -36,7 +36,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/contactdesk/contactdesk/client"
@@ -155,15 +154,6 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 	res.PeakRSSKiB = peakRSS(os.Getpid())
 	res.Upstream = calls.total()
 	return json.NewEncoder(stdout).Encode(res)
-}
-
-// cpuTime is the CPU time (user and system) this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // callTimer adds up the time of a client's calls, by operation (a
