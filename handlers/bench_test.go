@@ -269,23 +269,13 @@ func BenchmarkEditPageParallel(b *testing.B) {
 // part of a save is its ns/op minus BenchmarkUpstreamDirect/SaveCalls',
 // beside the plain save's minus the same (docs/profile-save.md).
 func BenchmarkSave(b *testing.B) {
-	sqliteAudit := func(b *testing.B) (audit.Store, *db.DB) {
-		h := dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "audit.db"))
-		sqlite, err := audit.New(context.Background(), h)
-		if err != nil {
-			b.Fatal(err)
-		}
-		store := audit.CompleteInBackground(sqlite, func(id int64, err error) { b.Errorf("audit outcome %d: %v", id, err) })
-		b.Cleanup(func() { store.Close() })
-		return store, h
-	}
 	b.Run("audit=none", func(b *testing.B) { benchmarkSave(b, nil, nil) })
 	b.Run("audit=sqlite", func(b *testing.B) {
-		store, _ := sqliteAudit(b)
+		store, _ := backgroundSQLiteAudit(b)
 		benchmarkSave(b, store, nil)
 	})
 	b.Run("audit=sqlite+index", func(b *testing.B) {
-		store, h := sqliteAudit(b)
+		store, h := backgroundSQLiteAudit(b)
 		benchmarkSave(b, store, h)
 	})
 	b.Run("plain", func(b *testing.B) {
@@ -449,6 +439,20 @@ func (t *timedST) UpdateContactOf(ctx context.Context, o client.Owner, id int64,
 	return c, err
 }
 
+// backgroundSQLiteAudit is the audit trail as app.Serve builds it on
+// SQLite: a database of the benchmark's own, outcomes written in the
+// background.
+func backgroundSQLiteAudit(b *testing.B) (audit.Store, *db.DB) {
+	h := dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "audit.db"))
+	sqlite, err := audit.New(context.Background(), h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := audit.CompleteInBackground(sqlite, func(id int64, err error) { b.Errorf("audit outcome %d: %v", id, err) })
+	b.Cleanup(func() { store.Close() })
+	return store, h
+}
+
 // BenchmarkSaveCalls times a save's two ServiceTitan calls (p50-ns/reread,
 // p50-ns/patch) inside the app (as BenchmarkSave/audit=sqlite+index builds
 // it) and inside the plain app, each through a client built alike against
@@ -463,13 +467,7 @@ func BenchmarkSaveCalls(b *testing.B) {
 		b.ReportMetric(float64(median(t.patches)), "p50-ns/patch")
 	}
 	b.Run("app", func(b *testing.B) {
-		h := dbtest.SQLiteAt(b, filepath.Join(b.TempDir(), "audit.db"))
-		sqlite, err := audit.New(context.Background(), h)
-		if err != nil {
-			b.Fatal(err)
-		}
-		store := audit.CompleteInBackground(sqlite, func(id int64, err error) { b.Errorf("audit outcome %d: %v", id, err) })
-		b.Cleanup(func() { store.Close() })
+		store, h := backgroundSQLiteAudit(b)
 		var timed *timedST
 		up, c := benchSetup(b, func(cfg *handlers.Config) {
 			timed = &timedST{ServiceTitan: cfg.ServiceTitan}
