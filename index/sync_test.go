@@ -569,3 +569,64 @@ func TestACheckOutOfTimeGoesOnInTheNextPass(t *testing.T) {
 		t.Errorf("unchecked after the check went on = %d, %v; want 0", n, err)
 	}
 }
+
+// killAt is the sandbox's feeds, with the process killed (the pass's
+// context canceled) as the contacts feed's page at is asked for: the page
+// before it is then being applied while this one is read ahead.
+// It counts the contacts feed's calls by the token each came from.
+type killAt struct {
+	Feeds
+	at    int
+	kill  context.CancelFunc
+	calls int
+	froms map[string]int
+	ended bool
+}
+
+func (k *killAt) ExportContacts(ctx context.Context, from string, row func(client.ExportContact) error) (string, bool, error) {
+	k.calls++
+	k.froms[from]++
+	if k.calls == k.at {
+		k.kill()
+		<-ctx.Done()
+		return "", false, ctx.Err()
+	}
+	next, more, err := k.Feeds.ExportContacts(ctx, from, row)
+	k.ended = err == nil && !more
+	return next, more, err
+}
+
+// A pass killed while a page is applied and the next read ahead resumes
+// from the last page committed: no page is skipped, none applied twice,
+// and a pass not killed asks for each page once, none past the feed's end.
+func TestBackfillKilledWhileAPageIsReadAhead(t *testing.T) {
+	h := newSyncHarness(t, 120)
+	passCtx, kill := context.WithCancel(context.Background())
+	defer kill()
+	killed := &killAt{Feeds: h.st, at: 4, kill: kill, froms: map[string]int{}}
+	if err := NewSyncer(killed, h.store, 1000, nil).Pass(passCtx); err == nil {
+		t.Fatal("the killed pass returned no error")
+	}
+	ctx := context.Background()
+	f, err := h.store.Feed(ctx, FeedContacts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The third page is committed or rolled back, whichever the kill met.
+	if f.RowsRead != 2*40 && f.RowsRead != 3*40 || f.Backfilled {
+		t.Fatalf("after the kill: %+v", f)
+	}
+	resumed := &killAt{Feeds: h.st, kill: func() {}, froms: map[string]int{}}
+	if err := NewSyncer(resumed, h.store, 1000, nil).Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.expectComplete(t)
+	_, contacts := h.tenantSize(t)
+	if f, _ := h.store.Feed(ctx, FeedContacts); f.RowsRead != contacts || !f.Backfilled {
+		t.Errorf("the contacts feed read %d rows over both passes (backfilled %v); the tenant has %d", f.RowsRead, f.Backfilled, contacts)
+	}
+	if len(resumed.froms) != resumed.calls || !resumed.ended {
+		t.Errorf("the resumed pass made %d calls from %d tokens (ended %v): want one a token, up to the feed's end",
+			resumed.calls, len(resumed.froms), resumed.ended)
+	}
+}
