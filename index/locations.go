@@ -229,7 +229,7 @@ func (s *Store) locationsMatching(ctx context.Context, terms []string) ([]matche
 		return nil, nil
 	}
 	ids, args := s.wordsMatching("index_locations", terms, nil)
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT l.id, l.customer_id, l.name, l.search, cu.name, cu.active
+	rows, err := s.searchQuery(ctx, s.rebind(`SELECT l.id, l.customer_id, l.name, l.search, cu.name, cu.active
 		FROM index_locations l JOIN index_customers cu ON cu.id = l.customer_id
 		WHERE l.id IN (`+ids+`) ORDER BY l.active DESC, l.id`), args...)
 	if err != nil {
