@@ -36,10 +36,12 @@ func idsOf(t *testing.T, s *Store, q string, args []any) []int64 {
 	return out
 }
 
-// The words tables find exactly the rows the trigram tables find whose
-// words begin with the terms (what search keeps of them): every table,
-// for words, their beginnings, their middles (none), several at once,
-// and letters outside a to z, some newer than SQLite's Unicode tables.
+// The words tables (or, for a term they cannot hold, the trigram tables)
+// find exactly the rows whose words begin with the terms, as search
+// checks them (a customer's or a location's search text, a contact's
+// memo), every row read one by one: every table, for words, their
+// beginnings, their middles (none), several at once, and letters outside
+// a to z, some newer than SQLite's Unicode tables.
 func TestWordsFindWhatTrigramsFindAtTheStartOfWords(t *testing.T) {
 	h := newSyncHarness(t, 150)
 	s := h.store
@@ -57,8 +59,14 @@ func TestWordsFindWhatTrigramsFindAtTheStartOfWords(t *testing.T) {
 
 	r := rand.New(rand.NewPCG(28, 28))
 	for _, table := range []string{"index_customers", "index_contacts", "index_locations"} {
+		// What search checks a row's words against: a customer's or a
+		// location's search text, a contact's memo (judgeContact).
 		texts := map[int64]string{}
-		rows, err := s.db.QueryContext(ctx, `SELECT id, search FROM `+table)
+		column := "search"
+		if table == "index_contacts" {
+			column = "CASE WHEN removed THEN '' ELSE memo END"
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT id, `+column+` FROM `+table)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +76,7 @@ func TestWordsFindWhatTrigramsFindAtTheStartOfWords(t *testing.T) {
 			if err := rows.Scan(&id, &text); err != nil {
 				t.Fatal(err)
 			}
-			texts[id] = text
+			texts[id] = fold(text)
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
@@ -108,8 +116,7 @@ func TestWordsFindWhatTrigramsFindAtTheStartOfWords(t *testing.T) {
 				continue
 			}
 			var want []int64
-			tri, args := s.matching(table, q, nil)
-			for _, id := range idsOf(t, s, tri, args) {
+			for _, id := range slices.Sorted(maps.Keys(texts)) {
 				if hasWordsStarting(texts[id], q) {
 					want = append(want, id)
 				}
@@ -125,7 +132,7 @@ func TestWordsFindWhatTrigramsFindAtTheStartOfWords(t *testing.T) {
 				}
 			}
 			if !slices.Equal(got, want) {
-				t.Errorf("%s, %q: the words find %v; the trigrams, checked, %v", table, q, got, want)
+				t.Errorf("%s, %q: the words find %v; the rows, read one by one, %v", table, q, got, want)
 			}
 			checked++
 		}
@@ -133,4 +140,85 @@ func TestWordsFindWhatTrigramsFindAtTheStartOfWords(t *testing.T) {
 			t.Errorf("%s: %d queries checked, %d of them asked of the words table; the test wants more", table, checked, byWords)
 		}
 	}
+}
+
+// A contact's full-text tables hold what search finds it by
+// (0008_contact_search_tables.sql): a query of words finds a contact by
+// its memo whatever its value is (digits, an address, a value that folds
+// to nothing), and never by its value; a query of digits or an address
+// finds it by its value, and a word only trigrams find by its memo. Both
+// tables stay true to their views through edits, a changed value and a
+// removal (FTS5's integrity check compares them).
+func TestContactSearchTablesHoldWhatSearchFinds(t *testing.T) {
+	h := newSyncHarness(t, 20)
+	s := h.store
+	ctx := context.Background()
+	if err := h.syncer.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	owner := client.CustomerOwner(sandbox.SeedCustomerID)
+	contacts := []client.Contact{
+		{ID: 980001, Type: client.ContactPhone, Value: "(217) 555-0177", Memo: "Gate code 4321 at the back"},
+		{ID: 980002, Type: client.ContactEmail, Value: "Zoe.Quill@example.com", Memo: "Site manager"},
+		{ID: 980003, Type: client.ContactPhone, Value: "n/a", Memo: "Night line"},                 // no digits: its key is empty
+		{ID: 980004, Type: client.ContactEmail, Value: "ÅÅ", Memo: "Back office"},                 // a key with no a to z
+		{ID: 980005, Type: client.ContactMobilePhone, Value: "217 555 0199", Memo: ""},            // no memo
+		{ID: 980006, Type: client.ContactPhone, Value: "217 555 0142", Memo: "Zoë Åkesson-Nuñez"}, // a word only trigrams find
+	}
+	for _, c := range contacts {
+		c.ModifiedOn = time.Now()
+		mustWrite(t, s, owner, c)
+	}
+	found := func(match matcher, terms ...string) []int64 {
+		t.Helper()
+		got, err := s.contactsMatching(ctx, match, terms, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, c := range got {
+			if c.id >= 980001 && c.id <= 980006 {
+				ids = append(ids, c.id)
+			}
+		}
+		return ids
+	}
+	check := func(when string, byWords, byTrigrams map[string][]int64) {
+		t.Helper()
+		for term, want := range byWords {
+			if got := found(s.wordsMatching, term); !slices.Equal(got, want) {
+				t.Errorf("%s: a query of words finds %v for %q, want %v", when, got, term, want)
+			}
+		}
+		for term, want := range byTrigrams {
+			if got := found(s.matching, term); !slices.Equal(got, want) {
+				t.Errorf("%s: the trigrams find %v for %q, want %v", when, got, term, want)
+			}
+		}
+		for _, table := range []string{"index_contacts_fts", "index_contacts_words"} {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO `+table+` (`+table+`, rank) VALUES ('integrity-check', 1)`); err != nil {
+				t.Fatalf("%s: %s is not its view's: %v", when, table, err)
+			}
+		}
+	}
+	check("written", map[string][]int64{
+		"gate": {980001}, "back": {980001, 980004}, "site": {980002}, "manager": {980002}, "night": {980003}, "office": {980004},
+		"akesson-nunez": {980006}, // asked of the trigrams
+		// Values are found by their digits or address, never as words.
+		"2175": nil, "217": nil, "zoe": {980006}, "quill": nil, "example": nil,
+	}, map[string][]int64{
+		"0177": {980001}, "5550": {980001, 980005, 980006}, "zoe.quill@": {980002}, "akesson-nunez": {980006},
+		// A memo's words only the words table finds (a key with no a to
+		// z keeps its whole text in both).
+		"4321": nil, "gate": nil, "manager": nil, "office": {980004},
+	})
+	edited := contacts[0]
+	edited.Value, edited.Memo, edited.ModifiedOn = "217-555-0100", "Gate code changed", time.Now()
+	mustWrite(t, s, owner, edited)
+	retyped := contacts[2]
+	retyped.Value, retyped.ModifiedOn = "217 555 0143", time.Now() // its key no longer empty
+	mustWrite(t, s, owner, retyped)
+	mustRemove(t, s, owner, contacts[1].ID)
+	check("edited and removed", map[string][]int64{"changed": {980001}, "night": {980003}, "site": nil},
+		map[string][]int64{"0177": nil, "0100": {980001}, "0143": {980003}, "night": nil, "zoe.quill@": nil})
 }
