@@ -231,6 +231,8 @@ func (a *app) version(ctx context.Context, hc *http.Client) string {
 type appStats struct {
 	// PeakRSSKiB is VmHWM from /proc/<pid>/status; -1 when unknown.
 	PeakRSSKiB int64
+	// AnonRSSKiB is RssAnon at the end (see anonRSS); -1 when unknown.
+	AnonRSSKiB int64
 	Uptime     time.Duration
 	TokenOK    float64
 	TokenError float64
@@ -246,6 +248,7 @@ type appStats struct {
 // collect reads the app's peak memory, its metrics and its log.
 func (a *app) collect(ctx context.Context, hc *http.Client, s *appStats) error {
 	s.PeakRSSKiB = peakRSS(a.cmd.Process.Pid)
+	s.AnonRSSKiB = anonRSS(a.cmd.Process.Pid)
 	s.Uptime = time.Since(a.started)
 	m, err := scrape(ctx, hc, a.url+"/metrics")
 	if err != nil {
@@ -276,13 +279,24 @@ func (a *app) collect(ctx context.Context, hc *http.Client, s *appStats) error {
 }
 
 // peakRSS reads the high-water mark of the resident set, in KiB.
-func peakRSS(pid int) int64 {
+func peakRSS(pid int) int64 { return procStatusKiB(pid, "VmHWM") }
+
+// anonRSS is a process's private resident memory now (RssAnon): its
+// heap and stacks, without the file pages it maps. The app maps the
+// index's file for search (SQLite's mmap on its read-only connections),
+// and each page a search reads counts in its VmHWM though the kernel
+// shares it with its page cache and may drop it.
+func anonRSS(pid int) int64 { return procStatusKiB(pid, "RssAnon") }
+
+// procStatusKiB reads a field in kB of /proc/<pid>/status; -1 when
+// unknown.
+func procStatusKiB(pid int, field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return -1
 	}
 	for line := range strings.SplitSeq(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			f := strings.Fields(rest) // "12345 kB"
 			if len(f) == 2 && f[1] == "kB" {
 				if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {

@@ -286,8 +286,10 @@ func (rep *indexReport) markdown() string {
 			w("| %s | `%s` | %d | %s | %s | %s | %s |\n", k.Name, k.Example, len(k.Times), ms(k.p(50)), ms(k.p(90)), ms(k.p(99)), ms(k.p(100)))
 		}
 		w("\nThe app's ServiceTitan calls during the timed requests (`contactdesk_servicetitan_call_duration_seconds_count`):\n")
-		w("%s. Its peak RSS (VmHWM) at the end: %s. What it logged (`LOG_LEVEL=warn`), by message: %s.\n",
-			callList(a.Calls()), mib(a.After.PeakRSSKiB), logList(a.Logged))
+		w("%s. Its peak RSS (VmHWM) at the end: %s, of which its private memory (RssAnon) at the end: %s; the rest are\n"+
+			"pages of the index's file its searches read through SQLite's mmap, which the kernel shares with its page cache and may drop.\n"+
+			"What it logged (`LOG_LEVEL=warn`), by message: %s.\n",
+			callList(a.Calls()), mib(a.After.PeakRSSKiB), mib(a.After.AnonRSSKiB), logList(a.Logged))
 		if len(a.Hygiene) > 0 {
 			w("\n### The hygiene report through the app\n\n")
 			w("After the first pass the app checks every contact for the hygiene report (the first check after a\n")
