@@ -196,7 +196,7 @@ func (x *External) AppAttempts(ctx context.Context, q Queryer, contacts, custome
 			if err != nil {
 				return nil, fmt.Errorf("audit: the app's attempts on contacts: %w", err)
 			}
-			entries, err := scanEntries(rows)
+			entries, err := scanEntries(rows, 0)
 			if err != nil {
 				return nil, fmt.Errorf("audit: the app's attempts on contacts: %w", err)
 			}

@@ -381,7 +381,7 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
 	if f.SkipTotal {
-		entries, err := readEntries(ctx, pageStmt, pageArgs)
+		entries, err := readEntries(ctx, pageStmt, pageArgs, f.Limit)
 		if err != nil {
 			return nil, 0, fmt.Errorf("audit: list: %w", err)
 		}
@@ -400,7 +400,7 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	if err := tx.StmtContext(ctx, countStmt).QueryRowContext(ctx, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
 	}
-	entries, err := readEntries(ctx, tx.StmtContext(ctx, pageStmt), pageArgs)
+	entries, err := readEntries(ctx, tx.StmtContext(ctx, pageStmt), pageArgs, f.Limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
@@ -437,7 +437,7 @@ func (s *sqlStore) Each(ctx context.Context, f Filter, fn func(Entry) error) err
 		if err != nil {
 			return fmt.Errorf("audit: each: %w", err)
 		}
-		entries, err := readEntries(ctx, st, pageArgs)
+		entries, err := readEntries(ctx, st, pageArgs, 0)
 		if err != nil {
 			return fmt.Errorf("audit: each: %w", err)
 		}
@@ -456,19 +456,30 @@ func (s *sqlStore) Each(ctx context.Context, f Filter, fn func(Entry) error) err
 
 // readEntries runs a query made by entriesQuery and gathers its rows into
 // entries.
-func readEntries(ctx context.Context, page *sql.Stmt, args []any) ([]Entry, error) {
+func readEntries(ctx context.Context, page *sql.Stmt, args []any, limit int) ([]Entry, error) {
 	rows, err := page.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
-	return scanEntries(rows)
+	return scanEntries(rows, limit)
 }
 
+// sizedListMax is the largest limit for which scanEntries makes room for
+// all entries at once (a record page's History asks for 20).
+const sizedListMax = 100
+
 // scanEntries gathers the rows of a query made by entriesQuery into
-// entries, and closes them.
-func scanEntries(rows *sql.Rows) ([]Entry, error) {
+// entries, and closes them. limit, when known (0: not), is how many
+// entries the query may return at most: grown from nothing by appending,
+// the slice of a 20-entry History was allocated and copied six times (an
+// Entry is about 300 bytes), the largest allocation of a save's record
+// page (docs/profile-save.md).
+func scanEntries(rows *sql.Rows, limit int) ([]Entry, error) {
 	defer rows.Close()
 	var entries []Entry
+	if limit > 0 && limit <= sizedListMax {
+		entries = make([]Entry, 0, limit)
+	}
 	// One set of scan targets for all rows: fresh ones per row would each
 	// be an allocation.
 	var (
