@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/contactdesk/contactdesk/db"
@@ -49,73 +48,27 @@ type sqlStore struct {
 	// readers' (db.Reader: on SQLite, connections that read beside the
 	// one that writes, so that a page's History does not wait for a write
 	// in the background).
-	stmts, reads *stmtCache
+	stmts, reads *db.Statements
 
 	// eachPage is how many attempts Each reads at a time
 	// (defaultEachPage; fewer in tests).
 	eachPage int
 }
 
-// stmtCache caches prepared statements by query text. Parsing is a large
-// part of a small query's cost in SQLite; the query shapes are few (the
-// filter combinations of List and the fixed writes), so the cache stays
-// small.
-type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
-}
-
-func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
-
-// get returns the prepared statement for query, preparing and caching it
-// the first time. Get statements before beginning a transaction (SQLite's
-// one writing connection then belongs to the transaction) and use them
-// inside it through tx.StmtContext.
-func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
-	c.mu.Lock()
-	st, ok := c.m[query]
-	c.mu.Unlock()
-	if ok {
-		return st, nil
-	}
-	st, err := c.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[query]; ok { // prepared meanwhile by another caller
-		st.Close()
-		return old, nil
-	}
-	c.m[query] = st
-	return st, nil
-}
-
-func (c *stmtCache) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
-		st.Close()
-	}
-	c.m = map[string]*sql.Stmt{}
-}
-
-// stmt is the writer's statement for query (see stmtCache.get).
+// stmt is the writer's statement for query (see db.Statements.Get).
 func (s *sqlStore) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	return s.stmts.get(ctx, query)
+	return s.stmts.Get(ctx, query)
 }
 
 var _ Store = (*sqlStore)(nil)
 
 // newSQLStore migrates db and returns the Store over it; reads is where
 // it reads outside a transaction (db.Reader).
-func newSQLStore(ctx context.Context, db, reads *sql.DB, d *dialect) (*sqlStore, error) {
-	if err := migrate(ctx, db, d); err != nil {
+func newSQLStore(ctx context.Context, writer, reads *sql.DB, d *dialect) (*sqlStore, error) {
+	if err := migrate(ctx, writer, d); err != nil {
 		return nil, err
 	}
-	return &sqlStore{db: db, d: d, stmts: newStmtCache(db), reads: newStmtCache(reads), eachPage: defaultEachPage}, nil
+	return &sqlStore{db: writer, d: d, stmts: db.NewStatements(writer), reads: db.NewStatements(reads), eachPage: defaultEachPage}, nil
 }
 
 const attemptColumns = `id, started_at, actor_email, actor_name, tenant_id, customer_id, contact_id,
@@ -376,7 +329,7 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 		page += " OFFSET ?"
 		pageArgs = append(pageArgs, f.Offset)
 	}
-	pageStmt, err := s.reads.get(ctx, s.d.rebind(entriesQuery(where, page)))
+	pageStmt, err := s.reads.Get(ctx, s.d.rebind(entriesQuery(where, page)))
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
@@ -387,11 +340,11 @@ func (s *sqlStore) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 		}
 		return entries, -1, nil
 	}
-	countStmt, err := s.reads.get(ctx, s.d.rebind("SELECT COUNT(*) FROM attempts"+where))
+	countStmt, err := s.reads.Get(ctx, s.d.rebind("SELECT COUNT(*) FROM attempts"+where))
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: count: %w", err)
 	}
-	tx, err := s.reads.db.BeginTx(ctx, s.d.listTx)
+	tx, err := s.reads.Handle().BeginTx(ctx, s.d.listTx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
@@ -433,7 +386,7 @@ func (s *sqlStore) Each(ctx context.Context, f Filter, fn func(Entry) error) err
 	next := s.d.rebind(entriesQuery(after, newestFirst+" LIMIT ?"))
 	query, pageArgs := first, append(args[:len(args):len(args)], s.eachPage)
 	for {
-		st, err := s.reads.get(ctx, query)
+		st, err := s.reads.Get(ctx, query)
 		if err != nil {
 			return fmt.Errorf("audit: each: %w", err)
 		}
@@ -549,8 +502,8 @@ func (s *sqlStore) Ping(ctx context.Context) error {
 
 // Close implements Store.
 func (s *sqlStore) Close() error {
-	s.stmts.close()
-	s.reads.close()
+	s.stmts.Close()
+	s.reads.Close()
 	return nil
 }
 

@@ -498,46 +498,17 @@ func (s *Store) contactsMatching(ctx context.Context, match matcher, terms, conf
 	return out, nil
 }
 
-// maxSearchStmts bounds the statements searchQuery keeps: far more than
-// the texts it is given (one a table, matcher and number of confirm
-// terms on SQLite), so that a text made of input could never grow it.
-const maxSearchStmts = 64
-
-// searchQuery runs q, one of search's candidate queries, on s.reads. On
-// SQLite it runs through a statement prepared once and kept: parsing
+// searchQuery runs q, one of search's candidate queries, on the readers.
+// On SQLite it runs through a statement prepared once and kept: parsing
 // them took some 5% of the CPU of a search for four digits (three
-// queries a search). PostgreSQL's driver keeps its own.
+// queries a search). Their texts are a few (a table, a matcher, an email
+// to confirm or not; the terms are arguments). PostgreSQL's driver keeps
+// its own.
 func (s *Store) searchQuery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if s.dialect != db.SQLite {
-		return s.reads.QueryContext(ctx, q, args...)
+		return s.reads.Handle().QueryContext(ctx, q, args...)
 	}
-	s.searchStmtsMu.Lock()
-	st, ok := s.searchStmts[q]
-	room := len(s.searchStmts) < maxSearchStmts
-	s.searchStmtsMu.Unlock()
-	if !ok {
-		if !room {
-			return s.reads.QueryContext(ctx, q, args...)
-		}
-		// Prepared outside the lock: preparing waits for a free
-		// connection, and other searches need not wait with it.
-		prepared, err := s.reads.PrepareContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		s.searchStmtsMu.Lock()
-		if st, ok = s.searchStmts[q]; !ok {
-			if s.searchStmts == nil {
-				s.searchStmts = map[string]*sql.Stmt{}
-			}
-			s.searchStmts[q], st = prepared, prepared
-		}
-		s.searchStmtsMu.Unlock()
-		if st != prepared {
-			_ = prepared.Close() // another search kept its own first
-		}
-	}
-	return st.QueryContext(ctx, args...)
+	return s.reads.Query(ctx, q, args...)
 }
 
 // contactsWithEmail reads the contacts whose search text holds email

@@ -75,13 +75,14 @@ type Contact struct {
 // Store is the index in a database. It is safe for concurrent use.
 type Store struct {
 	db *sql.DB
-	// reads is for search's candidate queries (the rows it finds to rank,
-	// some 600 for four digits of a phone number). On SQLite it is
-	// db.DB.Reader: read-only connections that read beside the writing
-	// one and map the file into memory, so a row's page costs no pread;
-	// elsewhere it is db. Other reads stay on db: a process that only
-	// looks values up (a bulk preview) maps nothing.
-	reads   *sql.DB
+	// reads are search's candidate queries (the rows it finds to rank,
+	// some 600 for four digits of a phone number), kept prepared. On
+	// SQLite their handle is db.DB.Reader: read-only connections that
+	// read beside the writing one and map the file into memory, so a
+	// row's page costs no pread; elsewhere it is db. Other reads stay on
+	// db: a process that only looks values up (a bulk preview) maps
+	// nothing.
+	reads   *db.Statements
 	dialect string
 	now     func() time.Time
 	checker *Checker
@@ -92,10 +93,6 @@ type Store struct {
 	// prepared are the statements of the writes a save and a feed page
 	// make, by their text (see prepare).
 	prepared map[string]*sql.Stmt
-	// searchStmts are search's candidate queries prepared on reads, by
-	// their text (see searchQuery).
-	searchStmtsMu sync.Mutex
-	searchStmts   map[string]*sql.Stmt
 }
 
 // Open migrates the index's tables on the app's database handle h and
@@ -104,7 +101,7 @@ func Open(ctx context.Context, h *db.DB) (*Store, error) {
 	if err := h.Migrate(ctx, migrations); err != nil {
 		return nil, err
 	}
-	s := &Store{db: h.DB, reads: h.Reader(), dialect: h.Dialect, now: time.Now}
+	s := &Store{db: h.DB, reads: db.NewStatements(h.Reader()), dialect: h.Dialect, now: time.Now}
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
