@@ -50,6 +50,7 @@ import (
 	. "github.com/contactdesk/contactdesk/handlers/internal/handlertest"
 	"github.com/contactdesk/contactdesk/handlers/web"
 	"github.com/contactdesk/contactdesk/index"
+	"github.com/contactdesk/contactdesk/internal/cputime"
 	"github.com/contactdesk/contactdesk/loadtest/plain"
 )
 
@@ -199,12 +200,12 @@ func BenchmarkUpstreamDirect(b *testing.B) {
 	})
 	b.Run("SaveCalls", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := cputime.Process()
 		for b.Loop() {
 			list(b)
 			patch(b)
 		}
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 	})
 }
 
@@ -229,13 +230,13 @@ func BenchmarkEditPageParallel(b *testing.B) {
 		c.get(path, http.StatusOK)
 		b.ReportAllocs()
 		b.SetParallelism(8) // 16 clients on 2 CPUs
-		cpu := processCPU()
+		cpu := cputime.Process()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				c.get(path, http.StatusOK)
 			}
 		})
-		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 	}
 	b.Run("app", func(b *testing.B) {
 		_, c := benchSetup(b, nil)
@@ -319,7 +320,7 @@ func saveLoop(b *testing.B, up *Upstream, c *benchClient) {
 	i := 0
 	var saves, posts, pages []time.Duration
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		i++
 		memo := fmt.Sprintf("Bench memo %d", i)
@@ -334,7 +335,7 @@ func saveLoop(b *testing.B, up *Upstream, c *benchClient) {
 		form.Set("loaded.memo", memo)
 		form.Set("modifiedOn", up.Contact(7).ModifiedOn.UTC().Format(time.RFC3339Nano))
 	}
-	cpu = processCPU() - cpu
+	cpu = cputime.Process() - cpu
 	if got := up.Patches.Load(); int(got) != i {
 		b.Fatalf("PATCHes = %d for %d saves", got, i)
 	}

@@ -43,6 +43,7 @@ import (
 	"github.com/contactdesk/contactdesk/db"
 	"github.com/contactdesk/contactdesk/index"
 	"github.com/contactdesk/contactdesk/index/indexbench"
+	"github.com/contactdesk/contactdesk/internal/cputime"
 )
 
 // indexChildArg, as the only argument, runs one step of -index (a job
@@ -104,9 +105,9 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 	var res childResult
 	switch job.Mode {
 	case childDecode:
-		start, cpu := time.Now(), cpuTime()
+		start, cpu := time.Now(), cputime.Process()
 		res.Rows, err = indexbench.DecodeFeeds(ctx, st)
-		res.Took, res.CPU = time.Since(start), cpuTime()-cpu
+		res.Took, res.CPU = time.Since(start), cputime.Process()-cpu
 		if err != nil {
 			return err
 		}
@@ -124,9 +125,9 @@ func runIndexChild(ctx context.Context, stdin io.Reader, stdout io.Writer) error
 		}
 		// The sync's share (INDEX_RATE) is lifted too.
 		syncer := index.NewSyncer(st, idx, math.Inf(1), nil)
-		start, cpu := time.Now(), cpuTime()
+		start, cpu := time.Now(), cputime.Process()
 		err = syncer.Pass(ctx)
-		res.Took, res.CPU = time.Since(start), cpuTime()-cpu
+		res.Took, res.CPU = time.Since(start), cputime.Process()-cpu
 		if err != nil {
 			return err
 		}
